@@ -1,0 +1,182 @@
+/**
+ * Every failure jot reports is a {@link JotError} subclass with a stable `code`. Match on `code`
+ * (or use {@link isJotError}) rather than on messages; messages may be reworded, codes never are.
+ * Messages never contain key material or token contents beyond header/claim names.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await verifyJWT(token, key, { issuer: 'https://issuer.example' })
+ * } catch (err) {
+ *   if (isJotError(err) && err.code === 'ERR_JWT_EXPIRED') return reply(401, 'token expired')
+ *   throw err
+ * }
+ * ```
+ * @module
+ */
+
+/** Base class of every error jot throws on purpose. */
+export class JotError extends Error {
+  /** Stable, machine-readable identifier of the failure mode. */
+  readonly code: JotErrorCode = 'ERR_JOT'
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = new.target.name
+  }
+}
+
+/** A base64url segment is padded, uses characters outside the URL-safe alphabet, or is not canonical. */
+export class Base64URLInvalid extends JotError {
+  override readonly code = 'ERR_BASE64URL_INVALID'
+}
+
+/** Bytes that must be UTF-8 JSON are not valid UTF-8, not JSON, or not a JSON object. */
+export class JSONInvalid extends JotError {
+  override readonly code = 'ERR_JSON_INVALID'
+}
+
+/** A JSON object (header, claims, JWK) repeats a member name (RFC 7515 §4, RFC 7519 §4). */
+export class JSONDuplicateMember extends JotError {
+  override readonly code = 'ERR_JSON_DUPLICATE_MEMBER'
+  /** The repeated member name. */
+  readonly member: string
+  constructor(member: string) {
+    super(`JSON object has the member "${member}" more than once`)
+    this.member = member
+  }
+}
+
+/** The input is longer than the configured `maxTokenLength`. */
+export class TokenTooLarge extends JotError {
+  override readonly code = 'ERR_TOKEN_TOO_LARGE'
+}
+
+/** A JWS is malformed: wrong number of segments, bad header parameters, misplaced `b64`, … */
+export class JWSInvalid extends JotError {
+  override readonly code = 'ERR_JWS_INVALID'
+}
+
+/** The JWS `crit` header lists an extension this verifier does not understand (RFC 7515 §4.1.11). */
+export class JWSCritUnsupported extends JotError {
+  override readonly code = 'ERR_JWS_CRIT_UNSUPPORTED'
+}
+
+/** The signature does not verify with the key. */
+export class JWSSignatureInvalid extends JotError {
+  override readonly code = 'ERR_JWS_SIGNATURE_INVALID'
+  constructor(message = 'signature verification failed', options?: { cause?: unknown }) {
+    super(message, options)
+  }
+}
+
+/** The token's `alg` is `none`, outside the allowlist, or not the algorithm the key is bound to. */
+export class AlgorithmNotAllowed extends JotError {
+  override readonly code = 'ERR_ALG_NOT_ALLOWED'
+}
+
+/** The algorithm, key type or feature is not implemented by jot or by this runtime's crypto. */
+export class NotSupported extends JotError {
+  override readonly code = 'ERR_NOT_SUPPORTED'
+}
+
+/** The claims set is not a valid JWT claims set (not an object, or a registered claim of the wrong type). */
+export class JWTInvalid extends JotError {
+  override readonly code = 'ERR_JWT_INVALID'
+}
+
+/** Shared shape of claim-check failures: they name the claim (or header parameter, for `typ`). */
+export abstract class JWTClaimError extends JotError {
+  /** Name of the claim that failed, e.g. `aud`, `iss`, `exp`; `typ` for the header type check. */
+  readonly claim: string
+  /** Why it failed, e.g. `mismatch`, `missing`, `type`, `future`, `too_old`. */
+  readonly reason: string
+  constructor(message: string, claim: string, reason: string) {
+    super(message)
+    this.claim = claim
+    this.reason = reason
+  }
+}
+
+/** `exp` has passed (beyond `clockTolerance`), or `iat` is older than `maxTokenAge`. */
+export class JWTExpired extends JWTClaimError {
+  override readonly code = 'ERR_JWT_EXPIRED'
+}
+
+/** `nbf` is still in the future (beyond `clockTolerance`). */
+export class JWTNotYetValid extends JWTClaimError {
+  override readonly code = 'ERR_JWT_NOT_YET_VALID'
+}
+
+/** A claim is present but does not satisfy the verifier's expectation (`iss`, `aud`, `sub`, `jti`, `iat`, `typ`). */
+export class JWTClaimInvalid extends JWTClaimError {
+  override readonly code = 'ERR_JWT_CLAIM_INVALID'
+}
+
+/** A claim the verifier requires is absent. */
+export class JWTClaimMissing extends JWTClaimError {
+  override readonly code = 'ERR_JWT_CLAIM_MISSING'
+}
+
+/** Key material cannot be parsed or is structurally wrong (bad PEM, bad JWK members, empty secret). */
+export class KeyInvalid extends JotError {
+  override readonly code = 'ERR_KEY_INVALID'
+}
+
+/** The key does not fit the algorithm: wrong key type or curve, or a JWK whose `alg`/`use`/`key_ops` disagree. */
+export class KeyAlgorithmMismatch extends JotError {
+  override readonly code = 'ERR_KEY_ALG_MISMATCH'
+}
+
+/** The key is too weak for the algorithm: HMAC secret shorter than the hash output, RSA under 2048 bits. */
+export class KeyTooWeak extends JotError {
+  override readonly code = 'ERR_KEY_TOO_WEAK'
+}
+
+/** The key cannot be used for the requested operation (e.g. signing with a public key). */
+export class KeyUsageInvalid extends JotError {
+  override readonly code = 'ERR_KEY_USAGE_INVALID'
+}
+
+/** A function was called with options or arguments that make no sense (caller bug, not attacker input). */
+export class InvalidArgument extends JotError {
+  override readonly code = 'ERR_INVALID_ARGUMENT'
+}
+
+/** Every concrete error class jot throws. */
+export type AnyJotError =
+  | Base64URLInvalid
+  | JSONInvalid
+  | JSONDuplicateMember
+  | TokenTooLarge
+  | JWSInvalid
+  | JWSCritUnsupported
+  | JWSSignatureInvalid
+  | AlgorithmNotAllowed
+  | NotSupported
+  | JWTInvalid
+  | JWTExpired
+  | JWTNotYetValid
+  | JWTClaimInvalid
+  | JWTClaimMissing
+  | KeyInvalid
+  | KeyAlgorithmMismatch
+  | KeyTooWeak
+  | KeyUsageInvalid
+  | InvalidArgument
+
+/** Every stable error code, e.g. `'ERR_JWT_EXPIRED'`. */
+export type JotErrorCode = AnyJotError['code'] | 'ERR_JOT'
+
+/**
+ * Narrows an unknown caught value to jot's error union, discriminated by `code`.
+ *
+ * @example
+ * ```ts
+ * catch (err) {
+ *   if (isJotError(err) && err.code === 'ERR_JWT_CLAIM_INVALID') console.log(err.claim)
+ * }
+ * ```
+ */
+export function isJotError(value: unknown): value is AnyJotError {
+  return value instanceof JotError
+}

@@ -1,0 +1,79 @@
+/**
+ * Curves jot signs with, as data: JWK `kty`/`crv`, the ASN.1 object identifiers that name them in
+ * SPKI/PKCS#8, and what signature checks need (coordinate size and group order for ECDSA).
+ * @module
+ */
+
+export type ECCurve = 'P-256' | 'P-384' | 'P-521' | 'secp256k1'
+export type OKPCurve = 'Ed25519' | 'Ed448'
+export type Curve = ECCurve | OKPCurve
+
+export interface ECCurveInfo {
+  readonly kty: 'EC'
+  readonly name: ECCurve
+  /** OID of the namedCurve parameter (RFC 5480). */
+  readonly oid: string
+  /** Bytes per coordinate and per signature half (r, s). */
+  readonly size: number
+  /** Group order n: an ECDSA r or s must lie in [1, n-1] (CVE-2022-21449). */
+  readonly order: bigint
+}
+
+export interface OKPCurveInfo {
+  readonly kty: 'OKP'
+  readonly name: OKPCurve
+  /** OID of the key algorithm itself (RFC 8410). */
+  readonly oid: string
+  readonly signatureLength: number
+  /** Length of the public key `x` and the private key `d`. */
+  readonly keyLength: number
+}
+
+export type CurveInfo = ECCurveInfo | OKPCurveInfo
+
+function table<T>(entries: Record<string, T>): Readonly<Record<string, T>> {
+  // Null prototype: a header or JWK saying "__proto__" or "constructor" can never match an entry.
+  return Object.freeze(Object.assign(Object.create(null) as Record<string, T>, entries))
+}
+
+export const CURVES: Readonly<Record<string, CurveInfo>> = table<CurveInfo>({
+  'P-256': {
+    kty: 'EC',
+    name: 'P-256',
+    oid: '1.2.840.10045.3.1.7',
+    size: 32,
+    order: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
+  },
+  'P-384': {
+    kty: 'EC',
+    name: 'P-384',
+    oid: '1.3.132.0.34',
+    size: 48,
+    order:
+      0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
+  },
+  'P-521': {
+    kty: 'EC',
+    name: 'P-521',
+    oid: '1.3.132.0.35',
+    size: 66,
+    order:
+      0x01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n,
+  },
+  secp256k1: {
+    kty: 'EC',
+    name: 'secp256k1',
+    oid: '1.3.132.0.10',
+    size: 32,
+    order: 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n,
+  },
+  Ed25519: { kty: 'OKP', name: 'Ed25519', oid: '1.3.101.112', signatureLength: 64, keyLength: 32 },
+  Ed448: { kty: 'OKP', name: 'Ed448', oid: '1.3.101.113', signatureLength: 114, keyLength: 57 },
+})
+
+/** Looks up a curve by its JWK `crv` name; undefined for anything jot does not sign with. */
+export function curveInfo(name: unknown): CurveInfo | undefined {
+  return typeof name === 'string' ? CURVES[name] : undefined
+}
+
+export { table }

@@ -1,0 +1,66 @@
+/** JWK thumbprints (RFC 7638) and thumbprint URIs (RFC 9278). @module */
+import { runtime } from '#runtime'
+import { InvalidArgument, KeyInvalid } from '../errors.js'
+import type { HashName } from '../jwa/signing.js'
+import { encode as encodeBase64URL } from '../lib/base64url.js'
+import { isPlainObject } from '../lib/bytes.js'
+import { encodeUtf8 } from '../lib/utf8.js'
+import { exportJWK, toPublicKey } from '../key/export.js'
+import { isJotKey, type JotKey } from '../key/key.js'
+import type { JWK } from '../key/jwk.js'
+
+export type ThumbprintHash = 'sha256' | 'sha384' | 'sha512'
+
+const HASHES: Record<ThumbprintHash, { name: HashName; uri: string }> = {
+  sha256: { name: 'SHA-256', uri: 'sha-256' },
+  sha384: { name: 'SHA-384', uri: 'sha-384' },
+  sha512: { name: 'SHA-512', uri: 'sha-512' },
+}
+
+/** RFC 7638 §3.2: the required members of each key type, in lexicographic order. */
+const REQUIRED: Record<string, readonly string[]> = {
+  EC: ['crv', 'kty', 'x', 'y'],
+  OKP: ['crv', 'kty', 'x'],
+  RSA: ['e', 'kty', 'n'],
+  oct: ['k', 'kty'],
+}
+
+async function thumbprintBytes(input: JWK | JotKey, hash: ThumbprintHash): Promise<Uint8Array> {
+  const spec = HASHES[hash]
+  if (!spec) throw new InvalidArgument('thumbprint hash must be sha256, sha384 or sha512')
+  const jwk = isJotKey(input) ? await exportJWK(input.type === 'private' ? await toPublicKey(input) : input) : input
+  if (!isPlainObject(jwk)) throw new InvalidArgument('thumbprint input must be a JWK or a JotKey')
+  const required = typeof jwk.kty === 'string' ? REQUIRED[jwk.kty] : undefined
+  if (!required) throw new KeyInvalid('JWK "kty" must be EC, OKP, RSA or oct')
+  const canonical: Record<string, string> = {}
+  for (const name of required) {
+    const value = jwk[name]
+    if (typeof value !== 'string') throw new KeyInvalid(`JWK member "${name}" must be a string`)
+    canonical[name] = value
+  }
+  return runtime.digest(spec.name, encodeUtf8(JSON.stringify(canonical)))
+}
+
+/**
+ * The RFC 7638 thumbprint of a key (of its public half for private keys), base64url-encoded.
+ *
+ * @example
+ * ```ts
+ * const kid = await jwkThumbprint(publicKey) // e.g. 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs'
+ * ```
+ */
+export async function jwkThumbprint(key: JWK | JotKey, hash: ThumbprintHash = 'sha256'): Promise<string> {
+  return encodeBase64URL(await thumbprintBytes(key, hash))
+}
+
+/**
+ * The RFC 9278 thumbprint URI, `urn:ietf:params:oauth:jwk-thumbprint:<hash>:<thumbprint>`.
+ *
+ * @example
+ * ```ts
+ * await jwkThumbprintUri(publicKey) // 'urn:ietf:params:oauth:jwk-thumbprint:sha-256:NzbL…'
+ * ```
+ */
+export async function jwkThumbprintUri(key: JWK | JotKey, hash: ThumbprintHash = 'sha256'): Promise<string> {
+  return `urn:ietf:params:oauth:jwk-thumbprint:${HASHES[hash]?.uri}:${await jwkThumbprint(key, hash)}`
+}

@@ -1,0 +1,52 @@
+import { InvalidArgument, JWSInvalid } from '../../errors.js'
+import type { JotKey } from '../../key/key.js'
+import { prepareJWSOptions, type PreparedJWSOptions } from '../header.js'
+import type { KeyResolver, VerifiedJWS, VerifyJWSOptions } from '../types.js'
+import { checkLength, verifySignatureEntry, type DetachedPayload } from '../verify.js'
+
+/** Options for {@link verifyCompactJWS}. */
+export interface VerifyCompactJWSOptions extends VerifyJWSOptions {
+  /** The content of a JWS with a detached payload (`header..signature`). */
+  payload?: Uint8Array | string
+}
+
+/** @internal Splits a compact JWS into its three segments, after the length check. */
+export function splitCompact(token: unknown, options: PreparedJWSOptions): [string, string, string] {
+  if (typeof token !== 'string') throw new InvalidArgument('a compact JWS must be a string')
+  checkLength(token.length, options)
+  const parts = token.split('.')
+  if (parts.length !== 3) {
+    throw new JWSInvalid(parts.length === 5 ? 'this is a JWE, not a JWS' : 'a compact JWS has exactly three segments')
+  }
+  if (parts[0] === '') throw new JWSInvalid('a compact JWS must have a protected header')
+  return parts as [string, string, string]
+}
+
+/** @internal Verification with options already prepared (used by the JWT layer and `createVerifier`). */
+export function verifyCompactPrepared(
+  token: unknown,
+  key: JotKey | KeyResolver,
+  options: PreparedJWSOptions,
+  detached: DetachedPayload,
+): Promise<VerifiedJWS> {
+  const [protectedB64, payload, signature] = splitCompact(token, options)
+  return verifySignatureEntry({ protected: protectedB64, header: undefined, payload, signature }, key, options, 'compact', detached)
+}
+
+/**
+ * Verifies a JWS Compact Serialization and returns its payload and header.
+ *
+ * @example
+ * ```ts
+ * const { payload, protectedHeader } = await verifyCompactJWS(jws, publicKey)
+ * new TextDecoder().decode(payload) // 'hello'
+ * ```
+ * @throws {@link JWSInvalid}, {@link JWSSignatureInvalid}, {@link AlgorithmNotAllowed}, {@link TokenTooLarge}, …
+ */
+export async function verifyCompactJWS(
+  token: string,
+  key: JotKey | KeyResolver,
+  options: VerifyCompactJWSOptions = {},
+): Promise<VerifiedJWS> {
+  return verifyCompactPrepared(token, key, prepareJWSOptions(options), options.payload)
+}

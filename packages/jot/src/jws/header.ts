@@ -1,0 +1,145 @@
+/**
+ * JOSE header rules, in one place for every serialization and for JWT: header shape, disjoint
+ * protected/unprotected parameters, `crit` processing, `b64` placement and the algorithm decision.
+ * @module
+ */
+import { AlgorithmNotAllowed, InvalidArgument, JWSCritUnsupported, JWSInvalid } from '../errors.js'
+import { isPlainObject } from '../lib/bytes.js'
+import type { JWSAlgorithmName } from '../jwa/signing.js'
+import type { JotKey } from '../key/key.js'
+import { DEFAULT_MAX_TOKEN_LENGTH, type JWSHeaderParameters, type VerifyJWSOptions } from './types.js'
+
+/**
+ * Parameters defined by RFC 7515/7516/7518 themselves; RFC 7515 §4.1.11 forbids listing them in
+ * `crit`, since every implementation must already understand them.
+ */
+const REGISTERED = new Set([
+  'alg', 'jku', 'jwk', 'kid', 'x5u', 'x5c', 'x5t', 'x5t#S256', 'typ', 'cty', 'crit',
+  'enc', 'zip', 'epk', 'apu', 'apv', 'iv', 'tag', 'p2s', 'p2c',
+])
+
+/** Extensions jot implements itself (RFC 7797). */
+const BUILT_IN_CRIT = ['b64']
+
+/** Verification options resolved once (per call, or once per `createVerifier`). */
+export interface PreparedJWSOptions {
+  readonly algorithms: ReadonlySet<string> | undefined
+  readonly crit: ReadonlySet<string>
+  readonly maxTokenLength: number
+}
+
+/** Validates and freezes the JWS options; callers on a hot path do this once. */
+export function prepareJWSOptions(options: VerifyJWSOptions = {}): PreparedJWSOptions {
+  const { algorithms, crit = [], maxTokenLength = DEFAULT_MAX_TOKEN_LENGTH } = options
+  if (algorithms !== undefined && (!Array.isArray(algorithms) || algorithms.length === 0)) {
+    throw new InvalidArgument('algorithms must be a non-empty array of algorithm names')
+  }
+  if (!Array.isArray(crit) || crit.some((name) => typeof name !== 'string')) {
+    throw new InvalidArgument('crit must be an array of header parameter names')
+  }
+  if (typeof maxTokenLength !== 'number' || !(maxTokenLength > 0)) {
+    throw new InvalidArgument('maxTokenLength must be a positive number')
+  }
+  return {
+    algorithms: algorithms && new Set(algorithms),
+    crit: new Set([...BUILT_IN_CRIT, ...crit]),
+    maxTokenLength,
+  }
+}
+
+/** The checked joint header and whether the payload is base64url-encoded. */
+export interface CheckedHeader {
+  readonly joint: JWSHeaderParameters
+  readonly alg: string
+  readonly b64: boolean
+}
+
+/**
+ * Applies RFC 7515 §4–5 and RFC 7797 §6 to a protected and an unprotected header (either may be
+ * absent in the JSON serializations; compact has only the protected one).
+ */
+export function checkHeader(
+  protectedHeader: JWSHeaderParameters | undefined,
+  unprotectedHeader: unknown,
+  recognizedCrit: ReadonlySet<string>,
+): CheckedHeader {
+  if (unprotectedHeader !== undefined && !isPlainObject(unprotectedHeader)) {
+    throw new JWSInvalid('the unprotected header must be a JSON object')
+  }
+  if (!protectedHeader && !unprotectedHeader) throw new JWSInvalid('the JWS has no header')
+  // RFC 7515 §7.2.1: the protected and unprotected parameter names must be disjoint.
+  if (protectedHeader && unprotectedHeader) {
+    for (const name of Object.keys(unprotectedHeader)) {
+      if (Object.hasOwn(protectedHeader, name)) {
+        throw new JWSInvalid(`header parameter "${name}" is both protected and unprotected`)
+      }
+    }
+  }
+  const joint: JWSHeaderParameters = { ...protectedHeader, ...(unprotectedHeader as JWSHeaderParameters | undefined) }
+  if (unprotectedHeader && Object.hasOwn(unprotectedHeader, 'crit')) {
+    throw new JWSInvalid('"crit" must be in the protected header')
+  }
+  if (protectedHeader && Object.hasOwn(protectedHeader, 'crit')) checkCrit(protectedHeader, recognizedCrit)
+
+  let b64 = true
+  if (Object.hasOwn(joint, 'b64')) {
+    // RFC 7797 §6: b64 must be integrity-protected and understood, hence listed in crit.
+    if (!protectedHeader || !Object.hasOwn(protectedHeader, 'b64')) throw new JWSInvalid('"b64" must be protected')
+    if (typeof protectedHeader.b64 !== 'boolean') throw new JWSInvalid('"b64" must be a boolean')
+    if (!protectedHeader.crit?.includes('b64')) throw new JWSInvalid('"b64" must be listed in "crit"')
+    b64 = protectedHeader.b64
+  }
+  if (typeof joint.alg !== 'string' || joint.alg === '') throw new JWSInvalid('the header has no "alg"')
+  return { joint, alg: joint.alg, b64 }
+}
+
+function checkCrit(protectedHeader: JWSHeaderParameters, recognized: ReadonlySet<string>): void {
+  const crit: unknown = protectedHeader.crit
+  if (!Array.isArray(crit) || crit.length === 0) throw new JWSInvalid('"crit" must be a non-empty array')
+  const seen = new Set<string>()
+  for (const name of crit) {
+    if (typeof name !== 'string' || name === '') throw new JWSInvalid('"crit" entries must be non-empty strings')
+    if (seen.has(name)) throw new JWSInvalid(`"crit" lists "${name}" twice`)
+    seen.add(name)
+    if (REGISTERED.has(name)) throw new JWSInvalid(`"crit" must not list the registered parameter "${name}"`)
+    if (!recognized.has(name)) throw new JWSCritUnsupported(`critical extension "${name}" is not understood`)
+    if (!Object.hasOwn(protectedHeader, name)) throw new JWSInvalid(`critical parameter "${name}" is missing`)
+  }
+}
+
+/**
+ * RFC 8725 §3.1 and §3.2: `none` is never verified and the header's `alg` must be allowed. Runs
+ * before key selection, so a resolver never sees a token with a refused algorithm.
+ */
+export function checkAlgorithmAllowed(alg: string, allowed: ReadonlySet<string> | undefined): void {
+  if (alg === 'none') throw new AlgorithmNotAllowed('unsecured JWS ("alg": "none") is never accepted by verify')
+  if (allowed && !allowed.has(alg)) throw new AlgorithmNotAllowed(`algorithm "${alg}" is not in the allowlist`)
+}
+
+/**
+ * The header's `alg` must be the algorithm the key is bound to: this is what defeats HS256 signed
+ * with an RSA public key (algorithm confusion).
+ */
+export function checkKeyAlgorithm(alg: string, key: JotKey): void {
+  if (alg !== key.alg) throw new AlgorithmNotAllowed(`token algorithm "${alg}" does not match the key's ${key.alg}`)
+}
+
+/** Builds the protected header for signing: `alg` from the key, `kid` from the key unless given. */
+export function buildProtectedHeader(
+  key: JotKey,
+  extra: JWSHeaderParameters | undefined,
+  b64: boolean,
+): JWSHeaderParameters {
+  if (extra !== undefined && !isPlainObject(extra)) throw new InvalidArgument('protectedHeader must be an object')
+  if (extra?.alg !== undefined && extra.alg !== key.alg) {
+    throw new InvalidArgument(`header alg "${String(extra.alg)}" differs from the key's ${key.alg}`)
+  }
+  const header: JWSHeaderParameters = { alg: key.alg as JWSAlgorithmName }
+  if (key.kid !== undefined) header.kid = key.kid
+  Object.assign(header, extra, { alg: key.alg })
+  if (!b64) {
+    header.b64 = false
+    header.crit = [...new Set([...(header.crit ?? []), 'b64'])]
+  }
+  return header
+}

@@ -1,0 +1,67 @@
+/** Producing one signature; shared by the three serializations and by JWT signing. @module */
+import { InvalidArgument } from '../errors.js'
+import { encode as encodeBase64URL } from '../lib/base64url.js'
+import { isPlainObject, isUint8Array } from '../lib/bytes.js'
+import { decodeUtf8, encodeUtf8 } from '../lib/utf8.js'
+import type { JotKey } from '../key/key.js'
+import { buildProtectedHeader, checkHeader } from './header.js'
+import { createSignature, signingInput } from './signature.js'
+import type { JWSHeaderParameters } from './types.js'
+
+export interface SignedEntry {
+  readonly protected: string
+  /** The payload as it appears in the JWS: base64url text, or the raw text with `b64: false`. */
+  readonly payload: string
+  readonly signature: string
+  readonly protectedHeader: JWSHeaderParameters
+}
+
+/** Normalizes a payload argument to bytes. */
+export function payloadBytes(payload: Uint8Array | string): Uint8Array {
+  if (typeof payload === 'string') return encodeUtf8(payload)
+  if (isUint8Array(payload)) return payload
+  throw new InvalidArgument('payload must be a Uint8Array or a string')
+}
+
+/** The payload as it will appear in the JWS (RFC 7515 §7, RFC 7797 §3). */
+export function encodePayload(bytes: Uint8Array, b64: boolean): string {
+  return b64 ? encodeBase64URL(bytes) : decodeUtf8(bytes)
+}
+
+/** A protected header built and checked once, ready to sign any number of payloads. */
+export interface PreparedHeader {
+  readonly header: JWSHeaderParameters
+  readonly encoded: string
+}
+
+export function prepareHeader(
+  key: JotKey,
+  extraHeader: JWSHeaderParameters | undefined,
+  unprotectedHeader: JWSHeaderParameters | undefined,
+  b64: boolean,
+): PreparedHeader {
+  if (unprotectedHeader !== undefined && !isPlainObject(unprotectedHeader)) {
+    throw new InvalidArgument('unprotectedHeader must be an object')
+  }
+  const header = buildProtectedHeader(key, extraHeader, b64)
+  // Never emit what jot's own verifier would refuse: the caller's crit names count as understood.
+  checkHeader(header, unprotectedHeader, new Set(['b64', ...(header.crit ?? [])]))
+  return { header, encoded: encodeBase64URL(JSON.stringify(header)) }
+}
+
+/** Signs an already-encoded payload under a prepared header; returns the base64url signature. */
+export async function signWithHeader(key: JotKey, prepared: PreparedHeader, payload: string): Promise<string> {
+  return encodeBase64URL(await createSignature(key, signingInput(prepared.encoded, payload)))
+}
+
+export async function signEntry(
+  key: JotKey,
+  payload: string,
+  extraHeader: JWSHeaderParameters | undefined,
+  unprotectedHeader: JWSHeaderParameters | undefined,
+  b64: boolean,
+): Promise<SignedEntry> {
+  const prepared = prepareHeader(key, extraHeader, unprotectedHeader, b64)
+  const signature = await signWithHeader(key, prepared, payload)
+  return { protected: prepared.encoded, payload, signature, protectedHeader: prepared.header }
+}

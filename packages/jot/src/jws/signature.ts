@@ -1,0 +1,63 @@
+/**
+ * Creating and checking signatures over a JWS signing input. Shape checks that do not need the
+ * primitive happen here, before the backend runs: exact signature length for every algorithm and,
+ * for ECDSA, 1 ≤ r, s < n (CVE-2022-21449 "psychic signatures" accepted r = s = 0).
+ * @module
+ */
+import { runtime } from '#runtime'
+import { JWSSignatureInvalid } from '../errors.js'
+import { CURVES, type ECCurveInfo, type OKPCurveInfo } from '../jwa/curves.js'
+import type { JWSAlgorithm } from '../jwa/signing.js'
+import { concatBytes } from '../lib/bytes.js'
+import { encodeUtf8 } from '../lib/utf8.js'
+import { assertCanSign, keyInternals, type JotKey } from '../key/key.js'
+
+/** RFC 7515 §5.1: ASCII(BASE64URL(protected)) ‖ '.' ‖ payload (encoded, or raw with b64: false). */
+export function signingInput(protectedB64: string, payload: string | Uint8Array): Uint8Array {
+  if (typeof payload === 'string') return encodeUtf8(`${protectedB64}.${payload}`)
+  return concatBytes(encodeUtf8(`${protectedB64}.`), payload)
+}
+
+export async function createSignature(key: JotKey, input: Uint8Array): Promise<Uint8Array> {
+  assertCanSign(key)
+  const { algorithm, runtimeKey } = keyInternals(key)
+  return runtime.sign(algorithm, runtimeKey, input)
+}
+
+/** Throws {@link JWSSignatureInvalid} unless `signature` is a valid signature of `input` by `key`. */
+export async function checkSignature(key: JotKey, input: Uint8Array, signature: Uint8Array): Promise<void> {
+  const { algorithm, runtimeKey } = keyInternals(key)
+  if (!hasValidShape(algorithm, key, signature)) throw new JWSSignatureInvalid()
+  let valid: boolean
+  try {
+    valid = await runtime.verify(algorithm, runtimeKey, input, signature)
+  } catch (cause) {
+    throw new JWSSignatureInvalid('signature verification failed', { cause })
+  }
+  if (!valid) throw new JWSSignatureInvalid()
+}
+
+function hasValidShape(algorithm: JWSAlgorithm, key: JotKey, signature: Uint8Array): boolean {
+  switch (algorithm.family) {
+    case 'hmac':
+      return signature.length === algorithm.size
+    case 'rsassa-pkcs1':
+    case 'rsa-pss':
+      return signature.length === Math.ceil((key.bits ?? 0) / 8)
+    case 'eddsa':
+      return signature.length === (CURVES[key.curve!] as OKPCurveInfo).signatureLength
+    case 'ecdsa': {
+      const { size, order } = CURVES[key.curve!] as ECCurveInfo
+      if (signature.length !== 2 * size) return false
+      const r = toBigInt(signature.subarray(0, size))
+      const s = toBigInt(signature.subarray(size))
+      return r > 0n && r < order && s > 0n && s < order
+    }
+  }
+}
+
+function toBigInt(bytes: Uint8Array): bigint {
+  let value = 0n
+  for (const byte of bytes) value = (value << 8n) | BigInt(byte)
+  return value
+}

@@ -1,0 +1,152 @@
+/**
+ * JWT claim validation (RFC 7519 §4.1, RFC 8725 §3.8–3.11), compiled once from the options into a
+ * list of small checks; the per-token cost is one pass over that list.
+ * @module
+ */
+import { InvalidArgument, JWTClaimInvalid, JWTClaimMissing, JWTExpired, JWTNotYetValid } from '../errors.js'
+import { toSeconds } from '../lib/duration.js'
+import type { JWSHeaderParameters } from '../jws/types.js'
+import { clockFrom } from './time.js'
+import type { JWTClaimOptions, JWTClaims } from './types.js'
+
+type Check = (payload: JWTClaims, header: JWSHeaderParameters, now: number) => void
+
+/** A compiled set of claim checks. */
+export type ClaimsValidator = (payload: JWTClaims, header: JWSHeaderParameters) => void
+
+/** RFC 8725 §3.11: "JWT" and "application/jwt" are the same type, in any letter case. */
+export function normalizeTyp(typ: string): string {
+  const lower = typ.toLowerCase()
+  return lower.startsWith('application/') ? lower.slice('application/'.length) : lower
+}
+
+function stringSet(value: string | readonly string[], name: string): ReadonlySet<string> {
+  const values = typeof value === 'string' ? [value] : value
+  if (!Array.isArray(values) || values.length === 0 || values.some((v) => typeof v !== 'string')) {
+    throw new InvalidArgument(`${name} must be a string or a non-empty array of strings`)
+  }
+  return new Set(values)
+}
+
+function optionalString(value: unknown, name: string): string | undefined {
+  if (value !== undefined && typeof value !== 'string') throw new InvalidArgument(`${name} must be a string`)
+  return value
+}
+
+/** Registered claims must have their registered types whatever the options say. */
+export function checkRegisteredTypes(payload: JWTClaims): void {
+  for (const name of ['iss', 'sub', 'jti'] as const) {
+    if (payload[name] !== undefined && typeof payload[name] !== 'string') {
+      throw new JWTClaimInvalid(`"${name}" must be a string`, name, 'type')
+    }
+  }
+  for (const name of ['exp', 'nbf', 'iat'] as const) {
+    const value = payload[name]
+    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) {
+      throw new JWTClaimInvalid(`"${name}" must be a NumericDate (seconds)`, name, 'type')
+    }
+  }
+  const { aud } = payload
+  if (aud !== undefined && typeof aud !== 'string' && !(Array.isArray(aud) && aud.every((a) => typeof a === 'string'))) {
+    throw new JWTClaimInvalid('"aud" must be a string or an array of strings', 'aud', 'type')
+  }
+}
+
+function exactClaim(name: 'sub' | 'jti', expected: string): Check {
+  return (payload) => {
+    if (payload[name] === undefined) throw new JWTClaimMissing(`"${name}" is missing`, name, 'missing')
+    if (payload[name] !== expected) throw new JWTClaimInvalid(`unexpected "${name}"`, name, 'mismatch')
+  }
+}
+
+/**
+ * Compiles claim options into a validator.
+ *
+ * @example
+ * ```ts
+ * const validate = compileClaimsValidator({ issuer: 'https://issuer.example', audience: 'api' })
+ * validate(payload, header) // throws a JWTClaimError subclass on failure
+ * ```
+ */
+export function compileClaimsValidator(options: JWTClaimOptions = {}): ClaimsValidator {
+  const checks: Check[] = []
+  const tolerance = toSeconds(options.clockTolerance ?? 0, 'clockTolerance')
+  const clock = clockFrom(options.currentTime)
+
+  const required = new Set(options.requiredClaims ?? [])
+  if (options.requireExpiration !== false) required.add('exp')
+  const maxTokenAge = options.maxTokenAge === undefined ? undefined : toSeconds(options.maxTokenAge, 'maxTokenAge')
+  if (maxTokenAge !== undefined) required.add('iat')
+  if (required.size > 0) {
+    checks.push((payload) => {
+      for (const name of required) {
+        if (payload[name] === undefined) throw new JWTClaimMissing(`"${name}" is required`, name, 'missing')
+      }
+    })
+  }
+
+  if (options.typ !== undefined) {
+    const expected = normalizeTyp(optionalString(options.typ, 'typ')!)
+    checks.push((_payload, header) => {
+      if (typeof header.typ !== 'string') throw new JWTClaimMissing('"typ" header is missing', 'typ', 'missing')
+      if (normalizeTyp(header.typ) !== expected) throw new JWTClaimInvalid('unexpected "typ" header', 'typ', 'mismatch')
+    })
+  }
+
+  if (options.issuer !== undefined) {
+    const issuers = stringSet(options.issuer, 'issuer')
+    checks.push((payload) => {
+      if (payload.iss === undefined) throw new JWTClaimMissing('"iss" is missing', 'iss', 'missing')
+      if (!issuers.has(payload.iss)) throw new JWTClaimInvalid('unexpected "iss"', 'iss', 'mismatch')
+    })
+  }
+
+  const subject = optionalString(options.subject, 'subject')
+  if (subject !== undefined) checks.push(exactClaim('sub', subject))
+
+  if (options.audience !== undefined) {
+    const audiences = stringSet(options.audience, 'audience')
+    checks.push((payload) => {
+      const { aud } = payload
+      if (aud === undefined) throw new JWTClaimMissing('"aud" is missing', 'aud', 'missing')
+      const matches = typeof aud === 'string' ? audiences.has(aud) : aud.some((a) => audiences.has(a))
+      if (!matches) throw new JWTClaimInvalid('"aud" does not name this audience', 'aud', 'mismatch')
+    })
+  } else if (!options.acceptAnyAudience) {
+    // RFC 8725 §3.9: a token for some audience, presented to a verifier that names none.
+    checks.push((payload) => {
+      if (payload.aud !== undefined) {
+        throw new JWTClaimInvalid('token has an "aud" but no audience is configured', 'aud', 'unexpected')
+      }
+    })
+  }
+
+  const jwtId = optionalString(options.jwtId, 'jwtId')
+  if (jwtId !== undefined) checks.push(exactClaim('jti', jwtId))
+
+  checks.push((payload, _header, now) => {
+    if (payload.iat !== undefined && payload.iat > now + tolerance) {
+      throw new JWTClaimInvalid('"iat" is in the future', 'iat', 'future')
+    }
+    if (payload.nbf !== undefined && payload.nbf > now + tolerance) {
+      throw new JWTNotYetValid('token is not valid yet ("nbf")', 'nbf', 'not_yet_valid')
+    }
+    if (payload.exp !== undefined && now >= payload.exp + tolerance) {
+      throw new JWTExpired('token has expired ("exp")', 'exp', 'expired')
+    }
+  })
+
+  if (maxTokenAge !== undefined) {
+    checks.push((payload, _header, now) => {
+      if (now - payload.iat! > maxTokenAge + tolerance) {
+        throw new JWTExpired('token is older than maxTokenAge ("iat")', 'iat', 'too_old')
+      }
+    })
+  }
+
+  return (payload, header) => {
+    checkRegisteredTypes(payload)
+    const now = clock()
+    for (const check of checks) check(payload, header, now)
+  }
+}

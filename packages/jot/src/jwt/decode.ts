@@ -1,0 +1,32 @@
+/** Reading a JWT without verifying it. @module */
+import { JWSInvalid } from '../errors.js'
+import { decode as decodeBase64URL } from '../lib/base64url.js'
+import { parseJSONObjectBytes } from '../lib/json.js'
+import { prepareJWSOptions } from '../jws/header.js'
+import { splitCompact } from '../jws/compact/verify.js'
+import { decodeProtectedHeader } from '../jws/verify.js'
+import type { JWSHeaderParameters } from '../jws/types.js'
+import type { JWTClaims } from './types.js'
+
+/**
+ * Decodes a compact JWT's header and claims **without verifying anything**: not the signature, not
+ * the algorithm, not a single claim. For logging, debugging and routing only; never for
+ * authorization. Parsing is as strict as in {@link verifyJWT} (base64url, UTF-8, duplicate members,
+ * length).
+ *
+ * @example
+ * ```ts
+ * const { header, payload } = decodeJWTUnverified(token)
+ * console.log(header.kid, payload.iss) // untrusted values
+ * ```
+ */
+export function decodeJWTUnverified<P = JWTClaims>(
+  token: string,
+  options: { maxTokenLength?: number } = {},
+): { header: JWSHeaderParameters; payload: P & JWTClaims } {
+  const [protectedB64, payloadB64] = splitCompact(token, prepareJWSOptions(options))
+  const header = decodeProtectedHeader(protectedB64)!
+  if (header.b64 === false) throw new JWSInvalid('"b64": false is not allowed in a JWT')
+  const payload = parseJSONObjectBytes(decodeBase64URL(payloadB64), 'JWT claims set') as P & JWTClaims
+  return { header, payload }
+}

@@ -1,0 +1,107 @@
+/** JWT signing (RFC 7519 §7.1) with a prepared signer. @module */
+import { InvalidArgument } from '../errors.js'
+import { encode as encodeBase64URL } from '../lib/base64url.js'
+import { isPlainObject } from '../lib/bytes.js'
+import { toSeconds } from '../lib/duration.js'
+import { isJotKey, type JotKey } from '../key/key.js'
+import { prepareHeader, signWithHeader } from '../jws/sign.js'
+import { checkRegisteredTypes } from './claims.js'
+import { clockFrom, toNumericDate } from './time.js'
+import type { CreateSignerOptions, JWTClaims, SignJWTOptions } from './types.js'
+
+type ClaimStep = (claims: JWTClaims, now: number) => void
+
+/** Builds the per-call claim steps once from the options. */
+function compileClaimSteps(options: SignJWTOptions): ClaimStep[] {
+  const steps: ClaimStep[] = []
+  const set = (claim: string, value: (now: number) => unknown): ClaimStep => (claims, now) => {
+    if (claims[claim] !== undefined) throw new InvalidArgument(`the payload already has "${claim}"; pass it once`)
+    claims[claim] = value(now)
+  }
+  if (options.expiresIn !== undefined && options.expiresAt !== undefined) {
+    throw new InvalidArgument('give expiresIn or expiresAt, not both')
+  }
+  if (options.notBeforeIn !== undefined && options.notBeforeAt !== undefined) {
+    throw new InvalidArgument('give notBeforeIn or notBeforeAt, not both')
+  }
+  if (options.issuedAt !== false) {
+    const at = options.issuedAt === undefined ? undefined : toNumericDate(options.issuedAt, 'issuedAt')
+    steps.push((claims, now) => {
+      claims.iat ??= at ?? now
+    })
+  }
+  if (options.expiresIn !== undefined) {
+    const seconds = toSeconds(options.expiresIn, 'expiresIn')
+    steps.push(set('exp', (now) => now + seconds))
+  }
+  if (options.expiresAt !== undefined) {
+    const at = toNumericDate(options.expiresAt, 'expiresAt')
+    steps.push(set('exp', () => at))
+  }
+  if (options.notBeforeIn !== undefined) {
+    const seconds = toSeconds(options.notBeforeIn, 'notBeforeIn')
+    steps.push(set('nbf', (now) => now + seconds))
+  }
+  if (options.notBeforeAt !== undefined) {
+    const at = toNumericDate(options.notBeforeAt, 'notBeforeAt')
+    steps.push(set('nbf', () => at))
+  }
+  for (const [claim, value] of [
+    ['iss', options.issuer],
+    ['sub', options.subject],
+    ['aud', options.audience],
+    ['jti', options.jwtId],
+  ] as const) {
+    if (value === undefined) continue
+    if (typeof value !== 'string' && !(claim === 'aud' && Array.isArray(value) && value.every((v) => typeof v === 'string'))) {
+      throw new InvalidArgument(`the ${claim} option has the wrong type`)
+    }
+    steps.push(set(claim, () => value))
+  }
+  return steps
+}
+
+/**
+ * Prepares a JWT signer: options are validated and the protected header is encoded once; each call
+ * then only serializes the claims and signs.
+ *
+ * @example
+ * ```ts
+ * const sign = createSigner({ key: privateKey, issuer: 'https://issuer.example', audience: 'api', expiresIn: '15m' })
+ * const token = await sign({ sub: 'user-1', scope: 'read' })
+ * ```
+ */
+export function createSigner<P extends JWTClaims = JWTClaims>(options: CreateSignerOptions): (claims: P) => Promise<string> {
+  if (!isPlainObject(options)) throw new InvalidArgument('options must be an object')
+  const { key } = options
+  if (!isJotKey(key)) throw new InvalidArgument('options.key must be a JotKey (see importKey)')
+  const header = prepareHeader(
+    key,
+    { typ: options.typ ?? 'JWT', ...(options.kid === undefined ? {} : { kid: options.kid }), ...options.header },
+    undefined,
+    true,
+  )
+  const steps = compileClaimSteps(options)
+  const clock = clockFrom(options.currentTime)
+  return async (claims) => {
+    if (!isPlainObject(claims)) throw new InvalidArgument('JWT claims must be a plain object')
+    const payload: JWTClaims = { ...claims }
+    const now = clock()
+    for (const step of steps) step(payload, now)
+    checkRegisteredTypes(payload)
+    const encoded = encodeBase64URL(JSON.stringify(payload))
+    return `${header.encoded}.${encoded}.${await signWithHeader(key, header, encoded)}`
+  }
+}
+
+/**
+ * Signs a JWT.
+ *
+ * @example
+ * ```ts
+ * const token = await signJWT({ sub: 'user-1' }, privateKey, { expiresIn: '15m', issuer, audience: 'api' })
+ * ```
+ */
+export function signJWT<P extends JWTClaims = JWTClaims>(claims: P, key: JotKey, options: SignJWTOptions = {}): Promise<string> {
+  return createSigner<P>({ ...options, key })(claims)
+}

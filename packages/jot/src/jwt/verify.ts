@@ -1,0 +1,52 @@
+/** JWT verification (RFC 7519 §7.2) with a prepared verifier. @module */
+import { InvalidArgument } from '../errors.js'
+import { isPlainObject } from '../lib/bytes.js'
+import { parseJSONObjectBytes } from '../lib/json.js'
+import type { JotKey } from '../key/key.js'
+import { verifyCompactPrepared } from '../jws/compact/verify.js'
+import { prepareJWSOptions } from '../jws/header.js'
+import type { KeyResolver } from '../jws/types.js'
+import { compileClaimsValidator } from './claims.js'
+import type { CreateVerifierOptions, JWTClaims, VerifiedJWT, VerifyJWTOptions } from './types.js'
+
+/**
+ * Prepares a JWT verifier: options are validated and compiled once (algorithm allowlist, `crit`
+ * names, claim checks); each call then decodes, checks the signature and runs the compiled checks.
+ * Only the compact serialization is a JWT; JWS JSON and JWE input are rejected (RFC 8725 §3.3).
+ *
+ * @example
+ * ```ts
+ * const verify = createVerifier({ key: publicKey, issuer: 'https://issuer.example', audience: 'api' })
+ * const { payload } = await verify(token)
+ * ```
+ */
+export function createVerifier<P = JWTClaims>(options: CreateVerifierOptions): (token: string) => Promise<VerifiedJWT<P>> {
+  if (!isPlainObject(options)) throw new InvalidArgument('options must be an object')
+  const { key } = options
+  if (key === undefined) throw new InvalidArgument('options.key is required')
+  const jwsOptions = prepareJWSOptions(options)
+  const validateClaims = compileClaimsValidator(options)
+  return async (token) => {
+    const { payload, protectedHeader, key: usedKey } = await verifyCompactPrepared(token, key, jwsOptions, undefined)
+    const claims = parseJSONObjectBytes(payload, 'JWT claims set') as JWTClaims
+    validateClaims(claims, protectedHeader)
+    return { payload: claims as P & JWTClaims, header: protectedHeader, key: usedKey }
+  }
+}
+
+/**
+ * Verifies a JWT: signature, algorithm, header and claims.
+ *
+ * @example
+ * ```ts
+ * const { payload, header } = await verifyJWT(token, publicKey, { issuer: 'https://issuer.example', audience: 'api' })
+ * ```
+ * @throws {@link JWTExpired}, {@link JWTClaimInvalid}, {@link JWSSignatureInvalid}, {@link AlgorithmNotAllowed}, …
+ */
+export function verifyJWT<P = JWTClaims>(
+  token: string,
+  key: JotKey | KeyResolver,
+  options: VerifyJWTOptions = {},
+): Promise<VerifiedJWT<P>> {
+  return createVerifier<P>({ ...options, key })(token)
+}

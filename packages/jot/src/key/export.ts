@@ -1,0 +1,55 @@
+/** Key export to JWK and PEM, and deriving a public key from a private one. @module */
+import { runtime } from '#runtime'
+import { InvalidArgument } from '../errors.js'
+import { createJotKey, keyInternals, type JotKey } from './key.js'
+import type { JWK } from './jwk.js'
+import { encodePEM } from './pem.js'
+
+/**
+ * Exports a key as a JWK carrying its `alg`, `use: "sig"` and `kid` (when set). Private and secret
+ * keys include their private members: publish only public keys (see {@link toPublicKey}).
+ *
+ * @example
+ * ```ts
+ * const jwks = { keys: [await exportJWK(publicKey)] } // serve at /.well-known/jwks.json
+ * ```
+ */
+export async function exportJWK(key: JotKey): Promise<JWK> {
+  const { runtimeKey } = keyInternals(key)
+  const members = await runtime.exportJWK(runtimeKey)
+  const jwk: JWK = { ...members, alg: key.alg, use: 'sig' }
+  if (key.kid !== undefined) jwk.kid = key.kid
+  return jwk
+}
+
+/**
+ * Exports an asymmetric key as PEM: SPKI (`PUBLIC KEY`) for public keys, PKCS#8 (`PRIVATE KEY`)
+ * for private keys.
+ *
+ * @example
+ * ```ts
+ * writeFileSync('issuer.pub.pem', await exportPEM(publicKey))
+ * ```
+ */
+export async function exportPEM(key: JotKey): Promise<string> {
+  const { runtimeKey } = keyInternals(key)
+  if (key.type === 'secret') throw new InvalidArgument('secret keys have no PEM form; use exportJWK')
+  if (key.type === 'public') return encodePEM(await runtime.exportDER(runtimeKey, 'spki'), 'PUBLIC KEY')
+  return encodePEM(await runtime.exportDER(runtimeKey, 'pkcs8'), 'PRIVATE KEY')
+}
+
+/**
+ * The public half of a private key, bound to the same algorithm and `kid`. Public keys are returned
+ * as they are; secret keys have no public half.
+ *
+ * @example
+ * ```ts
+ * const publicKey = await toPublicKey(privateKey)
+ * ```
+ */
+export async function toPublicKey(key: JotKey): Promise<JotKey> {
+  if (key.type === 'public') return key
+  if (key.type === 'secret') throw new InvalidArgument('a secret key has no public half')
+  const { algorithm, runtimeKey } = keyInternals(key)
+  return createJotKey(algorithm, await runtime.publicKey(runtimeKey), key.curve, key.kid)
+}

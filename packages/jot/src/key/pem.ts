@@ -1,0 +1,380 @@
+/**
+ * PEM and DER key material → the two formats every backend imports: SPKI for public keys, PKCS#8 for
+ * private keys. Runtime-independent (no node: modules, no Buffer), so both backends get the same
+ * parsing and the same decisions.
+ *
+ * The PEM label alone decides how the bytes are read (RFC 7468 §2); nothing is guessed from content.
+ * The key algorithm and curve come from the AlgorithmIdentifier OID, never from the label, and the
+ * key bytes behind it are checked for the structure that algorithm requires, so the `kty`/`curve`
+ * reported here always describe what the backend will actually import.
+ * @module
+ */
+import { Base64URLInvalid, InvalidArgument, KeyInvalid, NotSupported } from '../errors.js'
+import { CURVES, table, type Curve, type CurveInfo, type ECCurveInfo } from '../jwa/curves.js'
+import { decode as decodeBase64URL, encode as encodeBase64URL } from '../lib/base64url.js'
+import { isUint8Array } from '../lib/bytes.js'
+import {
+  DER_NULL,
+  DERReader,
+  TAG,
+  children,
+  decodeBitString,
+  decodeInteger,
+  decodeNull,
+  decodeOID,
+  decodeVersion,
+  encodeDER,
+  encodeOID,
+  encodeVersion,
+  readDER,
+  readSequence,
+  type DERElement,
+} from './asn1.js'
+
+export interface ParsedKeyMaterial {
+  /** Normalized format: every input becomes SPKI (public) or PKCS#8 (private). */
+  readonly format: 'spki' | 'pkcs8'
+  readonly der: Uint8Array
+  readonly kind: 'public' | 'private'
+  readonly kty: 'RSA' | 'EC' | 'OKP'
+  /** Set for EC and OKP keys. */
+  readonly curve?: Curve
+}
+
+const OID_RSA_ENCRYPTION = '1.2.840.113549.1.1.1'
+const OID_EC_PUBLIC_KEY = '1.2.840.10045.2.1'
+
+type KeyAlgorithm = { readonly kty: 'RSA' } | { readonly kty: 'EC' } | { readonly kty: 'OKP'; readonly curve: CurveInfo }
+
+/** Key algorithms by AlgorithmIdentifier OID (RFC 3279 §2.3.1, RFC 5480 §2.1.1, RFC 8410 §3). */
+const KEY_ALGORITHMS = table<KeyAlgorithm>({
+  [OID_RSA_ENCRYPTION]: { kty: 'RSA' },
+  [OID_EC_PUBLIC_KEY]: { kty: 'EC' },
+  [CURVES.Ed25519!.oid]: { kty: 'OKP', curve: CURVES.Ed25519! },
+  [CURVES.Ed448!.oid]: { kty: 'OKP', curve: CURVES.Ed448! },
+})
+
+/** Key algorithms that exist but that jot does not sign with, and what to do instead. */
+const UNSUPPORTED_ALGORITHMS = table<string>({
+  '1.2.840.113549.1.1.10':
+    'RSASSA-PSS (id-RSASSA-PSS) keys are not supported; use an rsaEncryption key, which works for PS256/PS384/PS512 too',
+  '1.3.101.110': 'X25519 keys are for key agreement (JWE), not signatures',
+  '1.3.101.111': 'X448 keys are for key agreement (JWE), not signatures',
+  '1.2.840.10040.4.1': 'DSA keys are not supported by JOSE',
+})
+
+const EC_CURVES_BY_OID = table<ECCurveInfo>(
+  Object.fromEntries(
+    Object.values(CURVES)
+      .filter((info): info is ECCurveInfo => info.kty === 'EC')
+      .map((info) => [info.oid, info]),
+  ),
+)
+
+/** AlgorithmIdentifier of rsaEncryption; RFC 3279 §2.3.1 requires NULL parameters. */
+const RSA_ALGORITHM_IDENTIFIER = encodeDER(TAG.SEQUENCE, encodeOID(OID_RSA_ENCRYPTION), DER_NULL)
+const PKCS8_V1 = encodeVersion(0)
+
+function ecCurveByOid(oid: string): ECCurveInfo {
+  const curve = EC_CURVES_BY_OID[oid]
+  if (!curve) throw new NotSupported(`EC curve with OID ${oid} is not supported`)
+  return curve
+}
+
+/** RFC 5280 §4.1.1.2 AlgorithmIdentifier → key type and curve. */
+function identifyAlgorithm(reader: DERReader): { kty: 'RSA' | 'EC' | 'OKP'; curve?: CurveInfo } {
+  const fields = readSequence(reader, 'AlgorithmIdentifier')
+  const oid = decodeOID(fields.read(TAG.OID, 'algorithm'), 'algorithm')
+  const unsupported = UNSUPPORTED_ALGORITHMS[oid]
+  if (unsupported) throw new NotSupported(unsupported)
+  const algorithm = KEY_ALGORITHMS[oid]
+  if (!algorithm) throw new NotSupported(`key algorithm with OID ${oid} is not supported`)
+  let curve: CurveInfo | undefined
+  if (algorithm.kty === 'RSA') {
+    decodeNull(fields.read(TAG.NULL, 'rsaEncryption parameters'), 'rsaEncryption parameters')
+  } else if (algorithm.kty === 'EC') {
+    // RFC 5480 §2.1.1: PKIX allows only namedCurve. Explicit (specifiedCurve) parameters let a key
+    // bring its own group, the root of CVE-2020-0601, so they are refused rather than matched.
+    const tag = fields.peekTag()
+    if (tag === TAG.SEQUENCE || tag === TAG.NULL) {
+      throw new NotSupported('EC keys with explicit or implicit curve parameters are not supported; use a named curve')
+    }
+    curve = ecCurveByOid(decodeOID(fields.read(TAG.OID, 'namedCurve'), 'namedCurve'))
+  } else {
+    curve = algorithm.curve // RFC 8410 §3: the parameters MUST be absent.
+  }
+  fields.end('AlgorithmIdentifier')
+  return curve ? { kty: algorithm.kty, curve } : { kty: algorithm.kty }
+}
+
+/** SEC1 §2.3.3 point: uncompressed 04‖X‖Y or compressed 02/03‖X, with coordinates of the curve's size. */
+function checkECPoint(point: Uint8Array, curve: ECCurveInfo): void {
+  const prefix = point[0]
+  const expected = prefix === 0x04 ? 1 + 2 * curve.size : prefix === 0x02 || prefix === 0x03 ? 1 + curve.size : -1
+  if (point.length !== expected) throw new KeyInvalid(`EC public key is not a valid ${curve.name} point encoding`)
+}
+
+function checkPublicKey(kty: 'RSA' | 'EC' | 'OKP', curve: CurveInfo | undefined, key: Uint8Array, depth: number): void {
+  if (kty === 'RSA') {
+    // RFC 8017 App. A.1.1: RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }
+    const fields = children(readDER(key, TAG.SEQUENCE, 'RSAPublicKey', depth))
+    decodeInteger(fields.read(TAG.INTEGER, 'modulus'), 'modulus')
+    decodeInteger(fields.read(TAG.INTEGER, 'publicExponent'), 'publicExponent')
+    fields.end('RSAPublicKey')
+  } else if (curve?.kty === 'EC') {
+    checkECPoint(key, curve)
+  } else if (curve?.kty === 'OKP' && key.length !== curve.keyLength) {
+    throw new KeyInvalid(`${curve.name} public key must be ${curve.keyLength} bytes`)
+  }
+}
+
+/** RFC 5915 §3 ECPrivateKey, read into the parts PKCS#8 conversion and checking need. */
+function readECPrivateKey(der: Uint8Array, depth: number) {
+  const fields = children(readDER(der, TAG.SEQUENCE, 'ECPrivateKey', depth))
+  const version = fields.read(TAG.INTEGER, 'ECPrivateKey version')
+  if (decodeVersion(version, 'ECPrivateKey version') !== 1) throw new KeyInvalid('ECPrivateKey version must be 1')
+  const privateKey = fields.read(TAG.OCTET_STRING, 'ECPrivateKey privateKey')
+  const parameters = fields.optional(TAG.CONTEXT_0, 'ECPrivateKey parameters')
+  const publicKey = fields.optional(TAG.CONTEXT_1, 'ECPrivateKey publicKey')
+  fields.end('ECPrivateKey')
+  let curveOID: string | undefined
+  if (parameters) {
+    const inner = children(parameters)
+    if (inner.peekTag() !== TAG.OID) {
+      throw new NotSupported('EC keys with explicit or implicit curve parameters are not supported; use a named curve')
+    }
+    curveOID = decodeOID(inner.read(TAG.OID, 'namedCurve'), 'namedCurve')
+    inner.end('ECPrivateKey parameters')
+  }
+  let point: Uint8Array | undefined
+  if (publicKey) {
+    const inner = children(publicKey)
+    point = decodeBitString(inner.read(TAG.BIT_STRING, 'ECPrivateKey publicKey'), 'ECPrivateKey publicKey')
+    inner.end('ECPrivateKey publicKey')
+  }
+  return { version, privateKey, publicKey, curveOID, point }
+}
+
+function checkPrivateKey(kty: 'RSA' | 'EC' | 'OKP', curve: CurveInfo | undefined, key: Uint8Array, depth: number): void {
+  if (kty === 'RSA') {
+    // RFC 8017 App. A.1.2: version 0 is two-prime; version 1 adds otherPrimeInfos, which WebCrypto
+    // cannot import, so both backends refuse it alike.
+    const fields = children(readDER(key, TAG.SEQUENCE, 'RSAPrivateKey', depth))
+    const version = decodeVersion(fields.read(TAG.INTEGER, 'RSAPrivateKey version'), 'RSAPrivateKey version')
+    if (version === 1) throw new NotSupported('multi-prime RSA keys are not supported')
+    if (version !== 0) throw new KeyInvalid('RSAPrivateKey version must be 0')
+    for (const name of ['modulus', 'publicExponent', 'privateExponent', 'prime1', 'prime2', 'exponent1', 'exponent2', 'coefficient']) {
+      decodeInteger(fields.read(TAG.INTEGER, name), name)
+    }
+    fields.end('RSAPrivateKey')
+  } else if (curve?.kty === 'EC') {
+    const ec = readECPrivateKey(key, depth)
+    // RFC 5915 fixes the length at the curve size, but OpenSSL before 1.1.0 dropped leading zero
+    // bytes, so shorter scalars exist in the wild; the backend range-checks the scalar itself.
+    const length = ec.privateKey.contents.length
+    if (length === 0 || length > curve.size) throw new KeyInvalid(`${curve.name} private key has the wrong length`)
+    // RFC 5915 §3 / RFC 5208: parameters inside PKCS#8 must name the same curve as the algorithm.
+    if (ec.curveOID !== undefined && ec.curveOID !== curve.oid) {
+      throw new KeyInvalid('ECPrivateKey parameters name a different curve than the AlgorithmIdentifier')
+    }
+    if (ec.point) checkECPoint(ec.point, curve)
+  } else if (curve?.kty === 'OKP') {
+    // RFC 8410 §7: CurvePrivateKey ::= OCTET STRING, itself wrapped in PKCS#8's privateKey OCTET STRING.
+    const inner = readDER(key, TAG.OCTET_STRING, 'CurvePrivateKey', depth)
+    if (inner.contents.length !== curve.keyLength) {
+      throw new KeyInvalid(`${curve.name} private key must be ${curve.keyLength} bytes`)
+    }
+  }
+}
+
+function result(
+  format: 'spki' | 'pkcs8',
+  der: Uint8Array,
+  algorithm: { kty: 'RSA' | 'EC' | 'OKP'; curve?: CurveInfo },
+): ParsedKeyMaterial {
+  const common = { format, der: der.slice(), kind: format === 'spki' ? 'public' : 'private', kty: algorithm.kty } as const
+  return Object.freeze(algorithm.curve ? { ...common, curve: algorithm.curve.name } : common)
+}
+
+/**
+ * Validates SPKI (RFC 5280 §4.1) or PKCS#8 (RFC 5208, RFC 5958 §2) DER and identifies the key from
+ * its AlgorithmIdentifier. The returned `der` is a copy of the input.
+ *
+ * @throws {@link KeyInvalid} on malformed DER; {@link NotSupported} for key types or curves jot does
+ * not sign with.
+ */
+export function parseDER(der: Uint8Array, format: 'spki' | 'pkcs8'): ParsedKeyMaterial {
+  if (!isUint8Array(der)) throw new InvalidArgument('DER key material must be a Uint8Array')
+  if (format === 'spki') {
+    const fields = children(readDER(der, TAG.SEQUENCE, 'SubjectPublicKeyInfo'))
+    const algorithm = identifyAlgorithm(fields)
+    const key = decodeBitString(fields.read(TAG.BIT_STRING, 'subjectPublicKey'), 'subjectPublicKey')
+    fields.end('SubjectPublicKeyInfo')
+    checkPublicKey(algorithm.kty, algorithm.curve, key, 2)
+    return result(format, der, algorithm)
+  }
+  if (format === 'pkcs8') {
+    const fields = children(readDER(der, TAG.SEQUENCE, 'PrivateKeyInfo'))
+    const version = decodeVersion(fields.read(TAG.INTEGER, 'PrivateKeyInfo version'), 'PrivateKeyInfo version')
+    if (version > 1) throw new KeyInvalid('PrivateKeyInfo version must be 0 or 1')
+    const algorithm = identifyAlgorithm(fields)
+    const key = fields.read(TAG.OCTET_STRING, 'privateKey').contents
+    fields.optional(TAG.CONTEXT_0, 'attributes')
+    // RFC 5958 §2: publicKey is a v2 (version 1) field.
+    const publicKey = version === 1 ? fields.optional(TAG.CONTEXT_1_PRIMITIVE, 'publicKey') : undefined
+    fields.end('PrivateKeyInfo')
+    checkPrivateKey(algorithm.kty, algorithm.curve, key, 2)
+    if (publicKey) checkPublicKey(algorithm.kty, algorithm.curve, decodeBitString(publicKey, 'publicKey'), 2)
+    return result(format, der, algorithm)
+  }
+  throw new InvalidArgument('DER format must be "spki" or "pkcs8"')
+}
+
+/** RFC 5208 §5 PrivateKeyInfo version 0 around a private key in its algorithm's own format. */
+function wrapPKCS8(algorithmIdentifier: Uint8Array, privateKey: Uint8Array): Uint8Array {
+  return encodeDER(TAG.SEQUENCE, PKCS8_V1, algorithmIdentifier, encodeDER(TAG.OCTET_STRING, privateKey))
+}
+
+/** SEC1 / RFC 5915 ECPrivateKey → PKCS#8, the curve moving from [0] parameters into the AlgorithmIdentifier. */
+function sec1ToPKCS8(der: Uint8Array): Uint8Array {
+  const ec = readECPrivateKey(der, 0)
+  if (ec.curveOID === undefined) {
+    throw new KeyInvalid('EC PRIVATE KEY has no curve parameters (RFC 5915 §3 requires them); export it as PKCS#8')
+  }
+  const curve = ecCurveByOid(ec.curveOID)
+  // The curve is stated once, in the AlgorithmIdentifier, as OpenSSL writes PKCS#8; the optional
+  // public key is kept because some WebCrypto implementations need it to import the private key.
+  const inner = encodeDER(TAG.SEQUENCE, ec.version.encoded, ec.privateKey.encoded, ...(ec.publicKey ? [ec.publicKey.encoded] : []))
+  return wrapPKCS8(encodeDER(TAG.SEQUENCE, encodeOID(OID_EC_PUBLIC_KEY), encodeOID(curve.oid)), inner)
+}
+
+/**
+ * RFC 5280 §4.1: the subjectPublicKeyInfo of a certificate. Only the key is taken: the signature,
+ * validity and chain are NOT checked, so a certificate here is a container, not a trust decision.
+ */
+function certificateToSPKI(der: Uint8Array): Uint8Array {
+  const certificate = children(readDER(der, TAG.SEQUENCE, 'Certificate'))
+  const tbs = readSequence(certificate, 'tbsCertificate')
+  readSequence(certificate, 'signatureAlgorithm')
+  certificate.read(TAG.BIT_STRING, 'signatureValue')
+  certificate.end('Certificate')
+  // version is [0] EXPLICIT DEFAULT v1, so v1 certificates omit it (X.690 §11.5).
+  const version = tbs.optional(TAG.CONTEXT_0, 'version')
+  if (version) {
+    const inner = children(version)
+    if (decodeVersion(inner.read(TAG.INTEGER, 'version'), 'version') > 2) throw new KeyInvalid('unknown X.509 version')
+    inner.end('version')
+  }
+  // Serial numbers are read but not judged: real CAs issued negative and non-minimal ones.
+  tbs.read(TAG.INTEGER, 'serialNumber')
+  for (const name of ['signature', 'issuer', 'validity', 'subject']) tbs.read(TAG.SEQUENCE, name)
+  const spki = tbs.read(TAG.SEQUENCE, 'subjectPublicKeyInfo')
+  while (!tbs.done) tbs.next('tbsCertificate extension fields')
+  return spki.encoded
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
+
+/** Strict standard base64 (RFC 4648 §4): alphabet, final padding, canonical trailing bits. */
+function decodeBase64(text: string): Uint8Array {
+  if (text.length === 0 || text.length % 4 !== 0 || !BASE64.test(text)) {
+    throw new KeyInvalid('PEM body is not valid base64')
+  }
+  try {
+    return decodeBase64URL(text.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_'))
+  } catch (error) {
+    if (error instanceof Base64URLInvalid) throw new KeyInvalid('PEM body is not valid base64')
+    throw error
+  }
+}
+
+/** RFC 7468 §3 label: printable ASCII except hyphen, single spaces between words. */
+const LABEL = '[\\x21-\\x2c\\x2e-\\x7e]+(?: [\\x21-\\x2c\\x2e-\\x7e]+)*'
+const BEGIN_LINE = new RegExp(`^-----BEGIN (${LABEL})-----$`)
+const END_LINE = new RegExp(`^-----END (${LABEL})-----$`)
+
+/** Labels that name real key formats jot cannot read, with what to do instead. */
+const UNSUPPORTED_LABELS = table<string>({
+  'ENCRYPTED PRIVATE KEY': 'encrypted PKCS#8 keys are not supported; decrypt it first (openssl pkcs8 -in key.pem -out plain.pem)',
+  'OPENSSH PRIVATE KEY': 'OpenSSH private keys are not supported; convert to PKCS#8 (ssh-keygen -p -m PKCS8 -f key)',
+})
+
+/** Label → how its DER becomes SPKI or PKCS#8. */
+const LABELS = table<{ format: 'spki' | 'pkcs8'; normalize: (der: Uint8Array) => Uint8Array }>({
+  'PUBLIC KEY': { format: 'spki', normalize: (der) => der },
+  'PRIVATE KEY': { format: 'pkcs8', normalize: (der) => der },
+  // RFC 8017 App. A.1.1 → RFC 3279 §2.3.1: the PKCS#1 key is the SPKI subjectPublicKey as is.
+  'RSA PUBLIC KEY': {
+    format: 'spki',
+    normalize: (der) => encodeDER(TAG.SEQUENCE, RSA_ALGORITHM_IDENTIFIER, encodeDER(TAG.BIT_STRING, Uint8Array.of(0), der)),
+  },
+  'RSA PRIVATE KEY': { format: 'pkcs8', normalize: (der) => wrapPKCS8(RSA_ALGORITHM_IDENTIFIER, der) },
+  'EC PRIVATE KEY': { format: 'pkcs8', normalize: sec1ToPKCS8 },
+  CERTIFICATE: { format: 'spki', normalize: certificateToSPKI },
+})
+
+/** One PEM block (RFC 7468) out of `pem`: its label and decoded body. */
+function readPEMBlock(pem: string): { label: string; der: Uint8Array } {
+  const lines = pem.split('\n').map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line))
+  const begins = lines.flatMap((line, index) => (line.includes('-----BEGIN') ? [index] : []))
+  const ends = lines.flatMap((line, index) => (line.includes('-----END') ? [index] : []))
+  if (begins.length === 0) throw new KeyInvalid('no PEM block ("-----BEGIN ...-----") found')
+  if (begins.length > 1) {
+    const labels = begins.map((index) => BEGIN_LINE.exec(lines[index]!.trim())?.[1] ?? '?').join(', ')
+    throw new KeyInvalid(`expected exactly one PEM block, found ${begins.length} (${labels})`)
+  }
+  const begin = begins[0]!
+  const end = ends.length === 1 ? ends[0]! : -1
+  const label = BEGIN_LINE.exec(lines[begin]!.trim())?.[1]
+  if (label === undefined) throw new KeyInvalid('malformed PEM BEGIN line')
+  if (end < begin || END_LINE.exec(lines[end]!.trim())?.[1] !== label) {
+    throw new KeyInvalid(`PEM block "${label}" has no matching END line`)
+  }
+  const body = lines.slice(begin + 1, end)
+  // RFC 1421 encapsulated headers (Proc-Type: 4,ENCRYPTED / DEK-Info) mark OpenSSL's legacy encryption.
+  if (body.some((line) => line.includes(':'))) {
+    if (body.some((line) => line.startsWith('Proc-Type:') && line.includes('ENCRYPTED'))) {
+      throw new NotSupported('encrypted PEM keys are not supported; decrypt it first')
+    }
+    throw new KeyInvalid('PEM block has unexpected headers')
+  }
+  return { label, der: decodeBase64(body.join('')) }
+}
+
+/**
+ * Parses one PEM block into SPKI or PKCS#8 DER. The label decides the format: `PUBLIC KEY` (SPKI),
+ * `PRIVATE KEY` (PKCS#8), `RSA PUBLIC KEY` / `RSA PRIVATE KEY` (PKCS#1), `EC PRIVATE KEY` (SEC1), and
+ * `CERTIFICATE` (X.509, whose subject public key is returned without checking the certificate).
+ *
+ * @example
+ * ```ts
+ * const { format, der, kty, curve } = parsePEM(pemText) // 'spki', Uint8Array, 'EC', 'P-256'
+ * ```
+ * @throws {@link KeyInvalid} on malformed PEM or DER; {@link NotSupported} for encrypted keys and key
+ * types or curves jot does not sign with.
+ */
+export function parsePEM(pem: string): ParsedKeyMaterial {
+  if (typeof pem !== 'string') throw new InvalidArgument('PEM key material must be a string')
+  const { label, der } = readPEMBlock(pem)
+  const unsupported = UNSUPPORTED_LABELS[label]
+  if (unsupported) throw new NotSupported(unsupported)
+  const entry = LABELS[label]
+  if (!entry) {
+    throw new KeyInvalid(`PEM label "${label}" is not key material jot reads; expected one of: ${Object.keys(LABELS).join(', ')}`)
+  }
+  return parseDER(entry.normalize(der), entry.format)
+}
+
+/**
+ * PEM text (RFC 7468 §2) for SPKI or PKCS#8 DER: standard base64 in 64-character lines, with a
+ * trailing newline, as OpenSSL and Node write it.
+ */
+export function encodePEM(der: Uint8Array, label: 'PUBLIC KEY' | 'PRIVATE KEY'): string {
+  if (!isUint8Array(der) || der.length === 0) throw new InvalidArgument('DER must be a non-empty Uint8Array')
+  if (label !== 'PUBLIC KEY' && label !== 'PRIVATE KEY') throw new InvalidArgument('PEM label must be "PUBLIC KEY" or "PRIVATE KEY"')
+  const base64url = encodeBase64URL(der)
+  const base64 = base64url.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (base64url.length % 4)) % 4)
+  const lines: string[] = []
+  for (let i = 0; i < base64.length; i += 64) lines.push(base64.slice(i, i + 64))
+  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`
+}

@@ -1,0 +1,18 @@
+/** Strict UTF-8 (RFC 8725 §3.7): invalid sequences are errors, never U+FFFD replacements. @module */
+import { JSONInvalid } from '../errors.js'
+
+const encoder = new TextEncoder()
+// ignoreBOM keeps a leading U+FEFF in the text, so JSON.parse rejects it instead of it vanishing.
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+export function encodeUtf8(text: string): Uint8Array {
+  return encoder.encode(text)
+}
+
+export function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return decoder.decode(bytes)
+  } catch (cause) {
+    throw new JSONInvalid('input is not valid UTF-8', { cause })
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * The WebCrypto key handle. WebCrypto binds a CryptoKey to its usages, so a private CryptoKey
+ * cannot verify; jot's interface says a private key verifies as its public half, so the handle
+ * derives that half once, on first need, and keeps it.
+ * @module
+ */
+import type { JWKMembers, KeyKind, KeySource, RuntimeKey } from '../types.js'
+import type { KeyParams } from './algorithms.js'
+
+/** Members that only a private key has (RFC 7518 §6.2.2, §6.3.2; RFC 8037 §2). */
+const PRIVATE_MEMBERS: ReadonlySet<string> = new Set(['d', 'p', 'q', 'dp', 'dq', 'qi'])
+
+/**
+ * Members WebCrypto adds on export and cross-checks against the import usages. jot binds keys to
+ * algorithms above the runtime interface, so they never cross it in either direction.
+ */
+const BINDING_MEMBERS: ReadonlySet<string> = new Set(['alg', 'key_ops', 'ext', 'use'])
+
+const PUBLIC_DROPS: ReadonlySet<string> = new Set([...PRIVATE_MEMBERS, ...BINDING_MEMBERS])
+
+const USAGES: Record<KeyKind, KeyUsage[]> = {
+  secret: ['sign', 'verify'],
+  public: ['verify'],
+  private: ['sign'],
+}
+
+/** What DER and raw material are by construction; a JWK is shaped to the kind the caller asks for. */
+const FORMAT_KIND = { spki: 'public', pkcs8: 'private', secret: 'secret' } as const
+
+export class WebCryptoKey implements RuntimeKey {
+  readonly kind: KeyKind
+  readonly bits?: number
+  readonly cryptoKey: CryptoKey
+  #verifyingKey: Promise<CryptoKey> | undefined
+
+  constructor(cryptoKey: CryptoKey, publicHalf?: CryptoKey) {
+    this.kind = cryptoKey.type
+    this.cryptoKey = cryptoKey
+    const algorithm = cryptoKey.algorithm as Partial<RsaHashedKeyAlgorithm & HmacKeyAlgorithm>
+    // HmacKeyAlgorithm.length is already in bits.
+    const bits = cryptoKey.type === 'secret' ? algorithm.length : algorithm.modulusLength
+    if (bits !== undefined) this.bits = bits
+    if (publicHalf !== undefined) this.#verifyingKey = Promise.resolve(publicHalf)
+  }
+
+  /** The CryptoKey that verifies for this handle: the public half of a private key, else the key itself. */
+  verifyingKey(): Promise<CryptoKey> {
+    if (this.kind !== 'private') return Promise.resolve(this.cryptoKey)
+    this.#verifyingKey ??= derivePublicKey(this.cryptoKey)
+    return this.#verifyingKey
+  }
+}
+
+export function webCryptoKey(key: RuntimeKey): WebCryptoKey {
+  return key as WebCryptoKey
+}
+
+export function importCryptoKey(params: KeyParams, source: KeySource, kind: KeyKind): Promise<CryptoKey> {
+  const subtle = crypto.subtle
+  switch (source.format) {
+    case 'jwk': {
+      const jwk = withoutMembers(source.jwk, kind === 'private' ? BINDING_MEMBERS : PUBLIC_DROPS)
+      return subtle.importKey('jwk', jwk, params, true, USAGES[kind])
+    }
+    case 'secret': {
+      const hmacParams = { ...params, length: source.bytes.length * 8 }
+      return subtle.importKey('raw', bufferSource(source.bytes), hmacParams, true, USAGES.secret)
+    }
+    case 'spki':
+    case 'pkcs8':
+      return subtle.importKey(source.format, bufferSource(source.der), params, true, USAGES[FORMAT_KIND[source.format]])
+  }
+}
+
+/** JWK members as jot exchanges them: strings only, none of WebCrypto's binding members. */
+export function exportedMembers(jwk: JsonWebKey): Record<string, string> {
+  return withoutMembers(jwk as JWKMembers, BINDING_MEMBERS)
+}
+
+/** WebCrypto has no "public half" operation; the JWK without its private members is exactly that. */
+async function derivePublicKey(privateKey: CryptoKey): Promise<CryptoKey> {
+  const jwk = withoutMembers((await crypto.subtle.exportKey('jwk', privateKey)) as JWKMembers, PUBLIC_DROPS)
+  return crypto.subtle.importKey('jwk', jwk, privateKey.algorithm, true, USAGES.public)
+}
+
+function withoutMembers(jwk: JWKMembers, drop: ReadonlySet<string>): Record<string, string> {
+  // fromEntries defines own properties, so a member named "__proto__" stays inert data.
+  return Object.fromEntries(Object.entries(jwk).filter(([name]) => !drop.has(name)))
+}
+
+/**
+ * WebCrypto takes ArrayBuffer-backed views only; jot's byte arrays almost always are, so this copies
+ * only in the rare SharedArrayBuffer case.
+ */
+export function bufferSource(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  return bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes)
+}
