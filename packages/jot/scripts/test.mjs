@@ -22,7 +22,9 @@ for (const backend of backends) {
   const result = spawnSync(
     process.execPath,
     [...conditions, '--import', 'tsx', '--test', '--test-reporter=dot', ...files],
-    { cwd: root, stdio: 'inherit', env: { ...process.env, JOT_BACKEND: backend } },
+    // tsx must not apply tsconfig `paths` (they point `#runtime` at the node backend for
+    // type-checking); tsconfig.tsx.json has none, so package conditions decide, as for users.
+    { cwd: root, stdio: 'inherit', env: { ...process.env, JOT_BACKEND: backend, TSX_TSCONFIG_PATH: 'tsconfig.tsx.json' } },
   )
   if (result.status !== 0) failed = true
 }

@@ -143,9 +143,9 @@ export function readSequence(reader: DERReader, what: string): DERReader {
 
 /**
  * The contents of an INTEGER after checking it is minimally encoded (X.690 §8.3.2: the first nine
- * bits are never all zeros or all ones) and, unless `signed`, not negative.
+ * bits are never all zeros or all ones) and not negative (no key component is).
  */
-export function decodeInteger(element: DERElement, what: string, signed = false): Uint8Array {
+export function decodeInteger(element: DERElement, what: string): Uint8Array {
   const value = element.contents
   if (value.length === 0) throw invalid(`${what} is an empty INTEGER`)
   if (value.length > 1) {
@@ -155,7 +155,7 @@ export function decodeInteger(element: DERElement, what: string, signed = false)
       throw invalid(`${what} is a non-minimal INTEGER`)
     }
   }
-  if (!signed && value[0]! & 0x80) throw invalid(`${what} is negative`)
+  if (value[0]! & 0x80) throw invalid(`${what} is negative`)
   return value
 }
 

@@ -109,7 +109,7 @@ export async function importPEM(pem: string, options: ImportKeyOptions): Promise
   if (material.kty !== algorithm.kty) {
     throw new KeyAlgorithmMismatch(`${algorithm.name} needs a ${algorithm.kty} key, got ${material.kty}`)
   }
-  const curve = checkCurve(algorithm, material.curve)
+  const curve = algorithm.kty === 'RSA' ? undefined : checkCurve(algorithm, material.curve)
   return importChecked(algorithm, curve, { format: material.format, der: material.der }, material.kind, options)
 }
 

@@ -11,6 +11,7 @@ import type { JWSAlgorithm, JWSAlgorithmName } from '../jwa/signing.js'
 import type { KeyKind, RuntimeKey } from '../runtime/types.js'
 
 let internals: (key: JotKey) => { algorithm: JWSAlgorithm; runtimeKey: RuntimeKey }
+let isBranded: (value: object) => boolean
 const CONSTRUCT = Symbol('JotKey')
 
 /**
@@ -58,6 +59,7 @@ export class JotKey {
 
   static {
     internals = (key) => ({ algorithm: key.#algorithm, runtimeKey: key.#runtimeKey })
+    isBranded = (value) => #algorithm in value
   }
 
   /** Size in bits: the RSA modulus, or the HMAC secret length. */
@@ -78,12 +80,7 @@ export function createJotKey(
 
 /** True for keys made by this copy of jot (a brand check on the private field, realm-safe). */
 export function isJotKey(value: unknown): value is JotKey {
-  try {
-    internals(value as JotKey)
-    return true
-  } catch {
-    return false
-  }
+  return typeof value === 'object' && value !== null && isBranded(value)
 }
 
 /** @internal The registry row and backend key behind a JotKey. */

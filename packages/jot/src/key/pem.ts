@@ -15,7 +15,6 @@ import { decode as decodeBase64URL, encode as encodeBase64URL } from '../lib/bas
 import { isUint8Array } from '../lib/bytes.js'
 import {
   DER_NULL,
-  DERReader,
   TAG,
   children,
   decodeBitString,
@@ -44,10 +43,16 @@ export interface ParsedKeyMaterial {
 const OID_RSA_ENCRYPTION = '1.2.840.113549.1.1.1'
 const OID_EC_PUBLIC_KEY = '1.2.840.10045.2.1'
 
-type KeyAlgorithm = { readonly kty: 'RSA' } | { readonly kty: 'EC' } | { readonly kty: 'OKP'; readonly curve: CurveInfo }
+type KeyType = ParsedKeyMaterial['kty']
+
+/** What an AlgorithmIdentifier says: the key type and, for EC and OKP, the curve. */
+interface Identified {
+  readonly kty: KeyType
+  readonly curve?: CurveInfo
+}
 
 /** Key algorithms by AlgorithmIdentifier OID (RFC 3279 §2.3.1, RFC 5480 §2.1.1, RFC 8410 §3). */
-const KEY_ALGORITHMS = table<KeyAlgorithm>({
+const KEY_ALGORITHMS = table<Identified>({
   [OID_RSA_ENCRYPTION]: { kty: 'RSA' },
   [OID_EC_PUBLIC_KEY]: { kty: 'EC' },
   [CURVES.Ed25519!.oid]: { kty: 'OKP', curve: CURVES.Ed25519! },
@@ -57,7 +62,7 @@ const KEY_ALGORITHMS = table<KeyAlgorithm>({
 /** Key algorithms that exist but that jot does not sign with, and what to do instead. */
 const UNSUPPORTED_ALGORITHMS = table<string>({
   '1.2.840.113549.1.1.10':
-    'RSASSA-PSS (id-RSASSA-PSS) keys are not supported; use an rsaEncryption key, which works for PS256/PS384/PS512 too',
+    'RSASSA-PSS (id-RSASSA-PSS) keys are not supported; use an rsaEncryption key (it serves PS256/384/512 too)',
   '1.3.101.110': 'X25519 keys are for key agreement (JWE), not signatures',
   '1.3.101.111': 'X448 keys are for key agreement (JWE), not signatures',
   '1.2.840.10040.4.1': 'DSA keys are not supported by JOSE',
@@ -75,6 +80,8 @@ const EC_CURVES_BY_OID = table<ECCurveInfo>(
 const RSA_ALGORITHM_IDENTIFIER = encodeDER(TAG.SEQUENCE, encodeOID(OID_RSA_ENCRYPTION), DER_NULL)
 const PKCS8_V1 = encodeVersion(0)
 
+const NAMED_CURVES_ONLY = 'EC keys with explicit or implicit curve parameters are not supported; use a named curve'
+
 function ecCurveByOid(oid: string): ECCurveInfo {
   const curve = EC_CURVES_BY_OID[oid]
   if (!curve) throw new NotSupported(`EC curve with OID ${oid} is not supported`)
@@ -82,8 +89,8 @@ function ecCurveByOid(oid: string): ECCurveInfo {
 }
 
 /** RFC 5280 §4.1.1.2 AlgorithmIdentifier → key type and curve. */
-function identifyAlgorithm(reader: DERReader): { kty: 'RSA' | 'EC' | 'OKP'; curve?: CurveInfo } {
-  const fields = readSequence(reader, 'AlgorithmIdentifier')
+function identifyAlgorithm(element: DERElement): Identified {
+  const fields = children(element)
   const oid = decodeOID(fields.read(TAG.OID, 'algorithm'), 'algorithm')
   const unsupported = UNSUPPORTED_ALGORITHMS[oid]
   if (unsupported) throw new NotSupported(unsupported)
@@ -97,14 +104,14 @@ function identifyAlgorithm(reader: DERReader): { kty: 'RSA' | 'EC' | 'OKP'; curv
     // bring its own group, the root of CVE-2020-0601, so they are refused rather than matched.
     const tag = fields.peekTag()
     if (tag === TAG.SEQUENCE || tag === TAG.NULL) {
-      throw new NotSupported('EC keys with explicit or implicit curve parameters are not supported; use a named curve')
+      throw new NotSupported(NAMED_CURVES_ONLY)
     }
     curve = ecCurveByOid(decodeOID(fields.read(TAG.OID, 'namedCurve'), 'namedCurve'))
   } else {
     curve = algorithm.curve // RFC 8410 §3: the parameters MUST be absent.
   }
   fields.end('AlgorithmIdentifier')
-  return curve ? { kty: algorithm.kty, curve } : { kty: algorithm.kty }
+  return curve ? { kty: algorithm.kty, curve } : algorithm
 }
 
 /** SEC1 §2.3.3 point: uncompressed 04‖X‖Y or compressed 02/03‖X, with coordinates of the curve's size. */
@@ -114,7 +121,7 @@ function checkECPoint(point: Uint8Array, curve: ECCurveInfo): void {
   if (point.length !== expected) throw new KeyInvalid(`EC public key is not a valid ${curve.name} point encoding`)
 }
 
-function checkPublicKey(kty: 'RSA' | 'EC' | 'OKP', curve: CurveInfo | undefined, key: Uint8Array, depth: number): void {
+function checkPublicKey({ kty, curve }: Identified, key: Uint8Array, depth: number): void {
   if (kty === 'RSA') {
     // RFC 8017 App. A.1.1: RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }
     const fields = children(readDER(key, TAG.SEQUENCE, 'RSAPublicKey', depth))
@@ -141,7 +148,7 @@ function readECPrivateKey(der: Uint8Array, depth: number) {
   if (parameters) {
     const inner = children(parameters)
     if (inner.peekTag() !== TAG.OID) {
-      throw new NotSupported('EC keys with explicit or implicit curve parameters are not supported; use a named curve')
+      throw new NotSupported(NAMED_CURVES_ONLY)
     }
     curveOID = decodeOID(inner.read(TAG.OID, 'namedCurve'), 'namedCurve')
     inner.end('ECPrivateKey parameters')
@@ -155,7 +162,18 @@ function readECPrivateKey(der: Uint8Array, depth: number) {
   return { version, privateKey, publicKey, curveOID, point }
 }
 
-function checkPrivateKey(kty: 'RSA' | 'EC' | 'OKP', curve: CurveInfo | undefined, key: Uint8Array, depth: number): void {
+const RSA_PRIVATE_KEY_FIELDS = [
+  'modulus',
+  'publicExponent',
+  'privateExponent',
+  'prime1',
+  'prime2',
+  'exponent1',
+  'exponent2',
+  'coefficient',
+]
+
+function checkPrivateKey({ kty, curve }: Identified, key: Uint8Array, depth: number): void {
   if (kty === 'RSA') {
     // RFC 8017 App. A.1.2: version 0 is two-prime; version 1 adds otherPrimeInfos, which WebCrypto
     // cannot import, so both backends refuse it alike.
@@ -163,9 +181,7 @@ function checkPrivateKey(kty: 'RSA' | 'EC' | 'OKP', curve: CurveInfo | undefined
     const version = decodeVersion(fields.read(TAG.INTEGER, 'RSAPrivateKey version'), 'RSAPrivateKey version')
     if (version === 1) throw new NotSupported('multi-prime RSA keys are not supported')
     if (version !== 0) throw new KeyInvalid('RSAPrivateKey version must be 0')
-    for (const name of ['modulus', 'publicExponent', 'privateExponent', 'prime1', 'prime2', 'exponent1', 'exponent2', 'coefficient']) {
-      decodeInteger(fields.read(TAG.INTEGER, name), name)
-    }
+    for (const name of RSA_PRIVATE_KEY_FIELDS) decodeInteger(fields.read(TAG.INTEGER, name), name)
     fields.end('RSAPrivateKey')
   } else if (curve?.kty === 'EC') {
     const ec = readECPrivateKey(key, depth)
@@ -187,18 +203,15 @@ function checkPrivateKey(kty: 'RSA' | 'EC' | 'OKP', curve: CurveInfo | undefined
   }
 }
 
-function result(
-  format: 'spki' | 'pkcs8',
-  der: Uint8Array,
-  algorithm: { kty: 'RSA' | 'EC' | 'OKP'; curve?: CurveInfo },
-): ParsedKeyMaterial {
-  const common = { format, der: der.slice(), kind: format === 'spki' ? 'public' : 'private', kty: algorithm.kty } as const
-  return Object.freeze(algorithm.curve ? { ...common, curve: algorithm.curve.name } : common)
+function result(format: 'spki' | 'pkcs8', der: Uint8Array, { kty, curve }: Identified): ParsedKeyMaterial {
+  const common = { format, der: der.slice(), kind: format === 'spki' ? 'public' : 'private', kty } as const
+  return Object.freeze(curve ? { ...common, curve: curve.name } : common)
 }
 
 /**
  * Validates SPKI (RFC 5280 §4.1) or PKCS#8 (RFC 5208, RFC 5958 §2) DER and identifies the key from
- * its AlgorithmIdentifier. The returned `der` is a copy of the input.
+ * its AlgorithmIdentifier. The returned `der` is a copy of the input, except that PKCS#8 attributes
+ * and the RFC 5958 v2 publicKey are dropped (leaving a version 0 PrivateKeyInfo).
  *
  * @throws {@link KeyInvalid} on malformed DER; {@link NotSupported} for key types or curves jot does
  * not sign with.
@@ -207,25 +220,29 @@ export function parseDER(der: Uint8Array, format: 'spki' | 'pkcs8'): ParsedKeyMa
   if (!isUint8Array(der)) throw new InvalidArgument('DER key material must be a Uint8Array')
   if (format === 'spki') {
     const fields = children(readDER(der, TAG.SEQUENCE, 'SubjectPublicKeyInfo'))
-    const algorithm = identifyAlgorithm(fields)
+    const algorithm = identifyAlgorithm(fields.read(TAG.SEQUENCE, 'AlgorithmIdentifier'))
     const key = decodeBitString(fields.read(TAG.BIT_STRING, 'subjectPublicKey'), 'subjectPublicKey')
     fields.end('SubjectPublicKeyInfo')
-    checkPublicKey(algorithm.kty, algorithm.curve, key, 2)
+    checkPublicKey(algorithm, key, 2)
     return result(format, der, algorithm)
   }
   if (format === 'pkcs8') {
     const fields = children(readDER(der, TAG.SEQUENCE, 'PrivateKeyInfo'))
     const version = decodeVersion(fields.read(TAG.INTEGER, 'PrivateKeyInfo version'), 'PrivateKeyInfo version')
     if (version > 1) throw new KeyInvalid('PrivateKeyInfo version must be 0 or 1')
-    const algorithm = identifyAlgorithm(fields)
-    const key = fields.read(TAG.OCTET_STRING, 'privateKey').contents
-    fields.optional(TAG.CONTEXT_0, 'attributes')
+    const algorithmIdentifier = fields.read(TAG.SEQUENCE, 'AlgorithmIdentifier')
+    const algorithm = identifyAlgorithm(algorithmIdentifier)
+    const privateKey = fields.read(TAG.OCTET_STRING, 'privateKey')
+    const attributes = fields.optional(TAG.CONTEXT_0, 'attributes')
     // RFC 5958 §2: publicKey is a v2 (version 1) field.
     const publicKey = version === 1 ? fields.optional(TAG.CONTEXT_1_PRIMITIVE, 'publicKey') : undefined
     fields.end('PrivateKeyInfo')
-    checkPrivateKey(algorithm.kty, algorithm.curve, key, 2)
-    if (publicKey) checkPublicKey(algorithm.kty, algorithm.curve, decodeBitString(publicKey, 'publicKey'), 2)
-    return result(format, der, algorithm)
+    checkPrivateKey(algorithm, privateKey.contents, 2)
+    if (publicKey) checkPublicKey(algorithm, decodeBitString(publicKey, 'publicKey'), 2)
+    if (!attributes && !publicKey) return result(format, der, algorithm)
+    // Normalized to the v1 core that every backend reads (OpenSSL 3.0 rejects v2 publicKey). Dropping
+    // the stated public key also means it can never disagree with the one derived from the private key.
+    return result(format, wrapPKCS8(algorithmIdentifier.encoded, privateKey.contents), algorithm)
   }
   throw new InvalidArgument('DER format must be "spki" or "pkcs8"')
 }
@@ -244,7 +261,8 @@ function sec1ToPKCS8(der: Uint8Array): Uint8Array {
   const curve = ecCurveByOid(ec.curveOID)
   // The curve is stated once, in the AlgorithmIdentifier, as OpenSSL writes PKCS#8; the optional
   // public key is kept because some WebCrypto implementations need it to import the private key.
-  const inner = encodeDER(TAG.SEQUENCE, ec.version.encoded, ec.privateKey.encoded, ...(ec.publicKey ? [ec.publicKey.encoded] : []))
+  const parts = [ec.version.encoded, ec.privateKey.encoded, ...(ec.publicKey ? [ec.publicKey.encoded] : [])]
+  const inner = encodeDER(TAG.SEQUENCE, ...parts)
   return wrapPKCS8(encodeDER(TAG.SEQUENCE, encodeOID(OID_EC_PUBLIC_KEY), encodeOID(curve.oid)), inner)
 }
 
@@ -295,7 +313,8 @@ const END_LINE = new RegExp(`^-----END (${LABEL})-----$`)
 
 /** Labels that name real key formats jot cannot read, with what to do instead. */
 const UNSUPPORTED_LABELS = table<string>({
-  'ENCRYPTED PRIVATE KEY': 'encrypted PKCS#8 keys are not supported; decrypt it first (openssl pkcs8 -in key.pem -out plain.pem)',
+  'ENCRYPTED PRIVATE KEY':
+    'encrypted PKCS#8 keys are not supported; decrypt it first (openssl pkcs8 -in key.pem -out plain.pem)',
   'OPENSSH PRIVATE KEY': 'OpenSSH private keys are not supported; convert to PKCS#8 (ssh-keygen -p -m PKCS8 -f key)',
 })
 
@@ -306,7 +325,8 @@ const LABELS = table<{ format: 'spki' | 'pkcs8'; normalize: (der: Uint8Array) =>
   // RFC 8017 App. A.1.1 → RFC 3279 §2.3.1: the PKCS#1 key is the SPKI subjectPublicKey as is.
   'RSA PUBLIC KEY': {
     format: 'spki',
-    normalize: (der) => encodeDER(TAG.SEQUENCE, RSA_ALGORITHM_IDENTIFIER, encodeDER(TAG.BIT_STRING, Uint8Array.of(0), der)),
+    normalize: (der) =>
+      encodeDER(TAG.SEQUENCE, RSA_ALGORITHM_IDENTIFIER, encodeDER(TAG.BIT_STRING, Uint8Array.of(0), der)),
   },
   'RSA PRIVATE KEY': { format: 'pkcs8', normalize: (der) => wrapPKCS8(RSA_ALGORITHM_IDENTIFIER, der) },
   'EC PRIVATE KEY': { format: 'pkcs8', normalize: sec1ToPKCS8 },
@@ -360,7 +380,8 @@ export function parsePEM(pem: string): ParsedKeyMaterial {
   if (unsupported) throw new NotSupported(unsupported)
   const entry = LABELS[label]
   if (!entry) {
-    throw new KeyInvalid(`PEM label "${label}" is not key material jot reads; expected one of: ${Object.keys(LABELS).join(', ')}`)
+    const expected = Object.keys(LABELS).join(', ')
+    throw new KeyInvalid(`PEM label "${label}" is not key material jot reads; expected one of: ${expected}`)
   }
   return parseDER(entry.normalize(der), entry.format)
 }
@@ -371,7 +392,9 @@ export function parsePEM(pem: string): ParsedKeyMaterial {
  */
 export function encodePEM(der: Uint8Array, label: 'PUBLIC KEY' | 'PRIVATE KEY'): string {
   if (!isUint8Array(der) || der.length === 0) throw new InvalidArgument('DER must be a non-empty Uint8Array')
-  if (label !== 'PUBLIC KEY' && label !== 'PRIVATE KEY') throw new InvalidArgument('PEM label must be "PUBLIC KEY" or "PRIVATE KEY"')
+  if (label !== 'PUBLIC KEY' && label !== 'PRIVATE KEY') {
+    throw new InvalidArgument('PEM label must be "PUBLIC KEY" or "PRIVATE KEY"')
+  }
   const base64url = encodeBase64URL(der)
   const base64 = base64url.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (base64url.length % 4)) % 4)
   const lines: string[] = []

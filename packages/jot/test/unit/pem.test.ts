@@ -193,8 +193,12 @@ describe('PEM armor', () => {
   it('decodes the base64 body strictly', () => {
     const lines = pem.split('\n')
     const withBody = (body: string): string => `${lines[0]}\n${body}\n-----END PUBLIC KEY-----\n`
-    const body = Buffer.from(der).toString('base64') // 91 bytes → ends in one '='
-    assert.ok(body.endsWith('=') && !body.endsWith('=='))
+    const body = Buffer.from(der).toString('base64')
+    assert.ok(body.endsWith('='))
+    // Setting the lowest bit of the last data character puts data into the padding bits.
+    const last = body.replace(/=+$/, '').length - 1
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+    const nonCanonical = body.slice(0, last) + alphabet[alphabet.indexOf(body[last]!) | 1] + body.slice(last + 1)
     for (const bad of [
       body.replace(/^./, '!'), // outside the alphabet
       body.replace(/^(.{8})./, '$1-'), // base64url is not base64
@@ -203,7 +207,7 @@ describe('PEM armor', () => {
       body.slice(0, 8) + '=' + body.slice(9), // padding in the middle
       body + '=', // over-padded
       body.slice(0, -1), // missing padding
-      body.slice(0, -2) + String.fromCharCode(body.charCodeAt(body.length - 2) + 1) + '=', // non-canonical bits
+      nonCanonical,
     ]) {
       throwsCode(() => parsePEM(withBody(bad)), 'ERR_KEY_INVALID', /base64/)
     }
@@ -335,18 +339,38 @@ describe('key structure checks', () => {
     }
   })
 
-  it('PKCS#8 v2 (RFC 5958) with a public key is read; a v1 structure with one is not', () => {
-    const v0 = pkcs8Of(ed25519.privateKey)
-    const fields = children(readDER(v0, TAG.SEQUENCE, 'PrivateKeyInfo'))
+  it('PKCS#8 v2 (RFC 5958) is read and normalized to v1 without attributes or public key', () => {
+    const v1 = pkcs8Of(ed25519.privateKey)
+    const fields = children(readDER(v1, TAG.SEQUENCE, 'PrivateKeyInfo'))
     fields.next('version')
     const algorithm = fields.next('algorithm').encoded
     const privateKey = fields.next('privateKey').encoded
     const publicKey = encodeDER(0x81, Uint8Array.of(0), spkiOf(ed25519.publicKey).subarray(-32))
-    const build = (version: number) => encodeDER(TAG.SEQUENCE, encodeDER(TAG.INTEGER, Uint8Array.of(version)), algorithm, privateKey, publicKey)
-    assert.equal(parseDER(build(1), 'pkcs8').curve, 'Ed25519')
-    assertSameKey(parseDER(build(1), 'pkcs8'), ed25519.publicKey)
+    const build = (version: number) =>
+      encodeDER(TAG.SEQUENCE, encodeDER(TAG.INTEGER, Uint8Array.of(version)), algorithm, privateKey, publicKey)
+    const parsed = parseDER(build(1), 'pkcs8')
+    assert.equal(parsed.curve, 'Ed25519')
+    assert.deepEqual(parsed.der, v1)
     throwsCode(() => parseDER(build(0), 'pkcs8'), 'ERR_KEY_INVALID', /trailing/)
     throwsCode(() => parseDER(build(2), 'pkcs8'), 'ERR_KEY_INVALID', /version/)
+    const badPublicKey = encodeDER(0x81, Uint8Array.of(0), new Uint8Array(31))
+    const withBadPublicKey = encodeDER(TAG.SEQUENCE, encodeDER(TAG.INTEGER, Uint8Array.of(1)), algorithm, privateKey, badPublicKey)
+    throwsCode(() => parseDER(withBadPublicKey, 'pkcs8'), 'ERR_KEY_INVALID', /32 bytes/)
+  })
+
+  it('RFC 8410 §10.3 example (v2 with attributes and public key) loads in OpenSSL after normalization', () => {
+    const pem = [
+      '-----BEGIN PRIVATE KEY-----',
+      'MHICAQEwBQYDK2VwBCIEINTuctv5E1hK1bbY8fdp+K06/nwoy/HU++CXqI9EdVhC',
+      'oB8wHQYKKoZIhvcNAQkJFDEPDA1DdXJkbGUgQ2hhaXJzgSEAGb9ECWmEzf6FQbrB',
+      'Z9w7lshQhqowtrbLDFw4rXAxZuE=',
+      '-----END PRIVATE KEY-----',
+    ].join('\n')
+    const parsed = parsePEM(pem)
+    assert.equal(parsed.curve, 'Ed25519')
+    const loaded = createPrivateKey({ key: Buffer.from(parsed.der), format: 'der', type: 'pkcs8' })
+    const x = spkiOf(createPublicKey(loaded)).subarray(-32)
+    assert.equal(Buffer.from(x).toString('hex'), '19bf44096984cdfe8541bac167dc3b96c85086aa30b6b6cb0c5c38ad703166e1')
   })
 })
 

@@ -10,7 +10,7 @@ import {
   createPrivateKey,
   createPublicKey,
   createSecretKey,
-  generateKeyPairSync,
+  generateKeyPair as nodeGenerateKeyPair,
   randomBytes as nodeRandomBytes,
   sign as nodeSign,
   timingSafeEqual,
@@ -19,6 +19,7 @@ import {
   type SignKeyObjectInput,
   type VerifyKeyObjectInput,
 } from 'node:crypto'
+import { promisify } from 'node:util'
 import { KeyAlgorithmMismatch, KeyInvalid, NotSupported } from '../../errors.js'
 import type { Curve } from '../../jwa/curves.js'
 import type { HashName, JWSAlgorithm } from '../../jwa/signing.js'
@@ -27,6 +28,9 @@ import type { CryptoRuntime, KeyKind, KeySource, RuntimeKey } from '../types.js'
 interface NodeKey extends RuntimeKey {
   readonly keyObject: KeyObject
 }
+
+// Asynchronous generation: an RSA key takes long enough to stall a server's event loop.
+const generate = promisify(nodeGenerateKeyPair)
 
 const HASH: Record<HashName, string> = { 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' }
 
@@ -143,13 +147,13 @@ export const runtime: CryptoRuntime = {
   async generateKeyPair(alg, { curve, modulusLength }) {
     let pair: { publicKey: KeyObject; privateKey: KeyObject }
     if (alg.kty === 'RSA') {
-      pair = generateKeyPairSync('rsa', { modulusLength })
+      pair = await generate('rsa', { modulusLength })
     } else if (alg.kty === 'EC') {
-      pair = generateKeyPairSync('ec', { namedCurve: NODE_KEY_TYPE[curve!].namedCurve! })
+      pair = await generate('ec', { namedCurve: NODE_KEY_TYPE[curve!].namedCurve! })
     } else if (curve === 'Ed25519') {
-      pair = generateKeyPairSync('ed25519')
+      pair = await generate('ed25519', {})
     } else if (curve === 'Ed448') {
-      pair = generateKeyPairSync('ed448')
+      pair = await generate('ed448', {})
     } else {
       throw new NotSupported(`cannot generate a key pair for ${alg.name}`)
     }

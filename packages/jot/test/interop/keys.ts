@@ -1,0 +1,121 @@
+/**
+ * Shared key material for the interop suites. Keys are made with jot and handed to the other
+ * library as the formats it reads (PEM, JWK, raw secret bytes). jot keys are bound to one
+ * algorithm, so one RSA key pair (slow to generate) and one Ed25519 key pair serve several `alg`s by
+ * re-importing their exported PEM under each algorithm. Everything is memoized per test file.
+ */
+import {
+  base64url,
+  exportJWK,
+  exportPEM,
+  generateKeyPair,
+  generateSecret,
+  importJWK,
+  importPEM,
+  type JotKey,
+  type JWK,
+  type JWSAlgorithmName,
+} from 'jot'
+
+export const HMAC_ALGS = ['HS256', 'HS384', 'HS512'] as const
+export const RSA_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'] as const
+export const EC_ALGS = ['ES256', 'ES384', 'ES512'] as const
+export const ED_ALGS = ['EdDSA', 'Ed25519'] as const
+
+export type HmacAlg = (typeof HMAC_ALGS)[number]
+
+export interface SecretMaterial {
+  readonly kind: 'secret'
+  readonly alg: JWSAlgorithmName
+  /** The jot key (signs and verifies). */
+  readonly key: JotKey
+  /** The same secret as raw bytes. */
+  readonly secret: Uint8Array
+  /** jot's JWK export of the secret. */
+  readonly jwk: JWK
+}
+
+export interface PairMaterial {
+  readonly kind: 'pair'
+  readonly alg: JWSAlgorithmName
+  readonly privateKey: JotKey
+  readonly publicKey: JotKey
+  /** PKCS#8 PEM exported by jot. */
+  readonly privatePem: string
+  /** SPKI PEM exported by jot. */
+  readonly publicPem: string
+  readonly privateJwk: JWK
+  readonly publicJwk: JWK
+}
+
+export type KeyMaterial = SecretMaterial | PairMaterial
+
+const cache = new Map<string, Promise<KeyMaterial>>()
+const basePairs = new Map<string, Promise<{ privatePem: string; publicPem: string }>>()
+
+/** The key pair a family shares: generated once, exported as PEM, re-imported per algorithm. */
+function basePair(generateAs: JWSAlgorithmName): Promise<{ privatePem: string; publicPem: string }> {
+  let pending = basePairs.get(generateAs)
+  if (!pending) {
+    pending = generateKeyPair(generateAs).then(async ({ privateKey, publicKey }) => ({
+      privatePem: await exportPEM(privateKey),
+      publicPem: await exportPEM(publicKey),
+    }))
+    basePairs.set(generateAs, pending)
+  }
+  return pending
+}
+
+async function pairFor(alg: JWSAlgorithmName): Promise<PairMaterial> {
+  let privateKey: JotKey
+  let publicKey: JotKey
+  if ((RSA_ALGS as readonly string[]).includes(alg) || (ED_ALGS as readonly string[]).includes(alg)) {
+    const base = await basePair((RSA_ALGS as readonly string[]).includes(alg) ? 'RS256' : 'Ed25519')
+    privateKey = await importPEM(base.privatePem, { alg })
+    publicKey = await importPEM(base.publicPem, { alg })
+  } else {
+    ;({ privateKey, publicKey } = await generateKeyPair(alg))
+  }
+  return {
+    kind: 'pair',
+    alg,
+    privateKey,
+    publicKey,
+    privatePem: await exportPEM(privateKey),
+    publicPem: await exportPEM(publicKey),
+    privateJwk: await exportJWK(privateKey),
+    publicJwk: await exportJWK(publicKey),
+  }
+}
+
+async function secretFor(alg: JWSAlgorithmName): Promise<SecretMaterial> {
+  const key = await generateSecret(alg)
+  const jwk = await exportJWK(key)
+  return { kind: 'secret', alg, key, secret: base64url.decode(String(jwk.k)), jwk }
+}
+
+/** Key material for `alg`, made once per test file. */
+export function keysFor(alg: JWSAlgorithmName): Promise<KeyMaterial> {
+  let pending = cache.get(alg)
+  if (!pending) {
+    pending = (HMAC_ALGS as readonly string[]).includes(alg) ? secretFor(alg) : pairFor(alg)
+    cache.set(alg, pending)
+  }
+  return pending
+}
+
+/** The jot key that signs (private or secret) and the one that verifies (public or secret). */
+export function jotKeys(material: KeyMaterial): { signKey: JotKey; verifyKey: JotKey } {
+  return material.kind === 'secret'
+    ? { signKey: material.key, verifyKey: material.key }
+    : { signKey: material.privateKey, verifyKey: material.publicKey }
+}
+
+/** A JWK re-imported into jot under `alg`: the export's own `alg` member would pin it elsewhere. */
+export function importJWKAs(jwk: JWK, alg: JWSAlgorithmName): Promise<JotKey> {
+  const { alg: _ignored, ...rest } = jwk
+  return importJWK(rest as JWK, { alg })
+}
+
+export const textEncoder = new TextEncoder()
+export const textDecoder = new TextDecoder()
