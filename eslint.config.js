@@ -1,20 +1,37 @@
 import js from '@eslint/js'
+import globals from 'globals'
 import tseslint from 'typescript-eslint'
+
+// Runtime-independent library code may use only what every WebCrypto runtime has; node:crypto and
+// Node globals are confined to the node backend (runtime/node), which this config enforces.
+const portableGlobals = {
+  crypto: 'readonly',
+  TextEncoder: 'readonly',
+  TextDecoder: 'readonly',
+  DOMException: 'readonly',
+}
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: {
-      globals: { console: 'readonly', process: 'readonly', crypto: 'readonly', TextEncoder: 'readonly', TextDecoder: 'readonly' },
-    },
+    languageOptions: { globals: globals.node },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
       eqeqeq: ['error', 'always'],
       'no-var': 'error',
       'prefer-const': 'error',
+    },
+  },
+  {
+    files: ['packages/jot/src/**/*.ts'],
+    ignores: ['packages/jot/src/runtime/node/**'],
+    languageOptions: { globals: { ...portableGlobals } },
+    rules: {
+      'no-restricted-globals': ['error', 'Buffer', 'process', 'require', '__dirname', 'setImmediate'],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*'], message: 'only runtime/node may use Node built-ins' }] }],
     },
   },
 )
