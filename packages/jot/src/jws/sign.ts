@@ -2,6 +2,7 @@
 import { InvalidArgument } from '../errors.js'
 import { encode as encodeBase64URL } from '../lib/base64url.js'
 import { isPlainObject, isUint8Array } from '../lib/bytes.js'
+import { parseJSONObject } from '../lib/json.js'
 import { decodeUtf8, encodeUtf8 } from '../lib/utf8.js'
 import type { JotKey } from '../key/key.js'
 import { buildProtectedHeader, checkHeader } from './header.js'
@@ -13,7 +14,6 @@ export interface SignedEntry {
   /** The payload as it appears in the JWS: base64url text, or the raw text with `b64: false`. */
   readonly payload: string
   readonly signature: string
-  readonly protectedHeader: JWSHeaderParameters
 }
 
 /** Normalizes a payload argument to bytes. */
@@ -30,23 +30,40 @@ export function encodePayload(bytes: Uint8Array, b64: boolean): string {
 
 /** A protected header built and checked once, ready to sign any number of payloads. */
 export interface PreparedHeader {
+  /** The protected header; empty when the JWS has none (JSON serializations only). */
   readonly header: JWSHeaderParameters
+  /** BASE64URL(UTF8(header text)), or '' for no protected header. */
   readonly encoded: string
 }
 
+/**
+ * Builds (or takes verbatim) the protected header and checks it with the verifier's own rules, so
+ * jot never emits a JWS it would refuse. A string is the exact header text to sign (this is how the
+ * RFC vectors are reproduced byte for byte); `''` means no protected header at all.
+ */
 export function prepareHeader(
   key: JotKey,
-  extraHeader: JWSHeaderParameters | undefined,
+  protectedInput: JWSHeaderParameters | string | undefined,
   unprotectedHeader: JWSHeaderParameters | undefined,
   b64: boolean,
 ): PreparedHeader {
   if (unprotectedHeader !== undefined && !isPlainObject(unprotectedHeader)) {
     throw new InvalidArgument('unprotectedHeader must be an object')
   }
-  const header = buildProtectedHeader(key, extraHeader, b64)
-  // Never emit what jot's own verifier would refuse: the caller's crit names count as understood.
-  checkHeader(header, unprotectedHeader, new Set(['b64', ...(header.crit ?? [])]))
-  return { header, encoded: encodeBase64URL(JSON.stringify(header)) }
+  let header: JWSHeaderParameters | undefined
+  let encoded: string
+  if (typeof protectedInput === 'string') {
+    header = protectedInput === '' ? undefined : parseJSONObject(protectedInput, 'protected header')
+    encoded = encodeBase64URL(protectedInput)
+  } else {
+    header = buildProtectedHeader(key, protectedInput, b64)
+    encoded = encodeBase64URL(JSON.stringify(header))
+  }
+  // The caller's own crit names count as understood: they are the ones defining them.
+  const checked = checkHeader(header, unprotectedHeader, new Set(['b64', ...(header?.crit ?? [])]))
+  if (checked.alg !== key.alg) throw new InvalidArgument(`header alg "${checked.alg}" differs from the key's ${key.alg}`)
+  if (checked.b64 !== b64) throw new InvalidArgument('the header\'s "b64" does not match the b64 option')
+  return { header: header ?? {}, encoded }
 }
 
 /** Signs an already-encoded payload under a prepared header; returns the base64url signature. */
@@ -57,11 +74,11 @@ export async function signWithHeader(key: JotKey, prepared: PreparedHeader, payl
 export async function signEntry(
   key: JotKey,
   payload: string,
-  extraHeader: JWSHeaderParameters | undefined,
+  protectedInput: JWSHeaderParameters | string | undefined,
   unprotectedHeader: JWSHeaderParameters | undefined,
   b64: boolean,
 ): Promise<SignedEntry> {
-  const prepared = prepareHeader(key, extraHeader, unprotectedHeader, b64)
+  const prepared = prepareHeader(key, protectedInput, unprotectedHeader, b64)
   const signature = await signWithHeader(key, prepared, payload)
-  return { protected: prepared.encoded, payload, signature, protectedHeader: prepared.header }
+  return { protected: prepared.encoded, payload, signature }
 }

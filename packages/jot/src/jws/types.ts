@@ -73,10 +73,12 @@ export interface VerifiedJWS {
 /** Options for producing a JWS. */
 export interface SignJWSOptions {
   /**
-   * Extra protected header parameters. `alg` is always the key's algorithm; `kid` defaults to the
-   * key's `kid`.
+   * Extra protected header parameters: `alg` is always the key's algorithm and `kid` defaults to the
+   * key's. Or a string: the exact header JSON text to sign (it must name the key's `alg`), e.g. to
+   * reproduce a test vector; `''` for no protected header (JSON serializations only; `alg` then goes
+   * in the unprotected header).
    */
-  protectedHeader?: JWSHeaderParameters
+  protectedHeader?: JWSHeaderParameters | string
   /** RFC 7797 unencoded payload (`b64: false`, listed in `crit`). JSON serializations only. */
   b64?: boolean
   /** Leave the payload out of the output (RFC 7515 Appendix F); the verifier supplies it. */

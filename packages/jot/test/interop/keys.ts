@@ -10,7 +10,6 @@ import {
   exportPEM,
   generateKeyPair,
   generateSecret,
-  importJWK,
   importPEM,
   type JotKey,
   type JWK,
@@ -109,12 +108,6 @@ export function jotKeys(material: KeyMaterial): { signKey: JotKey; verifyKey: Jo
   return material.kind === 'secret'
     ? { signKey: material.key, verifyKey: material.key }
     : { signKey: material.privateKey, verifyKey: material.publicKey }
-}
-
-/** A JWK re-imported into jot under `alg`: the export's own `alg` member would pin it elsewhere. */
-export function importJWKAs(jwk: JWK, alg: JWSAlgorithmName): Promise<JotKey> {
-  const { alg: _ignored, ...rest } = jwk
-  return importJWK(rest as JWK, { alg })
 }
 
 export const textEncoder = new TextEncoder()

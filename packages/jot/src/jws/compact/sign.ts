@@ -16,6 +16,7 @@ export async function signCompactJWS(
   key: JotKey,
   options: SignJWSOptions = {},
 ): Promise<string> {
+  if (options.protectedHeader === '') throw new InvalidArgument('a compact JWS must have a protected header')
   if (options.b64 === false) throw new InvalidArgument('"b64": false is only supported in the JSON serializations')
   const entry = await signEntry(key, encodePayload(payloadBytes(payload), true), options.protectedHeader, undefined, true)
   return `${entry.protected}.${options.detached ? '' : entry.payload}.${entry.signature}`

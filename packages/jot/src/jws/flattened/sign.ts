@@ -23,7 +23,8 @@ export async function signFlattenedJWS(
 ): Promise<FlattenedJWS> {
   const b64 = options.b64 !== false
   const entry = await signEntry(key, encodePayload(payloadBytes(payload), b64), options.protectedHeader, options.unprotectedHeader, b64)
-  const jws: FlattenedJWS = { protected: entry.protected, signature: entry.signature }
+  const jws: FlattenedJWS = { signature: entry.signature }
+  if (entry.protected !== '') jws.protected = entry.protected
   if (options.unprotectedHeader !== undefined) jws.header = options.unprotectedHeader
   if (!options.detached) jws.payload = entry.payload
   return jws

@@ -1,12 +1,13 @@
 import { InvalidArgument } from '../../errors.js'
 import type { JotKey } from '../../key/key.js'
 import { encodePayload, payloadBytes, signEntry } from '../sign.js'
-import type { GeneralJWS, JWSHeaderParameters } from '../types.js'
+import type { GeneralJWS, JWSHeaderParameters, SignJWSOptions } from '../types.js'
 
 /** One signer of a general JWS. */
 export interface GeneralJWSSigner {
   key: JotKey
-  protectedHeader?: JWSHeaderParameters
+  /** As in {@link SignJWSOptions.protectedHeader}. */
+  protectedHeader?: JWSHeaderParameters | string
   unprotectedHeader?: JWSHeaderParameters
 }
 
@@ -30,7 +31,8 @@ export async function signGeneralJWS(
   const signatures: GeneralJWS['signatures'] = []
   for (const signer of signers) {
     const entry = await signEntry(signer.key, encoded, signer.protectedHeader, signer.unprotectedHeader, b64)
-    const signature: GeneralJWS['signatures'][number] = { protected: entry.protected, signature: entry.signature }
+    const signature: GeneralJWS['signatures'][number] = { signature: entry.signature }
+    if (entry.protected !== '') signature.protected = entry.protected
     if (signer.unprotectedHeader !== undefined) signature.header = signer.unprotectedHeader
     signatures.push(signature)
   }
