@@ -1,12 +1,12 @@
 import { InvalidArgument } from '../../errors.js'
 import type { JotKey } from '../../key/key.js'
 import { encodePayload, payloadBytes, signEntry } from '../sign.js'
-import type { GeneralJWS, JWSHeaderParameters, SignJWSOptions } from '../types.js'
+import type { GeneralJWS, JWSHeaderParameters } from '../types.js'
 
 /** One signer of a general JWS. */
 export interface GeneralJWSSigner {
   key: JotKey
-  /** As in {@link SignJWSOptions.protectedHeader}. */
+  /** Extra protected parameters, or the exact header text ('' for none), as in `SignJWSOptions`. */
   protectedHeader?: JWSHeaderParameters | string
   unprotectedHeader?: JWSHeaderParameters
 }
