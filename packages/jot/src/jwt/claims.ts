@@ -88,7 +88,8 @@ export function compileClaimsValidator(options: JWTClaimOptions = {}): ClaimsVal
   if (options.typ !== undefined) {
     const expected = normalizeTyp(optionalString(options.typ, 'typ')!)
     checks.push((_payload, header) => {
-      if (typeof header.typ !== 'string') throw new JWTClaimMissing('"typ" header is missing', 'typ', 'missing')
+      if (header.typ === undefined) throw new JWTClaimMissing('"typ" header is missing', 'typ', 'missing')
+      if (typeof header.typ !== 'string') throw new JWTClaimInvalid('"typ" header must be a string', 'typ', 'type')
       if (normalizeTyp(header.typ) !== expected) throw new JWTClaimInvalid('unexpected "typ" header', 'typ', 'mismatch')
     })
   }

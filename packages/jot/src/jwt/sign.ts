@@ -102,6 +102,6 @@ export function createSigner<P extends JWTClaims = JWTClaims>(options: CreateSig
  * const token = await signJWT({ sub: 'user-1' }, privateKey, { expiresIn: '15m', issuer, audience: 'api' })
  * ```
  */
-export function signJWT<P extends JWTClaims = JWTClaims>(claims: P, key: JotKey, options: SignJWTOptions = {}): Promise<string> {
+export async function signJWT<P extends JWTClaims = JWTClaims>(claims: P, key: JotKey, options: SignJWTOptions = {}): Promise<string> {
   return createSigner<P>({ ...options, key })(claims)
 }

@@ -43,7 +43,7 @@ export function createVerifier<P = JWTClaims>(options: CreateVerifierOptions): (
  * ```
  * @throws {@link JWTExpired}, {@link JWTClaimInvalid}, {@link JWSSignatureInvalid}, {@link AlgorithmNotAllowed}, …
  */
-export function verifyJWT<P = JWTClaims>(
+export async function verifyJWT<P = JWTClaims>(
   token: string,
   key: JotKey | KeyResolver,
   options: VerifyJWTOptions = {},

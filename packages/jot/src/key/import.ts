@@ -208,24 +208,24 @@ function checkCurve(algorithm: JWSAlgorithm, crv: unknown): Curve {
 }
 
 /**
- * PEM text or JWK JSON handed over as an HMAC secret is the classic algorithm-confusion set-up
- * (CVE-2015-9235 and fast-jwt's GHSA-g3jj): refuse it outright.
+ * PEM text, JWK JSON or a JWK Set handed over as an HMAC secret is the classic algorithm-confusion
+ * set-up (CVE-2015-9235 and fast-jwt's GHSA-g3jj): whoever can read the public key could then forge
+ * HS256 tokens. Refuse it outright, wherever in the text a PEM block starts.
  */
 function assertNotAsymmetricMaterial(bytes: Uint8Array): void {
-  const head = new TextDecoder().decode(bytes.subarray(0, 64)).trimStart()
-  if (head.startsWith('-----BEGIN')) {
+  const text = new TextDecoder().decode(bytes)
+  if (/-----BEGIN [A-Z0-9 ]+-----/.test(text)) {
     throw new KeyAlgorithmMismatch('PEM key material cannot be used as an HMAC secret')
   }
-  if (head.startsWith('{')) {
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(new TextDecoder().decode(bytes))
-    } catch {
-      return
-    }
-    if (isPlainObject(parsed) && typeof parsed.kty === 'string') {
-      throw new KeyAlgorithmMismatch('JWK JSON cannot be used as an HMAC secret; import the JWK instead')
-    }
+  if (!text.trimStart().startsWith('{')) return
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    return
+  }
+  if (isPlainObject(parsed) && (typeof parsed.kty === 'string' || Array.isArray(parsed.keys))) {
+    throw new KeyAlgorithmMismatch('JWK or JWK Set JSON cannot be used as an HMAC secret; import the JWK instead')
   }
 }
 
