@@ -15,6 +15,12 @@
  * @module
  */
 
+/**
+ * A registry-wide brand, so that errors from another copy of jot (its CommonJS and ESM builds loaded
+ * side by side, or two versions in one app) are still recognized by {@link isJotError}.
+ */
+const BRAND = Symbol.for('jot.JotError')
+
 /** Base class of every error jot throws on purpose. */
 export class JotError extends Error {
   /** Stable, machine-readable identifier of the failure mode. */
@@ -22,6 +28,11 @@ export class JotError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options)
     this.name = new.target.name
+  }
+
+  /** @internal */
+  get [BRAND](): true {
+    return true
   }
 }
 
@@ -41,7 +52,7 @@ export class JSONDuplicateMember extends JotError {
   /** The repeated member name. */
   readonly member: string
   constructor(member: string) {
-    super(`JSON object has the member "${member}" more than once`)
+    super(`JSON object has the member ${quote(member)} more than once`)
     this.member = member
   }
 }
@@ -79,11 +90,6 @@ export class NotSupported extends JotError {
   override readonly code = 'ERR_NOT_SUPPORTED'
 }
 
-/** The claims set is not a valid JWT claims set (not an object, or a registered claim of the wrong type). */
-export class JWTInvalid extends JotError {
-  override readonly code = 'ERR_JWT_INVALID'
-}
-
 /** Shared shape of claim-check failures: they name the claim (or header parameter, for `typ`). */
 export abstract class JWTClaimError extends JotError {
   /** Name of the claim that failed, e.g. `aud`, `iss`, `exp`; `typ` for the header type check. */
@@ -117,7 +123,7 @@ export class JWTClaimMissing extends JWTClaimError {
   override readonly code = 'ERR_JWT_CLAIM_MISSING'
 }
 
-/** Key material cannot be parsed or is structurally wrong (bad PEM, bad JWK members, empty secret). */
+/** Key material cannot be parsed or is structurally wrong (bad PEM, bad DER, bad JWK members). */
 export class KeyInvalid extends JotError {
   override readonly code = 'ERR_KEY_INVALID'
 }
@@ -153,7 +159,6 @@ export type AnyJotError =
   | JWSSignatureInvalid
   | AlgorithmNotAllowed
   | NotSupported
-  | JWTInvalid
   | JWTExpired
   | JWTNotYetValid
   | JWTClaimInvalid
@@ -178,5 +183,15 @@ export type JotErrorCode = AnyJotError['code'] | 'ERR_JOT'
  * ```
  */
 export function isJotError(value: unknown): value is AnyJotError {
-  return value instanceof JotError
+  return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true
+}
+
+/**
+ * Shows an untrusted value (a header's `alg`, a claim) in an error message: JSON-quoted so control
+ * characters cannot forge log lines, and cut short so a huge value cannot flood the log.
+ * @internal
+ */
+export function quote(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value)
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text
 }

@@ -3,7 +3,7 @@
  * protected/unprotected parameters, `crit` processing, `b64` placement and the algorithm decision.
  * @module
  */
-import { AlgorithmNotAllowed, InvalidArgument, JWSCritUnsupported, JWSInvalid } from '../errors.js'
+import { AlgorithmNotAllowed, InvalidArgument, JWSCritUnsupported, JWSInvalid, quote } from '../errors.js'
 import { isPlainObject } from '../lib/bytes.js'
 import type { JWSAlgorithmName } from '../jwa/signing.js'
 import type { JotKey } from '../key/key.js'
@@ -71,7 +71,7 @@ export function checkHeader(
   if (protectedHeader && unprotectedHeader) {
     for (const name of Object.keys(unprotectedHeader)) {
       if (Object.hasOwn(protectedHeader, name)) {
-        throw new JWSInvalid(`header parameter "${name}" is both protected and unprotected`)
+        throw new JWSInvalid(`header parameter ${quote(name)} is both protected and unprotected`)
       }
     }
   }
@@ -90,6 +90,8 @@ export function checkHeader(
     b64 = protectedHeader.b64
   }
   if (typeof joint.alg !== 'string' || joint.alg === '') throw new JWSInvalid('the header has no "alg"')
+  // `kid` goes to key resolvers and often into lookups: never let a non-string through (RFC 7515 §4.1.4).
+  if (joint.kid !== undefined && typeof joint.kid !== 'string') throw new JWSInvalid('"kid" must be a string')
   return { joint, alg: joint.alg, b64 }
 }
 
@@ -99,11 +101,11 @@ function checkCrit(protectedHeader: JWSHeaderParameters, recognized: ReadonlySet
   const seen = new Set<string>()
   for (const name of crit) {
     if (typeof name !== 'string' || name === '') throw new JWSInvalid('"crit" entries must be non-empty strings')
-    if (seen.has(name)) throw new JWSInvalid(`"crit" lists "${name}" twice`)
+    if (seen.has(name)) throw new JWSInvalid(`"crit" lists ${quote(name)} twice`)
     seen.add(name)
     if (REGISTERED.has(name)) throw new JWSInvalid(`"crit" must not list the registered parameter "${name}"`)
-    if (!recognized.has(name)) throw new JWSCritUnsupported(`critical extension "${name}" is not understood`)
-    if (!Object.hasOwn(protectedHeader, name)) throw new JWSInvalid(`critical parameter "${name}" is missing`)
+    if (!recognized.has(name)) throw new JWSCritUnsupported(`critical extension ${quote(name)} is not understood`)
+    if (!Object.hasOwn(protectedHeader, name)) throw new JWSInvalid(`critical parameter ${quote(name)} is missing`)
   }
 }
 
@@ -113,7 +115,7 @@ function checkCrit(protectedHeader: JWSHeaderParameters, recognized: ReadonlySet
  */
 export function checkAlgorithmAllowed(alg: string, allowed: ReadonlySet<string> | undefined): void {
   if (alg === 'none') throw new AlgorithmNotAllowed('unsecured JWS ("alg": "none") is never accepted by verify')
-  if (allowed && !allowed.has(alg)) throw new AlgorithmNotAllowed(`algorithm "${alg}" is not in the allowlist`)
+  if (allowed && !allowed.has(alg)) throw new AlgorithmNotAllowed(`algorithm ${quote(alg)} is not in the allowlist`)
 }
 
 /**
@@ -121,7 +123,7 @@ export function checkAlgorithmAllowed(alg: string, allowed: ReadonlySet<string> 
  * with an RSA public key (algorithm confusion).
  */
 export function checkKeyAlgorithm(alg: string, key: JotKey): void {
-  if (alg !== key.alg) throw new AlgorithmNotAllowed(`token algorithm "${alg}" does not match the key's ${key.alg}`)
+  if (alg !== key.alg) throw new AlgorithmNotAllowed(`token algorithm ${quote(alg)} does not match the key's ${key.alg}`)
 }
 
 /** Builds the protected header for signing: `alg` from the key, `kid` from the key unless given. */

@@ -73,7 +73,11 @@ export function compileClaimsValidator(options: JWTClaimOptions = {}): ClaimsVal
   const tolerance = toSeconds(options.clockTolerance ?? 0, 'clockTolerance')
   const clock = clockFrom(options.currentTime)
 
-  const required = new Set(options.requiredClaims ?? [])
+  const requiredClaims = options.requiredClaims ?? []
+  if (!Array.isArray(requiredClaims) || requiredClaims.some((name) => typeof name !== 'string')) {
+    throw new InvalidArgument('requiredClaims must be an array of claim names')
+  }
+  const required = new Set(requiredClaims)
   if (options.requireExpiration !== false) required.add('exp')
   const maxTokenAge = options.maxTokenAge === undefined ? undefined : toSeconds(options.maxTokenAge, 'maxTokenAge')
   if (maxTokenAge !== undefined) required.add('iat')

@@ -26,9 +26,8 @@ function compileClaimSteps(options: SignJWTOptions): ClaimStep[] {
   }
   if (options.issuedAt !== false) {
     const at = options.issuedAt === undefined ? undefined : toNumericDate(options.issuedAt, 'issuedAt')
-    steps.push((claims, now) => {
-      claims.iat ??= at ?? now
-    })
+    // An `iat` already in the claims wins over the default "now", but not over an explicit option.
+    steps.push(at === undefined ? (claims, now) => void (claims.iat ??= now) : set('iat', () => at))
   }
   if (options.expiresIn !== undefined) {
     const seconds = toSeconds(options.expiresIn, 'expiresIn')

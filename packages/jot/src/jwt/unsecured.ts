@@ -3,11 +3,10 @@
  * no verify function in jot accepts `none`, and these functions never accept a signed token.
  * @module
  */
-import { JWSInvalid } from '../errors.js'
+import { InvalidArgument, JWSInvalid } from '../errors.js'
 import { encode as encodeBase64URL, decode as decodeBase64URL } from '../lib/base64url.js'
-import { parseJSONObjectBytes } from '../lib/json.js'
 import { isPlainObject } from '../lib/bytes.js'
-import { InvalidArgument } from '../errors.js'
+import { parseJSONObjectBytes } from '../lib/json.js'
 import { checkHeader, prepareJWSOptions } from '../jws/header.js'
 import { splitCompact } from '../jws/compact/verify.js'
 import { decodeProtectedHeader } from '../jws/verify.js'
@@ -26,8 +25,11 @@ import type { JWTClaimOptions, JWTClaims } from './types.js'
  */
 export function encodeUnsecuredJWT(claims: JWTClaims, header: Omit<JWSHeaderParameters, 'alg'> = {}): string {
   if (!isPlainObject(claims)) throw new InvalidArgument('JWT claims must be a plain object')
-  const fullHeader = { alg: 'none', ...header }
-  if (fullHeader.alg !== 'none') throw new InvalidArgument('an unsecured JWT has alg "none"')
+  if (!isPlainObject(header)) throw new InvalidArgument('header must be an object')
+  const fullHeader: JWSHeaderParameters = { alg: 'none', ...header }
+  // Never emit what decodeUnsecuredJWT would refuse.
+  const { alg, b64 } = checkHeader(fullHeader, undefined, new Set(fullHeader.crit ?? []))
+  if (alg !== 'none' || !b64) throw new InvalidArgument('an unsecured JWT has alg "none" and a base64url payload')
   return `${encodeBase64URL(JSON.stringify(fullHeader))}.${encodeBase64URL(JSON.stringify(claims))}.`
 }
 
@@ -44,7 +46,7 @@ export function decodeUnsecuredJWT<P = JWTClaims>(
   token: string,
   options: JWTClaimOptions & { maxTokenLength?: number; crit?: readonly string[] } = {},
 ): { header: JWSHeaderParameters; payload: P & JWTClaims } {
-  const prepared = prepareJWSOptions({ maxTokenLength: options.maxTokenLength ?? undefined!, crit: options.crit ?? [] })
+  const prepared = prepareJWSOptions(options)
   const [protectedB64, payloadB64, signature] = splitCompact(token, prepared)
   const header = decodeProtectedHeader(protectedB64)!
   const { alg, b64 } = checkHeader(header, undefined, prepared.crit)

@@ -13,6 +13,7 @@ import {
   KeyInvalid,
   KeyTooWeak,
   NotSupported,
+  quote,
 } from '../errors.js'
 import { decode as decodeBase64URL } from '../lib/base64url.js'
 import { isPlainObject, isUint8Array } from '../lib/bytes.js'
@@ -46,7 +47,7 @@ export function algorithmFor(alg: unknown): JWSAlgorithm {
   const algorithm = jwsAlgorithm(alg)
   if (!algorithm) {
     throw typeof alg === 'string'
-      ? new NotSupported(`unsupported JWS algorithm "${alg}"`)
+      ? new NotSupported(`unsupported JWS algorithm ${quote(alg)}`)
       : new InvalidArgument('options.alg must name a JWS algorithm, e.g. "ES256"')
   }
   return algorithm

@@ -20,11 +20,11 @@ const PATTERN = /^(\d+(?:\.\d+)?) ?([a-z]+)$/i
 /** A time span: seconds as a number, or a string like `"15m"`. */
 export type Duration = number | string
 
-/** Converts a {@link Duration} to seconds; `name` is the option name used in error messages. */
+/** Converts a {@link Duration} to whole seconds; `name` is the option name used in error messages. */
 export function toSeconds(value: Duration, name: string): number {
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || value < 0) throw new InvalidArgument(`${name} must be a non-negative number of seconds`)
-    return value
+    return Math.round(value)
   }
   if (typeof value === 'string') {
     const match = PATTERN.exec(value.trim())

@@ -568,6 +568,11 @@ async function verifyCompactEverywhere(token: string, options: { crit?: readonly
       const viaVerifier = await attempt(`createVerifier[${f.kind}]`, () => f.verifier(token))
       assert.equal(summary(viaVerifier), summary(viaJWT), 'createVerifier and verifyJWT disagree')
     }
+    // A key resolver sees the decoded header; choosing the same key must give the same outcome.
+    const viaResolver = await attempt(`verifyCompactJWS[${f.kind} resolver]`, () =>
+      verifyCompactJWS(token, (header) => (typeof header === 'object' && header !== null ? f.verifyKey : f.signKey), options),
+    )
+    assert.equal(summary(viaResolver), summary(viaJWS), 'a key resolver changed the outcome')
     if (f.signKey !== f.verifyKey) {
       const viaPrivate = await attempt(`verifyCompactJWS[${f.kind} private]`, () => verifyCompactJWS(token, f.signKey, options))
       assert.equal(summary(viaPrivate), summary(viaJWS), 'verifying with the private and the public key disagree')
@@ -1513,5 +1518,18 @@ describe(`fuzz regressions (${cryptoBackend})`, () => {
       const jwk: JWK = { kty: 'oct', k: 'AAAA' }
       await rejectsWith('jwkThumbprint', () => jwkThumbprint(jwk, hash as 'sha256'), ['ERR_INVALID_ARGUMENT'])
     })
+  }
+
+  // checkJWKMetadata (src/key/import.ts) builds its error message with String(jwk.alg) and
+  // String(jwk.use); for a JSON object member whose "toString" is not callable that throws
+  // "TypeError: Cannot convert object to primitive value" instead of KeyAlgorithmMismatch.
+  for (const member of ['alg', 'use']) {
+    for (const value of ['{"toString":""}', '{"toString":1,"valueOf":1}']) {
+      it(`importJWK with "${member}": ${value} is ERR_KEY_ALG_MISMATCH`, async () => {
+        const jwk = JSON.parse(`{"kty":"EC","${member}":${value}}`) as JWK
+        await rejectsWith('importJWK', () => importJWK(jwk, { alg: 'ES256' }), ['ERR_KEY_ALG_MISMATCH'])
+        await rejectsWith('importKey', () => importKey(jwk, { alg: 'ES256' }), ['ERR_KEY_ALG_MISMATCH'])
+      })
+    }
   }
 })
