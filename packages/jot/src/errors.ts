@@ -148,6 +148,50 @@ export class InvalidArgument extends JotError {
   override readonly code = 'ERR_INVALID_ARGUMENT'
 }
 
+/** A JWK Set is malformed (RFC 7517 §5): not a JSON object with a `keys` array of JSON objects. */
+export class JWKSInvalid extends JotError {
+  override readonly code = 'ERR_JWKS_INVALID'
+}
+
+/** No key in the key set fits the token (its `kid`, its `alg`'s key type and curve, `use`, `key_ops`, `alg`). */
+export class JWKSNoMatchingKey extends JotError {
+  override readonly code = 'ERR_JWKS_NO_MATCHING_KEY'
+}
+
+/** A key set (or discovery document) could not be fetched: network error, status other than 200, or an oversize body. */
+export class JWKSFetchFailed extends JotError {
+  override readonly code = 'ERR_JWKS_FETCH_FAILED'
+  /** The HTTP status, when the server answered. */
+  readonly status: number | undefined
+  constructor(message: string, options?: { cause?: unknown; status?: number }) {
+    super(message, options)
+    this.status = options?.status
+  }
+}
+
+/** Fetching a key set (or discovery document) took longer than the configured timeout. */
+export class JWKSTimeout extends JotError {
+  override readonly code = 'ERR_JWKS_TIMEOUT'
+}
+
+/**
+ * The cached key set is older than its maximum staleness and could not be refreshed: keys are no
+ * longer trusted. `cause` is the last refresh failure.
+ */
+export class JWKSStale extends JotError {
+  override readonly code = 'ERR_JWKS_STALE'
+}
+
+/** An OpenID Provider's discovery document is invalid, or its `issuer` is not the configured one (OIDC Discovery §4.3). */
+export class OIDCDiscoveryInvalid extends JotError {
+  override readonly code = 'ERR_OIDC_DISCOVERY_INVALID'
+}
+
+/** The token is valid but lacks a scope the caller requires (RFC 6750 §3.1 `insufficient_scope`: answer 403, not 401). */
+export class JWTInsufficientScope extends JWTClaimError {
+  override readonly code = 'ERR_JWT_INSUFFICIENT_SCOPE'
+}
+
 /** Every concrete error class jot throws. */
 export type AnyJotError =
   | Base64URLInvalid
@@ -168,6 +212,13 @@ export type AnyJotError =
   | KeyTooWeak
   | KeyUsageInvalid
   | InvalidArgument
+  | JWKSInvalid
+  | JWKSNoMatchingKey
+  | JWKSFetchFailed
+  | JWKSTimeout
+  | JWKSStale
+  | OIDCDiscoveryInvalid
+  | JWTInsufficientScope
 
 /** Every stable error code, e.g. `'ERR_JWT_EXPIRED'`. */
 export type JotErrorCode = AnyJotError['code'] | 'ERR_JOT'
@@ -192,6 +243,11 @@ export function isJotError(value: unknown): value is AnyJotError {
  * @internal
  */
 export function quote(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value)
+  let text: string
+  try {
+    text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? typeof value)
+  } catch {
+    text = typeof value // BigInt, cycles, hostile toJSON: describe, never throw while reporting
+  }
   return text.length > 40 ? `${text.slice(0, 37)}...` : text
 }

@@ -15,8 +15,11 @@ export interface ECCurveInfo {
   readonly oid: string
   /** Bytes per coordinate and per signature half (r, s). */
   readonly size: number
-  /** Group order n: an ECDSA r or s must lie in [1, n-1] (CVE-2022-21449). */
-  readonly order: bigint
+  /**
+   * Group order n as `size` big-endian bytes: an ECDSA r or s must lie in [1, n-1]
+   * (CVE-2022-21449 accepted r = s = 0).
+   */
+  readonly orderBytes: Uint8Array
 }
 
 export interface OKPCurveInfo {
@@ -31,42 +34,22 @@ export interface OKPCurveInfo {
 
 export type CurveInfo = ECCurveInfo | OKPCurveInfo
 
+function ec(name: ECCurve, oid: string, size: number, order: bigint): ECCurveInfo {
+  const orderBytes = new Uint8Array(size)
+  for (let i = size - 1, rest = order; i >= 0; i--, rest >>= 8n) orderBytes[i] = Number(rest & 0xffn)
+  return { kty: 'EC', name, oid, size, orderBytes }
+}
+
 function table<T>(entries: Record<string, T>): Readonly<Record<string, T>> {
   // Null prototype: a header or JWK saying "__proto__" or "constructor" can never match an entry.
   return Object.freeze(Object.assign(Object.create(null) as Record<string, T>, entries))
 }
 
 export const CURVES: Readonly<Record<string, CurveInfo>> = table<CurveInfo>({
-  'P-256': {
-    kty: 'EC',
-    name: 'P-256',
-    oid: '1.2.840.10045.3.1.7',
-    size: 32,
-    order: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
-  },
-  'P-384': {
-    kty: 'EC',
-    name: 'P-384',
-    oid: '1.3.132.0.34',
-    size: 48,
-    order:
-      0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
-  },
-  'P-521': {
-    kty: 'EC',
-    name: 'P-521',
-    oid: '1.3.132.0.35',
-    size: 66,
-    order:
-      0x01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n,
-  },
-  secp256k1: {
-    kty: 'EC',
-    name: 'secp256k1',
-    oid: '1.3.132.0.10',
-    size: 32,
-    order: 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n,
-  },
+  'P-256': ec('P-256', '1.2.840.10045.3.1.7', 32, 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n),
+  'P-384': ec('P-384', '1.3.132.0.34', 48, 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n),
+  'P-521': ec('P-521', '1.3.132.0.35', 66, 0x01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n),
+  'secp256k1': ec('secp256k1', '1.3.132.0.10', 32, 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n),
   Ed25519: { kty: 'OKP', name: 'Ed25519', oid: '1.3.101.112', signatureLength: 64, keyLength: 32 },
   Ed448: { kty: 'OKP', name: 'Ed448', oid: '1.3.101.113', signatureLength: 114, keyLength: 57 },
 })

@@ -1,6 +1,7 @@
 /** JWK thumbprints (RFC 7638) and thumbprint URIs (RFC 9278). @module */
 import { runtime } from '#runtime'
 import { InvalidArgument, KeyInvalid } from '../errors.js'
+import { table } from '../jwa/curves.js'
 import type { HashName } from '../jwa/signing.js'
 import { encode as encodeBase64URL } from '../lib/base64url.js'
 import { isPlainObject } from '../lib/bytes.js'
@@ -11,22 +12,23 @@ import type { JWK } from '../key/jwk.js'
 
 export type ThumbprintHash = 'sha256' | 'sha384' | 'sha512'
 
-const HASHES: Record<ThumbprintHash, { name: HashName; uri: string }> = {
+// Null-prototype tables: "constructor" or "__proto__" from untrusted input must never match a row.
+const HASHES: Readonly<Record<string, { name: HashName; uri: string }>> = table({
   sha256: { name: 'SHA-256', uri: 'sha-256' },
   sha384: { name: 'SHA-384', uri: 'sha-384' },
   sha512: { name: 'SHA-512', uri: 'sha-512' },
-}
+})
 
 /** RFC 7638 §3.2: the required members of each key type, in lexicographic order. */
-const REQUIRED: Record<string, readonly string[]> = {
+const REQUIRED: Readonly<Record<string, readonly string[]>> = table({
   EC: ['crv', 'kty', 'x', 'y'],
   OKP: ['crv', 'kty', 'x'],
   RSA: ['e', 'kty', 'n'],
   oct: ['k', 'kty'],
-}
+})
 
 async function thumbprintBytes(input: JWK | JotKey, hash: ThumbprintHash): Promise<Uint8Array> {
-  const spec = HASHES[hash]
+  const spec = typeof hash === 'string' ? HASHES[hash] : undefined
   if (!spec) throw new InvalidArgument('thumbprint hash must be sha256, sha384 or sha512')
   const jwk = isJotKey(input) ? await exportJWK(input.type === 'private' ? await toPublicKey(input) : input) : input
   if (!isPlainObject(jwk)) throw new InvalidArgument('thumbprint input must be a JWK or a JotKey')
@@ -62,5 +64,6 @@ export async function jwkThumbprint(key: JWK | JotKey, hash: ThumbprintHash = 's
  * ```
  */
 export async function jwkThumbprintUri(key: JWK | JotKey, hash: ThumbprintHash = 'sha256'): Promise<string> {
-  return `urn:ietf:params:oauth:jwk-thumbprint:${HASHES[hash]?.uri}:${await jwkThumbprint(key, hash)}`
+  const thumbprint = await jwkThumbprint(key, hash)
+  return `urn:ietf:params:oauth:jwk-thumbprint:${HASHES[hash]!.uri}:${thumbprint}`
 }

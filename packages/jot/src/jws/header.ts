@@ -26,6 +26,8 @@ export interface PreparedJWSOptions {
   readonly algorithms: ReadonlySet<string> | undefined
   readonly crit: ReadonlySet<string>
   readonly maxTokenLength: number
+  /** Checked protected headers by their encoding (see jws/verify.ts); lives as long as the options. */
+  readonly headerCache: Map<string, { readonly protectedHeader: JWSHeaderParameters | undefined; readonly header: CheckedHeader }>
 }
 
 /** Validates and freezes the JWS options; callers on a hot path do this once. */
@@ -44,6 +46,7 @@ export function prepareJWSOptions(options: VerifyJWSOptions = {}): PreparedJWSOp
     algorithms: algorithms && new Set(algorithms),
     crit: new Set([...BUILT_IN_CRIT, ...crit]),
     maxTokenLength,
+    headerCache: new Map(),
   }
 }
 
@@ -134,7 +137,7 @@ export function buildProtectedHeader(
 ): JWSHeaderParameters {
   if (extra !== undefined && !isPlainObject(extra)) throw new InvalidArgument('protectedHeader must be an object')
   if (extra?.alg !== undefined && extra.alg !== key.alg) {
-    throw new InvalidArgument(`header alg "${String(extra.alg)}" differs from the key's ${key.alg}`)
+    throw new InvalidArgument(`header alg ${quote(extra.alg)} differs from the key's ${key.alg}`)
   }
   const header: JWSHeaderParameters = { alg: key.alg as JWSAlgorithmName }
   if (key.kid !== undefined) header.kid = key.kid

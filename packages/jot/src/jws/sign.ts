@@ -2,7 +2,7 @@
 import { InvalidArgument } from '../errors.js'
 import { encode as encodeBase64URL } from '../lib/base64url.js'
 import { isPlainObject, isUint8Array } from '../lib/bytes.js'
-import { parseJSONObject } from '../lib/json.js'
+import { parseJSONObject, stringifyJSON } from '../lib/json.js'
 import { decodeUtf8, encodeUtf8 } from '../lib/utf8.js'
 import type { JotKey } from '../key/key.js'
 import { buildProtectedHeader, checkHeader } from './header.js'
@@ -57,7 +57,7 @@ export function prepareHeader(
     encoded = encodeBase64URL(protectedInput)
   } else {
     header = buildProtectedHeader(key, protectedInput, b64)
-    encoded = encodeBase64URL(JSON.stringify(header))
+    encoded = encodeBase64URL(stringifyJSON(header, 'protected header'))
   }
   // The caller's own crit names count as understood: they are the ones defining them.
   const checked = checkHeader(header, unprotectedHeader, new Set(['b64', ...(header?.crit ?? [])]))

@@ -47,17 +47,21 @@ function hasValidShape(algorithm: JWSAlgorithm, key: JotKey, signature: Uint8Arr
     case 'eddsa':
       return signature.length === (CURVES[key.curve!] as OKPCurveInfo).signatureLength
     case 'ecdsa': {
-      const { size, order } = CURVES[key.curve!] as ECCurveInfo
+      const { size, orderBytes } = CURVES[key.curve!] as ECCurveInfo
       if (signature.length !== 2 * size) return false
-      const r = toBigInt(signature.subarray(0, size))
-      const s = toBigInt(signature.subarray(size))
-      return r > 0n && r < order && s > 0n && s < order
+      return inOrderRange(signature, 0, orderBytes) && inOrderRange(signature, size, orderBytes)
     }
   }
 }
 
-function toBigInt(bytes: Uint8Array): bigint {
-  let value = 0n
-  for (const byte of bytes) value = (value << 8n) | BigInt(byte)
-  return value
+/** 0 < value < order, comparing fixed-length big-endian integers byte by byte. */
+function inOrderRange(signature: Uint8Array, offset: number, order: Uint8Array): boolean {
+  let zero = true
+  let less: boolean | undefined
+  for (let i = 0; i < order.length; i++) {
+    const byte = signature[offset + i]!
+    if (byte !== 0) zero = false
+    if (less === undefined && byte !== order[i]) less = byte < order[i]!
+  }
+  return !zero && less === true
 }

@@ -29,6 +29,11 @@ export type JWSSerialization = 'compact' | 'flattened' | 'general'
  * header value as attacker-controlled: compare `kid` as an opaque string, never fetch `jku`/`x5u`,
  * never trust an embedded `jwk`.
  *
+ * It may return one key or a non-empty array of candidates (e.g. several keys share a `kid` during a
+ * rotation): each candidate bound to the header's `alg` is tried in order, at most
+ * {@link MAX_CANDIDATE_KEYS}, and the first that verifies wins. Key sets ({@link createLocalKeySet},
+ * {@link createRemoteKeySet}) are resolvers.
+ *
  * @example
  * ```ts
  * const resolver: KeyResolver = (header) => keysById.get(String(header.kid)) ?? fallbackKey
@@ -37,7 +42,10 @@ export type JWSSerialization = 'compact' | 'flattened' | 'general'
 export type KeyResolver = (
   header: Readonly<JWSHeaderParameters>,
   context: { readonly serialization: JWSSerialization },
-) => JotKey | Promise<JotKey>
+) => KeyCandidates | Promise<KeyCandidates>
+
+/** What a {@link KeyResolver} returns: one key, or candidate keys tried in order. */
+export type KeyCandidates = JotKey | readonly JotKey[]
 
 /** Options shared by every JWS and JWT verification entry point. */
 export interface VerifyJWSOptions {

@@ -6,9 +6,10 @@
 import { InvalidArgument, JWSInvalid, TokenTooLarge } from '../errors.js'
 import { decode as decodeBase64URL, encode as encodeBase64URL } from '../lib/base64url.js'
 import { parseJSONObject, parseJSONObjectBytes } from '../lib/json.js'
+import { deepFreeze } from '../lib/freeze.js'
 import { encodeUtf8 } from '../lib/utf8.js'
 import { isJotKey, type JotKey } from '../key/key.js'
-import { checkAlgorithmAllowed, checkHeader, checkKeyAlgorithm, type PreparedJWSOptions } from './header.js'
+import { checkAlgorithmAllowed, checkHeader, checkKeyAlgorithm, type CheckedHeader, type PreparedJWSOptions } from './header.js'
 import { checkSignature, signingInput } from './signature.js'
 import type { JWSHeaderParameters, JWSSerialization, KeyResolver, VerifiedJWS } from './types.js'
 
@@ -30,6 +31,36 @@ export function decodeProtectedHeader(encoded: string): JWSHeaderParameters | un
   return parseJSONObjectBytes(decodeBase64URL(encoded), 'JWS protected header') as JWSHeaderParameters
 }
 
+interface CheckedProtectedHeader {
+  readonly protectedHeader: JWSHeaderParameters | undefined
+  readonly header: CheckedHeader
+}
+
+/** Entries kept per prepared verifier: one issuer's tokens share a handful of distinct headers. */
+const HEADER_CACHE_SIZE = 32
+
+/**
+ * Decodes and checks the headers. When there is no unprotected header the outcome depends only on
+ * the encoded protected header and the prepared options, so a verifier remembers it: tokens from one
+ * issuer repeat the same header, and the decode, JSON parse and checks then run once, not per token.
+ * Only successes are remembered, and the header objects are frozen so no caller can alter them.
+ */
+function checkHeaders(entry: SignatureEntry, options: PreparedJWSOptions): CheckedProtectedHeader {
+  if (entry.header !== undefined) {
+    const protectedHeader = decodeProtectedHeader(entry.protected)
+    return { protectedHeader, header: checkHeader(protectedHeader, entry.header, options.crit) }
+  }
+  const cache = options.headerCache
+  let checked = cache.get(entry.protected)
+  if (!checked) {
+    const protectedHeader = deepFreeze(decodeProtectedHeader(entry.protected))
+    checked = { protectedHeader, header: checkHeader(protectedHeader, undefined, options.crit) }
+    if (cache.size >= HEADER_CACHE_SIZE) cache.clear()
+    cache.set(entry.protected, checked)
+  }
+  return checked
+}
+
 export async function verifySignatureEntry(
   entry: SignatureEntry,
   keyOrResolver: JotKey | KeyResolver,
@@ -40,18 +71,19 @@ export async function verifySignatureEntry(
   if (typeof entry.protected !== 'string' || typeof entry.signature !== 'string') {
     throw new JWSInvalid('"protected" and "signature" must be strings')
   }
-  const protectedHeader = decodeProtectedHeader(entry.protected)
-  const header = checkHeader(protectedHeader, entry.header, options.crit)
+  const { protectedHeader, header } = checkHeaders(entry, options)
   if (serialization === 'compact' && !header.b64) {
     throw new JWSInvalid('"b64": false is only supported in the JSON serializations')
   }
   checkAlgorithmAllowed(header.alg, options.algorithms)
-  const key = await resolveKey(keyOrResolver, header.joint, serialization)
-  checkKeyAlgorithm(header.alg, key)
+  const candidates = await resolveKeys(keyOrResolver, header.joint, serialization)
+  // Only keys bound to the header's alg are tried; if none is, fail exactly as for a single key.
+  const keys = candidates.filter((candidate) => candidate.alg === header.alg)
+  if (keys.length === 0) checkKeyAlgorithm(header.alg, candidates[0]!)
 
   const payload = choosePayload(entry.payload, detached, header.b64)
   const signature = decodeBase64URL(entry.signature)
-  await checkSignature(key, signingInput(entry.protected, payload), signature)
+  const key = await firstVerifyingKey(keys, signingInput(entry.protected, payload), signature)
 
   const result: VerifiedJWS = {
     payload: typeof payload === 'string' ? (header.b64 ? decodeBase64URL(payload) : encodeUtf8(payload)) : payload,
@@ -62,14 +94,40 @@ export async function verifySignatureEntry(
   return result
 }
 
-async function resolveKey(
+/**
+ * Upper bound on candidate keys tried per signature: a resolver (or a JWK Set with many keys under
+ * one `kid`) must not turn one token into unbounded signature checks. Further candidates are ignored.
+ */
+export const MAX_CANDIDATE_KEYS = 5
+
+/** The given key, or the resolver's candidates (one key or a non-empty array), capped and checked. */
+async function resolveKeys(
   keyOrResolver: JotKey | KeyResolver,
   header: JWSHeaderParameters,
   serialization: JWSSerialization,
-): Promise<JotKey> {
-  const key = typeof keyOrResolver === 'function' ? await keyOrResolver(header, { serialization }) : keyOrResolver
-  if (!isJotKey(key)) throw new InvalidArgument('the verification key must be a JotKey (see importKey)')
-  return key
+): Promise<readonly JotKey[]> {
+  const resolved = typeof keyOrResolver === 'function' ? await keyOrResolver(header, { serialization }) : keyOrResolver
+  const keys = Array.isArray(resolved) ? resolved.slice(0, MAX_CANDIDATE_KEYS) : [resolved]
+  if (keys.length === 0) throw new InvalidArgument('the key resolver returned no keys; it should throw instead')
+  if (!keys.every(isJotKey)) throw new InvalidArgument('the verification key must be a JotKey (see importKey)')
+  return keys
+}
+
+/**
+ * Tries each candidate in order and returns the first whose signature verifies. One candidate fails
+ * exactly as it always did; with several, the signature error is reported once all have failed.
+ */
+async function firstVerifyingKey(keys: readonly JotKey[], input: Uint8Array, signature: Uint8Array): Promise<JotKey> {
+  let firstError: unknown
+  for (const key of keys) {
+    try {
+      await checkSignature(key, input, signature)
+      return key
+    } catch (error) {
+      firstError ??= error
+    }
+  }
+  throw firstError
 }
 
 /**

@@ -3,6 +3,7 @@ import { InvalidArgument } from '../errors.js'
 import { encode as encodeBase64URL } from '../lib/base64url.js'
 import { isPlainObject } from '../lib/bytes.js'
 import { toSeconds } from '../lib/duration.js'
+import { stringifyJSON } from '../lib/json.js'
 import { isJotKey, type JotKey } from '../key/key.js'
 import { prepareHeader, signWithHeader } from '../jws/sign.js'
 import { checkRegisteredTypes } from './claims.js'
@@ -88,7 +89,7 @@ export function createSigner<P extends JWTClaims = JWTClaims>(options: CreateSig
     const now = clock()
     for (const step of steps) step(payload, now)
     checkRegisteredTypes(payload)
-    const encoded = encodeBase64URL(JSON.stringify(payload))
+    const encoded = encodeBase64URL(stringifyJSON(payload, 'JWT claims'))
     return `${header.encoded}.${encoded}.${await signWithHeader(key, header, encoded)}`
   }
 }

@@ -1,5 +1,6 @@
 /** Public JWT types. @module */
 import type { Duration } from '../lib/duration.js'
+import type { VerifiedTokenCacheOptions } from './cache.js'
 import type { JotKey } from '../key/key.js'
 import type { JWSHeaderParameters, KeyResolver, VerifyJWSOptions } from '../jws/types.js'
 
@@ -83,6 +84,12 @@ export interface VerifyJWTOptions extends VerifyJWSOptions, JWTClaimOptions {}
 /** Options of {@link createVerifier}: verification options plus the key (or key resolver). */
 export interface CreateVerifierOptions extends VerifyJWTOptions {
   key: JotKey | KeyResolver
+  /**
+   * Opt-in cache of verified tokens (see {@link VerifiedTokenCacheOptions}); `true` for the
+   * defaults. A hit skips decoding and the signature check but re-runs every claim check. Results
+   * are frozen when the cache is on.
+   */
+  cache?: boolean | VerifiedTokenCacheOptions
 }
 
 /** Options of {@link createSigner}: signing options plus the key. */

@@ -6,7 +6,7 @@
 import { InvalidArgument, JWSInvalid } from '../errors.js'
 import { encode as encodeBase64URL, decode as decodeBase64URL } from '../lib/base64url.js'
 import { isPlainObject } from '../lib/bytes.js'
-import { parseJSONObjectBytes } from '../lib/json.js'
+import { parseJSONObjectBytes, stringifyJSON } from '../lib/json.js'
 import { checkHeader, prepareJWSOptions } from '../jws/header.js'
 import { splitCompact } from '../jws/compact/verify.js'
 import { decodeProtectedHeader } from '../jws/verify.js'
@@ -30,7 +30,7 @@ export function encodeUnsecuredJWT(claims: JWTClaims, header: Omit<JWSHeaderPara
   // Never emit what decodeUnsecuredJWT would refuse.
   const { alg, b64 } = checkHeader(fullHeader, undefined, new Set(fullHeader.crit ?? []))
   if (alg !== 'none' || !b64) throw new InvalidArgument('an unsecured JWT has alg "none" and a base64url payload')
-  return `${encodeBase64URL(JSON.stringify(fullHeader))}.${encodeBase64URL(JSON.stringify(claims))}.`
+  return `${encodeBase64URL(stringifyJSON(fullHeader, 'header'))}.${encodeBase64URL(stringifyJSON(claims, 'JWT claims'))}.`
 }
 
 /**

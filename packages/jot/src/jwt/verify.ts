@@ -5,8 +5,11 @@ import { parseJSONObjectBytes } from '../lib/json.js'
 import type { JotKey } from '../key/key.js'
 import { verifyCompactPrepared } from '../jws/compact/verify.js'
 import { prepareJWSOptions } from '../jws/header.js'
+import { deepFreeze } from '../lib/freeze.js'
 import type { KeyResolver } from '../jws/types.js'
+import { VerifiedTokenCache } from './cache.js'
 import { compileClaimsValidator } from './claims.js'
+import { clockFrom } from './time.js'
 import type { CreateVerifierOptions, JWTClaims, VerifiedJWT, VerifyJWTOptions } from './types.js'
 
 /**
@@ -26,11 +29,33 @@ export function createVerifier<P = JWTClaims>(options: CreateVerifierOptions): (
   if (key === undefined) throw new InvalidArgument('options.key is required')
   const jwsOptions = prepareJWSOptions(options)
   const validateClaims = compileClaimsValidator(options)
-  return async (token) => {
+  const verifySignature = async (token: string): Promise<VerifiedJWT<P>> => {
     const { payload, protectedHeader, key: usedKey } = await verifyCompactPrepared(token, key, jwsOptions, undefined)
     const claims = parseJSONObjectBytes(payload, 'JWT claims set') as JWTClaims
-    validateClaims(claims, protectedHeader)
     return { payload: claims as P & JWTClaims, header: protectedHeader, key: usedKey }
+  }
+  if (!options.cache) {
+    return async (token) => {
+      const verified = await verifySignature(token)
+      validateClaims(verified.payload, verified.header)
+      return verified
+    }
+  }
+  const cache = new VerifiedTokenCache<VerifiedJWT<P>>(options.cache === true ? {} : options.cache)
+  const clock = clockFrom(options.currentTime)
+  return async (token) => {
+    const now = clock()
+    let verified = typeof token === 'string' ? cache.get(token, now) : undefined
+    if (!verified) {
+      verified = await verifySignature(token)
+      validateClaims(verified.payload, verified.header)
+      cache.set(token, Object.freeze({ ...verified, payload: deepFreeze(verified.payload) }), now)
+      return verified
+    }
+    // A hit skips decoding and the signature, never the claims: exp, nbf and maxTokenAge are
+    // judged at this instant exactly as without the cache.
+    validateClaims(verified.payload, verified.header)
+    return verified
   }
 }
 

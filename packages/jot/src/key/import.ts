@@ -181,10 +181,10 @@ function checkMemberLength(name: string, bytes: Uint8Array, curve: Curve | undef
 /** RFC 7517 §4.2–4.4: `use`, `key_ops` and `alg` restrict a key; honour them rather than override them. */
 function checkJWKMetadata(jwk: JWK, algorithm: JWSAlgorithm, kind: KeyKind): void {
   if (jwk.alg !== undefined && jwk.alg !== algorithm.name) {
-    throw new KeyAlgorithmMismatch(`JWK is for "${String(jwk.alg)}", not ${algorithm.name}`)
+    throw new KeyAlgorithmMismatch(`JWK is for ${quote(jwk.alg)}, not ${algorithm.name}`)
   }
   if (jwk.use !== undefined && jwk.use !== 'sig') {
-    throw new KeyAlgorithmMismatch(`JWK "use" is "${String(jwk.use)}", not "sig"`)
+    throw new KeyAlgorithmMismatch(`JWK "use" is ${quote(jwk.use)}, not "sig"`)
   }
   if (jwk.key_ops !== undefined) {
     if (!Array.isArray(jwk.key_ops) || jwk.key_ops.some((op) => typeof op !== 'string')) {

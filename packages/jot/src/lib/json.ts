@@ -5,9 +5,21 @@
  * jot rejects duplicates at every depth.
  * @module
  */
-import { JSONDuplicateMember, JSONInvalid } from '../errors.js'
+import { InvalidArgument, JSONDuplicateMember, JSONInvalid } from '../errors.js'
 import { isPlainObject } from './bytes.js'
 import { decodeUtf8 } from './utf8.js'
+
+/** JSON text of a value jot is about to sign; values JSON cannot represent are the caller's error. */
+export function stringifyJSON(value: unknown, what: string): string {
+  let text: string | undefined
+  try {
+    text = JSON.stringify(value)
+  } catch (cause) {
+    throw new InvalidArgument(`${what} cannot be serialized as JSON`, { cause })
+  }
+  if (text === undefined) throw new InvalidArgument(`${what} cannot be serialized as JSON`)
+  return text
+}
 
 /** Parses UTF-8 JSON bytes that must hold one JSON object; `what` names it in error messages. */
 export function parseJSONObjectBytes(bytes: Uint8Array, what: string): Record<string, unknown> {
