@@ -135,7 +135,13 @@ async function main() {
 async function versions() {
   const { readFileSync } = await import('node:fs')
   const root = new URL('../../../node_modules/', import.meta.url)
-  const v = (name) => JSON.parse(readFileSync(new URL(`${name}/package.json`, root), 'utf8')).version
+  const v = (name) => {
+    try {
+      return JSON.parse(readFileSync(new URL(`${name}/package.json`, root), 'utf8')).version
+    } catch {
+      return 'not installed'
+    }
+  }
   return { jot: v('jot'), jose: v('jose'), jsonwebtoken: v('jsonwebtoken'), 'fast-jwt': v('fast-jwt'), '@node-rs/jsonwebtoken': v('@node-rs/jsonwebtoken') }
 }
 
