@@ -21,7 +21,17 @@ for (const backend of backends) {
   const conditions = backend === 'webcrypto' ? ['--conditions=jot-webcrypto'] : []
   const result = spawnSync(
     process.execPath,
-    [...conditions, '--import', 'tsx', '--test', '--test-reporter=dot', ...files],
+    [
+      ...conditions,
+      '--import',
+      'tsx',
+      '--test',
+      '--test-reporter=dot',
+      '--test-reporter-destination=stdout',
+      '--test-reporter=./scripts/summary-reporter.mjs',
+      '--test-reporter-destination=stdout',
+      ...files,
+    ],
     // tsx must not apply tsconfig `paths` (they point `#runtime` at the node backend for
     // type-checking); tsconfig.tsx.json has none, so package conditions decide, as for users.
     { cwd: root, stdio: 'inherit', env: { ...process.env, JOT_BACKEND: backend, TSX_TSCONFIG_PATH: 'tsconfig.tsx.json' } },
