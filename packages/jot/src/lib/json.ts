@@ -45,7 +45,8 @@ const BACKSLASH = 0x5c
 /**
  * Walks JSON text that `JSON.parse` has already accepted and throws on the first object that names
  * a member twice. Keys are compared after unescaping ("a" and "\u0061" are the same name). The walk
- * keeps an explicit stack, so deep nesting cannot overflow the call stack.
+ * keeps an explicit stack, so deep nesting cannot overflow the call stack, and jumps over string
+ * contents with indexOf, since only the text between strings holds structure.
  */
 function assertNoDuplicateMembers(text: string): void {
   const stack: Array<Set<string> | null> = [] // a Set per open object, null per open array
@@ -54,17 +55,12 @@ function assertNoDuplicateMembers(text: string): void {
     const c = text.charCodeAt(i)
     if (c === QUOTE) {
       const start = i
-      let escaped = false
-      for (i++; text.charCodeAt(i) !== QUOTE; i++) {
-        if (text.charCodeAt(i) === BACKSLASH) {
-          escaped = true
-          i++
-        }
-      }
+      i = text.indexOf('"', i + 1)
+      while (isEscaped(text, i)) i = text.indexOf('"', i + 1)
       const keys = stack[stack.length - 1]
       if (expectKey && keys) {
         const raw = text.slice(start + 1, i)
-        const key = escaped ? (JSON.parse(text.slice(start, i + 1)) as string) : raw
+        const key = raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw
         if (keys.has(key)) throw new JSONDuplicateMember(key)
         keys.add(key)
         expectKey = false
@@ -82,4 +78,11 @@ function assertNoDuplicateMembers(text: string): void {
       expectKey = stack[stack.length - 1] !== null
     }
   }
+}
+
+/** True when the character at `index` follows an odd run of backslashes. */
+function isEscaped(text: string, index: number): boolean {
+  let backslashes = 0
+  while (text.charCodeAt(index - 1 - backslashes) === BACKSLASH) backslashes++
+  return backslashes % 2 === 1
 }
