@@ -81,7 +81,14 @@ export const JWS_ALGORITHMS: Readonly<Record<string, JWSAlgorithm>> = table<JWSA
   Ed448: eddsa('Ed448', ['Ed448']),
 })
 
-/** Every JWS algorithm name jot implements (the runtime may still lack some; see the support table). */
+/**
+ * Every JWS algorithm name jot implements (the runtime may still lack some; see the support table).
+ *
+ * @example
+ * ```ts
+ * JWS_ALGORITHM_NAMES.includes('ES256K') // true; on the WebCrypto backend its keys are ERR_NOT_SUPPORTED
+ * ```
+ */
 export const JWS_ALGORITHM_NAMES = Object.freeze(Object.keys(JWS_ALGORITHMS)) as readonly JWSAlgorithmName[]
 
 /** The registry row for `name`, or undefined (also for `none` and for inherited names like `__proto__`). */

@@ -78,7 +78,15 @@ export function createJotKey(
   return new JotKey(CONSTRUCT, algorithm, runtimeKey, curve, kid)
 }
 
-/** True for keys made by this copy of jot (a brand check on the private field, realm-safe). */
+/**
+ * True for keys made by this copy of jot (a brand check on the private field, realm-safe).
+ *
+ * @example
+ * ```ts
+ * isJotKey(await generateSecret('HS256')) // true
+ * isJotKey({ alg: 'HS256' })              // false: look-alikes are not keys
+ * ```
+ */
 export function isJotKey(value: unknown): value is JotKey {
   return typeof value === 'object' && value !== null && isBranded(value)
 }
