@@ -192,6 +192,37 @@ export class JWTInsufficientScope extends JWTClaimError {
   override readonly code = 'ERR_JWT_INSUFFICIENT_SCOPE'
 }
 
+/** A JWE is malformed: wrong segments, bad or misplaced header parameters, bad lengths, an invalid `epk`, … */
+export class JWEInvalid extends JotError {
+  override readonly code = 'ERR_JWE_INVALID'
+}
+
+/** The JWE `crit` header lists an extension this decrypter does not understand (RFC 7516 §4.1.13). */
+export class JWECritUnsupported extends JotError {
+  override readonly code = 'ERR_JWE_CRIT_UNSUPPORTED'
+}
+
+/**
+ * The JWE does not decrypt with the key. One error for every cause (wrong key, failed key unwrap,
+ * tampered header, IV, AAD, ciphertext or tag) so that failures are indistinguishable (RFC 7516 §11.5).
+ */
+export class JWEDecryptionFailed extends JotError {
+  override readonly code = 'ERR_JWE_DECRYPTION_FAILED'
+  constructor(message = 'decryption failed', options?: { cause?: unknown }) {
+    super(message, options)
+  }
+}
+
+/** The PBES2 `p2c` iteration count is above `maxPBES2Count`; refused before any PBKDF2 work. */
+export class JWEPBES2CountExceeded extends JotError {
+  override readonly code = 'ERR_JWE_PBES2_COUNT_EXCEEDED'
+}
+
+/** The decompressed plaintext of a `zip: "DEF"` JWE would exceed `maxDecompressedLength`. */
+export class JWEDecompressionLimit extends JotError {
+  override readonly code = 'ERR_JWE_DECOMPRESSION_LIMIT'
+}
+
 /** Every concrete error class jot throws. */
 export type AnyJotError =
   | Base64URLInvalid
@@ -212,6 +243,11 @@ export type AnyJotError =
   | KeyTooWeak
   | KeyUsageInvalid
   | InvalidArgument
+  | JWEInvalid
+  | JWECritUnsupported
+  | JWEDecryptionFailed
+  | JWEPBES2CountExceeded
+  | JWEDecompressionLimit
   | JWKSInvalid
   | JWKSNoMatchingKey
   | JWKSFetchFailed

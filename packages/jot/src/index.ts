@@ -67,3 +67,93 @@ import { runtime } from '#runtime'
  * ```
  */
 export const cryptoBackend: 'node' | 'webcrypto' = runtime.name
+
+// Key sets, OIDC, access tokens and issuer key lifecycle.
+export { MAX_CANDIDATE_KEYS } from './jws/verify.js'
+export type { KeyCandidates } from './jws/types.js'
+export type {
+  KeySetEvent,
+  KeySetFetchReason,
+  KeySetOptions,
+  KeySetState,
+  RemoteKeySet,
+  RemoteKeySetOptions,
+} from './jwks/types.js'
+export { createLocalKeySet } from './jwks/local.js'
+export { createRemoteKeySet } from './jwks/remote.js'
+export { createEmbeddedJWKResolver, type EmbeddedJWKOptions } from './jwks/embedded.js'
+export {
+  createOIDCKeySet,
+  discoverOIDCProvider,
+  type DiscoveryOptions,
+  type OIDCProviderMetadata,
+} from './oidc/discovery.js'
+export {
+  createIdTokenVerifier,
+  verifyIdToken,
+  type IdTokenCheck,
+  type IdTokenClaims,
+  type IdTokenVerifierOptions,
+} from './oidc/id-token.js'
+export {
+  createAccessTokenVerifier,
+  verifyAccessToken,
+  type AccessTokenClaims,
+  type AccessTokenVerifierOptions,
+  type VerifiedAccessToken,
+} from './jwt/access-token.js'
+export { hasScopes, scopesOf } from './jwt/scope.js'
+export {
+  createKeyManager,
+  keyState,
+  type KeyManager,
+  type KeyManagerOptions,
+  type KeyState,
+  type ManagedKeyInfo,
+} from './keys/lifecycle.js'
+export {
+  createFileKeyStore,
+  createMemoryKeyStore,
+  type KeyStore,
+  type KeyStoreFileSystem,
+  type StoredKey,
+} from './keys/store.js'
+
+// JWE (RFC 7516; algorithms RFC 7518 §4–5, RFC 8037 §3.2) and encrypted JWTs.
+export type { KeyAlgorithmName } from './key/key.js'
+export { CONTENT_ENCRYPTION_NAMES as JWE_CONTENT_ENCRYPTION_NAMES, type ContentEncryptionName } from './jwa/content-encryption.js'
+export { KEY_MANAGEMENT_NAMES as JWE_KEY_MANAGEMENT_NAMES, type KeyManagementAlgorithmName } from './jwa/key-management.js'
+export {
+  DEFAULT_MAX_DECOMPRESSED_LENGTH,
+  DEFAULT_MAX_PBES2_COUNT,
+  type DecryptedJWE,
+  type DecryptJWEOptions,
+  type EncryptJWEOptions,
+  type FlattenedJWE,
+  type GeneralJWE,
+  type JWEHeaderParameters,
+  type JWEKeyResolver,
+  type JWESerialization,
+  type UnsafeFixedInputs,
+} from './jwe/types.js'
+export { encryptCompactJWE } from './jwe/compact/encrypt.js'
+export { decryptCompactJWE } from './jwe/compact/decrypt.js'
+export { encryptFlattenedJWE, type EncryptFlattenedJWEOptions, type EncryptJSONJWEOptions } from './jwe/flattened/encrypt.js'
+export { decryptFlattenedJWE } from './jwe/flattened/decrypt.js'
+export { encryptGeneralJWE, type GeneralJWERecipient } from './jwe/general/encrypt.js'
+export { decryptGeneralJWE } from './jwe/general/decrypt.js'
+export {
+  encryptJWT,
+  signAndEncryptJWT,
+  type EncryptJWTOptions,
+  type JWTEncryptionOptions,
+  type SignAndEncryptJWTOptions,
+} from './jwt/encrypt.js'
+export {
+  decryptAndVerifyJWT,
+  decryptJWT,
+  type DecryptAndVerifyJWTOptions,
+  type DecryptedJWT,
+  type DecryptedNestedJWT,
+  type DecryptJWTOptions,
+} from './jwt/decrypt.js'

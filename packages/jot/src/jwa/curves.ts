@@ -1,12 +1,15 @@
 /**
- * Curves jot signs with, as data: JWK `kty`/`crv`, the ASN.1 object identifiers that name them in
- * SPKI/PKCS#8, and what signature checks need (coordinate size and group order for ECDSA).
+ * Curves jot signs and agrees keys with, as data: JWK `kty`/`crv`, the ASN.1 object identifiers
+ * that name them in SPKI/PKCS#8, and what signature checks need (coordinate size and group order
+ * for ECDSA).
  * @module
  */
 
 export type ECCurve = 'P-256' | 'P-384' | 'P-521' | 'secp256k1'
 export type OKPCurve = 'Ed25519' | 'Ed448'
-export type Curve = ECCurve | OKPCurve
+/** Montgomery curves for key agreement only (RFC 7748, RFC 8037 §3.2): ECDH-ES, never signatures. */
+export type XCurve = 'X25519' | 'X448'
+export type Curve = ECCurve | OKPCurve | XCurve
 
 export interface ECCurveInfo {
   readonly kty: 'EC'
@@ -32,7 +35,16 @@ export interface OKPCurveInfo {
   readonly keyLength: number
 }
 
-export type CurveInfo = ECCurveInfo | OKPCurveInfo
+export interface XCurveInfo {
+  readonly kty: 'OKP'
+  readonly name: XCurve
+  /** OID of the key algorithm itself (RFC 8410). */
+  readonly oid: string
+  /** Length of the public key `x` and the private key `d`; also of the shared secret. */
+  readonly keyLength: number
+}
+
+export type CurveInfo = ECCurveInfo | OKPCurveInfo | XCurveInfo
 
 function ec(name: ECCurve, oid: string, size: number, order: bigint): ECCurveInfo {
   const orderBytes = new Uint8Array(size)
@@ -52,9 +64,11 @@ export const CURVES: Readonly<Record<string, CurveInfo>> = table<CurveInfo>({
   'secp256k1': ec('secp256k1', '1.3.132.0.10', 32, 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n),
   Ed25519: { kty: 'OKP', name: 'Ed25519', oid: '1.3.101.112', signatureLength: 64, keyLength: 32 },
   Ed448: { kty: 'OKP', name: 'Ed448', oid: '1.3.101.113', signatureLength: 114, keyLength: 57 },
+  X25519: { kty: 'OKP', name: 'X25519', oid: '1.3.101.110', keyLength: 32 },
+  X448: { kty: 'OKP', name: 'X448', oid: '1.3.101.111', keyLength: 56 },
 })
 
-/** Looks up a curve by its JWK `crv` name; undefined for anything jot does not sign with. */
+/** Looks up a curve by its JWK `crv` name; undefined for anything jot does not use. */
 export function curveInfo(name: unknown): CurveInfo | undefined {
   return typeof name === 'string' ? CURVES[name] : undefined
 }

@@ -13,7 +13,7 @@ import type { CreateSignerOptions, JWTClaims, SignJWTOptions } from './types.js'
 type ClaimStep = (claims: JWTClaims, now: number) => void
 
 /** Builds the per-call claim steps once from the options. */
-function compileClaimSteps(options: SignJWTOptions): ClaimStep[] {
+export function compileClaimSteps(options: SignJWTOptions): ClaimStep[] {
   const steps: ClaimStep[] = []
   const set = (claim: string, value: (now: number) => unknown): ClaimStep => (claims, now) => {
     if (claims[claim] !== undefined) throw new InvalidArgument(`the payload already has "${claim}"; pass it once`)

@@ -1,13 +1,16 @@
 /** Key export to JWK and PEM, and deriving a public key from a private one. @module */
 import { runtime } from '#runtime'
 import { InvalidArgument } from '../errors.js'
-import { createJotKey, keyInternals, type JotKey } from './key.js'
+import { encode as encodeBase64URL } from '../lib/base64url.js'
+import { isKeyManagement } from '../jwa/key-management.js'
+import { anyKeyInternals, createJotKey, isRawSecretKey, type JotKey } from './key.js'
 import type { JWK } from './jwk.js'
 import { encodePEM } from './pem.js'
 
 /**
- * Exports a key as a JWK carrying its `alg`, `use: "sig"` and `kid` (when set). Private and secret
- * keys include their private members: publish only public keys (see {@link toPublicKey}).
+ * Exports a key as a JWK carrying its `alg`, `use` (`sig` for JWS keys, `enc` for JWE keys) and
+ * `kid` (when set). Private and secret keys include their private members: publish only public keys
+ * (see {@link toPublicKey}).
  *
  * @example
  * ```ts
@@ -15,9 +18,11 @@ import { encodePEM } from './pem.js'
  * ```
  */
 export async function exportJWK(key: JotKey): Promise<JWK> {
-  const { runtimeKey } = keyInternals(key)
-  const members = await runtime.exportJWK(runtimeKey)
-  const jwk: JWK = { ...members, alg: key.alg, use: 'sig' }
+  const { algorithm, runtimeKey } = anyKeyInternals(key)
+  const members = isRawSecretKey(runtimeKey)
+    ? { kty: 'oct', k: encodeBase64URL(runtimeKey.secret) }
+    : await runtime.exportJWK(runtimeKey)
+  const jwk: JWK = { ...members, alg: key.alg, use: isKeyManagement(algorithm) ? 'enc' : 'sig' }
   if (key.kid !== undefined) jwk.kid = key.kid
   return jwk
 }
@@ -32,7 +37,7 @@ export async function exportJWK(key: JotKey): Promise<JWK> {
  * ```
  */
 export async function exportPEM(key: JotKey): Promise<string> {
-  const { runtimeKey } = keyInternals(key)
+  const { runtimeKey } = anyKeyInternals(key)
   if (key.type === 'secret') throw new InvalidArgument('secret keys have no PEM form; use exportJWK')
   if (key.type === 'public') return encodePEM(await runtime.exportDER(runtimeKey, 'spki'), 'PUBLIC KEY')
   return encodePEM(await runtime.exportDER(runtimeKey, 'pkcs8'), 'PRIVATE KEY')
@@ -50,6 +55,6 @@ export async function exportPEM(key: JotKey): Promise<string> {
 export async function toPublicKey(key: JotKey): Promise<JotKey> {
   if (key.type === 'public') return key
   if (key.type === 'secret') throw new InvalidArgument('a secret key has no public half')
-  const { algorithm, runtimeKey } = keyInternals(key)
-  return createJotKey(algorithm, await runtime.publicKey(runtimeKey), key.curve, key.kid)
+  const { algorithm, runtimeKey } = anyKeyInternals(key)
+  return createJotKey(algorithm, await runtime.publicKey(runtimeKey), key.curve, key.kid, key.enc)
 }

@@ -2,7 +2,7 @@
  * Key import. The caller names the algorithm; the material is then checked against that algorithm's
  * row (key type, curve, sizes, JWK `alg`/`use`/`key_ops`) before the backend sees it. Nothing here
  * infers an algorithm from what a string looks like: a string is PEM for asymmetric algorithms and a
- * secret for HMAC, because the caller said which algorithm it is for.
+ * secret (or, for PBES2, a password) for symmetric ones, because the caller said which algorithm it is for.
  * @module
  */
 import { runtime } from '#runtime'
@@ -12,61 +12,82 @@ import {
   KeyAlgorithmMismatch,
   KeyInvalid,
   KeyTooWeak,
+  KeyUsageInvalid,
   NotSupported,
   quote,
 } from '../errors.js'
 import { decode as decodeBase64URL } from '../lib/base64url.js'
 import { isPlainObject, isUint8Array } from '../lib/bytes.js'
 import { encodeUtf8 } from '../lib/utf8.js'
+import { contentEncryption, type ContentEncryptionName } from '../jwa/content-encryption.js'
 import { curveInfo, type Curve } from '../jwa/curves.js'
-import { jwsAlgorithm, MIN_RSA_BITS, type JWSAlgorithm, type JWSAlgorithmName } from '../jwa/signing.js'
+import { isKeyManagement, keyManagementAlgorithm, type KeyAlgorithm } from '../jwa/key-management.js'
+import { jwsAlgorithm, MIN_RSA_BITS } from '../jwa/signing.js'
 import type { KeyKind, KeySource, RuntimeKey } from '../runtime/types.js'
-import { createJotKey, type JotKey } from './key.js'
+import { createJotKey, rawSecretKey, type JotKey, type KeyAlgorithmName } from './key.js'
 import type { JWK } from './jwk.js'
 import { parsePEM } from './pem.js'
 
 /** Options shared by every import function. */
 export interface ImportKeyOptions {
-  /** The one algorithm this key will be used with. Required: jot never guesses it. */
-  alg: JWSAlgorithmName
+  /** The one algorithm this key will be used with: a JWS `alg` or a JWE key management `alg`. Required: jot never guesses it. */
+  alg: KeyAlgorithmName
   /** Key ID to attach (overrides a JWK's own `kid`). */
   kid?: string
+  /**
+   * For `dir` keys (required there, refused elsewhere): the content encryption algorithm the key is
+   * the CEK of. The secret's length must be that algorithm's key length.
+   */
+  enc?: ContentEncryptionName
   /**
    * Accept an HMAC secret shorter than the hash output (32/48/64 bytes for HS256/384/512).
    * Unsafe: short secrets can be brute-forced offline from any token they signed (RFC 8725 §3.5).
    */
   unsafeAllowShortSecret?: boolean
+  /**
+   * Allow an RSA private key for RSA1_5 (RSAES-PKCS1-v1_5) decryption. Unsafe: RSA1_5 is open to
+   * Bleichenbacher-style padding oracles (RFC 8725 §3.2); use it only to read legacy tokens, and list
+   * it in `keyManagementAlgorithms` too. jot never encrypts with RSA1_5.
+   */
+  unsafeAllowRSA1_5?: boolean
 }
 
-/** Input accepted by {@link importKey}: a JWK object, PEM text, or (for HMAC) secret bytes or text. */
+/** Input accepted by {@link importKey}: a JWK object, PEM text, or secret (password) bytes or text. */
 export type KeyInput = JWK | string | Uint8Array
 
 /** @internal Resolves the registry row for an import or generate call. */
-export function algorithmFor(alg: unknown): JWSAlgorithm {
+export function algorithmFor(alg: unknown): KeyAlgorithm {
   if (alg === 'none') throw new AlgorithmNotAllowed('"none" is not a key algorithm; use the unsecured JWT API')
-  const algorithm = jwsAlgorithm(alg)
+  const algorithm = jwsAlgorithm(alg) ?? keyManagementAlgorithm(alg)
   if (!algorithm) {
     throw typeof alg === 'string'
-      ? new NotSupported(`unsupported JWS algorithm ${quote(alg)}`)
-      : new InvalidArgument('options.alg must name a JWS algorithm, e.g. "ES256"')
+      ? new NotSupported(`unsupported algorithm ${quote(alg)}`)
+      : new InvalidArgument('options.alg must name a JWS or JWE algorithm, e.g. "ES256" or "RSA-OAEP-256"')
   }
   return algorithm
 }
 
+/** The key type a JWK or PEM must have: ECDH-ES takes EC or OKP keys, decided by the curve. */
+function keyTypeFor(algorithm: KeyAlgorithm, crv: unknown): string {
+  if (algorithm.family !== 'ecdh-es') return algorithm.kty
+  return curveInfo(crv)?.kty ?? 'EC'
+}
+
 /**
- * Imports a key for one algorithm from a JWK object, PEM text, or HMAC secret bytes/text.
+ * Imports a key for one algorithm from a JWK object, PEM text, or secret bytes/text.
  *
  * @example
  * ```ts
  * const signingKey = await importKey(privatePem, { alg: 'ES256', kid: '2024-06' })
  * const verifyKey = await importKey({ kty: 'EC', crv: 'P-256', x, y }, { alg: 'ES256' })
  * const hmacKey = await importKey(crypto.getRandomValues(new Uint8Array(32)), { alg: 'HS256' })
+ * const wrapKey = await importKey(crypto.getRandomValues(new Uint8Array(16)), { alg: 'A128KW' })
  * ```
  * @throws {@link KeyInvalid}, {@link KeyAlgorithmMismatch}, {@link KeyTooWeak}, {@link NotSupported}
  */
 export async function importKey(input: KeyInput, options: ImportKeyOptions): Promise<JotKey> {
   const algorithm = algorithmFor(options?.alg)
-  if (isUint8Array(input) || (typeof input === 'string' && algorithm.family === 'hmac')) {
+  if (isUint8Array(input) || (typeof input === 'string' && algorithm.kty === 'oct')) {
     return importSecret(input, options)
   }
   if (typeof input === 'string') return importPEM(input, options)
@@ -75,27 +96,31 @@ export async function importKey(input: KeyInput, options: ImportKeyOptions): Pro
 }
 
 /**
- * Imports an HMAC secret. Text is taken as its UTF-8 bytes. Refuses empty secrets, secrets shorter
- * than the hash output (unless `unsafeAllowShortSecret`), and asymmetric key material (PEM or JWK
- * JSON) passed where a secret belongs: that mistake is the root of HS256 ↔ RS256 algorithm confusion.
+ * Imports a symmetric secret: an HMAC secret, an AES key (A*KW, A*GCMKW), a `dir` CEK, or a PBES2
+ * password. Text is taken as its UTF-8 bytes. Refuses empty secrets, HMAC secrets shorter than the
+ * hash output (unless `unsafeAllowShortSecret`), AES keys of the wrong length, and asymmetric key
+ * material (PEM or JWK JSON) passed where a secret belongs: that mistake is the root of HS256 ↔ RS256
+ * algorithm confusion.
  *
  * @example
  * ```ts
  * const key = await importSecret(process.env.JWT_SECRET!, { alg: 'HS256' })
+ * const password = await importSecret('correct horse battery staple', { alg: 'PBES2-HS256+A128KW' })
  * ```
  */
 export async function importSecret(secret: Uint8Array | string, options: ImportKeyOptions): Promise<JotKey> {
   const algorithm = algorithmFor(options?.alg)
-  if (algorithm.family !== 'hmac') throw new KeyAlgorithmMismatch(`${algorithm.name} needs an asymmetric key, not a secret`)
+  if (algorithm.kty !== 'oct') throw new KeyAlgorithmMismatch(`${algorithm.name} needs an asymmetric key, not a secret`)
   const bytes = typeof secret === 'string' ? encodeUtf8(secret) : isUint8Array(secret) ? secret : undefined
-  if (!bytes) throw new InvalidArgument('an HMAC secret must be bytes or text')
+  if (!bytes) throw new InvalidArgument('a secret must be bytes or text')
   assertNotAsymmetricMaterial(bytes)
   return importChecked(algorithm, undefined, { format: 'secret', bytes: Uint8Array.from(bytes) }, 'secret', options)
 }
 
 /**
  * Imports a PEM key: `PUBLIC KEY` (SPKI), `PRIVATE KEY` (PKCS#8), `RSA PUBLIC KEY` / `RSA PRIVATE KEY`
- * (PKCS#1), `EC PRIVATE KEY` (SEC1) or `CERTIFICATE` (X.509; its subject public key).
+ * (PKCS#1), `EC PRIVATE KEY` (SEC1) or `CERTIFICATE` (X.509; its subject public key). X25519 and
+ * X448 keys are read only for ECDH-ES.
  *
  * @example
  * ```ts
@@ -104,11 +129,12 @@ export async function importSecret(secret: Uint8Array | string, options: ImportK
  */
 export async function importPEM(pem: string, options: ImportKeyOptions): Promise<JotKey> {
   const algorithm = algorithmFor(options?.alg)
-  if (algorithm.family === 'hmac') throw new KeyAlgorithmMismatch(`${algorithm.name} needs a secret, not a PEM key`)
+  if (algorithm.kty === 'oct') throw new KeyAlgorithmMismatch(`${algorithm.name} needs a secret, not a PEM key`)
   if (typeof pem !== 'string') throw new InvalidArgument('PEM input must be a string')
-  const material = parsePEM(pem)
-  if (material.kty !== algorithm.kty) {
-    throw new KeyAlgorithmMismatch(`${algorithm.name} needs a ${algorithm.kty} key, got ${material.kty}`)
+  const material = parsePEM(pem, { keyAgreement: algorithm.family === 'ecdh-es' })
+  const kty = keyTypeFor(algorithm, material.curve)
+  if (material.kty !== kty) {
+    throw new KeyAlgorithmMismatch(`${algorithm.name} needs a ${kty} key, got ${material.kty}`)
   }
   const curve = algorithm.kty === 'RSA' ? undefined : checkCurve(algorithm, material.curve)
   return importChecked(algorithm, curve, { format: material.format, der: material.der }, material.kind, options)
@@ -120,7 +146,7 @@ const PRIVATE_MEMBERS = { oct: ['k'], RSA: ['d', 'p', 'q', 'dp', 'dq', 'qi'], EC
 
 /**
  * Imports a JWK (RFC 7517). The JWK's own `alg`, `use` and `key_ops`, when present, must agree with
- * the requested algorithm and with signing.
+ * the requested algorithm and its use (`sig` for JWS algorithms, `enc` for JWE ones).
  *
  * @example
  * ```ts
@@ -130,16 +156,14 @@ const PRIVATE_MEMBERS = { oct: ['k'], RSA: ['d', 'p', 'q', 'dp', 'dq', 'qi'], EC
 export async function importJWK(jwk: JWK, options: ImportKeyOptions): Promise<JotKey> {
   const algorithm = algorithmFor(options?.alg)
   if (!isPlainObject(jwk)) throw new InvalidArgument('a JWK must be a plain object')
-  if (jwk.kty !== algorithm.kty) {
-    throw new KeyAlgorithmMismatch(`${algorithm.name} needs a JWK with kty "${algorithm.kty}"`)
+  const kty = keyTypeFor(algorithm, jwk.crv) as keyof typeof PUBLIC_MEMBERS
+  if (jwk.kty !== kty) {
+    throw new KeyAlgorithmMismatch(`${algorithm.name} needs a JWK with kty "${kty}"`)
   }
-  const kind: KeyKind = algorithm.kty === 'oct' ? 'secret' : jwk.d !== undefined ? 'private' : 'public'
-  checkJWKMetadata(jwk, algorithm, kind)
-  const curve = algorithm.kty === 'EC' || algorithm.kty === 'OKP' ? checkCurve(algorithm, jwk.crv) : undefined
-  const names: readonly string[] = [
-    ...PUBLIC_MEMBERS[algorithm.kty],
-    ...(kind === 'public' ? [] : PRIVATE_MEMBERS[algorithm.kty]),
-  ]
+  const kind: KeyKind = kty === 'oct' ? 'secret' : jwk.d !== undefined ? 'private' : 'public'
+  checkJWKMetadata(jwk, algorithm, kind, options.enc)
+  const curve = kty === 'EC' || kty === 'OKP' ? checkCurve(algorithm, jwk.crv) : undefined
+  const names: readonly string[] = [...PUBLIC_MEMBERS[kty], ...(kind === 'public' ? [] : PRIVATE_MEMBERS[kty])]
   const members: Record<string, string> = {}
   for (const name of names) {
     const value = (jwk as Record<string, unknown>)[name]
@@ -148,17 +172,12 @@ export async function importJWK(jwk: JWK, options: ImportKeyOptions): Promise<Jo
     if (name !== 'crv') checkMemberLength(name, decodeMember(name, value), curve)
   }
   const kid = options.kid ?? (typeof jwk.kid === 'string' ? jwk.kid : undefined)
-  if (algorithm.kty === 'oct') {
-    return importChecked(algorithm, undefined, { format: 'secret', bytes: decodeMember('k', members.k!) }, kind, {
-      ...options,
-      ...(kid === undefined ? {} : { kid }),
-    })
+  const withKid = { ...options, ...(kid === undefined ? {} : { kid }) }
+  if (kty === 'oct') {
+    return importChecked(algorithm, undefined, { format: 'secret', bytes: decodeMember('k', members.k!) }, kind, withKid)
   }
-  members.kty = algorithm.kty
-  return importChecked(algorithm, curve, { format: 'jwk', jwk: members }, kind, {
-    ...options,
-    ...(kid === undefined ? {} : { kid }),
-  })
+  members.kty = kty
+  return importChecked(algorithm, curve, { format: 'jwk', jwk: members }, kind, withKid)
 }
 
 function decodeMember(name: string, value: string): Uint8Array {
@@ -178,28 +197,57 @@ function checkMemberLength(name: string, bytes: Uint8Array, curve: Curve | undef
   if (bytes.length !== expected) throw new KeyInvalid(`JWK member "${name}" has the wrong length for ${info.name}`)
 }
 
+/**
+ * RFC 7517 §4.3 `key_ops` values that allow the key's use, by what the key does and which half it
+ * is. Either direction is accepted for secrets, which do both.
+ */
+function allowedOperations(algorithm: KeyAlgorithm, kind: KeyKind): readonly string[] {
+  const pick = (forPublic: readonly string[], forPrivate: readonly string[]) =>
+    kind === 'public' ? forPublic : kind === 'private' ? forPrivate : [...forPublic, ...forPrivate]
+  switch (algorithm.family) {
+    case 'rsa-oaep':
+    case 'rsa1_5':
+      return pick(['wrapKey', 'encrypt'], ['unwrapKey', 'decrypt'])
+    case 'aes-kw':
+    case 'aes-gcm-kw':
+      return pick(['wrapKey'], ['unwrapKey'])
+    case 'pbes2':
+      return pick(['wrapKey', 'deriveKey', 'deriveBits'], ['unwrapKey', 'deriveKey', 'deriveBits'])
+    case 'dir':
+      return pick(['encrypt'], ['decrypt'])
+    case 'ecdh-es':
+      return ['deriveKey', 'deriveBits']
+    default:
+      return pick(['verify'], ['sign'])
+  }
+}
+
 /** RFC 7517 §4.2–4.4: `use`, `key_ops` and `alg` restrict a key; honour them rather than override them. */
-function checkJWKMetadata(jwk: JWK, algorithm: JWSAlgorithm, kind: KeyKind): void {
-  if (jwk.alg !== undefined && jwk.alg !== algorithm.name) {
+function checkJWKMetadata(jwk: JWK, algorithm: KeyAlgorithm, kind: KeyKind, enc: unknown): void {
+  // RFC 7520 §5.6: a `dir` key's JWK names the content encryption algorithm it is the CEK of.
+  const acceptedAlg = algorithm.family === 'dir' ? [algorithm.name, enc] : [algorithm.name]
+  if (jwk.alg !== undefined && !acceptedAlg.includes(jwk.alg)) {
     throw new KeyAlgorithmMismatch(`JWK is for ${quote(jwk.alg)}, not ${algorithm.name}`)
   }
-  if (jwk.use !== undefined && jwk.use !== 'sig') {
-    throw new KeyAlgorithmMismatch(`JWK "use" is ${quote(jwk.use)}, not "sig"`)
+  const use = isKeyManagement(algorithm) ? 'enc' : 'sig'
+  if (jwk.use !== undefined && jwk.use !== use) {
+    throw new KeyAlgorithmMismatch(`JWK "use" is ${quote(jwk.use)}, not "${use}"`)
   }
   if (jwk.key_ops !== undefined) {
     if (!Array.isArray(jwk.key_ops) || jwk.key_ops.some((op) => typeof op !== 'string')) {
       throw new KeyInvalid('JWK "key_ops" must be an array of strings')
     }
     const ops: readonly string[] = jwk.key_ops
-    const allowed = kind === 'private' ? ops.includes('sign') : kind === 'public' ? ops.includes('verify') : ops.includes('sign') || ops.includes('verify')
-    if (!allowed) throw new KeyAlgorithmMismatch('JWK "key_ops" does not allow signing or verifying')
+    if (!allowedOperations(algorithm, kind).some((op) => ops.includes(op))) {
+      throw new KeyAlgorithmMismatch(`JWK "key_ops" does not allow ${algorithm.name}`)
+    }
   }
 }
 
-function checkCurve(algorithm: JWSAlgorithm, crv: unknown): Curve {
+function checkCurve(algorithm: KeyAlgorithm, crv: unknown): Curve {
   const info = curveInfo(crv)
   if (!info) throw new NotSupported('unsupported or missing curve')
-  if (algorithm.family !== 'ecdsa' && algorithm.family !== 'eddsa') {
+  if (algorithm.family !== 'ecdsa' && algorithm.family !== 'eddsa' && algorithm.family !== 'ecdh-es') {
     throw new KeyAlgorithmMismatch(`${algorithm.name} does not use a curve`)
   }
   if (!algorithm.curves.includes(info.name)) {
@@ -216,7 +264,7 @@ function checkCurve(algorithm: JWSAlgorithm, crv: unknown): Curve {
 function assertNotAsymmetricMaterial(bytes: Uint8Array): void {
   const text = new TextDecoder().decode(bytes)
   if (/-----BEGIN [A-Z0-9 ]+-----/.test(text)) {
-    throw new KeyAlgorithmMismatch('PEM key material cannot be used as an HMAC secret')
+    throw new KeyAlgorithmMismatch('PEM key material cannot be used as a secret')
   }
   if (!text.trimStart().startsWith('{')) return
   let parsed: unknown
@@ -226,41 +274,87 @@ function assertNotAsymmetricMaterial(bytes: Uint8Array): void {
     return
   }
   if (isPlainObject(parsed) && (typeof parsed.kty === 'string' || Array.isArray(parsed.keys))) {
-    throw new KeyAlgorithmMismatch('JWK or JWK Set JSON cannot be used as an HMAC secret; import the JWK instead')
+    throw new KeyAlgorithmMismatch('JWK or JWK Set JSON cannot be used as a secret; import the JWK instead')
+  }
+}
+
+/** The `enc` a `dir` key is bound to; refused for every other algorithm. */
+function directEncryption(algorithm: KeyAlgorithm, enc: unknown): ContentEncryptionName | undefined {
+  if (algorithm.family !== 'dir') {
+    if (enc !== undefined) throw new InvalidArgument('options.enc binds only "dir" keys')
+    return undefined
+  }
+  if (enc === undefined) throw new InvalidArgument('a "dir" key needs options.enc: the one content encryption algorithm it is the key of')
+  const row = contentEncryption(enc)
+  if (!row) throw new NotSupported(`unsupported content encryption algorithm ${quote(enc)}`)
+  return row.name
+}
+
+/** Symmetric JWE keys have exact lengths (RFC 7518 §4.4, §4.5, §4.7); PBES2 passwords must not be empty. */
+function checkJWESecret(algorithm: KeyAlgorithm, bytes: Uint8Array, enc: ContentEncryptionName | undefined): void {
+  switch (algorithm.family) {
+    case 'aes-kw':
+    case 'aes-gcm-kw':
+      if (bytes.length !== algorithm.keyLength) {
+        throw new KeyAlgorithmMismatch(`${algorithm.name} keys are ${algorithm.keyLength} bytes (got ${bytes.length})`)
+      }
+      return
+    case 'dir': {
+      const { cekLength } = contentEncryption(enc)!
+      if (bytes.length !== cekLength) {
+        throw new KeyAlgorithmMismatch(`a "dir" key for ${enc} is ${cekLength} bytes (got ${bytes.length})`)
+      }
+      return
+    }
   }
 }
 
 /** The size minimums live here, after import, so every input format meets the same bar. */
 async function importChecked(
-  algorithm: JWSAlgorithm,
+  algorithm: KeyAlgorithm,
   curve: Curve | undefined,
   source: KeySource,
   kind: KeyKind,
   options: ImportKeyOptions,
 ): Promise<JotKey> {
+  const enc = directEncryption(algorithm, options.enc)
+  if (algorithm.family === 'rsa1_5') {
+    if (!options.unsafeAllowRSA1_5) {
+      throw new AlgorithmNotAllowed('RSA1_5 is unsafe (RFC 8725 §3.2); pass unsafeAllowRSA1_5 to decrypt legacy tokens')
+    }
+    if (kind !== 'private') throw new KeyUsageInvalid('jot never encrypts with RSA1_5; only a private key (to decrypt) can be imported')
+  }
   if (source.format === 'secret') {
-    if (source.bytes.length === 0) throw new KeyTooWeak('an HMAC secret must not be empty')
+    if (source.bytes.length === 0) {
+      throw new KeyTooWeak(algorithm.family === 'pbes2' ? 'a PBES2 password must not be empty' : 'a secret must not be empty')
+    }
     if (algorithm.family === 'hmac' && source.bytes.length < algorithm.size && !options.unsafeAllowShortSecret) {
       throw new KeyTooWeak(
         `${algorithm.name} secrets must be at least ${algorithm.size} bytes (got ${source.bytes.length}); ` +
           'use generateSecret() or pass unsafeAllowShortSecret',
       )
     }
+    if (isKeyManagement(algorithm)) {
+      checkJWESecret(algorithm, source.bytes, enc)
+      return wrapImported(algorithm, rawSecretKey(source.bytes), undefined, options.kid, enc)
+    }
   }
   const runtimeKey = await runtime.importKey(algorithm, curve, source, kind)
-  return wrapImported(algorithm, runtimeKey, curve, options.kid)
+  return wrapImported(algorithm, runtimeKey, curve, options.kid, enc)
 }
 
 /** @internal Final checks shared by import and generation. */
 export function wrapImported(
-  algorithm: JWSAlgorithm,
+  algorithm: KeyAlgorithm,
   runtimeKey: RuntimeKey,
   curve: Curve | undefined,
   kid: string | undefined,
+  enc?: ContentEncryptionName,
 ): JotKey {
+  // RFC 7518 §3.3, §4.2, §4.3: RSA keys of 2048 bits or more, for signatures and key encryption alike.
   if (algorithm.kty === 'RSA' && (runtimeKey.bits ?? 0) < MIN_RSA_BITS) {
     throw new KeyTooWeak(`RSA keys must be at least ${MIN_RSA_BITS} bits (got ${runtimeKey.bits ?? 'unknown'})`)
   }
   if (kid !== undefined && typeof kid !== 'string') throw new InvalidArgument('kid must be a string')
-  return createJotKey(algorithm, runtimeKey, curve, kid)
+  return createJotKey(algorithm, runtimeKey, curve, kid, enc)
 }

@@ -1,16 +1,27 @@
 /**
- * {@link JotKey}: key material imported once and bound to exactly one JWS algorithm
- * (RFC 8725bis §3.1: "each key MUST be used with exactly one algorithm"). Every sign and verify
- * path takes a JotKey, so the key ↔ algorithm decision is made at import, in one place, and the
- * hot path never parses key material again.
+ * {@link JotKey}: key material imported once and bound to exactly one algorithm, a JWS signature
+ * algorithm or a JWE key management algorithm (RFC 8725bis §3.1: "each key MUST be used with exactly
+ * one algorithm"). Every sign, verify, encrypt and decrypt path takes a JotKey, so the key ↔
+ * algorithm decision is made at import, in one place, and the hot path never parses key material
+ * again. A signing key can never encrypt, and an encryption key can never sign or verify.
  * @module
  */
 import { KeyUsageInvalid } from '../errors.js'
+import type { ContentEncryptionName } from '../jwa/content-encryption.js'
 import type { Curve } from '../jwa/curves.js'
+import {
+  isKeyManagement,
+  type KeyAlgorithm,
+  type KeyManagementAlgorithm,
+  type KeyManagementAlgorithmName,
+} from '../jwa/key-management.js'
 import type { JWSAlgorithm, JWSAlgorithmName } from '../jwa/signing.js'
 import type { KeyKind, RuntimeKey } from '../runtime/types.js'
 
-let internals: (key: JotKey) => { algorithm: JWSAlgorithm; runtimeKey: RuntimeKey }
+/** Every algorithm name a key can be bound to. */
+export type KeyAlgorithmName = JWSAlgorithmName | KeyManagementAlgorithmName
+
+let internals: (key: JotKey) => { algorithm: KeyAlgorithm; runtimeKey: RuntimeKey }
 let isBranded: (value: object) => boolean
 const CONSTRUCT = Symbol('JotKey')
 
@@ -28,30 +39,34 @@ const CONSTRUCT = Symbol('JotKey')
  * ```
  */
 export class JotKey {
-  /** The one algorithm this key signs or verifies with. */
-  readonly alg: JWSAlgorithmName
-  /** `secret` (HMAC), `public` (verify only) or `private` (sign, and verify as its public half). */
+  /** The one algorithm this key signs or verifies with (JWS), or manages JWE content keys with. */
+  readonly alg: KeyAlgorithmName
+  /** `secret` (HMAC, AES, `dir`, PBES2), `public` (verify, encrypt) or `private` (sign, decrypt). */
   readonly type: KeyKind
-  /** Curve of EC and OKP keys, e.g. `P-256`, `Ed25519`. */
+  /** Curve of EC and OKP keys, e.g. `P-256`, `Ed25519`, `X25519`. */
   readonly curve: Curve | undefined
-  /** Key ID, put in the `kid` header of tokens this key signs unless the caller sets another. */
+  /** Key ID, put in the `kid` header of tokens this key signs or encrypts unless the caller sets another. */
   readonly kid: string | undefined
-  readonly #algorithm: JWSAlgorithm
+  /** For `dir` keys only: the one content encryption algorithm the key is the CEK of. */
+  readonly enc: ContentEncryptionName | undefined
+  readonly #algorithm: KeyAlgorithm
   readonly #runtimeKey: RuntimeKey
 
   /** @internal Use the import and generate functions. */
   constructor(
     token: typeof CONSTRUCT,
-    algorithm: JWSAlgorithm,
+    algorithm: KeyAlgorithm,
     runtimeKey: RuntimeKey,
     curve: Curve | undefined,
     kid: string | undefined,
+    enc: ContentEncryptionName | undefined,
   ) {
     if (token !== CONSTRUCT) throw new TypeError('use importKey(), importJWK() or generateKeyPair() to create a JotKey')
     this.alg = algorithm.name
     this.type = runtimeKey.kind
     this.curve = curve
     this.kid = kid
+    this.enc = enc
     this.#algorithm = algorithm
     this.#runtimeKey = runtimeKey
     Object.freeze(this)
@@ -62,38 +77,72 @@ export class JotKey {
     isBranded = (value) => #algorithm in value
   }
 
-  /** Size in bits: the RSA modulus, or the HMAC secret length. */
+  /** Size in bits: the RSA modulus, or the secret length. */
   get bits(): number | undefined {
     return this.#runtimeKey.bits
   }
 }
 
+/**
+ * JWE secrets (AES-KW, AES-GCM-KW, `dir`, PBES2 passwords) stay raw bytes: every JWE primitive takes
+ * raw key bytes, as it must for the CEK anyway, so these keys need no backend handle.
+ * @internal
+ */
+export interface RawSecretKey extends RuntimeKey {
+  readonly kind: 'secret'
+  readonly secret: Uint8Array
+}
+
+/** @internal */
+export function rawSecretKey(secret: Uint8Array): RawSecretKey {
+  return Object.freeze({ kind: 'secret', bits: secret.length * 8, secret })
+}
+
+/** @internal */
+export function isRawSecretKey(key: RuntimeKey): key is RawSecretKey {
+  return 'secret' in key
+}
+
 /** @internal */
 export function createJotKey(
-  algorithm: JWSAlgorithm,
+  algorithm: KeyAlgorithm,
   runtimeKey: RuntimeKey,
   curve: Curve | undefined,
   kid: string | undefined,
+  enc?: ContentEncryptionName,
 ): JotKey {
-  return new JotKey(CONSTRUCT, algorithm, runtimeKey, curve, kid)
+  return new JotKey(CONSTRUCT, algorithm, runtimeKey, curve, kid, enc)
 }
 
-/**
- * True for keys made by this copy of jot (a brand check on the private field, realm-safe).
- *
- * @example
- * ```ts
- * isJotKey(await generateSecret('HS256')) // true
- * isJotKey({ alg: 'HS256' })              // false: look-alikes are not keys
- * ```
- */
+/** True for keys made by this copy of jot (a brand check on the private field, realm-safe). */
 export function isJotKey(value: unknown): value is JotKey {
   return typeof value === 'object' && value !== null && isBranded(value)
 }
 
-/** @internal The registry row and backend key behind a JotKey. */
-export function keyInternals(key: JotKey): { algorithm: JWSAlgorithm; runtimeKey: RuntimeKey } {
+/** @internal The registry row and backend key behind a JotKey, whatever it is for (export, thumbprints). */
+export function anyKeyInternals(key: JotKey): { algorithm: KeyAlgorithm; runtimeKey: RuntimeKey } {
   return internals(key)
+}
+
+/**
+ * @internal The JWS row and backend key behind a signing or verification key. A JWE key reaching a
+ * JWS path (e.g. a token whose `alg` names the key's JWE algorithm) is refused here.
+ */
+export function keyInternals(key: JotKey): { algorithm: JWSAlgorithm; runtimeKey: RuntimeKey } {
+  const { algorithm, runtimeKey } = internals(key)
+  if (isKeyManagement(algorithm)) {
+    throw new KeyUsageInvalid(`a ${algorithm.name} key is for encryption (JWE), not for signatures`)
+  }
+  return { algorithm, runtimeKey }
+}
+
+/** @internal The JWE row and backend key behind an encryption or decryption key. */
+export function jweKeyInternals(key: JotKey): { algorithm: KeyManagementAlgorithm; runtimeKey: RuntimeKey } {
+  const { algorithm, runtimeKey } = internals(key)
+  if (!isKeyManagement(algorithm)) {
+    throw new KeyUsageInvalid(`a ${algorithm.name} key is for signatures (JWS), not for encryption`)
+  }
+  return { algorithm, runtimeKey }
 }
 
 /** @internal Signing needs a private or secret key; fail before touching the backend. */

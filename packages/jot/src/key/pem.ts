@@ -59,6 +59,18 @@ const KEY_ALGORITHMS = table<Identified>({
   [CURVES.Ed448!.oid]: { kty: 'OKP', curve: CURVES.Ed448! },
 })
 
+/** Key-agreement-only algorithms (RFC 8410 §3), read only when the caller imports for ECDH-ES. */
+const KEY_AGREEMENT_ALGORITHMS = table<Identified>({
+  [CURVES.X25519!.oid]: { kty: 'OKP', curve: CURVES.X25519! },
+  [CURVES.X448!.oid]: { kty: 'OKP', curve: CURVES.X448! },
+})
+
+/** Options of {@link parsePEM} and {@link parseDER}. */
+export interface ParseKeyOptions {
+  /** Accept X25519/X448 keys: set only when importing for ECDH-ES (JWE key agreement). */
+  readonly keyAgreement?: boolean
+}
+
 /** Key algorithms that exist but that jot does not sign with, and what to do instead. */
 const UNSUPPORTED_ALGORITHMS = table<string>({
   '1.2.840.113549.1.1.10':
@@ -89,12 +101,13 @@ function ecCurveByOid(oid: string): ECCurveInfo {
 }
 
 /** RFC 5280 §4.1.1.2 AlgorithmIdentifier → key type and curve. */
-function identifyAlgorithm(element: DERElement): Identified {
+function identifyAlgorithm(element: DERElement, options: ParseKeyOptions): Identified {
   const fields = children(element)
   const oid = decodeOID(fields.read(TAG.OID, 'algorithm'), 'algorithm')
-  const unsupported = UNSUPPORTED_ALGORITHMS[oid]
+  const agreement = options.keyAgreement ? KEY_AGREEMENT_ALGORITHMS[oid] : undefined
+  const unsupported = agreement ? undefined : UNSUPPORTED_ALGORITHMS[oid]
   if (unsupported) throw new NotSupported(unsupported)
-  const algorithm = KEY_ALGORITHMS[oid]
+  const algorithm = agreement ?? KEY_ALGORITHMS[oid]
   if (!algorithm) throw new NotSupported(`key algorithm with OID ${oid} is not supported`)
   let curve: CurveInfo | undefined
   if (algorithm.kty === 'RSA') {
@@ -216,11 +229,11 @@ function result(format: 'spki' | 'pkcs8', der: Uint8Array, { kty, curve }: Ident
  * @throws {@link KeyInvalid} on malformed DER; {@link NotSupported} for key types or curves jot does
  * not sign with.
  */
-export function parseDER(der: Uint8Array, format: 'spki' | 'pkcs8'): ParsedKeyMaterial {
+export function parseDER(der: Uint8Array, format: 'spki' | 'pkcs8', options: ParseKeyOptions = {}): ParsedKeyMaterial {
   if (!isUint8Array(der)) throw new InvalidArgument('DER key material must be a Uint8Array')
   if (format === 'spki') {
     const fields = children(readDER(der, TAG.SEQUENCE, 'SubjectPublicKeyInfo'))
-    const algorithm = identifyAlgorithm(fields.read(TAG.SEQUENCE, 'AlgorithmIdentifier'))
+    const algorithm = identifyAlgorithm(fields.read(TAG.SEQUENCE, 'AlgorithmIdentifier'), options)
     const key = decodeBitString(fields.read(TAG.BIT_STRING, 'subjectPublicKey'), 'subjectPublicKey')
     fields.end('SubjectPublicKeyInfo')
     checkPublicKey(algorithm, key, 2)
@@ -231,7 +244,7 @@ export function parseDER(der: Uint8Array, format: 'spki' | 'pkcs8'): ParsedKeyMa
     const version = decodeVersion(fields.read(TAG.INTEGER, 'PrivateKeyInfo version'), 'PrivateKeyInfo version')
     if (version > 1) throw new KeyInvalid('PrivateKeyInfo version must be 0 or 1')
     const algorithmIdentifier = fields.read(TAG.SEQUENCE, 'AlgorithmIdentifier')
-    const algorithm = identifyAlgorithm(algorithmIdentifier)
+    const algorithm = identifyAlgorithm(algorithmIdentifier, options)
     const privateKey = fields.read(TAG.OCTET_STRING, 'privateKey')
     const attributes = fields.optional(TAG.CONTEXT_0, 'attributes')
     // RFC 5958 §2: publicKey is a v2 (version 1) field.
@@ -373,7 +386,7 @@ function readPEMBlock(pem: string): { label: string; der: Uint8Array } {
  * @throws {@link KeyInvalid} on malformed PEM or DER; {@link NotSupported} for encrypted keys and key
  * types or curves jot does not sign with.
  */
-export function parsePEM(pem: string): ParsedKeyMaterial {
+export function parsePEM(pem: string, options: ParseKeyOptions = {}): ParsedKeyMaterial {
   if (typeof pem !== 'string') throw new InvalidArgument('PEM key material must be a string')
   const { label, der } = readPEMBlock(pem)
   const unsupported = UNSUPPORTED_LABELS[label]
@@ -383,7 +396,7 @@ export function parsePEM(pem: string): ParsedKeyMaterial {
     const expected = Object.keys(LABELS).join(', ')
     throw new KeyInvalid(`PEM label "${label}" is not key material jot reads; expected one of: ${expected}`)
   }
-  return parseDER(entry.normalize(der), entry.format)
+  return parseDER(entry.normalize(der), entry.format, options)
 }
 
 /**

@@ -25,3 +25,14 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   const proto: unknown = Object.getPrototypeOf(value)
   return proto === null || proto === Object.prototype || Object.getPrototypeOf(proto) === null
 }
+
+/**
+ * Compares two byte arrays in time that depends only on their lengths (never on where they differ),
+ * for authentication tags (RFC 7518 §5.2.2.2).
+ */
+export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  let difference = 0
+  for (let i = 0; i < a.length; i++) difference |= a[i]! ^ b[i]!
+  return difference === 0
+}

@@ -5,23 +5,32 @@
  */
 import {
   constants,
+  createCipheriv,
+  createDecipheriv,
   createHash,
   createHmac,
   createPrivateKey,
   createPublicKey,
   createSecretKey,
+  diffieHellman,
   generateKeyPair as nodeGenerateKeyPair,
+  pbkdf2 as nodePbkdf2,
+  privateDecrypt,
+  publicEncrypt,
   randomBytes as nodeRandomBytes,
   sign as nodeSign,
   timingSafeEqual,
   verify as nodeVerify,
+  type CipherGCMTypes,
   type KeyObject,
   type SignKeyObjectInput,
   type VerifyKeyObjectInput,
 } from 'node:crypto'
 import { promisify } from 'node:util'
+import { deflateRaw, inflateRaw } from 'node:zlib'
 import { KeyAlgorithmMismatch, KeyInvalid, NotSupported } from '../../errors.js'
 import type { Curve } from '../../jwa/curves.js'
+import type { KeyAlgorithm, OAEPHashName } from '../../jwa/key-management.js'
 import type { HashName, JWSAlgorithm } from '../../jwa/signing.js'
 import type { CryptoRuntime, KeyKind, KeySource, RuntimeKey } from '../types.js'
 
@@ -31,6 +40,14 @@ interface NodeKey extends RuntimeKey {
 
 // Asynchronous generation: an RSA key takes long enough to stall a server's event loop.
 const generate = promisify(nodeGenerateKeyPair)
+const pbkdf2 = promisify(nodePbkdf2)
+const deflate = promisify(deflateRaw)
+const inflate = promisify(inflateRaw)
+
+/** RFC 3394 §2.2.3.1 default initial value. */
+const KEY_WRAP_IV = Buffer.alloc(8, 0xa6)
+
+const OAEP_HASH: Record<OAEPHashName, string> = { 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' }
 
 const HASH: Record<HashName, string> = { 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' }
 
@@ -43,6 +60,12 @@ const NODE_KEY_TYPE: Record<Curve | 'RSA', { type: string; namedCurve?: string }
   secp256k1: { type: 'ec', namedCurve: 'secp256k1' },
   Ed25519: { type: 'ed25519' },
   Ed448: { type: 'ed448' },
+  X25519: { type: 'x25519' },
+  X448: { type: 'x448' },
+}
+
+function gcmName(key: Uint8Array): CipherGCMTypes {
+  return `aes-${key.length * 8}-gcm` as CipherGCMTypes
 }
 
 function keyObjectOf(key: RuntimeKey): KeyObject {
@@ -80,7 +103,7 @@ function createKeyObject(source: KeySource, kind: KeyKind): KeyObject {
 }
 
 /** Belt and braces: the material was classified before import; the parsed key must agree. */
-function assertKeyMatches(alg: JWSAlgorithm, curve: Curve | undefined, keyObject: KeyObject): void {
+function assertKeyMatches(alg: KeyAlgorithm, curve: Curve | undefined, keyObject: KeyObject): void {
   if (alg.kty === 'oct') return
   const expected = NODE_KEY_TYPE[alg.kty === 'RSA' ? 'RSA' : curve!]
   const actual = keyObject.asymmetricKeyType
@@ -117,6 +140,7 @@ export const runtime: CryptoRuntime = {
     }
     if (keyObject.type !== kind) throw new KeyInvalid(`expected a ${kind} key, got a ${keyObject.type} key`)
     assertKeyMatches(alg, curve, keyObject)
+    if (alg.family === 'rsa1_5') assertPkcs1DecryptionAvailable(keyObject)
     return wrap(keyObject)
   },
 
@@ -154,14 +178,19 @@ export const runtime: CryptoRuntime = {
 
   async generateKeyPair(alg, { curve, modulusLength }) {
     let pair: { publicKey: KeyObject; privateKey: KeyObject }
-    if (alg.kty === 'RSA') {
+    const type = alg.kty === 'RSA' ? 'rsa' : curve && NODE_KEY_TYPE[curve].type
+    if (type === 'rsa') {
       pair = await generate('rsa', { modulusLength })
-    } else if (alg.kty === 'EC') {
+    } else if (type === 'ec') {
       pair = await generate('ec', { namedCurve: NODE_KEY_TYPE[curve!].namedCurve! })
-    } else if (curve === 'Ed25519') {
+    } else if (type === 'ed25519') {
       pair = await generate('ed25519', {})
-    } else if (curve === 'Ed448') {
+    } else if (type === 'ed448') {
       pair = await generate('ed448', {})
+    } else if (type === 'x25519') {
+      pair = await generate('x25519', {})
+    } else if (type === 'x448') {
+      pair = await generate('x448', {})
     } else {
       throw new NotSupported(`cannot generate a key pair for ${alg.name}`)
     }
@@ -175,4 +204,113 @@ export const runtime: CryptoRuntime = {
   digest(hash, data) {
     return createHash(HASH[hash]).update(data).digest()
   },
+
+  aesGcmEncrypt(key, iv, plaintext, aad) {
+    const cipher = createCipheriv(gcmName(key), key, iv, { authTagLength: 16 }).setAAD(aad)
+    const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()])
+    return { ciphertext, tag: cipher.getAuthTag() }
+  },
+
+  aesGcmDecrypt(key, iv, ciphertext, tag, aad) {
+    try {
+      const decipher = createDecipheriv(gcmName(key), key, iv, { authTagLength: 16 })
+      decipher.setAAD(aad).setAuthTag(tag)
+      return Buffer.concat([decipher.update(ciphertext), decipher.final()])
+    } catch {
+      return null
+    }
+  },
+
+  aesCbcEncrypt(key, iv, plaintext) {
+    const cipher = createCipheriv(`aes-${key.length * 8}-cbc`, key, iv)
+    return Buffer.concat([cipher.update(plaintext), cipher.final()])
+  },
+
+  aesCbcDecrypt(key, iv, ciphertext) {
+    try {
+      const decipher = createDecipheriv(`aes-${key.length * 8}-cbc`, key, iv)
+      return Buffer.concat([decipher.update(ciphertext), decipher.final()])
+    } catch {
+      return null
+    }
+  },
+
+  hmac(hash, key, data) {
+    return createHmac(HASH[hash], key).update(data).digest()
+  },
+
+  aesKeyWrap(kek, cek) {
+    const cipher = createCipheriv(`id-aes${kek.length * 8}-wrap`, kek, KEY_WRAP_IV)
+    return Buffer.concat([cipher.update(cek), cipher.final()])
+  },
+
+  aesKeyUnwrap(kek, wrapped) {
+    try {
+      const decipher = createDecipheriv(`id-aes${kek.length * 8}-wrap`, kek, KEY_WRAP_IV)
+      return Buffer.concat([decipher.update(wrapped), decipher.final()])
+    } catch {
+      return null
+    }
+  },
+
+  rsaEncrypt(alg, key, cek) {
+    const padding = { padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: OAEP_HASH[alg.hash] }
+    return publicEncrypt({ key: keyObjectOf(key), ...padding }, cek)
+  },
+
+  rsaDecrypt(alg, key, encrypted) {
+    const padding =
+      alg.family === 'rsa-oaep'
+        ? { padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: OAEP_HASH[alg.hash] }
+        : { padding: constants.RSA_PKCS1_PADDING }
+    try {
+      return privateDecrypt({ key: keyObjectOf(key), ...padding }, encrypted)
+    } catch {
+      return null
+    }
+  },
+
+  ecdhDeriveBits(privateKey, publicKey) {
+    const peer = keyObjectOf(publicKey)
+    return diffieHellman({ privateKey: keyObjectOf(privateKey), publicKey: peer.type === 'private' ? createPublicKey(peer) : peer })
+  },
+
+  pbkdf2(hash, password, salt, iterations, length) {
+    return pbkdf2(password, salt, iterations, length, HASH[hash])
+  },
+
+  async deflate(data) {
+    return deflate(data)
+  },
+
+  async inflate(data, maxLength) {
+    try {
+      // zlib checks maxOutputLength chunk by chunk and stops there: memory stays bounded by the cap.
+      return await inflate(data, { maxOutputLength: maxLength })
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') return null
+      throw error
+    }
+  },
+}
+
+/**
+ * Node.js refuses RSA_PKCS1_PADDING private decryption unless started with
+ * `--security-revert=CVE-2023-46809` (or OpenSSL provides implicit rejection). jot does not work
+ * around that hardening: an RSA1_5 key is refused at import, with the reason, where it is off.
+ */
+function assertPkcs1DecryptionAvailable(keyObject: KeyObject): void {
+  if (keyObject.type !== 'private') return
+  const probe = Buffer.alloc(Math.ceil((keyObject.asymmetricKeyDetails?.modulusLength ?? 0) / 8))
+  try {
+    privateDecrypt({ key: keyObject, padding: constants.RSA_PKCS1_PADDING }, probe)
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ERR_INVALID_ARG_VALUE') {
+      throw new NotSupported(
+        'RSA1_5 decryption is disabled by this Node.js version (CVE-2023-46809: RSA_PKCS1_PADDING private ' +
+          'decryption is refused); use RSA-OAEP',
+        { cause: error },
+      )
+    }
+  }
 }

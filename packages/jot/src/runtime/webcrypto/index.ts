@@ -1,13 +1,15 @@
 /**
  * WebCrypto backend (browsers, Deno, workers, Node's globalThis.crypto): nothing but
- * `crypto.subtle` and `crypto.getRandomValues`, so it runs wherever the Web Crypto API exists.
- * Keys are CryptoKeys imported once, extractable so that jot can export them again.
+ * `crypto.subtle`, `crypto.getRandomValues` and, for `zip: "DEF"`, the Compression Streams API, so it
+ * runs wherever the Web Crypto API exists. Keys are CryptoKeys imported once, extractable so that
+ * jot can export them again.
  * @module
  */
 import { KeyInvalid, KeyUsageInvalid, NotSupported } from '../../errors.js'
-import type { JWSAlgorithm } from '../../jwa/signing.js'
+import type { Curve } from '../../jwa/curves.js'
+import type { KeyAlgorithm } from '../../jwa/key-management.js'
 import type { CryptoRuntime } from '../types.js'
-import { isNotSupportedError, keyParams, signParams } from './algorithms.js'
+import { isNotSupportedError, keyParams, signParams, usagesFor } from './algorithms.js'
 import { bufferSource, exportedMembers, importCryptoKey, webCryptoKey, WebCryptoKey } from './key.js'
 
 /** RSA public exponent 65537 (F4), the only one WebCrypto implementations are required to accept. */
@@ -16,8 +18,67 @@ const F4 = new Uint8Array([1, 0, 1])
 /** getRandomValues throws QuotaExceededError for requests above 65536 bytes (Web Crypto API). */
 const RANDOM_CHUNK = 65536
 
-function notSupported(alg: JWSAlgorithm, cause: unknown): NotSupported {
+/** Bits of the ECDH shared secret per curve: the x-coordinate size (RFC 7518 §4.6.2, RFC 7748 §6). */
+const SHARED_SECRET_BITS: Partial<Record<Curve, number>> = {
+  'P-256': 256, 'P-384': 384, 'P-521': 528, X25519: 256, X448: 448,
+}
+
+/** The CEK is wrapped and unwrapped as an HMAC key: WebCrypto needs some algorithm, and HMAC takes any length. */
+const CEK_AS_KEY: HmacImportParams = { name: 'HMAC', hash: 'SHA-256' }
+
+function notSupported(alg: KeyAlgorithm, cause: unknown): NotSupported {
   return new NotSupported(`${alg.name} is not supported by this runtime's WebCrypto`, { cause })
+}
+
+/** Imports raw key bytes for one operation; a missing algorithm (e.g. AES-192 in Chrome) is NotSupported. */
+async function rawKey(bytes: Uint8Array, algorithm: AlgorithmIdentifier | HmacImportParams, usages: KeyUsage[]): Promise<CryptoKey> {
+  try {
+    return await crypto.subtle.importKey('raw', bufferSource(bytes), algorithm, false, usages)
+  } catch (cause) {
+    const name = typeof algorithm === 'string' ? algorithm : algorithm.name
+    throw new NotSupported(`${name} with a ${bytes.length * 8}-bit key is not supported by this runtime's WebCrypto`, { cause })
+  }
+}
+
+/** Runs an operation whose only expected failure is an authentication or unwrap error. */
+async function orNull(operation: () => Promise<ArrayBuffer | CryptoKey>): Promise<ArrayBuffer | CryptoKey | null> {
+  try {
+    return await operation()
+  } catch {
+    return null
+  }
+}
+
+async function readAll(stream: ReadableStream<Uint8Array>, maxLength: number): Promise<Uint8Array | null> {
+  const reader = stream.getReader()
+  const chunks: Uint8Array[] = []
+  let length = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    length += value.length
+    if (length > maxLength) {
+      // Stop the inflater at once: the bomb never expands past the cap.
+      await reader.cancel().catch(() => undefined)
+      return null
+    }
+    chunks.push(value)
+  }
+  const out = new Uint8Array(length)
+  let offset = 0
+  for (const chunk of chunks) {
+    out.set(chunk, offset)
+    offset += chunk.length
+  }
+  return out
+}
+
+function transform(data: Uint8Array, stream: CompressionStream | DecompressionStream, maxLength: number): Promise<Uint8Array | null> {
+  const writer = stream.writable.getWriter()
+  // Not awaited: the readable side must be drained concurrently or the writer never completes.
+  writer.write(bufferSource(data)).catch(() => undefined)
+  writer.close().catch(() => undefined)
+  return readAll(stream.readable, maxLength)
 }
 
 export const runtime: CryptoRuntime = {
@@ -25,15 +86,16 @@ export const runtime: CryptoRuntime = {
 
   async importKey(alg, curve, source, kind) {
     const params = keyParams(alg, curve)
+    const usages = usagesFor(alg)
     let cryptoKey: CryptoKey
     try {
-      cryptoKey = await importCryptoKey(params, source, kind)
+      cryptoKey = await importCryptoKey(params, source, kind, usages)
     } catch (cause) {
       if (isNotSupportedError(cause)) throw notSupported(alg, cause)
       throw new KeyInvalid(`key material for ${alg.name} could not be imported`, { cause })
     }
     if (cryptoKey.type !== kind) throw new KeyInvalid(`expected a ${kind} key, got a ${cryptoKey.type} key`)
-    return new WebCryptoKey(cryptoKey)
+    return new WebCryptoKey(cryptoKey, usages.public)
   },
 
   async sign(alg, key, data) {
@@ -49,7 +111,8 @@ export const runtime: CryptoRuntime = {
 
   async publicKey(key) {
     if (key.kind === 'secret') throw new KeyUsageInvalid('a secret key has no public half')
-    return key.kind === 'public' ? key : new WebCryptoKey(await webCryptoKey(key).verifyingKey())
+    const handle = webCryptoKey(key)
+    return key.kind === 'public' ? key : new WebCryptoKey(await handle.verifyingKey(), handle.publicUsages)
   },
 
   async exportJWK(key) {
@@ -63,17 +126,21 @@ export const runtime: CryptoRuntime = {
   },
 
   async generateKeyPair(alg, { curve, modulusLength }) {
-    if (alg.family === 'hmac') throw new NotSupported(`cannot generate a key pair for ${alg.name}`)
+    if (alg.kty === 'oct') throw new NotSupported(`cannot generate a key pair for ${alg.name}`)
     const params = keyParams(alg, curve)
     const generateParams = alg.kty === 'RSA' ? { ...params, modulusLength, publicExponent: F4 } : params
+    const usages = usagesFor(alg)
     let pair: CryptoKeyPair
     try {
-      pair = (await crypto.subtle.generateKey(generateParams, true, ['sign', 'verify'])) as CryptoKeyPair
+      pair = (await crypto.subtle.generateKey(generateParams, true, [...usages.public, ...usages.private])) as CryptoKeyPair
     } catch (cause) {
       if (isNotSupportedError(cause)) throw notSupported(alg, cause)
       throw cause
     }
-    return { publicKey: new WebCryptoKey(pair.publicKey), privateKey: new WebCryptoKey(pair.privateKey, pair.publicKey) }
+    return {
+      publicKey: new WebCryptoKey(pair.publicKey, usages.public),
+      privateKey: new WebCryptoKey(pair.privateKey, usages.public, pair.publicKey),
+    }
   },
 
   randomBytes(length) {
@@ -86,5 +153,85 @@ export const runtime: CryptoRuntime = {
 
   async digest(hash, data) {
     return new Uint8Array(await crypto.subtle.digest(hash, bufferSource(data)))
+  },
+
+  async aesGcmEncrypt(key, iv, plaintext, aad) {
+    const cryptoKey = await rawKey(key, 'AES-GCM', ['encrypt'])
+    const params: AesGcmParams = { name: 'AES-GCM', iv: bufferSource(iv), additionalData: bufferSource(aad), tagLength: 128 }
+    // WebCrypto returns ciphertext ‖ tag.
+    const sealed = new Uint8Array(await crypto.subtle.encrypt(params, cryptoKey, bufferSource(plaintext)))
+    return { ciphertext: sealed.slice(0, -16), tag: sealed.slice(-16) }
+  },
+
+  async aesGcmDecrypt(key, iv, ciphertext, tag, aad) {
+    const cryptoKey = await rawKey(key, 'AES-GCM', ['decrypt'])
+    const params: AesGcmParams = { name: 'AES-GCM', iv: bufferSource(iv), additionalData: bufferSource(aad), tagLength: 128 }
+    const sealed = new Uint8Array(ciphertext.length + tag.length)
+    sealed.set(ciphertext)
+    sealed.set(tag, ciphertext.length)
+    const opened = await orNull(() => crypto.subtle.decrypt(params, cryptoKey, sealed))
+    return opened === null ? null : new Uint8Array(opened as ArrayBuffer)
+  },
+
+  async aesCbcEncrypt(key, iv, plaintext) {
+    const cryptoKey = await rawKey(key, 'AES-CBC', ['encrypt'])
+    return new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-CBC', iv: bufferSource(iv) }, cryptoKey, bufferSource(plaintext)))
+  },
+
+  async aesCbcDecrypt(key, iv, ciphertext) {
+    const cryptoKey = await rawKey(key, 'AES-CBC', ['decrypt'])
+    const opened = await orNull(() => crypto.subtle.decrypt({ name: 'AES-CBC', iv: bufferSource(iv) }, cryptoKey, bufferSource(ciphertext)))
+    return opened === null ? null : new Uint8Array(opened as ArrayBuffer)
+  },
+
+  async hmac(hash, key, data) {
+    const cryptoKey = await rawKey(key, { name: 'HMAC', hash }, ['sign'])
+    return new Uint8Array(await crypto.subtle.sign('HMAC', cryptoKey, bufferSource(data)))
+  },
+
+  async aesKeyWrap(kek, cek) {
+    const wrappingKey = await rawKey(kek, 'AES-KW', ['wrapKey'])
+    const cekKey = await crypto.subtle.importKey('raw', bufferSource(cek), CEK_AS_KEY, true, ['sign'])
+    return new Uint8Array(await crypto.subtle.wrapKey('raw', cekKey, wrappingKey, 'AES-KW'))
+  },
+
+  async aesKeyUnwrap(kek, wrapped) {
+    const unwrappingKey = await rawKey(kek, 'AES-KW', ['unwrapKey'])
+    const cekKey = await orNull(() =>
+      crypto.subtle.unwrapKey('raw', bufferSource(wrapped), unwrappingKey, 'AES-KW', CEK_AS_KEY, true, ['sign']),
+    )
+    return cekKey === null ? null : new Uint8Array(await crypto.subtle.exportKey('raw', cekKey as CryptoKey))
+  },
+
+  async rsaEncrypt(_alg, key, cek) {
+    const publicKey = await webCryptoKey(key).verifyingKey()
+    return new Uint8Array(await crypto.subtle.encrypt({ name: 'RSA-OAEP' }, publicKey, bufferSource(cek)))
+  },
+
+  async rsaDecrypt(alg, key, encrypted) {
+    if (alg.family === 'rsa1_5') throw new NotSupported('RSA1_5 is not supported by the WebCrypto backend')
+    const opened = await orNull(() => crypto.subtle.decrypt({ name: 'RSA-OAEP' }, webCryptoKey(key).cryptoKey, bufferSource(encrypted)))
+    return opened === null ? null : new Uint8Array(opened as ArrayBuffer)
+  },
+
+  async ecdhDeriveBits(privateKey, publicKey, curve) {
+    const { cryptoKey } = webCryptoKey(privateKey)
+    const publicCryptoKey = await webCryptoKey(publicKey).verifyingKey()
+    const params = { name: cryptoKey.algorithm.name, public: publicCryptoKey } as EcdhKeyDeriveParams
+    return new Uint8Array(await crypto.subtle.deriveBits(params, cryptoKey, SHARED_SECRET_BITS[curve] ?? null))
+  },
+
+  async pbkdf2(hash, password, salt, iterations, length) {
+    const cryptoKey = await rawKey(password, 'PBKDF2', ['deriveBits'])
+    const params: Pbkdf2Params = { name: 'PBKDF2', hash, salt: bufferSource(salt), iterations }
+    return new Uint8Array(await crypto.subtle.deriveBits(params, cryptoKey, length * 8))
+  },
+
+  async deflate(data) {
+    return (await transform(data, new CompressionStream('deflate-raw'), Infinity))!
+  },
+
+  inflate(data, maxLength) {
+    return transform(data, new DecompressionStream('deflate-raw'), maxLength)
   },
 }

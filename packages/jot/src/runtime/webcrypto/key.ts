@@ -5,7 +5,7 @@
  * @module
  */
 import type { JWKMembers, KeyKind, KeySource, RuntimeKey } from '../types.js'
-import type { KeyParams } from './algorithms.js'
+import type { KeyParams, Usages } from './algorithms.js'
 
 /** Members that only a private key has (RFC 7518 §6.2.2, §6.3.2; RFC 8037 §2). */
 const PRIVATE_MEMBERS: ReadonlySet<string> = new Set(['d', 'p', 'q', 'dp', 'dq', 'qi'])
@@ -18,12 +18,6 @@ const BINDING_MEMBERS: ReadonlySet<string> = new Set(['alg', 'key_ops', 'ext', '
 
 const PUBLIC_DROPS: ReadonlySet<string> = new Set([...PRIVATE_MEMBERS, ...BINDING_MEMBERS])
 
-const USAGES: Record<KeyKind, KeyUsage[]> = {
-  secret: ['sign', 'verify'],
-  public: ['verify'],
-  private: ['sign'],
-}
-
 /** What DER and raw material are by construction; a JWK is shaped to the kind the caller asks for. */
 const FORMAT_KIND = { spki: 'public', pkcs8: 'private', secret: 'secret' } as const
 
@@ -31,11 +25,13 @@ export class WebCryptoKey implements RuntimeKey {
   readonly kind: KeyKind
   readonly bits?: number
   readonly cryptoKey: CryptoKey
+  readonly #publicUsages: KeyUsage[]
   #verifyingKey: Promise<CryptoKey> | undefined
 
-  constructor(cryptoKey: CryptoKey, publicHalf?: CryptoKey) {
+  constructor(cryptoKey: CryptoKey, publicUsages: KeyUsage[], publicHalf?: CryptoKey) {
     this.kind = cryptoKey.type
     this.cryptoKey = cryptoKey
+    this.#publicUsages = publicUsages
     const algorithm = cryptoKey.algorithm as Partial<RsaHashedKeyAlgorithm & HmacKeyAlgorithm>
     // HmacKeyAlgorithm.length is already in bits.
     const bits = cryptoKey.type === 'secret' ? algorithm.length : algorithm.modulusLength
@@ -43,11 +39,19 @@ export class WebCryptoKey implements RuntimeKey {
     if (publicHalf !== undefined) this.#verifyingKey = Promise.resolve(publicHalf)
   }
 
-  /** The CryptoKey that verifies for this handle: the public half of a private key, else the key itself. */
+  /**
+   * The CryptoKey that verifies (or encrypts, or is the ECDH public value) for this handle: the
+   * public half of a private key, else the key itself.
+   */
   verifyingKey(): Promise<CryptoKey> {
     if (this.kind !== 'private') return Promise.resolve(this.cryptoKey)
-    this.#verifyingKey ??= derivePublicKey(this.cryptoKey)
+    this.#verifyingKey ??= derivePublicKey(this.cryptoKey, this.#publicUsages)
     return this.#verifyingKey
+  }
+
+  /** Usages of the public half, for handles derived from this one. */
+  get publicUsages(): KeyUsage[] {
+    return this.#publicUsages
   }
 }
 
@@ -55,20 +59,20 @@ export function webCryptoKey(key: RuntimeKey): WebCryptoKey {
   return key as WebCryptoKey
 }
 
-export function importCryptoKey(params: KeyParams, source: KeySource, kind: KeyKind): Promise<CryptoKey> {
+export function importCryptoKey(params: KeyParams, source: KeySource, kind: KeyKind, usages: Usages): Promise<CryptoKey> {
   const subtle = crypto.subtle
   switch (source.format) {
     case 'jwk': {
       const jwk = withoutMembers(source.jwk, kind === 'private' ? BINDING_MEMBERS : PUBLIC_DROPS)
-      return subtle.importKey('jwk', jwk, params, true, USAGES[kind])
+      return subtle.importKey('jwk', jwk, params, true, usages[kind])
     }
     case 'secret': {
       const hmacParams = { ...params, length: source.bytes.length * 8 }
-      return subtle.importKey('raw', bufferSource(source.bytes), hmacParams, true, USAGES.secret)
+      return subtle.importKey('raw', bufferSource(source.bytes), hmacParams, true, usages.secret)
     }
     case 'spki':
     case 'pkcs8':
-      return subtle.importKey(source.format, bufferSource(source.der), params, true, USAGES[FORMAT_KIND[source.format]])
+      return subtle.importKey(source.format, bufferSource(source.der), params, true, usages[FORMAT_KIND[source.format]])
   }
 }
 
@@ -78,9 +82,9 @@ export function exportedMembers(jwk: JsonWebKey): Record<string, string> {
 }
 
 /** WebCrypto has no "public half" operation; the JWK without its private members is exactly that. */
-async function derivePublicKey(privateKey: CryptoKey): Promise<CryptoKey> {
+async function derivePublicKey(privateKey: CryptoKey, usages: KeyUsage[]): Promise<CryptoKey> {
   const jwk = withoutMembers((await crypto.subtle.exportKey('jwk', privateKey)) as JWKMembers, PUBLIC_DROPS)
-  return crypto.subtle.importKey('jwk', jwk, privateKey.algorithm, true, USAGES.public)
+  return crypto.subtle.importKey('jwk', jwk, privateKey.algorithm, true, usages)
 }
 
 function withoutMembers(jwk: JWKMembers, drop: ReadonlySet<string>): Record<string, string> {

@@ -1,0 +1,193 @@
+/**
+ * Encryption (RFC 7516 §5.1), shared by the three serializations and by JWT. One CEK and IV per
+ * message; each recipient gets the CEK through its key's algorithm. The headers that come out are
+ * checked with the decrypter's own rules before any content is encrypted, so jot never produces a
+ * JWE it would refuse.
+ * @module
+ */
+import { runtime } from '#runtime'
+import { InvalidArgument, quote } from '../errors.js'
+import { contentEncryption, CONTENT_ENCRYPTION_NAMES, type ContentEncryption } from '../jwa/content-encryption.js'
+import { isDirect, KEY_MANAGEMENT_NAMES } from '../jwa/key-management.js'
+import { encode as encodeBase64URL } from '../lib/base64url.js'
+import { isPlainObject, isUint8Array } from '../lib/bytes.js'
+import { parseJSONObject } from '../lib/json.js'
+import { encodeUtf8 } from '../lib/utf8.js'
+import { isJotKey, jweKeyInternals, type JotKey } from '../key/key.js'
+import { encryptContent } from './content.js'
+import { checkJWEHeader } from './header.js'
+import { DEFAULT_PBES2_COUNT, wrapContentKey, type WrappedKey } from './key-management.js'
+import type { EncryptJWEOptions, JWEHeaderParameters, UnsafeFixedInputs } from './types.js'
+
+/** One recipient to encrypt for. */
+export interface RecipientInput {
+  readonly key: JotKey
+  /** Per-recipient unprotected header (JSON serializations only). */
+  readonly header?: JWEHeaderParameters | undefined
+}
+
+export interface EncryptInput extends EncryptJWEOptions {
+  readonly sharedUnprotectedHeader?: JWEHeaderParameters | undefined
+  /** JWE AAD (JSON serializations only). */
+  readonly aad?: Uint8Array | undefined
+}
+
+/** The parts of an encrypted JWE, base64url-encoded, before a serialization arranges them. */
+export interface EncryptedParts {
+  readonly protected: string
+  readonly recipients: ReadonlyArray<{ readonly header?: JWEHeaderParameters; readonly encryptedKey: string }>
+  readonly iv: string
+  readonly ciphertext: string
+  readonly tag: string
+  readonly aad?: string
+}
+
+/** Names the key management may add to a header; any caller-supplied value must agree with it. */
+const KEY_MANAGEMENT_PARAMETERS = ['epk', 'iv', 'tag', 'p2s', 'p2c']
+
+/** Everything the encrypter allows itself: every algorithm, and the caller's own crit names. */
+const SELF_CHECK = {
+  keyManagementAlgorithms: new Set<string>(KEY_MANAGEMENT_NAMES),
+  contentEncryptionAlgorithms: new Set<string>(CONTENT_ENCRYPTION_NAMES),
+}
+
+/** Canonical JSON (sorted members) to compare caller-supplied header values with computed ones. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
+  if (isPlainObject(value)) {
+    return `{${Object.keys(value).sort().map((name) => `${JSON.stringify(name)}:${canonical(value[name])}`).join(',')}}`
+  }
+  return JSON.stringify(value) ?? 'undefined'
+}
+
+function optionalHeader(value: unknown, name: string): JWEHeaderParameters | undefined {
+  if (value !== undefined && !isPlainObject(value)) throw new InvalidArgument(`${name} must be an object`)
+  return value as JWEHeaderParameters | undefined
+}
+
+function chooseEncryption(options: EncryptInput, keys: readonly JotKey[]): ContentEncryption {
+  const name = options.enc ?? keys.find((key) => key.enc !== undefined)?.enc ?? 'A256GCM'
+  const enc = contentEncryption(name)
+  if (!enc) throw new InvalidArgument(`unsupported content encryption algorithm ${quote(name)}`)
+  return enc
+}
+
+function fixedInputs(value: unknown): UnsafeFixedInputs {
+  if (value === undefined) return {}
+  if (!isPlainObject(value)) throw new InvalidArgument('unsafeFixedInputs must be an object')
+  return value as UnsafeFixedInputs
+}
+
+function checkFixed(bytes: Uint8Array | undefined, length: number, name: string): Uint8Array | undefined {
+  if (bytes !== undefined && (!isUint8Array(bytes) || bytes.length !== length)) {
+    throw new InvalidArgument(`unsafeFixedInputs.${name} must be ${length} bytes`)
+  }
+  return bytes
+}
+
+/** Encrypts `plaintext` for every recipient; `single` puts per-recipient parameters in the protected header. */
+export async function encryptParts(
+  plaintext: Uint8Array,
+  recipients: readonly RecipientInput[],
+  options: EncryptInput,
+): Promise<EncryptedParts> {
+  if (!Array.isArray(recipients) || recipients.length === 0) throw new InvalidArgument('at least one recipient is required')
+  const keys = recipients.map(({ key }) => {
+    if (!isJotKey(key)) throw new InvalidArgument('an encryption key must be a JotKey (see importKey)')
+    jweKeyInternals(key)
+    return key
+  })
+  const single = recipients.length === 1
+  if (!single && keys.some((key) => isDirect(jweKeyInternals(key).algorithm))) {
+    // RFC 7518 §4.5, §4.6: the CEK *is* the shared key or the agreed key, so it cannot serve others.
+    throw new InvalidArgument('"dir" and direct ECDH-ES encrypt for exactly one recipient')
+  }
+  const enc = chooseEncryption(options, keys)
+  const fixed = fixedInputs(options.unsafeFixedInputs)
+  const p2c = options.p2c ?? DEFAULT_PBES2_COUNT
+  if (!Number.isSafeInteger(p2c) || p2c < 1) throw new InvalidArgument('p2c must be a positive integer')
+  const shared = optionalHeader(options.sharedUnprotectedHeader, 'sharedUnprotectedHeader')
+
+  let protectedText: string | undefined
+  let protectedObject: JWEHeaderParameters | undefined
+  if (typeof options.protectedHeader === 'string') {
+    protectedText = options.protectedHeader
+    protectedObject = protectedText === '' ? undefined : (parseJSONObject(protectedText, 'protected header') as JWEHeaderParameters)
+  } else {
+    protectedObject = { ...optionalHeader(options.protectedHeader, 'protectedHeader') }
+  }
+
+  const cek = checkFixed(fixed.cek, enc.cekLength, 'cek') ?? runtime.randomBytes(enc.cekLength)
+  const wrapped: WrappedKey[] = []
+  for (const [index, { key, header }] of recipients.entries()) {
+    const recipientHeader = optionalHeader(header, 'a recipient header')
+    // apu/apv feed the ECDH-ES KDF wherever the caller put them.
+    const partyInfo = { ...protectedObject, ...shared, ...recipientHeader }
+    const direct = isDirect(jweKeyInternals(key).algorithm)
+    wrapped[index] = await wrapContentKey(key, enc, direct ? undefined : cek, partyInfo, { p2c, fixed })
+  }
+  const contentKey = wrapped[0]!.cek
+
+  // Headers: alg, kid and the key management parameters go to the protected header of a
+  // single-recipient JWE (as in the compact form), to each recipient's own header otherwise. A header
+  // given as exact text is taken as is; the check below then requires it to carry those values.
+  const taken = new Set([...Object.keys(protectedObject ?? {}), ...Object.keys(shared ?? {})])
+  const recipientHeaders: Array<JWEHeaderParameters | undefined> = []
+  for (const [index, { key, header }] of recipients.entries()) {
+    const own: JWEHeaderParameters = { ...header }
+    const target = single ? (protectedText === undefined ? protectedObject : undefined) : own
+    const ownNames = new Set(Object.keys(own))
+    const place = (name: string, value: unknown) => {
+      if (target && value !== undefined && !taken.has(name) && !ownNames.has(name)) target[name] = value
+    }
+    place('alg', key.alg)
+    place('kid', key.kid)
+    for (const [name, value] of Object.entries(wrapped[index]!.parameters)) place(name, value)
+    recipientHeaders.push(Object.keys(own).length === 0 ? undefined : own)
+  }
+  if (protectedText === undefined && !taken.has('enc')) protectedObject!.enc = enc.name
+  const encodedProtected =
+    protectedText ?? (Object.keys(protectedObject!).length === 0 ? '' : JSON.stringify(protectedObject))
+
+  let zip = false
+  for (const [index, { key }] of recipients.entries()) {
+    const checked = checkJWEHeader(protectedObject, shared, recipientHeaders[index], {
+      ...SELF_CHECK,
+      crit: new Set(protectedObject?.crit ?? []),
+    })
+    if (checked.algorithm.name !== key.alg) {
+      throw new InvalidArgument(`header alg ${quote(checked.joint.alg)} differs from the key's ${key.alg}`)
+    }
+    if (checked.enc !== enc) throw new InvalidArgument(`header enc ${quote(checked.joint.enc)} differs from ${enc.name}`)
+    if (key.enc !== undefined && key.enc !== enc.name) {
+      throw new InvalidArgument(`this "dir" key is for ${key.enc}, not ${enc.name}`)
+    }
+    const produced = wrapped[index]!.parameters
+    for (const name of KEY_MANAGEMENT_PARAMETERS) {
+      if (canonical(checked.joint[name]) !== canonical(produced[name])) {
+        throw new InvalidArgument(`header parameter "${name}" must be the value ${key.alg} produced`)
+      }
+    }
+    zip = checked.zip
+  }
+
+  const iv = checkFixed(fixed.iv, enc.ivLength, 'iv') ?? runtime.randomBytes(enc.ivLength)
+  const aad = options.aad === undefined ? undefined : encodeBase64URL(options.aad)
+  const content = zip ? await runtime.deflate(plaintext) : plaintext
+  const protectedB64 = encodedProtected === '' ? '' : encodeBase64URL(encodedProtected)
+  // RFC 7516 §5.1 step 14: AAD = ASCII(BASE64URL(protected)) ‖ '.' ‖ BASE64URL(aad) when there is an aad.
+  const additionalData = encodeUtf8(aad === undefined ? protectedB64 : `${protectedB64}.${aad}`)
+  const { ciphertext, tag } = await encryptContent(enc, contentKey, iv, content, additionalData)
+  return {
+    protected: protectedB64,
+    recipients: recipients.map((_, index) => {
+      const header = recipientHeaders[index]
+      const encryptedKey = encodeBase64URL(wrapped[index]!.encryptedKey)
+      return header === undefined ? { encryptedKey } : { header, encryptedKey }
+    }),
+    iv: encodeBase64URL(iv),
+    ciphertext: encodeBase64URL(ciphertext),
+    tag: encodeBase64URL(tag),
+    ...(aad === undefined ? {} : { aad }),
+  }
+}

@@ -1,0 +1,93 @@
+/** Public key-set types. @module */
+import type { Duration } from '../lib/duration.js'
+import type { Instant } from '../jwt/types.js'
+import type { JotError } from '../errors.js'
+import type { JWKSet } from '../key/jwk.js'
+import type { KeyResolver } from '../jws/types.js'
+
+/** Options of {@link createLocalKeySet}; remote key sets take them too. */
+export interface KeySetOptions {
+  /**
+   * Let symmetric (`oct`) JWKs verify HMAC tokens. Off by default: a published key set holds public
+   * keys, and a secret that anyone can download verifies tokens anyone can forge (RFC 8725 §3.2).
+   */
+  allowSymmetricKeys?: boolean
+  /** Refuse tokens without a `kid` header. Default false: they are tried against every fitting key. */
+  requireKid?: boolean
+  /** Most keys tried for one token (duplicate `kid`s, kid-less tokens): 1 to 5, default 5. */
+  maxCandidates?: number
+}
+
+/** Why a remote key set fetched. */
+export type KeySetFetchReason = 'initial' | 'expired' | 'refresh-ahead' | 'unknown-kid' | 'reload'
+
+/**
+ * What a remote key set reports to {@link RemoteKeySetOptions.onEvent}, for metrics and logs. `kid`
+ * values come from unverified tokens: treat them as untrusted text.
+ */
+export type KeySetEvent =
+  | { type: 'fetch'; uri: string; reason: KeySetFetchReason; keys: number; maxAge: number }
+  | { type: 'fetch-failed'; uri: string; reason: KeySetFetchReason; error: JotError }
+  | { type: 'stale'; uri: string; staleFor: number; error: JotError | undefined }
+  /** `action`: `fetch` (started or joined one), `cooldown` (fetch budget spent), `negative-cache` (known absent). */
+  | { type: 'unknown-kid'; uri: string; kid: string | undefined; action: 'fetch' | 'cooldown' | 'negative-cache' }
+
+/** Serializable state of a remote key set, to persist between serverless invocations. */
+export interface KeySetState {
+  uri: string
+  jwks: JWKSet
+  /** When the set was fetched, in seconds since the epoch. */
+  fetchedAt: number
+  /** When it stops being fresh, in seconds since the epoch. */
+  expiresAt: number
+}
+
+/** Options of {@link createRemoteKeySet}. Durations are seconds (fractions allowed) or strings like `"10m"`. */
+export interface RemoteKeySetOptions extends KeySetOptions {
+  /** Abort a fetch (headers and body) after this long. Default 5 s. */
+  timeout?: Duration
+  /** Refuse a response body larger than this many bytes. Default 512 KiB. */
+  maxResponseBytes?: number
+  /** Freshness when the response has no `Cache-Control: max-age`. Default 10 min. */
+  cacheMaxAge?: Duration
+  /** Lower bound for a server's `max-age` (also used for `no-cache`/`no-store`). Default 1 min. */
+  minCacheAge?: Duration
+  /** Upper bound for a server's `max-age`. Default 1 day. */
+  maxCacheAge?: Duration
+  /**
+   * After any fetch attempt, the next one waits at least this long, whatever triggers it: a flood of
+   * unknown `kid`s causes at most one fetch per window. Default 30 s.
+   */
+  cooldown?: Duration
+  /** A `kid` absent from a fetch does not trigger another fetch for this long. Default 1 min. */
+  negativeCacheTtl?: Duration
+  /**
+   * Stale-if-error: after expiry, cached keys keep verifying for this long while refreshes fail.
+   * Beyond it, verification fails with `ERR_JWKS_STALE`. Default 6 h.
+   */
+  maxStale?: Duration
+  /** Start a background refresh this long before expiry, so requests rarely wait. Default 30 s. */
+  refreshAhead?: Duration
+  /** Allow `http:` URLs (e.g. a test server on localhost). Default false: HTTPS only. */
+  allowHttp?: boolean
+  /** Extra request headers (e.g. an API key for a private key set). */
+  headers?: Record<string, string>
+  /** The fetch implementation; the global `fetch` by default. */
+  fetch?: typeof fetch
+  /** Cached state from {@link RemoteKeySet.exportState}, e.g. read from storage at a cold start. */
+  state?: KeySetState
+  /** Called synchronously for fetches, failures, stale use and unknown `kid`s. Exceptions are ignored. */
+  onEvent?: (event: KeySetEvent) => void
+  /** The clock, for tests: a Date or seconds since the epoch. */
+  currentTime?: () => Instant
+}
+
+/** A remote key set: a {@link KeyResolver} plus cache controls. */
+export interface RemoteKeySet extends KeyResolver {
+  /** Fetches now (single-flight, but ignoring the cooldown), e.g. at start-up or on an admin signal. */
+  reload(): Promise<void>
+  /** The current cache state (undefined before the first successful fetch), to persist. */
+  exportState(): KeySetState | undefined
+  /** The JWKS URL. */
+  readonly uri: string
+}

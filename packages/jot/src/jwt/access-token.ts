@@ -1,0 +1,100 @@
+/**
+ * JWT access tokens, RFC 9068: the profile a resource server applies on top of JWT verification.
+ * `typ` must be `at+jwt` (§2.1, §4), which is what keeps an ID token (typ `JWT`, aud = the client)
+ * from being accepted as an access token (RFC 8725 §3.12: mutually exclusive validation rules), and
+ * `iss`, `exp`, `aud`, `sub`, `client_id`, `iat` and `jti` are required (§2.2).
+ * @module
+ */
+import { InvalidArgument, JWTClaimInvalid, JWTClaimMissing, JWTInsufficientScope } from '../errors.js'
+import { isPlainObject } from '../lib/bytes.js'
+import type { JotKey } from '../key/key.js'
+import type { KeyResolver, VerifyJWSOptions } from '../jws/types.js'
+import { scopesOf } from './scope.js'
+import type { Instant, JWTClaims, VerifiedJWT } from './types.js'
+import type { Duration } from '../lib/duration.js'
+import { createVerifier } from './verify.js'
+
+/** Claims RFC 9068 §2.2 requires beyond `iss`, `aud` and `exp` (which the options already demand). */
+const PROFILE_CLAIMS = ['sub', 'client_id', 'iat', 'jti'] as const
+
+/** RFC 9068 §2.2 claims. */
+export interface AccessTokenClaims extends JWTClaims {
+  iss: string
+  exp: number
+  aud: string | string[]
+  sub: string
+  client_id: string
+  iat: number
+  jti: string
+  scope?: string
+}
+
+/** Options of {@link createAccessTokenVerifier}. */
+export interface AccessTokenVerifierOptions extends VerifyJWSOptions {
+  /** The authorization server's issuer identifier (required, §4 step 3). */
+  issuer: string | readonly string[]
+  /** This resource server's identifier(s); `aud` must contain one (required, §4 step 4). */
+  audience: string | readonly string[]
+  /** The issuer's keys: a key set or one key. */
+  key: JotKey | KeyResolver
+  /** Scopes every token must grant; otherwise {@link JWTInsufficientScope} (RFC 6750 §3.1: answer 403). */
+  requiredScopes?: readonly string[]
+  /** Leeway for `exp`, `nbf` and `iat`. Default 0. */
+  clockTolerance?: Duration
+  /** Refuse tokens whose `iat` is older than this. */
+  maxTokenAge?: Duration
+  /** The clock, for tests. */
+  currentTime?: Instant | (() => Instant)
+}
+
+/** A verified access token with its scopes. */
+export interface VerifiedAccessToken extends VerifiedJWT<AccessTokenClaims> {
+  /** Scopes from `scope` (or `scp`/`scopes`), see {@link scopesOf}. */
+  scopes: string[]
+}
+
+/**
+ * Prepares an RFC 9068 access-token verifier: signature and algorithm, `typ: at+jwt` (or
+ * `application/at+jwt`), the required claims, `iss`, `aud`, time claims, `client_id` a string, and
+ * optionally required scopes.
+ *
+ * @example
+ * ```ts
+ * const verifyAccessToken = createAccessTokenVerifier({ issuer: 'https://as.example', audience: 'https://api.example', key: keys })
+ * const { payload, scopes } = await verifyAccessToken(bearerToken)
+ * ```
+ * @throws (per call) {@link JWTClaimInvalid} / {@link JWTClaimMissing} (claim `typ` for an ID token or
+ *   another type), {@link JWTExpired}, {@link JWTInsufficientScope}, {@link JWSSignatureInvalid}, key-set errors.
+ */
+export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): (token: string) => Promise<VerifiedAccessToken> {
+  if (!isPlainObject(options)) throw new InvalidArgument('options must be an object')
+  if (options.issuer === undefined) throw new InvalidArgument('issuer is required for access tokens (RFC 9068 §4)')
+  if (options.audience === undefined) throw new InvalidArgument('audience is required for access tokens (RFC 9068 §4)')
+  const { requiredScopes = [], ...rest } = options
+  // `typ` is checked before the claims RFC 9068 adds, so an ID token fails as the wrong kind of
+  // token rather than as one missing `client_id`. `iss`, `aud` and `exp` are already required here.
+  const verify = createVerifier<AccessTokenClaims>({ ...rest, typ: 'at+jwt', requireExpiration: true })
+  return async (token) => {
+    const verified = await verify(token)
+    for (const claim of PROFILE_CLAIMS) {
+      if (verified.payload[claim] === undefined) throw new JWTClaimMissing(`"${claim}" is required (RFC 9068 §2.2)`, claim, 'missing')
+    }
+    if (typeof verified.payload.client_id !== 'string') throw new JWTClaimInvalid('"client_id" must be a string', 'client_id', 'type')
+    const scopes = scopesOf(verified.payload)
+    const missing = requiredScopes.filter((scope) => !scopes.includes(scope))
+    if (missing.length > 0) throw new JWTInsufficientScope('the token lacks a required scope', 'scope', 'insufficient')
+    return { ...verified, scopes }
+  }
+}
+
+/**
+ * Verifies one RFC 9068 access token; see {@link createAccessTokenVerifier} (prefer it on a hot path).
+ *
+ * @example
+ * ```ts
+ * const { payload, scopes } = await verifyAccessToken(token, { issuer, audience: 'https://api.example', key: keys })
+ * ```
+ */
+export function verifyAccessToken(token: string, options: AccessTokenVerifierOptions): Promise<VerifiedAccessToken> {
+  return createAccessTokenVerifier(options)(token)
+}

@@ -1,0 +1,210 @@
+/**
+ * Issuer key lifecycle: every key goes next → active → retiring → retired, on a schedule built so
+ * that verifiers never meet an unknown or vanished `kid`:
+ *
+ * - a key is published (state `next`) at least `publishAhead` before it signs, so every verifier
+ *   whose cached JWKS is younger than that already knows it (set `publishAhead` ≥ your verifiers'
+ *   longest cache age; service-anchors §0.5: issuers that sign with a brand-new key break verifiers);
+ * - a key signs (`active`) for `rotationPeriod`, exactly one key at a time;
+ * - after signing it stays published (`retiring`) for `maxTokenLifetime` + `clockTolerance`, so every
+ *   token it signed can be verified until it expires;
+ * - then it is `retired`: never published again, and its private key is deleted from the store.
+ *
+ * States are derived from timestamps, not from when {@link KeyManager.rotate} last ran, so a manager
+ * that is called rarely is still correct (it just plans successors later). Emergency revocation
+ * removes a key at once and, if it was signing, promotes the successor immediately: tokens signed with
+ * a revoked key are meant to fail.
+ * @module
+ */
+import { InvalidArgument, quote } from '../errors.js'
+import { toSeconds, type Duration } from '../lib/duration.js'
+import type { JWSAlgorithmName } from '../jwa/signing.js'
+import type { Curve } from '../jwa/curves.js'
+import { jwkThumbprint } from '../jwk/thumbprint.js'
+import { exportJWK, toPublicKey } from '../key/export.js'
+import { generateKeyPair } from '../key/generate.js'
+import { importJWK } from '../key/import.js'
+import type { JotKey } from '../key/key.js'
+import type { JWK, JWKSet } from '../key/jwk.js'
+import { clockFrom } from '../jwt/time.js'
+import type { Instant } from '../jwt/types.js'
+import { createMemoryKeyStore, type KeyStore, type StoredKey } from './store.js'
+
+/** Where a key is in its life. Only `next`, `active` and `retiring` keys are published. */
+export type KeyState = 'next' | 'active' | 'retiring' | 'retired'
+
+/** Options of {@link createKeyManager}. Durations are seconds or strings like `"30d"`. */
+export interface KeyManagerOptions {
+  /** The signing algorithm of every key (asymmetric: the JWKS is public). */
+  alg: JWSAlgorithmName
+  /** Where keys are kept. Default: in memory. */
+  store?: KeyStore
+  /** How long each key signs. Default 30 days. */
+  rotationPeriod?: Duration
+  /** How long a key is published before it signs: at least the verifiers' longest JWKS cache age. Default 1 day. */
+  publishAhead?: Duration
+  /** The longest lifetime (`exp` − `iat`) of any token the keys sign. Default 1 day. */
+  maxTokenLifetime?: Duration
+  /** Verifiers' clock tolerance, added to the retiring period. Default 5 minutes. */
+  clockTolerance?: Duration
+  /** Key generation: RSA modulus length, EdDSA curve. */
+  modulusLength?: number
+  curve?: Curve
+  /** The clock, for tests. */
+  currentTime?: Instant | (() => Instant)
+}
+
+/** A key's public description. */
+export interface ManagedKeyInfo {
+  kid: string
+  alg: JWSAlgorithmName
+  state: KeyState
+  createdAt: number
+  activateAt: number
+  deactivateAt: number | undefined
+  /** When it stops being published: `deactivateAt` + `maxTokenLifetime` + `clockTolerance`, or the revocation. */
+  retireAt: number | undefined
+}
+
+/** An issuer's key manager; see {@link createKeyManager}. */
+export interface KeyManager {
+  /** Applies the schedule now: promotes, plans the successor, deletes retired keys. The other methods call it. */
+  rotate(): Promise<void>
+  /** The private key that signs now (with its `kid`). */
+  signingKey(): Promise<JotKey>
+  /** The public JWK Set to serve: `next`, `active` and `retiring` keys, each with `kid`, `alg` and `use`. */
+  jwks(): Promise<JWKSet>
+  /** Every stored key with its state now. */
+  keys(): Promise<ManagedKeyInfo[]>
+  /** Emergency: unpublish the key now; if it was signing, its successor signs from now on. */
+  revoke(kid: string): Promise<void>
+}
+
+/** The state of `key` at `now`; `retention` = maxTokenLifetime + clockTolerance. */
+export function keyState(key: StoredKey, now: number, retention: number): KeyState {
+  if (key.revokedAt !== undefined && now >= key.revokedAt) return 'retired'
+  if (now < key.activateAt) return 'next'
+  if (key.deactivateAt === undefined || now < key.deactivateAt) return 'active'
+  if (now < key.deactivateAt + retention) return 'retiring'
+  return 'retired'
+}
+
+/**
+ * Creates an issuer key manager. Call {@link KeyManager.signingKey} to sign and serve
+ * {@link KeyManager.jwks} at your `jwks_uri`; both apply the schedule first. The first key of an
+ * empty store signs at once (nothing can have cached anything yet).
+ *
+ * @example
+ * ```ts
+ * const manager = createKeyManager({ alg: 'ES256', rotationPeriod: '30d', publishAhead: '1d', maxTokenLifetime: '1h' })
+ * const token = await signJWT(claims, await manager.signingKey(), { expiresIn: '1h' })
+ * app.get('/.well-known/jwks.json', async () => manager.jwks())
+ * ```
+ */
+export function createKeyManager(options: KeyManagerOptions): KeyManager {
+  const { alg, store = createMemoryKeyStore() } = options
+  const rotationPeriod = toSeconds(options.rotationPeriod ?? '30d', 'rotationPeriod')
+  const publishAhead = toSeconds(options.publishAhead ?? '1d', 'publishAhead')
+  const retention = toSeconds(options.maxTokenLifetime ?? '1d', 'maxTokenLifetime') + toSeconds(options.clockTolerance ?? '5m', 'clockTolerance')
+  if (rotationPeriod <= 0) throw new InvalidArgument('rotationPeriod must be positive')
+  const clock = clockFrom(options.currentTime)
+  const imported = new Map<string, Promise<{ privateKey: JotKey; publicJwk: JWK }>>()
+  let queue: Promise<unknown> = Promise.resolve()
+
+  /** Operations run one at a time, so two concurrent calls cannot both plan a successor. */
+  const serialized = <T>(operation: () => Promise<T>): Promise<T> => {
+    const result = queue.then(operation)
+    queue = result.catch(() => undefined)
+    return result
+  }
+
+  async function generate(createdAt: number, activateAt: number): Promise<StoredKey> {
+    const { privateKey } = await generateKeyPair(alg, {
+      ...(options.modulusLength === undefined ? {} : { modulusLength: options.modulusLength }),
+      ...(options.curve === undefined ? {} : { curve: options.curve }),
+    })
+    const kid = await jwkThumbprint(privateKey) // RFC 7638: stable, collision-free, reveals nothing
+    const jwk = { ...(await exportJWK(privateKey)), kid }
+    return { kid, alg, jwk, createdAt, activateAt }
+  }
+
+  /** The schedule at `now`, applied to the stored list; saves only when something changed. */
+  async function apply(now: number, revokeKid?: string): Promise<StoredKey[]> {
+    const loaded = await store.load()
+    let changed = false
+    if (revokeKid !== undefined) {
+      const target = loaded.find((key) => key.kid === revokeKid && keyState(key, now, retention) !== 'retired')
+      if (!target) throw new InvalidArgument(`no published key has kid ${quote(revokeKid)}`)
+      if (keyState(target, now, retention) === 'next') {
+        // A revoked successor must not end the signing period of the key it was to replace.
+        const active = loaded.find((key) => keyState(key, now, retention) === 'active')
+        if (active?.deactivateAt === target.activateAt) delete active.deactivateAt
+      }
+      target.revokedAt = now
+      changed = true
+    }
+    const keys = loaded.filter((key) => keyState(key, now, retention) !== 'retired')
+    if (keys.length !== loaded.length) changed = true
+    const state = (key: StoredKey) => keyState(key, now, retention)
+    let active = keys.find((key) => state(key) === 'active')
+    if (!active) {
+      // Bootstrap, or the signing key was revoked: the earliest successor signs now, or a new key does.
+      const successor = keys.filter((key) => state(key) === 'next').sort((a, b) => a.activateAt - b.activateAt)[0]
+      if (successor) successor.activateAt = now
+      else keys.push(await generate(now, now))
+      active = successor ?? keys[keys.length - 1]!
+      changed = true
+    }
+    if (!keys.some((key) => state(key) === 'next')) {
+      const activateAt = Math.max(now + publishAhead, active.activateAt + rotationPeriod)
+      keys.push(await generate(now, activateAt))
+      active.deactivateAt = activateAt
+      changed = true
+    }
+    if (changed) await store.save(keys)
+    return keys
+  }
+
+  function material(key: StoredKey): Promise<{ privateKey: JotKey; publicJwk: JWK }> {
+    let entry = imported.get(key.kid)
+    if (!entry) {
+      entry = (async () => {
+        const privateKey = await importJWK(key.jwk, { alg: key.alg, kid: key.kid })
+        return { privateKey, publicJwk: { ...(await exportJWK(await toPublicKey(privateKey))), kid: key.kid } }
+      })()
+      entry.catch(() => imported.delete(key.kid))
+      imported.set(key.kid, entry)
+    }
+    return entry
+  }
+
+  return {
+    rotate: () => serialized(async () => void (await apply(clock()))),
+    signingKey: () =>
+      serialized(async () => {
+        const now = clock()
+        const active = (await apply(now)).find((key) => keyState(key, now, retention) === 'active')!
+        return (await material(active)).privateKey
+      }),
+    jwks: () =>
+      serialized(async () => {
+        const now = clock()
+        const published = (await apply(now)).filter((key) => keyState(key, now, retention) !== 'retired')
+        return { keys: await Promise.all(published.map(async (key) => (await material(key)).publicJwk)) }
+      }),
+    keys: () =>
+      serialized(async () => {
+        const now = clock()
+        return (await apply(now)).map((key) => ({
+          kid: key.kid,
+          alg: key.alg,
+          state: keyState(key, now, retention),
+          createdAt: key.createdAt,
+          activateAt: key.activateAt,
+          deactivateAt: key.deactivateAt,
+          retireAt: key.revokedAt ?? (key.deactivateAt === undefined ? undefined : key.deactivateAt + retention),
+        }))
+      }),
+    revoke: (kid) => serialized(async () => void (await apply(clock(), kid))),
+  }
+}

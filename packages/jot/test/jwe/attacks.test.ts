@@ -1,0 +1,232 @@
+// Negative tests for every JWE entry point, each with its exact error code: tampering, wrong keys,
+// key unwrap oracles (RFC 7516 §11.5), PBES2 work limits, decompression bombs, invalid-curve ECDH
+// public keys, misplaced `zip`, and the lengths of IVs, tags and CEKs.
+import assert from 'node:assert/strict'
+import { constants, createCipheriv, publicEncrypt, createPublicKey } from 'node:crypto'
+import { describe, it } from 'node:test'
+import {
+  base64url,
+  decryptCompactJWE,
+  decryptFlattenedJWE,
+  decryptGeneralJWE,
+  encryptCompactJWE,
+  encryptFlattenedJWE,
+  encryptGeneralJWE,
+  exportPEM,
+  generateKeyPair,
+  generateSecret,
+  importSecret,
+  signFlattenedJWS,
+  toPublicKey,
+  type ContentEncryptionName,
+} from 'jot'
+
+const b64 = (text: string) => base64url.encode(text)
+const header = (token: string) => JSON.parse(new TextDecoder().decode(base64url.decode(token.split('.')[0]!)))
+const withHeader = (token: string, value: object) => [b64(JSON.stringify(value)), ...token.split('.').slice(1)].join('.')
+/** Flips one bit in a base64url segment's first byte, keeping it canonical. */
+function flip(segment: string): string {
+  const bytes = base64url.decode(segment)
+  bytes[0]! ^= 1
+  return base64url.encode(bytes)
+}
+function tamper(token: string, index: number): string {
+  const parts = token.split('.')
+  parts[index] = flip(parts[index]!)
+  return parts.join('.')
+}
+
+const ENCS: ContentEncryptionName[] = ['A128GCM', 'A256GCM', 'A128CBC-HS256', 'A256CBC-HS512']
+
+describe('tampering is one indistinguishable decryption failure', () => {
+  for (const enc of ENCS) {
+    it(`${enc}: tag, IV, ciphertext, encrypted key, protected header and AAD`, async () => {
+      const key = await generateSecret('A128KW')
+      const token = await encryptCompactJWE('attack at dawn', key, { enc })
+      for (const index of [1, 2, 3, 4]) {
+        await assert.rejects(decryptCompactJWE(tamper(token, index), key), { code: 'ERR_JWE_DECRYPTION_FAILED', message: 'decryption failed' })
+      }
+      await assert.rejects(decryptCompactJWE(withHeader(token, { ...header(token), x: 1 }), key), { code: 'ERR_JWE_DECRYPTION_FAILED' })
+      const flattened = await encryptFlattenedJWE('attack at dawn', key, { enc, aad: 'context' })
+      await assert.rejects(decryptFlattenedJWE({ ...flattened, aad: b64('contexT') }, key), { code: 'ERR_JWE_DECRYPTION_FAILED' })
+      const { aad: _aad, ...withoutAad } = flattened
+      await assert.rejects(decryptFlattenedJWE(withoutAad, key), { code: 'ERR_JWE_DECRYPTION_FAILED' })
+    })
+  }
+
+  it('a wrong key fails exactly like tampering (same code, same message)', async () => {
+    for (const alg of ['A256KW', 'A192GCMKW'] as const) {
+      const token = await encryptCompactJWE('x', await generateSecret(alg))
+      await assert.rejects(decryptCompactJWE(token, await generateSecret(alg)), { code: 'ERR_JWE_DECRYPTION_FAILED', message: 'decryption failed' })
+    }
+    const alice = await generateKeyPair('RSA-OAEP-256')
+    const mallory = await generateKeyPair('RSA-OAEP-256')
+    const token = await encryptCompactJWE('x', alice.publicKey)
+    await assert.rejects(decryptCompactJWE(token, mallory.privateKey), { code: 'ERR_JWE_DECRYPTION_FAILED', message: 'decryption failed' })
+    const dir = await generateSecret('dir', { enc: 'A256GCM' })
+    const dirToken = await encryptCompactJWE('x', dir)
+    await assert.rejects(decryptCompactJWE(dirToken, await generateSecret('dir', { enc: 'A256GCM' })), { code: 'ERR_JWE_DECRYPTION_FAILED' })
+  })
+
+  it('a truncated encrypted key, or a CEK of the wrong length inside a valid RSA-OAEP block, is the same failure (random CEK, RFC 7516 §11.5)', async () => {
+    const kek = await generateSecret('A128KW')
+    const token = await encryptCompactJWE('x', kek, { enc: 'A128GCM' })
+    const parts = token.split('.')
+    parts[1] = base64url.encode(base64url.decode(parts[1]!).subarray(0, 16))
+    await assert.rejects(decryptCompactJWE(parts.join('.'), kek), { code: 'ERR_JWE_DECRYPTION_FAILED' })
+
+    const { privateKey, publicKey } = await generateKeyPair('RSA-OAEP')
+    const rsa = createPublicKey(await exportPEM(publicKey))
+    const valid = (await encryptCompactJWE('x', publicKey, { enc: 'A256GCM' })).split('.')
+    const shortCek = publicEncrypt({ key: rsa, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, Buffer.alloc(16, 1))
+    valid[1] = shortCek.toString('base64url')
+    await assert.rejects(decryptCompactJWE(valid.join('.'), privateKey), { code: 'ERR_JWE_DECRYPTION_FAILED' })
+  })
+})
+
+describe('lengths and shapes are checked before any decryption', () => {
+  it('a GCM tag must be exactly 128 bits and the IV exactly the enc size', async () => {
+    const key = await generateSecret('A128KW')
+    const parts = (await encryptCompactJWE('x', key, { enc: 'A128GCM' })).split('.')
+    const short = [...parts]
+    short[4] = base64url.encode(base64url.decode(parts[4]!).subarray(0, 12))
+    await assert.rejects(decryptCompactJWE(short.join('.'), key), { code: 'ERR_JWE_INVALID', message: /tag/ })
+    const iv = [...parts]
+    iv[2] = base64url.encode(new Uint8Array(16))
+    await assert.rejects(decryptCompactJWE(iv.join('.'), key), { code: 'ERR_JWE_INVALID', message: /IV/ })
+  })
+
+  it('alg or enc that do not fit the key, or are not allowed, are refused', async () => {
+    const key = await generateSecret('A128KW')
+    const token = await encryptCompactJWE('x', key)
+    await assert.rejects(decryptCompactJWE(withHeader(token, { ...header(token), alg: 'A256KW' }), key), { code: 'ERR_ALG_NOT_ALLOWED' })
+    await assert.rejects(decryptCompactJWE(token, key, { contentEncryptionAlgorithms: ['A128GCM'] }), { code: 'ERR_ALG_NOT_ALLOWED' })
+    await assert.rejects(decryptCompactJWE(token, key, { keyManagementAlgorithms: ['A256KW'] }), { code: 'ERR_ALG_NOT_ALLOWED' })
+    const dir = await generateSecret('dir', { enc: 'A128GCM' })
+    const dirToken = await encryptCompactJWE('x', dir)
+    await assert.rejects(decryptCompactJWE(withHeader(dirToken, { ...header(dirToken), enc: 'A256GCM' }), dir), { code: 'ERR_ALG_NOT_ALLOWED' })
+    await assert.rejects(encryptCompactJWE('x', dir, { enc: 'A256GCM' }), { code: 'ERR_INVALID_ARGUMENT' })
+  })
+
+  it('unknown crit extensions are refused', async () => {
+    const key = await generateSecret('A128KW')
+    const token = await encryptCompactJWE('x', key, { protectedHeader: { crit: ['exp'], exp: 1 } })
+    await assert.rejects(decryptCompactJWE(token, key), { code: 'ERR_JWE_CRIT_UNSUPPORTED' })
+    assert.equal(new TextDecoder().decode((await decryptCompactJWE(token, key, { crit: ['exp'] })).plaintext), 'x')
+  })
+
+  it('dir and direct ECDH-ES cannot be one of several recipients', async () => {
+    const a = await generateSecret('A128KW')
+    const dir = await generateSecret('dir', { enc: 'A256GCM' })
+    await assert.rejects(encryptGeneralJWE('x', [{ key: a }, { key: dir }]), { code: 'ERR_INVALID_ARGUMENT' })
+    const ecdh = await generateKeyPair('ECDH-ES')
+    const single = await encryptGeneralJWE('x', [{ key: ecdh.publicKey }])
+    const two = await encryptGeneralJWE('x', [{ key: a }, { key: await generateSecret('A128KW') }])
+    const spliced = { ...single, recipients: [...two.recipients, { header: { alg: 'ECDH-ES', epk: header(`${single.protected}.`).epk } }] }
+    await assert.rejects(decryptGeneralJWE(spliced, ecdh.privateKey), { code: 'ERR_JWE_INVALID' })
+  })
+})
+
+describe('PBES2 work is bounded (CVE-2022-36083)', () => {
+  it('PBES2 is refused unless allowed; p2c above the cap fails fast, before any PBKDF2', async () => {
+    const password = await importSecret('correct horse battery staple', { alg: 'PBES2-HS256+A128KW' })
+    const token = await encryptCompactJWE('x', password, { p2c: 2048 })
+    await assert.rejects(decryptCompactJWE(token, password), { code: 'ERR_ALG_NOT_ALLOWED' })
+    const allowed = { keyManagementAlgorithms: ['PBES2-HS256+A128KW' as const] }
+    assert.equal(new TextDecoder().decode((await decryptCompactJWE(token, password, allowed)).plaintext), 'x')
+
+    const hostile = withHeader(token, { ...header(token), p2c: 2_000_000_000 })
+    const started = performance.now()
+    await assert.rejects(decryptCompactJWE(hostile, password, allowed), { code: 'ERR_JWE_PBES2_COUNT_EXCEEDED' })
+    assert.ok(performance.now() - started < 200, 'refused before any PBKDF2 work')
+    await assert.rejects(decryptCompactJWE(withHeader(token, { ...header(token), p2c: 10_001 }), password, allowed), {
+      code: 'ERR_JWE_PBES2_COUNT_EXCEEDED',
+    })
+    await assert.rejects(decryptCompactJWE(token, password, { ...allowed, maxPBES2Count: 1000 }), { code: 'ERR_JWE_PBES2_COUNT_EXCEEDED' })
+  })
+
+  it('p2s must be at least 8 bytes, and the password non-empty', async () => {
+    const password = await importSecret('pw', { alg: 'PBES2-HS512+A256KW' })
+    const token = await encryptCompactJWE('x', password, { p2c: 1000 })
+    const allowed = { keyManagementAlgorithms: ['PBES2-HS512+A256KW' as const] }
+    await assert.rejects(decryptCompactJWE(withHeader(token, { ...header(token), p2s: b64('1234567') }), password, allowed), {
+      code: 'ERR_JWE_INVALID',
+    })
+    await assert.rejects(importSecret('', { alg: 'PBES2-HS512+A256KW' }), { code: 'ERR_KEY_TOO_WEAK' })
+  })
+})
+
+describe('compression (zip: "DEF")', () => {
+  it('a decompression bomb stops at the cap, in bounded time', async () => {
+    const key = await generateSecret('A256KW')
+    const bomb = await encryptCompactJWE(new Uint8Array(20_000_000), key, { protectedHeader: { zip: 'DEF' } })
+    assert.ok(bomb.length < 40_000, `the bomb is small (${bomb.length} characters)`)
+    const started = performance.now()
+    await assert.rejects(decryptCompactJWE(bomb, key, { maxTokenLength: 100_000 }), { code: 'ERR_JWE_DECOMPRESSION_LIMIT' })
+    assert.ok(performance.now() - started < 1000, 'aborted at the cap, not after inflating 20 MB')
+    await assert.rejects(decryptCompactJWE(bomb, key, { maxTokenLength: 100_000, maxDecompressedLength: 0 }), {
+      code: 'ERR_JWE_DECOMPRESSION_LIMIT',
+    })
+    const small = await encryptCompactJWE('compress me '.repeat(100), key, { protectedHeader: { zip: 'DEF' } })
+    assert.equal(new TextDecoder().decode((await decryptCompactJWE(small, key)).plaintext), 'compress me '.repeat(100))
+  })
+
+  it('"zip" outside the protected header is refused, on both sides', async () => {
+    const key = await generateSecret('A128KW')
+    const jwe = await encryptFlattenedJWE('x', key)
+    await assert.rejects(decryptFlattenedJWE({ ...jwe, unprotected: { zip: 'DEF' } }, key), { code: 'ERR_JWE_INVALID', message: /zip/ })
+    await assert.rejects(decryptFlattenedJWE({ ...jwe, header: { zip: 'DEF' } }, key), { code: 'ERR_JWE_INVALID', message: /zip/ })
+    await assert.rejects(encryptFlattenedJWE('x', key, { sharedUnprotectedHeader: { zip: 'DEF' } }), { code: 'ERR_JWE_INVALID' })
+  })
+})
+
+describe('ECDH-ES ephemeral keys are validated (invalid-curve attack)', () => {
+  it('an epk that is not on the curve, on another curve, or private is refused before key agreement', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('ECDH-ES+A128KW', { curve: 'P-256' })
+    const token = await encryptCompactJWE('x', publicKey)
+    const { epk } = header(token)
+    const offCurve = { ...epk, y: base64url.encode(new Uint8Array(32).fill(1)) }
+    await assert.rejects(decryptCompactJWE(withHeader(token, { ...header(token), epk: offCurve }), privateKey), {
+      code: 'ERR_JWE_INVALID',
+      message: /not a point on P-256/,
+    })
+    const other = (await generateKeyPair('ECDH-ES+A128KW', { curve: 'P-384' })).publicKey
+    const p384 = header(await encryptCompactJWE('x', other)).epk
+    await assert.rejects(decryptCompactJWE(withHeader(token, { ...header(token), epk: p384 }), privateKey), { code: 'ERR_JWE_INVALID' })
+    await assert.rejects(decryptCompactJWE(withHeader(token, { ...header(token), epk: { ...epk, d: epk.x } }), privateKey), {
+      code: 'ERR_JWE_INVALID',
+    })
+    const { epk: _epk, ...noEpk } = header(token)
+    await assert.rejects(decryptCompactJWE(withHeader(token, noEpk), privateKey), { code: 'ERR_JWE_INVALID' })
+  })
+
+  it('an all-zero (low-order) X25519 point is refused', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('ECDH-ES', { curve: 'X25519' })
+    const token = await encryptCompactJWE('x', publicKey)
+    const zero = { kty: 'OKP', crv: 'X25519', x: base64url.encode(new Uint8Array(32)) }
+    await assert.rejects(decryptCompactJWE(withHeader(token, { ...header(token), epk: zero }), privateKey), { code: 'ERR_JWE_INVALID' })
+  })
+})
+
+describe('JWS given to the JWE JSON entry points', () => {
+  it('a flattened JWS is "a JWS, not a JWE"', async () => {
+    const jws = await signFlattenedJWS('x', await generateSecret('HS256'))
+    const key = await generateSecret('A128KW')
+    await assert.rejects(decryptFlattenedJWE(jws as never, key), { code: 'ERR_JWE_INVALID', message: /this is a JWS/ })
+    await assert.rejects(decryptGeneralJWE(JSON.stringify({ payload: 'e30', signatures: [] }), key), { code: 'ERR_JWE_INVALID', message: /this is a JWS/ })
+  })
+
+  it('a public key cannot decrypt', async () => {
+    const { privateKey } = await generateKeyPair('RSA-OAEP-512')
+    const publicKey = await toPublicKey(privateKey)
+    await assert.rejects(decryptCompactJWE(await encryptCompactJWE('x', publicKey), publicKey), { code: 'ERR_KEY_USAGE_INVALID' })
+  })
+
+  it('key-wrap outputs are the RFC 3394 ones (cross-check of A128KW against node:crypto)', async () => {
+    const kek = new Uint8Array(16).fill(9)
+    const cek = new Uint8Array(32).fill(3)
+    const token = await encryptCompactJWE('x', await importSecret(kek, { alg: 'A128KW' }), { enc: 'A128CBC-HS256', unsafeFixedInputs: { cek } })
+    const wrap = createCipheriv('id-aes128-wrap', kek, Buffer.alloc(8, 0xa6))
+    assert.equal(token.split('.')[1], Buffer.concat([wrap.update(cek), wrap.final()]).toString('base64url'))
+  })
+})

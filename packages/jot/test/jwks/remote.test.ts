@@ -1,0 +1,312 @@
+/**
+ * Remote key sets against a real HTTP server on 127.0.0.1 (plain HTTP explicitly allowed): rotation,
+ * the fetch budget under a flood of unknown kids, outages of every kind with stale-if-error and then
+ * ERR_JWKS_STALE, Cache-Control within bounds over simulated time, and the operational extras
+ * (HTTPS-only default, headers, custom fetch, persisted state, events). Server requests are counted;
+ * time is the injectable clock, except for the real (short) fetch timeout.
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import {
+  type JotErrorCode,
+  type KeySetEvent,
+  type JotKey,
+  type JWK,
+  type RemoteKeySetOptions,
+  createRemoteKeySet,
+  createVerifier,
+  exportJWK,
+  generateKeyPair,
+  isJotError,
+  signJWT,
+} from 'jot'
+import { fakeClock, startServer, withoutUnhandledRejections, type Mode, type TestServer } from './server.js'
+
+async function rejectsWith(promise: Promise<unknown>, code: JotErrorCode, causeCode?: JotErrorCode): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(isJotError(error), `expected a JotError, got ${String(error)}`)
+    assert.equal(error.code, code, `${error.name}: ${error.message}`)
+    if (causeCode !== undefined) {
+      assert.ok(isJotError(error.cause), `expected a JotError cause, got ${String(error.cause)}`)
+      assert.equal(error.cause.code, causeCode, error.cause.message)
+    }
+    return true
+  })
+}
+
+const PATH = '/jwks.json'
+const k1 = await generateKeyPair('ES256', { kid: 'k1' })
+const k2 = await generateKeyPair('ES256', { kid: 'k2' })
+const jwk1 = await exportJWK(k1.publicKey)
+const jwk2 = await exportJWK(k2.publicKey)
+
+let server: TestServer
+before(async () => {
+  server = await startServer()
+})
+after(() => server.close())
+
+/** A fresh path per test, so request counts are independent. */
+let paths = 0
+function setup(keys: JWK[], options: RemoteKeySetOptions = {}) {
+  const path = `/t${++paths}${PATH}`
+  server.mode = 'ok'
+  server.cacheControl = undefined
+  server.age = undefined
+  server.documents.set(path, { keys })
+  const clock = fakeClock()
+  const events: KeySetEvent[] = []
+  const keySet = createRemoteKeySet(server.origin + path, {
+    allowHttp: true,
+    currentTime: clock.currentTime,
+    onEvent: (event) => events.push(event),
+    ...options,
+  })
+  const verify = createVerifier({ key: keySet, currentTime: clock.currentTime, requireExpiration: false })
+  const token = (key: JotKey, kid?: string) =>
+    signJWT({ sub: 'u' }, key, { issuedAt: clock.now, ...(kid === undefined ? {} : { kid }) })
+  return { path, clock, events, keySet, verify, token, requests: () => server.count(path) }
+}
+
+describe('remote key set: rotation', () => {
+  it('a token with a newly published kid verifies on the first try', async () => {
+    const { path, clock, verify, token, requests } = setup([jwk1])
+    await verify(await token(k1.privateKey))
+    assert.equal(requests(), 1)
+    clock.advance(60) // the issuer rotates a minute later: past the cooldown, long before expiry
+    server.documents.set(path, { keys: [jwk1, jwk2] })
+    const { key } = await verify(await token(k2.privateKey))
+    assert.equal(key.kid, 'k2')
+    assert.equal(requests(), 2)
+    await verify(await token(k1.privateKey))
+    assert.equal(requests(), 2)
+  })
+})
+
+describe('remote key set: fetch budget', () => {
+  it('1,000 concurrent verifications with random unknown kids cost at most one fetch per cooldown window', async () => {
+    await withoutUnhandledRejections(async () => {
+      const { clock, verify, token, requests, events } = setup([jwk1], { cooldown: 30 })
+      const valid = await token(k1.privateKey)
+      await verify(valid)
+      assert.equal(requests(), 1)
+      const flood = async () => {
+        const tokens = await Promise.all(Array.from({ length: 1000 }, () => token(k1.privateKey, crypto.randomUUID())))
+        const results = await Promise.allSettled([...tokens.map((t) => verify(t)), verify(valid)])
+        const rejected = results.slice(0, 1000).filter((r) => r.status === 'rejected')
+        assert.equal(rejected.length, 1000)
+        for (const r of rejected) assert.equal((r as PromiseRejectedResult).reason.code, 'ERR_JWKS_NO_MATCHING_KEY')
+        assert.equal(results[1000]!.status, 'fulfilled', 'a known key keeps verifying during the flood')
+      }
+      await flood() // same window as the initial fetch
+      assert.equal(requests(), 1)
+      for (let window = 1; window <= 3; window++) {
+        clock.advance(31)
+        await flood()
+        assert.equal(requests(), 1 + window)
+        clock.advance(10)
+        await flood() // still inside the window
+        assert.equal(requests(), 1 + window)
+      }
+      assert.equal(events.filter((e) => e.type === 'fetch' && e.reason === 'unknown-kid').length, 3)
+      assert.ok(events.filter((e) => e.type === 'unknown-kid' && e.action === 'cooldown').length > 3000)
+    })
+  })
+
+  it('a kid found absent is not fetched again within negativeCacheTtl', async () => {
+    const { clock, verify, token, requests, events } = setup([jwk1], { cooldown: 1, negativeCacheTtl: 120 })
+    await verify(await token(k1.privateKey))
+    clock.advance(2)
+    const ghost = await token(k1.privateKey, 'ghost')
+    await rejectsWith(verify(ghost), 'ERR_JWKS_NO_MATCHING_KEY')
+    assert.equal(requests(), 2)
+    clock.advance(60)
+    await rejectsWith(verify(ghost), 'ERR_JWKS_NO_MATCHING_KEY')
+    assert.equal(requests(), 2)
+    assert.ok(events.some((e) => e.type === 'unknown-kid' && e.action === 'negative-cache'))
+    clock.advance(61)
+    await rejectsWith(verify(ghost), 'ERR_JWKS_NO_MATCHING_KEY')
+    assert.equal(requests(), 3)
+  })
+
+  it('tokens no key could ever match (HS256, unknown alg) cause no fetch', async () => {
+    const { verify, requests } = setup([jwk1])
+    const header = (alg: string) => Buffer.from(JSON.stringify({ alg, kid: 'x' })).toString('base64url')
+    await rejectsWith(verify(`${header('HS256')}.e30.c2ln`), 'ERR_JWKS_NO_MATCHING_KEY')
+    await rejectsWith(verify(`${header('XX999')}.e30.c2ln`), 'ERR_JWKS_NO_MATCHING_KEY')
+    assert.equal(requests(), 0)
+  })
+})
+
+describe('remote key set: outages (stale-if-error, then ERR_JWKS_STALE)', () => {
+  const failures: Array<[Mode, JotErrorCode]> = [
+    ['down', 'ERR_JWKS_FETCH_FAILED'],
+    ['status-500', 'ERR_JWKS_FETCH_FAILED'],
+    ['garbage', 'ERR_JWKS_INVALID'],
+    ['oversize', 'ERR_JWKS_FETCH_FAILED'],
+    ['redirect', 'ERR_JWKS_FETCH_FAILED'],
+    ['hang', 'ERR_JWKS_TIMEOUT'],
+    ['hang-body', 'ERR_JWKS_TIMEOUT'],
+  ]
+  for (const [mode, code] of failures) {
+    it(`${mode}: known keys keep verifying up to maxStale, then ${'ERR_JWKS_STALE'} (cause ${code})`, async () => {
+      await withoutUnhandledRejections(async () => {
+        const { clock, verify, token, requests, events } = setup([jwk1], {
+          cacheMaxAge: 60,
+          maxStale: 1000,
+          cooldown: 200,
+          timeout: 0.2,
+          maxResponseBytes: 64 * 1024,
+        })
+        const known = await token(k1.privateKey)
+        await verify(known)
+        server.mode = mode
+        clock.advance(201) // expired, and past the cooldown: a refresh is attempted and fails
+        await verify(known)
+        assert.equal(requests(), 2)
+        const failed = events.filter((e) => e.type === 'fetch-failed')
+        assert.equal(failed.length, 1)
+        assert.equal((failed[0] as { error: { code: string } }).error.code, code)
+        assert.ok(events.some((e) => e.type === 'stale'))
+        await rejectsWith(verify(await token(k2.privateKey)), 'ERR_JWKS_NO_MATCHING_KEY')
+        for (let t = 0; t < 400; t += 50) {
+          clock.advance(50)
+          await verify(known)
+        }
+        clock.advance(500) // 141 + 400 + 500 s past expiry: more than maxStale
+        await rejectsWith(verify(known), 'ERR_JWKS_STALE', code)
+        await rejectsWith(verify(known), 'ERR_JWKS_STALE') // inside the cooldown: no new fetch
+        server.mode = 'ok'
+        clock.advance(201)
+        await verify(known) // recovery
+      })
+    })
+  }
+
+  it('an endpoint that never worked fails with the fetch error, at most once per cooldown', async () => {
+    await withoutUnhandledRejections(async () => {
+      const { clock, verify, token, requests } = setup([jwk1], { cooldown: 30 })
+      server.mode = 'status-500'
+      const known = await token(k1.privateKey)
+      await Promise.all(Array.from({ length: 50 }, () => rejectsWith(verify(known), 'ERR_JWKS_FETCH_FAILED')))
+      assert.equal(requests(), 1)
+      clock.advance(31)
+      server.mode = 'ok'
+      await verify(known)
+      assert.equal(requests(), 2)
+    })
+  })
+
+  it('a port with nothing listening fails cleanly', async () => {
+    await withoutUnhandledRejections(async () => {
+      const gone = await startServer()
+      const origin = gone.origin
+      await gone.close()
+      const keySet = createRemoteKeySet(`${origin}/jwks.json`, { allowHttp: true })
+      await rejectsWith(createVerifier({ key: keySet })(await signJWT({}, k1.privateKey, { expiresIn: 60 })), 'ERR_JWKS_FETCH_FAILED')
+    })
+  })
+})
+
+describe('remote key set: Cache-Control within bounds (simulated time)', () => {
+  it('honours max-age, clamps it to [minCacheAge, maxCacheAge], subtracts Age, treats no-store as the minimum', async () => {
+    const { clock, verify, token, requests } = setup([jwk1], { minCacheAge: 60, maxCacheAge: 300, refreshAhead: 0 })
+    const known = await token(k1.privateKey)
+    const expectFetchesOver = async (cacheControl: string, age: number | undefined, lifetime: number) => {
+      server.cacheControl = cacheControl
+      server.age = age
+      clock.advance(100_000) // expire whatever is cached
+      const before = requests()
+      await verify(known)
+      assert.equal(requests(), before + 1)
+      clock.advance(lifetime - 1)
+      await verify(known)
+      assert.equal(requests(), before + 1, `${cacheControl}: still fresh after ${lifetime - 1} s`)
+      clock.advance(2)
+      await verify(known)
+      assert.equal(requests(), before + 2, `${cacheControl}: refetched after ${lifetime + 1} s`)
+    }
+    await expectFetchesOver('public, max-age=120', undefined, 120)
+    await expectFetchesOver('max-age=5', undefined, 60)
+    await expectFetchesOver('max-age=100000', undefined, 300)
+    await expectFetchesOver('max-age=200', 50, 150)
+    await expectFetchesOver('no-store', undefined, 60)
+    await expectFetchesOver('private', undefined, 300) // no max-age: cacheMaxAge (600) clamped to 300
+  })
+
+  it('counts requests over an hour of traffic: one per max-age', async () => {
+    const { clock, verify, token, requests } = setup([jwk1], { refreshAhead: 0 })
+    server.cacheControl = 'max-age=300'
+    const known = await token(k1.privateKey)
+    for (let second = 0; second < 3600; second += 10) {
+      await verify(known)
+      clock.advance(10)
+    }
+    assert.equal(requests(), 12)
+  })
+
+  it('refreshes ahead of expiry in the background', async () => {
+    const { clock, verify, token, requests, events } = setup([jwk1], { refreshAhead: 30 })
+    server.cacheControl = 'max-age=300'
+    const known = await token(k1.privateKey)
+    await verify(known)
+    clock.advance(265)
+    await verify(known)
+    assert.equal(requests(), 1)
+    clock.advance(10) // 25 s before expiry
+    await verify(known) // answered from the cache; the refresh runs behind it
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    assert.equal(requests(), 2)
+    assert.ok(events.some((e) => e.type === 'fetch' && e.reason === 'refresh-ahead'))
+  })
+})
+
+describe('remote key set: configuration and state', () => {
+  it('is HTTPS only unless plain HTTP is explicitly allowed', () => {
+    for (const uri of ['http://127.0.0.1/jwks.json', 'ftp://x/jwks', 'not a url']) {
+      assert.throws(() => createRemoteKeySet(uri), (e: unknown) => isJotError(e) && e.code === 'ERR_INVALID_ARGUMENT')
+    }
+    createRemoteKeySet('https://issuer.example/jwks.json')
+  })
+
+  it('sends custom headers and uses a custom fetch', async () => {
+    let calls = 0
+    const { path, verify, token } = setup([jwk1], {
+      headers: { authorization: 'Bearer sidecar' },
+      fetch: (input, init) => {
+        calls++
+        return fetch(input, init)
+      },
+    })
+    await verify(await token(k1.privateKey))
+    assert.equal(calls, 1)
+    assert.equal(server.lastHeaders.get(path)?.authorization, 'Bearer sidecar')
+  })
+
+  it('exports and restores its cache state (serverless cold starts skip the fetch)', async () => {
+    const { path, clock, keySet, verify, token, requests } = setup([jwk1])
+    await verify(await token(k1.privateKey))
+    const state = JSON.parse(JSON.stringify(keySet.exportState()))
+    const restored = createRemoteKeySet(server.origin + path, { allowHttp: true, currentTime: clock.currentTime, state })
+    await createVerifier({ key: restored, currentTime: clock.currentTime })(await signJWT({}, k1.privateKey, { expiresAt: clock.now + 60 }))
+    assert.equal(requests(), 1)
+    assert.deepEqual(restored.exportState(), state)
+    assert.throws(
+      () => createRemoteKeySet(`${server.origin}/other`, { allowHttp: true, state }),
+      (e: unknown) => isJotError(e) && e.code === 'ERR_INVALID_ARGUMENT',
+    )
+  })
+
+  it('reload() fetches now; a throwing onEvent hook never breaks verification', async () => {
+    const { keySet, verify, token, requests } = setup([jwk1], {
+      onEvent: () => {
+        throw new Error('metrics down')
+      },
+    })
+    await keySet.reload()
+    await keySet.reload()
+    assert.equal(requests(), 2)
+    await verify(await token(k1.privateKey))
+    assert.equal(requests(), 2)
+  })
+})

@@ -1,0 +1,137 @@
+/**
+ * A real JWKS (and OpenID configuration) server on 127.0.0.1, port 0, whose behaviour each test
+ * scripts: serve documents, answer 500, garbage, an oversize body, redirect, hang, or go down. It
+ * counts requests per path, which is what the fetch-budget tests assert on.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+export type Mode = 'ok' | 'status-500' | 'garbage' | 'oversize' | 'redirect' | 'hang' | 'hang-body' | 'down'
+
+export interface TestServer {
+  readonly origin: string
+  /** Documents by path, served as JSON with `cacheControl` (if set). */
+  readonly documents: Map<string, unknown>
+  mode: Mode
+  cacheControl: string | undefined
+  age: number | undefined
+  readonly requests: Map<string, number>
+  readonly lastHeaders: Map<string, IncomingMessage['headers']>
+  count(path: string): number
+  close(): Promise<void>
+}
+
+export async function startServer(): Promise<TestServer> {
+  const hanging = new Set<ServerResponse>()
+  const state = {
+    mode: 'ok' as Mode,
+    cacheControl: undefined as string | undefined,
+    age: undefined as number | undefined,
+  }
+  const documents = new Map<string, unknown>()
+  const requests = new Map<string, number>()
+  const lastHeaders = new Map<string, IncomingMessage['headers']>()
+  const server: Server = createServer((request, response) => {
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname
+    requests.set(path, (requests.get(path) ?? 0) + 1)
+    lastHeaders.set(path, request.headers)
+    switch (state.mode) {
+      case 'down':
+        request.socket.destroy()
+        return
+      case 'status-500':
+        response.writeHead(500).end('{"error":"oops"}')
+        return
+      case 'garbage':
+        response.writeHead(200, { 'content-type': 'application/json' }).end('<html>not json')
+        return
+      case 'oversize':
+        // No Content-Length: the cap must be enforced while streaming.
+        response.writeHead(200, { 'content-type': 'application/json' })
+        response.write('{"keys":[' + '{"kty":"EC"},'.repeat(100_000))
+        response.end('{}]}')
+        return
+      case 'redirect':
+        response.writeHead(302, { location: 'https://elsewhere.example/jwks.json' }).end()
+        return
+      case 'hang':
+        hanging.add(response)
+        return
+      case 'hang-body':
+        response.writeHead(200, { 'content-type': 'application/json' })
+        response.write('{"keys":[')
+        hanging.add(response)
+        return
+      case 'ok': {
+        const document = documents.get(path)
+        if (document === undefined) {
+          response.writeHead(404).end()
+          return
+        }
+        const headers: Record<string, string> = { 'content-type': 'application/json' }
+        if (state.cacheControl !== undefined) headers['cache-control'] = state.cacheControl
+        if (state.age !== undefined) headers.age = String(state.age)
+        response.writeHead(200, headers).end(JSON.stringify(document))
+      }
+    }
+  })
+  server.keepAliveTimeout = 100
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    documents,
+    get mode() {
+      return state.mode
+    },
+    set mode(mode: Mode) {
+      state.mode = mode
+    },
+    get cacheControl() {
+      return state.cacheControl
+    },
+    set cacheControl(value: string | undefined) {
+      state.cacheControl = value
+    },
+    get age() {
+      return state.age
+    },
+    set age(value: number | undefined) {
+      state.age = value
+    },
+    requests,
+    lastHeaders,
+    count: (path) => requests.get(path) ?? 0,
+    close: async () => {
+      for (const response of hanging) response.destroy()
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}
+
+/** A settable clock in seconds, for the key sets' and verifiers' `currentTime`. */
+export function fakeClock(start = 1_800_000_000): { now: number; currentTime: () => number; advance(seconds: number): void } {
+  const clock = {
+    now: start,
+    currentTime: () => clock.now,
+    advance(seconds: number) {
+      clock.now += seconds
+    },
+  }
+  return clock
+}
+
+/** Fails the test run on any unhandled rejection while `body` runs (and shortly after). */
+export async function withoutUnhandledRejections(body: () => Promise<void>): Promise<void> {
+  const seen: unknown[] = []
+  const listener = (reason: unknown) => seen.push(reason)
+  process.on('unhandledRejection', listener)
+  try {
+    await body()
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  } finally {
+    process.off('unhandledRejection', listener)
+  }
+  if (seen.length > 0) throw new Error(`unhandled rejection(s): ${seen.map(String).join('; ')}`)
+}
