@@ -3,7 +3,7 @@ import { runtime } from '#runtime'
 import { InvalidArgument } from '../errors.js'
 import { encode as encodeBase64URL } from '../lib/base64url.js'
 import { isKeyManagement } from '../jwa/key-management.js'
-import { anyKeyInternals, createJotKey, isRawSecretKey, type JotKey } from './key.js'
+import { anyKeyInternals, createJotKey, isRawSecretKey, type JotKey, type KeyAlgorithmName } from './key.js'
 import type { JWK } from './jwk.js'
 import { encodePEM } from './pem.js'
 
@@ -52,9 +52,9 @@ export async function exportPEM(key: JotKey): Promise<string> {
  * const publicKey = await toPublicKey(privateKey)
  * ```
  */
-export async function toPublicKey(key: JotKey): Promise<JotKey> {
+export async function toPublicKey<A extends KeyAlgorithmName>(key: JotKey<A>): Promise<JotKey<A>> {
   if (key.type === 'public') return key
   if (key.type === 'secret') throw new InvalidArgument('a secret key has no public half')
   const { algorithm, runtimeKey } = anyKeyInternals(key)
-  return createJotKey(algorithm, await runtime.publicKey(runtimeKey), key.curve, key.kid, key.enc)
+  return createJotKey(algorithm, await runtime.publicKey(runtimeKey), key.curve, key.kid, key.enc) as JotKey<A>
 }

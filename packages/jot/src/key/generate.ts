@@ -28,10 +28,10 @@ export interface GenerateKeyPairOptions {
  * const recipient = await generateKeyPair('ECDH-ES+A256KW', { curve: 'X25519' })
  * ```
  */
-export async function generateKeyPair(
-  alg: KeyAlgorithmName,
+export async function generateKeyPair<A extends KeyAlgorithmName>(
+  alg: A,
   options: GenerateKeyPairOptions = {},
-): Promise<{ privateKey: JotKey; publicKey: JotKey }> {
+): Promise<{ privateKey: JotKey<A>; publicKey: JotKey<A> }> {
   const algorithm = algorithmFor(alg)
   if (algorithm.kty === 'oct') throw new InvalidArgument(`${alg} uses a secret; call generateSecret`)
   if (algorithm.family === 'rsa1_5') throw new InvalidArgument('RSA1_5 exists in jot only to decrypt legacy tokens')
@@ -46,8 +46,8 @@ export async function generateKeyPair(
   }
   const pair = await runtime.generateKeyPair(algorithm, { curve, modulusLength })
   return {
-    privateKey: wrapImported(algorithm, pair.privateKey, curve, options.kid),
-    publicKey: wrapImported(algorithm, pair.publicKey, curve, options.kid),
+    privateKey: wrapImported(algorithm, pair.privateKey, curve, options.kid) as JotKey<A>,
+    publicKey: wrapImported(algorithm, pair.publicKey, curve, options.kid) as JotKey<A>,
   }
 }
 
@@ -63,10 +63,10 @@ export async function generateKeyPair(
  * const cek = await generateSecret('dir', { enc: 'A256GCM' })
  * ```
  */
-export async function generateSecret(
-  alg: KeyAlgorithmName,
+export async function generateSecret<A extends KeyAlgorithmName>(
+  alg: A,
   options: { kid?: string; length?: number; enc?: ContentEncryptionName } = {},
-): Promise<JotKey> {
+): Promise<JotKey<A>> {
   const algorithm = algorithmFor(alg)
   const kid = options.kid === undefined ? {} : { kid: options.kid }
   switch (algorithm.family) {

@@ -29,9 +29,9 @@ import type { JWK } from './jwk.js'
 import { parsePEM } from './pem.js'
 
 /** Options shared by every import function. */
-export interface ImportKeyOptions {
+export interface ImportKeyOptions<A extends KeyAlgorithmName = KeyAlgorithmName> {
   /** The one algorithm this key will be used with: a JWS `alg` or a JWE key management `alg`. Required: jot never guesses it. */
-  alg: KeyAlgorithmName
+  alg: A
   /** Key ID to attach (overrides a JWK's own `kid`). */
   kid?: string
   /**
@@ -85,10 +85,10 @@ function keyTypeFor(algorithm: KeyAlgorithm, crv: unknown): string {
  * ```
  * @throws {@link KeyInvalid}, {@link KeyAlgorithmMismatch}, {@link KeyTooWeak}, {@link NotSupported}
  */
-export async function importKey(input: KeyInput, options: ImportKeyOptions): Promise<JotKey> {
+export async function importKey<A extends KeyAlgorithmName>(input: KeyInput, options: ImportKeyOptions<A>): Promise<JotKey<A>> {
   const algorithm = algorithmFor(options?.alg)
   if (isUint8Array(input) || (typeof input === 'string' && algorithm.kty === 'oct')) {
-    return importSecret(input, options)
+    return importSecret(input as Uint8Array | string, options)
   }
   if (typeof input === 'string') return importPEM(input, options)
   if (isPlainObject(input)) return importJWK(input as JWK, options)
@@ -108,13 +108,13 @@ export async function importKey(input: KeyInput, options: ImportKeyOptions): Pro
  * const password = await importSecret('correct horse battery staple', { alg: 'PBES2-HS256+A128KW' })
  * ```
  */
-export async function importSecret(secret: Uint8Array | string, options: ImportKeyOptions): Promise<JotKey> {
+export async function importSecret<A extends KeyAlgorithmName>(secret: Uint8Array | string, options: ImportKeyOptions<A>): Promise<JotKey<A>> {
   const algorithm = algorithmFor(options?.alg)
   if (algorithm.kty !== 'oct') throw new KeyAlgorithmMismatch(`${algorithm.name} needs an asymmetric key, not a secret`)
   const bytes = typeof secret === 'string' ? encodeUtf8(secret) : isUint8Array(secret) ? secret : undefined
   if (!bytes) throw new InvalidArgument('a secret must be bytes or text')
   assertNotAsymmetricMaterial(bytes)
-  return importChecked(algorithm, undefined, { format: 'secret', bytes: Uint8Array.from(bytes) }, 'secret', options)
+  return importChecked(algorithm, undefined, { format: 'secret', bytes: Uint8Array.from(bytes) }, 'secret', options) as Promise<JotKey<A>>
 }
 
 /**
@@ -127,7 +127,7 @@ export async function importSecret(secret: Uint8Array | string, options: ImportK
  * const key = await importPEM(readFileSync('issuer.pub.pem', 'utf8'), { alg: 'RS256' })
  * ```
  */
-export async function importPEM(pem: string, options: ImportKeyOptions): Promise<JotKey> {
+export async function importPEM<A extends KeyAlgorithmName>(pem: string, options: ImportKeyOptions<A>): Promise<JotKey<A>> {
   const algorithm = algorithmFor(options?.alg)
   if (algorithm.kty === 'oct') throw new KeyAlgorithmMismatch(`${algorithm.name} needs a secret, not a PEM key`)
   if (typeof pem !== 'string') throw new InvalidArgument('PEM input must be a string')
@@ -137,7 +137,7 @@ export async function importPEM(pem: string, options: ImportKeyOptions): Promise
     throw new KeyAlgorithmMismatch(`${algorithm.name} needs a ${kty} key, got ${material.kty}`)
   }
   const curve = algorithm.kty === 'RSA' ? undefined : checkCurve(algorithm, material.curve)
-  return importChecked(algorithm, curve, { format: material.format, der: material.der }, material.kind, options)
+  return importChecked(algorithm, curve, { format: material.format, der: material.der }, material.kind, options) as Promise<JotKey<A>>
 }
 
 /** Members each key type needs; private keys add `d` (and the RSA CRT values). */
@@ -153,7 +153,7 @@ const PRIVATE_MEMBERS = { oct: ['k'], RSA: ['d', 'p', 'q', 'dp', 'dq', 'qi'], EC
  * const key = await importJWK({ kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo' }, { alg: 'EdDSA' })
  * ```
  */
-export async function importJWK(jwk: JWK, options: ImportKeyOptions): Promise<JotKey> {
+export async function importJWK<A extends KeyAlgorithmName>(jwk: JWK, options: ImportKeyOptions<A>): Promise<JotKey<A>> {
   const algorithm = algorithmFor(options?.alg)
   if (!isPlainObject(jwk)) throw new InvalidArgument('a JWK must be a plain object')
   const kty = keyTypeFor(algorithm, jwk.crv) as keyof typeof PUBLIC_MEMBERS
@@ -174,10 +174,10 @@ export async function importJWK(jwk: JWK, options: ImportKeyOptions): Promise<Jo
   const kid = options.kid ?? (typeof jwk.kid === 'string' ? jwk.kid : undefined)
   const withKid = { ...options, ...(kid === undefined ? {} : { kid }) }
   if (kty === 'oct') {
-    return importChecked(algorithm, undefined, { format: 'secret', bytes: decodeMember('k', members.k!) }, kind, withKid)
+    return importChecked(algorithm, undefined, { format: 'secret', bytes: decodeMember('k', members.k!) }, kind, withKid) as Promise<JotKey<A>>
   }
   members.kty = kty
-  return importChecked(algorithm, curve, { format: 'jwk', jwk: members }, kind, withKid)
+  return importChecked(algorithm, curve, { format: 'jwk', jwk: members }, kind, withKid) as Promise<JotKey<A>>
 }
 
 function decodeMember(name: string, value: string): Uint8Array {

@@ -38,9 +38,9 @@ const CONSTRUCT = Symbol('JotKey')
  * key.type  // 'public'
  * ```
  */
-export class JotKey {
+export class JotKey<A extends KeyAlgorithmName = KeyAlgorithmName> {
   /** The one algorithm this key signs or verifies with (JWS), or manages JWE content keys with. */
-  readonly alg: KeyAlgorithmName
+  readonly alg: A
   /** `secret` (HMAC, AES, `dir`, PBES2), `public` (verify, encrypt) or `private` (sign, decrypt). */
   readonly type: KeyKind
   /** Curve of EC and OKP keys, e.g. `P-256`, `Ed25519`, `X25519`. */
@@ -62,7 +62,7 @@ export class JotKey {
     enc: ContentEncryptionName | undefined,
   ) {
     if (token !== CONSTRUCT) throw new TypeError('use importKey(), importJWK() or generateKeyPair() to create a JotKey')
-    this.alg = algorithm.name
+    this.alg = algorithm.name as A
     this.type = runtimeKey.kind
     this.curve = curve
     this.kid = kid
@@ -114,7 +114,15 @@ export function createJotKey(
   return new JotKey(CONSTRUCT, algorithm, runtimeKey, curve, kid, enc)
 }
 
-/** True for keys made by this copy of jot (a brand check on the private field, realm-safe). */
+/**
+ * True for keys made by this copy of jot (a brand check on the private field, realm-safe).
+ *
+ * @example
+ * ```ts
+ * isJotKey(await generateSecret('HS256')) // true
+ * isJotKey({ alg: 'HS256' })              // false: look-alikes are not keys
+ * ```
+ */
 export function isJotKey(value: unknown): value is JotKey {
   return typeof value === 'object' && value !== null && isBranded(value)
 }
