@@ -23,6 +23,8 @@ import {
   type KeyResolver,
   base64url,
   decodeJWTUnverified,
+  encryptFlattenedJWE,
+  generateSecret,
   importKey,
   importSecret,
   isJotError,
@@ -1030,5 +1032,16 @@ describe('key handling on the verify path', () => {
   it('a resolver returning something other than a JotKey is refused', async () => {
     const token = hs256('{"alg":"HS256"}')
     await rejectsWith(verifyJWT(token, (() => SECRET) as unknown as KeyResolver), 'ERR_INVALID_ARGUMENT')
+  })
+})
+
+describe('JWE JSON serializations at JWS entry points', () => {
+  it('verifyFlattenedJWS and verifyGeneralJWS name a JWE as such (RFC 8725 §3.3)', async () => {
+    const key = await generateSecret('A128KW')
+    const jwe = await encryptFlattenedJWE('secret', key, { enc: 'A128GCM' })
+    const signingKey = await generateSecret('HS256')
+    for (const verify of [verifyFlattenedJWS, verifyGeneralJWS]) {
+      await assert.rejects(verify(jwe as never, signingKey), (e: { code?: string; message?: string }) => e.code === 'ERR_JWS_INVALID' && /JWE/.test(e.message ?? ''))
+    }
   })
 })

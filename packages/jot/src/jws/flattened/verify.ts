@@ -10,6 +10,11 @@ export interface VerifyJSONJWSOptions extends VerifyJWSOptions {
   payload?: Uint8Array | string
 }
 
+/** @internal RFC 8725 §3.3: say plainly when a JWE reaches a JWS entry point. */
+export function assertNotJWE(input: Record<string, unknown>): void {
+  if ('ciphertext' in input) throw new JWSInvalid('this is a JWE, not a JWS; use the JWE decrypt functions')
+}
+
 /** @internal Checks an optional string member of a JSON serialization. */
 export function optionalString(value: unknown, name: string): string | undefined {
   if (value !== undefined && typeof value !== 'string') throw new JWSInvalid(`"${name}" must be a string`)
@@ -31,6 +36,7 @@ export async function verifyFlattenedJWS(
 ): Promise<VerifiedJWS> {
   const prepared = prepareJWSOptions(options)
   const input = parseSerialization(jws, prepared)
+  assertNotJWE(input)
   if ('signatures' in input) throw new JWSInvalid('this is a general JWS; use verifyGeneralJWS')
   const protectedB64 = optionalString(input.protected, 'protected') ?? ''
   const payload = optionalString(input.payload, 'payload')

@@ -1,7 +1,7 @@
 import { JWSInvalid, JWSSignatureInvalid } from '../../errors.js'
 import type { JotKey } from '../../key/key.js'
 import { isPlainObject } from '../../lib/bytes.js'
-import { optionalString, type VerifyJSONJWSOptions } from '../flattened/verify.js'
+import { assertNotJWE, optionalString, type VerifyJSONJWSOptions } from '../flattened/verify.js'
 import { prepareJWSOptions } from '../header.js'
 import type { GeneralJWS, KeyResolver, VerifiedJWS } from '../types.js'
 import { checkLength, parseSerialization, verifySignatureEntry } from '../verify.js'
@@ -27,6 +27,7 @@ export async function verifyGeneralJWS(
 ): Promise<VerifiedJWS & { signatureIndex: number }> {
   const prepared = prepareJWSOptions(options)
   const input = parseSerialization(jws, prepared)
+  assertNotJWE(input)
   const payload = optionalString(input.payload, 'payload')
   const { signatures } = input
   if (!Array.isArray(signatures) || signatures.length === 0) throw new JWSInvalid('"signatures" must be a non-empty array')
