@@ -187,6 +187,20 @@ export class OIDCDiscoveryInvalid extends JotError {
   override readonly code = 'ERR_OIDC_DISCOVERY_INVALID'
 }
 
+/**
+ * A key store's contents changed since they were loaded (another key manager saved first, or holds the
+ * file store's lock): the save was refused. Key managers reload and retry; the error surfaces only when
+ * retries are exhausted.
+ */
+export class KeyStoreConflict extends JotError {
+  override readonly code = 'ERR_KEY_STORE_CONFLICT'
+}
+
+/** A key store could not be read or written (I/O error, unreadable file). `cause` is the underlying error. */
+export class KeyStoreFailed extends JotError {
+  override readonly code = 'ERR_KEY_STORE_FAILED'
+}
+
 /** The token is valid but lacks a scope the caller requires (RFC 6750 §3.1 `insufficient_scope`: answer 403, not 401). */
 export class JWTInsufficientScope extends JWTClaimError {
   override readonly code = 'ERR_JWT_INSUFFICIENT_SCOPE'
@@ -254,6 +268,8 @@ export type AnyJotError =
   | JWKSTimeout
   | JWKSStale
   | OIDCDiscoveryInvalid
+  | KeyStoreConflict
+  | KeyStoreFailed
   | JWTInsufficientScope
 
 /** Every stable error code, e.g. `'ERR_JWT_EXPIRED'`. */

@@ -57,7 +57,7 @@ export { createVerifier, verifyJWT } from './jwt/verify.js'
 export { decodeJWTUnverified } from './jwt/decode.js'
 export { encodeUnsecuredJWT, decodeUnsecuredJWT } from './jwt/unsecured.js'
 
-import { runtime } from '#runtime'
+import * as runtime from '#runtime'
 /**
  * Which crypto backend this build runs on: `node` (node:crypto) or `webcrypto` (crypto.subtle).
  *
@@ -116,6 +116,7 @@ export {
   createMemoryKeyStore,
   type KeyStore,
   type KeyStoreFileSystem,
+  type KeyStoreSnapshot,
   type StoredKey,
 } from './keys/store.js'
 
@@ -126,6 +127,7 @@ export { KEY_MANAGEMENT_NAMES as JWE_KEY_MANAGEMENT_NAMES, type KeyManagementAlg
 export {
   DEFAULT_MAX_DECOMPRESSED_LENGTH,
   DEFAULT_MAX_PBES2_COUNT,
+  MAX_DECOMPRESSED_LENGTH_LIMIT,
   type DecryptedJWE,
   type DecryptJWEOptions,
   type EncryptJWEOptions,

@@ -32,14 +32,14 @@ export type GcmEncryption = Common<'gcm'>
 
 export type ContentEncryption = CbcHmacEncryption | GcmEncryption
 
-const cbcHmac = (name: ContentEncryptionName, keyBits: number, hash: HashName): CbcHmacEncryption => ({
+/* @__NO_SIDE_EFFECTS__ */ const cbcHmac = (name: ContentEncryptionName, keyBits: number, hash: HashName): CbcHmacEncryption => ({
   name, family: 'cbc-hmac', cekLength: keyBits / 4, ivLength: 16, tagLength: keyBits / 8, hash,
 })
-const gcm = (name: ContentEncryptionName, keyBits: number): GcmEncryption => ({
+/* @__NO_SIDE_EFFECTS__ */ const gcm = (name: ContentEncryptionName, keyBits: number): GcmEncryption => ({
   name, family: 'gcm', cekLength: keyBits / 8, ivLength: 12, tagLength: 16,
 })
 
-export const CONTENT_ENCRYPTION: Readonly<Record<string, ContentEncryption>> = table<ContentEncryption>({
+export const CONTENT_ENCRYPTION: Readonly<Record<string, ContentEncryption>> = /* @__PURE__ */ table<ContentEncryption>({
   'A128CBC-HS256': cbcHmac('A128CBC-HS256', 128, 'SHA-256'),
   'A192CBC-HS384': cbcHmac('A192CBC-HS384', 192, 'SHA-384'),
   'A256CBC-HS512': cbcHmac('A256CBC-HS512', 256, 'SHA-512'),
@@ -49,7 +49,7 @@ export const CONTENT_ENCRYPTION: Readonly<Record<string, ContentEncryption>> = t
 })
 
 /** Every `enc` value jot implements. */
-export const CONTENT_ENCRYPTION_NAMES = Object.freeze(Object.keys(CONTENT_ENCRYPTION)) as readonly ContentEncryptionName[]
+export const CONTENT_ENCRYPTION_NAMES = /* @__PURE__ */ Object.freeze(/* @__PURE__ */ Object.keys(CONTENT_ENCRYPTION)) as readonly ContentEncryptionName[]
 
 /** The registry row for `name`, or undefined (also for inherited names like `__proto__`). */
 export function contentEncryption(name: unknown): ContentEncryption | undefined {

@@ -46,18 +46,18 @@ export interface XCurveInfo {
 
 export type CurveInfo = ECCurveInfo | OKPCurveInfo | XCurveInfo
 
-function ec(name: ECCurve, oid: string, size: number, order: bigint): ECCurveInfo {
+/* @__NO_SIDE_EFFECTS__ */ function ec(name: ECCurve, oid: string, size: number, order: bigint): ECCurveInfo {
   const orderBytes = new Uint8Array(size)
   for (let i = size - 1, rest = order; i >= 0; i--, rest >>= 8n) orderBytes[i] = Number(rest & 0xffn)
   return { kty: 'EC', name, oid, size, orderBytes }
 }
 
-function table<T>(entries: Record<string, T>): Readonly<Record<string, T>> {
+/* @__NO_SIDE_EFFECTS__ */ function table<T>(entries: Record<string, T>): Readonly<Record<string, T>> {
   // Null prototype: a header or JWK saying "__proto__" or "constructor" can never match an entry.
   return Object.freeze(Object.assign(Object.create(null) as Record<string, T>, entries))
 }
 
-export const CURVES: Readonly<Record<string, CurveInfo>> = table<CurveInfo>({
+export const CURVES: Readonly<Record<string, CurveInfo>> = /* @__PURE__ */ table<CurveInfo>({
   'P-256': ec('P-256', '1.2.840.10045.3.1.7', 32, 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n),
   'P-384': ec('P-384', '1.3.132.0.34', 48, 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n),
   'P-521': ec('P-521', '1.3.132.0.35', 66, 0x01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n),

@@ -79,23 +79,23 @@ export const ECDH_CURVES: readonly Curve[] = ['P-256', 'P-384', 'P-521', 'X25519
  * choose how much work the recipient does (CVE-2022-36083), and RSA1_5 is open to Bleichenbacher's
  * padding oracle (RFC 8725 §3.2).
  */
-export const OPT_IN_KEY_MANAGEMENT: ReadonlySet<string> = new Set([
+export const OPT_IN_KEY_MANAGEMENT: ReadonlySet<string> = /* @__PURE__ */ new Set([
   'RSA1_5', 'PBES2-HS256+A128KW', 'PBES2-HS384+A192KW', 'PBES2-HS512+A256KW',
 ])
 
 type Name = KeyManagementAlgorithmName
-const common = <F extends string, K extends string>(name: Name, family: F, kty: K) => ({ name, family, kty, use: 'enc' as const })
-const rsaOaep = (name: Name, hash: OAEPHashName): RsaOaepAlgorithm => ({ ...common(name, 'rsa-oaep', 'RSA'), hash })
-const aesKw = (name: Name, keyLength: number): AesKwAlgorithm => ({ ...common(name, 'aes-kw', 'oct'), keyLength })
-const ecdhEs = (name: Name, wrapLength: number | undefined): EcdhEsAlgorithm => ({
+/* @__NO_SIDE_EFFECTS__ */ const common = <F extends string, K extends string>(name: Name, family: F, kty: K) => ({ name, family, kty, use: 'enc' as const })
+/* @__NO_SIDE_EFFECTS__ */ const rsaOaep = (name: Name, hash: OAEPHashName): RsaOaepAlgorithm => ({ ...common(name, 'rsa-oaep', 'RSA'), hash })
+/* @__NO_SIDE_EFFECTS__ */ const aesKw = (name: Name, keyLength: number): AesKwAlgorithm => ({ ...common(name, 'aes-kw', 'oct'), keyLength })
+/* @__NO_SIDE_EFFECTS__ */ const ecdhEs = (name: Name, wrapLength: number | undefined): EcdhEsAlgorithm => ({
   ...common(name, 'ecdh-es', 'EC' as 'EC' | 'OKP'), curves: ECDH_CURVES, wrapLength,
 })
-const aesGcmKw = (name: Name, keyLength: number): AesGcmKwAlgorithm => ({ ...common(name, 'aes-gcm-kw', 'oct'), keyLength })
-const pbes2 = (name: Name, hash: HashName, wrapLength: number): Pbes2Algorithm => ({
+/* @__NO_SIDE_EFFECTS__ */ const aesGcmKw = (name: Name, keyLength: number): AesGcmKwAlgorithm => ({ ...common(name, 'aes-gcm-kw', 'oct'), keyLength })
+/* @__NO_SIDE_EFFECTS__ */ const pbes2 = (name: Name, hash: HashName, wrapLength: number): Pbes2Algorithm => ({
   ...common(name, 'pbes2', 'oct'), hash, wrapLength,
 })
 
-export const KEY_MANAGEMENT: Readonly<Record<string, KeyManagementAlgorithm>> = table<KeyManagementAlgorithm>({
+export const KEY_MANAGEMENT: Readonly<Record<string, KeyManagementAlgorithm>> = /* @__PURE__ */ table<KeyManagementAlgorithm>({
   'RSA-OAEP': rsaOaep('RSA-OAEP', 'SHA-1'),
   'RSA-OAEP-256': rsaOaep('RSA-OAEP-256', 'SHA-256'),
   'RSA-OAEP-384': rsaOaep('RSA-OAEP-384', 'SHA-384'),
@@ -118,7 +118,7 @@ export const KEY_MANAGEMENT: Readonly<Record<string, KeyManagementAlgorithm>> = 
 })
 
 /** Every JWE `alg` jot implements (RSA1_5 for decryption only; see the support table). */
-export const KEY_MANAGEMENT_NAMES = Object.freeze(Object.keys(KEY_MANAGEMENT)) as readonly KeyManagementAlgorithmName[]
+export const KEY_MANAGEMENT_NAMES = /* @__PURE__ */ Object.freeze(/* @__PURE__ */ Object.keys(KEY_MANAGEMENT)) as readonly KeyManagementAlgorithmName[]
 
 /** The registry row for `name`, or undefined (also for inherited names like `__proto__`). */
 export function keyManagementAlgorithm(name: unknown): KeyManagementAlgorithm | undefined {

@@ -49,20 +49,20 @@ export type JWSAlgorithm = HmacAlgorithm | RsaAlgorithm | EcdsaAlgorithm | Eddsa
 /** RSA keys below this size are refused for every RSA algorithm (RFC 7518 §3.3, §3.5). */
 export const MIN_RSA_BITS = 2048
 
-const hmac = (name: JWSAlgorithmName, hash: HashName, size: number): HmacAlgorithm => ({
+/* @__NO_SIDE_EFFECTS__ */ const hmac = (name: JWSAlgorithmName, hash: HashName, size: number): HmacAlgorithm => ({
   name, family: 'hmac', kty: 'oct', hash, size,
 })
-const rsa = (name: JWSAlgorithmName, family: RsaAlgorithm['family'], hash: HashName, saltLength: number): RsaAlgorithm => ({
+/* @__NO_SIDE_EFFECTS__ */ const rsa = (name: JWSAlgorithmName, family: RsaAlgorithm['family'], hash: HashName, saltLength: number): RsaAlgorithm => ({
   name, family, kty: 'RSA', hash, saltLength,
 })
-const ecdsa = (name: JWSAlgorithmName, hash: HashName, curve: Curve): EcdsaAlgorithm => ({
+/* @__NO_SIDE_EFFECTS__ */ const ecdsa = (name: JWSAlgorithmName, hash: HashName, curve: Curve): EcdsaAlgorithm => ({
   name, family: 'ecdsa', kty: 'EC', hash, curves: [curve],
 })
-const eddsa = (name: JWSAlgorithmName, curves: readonly Curve[]): EddsaAlgorithm => ({
+/* @__NO_SIDE_EFFECTS__ */ const eddsa = (name: JWSAlgorithmName, curves: readonly Curve[]): EddsaAlgorithm => ({
   name, family: 'eddsa', kty: 'OKP', curves,
 })
 
-export const JWS_ALGORITHMS: Readonly<Record<string, JWSAlgorithm>> = table<JWSAlgorithm>({
+export const JWS_ALGORITHMS: Readonly<Record<string, JWSAlgorithm>> = /* @__PURE__ */ table<JWSAlgorithm>({
   HS256: hmac('HS256', 'SHA-256', 32),
   HS384: hmac('HS384', 'SHA-384', 48),
   HS512: hmac('HS512', 'SHA-512', 64),
@@ -89,7 +89,7 @@ export const JWS_ALGORITHMS: Readonly<Record<string, JWSAlgorithm>> = table<JWSA
  * JWS_ALGORITHM_NAMES.includes('ES256K') // true; on the WebCrypto backend its keys are ERR_NOT_SUPPORTED
  * ```
  */
-export const JWS_ALGORITHM_NAMES = Object.freeze(Object.keys(JWS_ALGORITHMS)) as readonly JWSAlgorithmName[]
+export const JWS_ALGORITHM_NAMES = /* @__PURE__ */ Object.freeze(/* @__PURE__ */ Object.keys(JWS_ALGORITHMS)) as readonly JWSAlgorithmName[]
 
 /** The registry row for `name`, or undefined (also for `none` and for inherited names like `__proto__`). */
 export function jwsAlgorithm(name: unknown): JWSAlgorithm | undefined {

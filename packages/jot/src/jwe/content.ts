@@ -5,7 +5,7 @@
  * ciphertext (RFC 7518 §5.2.2.2).
  * @module
  */
-import { runtime } from '#runtime'
+import * as runtime from '#runtime'
 import { JWEDecryptionFailed } from '../errors.js'
 import type { CbcHmacEncryption, ContentEncryption } from '../jwa/content-encryption.js'
 import { concatBytes, timingSafeEqual } from '../lib/bytes.js'

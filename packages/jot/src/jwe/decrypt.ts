@@ -5,7 +5,7 @@
  * then key management, and only then content decryption and decompression.
  * @module
  */
-import { runtime } from '#runtime'
+import * as runtime from '#runtime'
 import {
   AlgorithmNotAllowed,
   InvalidArgument,
@@ -22,8 +22,8 @@ import { encodeUtf8 } from '../lib/utf8.js'
 import { isDirect } from '../jwa/key-management.js'
 import { isJotKey, jweKeyInternals, type JotKey } from '../key/key.js'
 import { decryptContent } from './content.js'
-import { checkJWEHeader, type PreparedJWEOptions } from './header.js'
-import { unwrapContentKey } from './key-management.js'
+import { checkJWEHeader, type CheckedJWEHeader, type PreparedJWEOptions } from './header.js'
+import { unwrapBudget, unwrapContentKey, type UnwrapBudget } from './key-management.js'
 import type { DecryptedJWE, JWEHeaderParameters, JWEKeyResolver, JWESerialization } from './types.js'
 
 /** One recipient's view of a JWE, as any serialization carries it. */
@@ -89,35 +89,55 @@ async function resolveKey(
   return key
 }
 
+/** A recipient whose header passed every check, with the key chosen for it (bound to its `alg`). */
+export interface SelectedRecipient {
+  readonly entry: RecipientEntry
+  readonly protectedHeader: JWEHeaderParameters | undefined
+  readonly header: CheckedJWEHeader
+  readonly key: JotKey
+}
+
 /**
- * Decrypts one recipient. `recipientCount` enforces RFC 7516 §7.2.1 / RFC 7518 §4.5, §4.6: `dir` and
- * ECDH-ES direct agreement cannot share a CEK with other recipients.
+ * Checks one recipient's headers and chooses its key. No key management work happens here, so a
+ * general JWE can pass over recipients that are not for the key at no cost. `recipientCount`
+ * enforces RFC 7516 §7.2.1 / RFC 7518 §4.5, §4.6: `dir` and ECDH-ES direct agreement cannot share a
+ * CEK with other recipients.
  */
-export async function decryptRecipient(
+export async function selectRecipient(
   entry: RecipientEntry,
   keyOrResolver: JotKey | JWEKeyResolver,
   options: PreparedJWEOptions,
   serialization: JWESerialization,
   recipientCount: number,
-): Promise<DecryptedJWE> {
+): Promise<SelectedRecipient> {
   const protectedHeader = decodeProtectedHeader(entry.protected)
-  const protectedB64 = entry.protected as string
-  const { joint, algorithm, enc, zip } = checkJWEHeader(protectedHeader, entry.sharedHeader, entry.recipientHeader, options)
+  const header = checkJWEHeader(protectedHeader, entry.sharedHeader, entry.recipientHeader, options)
+  const { joint, algorithm, enc } = header
   if (recipientCount > 1 && isDirect(algorithm)) {
     throw new JWEInvalid(`"${algorithm.name}" cannot be used in a JWE with several recipients`)
   }
-
   const key = await resolveKey(keyOrResolver, joint, serialization)
-  const { algorithm: keyAlgorithm, runtimeKey } = jweKeyInternals(key)
   // RFC 8725 §3.1: the header's alg (and, for a dir key, enc) must be what the key is bound to.
-  if (keyAlgorithm !== algorithm) {
+  if (jweKeyInternals(key).algorithm !== algorithm) {
     throw new AlgorithmNotAllowed(`JWE algorithm ${quote(joint.alg)} does not match the key's ${key.alg}`)
   }
   if (key.enc !== undefined && key.enc !== enc.name) {
     throw new AlgorithmNotAllowed(`JWE "enc" ${quote(joint.enc)} does not match the key's ${key.enc}`)
   }
   if (key.type === 'public') throw new KeyUsageInvalid(`a public ${key.alg} key cannot decrypt; use the private key`)
+  return { entry, protectedHeader, header, key }
+}
 
+/**
+ * Decrypts a selected recipient: every length check, then key management (charged to `budget`, which
+ * the recipients of one JWE share), and only then content decryption and decompression.
+ */
+export async function decryptSelected(
+  { entry, protectedHeader, header, key }: SelectedRecipient,
+  options: PreparedJWEOptions,
+  budget: UnwrapBudget,
+): Promise<DecryptedJWE> {
+  const { joint, algorithm, enc, zip } = header
   const iv = segment(entry.iv, 'iv')
   const ciphertext = segment(entry.ciphertext, 'ciphertext')
   const tag = segment(entry.tag, 'tag')
@@ -125,12 +145,13 @@ export async function decryptRecipient(
   if (iv.length !== enc.ivLength) throw new JWEInvalid(`${enc.name} needs a ${enc.ivLength}-byte IV`)
   // RFC 7518 §5.3: GCM tags are exactly 128 bits; a shorter tag would weaken authentication.
   if (tag.length !== enc.tagLength) throw new JWEInvalid(`${enc.name} needs a ${enc.tagLength}-byte tag`)
-  if (entry.aad !== undefined && typeof entry.aad !== 'string') throw new JWEInvalid('"aad" must be a base64url string')
-  const aadBytes = entry.aad === undefined ? undefined : decodeBase64URL(entry.aad)
+  const aadBytes = entry.aad === undefined ? undefined : segment(entry.aad, 'aad')
 
-  const cek = await unwrapContentKey(algorithm, runtimeKey, key, enc, encryptedKey, joint, options)
+  const { runtimeKey } = jweKeyInternals(key)
+  const cek = await unwrapContentKey(algorithm, runtimeKey, key, enc, encryptedKey, joint, options, budget)
   // RFC 7516 §5.2 step 14: ASCII(BASE64URL(protected)) ‖ '.' ‖ BASE64URL(aad) when there is an aad.
-  const aad = encodeUtf8(entry.aad === undefined ? protectedB64 : `${protectedB64}.${entry.aad}`)
+  const protectedB64 = entry.protected as string
+  const aad = encodeUtf8(entry.aad === undefined ? protectedB64 : `${protectedB64}.${entry.aad as string}`)
   let plaintext = await decryptContent(enc, cek, iv, ciphertext, tag, aad)
   if (zip) plaintext = await inflate(plaintext, options.maxDecompressedLength)
 
@@ -139,6 +160,17 @@ export async function decryptRecipient(
   if (entry.recipientHeader !== undefined) result.unprotectedHeader = entry.recipientHeader as JWEHeaderParameters
   if (aadBytes !== undefined) result.additionalAuthenticatedData = aadBytes
   return result
+}
+
+/** Decrypts the one recipient of a compact or flattened JWE. */
+export async function decryptRecipient(
+  entry: RecipientEntry,
+  keyOrResolver: JotKey | JWEKeyResolver,
+  options: PreparedJWEOptions,
+  serialization: JWESerialization,
+): Promise<DecryptedJWE> {
+  const selected = await selectRecipient(entry, keyOrResolver, options, serialization, 1)
+  return decryptSelected(selected, options, unwrapBudget(options))
 }
 
 /** `zip: "DEF"` (RFC 7516 §4.1.3), decompressed under the cap (RFC 8725bis: decompression bombs). */

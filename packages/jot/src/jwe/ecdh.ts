@@ -3,7 +3,7 @@
  * attacks, and the Concat KDF (NIST SP 800-56A §5.8.1) that turns the shared secret into a key.
  * @module
  */
-import { runtime } from '#runtime'
+import * as runtime from '#runtime'
 import { JWEInvalid, quote } from '../errors.js'
 import { CURVES, type Curve } from '../jwa/curves.js'
 import type { EcdhEsAlgorithm } from '../jwa/key-management.js'

@@ -5,7 +5,7 @@
  * JWE it would refuse.
  * @module
  */
-import { runtime } from '#runtime'
+import * as runtime from '#runtime'
 import { InvalidArgument, quote } from '../errors.js'
 import { contentEncryption, CONTENT_ENCRYPTION_NAMES, type ContentEncryption } from '../jwa/content-encryption.js'
 import { isDirect, KEY_MANAGEMENT_NAMES } from '../jwa/key-management.js'
@@ -72,8 +72,13 @@ function chooseEncryption(options: EncryptInput, keys: readonly JotKey[]): Conte
   return enc
 }
 
-function fixedInputs(value: unknown): UnsafeFixedInputs {
+/** Fixed inputs take two switches, so no configuration object reaches them by accident. */
+function fixedInputs(options: EncryptInput): UnsafeFixedInputs {
+  const value: unknown = options.unsafeFixedInputs
   if (value === undefined) return {}
+  if (options.unsafeAllowFixedInputsForTesting !== true) {
+    throw new InvalidArgument('unsafeFixedInputs repeats keystream and keys; it needs unsafeAllowFixedInputsForTesting: true (test vectors only)')
+  }
   if (!isPlainObject(value)) throw new InvalidArgument('unsafeFixedInputs must be an object')
   return value as UnsafeFixedInputs
 }
@@ -103,7 +108,7 @@ export async function encryptParts(
     throw new InvalidArgument('"dir" and direct ECDH-ES encrypt for exactly one recipient')
   }
   const enc = chooseEncryption(options, keys)
-  const fixed = fixedInputs(options.unsafeFixedInputs)
+  const fixed = fixedInputs(options)
   const p2c = options.p2c ?? DEFAULT_PBES2_COUNT
   if (!Number.isSafeInteger(p2c) || p2c < 1) throw new InvalidArgument('p2c must be a positive integer')
   const shared = optionalHeader(options.sharedUnprotectedHeader, 'sharedUnprotectedHeader')

@@ -20,6 +20,7 @@ import { DEFAULT_MAX_TOKEN_LENGTH } from '../jws/types.js'
 import {
   DEFAULT_MAX_DECOMPRESSED_LENGTH,
   DEFAULT_MAX_PBES2_COUNT,
+  MAX_DECOMPRESSED_LENGTH_LIMIT,
   type DecryptJWEOptions,
   type JWEHeaderParameters,
 } from './types.js'
@@ -47,10 +48,10 @@ function allowlist(value: unknown, all: readonly string[], name: string): Readon
   return new Set(value as string[])
 }
 
-function limit(value: unknown, fallback: number, name: string, minimum: number): number {
+function limit(value: unknown, fallback: number, name: string, minimum: number, maximum = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < minimum) {
-    throw new InvalidArgument(`${name} must be an integer of at least ${minimum}`)
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < minimum || value > maximum) {
+    throw new InvalidArgument(`${name} must be an integer from ${minimum} to ${maximum}`)
   }
   return value
 }
@@ -75,7 +76,13 @@ export function prepareJWEOptions(options: DecryptJWEOptions = {}): PreparedJWEO
     crit: new Set(crit),
     maxTokenLength: limit(options.maxTokenLength, DEFAULT_MAX_TOKEN_LENGTH, 'maxTokenLength', 1),
     maxPBES2Count: limit(options.maxPBES2Count, DEFAULT_MAX_PBES2_COUNT, 'maxPBES2Count', 1),
-    maxDecompressedLength: limit(options.maxDecompressedLength, DEFAULT_MAX_DECOMPRESSED_LENGTH, 'maxDecompressedLength', 0),
+    maxDecompressedLength: limit(
+      options.maxDecompressedLength,
+      DEFAULT_MAX_DECOMPRESSED_LENGTH,
+      'maxDecompressedLength',
+      0,
+      MAX_DECOMPRESSED_LENGTH_LIMIT,
+    ),
   }
 }
 

@@ -7,8 +7,8 @@
  * key-unwrap oracles).
  * @module
  */
-import { runtime } from '#runtime'
-import { InvalidArgument, JWEInvalid, JWEPBES2CountExceeded, KeyUsageInvalid } from '../errors.js'
+import * as runtime from '#runtime'
+import { InvalidArgument, JWEInvalid, JWEPBES2CountExceeded, KeyUsageInvalid, type JotError } from '../errors.js'
 import type { ContentEncryption } from '../jwa/content-encryption.js'
 import { isDirect, type EcdhEsAlgorithm, type KeyManagementAlgorithm, type Pbes2Algorithm } from '../jwa/key-management.js'
 import { decode as decodeBase64URL, encode as encodeBase64URL } from '../lib/base64url.js'
@@ -142,12 +142,40 @@ function headerBytes(value: unknown, name: string, length: number): Uint8Array {
   return bytes
 }
 
+/**
+ * Upper bound on RSA and ECDH unwraps per JWE. A general JWE may carry up to 16 recipients that all
+ * fit one key (same `alg`, no `kid`); each would cost a private-key operation, so past this many the
+ * token is refused rather than letting its sender multiply the recipient's work.
+ */
+export const MAX_COSTLY_UNWRAPS = 4
+
+/**
+ * Key management work one JWE may still demand, spent across all its recipients: `maxPBES2Count`
+ * bounds the *sum* of their `p2c` (CVE-2022-36083 per token, not per recipient), and
+ * {@link MAX_COSTLY_UNWRAPS} the private-key operations.
+ */
+export interface UnwrapBudget {
+  pbes2Count: number
+  costlyUnwraps: number
+  /** The error that refused a recipient for lack of budget; a general JWE reports it over the others. */
+  exhausted?: JotError
+}
+
+export function unwrapBudget(options: PreparedJWEOptions): UnwrapBudget {
+  return { pbes2Count: options.maxPBES2Count, costlyUnwraps: MAX_COSTLY_UNWRAPS }
+}
+
 /** RFC 7518 §4.8.1.2: checks p2c and p2s before any PBKDF2 work, so a hostile count costs nothing. */
-function pbes2Parameters(header: JWEHeaderParameters, options: PreparedJWEOptions): { p2c: number; p2s: Uint8Array } {
+function pbes2Parameters(header: JWEHeaderParameters, options: PreparedJWEOptions, budget: UnwrapBudget): { p2c: number; p2s: Uint8Array } {
   const { p2c, p2s } = header
   if (typeof p2c !== 'number' || !Number.isSafeInteger(p2c) || p2c < 1) throw new JWEInvalid('"p2c" must be a positive integer')
   if (p2c > options.maxPBES2Count) {
     throw new JWEPBES2CountExceeded(`"p2c" is ${p2c}; the limit is ${options.maxPBES2Count} (maxPBES2Count)`)
+  }
+  if (p2c > budget.pbes2Count) {
+    throw exhaust(budget, new JWEPBES2CountExceeded(
+      `"p2c" is ${p2c}, above the ${budget.pbes2Count} iterations left of maxPBES2Count (${options.maxPBES2Count}) for all recipients together`,
+    ))
   }
   if (typeof p2s !== 'string') throw new JWEInvalid('"p2s" must be a base64url string')
   let salt: Uint8Array
@@ -157,12 +185,27 @@ function pbes2Parameters(header: JWEHeaderParameters, options: PreparedJWEOption
     throw new JWEInvalid('"p2s" is not valid base64url', { cause })
   }
   if (salt.length < MIN_P2S_LENGTH) throw new JWEInvalid(`"p2s" must be at least ${MIN_P2S_LENGTH} bytes`)
+  budget.pbes2Count -= p2c
   return { p2c, p2s: salt }
+}
+
+/** Takes one private-key operation from the budget, or refuses the JWE when none is left. */
+function spendCostlyUnwrap(budget: UnwrapBudget): void {
+  if (budget.costlyUnwraps === 0) {
+    throw exhaust(budget, new JWEInvalid(`more than ${MAX_COSTLY_UNWRAPS} recipients fit this key; give them distinct "kid"s`))
+  }
+  budget.costlyUnwraps--
+}
+
+function exhaust(budget: UnwrapBudget, error: JotError): JotError {
+  budget.exhausted ??= error
+  return error
 }
 
 /**
  * Recovers the CEK for content decryption. Malformed header parameters throw (they are visible to
  * anyone and reveal nothing about the key); cryptographic failures return a random CEK instead.
+ * The work is charged to `budget`, shared by every recipient of the JWE.
  */
 export async function unwrapContentKey(
   algorithm: KeyManagementAlgorithm,
@@ -172,9 +215,11 @@ export async function unwrapContentKey(
   encryptedKey: Uint8Array,
   header: JWEHeaderParameters,
   options: PreparedJWEOptions,
+  budget: UnwrapBudget,
 ): Promise<Uint8Array> {
   // RFC 7516 §5.2 step 10: with direct agreement or direct encryption the Encrypted Key is empty.
   if (isDirect(algorithm) && encryptedKey.length !== 0) throw new JWEInvalid(`"${algorithm.name}" must have an empty encrypted key`)
+  if (algorithm.family === 'ecdh-es' || algorithm.family === 'rsa-oaep' || algorithm.family === 'rsa1_5') spendCostlyUnwrap(budget)
   let cek: Uint8Array | null
   switch (algorithm.family) {
     case 'dir':
@@ -212,7 +257,7 @@ export async function unwrapContentKey(
       break
     }
     case 'pbes2': {
-      const { p2c, p2s } = pbes2Parameters(header, options)
+      const { p2c, p2s } = pbes2Parameters(header, options, budget)
       const kek = await runtime.pbkdf2(algorithm.hash, secretOf(runtimeKey), pbes2Salt(algorithm, p2s), p2c, algorithm.wrapLength)
       cek = await runtime.aesKeyUnwrap(kek, encryptedKey)
       break

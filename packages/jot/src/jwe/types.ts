@@ -64,7 +64,11 @@ export interface DecryptJWEOptions {
   maxTokenLength?: number
   /** Highest PBES2 `p2c` accepted; default {@link DEFAULT_MAX_PBES2_COUNT}. Checked before any PBKDF2 work. */
   maxPBES2Count?: number
-  /** Cap on the decompressed size of a `zip: "DEF"` plaintext, in bytes; default {@link DEFAULT_MAX_DECOMPRESSED_LENGTH}. 0 refuses compressed JWEs. */
+  /**
+   * Cap on the decompressed size of a `zip: "DEF"` plaintext, in bytes; default
+   * {@link DEFAULT_MAX_DECOMPRESSED_LENGTH}, at most {@link MAX_DECOMPRESSED_LENGTH_LIMIT}. 0 refuses
+   * compressed JWEs.
+   */
   maxDecompressedLength?: number
 }
 
@@ -73,6 +77,13 @@ export const DEFAULT_MAX_PBES2_COUNT = 10_000
 
 /** Default decompression cap: 250 KB (RFC 8725bis, CVE-2024-28176). */
 export const DEFAULT_MAX_DECOMPRESSED_LENGTH = 250_000
+
+/**
+ * Highest `maxDecompressedLength` accepted: 1 GiB, below the largest buffer every backend can
+ * allocate (Node 20's `buffer.constants.MAX_LENGTH` is 4 GiB; browsers' typed arrays stop near
+ * there too), so a cap means the same thing on every runtime instead of failing on some.
+ */
+export const MAX_DECOMPRESSED_LENGTH_LIMIT = 2 ** 30
 
 /** The result of a successful JWE decryption. */
 export interface DecryptedJWE {
@@ -120,8 +131,13 @@ export interface EncryptJWEOptions {
   protectedHeader?: JWEHeaderParameters | string
   /** PBES2 iteration count used when encrypting; default 10,000 (at most the default decryption cap). */
   p2c?: number
-  /** See {@link UnsafeFixedInputs}: for test vectors only, never in production. */
+  /**
+   * See {@link UnsafeFixedInputs}: for test vectors only, never in production. Refused unless
+   * `unsafeAllowFixedInputsForTesting` is also `true`; the JWT functions refuse both.
+   */
   unsafeFixedInputs?: UnsafeFixedInputs
+  /** The second, deliberate switch that `unsafeFixedInputs` needs. */
+  unsafeAllowFixedInputsForTesting?: boolean
 }
 
 /** Flattened JWE JSON serialization (RFC 7516 §7.2.2). */

@@ -1,5 +1,5 @@
 /** JWK thumbprints (RFC 7638) and thumbprint URIs (RFC 9278). @module */
-import { runtime } from '#runtime'
+import * as runtime from '#runtime'
 import { InvalidArgument, KeyInvalid } from '../errors.js'
 import { table } from '../jwa/curves.js'
 import type { HashName } from '../jwa/signing.js'
@@ -13,14 +13,14 @@ import type { JWK } from '../key/jwk.js'
 export type ThumbprintHash = 'sha256' | 'sha384' | 'sha512'
 
 // Null-prototype tables: "constructor" or "__proto__" from untrusted input must never match a row.
-const HASHES: Readonly<Record<string, { name: HashName; uri: string }>> = table({
+const HASHES: Readonly<Record<string, { name: HashName; uri: string }>> = /* @__PURE__ */ table({
   sha256: { name: 'SHA-256', uri: 'sha-256' },
   sha384: { name: 'SHA-384', uri: 'sha-384' },
   sha512: { name: 'SHA-512', uri: 'sha-512' },
 })
 
 /** RFC 7638 §3.2: the required members of each key type, in lexicographic order. */
-const REQUIRED: Readonly<Record<string, readonly string[]>> = table({
+const REQUIRED: Readonly<Record<string, readonly string[]>> = /* @__PURE__ */ table({
   EC: ['crv', 'kty', 'x', 'y'],
   OKP: ['crv', 'kty', 'x'],
   RSA: ['e', 'kty', 'n'],

@@ -14,11 +14,10 @@ import { isPlainObject } from '../lib/bytes.js'
 import { jwkThumbprint } from '../jwk/thumbprint.js'
 import { importJWK } from '../key/import.js'
 import type { JWK } from '../key/jwk.js'
+import { hasSecretMembers } from '../key/members.js'
 import type { JWSAlgorithmName } from '../jwa/signing.js'
 import type { KeyResolver } from '../jws/types.js'
 import { admissibleAlgorithm } from './select.js'
-
-const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const
 
 /** Options of {@link createEmbeddedJWKResolver}. */
 export interface EmbeddedJWKOptions {
@@ -43,7 +42,7 @@ export function createEmbeddedJWKResolver(options: EmbeddedJWKOptions = {}): Key
   return async (header) => {
     const { jwk } = header
     if (!isPlainObject(jwk)) throw new JWSInvalid('the header has no "jwk" object')
-    if (PRIVATE_MEMBERS.some((name) => Object.hasOwn(jwk, name))) {
+    if (hasSecretMembers(jwk)) {
       throw new KeyUsageInvalid('an embedded "jwk" must be a public key')
     }
     if (!admissibleAlgorithm(header, policy)) throw new JWKSNoMatchingKey('the embedded "jwk" cannot verify this "alg"')

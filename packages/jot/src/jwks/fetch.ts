@@ -5,7 +5,7 @@
  * @module
  */
 import { InvalidArgument, JotError, JWKSFetchFailed, JWKSTimeout } from '../errors.js'
-import { toSeconds, type Duration } from '../lib/duration.js'
+import { toMilliseconds, type Duration } from '../lib/duration.js'
 import { parseJSONObject } from '../lib/json.js'
 
 export interface FetchPolicy {
@@ -18,12 +18,6 @@ export interface FetchPolicy {
 export interface FetchedJSON {
   readonly body: Record<string, unknown>
   readonly headers: Headers
-}
-
-/** Durations with sub-second precision: a number is seconds (fractions allowed), a string as everywhere. */
-export function toMilliseconds(value: Duration, name: string): number {
-  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value * 1000
-  return toSeconds(value, name) * 1000
 }
 
 /**
@@ -53,7 +47,9 @@ export function fetchPolicy(options: {
   if (!Number.isInteger(maxResponseBytes) || maxResponseBytes < 1) throw new InvalidArgument('maxResponseBytes must be a positive integer')
   const fetchImpl = options.fetch ?? globalThis.fetch
   if (typeof fetchImpl !== 'function') throw new InvalidArgument('no fetch implementation: pass options.fetch')
-  return { timeoutMs: toMilliseconds(options.timeout ?? 5, 'timeout'), maxResponseBytes, headers: { ...headers }, fetch: fetchImpl }
+  const timeoutMs = toMilliseconds(options.timeout ?? 5, 'timeout')
+  if (timeoutMs <= 0) throw new InvalidArgument('timeout must be positive: a fetch without one can hang every verification')
+  return { timeoutMs, maxResponseBytes, headers: { ...headers }, fetch: fetchImpl }
 }
 
 /**
@@ -68,33 +64,55 @@ export async function fetchJSON(
   invalid: (message: string, cause: unknown) => JotError,
 ): Promise<FetchedJSON> {
   const controller = new AbortController()
-  const timer = setTimeout(() => controller.abort(), policy.timeoutMs)
+  let timer: ReturnType<typeof setTimeout> | undefined
+  // The abort asks the fetch to stop, but a custom fetch may ignore the signal and a body stream may
+  // never end: the timer's own rejection answers the caller regardless, so an in-flight refresh
+  // always settles and no verification waits longer than the timeout.
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      controller.abort()
+      reject(new JWKSTimeout(`${what} request timed out after ${policy.timeoutMs} ms`))
+    }, policy.timeoutMs)
+  })
+  const request = fetchAndParse(url, policy, what, invalid, controller.signal)
+  // The loser of the race settles later with nobody listening: never an unhandled rejection.
+  request.catch(() => undefined)
+  timeout.catch(() => undefined)
   try {
-    const response = await policy.fetch(url.href, {
-      method: 'GET',
-      // Redirects are refused, not followed: a redirect could leave HTTPS or the configured host.
-      redirect: 'manual',
-      headers: { accept: 'application/json, application/jwk-set+json', ...policy.headers },
-      signal: controller.signal,
-    })
-    if (response.status !== 200) {
-      await response.body?.cancel().catch(() => undefined)
-      throw new JWKSFetchFailed(`${what} request answered with HTTP ${response.status}, not 200`, { status: response.status })
-    }
-    const text = await readCapped(response, policy.maxResponseBytes, what)
-    let body: Record<string, unknown>
-    try {
-      body = parseJSONObject(text, what)
-    } catch (cause) {
-      throw invalid(`${what} is not a JSON object`, cause)
-    }
-    return { body, headers: response.headers }
+    return await Promise.race([request, timeout])
   } catch (error) {
+    if (error instanceof JWKSTimeout) throw error
     if (controller.signal.aborted) throw new JWKSTimeout(`${what} request timed out after ${policy.timeoutMs} ms`, { cause: error })
     if (error instanceof JotError) throw error
     throw new JWKSFetchFailed(`${what} request failed`, { cause: error })
   } finally {
     clearTimeout(timer)
+  }
+}
+
+async function fetchAndParse(
+  url: URL,
+  policy: FetchPolicy,
+  what: string,
+  invalid: (message: string, cause: unknown) => JotError,
+  signal: AbortSignal,
+): Promise<FetchedJSON> {
+  const response = await policy.fetch(url.href, {
+    method: 'GET',
+    // Redirects are refused, not followed: a redirect could leave HTTPS or the configured host.
+    redirect: 'manual',
+    headers: { accept: 'application/json, application/jwk-set+json', ...policy.headers },
+    signal,
+  })
+  if (response.status !== 200) {
+    await response.body?.cancel().catch(() => undefined)
+    throw new JWKSFetchFailed(`${what} request answered with HTTP ${response.status}, not 200`, { status: response.status })
+  }
+  const text = await readCapped(response, policy.maxResponseBytes, what)
+  try {
+    return { body: parseJSONObject(text, what), headers: response.headers }
+  } catch (cause) {
+    throw invalid(`${what} is not a JSON object`, cause)
   }
 }
 

@@ -10,13 +10,11 @@ import type { JWSAlgorithm } from '../jwa/signing.js'
 import { importJWK } from '../key/import.js'
 import type { JotKey } from '../key/key.js'
 import type { JWK, JWKSet } from '../key/jwk.js'
+import { withoutPrivateMembers } from '../key/members.js'
 import type { JWSHeaderParameters } from '../jws/types.js'
 import { MAX_CANDIDATE_KEYS } from '../jws/verify.js'
 import { selectJWKs, type SelectionPolicy } from './select.js'
 import type { KeySetOptions } from './types.js'
-
-/** Members that make a JWK private; a key set verifies, so they are dropped before import. */
-const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth'] as const
 
 interface Entry {
   readonly jwk: JWK
@@ -43,6 +41,10 @@ export function checkJWKSet(value: unknown): JWKSet {
 
 export class KeyIndex {
   readonly #entries: readonly Entry[]
+  /** Entries by `kid`, each list in document order: a token with a `kid` costs one lookup, not a scan. */
+  readonly #byKid = new Map<string, Entry[]>()
+  /** Length of the longest `kid` in the set (remote key sets refuse to chase much longer ones). */
+  readonly longestKid: number = 0
 
   /** `previous`: an older index of the same source, whose imports are reused for unchanged JWKs. */
   constructor(jwks: unknown, previous?: KeyIndex) {
@@ -52,6 +54,14 @@ export class KeyIndex {
       const fingerprint = JSON.stringify(copy)
       return reuse.get(fingerprint) ?? { jwk: Object.freeze(copy), fingerprint, imported: new Map() }
     })
+    for (const entry of this.#entries) {
+      const { kid } = entry.jwk
+      if (typeof kid !== 'string') continue
+      const list = this.#byKid.get(kid)
+      if (list) list.push(entry)
+      else this.#byKid.set(kid, [entry])
+      this.longestKid = Math.max(this.longestKid, kid.length)
+    }
   }
 
   get size(): number {
@@ -69,7 +79,9 @@ export class KeyIndex {
    * do, the first import error is thrown as the `cause` of {@link JWKSNoMatchingKey}.
    */
   async candidates(header: Readonly<JWSHeaderParameters>, policy: SelectionPolicy): Promise<JotKey[]> {
-    const { algorithm, matches } = selectJWKs(this.#entries, header, policy)
+    // A token with a kid can only match JWKs with exactly that kid (RFC 7517 §4.5); select among those.
+    const pool = header.kid === undefined ? this.#entries : (this.#byKid.get(header.kid) ?? [])
+    const { algorithm, matches } = selectJWKs(pool, header, policy)
     if (!algorithm || matches.length === 0) return []
     const keys: JotKey[] = []
     let firstError: unknown
@@ -88,17 +100,11 @@ export class KeyIndex {
 function importFor(entry: Entry, algorithm: JWSAlgorithm): Promise<JotKey | { error: unknown }> {
   let imported = entry.imported.get(algorithm.name)
   if (!imported) {
-    imported = importJWK(publicMembers(entry.jwk), { alg: algorithm.name }).catch((error: unknown) => ({ error }))
+    // A key set verifies: only the public half of a JWK is imported, whatever the document carries.
+    imported = importJWK(withoutPrivateMembers(entry.jwk), { alg: algorithm.name }).catch((error: unknown) => ({ error }))
     entry.imported.set(algorithm.name, imported)
   }
   return imported
-}
-
-function publicMembers(jwk: JWK): JWK {
-  if (jwk.kty === 'oct') return jwk
-  const copy: JWK = { ...jwk }
-  for (const name of PRIVATE_MEMBERS) delete copy[name]
-  return copy
 }
 
 /** A header's `kid` and `alg` for an error message; both are untrusted, hence quoted. */

@@ -9,26 +9,39 @@
  *   window with no further attempt, and concurrent needs share one in-flight request (single-flight).
  *   A flood of random `kid`s therefore costs at most one fetch per window, and an outage at most one
  *   timeout per window. `reload()` alone ignores the cooldown.
- * - Unknown `kid`: refetch once (within the budget), then remember the `kid` as absent for
- *   `negativeCacheTtl`, so one misbehaving client cannot keep triggering fetches.
- * - Stale-if-error: once expired, the keys are refreshed before use; if that fails, the cached keys
- *   keep verifying for up to `maxStale` past expiry (reported as `stale` events), then every
- *   verification fails with `ERR_JWKS_STALE`.
+ * - Unknown `kid`: refetch once (within the budget). A `kid` the fetch did not have is remembered as
+ *   absent (at most 1,000, oldest forgotten first) until the next fetch starts and for at most
+ *   `negativeCacheTtl` ≤ `cooldown` after the one that missed it: the negative cache never delays a
+ *   `kid` beyond the cooldown, so probing the issuer's next `kid` before it is published cannot
+ *   block its rotation. A `kid` far longer than any the set holds (over 256 characters) is never
+ *   fetched for nor remembered: it comes from an unverified token and would only cost memory.
+ * - Stale-while-revalidate and stale-if-error: once expired, the keys keep answering for up to
+ *   `maxStale` past expiry (reported as `stale` events) while a refresh runs behind them, so a slow
+ *   or failing endpoint never makes a request wait. Only without usable keys (never fetched, or
+ *   past `maxStale`) does a request wait for the fetch; past `maxStale` it fails with `ERR_JWKS_STALE`.
+ * - Restored state (`options.state`) is trusted no further than a fetch: its expiry is clamped to
+ *   `fetchedAt + maxCacheAge`, and a `fetchedAt` in the future is refused.
  * - Failures never escape as unhandled rejections: background refreshes report through `onEvent`.
  * @module
  */
 import { InvalidArgument, isJotError, type JotError, JWKSFetchFailed, JWKSInvalid, JWKSNoMatchingKey, JWKSStale } from '../errors.js'
-import type { Duration } from '../lib/duration.js'
-import type { Instant } from '../jwt/types.js'
+import { toMilliseconds, type Duration } from '../lib/duration.js'
 import type { JotKey } from '../key/key.js'
 import type { JWSHeaderParameters } from '../jws/types.js'
-import { checkURL, fetchJSON, fetchPolicy, freshnessLifetime, toMilliseconds, type FetchPolicy } from './fetch.js'
+import { clockFrom } from '../jwt/time.js'
+import { checkURL, fetchJSON, fetchPolicy, freshnessLifetime, type FetchPolicy } from './fetch.js'
 import { describe, KeyIndex, selectionPolicy } from './key-index.js'
 import { admissibleAlgorithm, type SelectionPolicy } from './select.js'
 import type { KeySetEvent, KeySetFetchReason, KeySetState, RemoteKeySet, RemoteKeySetOptions } from './types.js'
 
 /** Most `kid`s remembered as absent; the oldest are forgotten first. */
-const NEGATIVE_CACHE_SIZE = 10_000
+const NEGATIVE_CACHE_SIZE = 1000
+
+/** Unknown `kid`s longer than this (and than every `kid` of the set) are not worth a fetch. */
+const MAX_KID_LENGTH = 256
+
+/** How far in the future a restored `fetchedAt` may lie (clock skew between instances), in seconds. */
+const RESTORE_SKEW = 60
 
 interface Timing {
   readonly cacheMaxAge: number
@@ -46,16 +59,22 @@ function seconds(value: Duration | undefined, fallback: number, name: string): n
 }
 
 function timing(options: RemoteKeySetOptions): Timing {
+  const cooldown = seconds(options.cooldown, 30, 'cooldown')
   const t: Timing = {
     cacheMaxAge: seconds(options.cacheMaxAge, 600, 'cacheMaxAge'),
     minCacheAge: seconds(options.minCacheAge, 60, 'minCacheAge'),
     maxCacheAge: seconds(options.maxCacheAge, 86_400, 'maxCacheAge'),
-    cooldown: seconds(options.cooldown, 30, 'cooldown'),
-    negativeCacheTtl: seconds(options.negativeCacheTtl, 60, 'negativeCacheTtl'),
+    cooldown,
+    negativeCacheTtl: seconds(options.negativeCacheTtl, cooldown, 'negativeCacheTtl'),
     maxStale: seconds(options.maxStale, 6 * 3600, 'maxStale'),
     refreshAhead: seconds(options.refreshAhead, 30, 'refreshAhead'),
   }
   if (t.minCacheAge > t.maxCacheAge) throw new InvalidArgument('minCacheAge must not exceed maxCacheAge')
+  // Each of these would make the cache fight itself: a refresh due as soon as keys arrive, keys that
+  // expire while no fetch is allowed, a kid kept unknown after the budget allows looking again.
+  if (t.refreshAhead >= t.minCacheAge) throw new InvalidArgument('refreshAhead must be shorter than minCacheAge')
+  if (t.cooldown > t.minCacheAge) throw new InvalidArgument('cooldown must not exceed minCacheAge')
+  if (t.negativeCacheTtl > t.cooldown) throw new InvalidArgument('negativeCacheTtl must not exceed cooldown')
   return t
 }
 
@@ -73,7 +92,10 @@ class RemoteKeySetCache {
   #lastAttemptAt = Number.NEGATIVE_INFINITY
   #lastError: JotError | undefined
   #inflight: Promise<void> | undefined
-  readonly #absentKids = new Map<string, number>()
+  /** Counts fetch attempts, so a result is applied to the negative cache only if no newer fetch started. */
+  #generation = 0
+  /** `kid`s the fetch started at `#lastAttemptAt` did not have, oldest first. */
+  readonly #absentKids = new Set<string>()
 
   constructor(uri: string | URL, options: RemoteKeySetOptions) {
     this.#url = checkURL(uri, options.allowHttp === true, 'the JWKS URI')
@@ -82,7 +104,7 @@ class RemoteKeySetCache {
     this.#policy = selectionPolicy(options)
     this.#timing = timing(options)
     this.#onEvent = options.onEvent
-    this.#clock = clock(options.currentTime)
+    this.#clock = clockFrom(options.currentTime)
     if (options.state !== undefined) this.#restore(options.state)
   }
 
@@ -107,31 +129,37 @@ class RemoteKeySetCache {
     return { uri: this.uri, jwks: this.#index.toJSON(), fetchedAt: this.#fetchedAt, expiresAt: this.#expiresAt }
   }
 
-  /** The index to select from now: fresh, refreshed, or stale within `maxStale` when refreshing fails. */
+  /** The index to select from now: fresh, stale within `maxStale` (refreshing behind it), or just fetched. */
   async #usableIndex(): Promise<KeyIndex> {
     const now = this.#clock()
-    if (this.#index && now < this.#expiresAt) return this.#index
-    const fetching = this.#fetchIfAllowed(this.#index ? 'expired' : 'initial')
+    const cached = this.#index
+    if (cached && now < this.#expiresAt) return cached
+    if (cached && now - this.#expiresAt < this.#timing.maxStale) {
+      this.#fetchIfAllowed('expired')
+      this.#emit({ type: 'stale', uri: this.uri, staleFor: now - this.#expiresAt, error: this.#lastError })
+      return cached
+    }
+    // No usable keys: this request has to wait for a fetch (shared with every other waiting one).
+    const fetching = this.#fetchIfAllowed(cached ? 'expired' : 'initial')
     if (fetching) await fetching.catch(() => undefined)
     const index = this.#index
     if (!index) throw this.#lastError ?? new JWKSFetchFailed('the key set has not been fetched yet')
-    const later = this.#clock()
-    if (later < this.#expiresAt) return index
-    const staleFor = later - this.#expiresAt
+    const staleFor = this.#clock() - this.#expiresAt
     if (staleFor >= this.#timing.maxStale) {
       throw new JWKSStale(`the key set expired ${Math.round(staleFor)} s ago and could not be refreshed`, { cause: this.#lastError })
     }
-    this.#emit({ type: 'stale', uri: this.uri, staleFor, error: this.#lastError })
     return index
   }
 
   async #resolveUnknown(header: Readonly<JWSHeaderParameters>): Promise<JotKey[]> {
     const { kid } = header
-    const now = this.#clock()
     const noMatch = (cause?: unknown) => new JWKSNoMatchingKey(`no key in the key set matches ${describe(header)}`, { cause })
     if (kid !== undefined) {
-      const absentSince = this.#absentKids.get(kid)
-      if (absentSince !== undefined && now - absentSince < this.#timing.negativeCacheTtl) {
+      if (typeof kid !== 'string' || kid.length > Math.max(MAX_KID_LENGTH, this.#index?.longestKid ?? 0)) {
+        this.#emit({ type: 'unknown-kid', uri: this.uri, kid: String(kid), action: 'ignored' })
+        throw noMatch()
+      }
+      if (this.#absentKids.has(kid) && this.#clock() - this.#lastAttemptAt < this.#timing.negativeCacheTtl) {
         this.#emit({ type: 'unknown-kid', uri: this.uri, kid, action: 'negative-cache' })
         throw noMatch()
       }
@@ -139,6 +167,7 @@ class RemoteKeySetCache {
     const fetching = this.#fetchIfAllowed('unknown-kid')
     this.#emit({ type: 'unknown-kid', uri: this.uri, kid, action: fetching ? 'fetch' : 'cooldown' })
     if (!fetching) throw noMatch()
+    const generation = this.#generation
     try {
       await fetching
     } catch (error) {
@@ -146,14 +175,15 @@ class RemoteKeySetCache {
     }
     const keys = await this.#index!.candidates(header, this.#policy)
     if (keys.length > 0) return keys
-    if (kid !== undefined) this.#rememberAbsent(kid, this.#clock())
+    // Only the latest fetch's view counts: a fetch started since may well have the kid.
+    if (kid !== undefined && generation === this.#generation) this.#rememberAbsent(kid)
     throw noMatch()
   }
 
-  #rememberAbsent(kid: string, now: number): void {
+  #rememberAbsent(kid: string): void {
     this.#absentKids.delete(kid)
-    this.#absentKids.set(kid, now)
-    if (this.#absentKids.size > NEGATIVE_CACHE_SIZE) this.#absentKids.delete(this.#absentKids.keys().next().value!)
+    this.#absentKids.add(kid)
+    if (this.#absentKids.size > NEGATIVE_CACHE_SIZE) this.#absentKids.delete(this.#absentKids.values().next().value!)
   }
 
   #refreshAheadIfDue(): void {
@@ -169,6 +199,8 @@ class RemoteKeySetCache {
 
   #start(reason: KeySetFetchReason): Promise<void> {
     this.#lastAttemptAt = this.#clock()
+    this.#generation++
+    this.#absentKids.clear()
     const attempt = this.#fetchOnce(reason).finally(() => {
       this.#inflight = undefined
     })
@@ -206,11 +238,15 @@ class RemoteKeySetCache {
     if (![fetchedAt, expiresAt].every((n) => typeof n === 'number' && Number.isFinite(n))) {
       throw new InvalidArgument('options.state has invalid times')
     }
+    const now = this.#clock()
+    // Persisted state may be old, tampered with, or written by an instance whose clock was wrong: it
+    // gets no more trust than a fresh fetch would have.
+    if (fetchedAt > now + RESTORE_SKEW) throw new InvalidArgument('options.state was fetched in the future')
     this.#index = new KeyIndex(state.jwks)
     this.#fetchedAt = fetchedAt
-    this.#expiresAt = expiresAt
+    this.#expiresAt = Math.min(expiresAt, fetchedAt + this.#timing.maxCacheAge)
     // The cooldown carries over: a fleet of cold starts does not turn into a fetch storm.
-    this.#lastAttemptAt = fetchedAt
+    this.#lastAttemptAt = Math.min(fetchedAt, now)
   }
 
   #emit(event: KeySetEvent): void {
@@ -219,17 +255,6 @@ class RemoteKeySetCache {
     } catch {
       // A failing metrics hook must not fail verification.
     }
-  }
-}
-
-function clock(currentTime: (() => Instant) | undefined): () => number {
-  if (currentTime === undefined) return () => Date.now() / 1000
-  if (typeof currentTime !== 'function') throw new InvalidArgument('currentTime must be a function')
-  return () => {
-    const value = currentTime()
-    const now = value instanceof Date ? value.getTime() / 1000 : value
-    if (typeof now !== 'number' || !Number.isFinite(now)) throw new InvalidArgument('currentTime must return a Date or seconds')
-    return now
   }
 }
 

@@ -28,9 +28,13 @@ export type KeySetFetchReason = 'initial' | 'expired' | 'refresh-ahead' | 'unkno
 export type KeySetEvent =
   | { type: 'fetch'; uri: string; reason: KeySetFetchReason; keys: number; maxAge: number }
   | { type: 'fetch-failed'; uri: string; reason: KeySetFetchReason; error: JotError }
+  /** Expired keys answered a request (a refresh runs behind them); `error`: the last refresh failure, if any. */
   | { type: 'stale'; uri: string; staleFor: number; error: JotError | undefined }
-  /** `action`: `fetch` (started or joined one), `cooldown` (fetch budget spent), `negative-cache` (known absent). */
-  | { type: 'unknown-kid'; uri: string; kid: string | undefined; action: 'fetch' | 'cooldown' | 'negative-cache' }
+  /**
+   * `action`: `fetch` (started or joined one), `cooldown` (fetch budget spent), `negative-cache` (absent
+   * from the latest fetch), `ignored` (not a string, or far longer than any `kid` of the set: never fetched for).
+   */
+  | { type: 'unknown-kid'; uri: string; kid: string | undefined; action: 'fetch' | 'cooldown' | 'negative-cache' | 'ignored' }
 
 /** Serializable state of a remote key set, to persist between serverless invocations. */
 export interface KeySetState {
@@ -44,13 +48,13 @@ export interface KeySetState {
 
 /** Options of {@link createRemoteKeySet}. Durations are seconds (fractions allowed) or strings like `"10m"`. */
 export interface RemoteKeySetOptions extends KeySetOptions {
-  /** Abort a fetch (headers and body) after this long. Default 5 s. */
+  /** Give up on a fetch (headers and body) after this long, whether or not `fetch` honours the abort. Must be positive. Default 5 s. */
   timeout?: Duration
   /** Refuse a response body larger than this many bytes. Default 512 KiB. */
   maxResponseBytes?: number
   /** Freshness when the response has no `Cache-Control: max-age`. Default 10 min. */
   cacheMaxAge?: Duration
-  /** Lower bound for a server's `max-age` (also used for `no-cache`/`no-store`). Default 1 min. */
+  /** Lower bound for a server's `max-age` (also used for `no-cache`/`no-store`); at least `cooldown`, more than `refreshAhead`. Default 1 min. */
   minCacheAge?: Duration
   /** Upper bound for a server's `max-age`. Default 1 day. */
   maxCacheAge?: Duration
@@ -59,14 +63,19 @@ export interface RemoteKeySetOptions extends KeySetOptions {
    * unknown `kid`s causes at most one fetch per window. Default 30 s.
    */
   cooldown?: Duration
-  /** A `kid` absent from a fetch does not trigger another fetch for this long. Default 1 min. */
+  /**
+   * A `kid` absent from the latest fetch is refused without a fetch for this long (and only until the
+   * next fetch starts). At most `cooldown`, its default: it never keeps a newly published `kid` unknown
+   * once the budget allows looking again.
+   */
   negativeCacheTtl?: Duration
   /**
-   * Stale-if-error: after expiry, cached keys keep verifying for this long while refreshes fail.
-   * Beyond it, verification fails with `ERR_JWKS_STALE`. Default 6 h.
+   * After expiry, cached keys keep verifying for this long while a refresh runs in the background
+   * (stale-while-revalidate) or keeps failing (stale-if-error); requests never wait for it. Beyond it,
+   * a request waits for a fetch and, if that fails, fails with `ERR_JWKS_STALE`. Default 6 h.
    */
   maxStale?: Duration
-  /** Start a background refresh this long before expiry, so requests rarely wait. Default 30 s. */
+  /** Start a background refresh this long before expiry. Shorter than `minCacheAge`. Default 30 s. */
   refreshAhead?: Duration
   /** Allow `http:` URLs (e.g. a test server on localhost). Default false: HTTPS only. */
   allowHttp?: boolean
@@ -74,7 +83,10 @@ export interface RemoteKeySetOptions extends KeySetOptions {
   headers?: Record<string, string>
   /** The fetch implementation; the global `fetch` by default. */
   fetch?: typeof fetch
-  /** Cached state from {@link RemoteKeySet.exportState}, e.g. read from storage at a cold start. */
+  /**
+   * Cached state from {@link RemoteKeySet.exportState}, e.g. read from storage at a cold start. Its
+   * expiry is clamped to `fetchedAt + maxCacheAge`; a `fetchedAt` more than a minute in the future is refused.
+   */
   state?: KeySetState
   /** Called synchronously for fetches, failures, stale use and unknown `kid`s. Exceptions are ignored. */
   onEvent?: (event: KeySetEvent) => void

@@ -13,7 +13,7 @@ import { DEFAULT_MAX_TOKEN_LENGTH, type JWSHeaderParameters, type VerifyJWSOptio
  * Parameters defined by RFC 7515/7516/7518 themselves; RFC 7515 §4.1.11 forbids listing them in
  * `crit`, since every implementation must already understand them.
  */
-export const REGISTERED = new Set([
+export const REGISTERED = /* @__PURE__ */ new Set([
   'alg', 'jku', 'jwk', 'kid', 'x5u', 'x5c', 'x5t', 'x5t#S256', 'typ', 'cty', 'crit',
   'enc', 'zip', 'epk', 'apu', 'apv', 'iv', 'tag', 'p2s', 'p2c',
 ])

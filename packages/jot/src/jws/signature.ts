@@ -4,7 +4,7 @@
  * for ECDSA, 1 ≤ r, s < n (CVE-2022-21449 "psychic signatures" accepted r = s = 0).
  * @module
  */
-import { runtime } from '#runtime'
+import * as runtime from '#runtime'
 import { JWSSignatureInvalid } from '../errors.js'
 import { CURVES, type ECCurveInfo, type OKPCurveInfo } from '../jwa/curves.js'
 import type { JWSAlgorithm } from '../jwa/signing.js'

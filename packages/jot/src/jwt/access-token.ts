@@ -5,7 +5,7 @@
  * `iss`, `exp`, `aud`, `sub`, `client_id`, `iat` and `jti` are required (§2.2).
  * @module
  */
-import { InvalidArgument, JWTClaimInvalid, JWTClaimMissing, JWTInsufficientScope } from '../errors.js'
+import { InvalidArgument, JWTClaimInvalid, JWTInsufficientScope } from '../errors.js'
 import { isPlainObject } from '../lib/bytes.js'
 import type { JotKey } from '../key/key.js'
 import type { KeyResolver, VerifyJWSOptions } from '../jws/types.js'
@@ -71,14 +71,11 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
   if (options.issuer === undefined) throw new InvalidArgument('issuer is required for access tokens (RFC 9068 §4)')
   if (options.audience === undefined) throw new InvalidArgument('audience is required for access tokens (RFC 9068 §4)')
   const { requiredScopes = [], ...rest } = options
-  // `typ` is checked before the claims RFC 9068 adds, so an ID token fails as the wrong kind of
-  // token rather than as one missing `client_id`. `iss`, `aud` and `exp` are already required here.
-  const verify = createVerifier<AccessTokenClaims>({ ...rest, typ: 'at+jwt', requireExpiration: true })
+  // The claims validator checks `typ` before required claims, so an ID token fails as the wrong kind
+  // of token rather than as one missing `client_id`. `iss`, `aud` and `exp` are required by the options.
+  const verify = createVerifier<AccessTokenClaims>({ ...rest, typ: 'at+jwt', requireExpiration: true, requiredClaims: PROFILE_CLAIMS })
   return async (token) => {
     const verified = await verify(token)
-    for (const claim of PROFILE_CLAIMS) {
-      if (verified.payload[claim] === undefined) throw new JWTClaimMissing(`"${claim}" is required (RFC 9068 §2.2)`, claim, 'missing')
-    }
     if (typeof verified.payload.client_id !== 'string') throw new JWTClaimInvalid('"client_id" must be a string', 'client_id', 'type')
     const scopes = scopesOf(verified.payload)
     const missing = requiredScopes.filter((scope) => !scopes.includes(scope))

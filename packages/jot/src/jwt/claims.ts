@@ -73,6 +73,17 @@ export function compileClaimsValidator(options: JWTClaimOptions = {}): ClaimsVal
   const tolerance = toSeconds(options.clockTolerance ?? 0, 'clockTolerance')
   const clock = clockFrom(options.currentTime)
 
+  // The type first (RFC 8725 §3.12): a token of another kind fails as the wrong kind of token, not
+  // as one that lacks this kind's claims (an ID token presented as an access token reports `typ`).
+  if (options.typ !== undefined) {
+    const expected = normalizeTyp(optionalString(options.typ, 'typ')!)
+    checks.push((_payload, header) => {
+      if (header.typ === undefined) throw new JWTClaimMissing('"typ" header is missing', 'typ', 'missing')
+      if (typeof header.typ !== 'string') throw new JWTClaimInvalid('"typ" header must be a string', 'typ', 'type')
+      if (normalizeTyp(header.typ) !== expected) throw new JWTClaimInvalid('unexpected "typ" header', 'typ', 'mismatch')
+    })
+  }
+
   const requiredClaims = options.requiredClaims ?? []
   if (!Array.isArray(requiredClaims) || requiredClaims.some((name) => typeof name !== 'string')) {
     throw new InvalidArgument('requiredClaims must be an array of claim names')
@@ -86,15 +97,6 @@ export function compileClaimsValidator(options: JWTClaimOptions = {}): ClaimsVal
       for (const name of required) {
         if (payload[name] === undefined) throw new JWTClaimMissing(`"${name}" is required`, name, 'missing')
       }
-    })
-  }
-
-  if (options.typ !== undefined) {
-    const expected = normalizeTyp(optionalString(options.typ, 'typ')!)
-    checks.push((_payload, header) => {
-      if (header.typ === undefined) throw new JWTClaimMissing('"typ" header is missing', 'typ', 'missing')
-      if (typeof header.typ !== 'string') throw new JWTClaimInvalid('"typ" header must be a string', 'typ', 'type')
-      if (normalizeTyp(header.typ) !== expected) throw new JWTClaimInvalid('unexpected "typ" header', 'typ', 'mismatch')
     })
   }
 

@@ -15,8 +15,11 @@ import { compileClaimSteps, signJWT } from './sign.js'
 import { clockFrom } from './time.js'
 import type { JWTClaims, SignJWTOptions } from './types.js'
 
-/** JWE options of an encrypted JWT's outer layer. */
-export interface JWTEncryptionOptions extends EncryptJWEOptions {
+/**
+ * JWE options of an encrypted JWT's outer layer. Fixed test-vector inputs are not among them: a JWT
+ * is always encrypted with a fresh CEK, IV, ephemeral key and salt.
+ */
+export interface JWTEncryptionOptions extends Pick<EncryptJWEOptions, 'enc' | 'p2c'> {
   /** Further protected header parameters of the JWE. */
   protectedHeader?: JWEHeaderParameters
   /**
@@ -36,7 +39,22 @@ export interface SignAndEncryptJWTOptions extends SignJWTOptions {
 
 const REPLICABLE = ['iss', 'sub', 'aud'] as const
 
-function outerHeader(base: JWEHeaderParameters, claims: JWTClaims, options: JWTEncryptionOptions): JWEHeaderParameters {
+/** Options of the low-level JWE functions that must never reach a JWT, even from an untyped caller. */
+const TEST_ONLY_OPTIONS = ['unsafeFixedInputs', 'unsafeAllowFixedInputsForTesting']
+
+function refuseTestOnlyOptions(options: object, where: string): void {
+  for (const name of TEST_ONLY_OPTIONS) {
+    if (Object.hasOwn(options, name)) throw new InvalidArgument(`${where}.${name} is for JWE test vectors and is refused for JWTs`)
+  }
+}
+
+/**
+ * The options handed to the JWE layer: only those a JWT has, named one by one, so nothing else in a
+ * configuration object (fixed CEKs and IVs above all) passes through.
+ */
+function jweOptions(base: JWEHeaderParameters, claims: JWTClaims, options: JWTEncryptionOptions, where: string): EncryptJWEOptions {
+  if (!isPlainObject(options as unknown)) throw new InvalidArgument(`${where} must be an object`)
+  refuseTestOnlyOptions(options, where)
   if (options.protectedHeader !== undefined && !isPlainObject(options.protectedHeader)) {
     throw new InvalidArgument('protectedHeader must be an object')
   }
@@ -44,7 +62,10 @@ function outerHeader(base: JWEHeaderParameters, claims: JWTClaims, options: JWTE
   if (options.replicateClaims) {
     for (const name of REPLICABLE) if (claims[name] !== undefined) header[name] = claims[name]
   }
-  return { ...header, ...options.protectedHeader }
+  const result: EncryptJWEOptions = { protectedHeader: { ...header, ...options.protectedHeader } }
+  if (options.enc !== undefined) result.enc = options.enc
+  if (options.p2c !== undefined) result.p2c = options.p2c
+  return result
 }
 
 /**
@@ -64,7 +85,7 @@ export async function encryptJWT<P extends JWTClaims = JWTClaims>(claims: P, key
   for (const step of compileClaimSteps(options)) step(payload, now)
   checkRegisteredTypes(payload)
   const base: JWEHeaderParameters = { typ: options.typ ?? 'JWT', ...(options.kid === undefined ? {} : { kid: options.kid }) }
-  return encryptCompactJWE(JSON.stringify(payload), key, { ...options, protectedHeader: outerHeader(base, payload, options) })
+  return encryptCompactJWE(JSON.stringify(payload), key, jweOptions(base, payload, options, 'options'))
 }
 
 /**
@@ -85,7 +106,8 @@ export async function signAndEncryptJWT<P extends JWTClaims = JWTClaims>(
   options: SignAndEncryptJWTOptions = {},
 ): Promise<string> {
   const { encryption = {}, ...signing } = options
+  refuseTestOnlyOptions(signing, 'options')
   const inner = await signJWT(claims, signingKey, signing)
   const signedClaims = parseJSONObjectBytes(decodeBase64URL(inner.split('.')[1]!), 'JWT claims set') as JWTClaims
-  return encryptCompactJWE(inner, encryptionKey, { ...encryption, protectedHeader: outerHeader({ cty: 'JWT' }, signedClaims, encryption) })
+  return encryptCompactJWE(inner, encryptionKey, jweOptions({ cty: 'JWT' }, signedClaims, encryption, 'options.encryption'))
 }

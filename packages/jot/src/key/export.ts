@@ -1,5 +1,5 @@
 /** Key export to JWK and PEM, and deriving a public key from a private one. @module */
-import { runtime } from '#runtime'
+import * as runtime from '#runtime'
 import { InvalidArgument } from '../errors.js'
 import { encode as encodeBase64URL } from '../lib/base64url.js'
 import { isKeyManagement } from '../jwa/key-management.js'

@@ -1,5 +1,5 @@
 /** Key generation for every JWS algorithm and every JWE key management algorithm. @module */
-import { runtime } from '#runtime'
+import * as runtime from '#runtime'
 import { InvalidArgument, KeyTooWeak } from '../errors.js'
 import { contentEncryption, type ContentEncryptionName } from '../jwa/content-encryption.js'
 import type { Curve } from '../jwa/curves.js'

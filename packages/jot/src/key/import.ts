@@ -5,7 +5,7 @@
  * secret (or, for PBES2, a password) for symmetric ones, because the caller said which algorithm it is for.
  * @module
  */
-import { runtime } from '#runtime'
+import * as runtime from '#runtime'
 import {
   AlgorithmNotAllowed,
   InvalidArgument,

@@ -10,15 +10,22 @@
  *   token it signed can be verified until it expires;
  * - then it is `retired`: never published again, and its private key is deleted from the store.
  *
+ * Managers sharing a store (replicas) agree through its compare-and-swap: each operation loads,
+ * applies the schedule and saves only if nobody saved in between, otherwise it reloads and decides
+ * again. So every replica signs with the key the store holds, and a revocation cannot be undone by a
+ * replica that loaded before it.
+ *
  * States are derived from timestamps, not from when {@link KeyManager.rotate} last ran, so a manager
  * that is called rarely is still correct (it just plans successors later). Emergency revocation
- * removes a key at once and, if it was signing, promotes the successor immediately: tokens signed with
- * a revoked key are meant to fail.
+ * unpublishes a key at once and, if it was signing, promotes the successor immediately: tokens signed
+ * with a revoked key are meant to fail. The revoked key stays in the store as a tombstone (public
+ * half only, never published, never signing) until `revokedAt` + `maxTokenLifetime` + `clockTolerance`,
+ * so its revocation is on record for as long as any token it signed could otherwise be valid.
  * @module
  */
-import { InvalidArgument, quote } from '../errors.js'
+import { InvalidArgument, isJotError, quote } from '../errors.js'
 import { toSeconds, type Duration } from '../lib/duration.js'
-import type { JWSAlgorithmName } from '../jwa/signing.js'
+import { jwsAlgorithm, type JWSAlgorithmName } from '../jwa/signing.js'
 import type { Curve } from '../jwa/curves.js'
 import { jwkThumbprint } from '../jwk/thumbprint.js'
 import { exportJWK, toPublicKey } from '../key/export.js'
@@ -26,9 +33,13 @@ import { generateKeyPair } from '../key/generate.js'
 import { importJWK } from '../key/import.js'
 import type { JotKey } from '../key/key.js'
 import type { JWK, JWKSet } from '../key/jwk.js'
+import { withoutPrivateMembers } from '../key/members.js'
 import { clockFrom } from '../jwt/time.js'
 import type { Instant } from '../jwt/types.js'
 import { createMemoryKeyStore, type KeyStore, type StoredKey } from './store.js'
+
+/** Saves tried per operation before a {@link KeyStoreConflict} is reported (replicas racing for one store). */
+const MAX_SAVE_ATTEMPTS = 8
 
 /** Where a key is in its life. Only `next`, `active` and `retiring` keys are published. */
 export type KeyState = 'next' | 'active' | 'retiring' | 'retired'
@@ -76,7 +87,7 @@ export interface KeyManager {
   jwks(): Promise<JWKSet>
   /** Every stored key with its state now. */
   keys(): Promise<ManagedKeyInfo[]>
-  /** Emergency: unpublish the key now; if it was signing, its successor signs from now on. */
+  /** Emergency: unpublish the key now; if it was signing, its successor signs from now on. Revoking a revoked key does nothing. */
   revoke(kid: string): Promise<void>
 }
 
@@ -103,6 +114,8 @@ export function keyState(key: StoredKey, now: number, retention: number): KeySta
  */
 export function createKeyManager(options: KeyManagerOptions): KeyManager {
   const { alg, store = createMemoryKeyStore() } = options
+  const algorithm = jwsAlgorithm(alg)
+  if (!algorithm || algorithm.kty === 'oct') throw new InvalidArgument(`alg must be an asymmetric JWS algorithm (the JWKS is public), not ${quote(alg)}`)
   const rotationPeriod = toSeconds(options.rotationPeriod ?? '30d', 'rotationPeriod')
   const publishAhead = toSeconds(options.publishAhead ?? '1d', 'publishAhead')
   const retention = toSeconds(options.maxTokenLifetime ?? '1d', 'maxTokenLifetime') + toSeconds(options.clockTolerance ?? '5m', 'clockTolerance')
@@ -128,24 +141,51 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
     return { kid, alg, jwk, createdAt, activateAt }
   }
 
-  /** The schedule at `now`, applied to the stored list; saves only when something changed. */
+  /**
+   * The schedule at `now` applied to the stored list and saved if anything changed. A conflicting
+   * save (another replica saved first) means the decision was made on old data: reload and decide
+   * again, so what is returned is always what the store holds.
+   */
   async function apply(now: number, revokeKid?: string): Promise<StoredKey[]> {
-    const loaded = await store.load()
+    for (let attempt = 1; ; attempt++) {
+      const { keys: loaded, version } = await store.load()
+      const { keys, changed } = await plan(loaded, now, revokeKid)
+      try {
+        if (changed) await store.save(keys, version)
+      } catch (error) {
+        if (!isJotError(error) || error.code !== 'ERR_KEY_STORE_CONFLICT' || attempt === MAX_SAVE_ATTEMPTS) throw error
+        // Jitter, so replicas that collided do not collide again in lockstep.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt))
+        continue
+      }
+      forgetUnpublished(keys, now)
+      return keys
+    }
+  }
+
+  /** `loaded` with the schedule at `now` applied (and `revokeKid` revoked), and whether that changed it. */
+  async function plan(loaded: StoredKey[], now: number, revokeKid?: string): Promise<{ keys: StoredKey[]; changed: boolean }> {
+    const state = (key: StoredKey) => keyState(key, now, retention)
     let changed = false
     if (revokeKid !== undefined) {
-      const target = loaded.find((key) => key.kid === revokeKid && keyState(key, now, retention) !== 'retired')
-      if (!target) throw new InvalidArgument(`no published key has kid ${quote(revokeKid)}`)
-      if (keyState(target, now, retention) === 'next') {
-        // A revoked successor must not end the signing period of the key it was to replace.
-        const active = loaded.find((key) => keyState(key, now, retention) === 'active')
-        if (active?.deactivateAt === target.activateAt) delete active.deactivateAt
+      const target = loaded.find((key) => key.kid === revokeKid)
+      if (!target || (state(target) === 'retired' && target.revokedAt === undefined)) {
+        throw new InvalidArgument(`no published key has kid ${quote(revokeKid)}`)
       }
-      target.revokedAt = now
-      changed = true
+      if (state(target) !== 'retired') {
+        if (state(target) === 'next') {
+          // A revoked successor must not end the signing period of the key it was to replace.
+          const active = loaded.find((key) => state(key) === 'active')
+          if (active?.deactivateAt === target.activateAt) delete active.deactivateAt
+        }
+        target.revokedAt = now
+        target.jwk = withoutPrivateMembers(target.jwk) // a tombstone: nothing left that could sign
+        changed = true
+      }
     }
-    const keys = loaded.filter((key) => keyState(key, now, retention) !== 'retired')
+    // Retired keys are deleted, except revocation tombstones while tokens of theirs could still be valid.
+    const keys = loaded.filter((key) => state(key) !== 'retired' || (key.revokedAt !== undefined && now < key.revokedAt + retention))
     if (keys.length !== loaded.length) changed = true
-    const state = (key: StoredKey) => keyState(key, now, retention)
     let active = keys.find((key) => state(key) === 'active')
     if (!active) {
       // Bootstrap, or the signing key was revoked: the earliest successor signs now, or a new key does.
@@ -161,8 +201,13 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
       active.deactivateAt = activateAt
       changed = true
     }
-    if (changed) await store.save(keys)
-    return keys
+    return { keys, changed }
+  }
+
+  /** Drops imported private keys of keys no longer published (retired, revoked, deleted by a replica). */
+  function forgetUnpublished(keys: readonly StoredKey[], now: number): void {
+    const published = new Set(keys.filter((key) => keyState(key, now, retention) !== 'retired').map((key) => key.kid))
+    for (const kid of imported.keys()) if (!published.has(kid)) imported.delete(kid)
   }
 
   function material(key: StoredKey): Promise<{ privateKey: JotKey; publicJwk: JWK }> {

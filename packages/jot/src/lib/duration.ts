@@ -6,7 +6,7 @@
  */
 import { InvalidArgument } from '../errors.js'
 
-const UNIT_SECONDS: Record<string, number> = Object.assign(Object.create(null) as Record<string, number>, {
+const UNIT_SECONDS: Record<string, number> = /* @__PURE__ */ Object.assign(Object.create(null) as Record<string, number>, {
   s: 1, sec: 1, secs: 1, second: 1, seconds: 1,
   m: 60, min: 60, mins: 60, minute: 60, minutes: 60,
   h: 3600, hr: 3600, hrs: 3600, hour: 3600, hours: 3600,
@@ -32,4 +32,13 @@ export function toSeconds(value: Duration, name: string): number {
     if (match && unit !== undefined) return Math.round(Number(match[1]) * unit)
   }
   throw new InvalidArgument(`${name} must be seconds or a duration such as "15m"`)
+}
+
+/**
+ * A {@link Duration} in milliseconds, keeping fractions of a second (network timeouts and cooldowns
+ * can be sub-second); strings are read as by {@link toSeconds}.
+ */
+export function toMilliseconds(value: Duration, name: string): number {
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value * 1000
+  return toSeconds(value, name) * 1000
 }

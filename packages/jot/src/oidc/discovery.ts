@@ -4,7 +4,7 @@
  * (Discovery §4.3): otherwise one provider could publish keys in another's name (the mix-up attack).
  * @module
  */
-import { OIDCDiscoveryInvalid, quote } from '../errors.js'
+import { InvalidArgument, OIDCDiscoveryInvalid, quote } from '../errors.js'
 import type { Duration } from '../lib/duration.js'
 import { checkURL, fetchJSON, fetchPolicy } from '../jwks/fetch.js'
 import { createRemoteKeySet } from '../jwks/remote.js'
@@ -45,12 +45,15 @@ export interface DiscoveryOptions {
  * const provider = await discoverOIDCProvider('https://accounts.example.com')
  * const keys = createRemoteKeySet(provider.jwks_uri)
  * ```
- * @throws {@link OIDCDiscoveryInvalid} for an invalid document or an issuer mismatch;
+ * @throws {@link InvalidArgument} for an issuer that is not an https: URL without query or fragment;
+ *   {@link OIDCDiscoveryInvalid} for an invalid document or an issuer mismatch;
  *   {@link JWKSFetchFailed} / {@link JWKSTimeout} when it cannot be fetched (the same bounded fetch as key sets).
  */
 export async function discoverOIDCProvider(issuer: string, options: DiscoveryOptions = {}): Promise<OIDCProviderMetadata> {
   const allowHttp = options.allowHttp === true
   checkURL(issuer, allowHttp, 'the issuer')
+  // Discovery §2: an issuer identifier has no query or fragment (the well-known path is appended to it).
+  if (/[?#]/.test(issuer)) throw new InvalidArgument('the issuer must not have a query or fragment (OIDC Discovery §2)')
   const url = checkURL(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`, allowHttp, 'the issuer')
   const { body } = await fetchJSON(url, fetchPolicy(options), 'OpenID configuration', (message, cause) => new OIDCDiscoveryInvalid(message, { cause }))
   if (body.issuer !== issuer) {

@@ -4,7 +4,7 @@
  * uses SHA-512 (Core errata); Ed448 would need SHAKE256, which jot does not implement.
  * @module
  */
-import { runtime } from '#runtime'
+import * as runtime from '#runtime'
 import { NotSupported, quote } from '../errors.js'
 import { jwsAlgorithm, type HashName } from '../jwa/signing.js'
 import { encode as encodeBase64URL } from '../lib/base64url.js'

@@ -57,8 +57,13 @@ export interface IdTokenVerifierOptions extends VerifyJWSOptions {
 
 /** Values of one login, given per call. */
 export interface IdTokenCheck {
-  /** The `nonce` sent in the authentication request; the token's must equal it (step 11). */
-  nonce?: string
+  /**
+   * The `nonce` sent in the authentication request; the token's must equal it (step 11). When
+   * omitted, a token that carries a `nonce` is refused: it belongs to a request that sent one, and
+   * skipping the check would let it be replayed into another login. `null` means "no nonce check"
+   * (a flow that does not use nonces): the token's `nonce`, if any, is then ignored.
+   */
+  nonce?: string | null
   /** The `max_age` sent in the request, overriding the default. */
   maxAge?: Duration
   /** The access token issued with the ID token: `at_hash`, when present, must match it (§3.1.3.8). */
@@ -73,7 +78,8 @@ export interface IdTokenCheck {
  * Prepares an ID token verifier for one client. Each call checks the signature and algorithm, then,
  * in the order of Core §3.1.3.7: `iss` equals the issuer; `aud` contains the client id and no
  * untrusted audience; `azp` present when there are several audiences and equal to the client id when
- * present; `exp`; `iat` (required, not in the future, `maxTokenAge`); `nonce`; `acr`; `auth_time`
+ * present; `exp`; `iat` (required, not in the future, `maxTokenAge`); `nonce` (a token that carries
+ * one is refused unless the expected nonce is given, or `nonce: null` opts out); `acr`; `auth_time`
  * with `max_age`; and the `at_hash`/`c_hash` bindings with the left-half hash of the token's `alg`.
  * A `typ` other than `JWT` (e.g. `at+jwt`) is refused: an access token is not an ID token
  * (RFC 8725 §3.12).
@@ -121,10 +127,7 @@ export function createIdTokenVerifier(
     if (audiences.length > 1 && payload.azp === undefined) {
       throw new JWTClaimMissing('"azp" is required when "aud" has several audiences', 'azp', 'missing')
     }
-    if (check.nonce !== undefined) {
-      if (payload.nonce === undefined) throw new JWTClaimMissing('"nonce" is missing', 'nonce', 'missing')
-      if (payload.nonce !== check.nonce) throw new JWTClaimInvalid('"nonce" does not match the request', 'nonce', 'mismatch')
-    }
+    checkNonce(payload.nonce, check.nonce)
     if (acr) {
       if (payload.acr === undefined) throw new JWTClaimMissing('"acr" is missing', 'acr', 'missing')
       if (typeof payload.acr !== 'string' || !acr.has(payload.acr)) throw new JWTClaimInvalid('"acr" is not acceptable', 'acr', 'mismatch')
@@ -149,12 +152,24 @@ export function verifyIdToken(token: string, options: IdTokenVerifierOptions, ch
   return createIdTokenVerifier(options)(token, check)
 }
 
-function pickJWS(options: VerifyJWSOptions): VerifyJWSOptions {
-  const picked: VerifyJWSOptions = {}
-  if (options.algorithms !== undefined) picked.algorithms = options.algorithms
-  if (options.crit !== undefined) picked.crit = options.crit
-  if (options.maxTokenLength !== undefined) picked.maxTokenLength = options.maxTokenLength
-  return picked
+/** The JWS options, passed through as given (absent ones stay absent, so the verifier's defaults apply). */
+function pickJWS({ algorithms, crit, maxTokenLength }: VerifyJWSOptions): VerifyJWSOptions {
+  return {
+    ...(algorithms === undefined ? {} : { algorithms }),
+    ...(crit === undefined ? {} : { crit }),
+    ...(maxTokenLength === undefined ? {} : { maxTokenLength }),
+  }
+}
+
+/** Core §3.1.3.7 step 11; `expected` null: the caller opted out of nonce checking. */
+function checkNonce(actual: unknown, expected: string | null | undefined): void {
+  if (expected === null) return
+  if (expected === undefined) {
+    if (actual !== undefined) throw new JWTClaimInvalid('the token has a "nonce" but none was expected (pass nonce: null to skip the check)', 'nonce', 'unexpected')
+    return
+  }
+  if (actual === undefined) throw new JWTClaimMissing('"nonce" is missing', 'nonce', 'missing')
+  if (actual !== expected) throw new JWTClaimInvalid('"nonce" does not match the request', 'nonce', 'mismatch')
 }
 
 /** Core §3.1.3.7 step 13, with the clock tolerance in the token's favour both ways. */

@@ -60,6 +60,7 @@ describe('RFC 7518 Appendix C: ECDH-ES key agreement', () => {
     return encryptCompactJWE(plaintext, await importJWK(bobPublic, { alg: 'ECDH-ES' }), {
       enc: 'A128GCM',
       protectedHeader,
+      unsafeAllowFixedInputsForTesting: true,
       unsafeFixedInputs: { epk: aliceEphemeralJwk, iv: new Uint8Array(12) },
     })
   }

@@ -103,6 +103,7 @@ describe('RFC 7520 §5: compact examples (5.2–5.9)', () => {
       const jwe = await encryptCompactJWE(plaintextOf(example), encryptionKey, {
         enc: example.enc,
         protectedHeader: example.protectedHeader,
+        unsafeAllowFixedInputsForTesting: true,
         unsafeFixedInputs: fixedInputs(example, example.fixed, !direct(alg)),
         ...(example.fixed?.p2c ? { p2c: example.fixed.p2c } : {}),
       })
@@ -159,6 +160,7 @@ describe('RFC 7520 §5: JSON-only examples (5.10–5.13)', () => {
       const options = {
         enc: example.enc,
         protectedHeader: example.protectedHeader,
+        unsafeAllowFixedInputsForTesting: true,
         unsafeFixedInputs: fixedInputs(example, undefined, true),
         ...(example.aad === undefined ? {} : { aad: example.aad }),
         ...(example.sharedUnprotectedHeader ? { sharedUnprotectedHeader: example.sharedUnprotectedHeader } : {}),
@@ -193,6 +195,7 @@ describe('RFC 7520 §5: JSON-only examples (5.10–5.13)', () => {
       enc: multi.enc,
       protectedHeader: multi.protectedHeader,
       sharedUnprotectedHeader: multi.sharedUnprotectedHeader!,
+      unsafeAllowFixedInputsForTesting: true,
       unsafeFixedInputs: fixedInputs(multi, fixed, true),
     })
     assert.deepEqual({ ...jwe, recipients: jwe.recipients }, { ...multi.general!, recipients: multi.general!.recipients.slice(1) })

@@ -156,6 +156,46 @@ describe('PBES2 work is bounded (CVE-2022-36083)', () => {
   })
 })
 
+describe('general JWE: key management work is bounded per token, not per recipient', () => {
+  const alg = 'PBES2-HS512+A256KW' as const
+  const allowed = { keyManagementAlgorithms: [alg] }
+
+  it('maxPBES2Count bounds the p2c of all recipients together', async () => {
+    const password = await importSecret('pw', { alg })
+    const other = await importSecret('other', { alg })
+    // 16 recipients at the cap, none for this password: without a shared budget, 16 full PBKDF2 runs.
+    const jwe = await encryptGeneralJWE('x', Array.from({ length: 16 }, () => ({ key: other })), { p2c: 10_000 })
+    await assert.rejects(decryptGeneralJWE(jwe, password, allowed), { code: 'ERR_JWE_PBES2_COUNT_EXCEEDED', message: /all recipients/ })
+    // Within the budget, a later recipient still decrypts.
+    const mixed = await encryptGeneralJWE('x', [{ key: other }, { key: password }], { p2c: 1000 })
+    const { recipientIndex } = await decryptGeneralJWE(mixed, password, allowed)
+    assert.equal(recipientIndex, 1)
+    await assert.rejects(decryptGeneralJWE(mixed, password, { ...allowed, maxPBES2Count: 1500 }), { code: 'ERR_JWE_PBES2_COUNT_EXCEEDED' })
+  })
+
+  it('recipients addressed to another kid are skipped before any work', async () => {
+    const password = await importSecret('pw', { alg, kid: 'me' })
+    const other = await importSecret('other', { alg, kid: 'them' })
+    const decoys = Array.from({ length: 15 }, () => ({ key: other }))
+    const jwe = await encryptGeneralJWE('x', [...decoys, { key: password }], { p2c: 10_000 })
+    const { recipientIndex } = await decryptGeneralJWE(jwe, password, allowed)
+    assert.equal(recipientIndex, 15, 'the decoys did not use up the PBES2 budget')
+    await assert.rejects(decryptGeneralJWE({ ...jwe, recipients: jwe.recipients.slice(0, 15) }, password, allowed), {
+      code: 'ERR_JWE_DECRYPTION_FAILED',
+    })
+  })
+
+  it('at most four RSA or ECDH unwraps per token', async () => {
+    const mine = await generateKeyPair('RSA-OAEP-256')
+    const others = await Promise.all(Array.from({ length: 5 }, () => generateKeyPair('RSA-OAEP-256')))
+    const decoys = others.map(({ publicKey }) => ({ key: publicKey }))
+    const late = await encryptGeneralJWE('x', [...decoys, { key: mine.publicKey }])
+    await assert.rejects(decryptGeneralJWE(late, mine.privateKey), { code: 'ERR_JWE_INVALID', message: /distinct "kid"s/ })
+    const early = await encryptGeneralJWE('x', [...decoys.slice(0, 3), { key: mine.publicKey }, ...decoys.slice(3)])
+    assert.equal((await decryptGeneralJWE(early, mine.privateKey)).recipientIndex, 3)
+  })
+})
+
 describe('compression (zip: "DEF")', () => {
   it('a decompression bomb stops at the cap, in bounded time', async () => {
     const key = await generateSecret('A256KW')
@@ -225,7 +265,7 @@ describe('JWS given to the JWE JSON entry points', () => {
   it('key-wrap outputs are the RFC 3394 ones (cross-check of A128KW against node:crypto)', async () => {
     const kek = new Uint8Array(16).fill(9)
     const cek = new Uint8Array(32).fill(3)
-    const token = await encryptCompactJWE('x', await importSecret(kek, { alg: 'A128KW' }), { enc: 'A128CBC-HS256', unsafeFixedInputs: { cek } })
+    const token = await encryptCompactJWE('x', await importSecret(kek, { alg: 'A128KW' }), { enc: 'A128CBC-HS256', unsafeAllowFixedInputsForTesting: true, unsafeFixedInputs: { cek } })
     const wrap = createCipheriv('id-aes128-wrap', kek, Buffer.alloc(8, 0xa6))
     assert.equal(token.split('.')[1], Buffer.concat([wrap.update(cek), wrap.final()]).toString('base64url'))
   })

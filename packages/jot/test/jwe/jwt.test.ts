@@ -104,6 +104,33 @@ describe('nested JWT: sign, then encrypt (cty "JWT")', () => {
   })
 })
 
+describe('fixed test-vector inputs never reach a JWT', () => {
+  const fixed = { cek: new Uint8Array(32), iv: new Uint8Array(12) }
+
+  it('encryptJWT and signAndEncryptJWT refuse unsafeFixedInputs, even with the testing switch', async () => {
+    const key = await generateSecret('A256KW')
+    const issuer = await generateKeyPair('ES256')
+    const config = { expiresIn: 60, unsafeFixedInputs: fixed, unsafeAllowFixedInputsForTesting: true } as never
+    await assert.rejects(encryptJWT({ sub: 'a' }, key, config), { code: 'ERR_INVALID_ARGUMENT', message: /unsafeFixedInputs/ })
+    await assert.rejects(encryptJWT({ sub: 'a' }, key, { expiresIn: 60, unsafeFixedInputs: fixed } as never), { code: 'ERR_INVALID_ARGUMENT' })
+    await assert.rejects(signAndEncryptJWT({ sub: 'a' }, issuer.privateKey, key, { expiresIn: 60, encryption: config }), {
+      code: 'ERR_INVALID_ARGUMENT',
+    })
+    await assert.rejects(signAndEncryptJWT({ sub: 'a' }, issuer.privateKey, key, config), { code: 'ERR_INVALID_ARGUMENT' })
+    // Two tokens never share an IV or a wrapped CEK.
+    const [a, b] = await Promise.all([encryptJWT({ sub: 'a' }, key, { expiresIn: 60 }), encryptJWT({ sub: 'b' }, key, { expiresIn: 60 })])
+    assert.notEqual(a.split('.')[1], b.split('.')[1])
+    assert.notEqual(a.split('.')[2], b.split('.')[2])
+  })
+
+  it('the JWE functions take fixed inputs only with unsafeAllowFixedInputsForTesting: true', async () => {
+    const key = await generateSecret('A256KW')
+    await assert.rejects(encryptCompactJWE('x', key, { unsafeFixedInputs: fixed }), { code: 'ERR_INVALID_ARGUMENT', message: /unsafeAllowFixedInputsForTesting/ })
+    const options = { unsafeFixedInputs: fixed, unsafeAllowFixedInputsForTesting: true }
+    assert.equal(await encryptCompactJWE('x', key, options), await encryptCompactJWE('x', key, options))
+  })
+})
+
 describe('JWS and JWE entry points are never confused (RFC 8725 §3.3)', () => {
   it('a JWE given to verifyJWT, verifyCompactJWS or decodeJWTUnverified is "a JWE, not a JWS"', async () => {
     const key = await generateSecret('A128KW')

@@ -20,7 +20,7 @@ import {
   isJotError,
   signJWT,
 } from 'jot'
-import { fakeClock, startServer, withoutUnhandledRejections, type Mode, type TestServer } from './server.js'
+import { eventually, fakeClock, startServer, within, withoutUnhandledRejections, type Mode, type TestServer } from './server.js'
 
 async function rejectsWith(promise: Promise<unknown>, code: JotErrorCode, causeCode?: JotErrorCode): Promise<void> {
   await assert.rejects(promise, (error: unknown) => {
@@ -56,16 +56,24 @@ function setup(keys: JWK[], options: RemoteKeySetOptions = {}) {
   server.documents.set(path, { keys })
   const clock = fakeClock()
   const events: KeySetEvent[] = []
+  let started = 0
   const keySet = createRemoteKeySet(server.origin + path, {
     allowHttp: true,
     currentTime: clock.currentTime,
     onEvent: (event) => events.push(event),
+    fetch: (input, init) => {
+      started++
+      return fetch(input, init)
+    },
     ...options,
   })
   const verify = createVerifier({ key: keySet, currentTime: clock.currentTime, requireExpiration: false })
   const token = (key: JotKey, kid?: string) =>
     signJWT({ sub: 'u' }, key, { issuedAt: clock.now, ...(kid === undefined ? {} : { kid }) })
-  return { path, clock, events, keySet, verify, token, requests: () => server.count(path) }
+  // Refreshes of expired or expiring keys run behind the answer: wait until every started fetch has reported.
+  const settled = () => events.filter((e) => e.type === 'fetch' || e.type === 'fetch-failed').length
+  const idle = () => eventually(() => started === settled(), 3000, 'background refresh settled')
+  return { path, clock, events, keySet, verify, token, idle, requests: () => server.count(path) }
 }
 
 describe('remote key set: rotation', () => {
@@ -113,19 +121,32 @@ describe('remote key set: fetch budget', () => {
     })
   })
 
-  it('a kid found absent is not fetched again within negativeCacheTtl', async () => {
-    const { clock, verify, token, requests, events } = setup([jwk1], { cooldown: 1, negativeCacheTtl: 120 })
+  it('a kid found absent is answered from the negative cache until the cooldown allows a fetch', async () => {
+    const { clock, verify, token, requests, events } = setup([jwk1], { cooldown: 10 })
     await verify(await token(k1.privateKey))
-    clock.advance(2)
+    clock.advance(11)
     const ghost = await token(k1.privateKey, 'ghost')
     await rejectsWith(verify(ghost), 'ERR_JWKS_NO_MATCHING_KEY')
     assert.equal(requests(), 2)
-    clock.advance(60)
+    clock.advance(5)
     await rejectsWith(verify(ghost), 'ERR_JWKS_NO_MATCHING_KEY')
     assert.equal(requests(), 2)
     assert.ok(events.some((e) => e.type === 'unknown-kid' && e.action === 'negative-cache'))
-    clock.advance(61)
+    clock.advance(6)
     await rejectsWith(verify(ghost), 'ERR_JWKS_NO_MATCHING_KEY')
+    assert.equal(requests(), 3)
+  })
+
+  it('a next kid probed before its publication verifies as soon as the cooldown has passed', async () => {
+    const { path, clock, verify, token, requests } = setup([jwk1]) // defaults: 30 s cooldown
+    await verify(await token(k1.privateKey))
+    clock.advance(31)
+    await rejectsWith(verify(await token(k2.privateKey)), 'ERR_JWKS_NO_MATCHING_KEY') // an attacker guesses the next kid
+    assert.equal(requests(), 2)
+    server.documents.set(path, { keys: [jwk1, jwk2] })
+    clock.advance(31)
+    const { key } = await verify(await token(k2.privateKey))
+    assert.equal(key.kid, 'k2')
     assert.equal(requests(), 3)
   })
 
@@ -151,18 +172,19 @@ describe('remote key set: outages (stale-if-error, then ERR_JWKS_STALE)', () => 
   for (const [mode, code] of failures) {
     it(`${mode}: known keys keep verifying up to maxStale, then ${'ERR_JWKS_STALE'} (cause ${code})`, async () => {
       await withoutUnhandledRejections(async () => {
-        const { clock, verify, token, requests, events } = setup([jwk1], {
+        const { clock, verify, token, requests, events, idle } = setup([jwk1], {
           cacheMaxAge: 60,
           maxStale: 1000,
-          cooldown: 200,
+          cooldown: 60,
           timeout: 0.2,
           maxResponseBytes: 64 * 1024,
         })
         const known = await token(k1.privateKey)
         await verify(known)
         server.mode = mode
-        clock.advance(201) // expired, and past the cooldown: a refresh is attempted and fails
+        clock.advance(61) // expired, and past the cooldown: a refresh starts behind the answer and fails
         await verify(known)
+        await idle()
         assert.equal(requests(), 2)
         const failed = events.filter((e) => e.type === 'fetch-failed')
         assert.equal(failed.length, 1)
@@ -173,15 +195,59 @@ describe('remote key set: outages (stale-if-error, then ERR_JWKS_STALE)', () => 
           clock.advance(50)
           await verify(known)
         }
-        clock.advance(500) // 141 + 400 + 500 s past expiry: more than maxStale
+        await idle()
+        clock.advance(600) // 1001 s past expiry: more than maxStale
         await rejectsWith(verify(known), 'ERR_JWKS_STALE', code)
         await rejectsWith(verify(known), 'ERR_JWKS_STALE') // inside the cooldown: no new fetch
         server.mode = 'ok'
-        clock.advance(201)
+        clock.advance(61)
         await verify(known) // recovery
       })
     })
   }
+
+  it('expired keys within maxStale answer at once; the refresh never makes a request wait', async () => {
+    await withoutUnhandledRejections(async () => {
+      const { clock, verify, token, events, idle } = setup([jwk1], { timeout: 1, cacheMaxAge: 60, cooldown: 30 })
+      const known = await token(k1.privateKey)
+      await verify(known)
+      server.mode = 'hang'
+      for (let round = 0; round < 3; round++) {
+        clock.advance(61)
+        const started = performance.now()
+        await verify(known)
+        const took = performance.now() - started
+        assert.ok(took < 500, `a stale answer took ${Math.round(took)} ms (the refresh timeout is 1 s)`)
+      }
+      await idle()
+      assert.ok(events.some((e) => e.type === 'fetch-failed' && e.error.code === 'ERR_JWKS_TIMEOUT'))
+    })
+  })
+
+  it('a custom fetch that ignores the abort signal still times out, headers or body, and the set recovers', async () => {
+    await withoutUnhandledRejections(async () => {
+      let behaviour: 'never' | 'stall-body' | 'ok' = 'never'
+      const body = JSON.stringify({ keys: [jwk1] })
+      const { clock, verify, token } = setup([jwk1], {
+        timeout: 0.1,
+        cooldown: 1,
+        fetch: async () => {
+          if (behaviour === 'never') return new Promise<Response>(() => undefined)
+          if (behaviour === 'ok') return new Response(body, { status: 200 })
+          const stalled = new ReadableStream<Uint8Array>({ start: (controller) => controller.enqueue(new TextEncoder().encode('{"keys":[')) })
+          return new Response(stalled, { status: 200 })
+        },
+      })
+      const known = await token(k1.privateKey)
+      await within(2000, rejectsWith(verify(known), 'ERR_JWKS_TIMEOUT'))
+      clock.advance(2)
+      behaviour = 'stall-body'
+      await within(2000, rejectsWith(verify(known), 'ERR_JWKS_TIMEOUT'))
+      clock.advance(2)
+      behaviour = 'ok'
+      await within(2000, verify(known))
+    })
+  })
 
   it('an endpoint that never worked fails with the fetch error, at most once per cooldown', async () => {
     await withoutUnhandledRejections(async () => {
@@ -210,7 +276,7 @@ describe('remote key set: outages (stale-if-error, then ERR_JWKS_STALE)', () => 
 
 describe('remote key set: Cache-Control within bounds (simulated time)', () => {
   it('honours max-age, clamps it to [minCacheAge, maxCacheAge], subtracts Age, treats no-store as the minimum', async () => {
-    const { clock, verify, token, requests } = setup([jwk1], { minCacheAge: 60, maxCacheAge: 300, refreshAhead: 0 })
+    const { clock, verify, token, requests, idle } = setup([jwk1], { minCacheAge: 60, maxCacheAge: 300, refreshAhead: 0 })
     const known = await token(k1.privateKey)
     const expectFetchesOver = async (cacheControl: string, age: number | undefined, lifetime: number) => {
       server.cacheControl = cacheControl
@@ -224,6 +290,7 @@ describe('remote key set: Cache-Control within bounds (simulated time)', () => {
       assert.equal(requests(), before + 1, `${cacheControl}: still fresh after ${lifetime - 1} s`)
       clock.advance(2)
       await verify(known)
+      await idle()
       assert.equal(requests(), before + 2, `${cacheControl}: refetched after ${lifetime + 1} s`)
     }
     await expectFetchesOver('public, max-age=120', undefined, 120)
@@ -235,18 +302,19 @@ describe('remote key set: Cache-Control within bounds (simulated time)', () => {
   })
 
   it('counts requests over an hour of traffic: one per max-age', async () => {
-    const { clock, verify, token, requests } = setup([jwk1], { refreshAhead: 0 })
+    const { clock, verify, token, requests, idle } = setup([jwk1], { refreshAhead: 0 })
     server.cacheControl = 'max-age=300'
     const known = await token(k1.privateKey)
     for (let second = 0; second < 3600; second += 10) {
       await verify(known)
+      await idle()
       clock.advance(10)
     }
     assert.equal(requests(), 12)
   })
 
   it('refreshes ahead of expiry in the background', async () => {
-    const { clock, verify, token, requests, events } = setup([jwk1], { refreshAhead: 30 })
+    const { clock, verify, token, requests, events, idle } = setup([jwk1], { refreshAhead: 30 })
     server.cacheControl = 'max-age=300'
     const known = await token(k1.privateKey)
     await verify(known)
@@ -255,7 +323,7 @@ describe('remote key set: Cache-Control within bounds (simulated time)', () => {
     assert.equal(requests(), 1)
     clock.advance(10) // 25 s before expiry
     await verify(known) // answered from the cache; the refresh runs behind it
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    await idle()
     assert.equal(requests(), 2)
     assert.ok(events.some((e) => e.type === 'fetch' && e.reason === 'refresh-ahead'))
   })
@@ -308,5 +376,69 @@ describe('remote key set: configuration and state', () => {
     assert.equal(requests(), 2)
     await verify(await token(k1.privateKey))
     assert.equal(requests(), 2)
+  })
+})
+
+describe('remote key set: bounded memory for unknown kids', () => {
+  it('a kid longer than 256 characters (and than every kid of the set) costs no fetch', async () => {
+    const long = 'L'.repeat(300)
+    const { clock, verify, token, requests } = setup([jwk1, { ...jwk2, kid: long }])
+    await verify(await token(k1.privateKey))
+    for (const kid of ['x'.repeat(4000), 'y'.repeat(301)]) {
+      clock.advance(31) // past the cooldown each time
+      await rejectsWith(verify(await token(k1.privateKey, kid)), 'ERR_JWKS_NO_MATCHING_KEY')
+      assert.equal(requests(), 1, `a ${kid.length}-character kid caused a fetch`)
+    }
+    clock.advance(31)
+    await rejectsWith(verify(await token(k1.privateKey, 'z'.repeat(300))), 'ERR_JWKS_NO_MATCHING_KEY') // as long as a real kid
+    assert.equal(requests(), 2)
+    assert.equal((await verify(await token(k2.privateKey, long))).key.kid, long)
+  })
+
+  it('remembers at most 1,000 absent kids', async () => {
+    const { clock, verify, token, events } = setup([jwk1])
+    await verify(await token(k1.privateKey))
+    clock.advance(31)
+    const ghosts = await Promise.all(Array.from({ length: 1500 }, (_, i) => token(k1.privateKey, `ghost-${i}`)))
+    await Promise.allSettled(ghosts.map((ghost) => verify(ghost))) // all share one fetch and are found absent
+    events.length = 0
+    await Promise.allSettled(ghosts.map((ghost) => verify(ghost)))
+    const remembered = events.filter((e) => e.type === 'unknown-kid' && e.action === 'negative-cache').length
+    assert.equal(remembered, 1000)
+  })
+})
+
+describe('remote key set: option and state validation', () => {
+  const uri = 'https://issuer.example/jwks.json'
+  const invalid = (e: unknown) => isJotError(e) && e.code === 'ERR_INVALID_ARGUMENT'
+
+  it('refuses settings that defeat the cache or the fetch budget', () => {
+    assert.throws(() => createRemoteKeySet(uri, { cooldown: 10, negativeCacheTtl: 11 }), invalid)
+    assert.throws(() => createRemoteKeySet(uri, { minCacheAge: 60, refreshAhead: 60 }), invalid)
+    assert.throws(() => createRemoteKeySet(uri, { minCacheAge: 60, cooldown: 61 }), invalid)
+    assert.throws(() => createRemoteKeySet(uri, { timeout: 0 }), invalid)
+    createRemoteKeySet(uri, { minCacheAge: 60, cooldown: 60, refreshAhead: 59, negativeCacheTtl: 60, timeout: 0.1 })
+  })
+
+  it('restored state is bounded: expiry clamped to fetchedAt + maxCacheAge, fetchedAt in the future refused', async () => {
+    const { path, clock, requests } = setup([jwk1])
+    const restore = (fetchedAt: number, expiresAt: number) =>
+      createRemoteKeySet(server.origin + path, {
+        allowHttp: true,
+        currentTime: clock.currentTime,
+        maxCacheAge: 3600,
+        state: { uri: server.origin + path, jwks: { keys: [jwk1] }, fetchedAt, expiresAt },
+      })
+    assert.throws(() => restore(clock.now + 86_400, clock.now + 365 * 86_400), invalid)
+    restore(clock.now + 30, clock.now + 60) // a little clock skew between instances is fine
+    const restored = restore(clock.now - 10, clock.now + 365 * 86_400)
+    assert.equal(restored.exportState()!.expiresAt, clock.now - 10 + 3600)
+    const verify = createVerifier({ key: restored, currentTime: clock.currentTime, requireExpiration: false })
+    const known = await signJWT({}, k1.privateKey, { issuedAt: clock.now })
+    await verify(known)
+    assert.equal(requests(), 0)
+    clock.advance(3600)
+    await verify(known)
+    await eventually(() => requests() === 1, 3000, 'a refresh after the clamped expiry')
   })
 })

@@ -135,3 +135,21 @@ export async function withoutUnhandledRejections(body: () => Promise<void>): Pro
   }
   if (seen.length > 0) throw new Error(`unhandled rejection(s): ${seen.map(String).join('; ')}`)
 }
+
+/** Resolves once `condition()` holds; fails after `ms` (background work has no promise to await). */
+export async function eventually(condition: () => boolean, ms = 3000, what = 'condition'): Promise<void> {
+  const deadline = performance.now() + ms
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`${what} did not hold within ${ms} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}
+
+/** `promise`, or a failure after `ms`: a test of a timeout must not hang when the timeout is broken. */
+export function within<T>(ms: number, promise: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still pending after ${ms} ms`)), ms)
+  })
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer))
+}

@@ -13,8 +13,10 @@ import { describe, it } from 'node:test'
 import fc from 'fast-check'
 import {
   type JWKSet,
+  type KeyStore,
   createFileKeyStore,
   createKeyManager,
+  createMemoryKeyStore,
   createLocalKeySet,
   isJotError,
   signJWT,
@@ -25,7 +27,8 @@ const DAY = 86_400
 const START = 1_800_000_000
 
 describe('key lifecycle (property, simulated time)', () => {
-  it('every token verifies against every JWKS published until it expires; retired keys are never published', async () => {
+  it('every token verifies against every JWKS published until it expires; a key that leaves the JWKS never returns, and none is published at or after its retireAt', async () => {
+    const retention = DAY + 60
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.record({ step: fc.integer({ min: 0, max: 4 * DAY }), lifetime: fc.integer({ min: 1, max: DAY }) }), {
@@ -42,27 +45,59 @@ describe('key lifecycle (property, simulated time)', () => {
             clockTolerance: 60,
             currentTime: () => now,
           })
-          const snapshots: Array<{ at: number; jwks: JWKSet }> = []
+          const snapshots: Array<{ at: number; jwks: JWKSet; keys: ReturnType<typeof createLocalKeySet> }> = []
           const tokens: Array<{ token: string; kid: string; iat: number; exp: number }> = []
-          const retired = new Set<string>()
-          for (const { step, lifetime } of events) {
-            now += step
-            const key = await manager.signingKey()
-            tokens.push({ token: await signJWT({ sub: 'u' }, key, { issuedAt: now, expiresAt: now + lifetime }), kid: key.kid!, iat: now, exp: now + lifetime })
+          const retireAt = new Map<string, number>() // every kid ever scheduled to retire, remembered after it is deleted
+          const gone = new Set<string>()
+          let published = new Set<string>()
+          // Instants where the schedule changes: visited on top of the random ones, with their neighbours.
+          const boundaries = new Set<number>()
+
+          const observe = async () => {
             const jwks = await manager.jwks()
-            snapshots.push({ at: now, jwks })
-            for (const info of await manager.keys()) if (info.state === 'retired') retired.add(info.kid)
+            snapshots.push({ at: now, jwks, keys: createLocalKeySet(jwks) })
+            for (const info of await manager.keys()) {
+              if (info.retireAt === undefined) continue
+              retireAt.set(info.kid, info.retireAt)
+              for (const at of [info.deactivateAt! - 1, info.deactivateAt!, info.retireAt - 1, info.retireAt, info.retireAt + 1]) boundaries.add(at)
+            }
+            const current = new Set(jwks.keys.map((jwk) => jwk.kid!))
             for (const jwk of jwks.keys) {
-              assert.ok(!retired.has(jwk.kid!), `retired key ${jwk.kid} published at ${now - START}`)
+              const kid = jwk.kid!
+              assert.ok(!gone.has(kid), `key ${kid} left the JWKS and came back at ${now - START}`)
+              const end = retireAt.get(kid)
+              assert.ok(end === undefined || now < end, `key ${kid} published at ${now - START}, at or after its retireAt ${end! - START}`)
               assert.equal(jwk.d, undefined)
               assert.equal(jwk.use, 'sig')
               assert.equal(jwk.alg, 'ES256')
             }
+            for (const kid of published) if (!current.has(kid)) gone.add(kid)
+            published = current
           }
+          const advanceTo = async (target: number) => {
+            for (;;) {
+              const next = Math.min(...[...boundaries].filter((at) => at > now && at < target))
+              if (next === Infinity) break
+              now = next
+              await observe()
+            }
+            now = target
+          }
+
+          for (const { step, lifetime } of events) {
+            await advanceTo(now + step)
+            const key = await manager.signingKey()
+            tokens.push({ token: await signJWT({ sub: 'u' }, key, { issuedAt: now, expiresAt: now + lifetime }), kid: key.kid!, iat: now, exp: now + lifetime })
+            boundaries.add(now + lifetime - 1)
+            await observe()
+          }
+          await advanceTo(Math.max(...tokens.map((t) => t.exp)) + retention + 1)
+          await observe()
+
           for (const { token, kid, iat, exp } of tokens) {
-            for (const { at, jwks } of snapshots) {
+            for (const { at, jwks, keys } of snapshots) {
               if (at >= iat && at < exp) {
-                await verifyJWT(token, createLocalKeySet(jwks), { currentTime: at })
+                await verifyJWT(token, keys, { currentTime: at })
               }
               if (at <= iat && at >= iat - DAY && iat >= START + DAY) {
                 assert.ok(jwks.keys.some((jwk) => jwk.kid === kid), `key ${kid} signing at ${iat - START} was not published at ${at - START}`)
@@ -108,6 +143,12 @@ describe('key lifecycle (property, simulated time)', () => {
     await verifyJWT(await signJWT({}, successor, { issuedAt: now, expiresAt: now + 600 }), createLocalKeySet(jwks), { currentTime: now })
     assert.equal((await manager.keys()).filter((k) => k.state === 'next').length, 1)
     await assert.rejects(manager.revoke('unknown'), (e: unknown) => isJotError(e) && e.code === 'ERR_INVALID_ARGUMENT')
+    // A tombstone stays in the store (never published, never signing) until no token it signed can be valid.
+    const tombstone = (await manager.keys()).find((k) => k.kid === compromised.kid)
+    assert.equal(tombstone?.state, 'retired')
+    assert.equal(tombstone?.retireAt, now)
+    now += DAY + 300 // the default maxTokenLifetime + clockTolerance
+    assert.equal((await manager.keys()).find((k) => k.kid === compromised.kid), undefined)
   })
 
   it('persists to a JWK Set file store and resumes from it', async () => {
@@ -128,4 +169,82 @@ describe('key lifecycle (property, simulated time)', () => {
       await rm(dir, { recursive: true, force: true })
     }
   })
+})
+
+describe('key lifecycle: managers sharing one store', () => {
+  const stores: Array<[string, () => Promise<{ a: KeyStore; b: KeyStore; cleanup: () => Promise<void> }>]> = [
+    ['memory store', async () => {
+      const store = createMemoryKeyStore()
+      return { a: store, b: store, cleanup: async () => undefined }
+    }],
+    ['file store, one handle', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'jot-keys-'))
+      const store = createFileKeyStore(join(dir, 'keys.jwks.json'), fs)
+      return { a: store, b: store, cleanup: () => rm(dir, { recursive: true, force: true }) }
+    }],
+    ['file store, two handles on one file', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'jot-keys-'))
+      const path = join(dir, 'keys.jwks.json')
+      return { a: createFileKeyStore(path, fs), b: createFileKeyStore(path, fs), cleanup: () => rm(dir, { recursive: true, force: true }) }
+    }],
+  ]
+
+  for (const [name, open] of stores) {
+    it(`${name}: concurrent managers agree on one persisted signing key`, async () => {
+      const { a, b, cleanup } = await open()
+      try {
+        const now = START
+        const managers = [a, b].map((store) => createKeyManager({ alg: 'ES256', store, currentTime: () => now }))
+        const keys = await Promise.all([...managers, ...managers].map((manager) => manager.signingKey()))
+        assert.equal(new Set(keys.map((key) => key.kid)).size, 1, 'every replica signs with the same key')
+        const jwks = await managers[0]!.jwks()
+        assert.deepEqual(await managers[1]!.jwks(), jwks)
+        assert.equal(jwks.keys.length, 2)
+        for (const key of keys) {
+          await verifyJWT(await signJWT({}, key, { issuedAt: now, expiresAt: now + 60 }), createLocalKeySet(jwks), { currentTime: now })
+        }
+      } finally {
+        await cleanup()
+      }
+    })
+
+    it(`${name}: a stale writer cannot undo a revocation`, async () => {
+      const { a, b, cleanup } = await open()
+      try {
+        let now = START
+        let paused!: () => void
+        const atSave = new Promise<void>((resolve) => (paused = resolve))
+        let release!: () => void
+        const gate = new Promise<void>((resolve) => (release = resolve))
+        let first = true
+        const slow: KeyStore = {
+          load: () => b.load(),
+          save: async (...args: Parameters<KeyStore['save']>) => {
+            if (first) {
+              first = false
+              paused()
+              await gate
+            }
+            return b.save(...args)
+          },
+        }
+        const manager = createKeyManager({ alg: 'ES256', store: a, currentTime: () => now })
+        const replica = createKeyManager({ alg: 'ES256', store: slow, currentTime: () => now })
+        await manager.signingKey()
+        now += 30 * DAY // the successor takes over: both plan the next one and save
+        const replicaSigning = replica.signingKey() // loads, plans, then waits before saving
+        await atSave
+        const compromised = await manager.signingKey()
+        await manager.revoke(compromised.kid!)
+        release()
+        assert.notEqual((await replicaSigning).kid, compromised.kid)
+        for (const m of [manager, replica]) {
+          assert.notEqual((await m.signingKey()).kid, compromised.kid)
+          assert.ok(!(await m.jwks()).keys.some((jwk) => jwk.kid === compromised.kid))
+        }
+      } finally {
+        await cleanup()
+      }
+    })
+  }
 })

@@ -10,8 +10,10 @@ import {
   createAccessTokenVerifier,
   createEmbeddedJWKResolver,
   createLocalKeySet,
+  createRemoteKeySet,
   exportJWK,
   generateKeyPair,
+  generateSecret,
   hasScopes,
   isJotError,
   jwkThumbprint,
@@ -19,6 +21,7 @@ import {
   signJWT,
   verifyJWT,
 } from 'jot'
+import { startServer, withoutUnhandledRejections } from '../jwks/server.js'
 
 async function rejectsWith(promise: Promise<unknown>, code: JotErrorCode, claim?: string): Promise<void> {
   await assert.rejects(promise, (error: unknown) => {
@@ -113,6 +116,8 @@ describe('header-supplied keys', () => {
 
   it('refuses private or symmetric embedded keys, and keys outside the pinned thumbprints', async () => {
     await rejectsWith(verifyJWT(await proof({ jwk: await exportJWK(holder.privateKey) }), createEmbeddedJWKResolver()), 'ERR_KEY_USAGE_INVALID')
+    const oct = await exportJWK(await generateSecret('HS256'))
+    await rejectsWith(verifyJWT(await proof({ jwk: oct }), createEmbeddedJWKResolver()), 'ERR_KEY_USAGE_INVALID')
     await rejectsWith(verifyJWT(await proof({}), createEmbeddedJWKResolver()), 'ERR_JWS_INVALID')
     const jwk = await exportJWK(holder.publicKey)
     const pinned = createEmbeddedJWKResolver({ thumbprints: [await jwkThumbprint(jwk)] })
@@ -121,20 +126,30 @@ describe('header-supplied keys', () => {
     await rejectsWith(verifyJWT(await proof({ jwk }), other), 'ERR_JWKS_NO_MATCHING_KEY')
   })
 
-  it('never fetches jku or x5u', async () => {
-    let fetched = false
-    const original = globalThis.fetch
-    globalThis.fetch = (async () => {
-      fetched = true
-      throw new Error('no')
-    }) as typeof fetch
-    try {
-      const token = await signJWT({}, privateKey, { header: { jku: 'https://evil.example/jwks', x5u: 'https://evil.example/cert' }, expiresIn: 60 })
-      await verifyJWT(token, keys)
-      await rejectsWith(verifyJWT(token, createEmbeddedJWKResolver()), 'ERR_JWS_INVALID')
-    } finally {
-      globalThis.fetch = original
-    }
-    assert.equal(fetched, false)
+  it('never fetches jku or x5u: a remote key set requests only its configured URL', async () => {
+    await withoutUnhandledRejections(async () => {
+      const server = await startServer()
+      try {
+        server.documents.set('/jwks', { keys: [await exportJWK(publicKey)] })
+        server.documents.set('/evil/jwks', { keys: [await exportJWK(holder.publicKey)] })
+        const requested: string[] = []
+        const remote = createRemoteKeySet(`${server.origin}/jwks`, {
+          allowHttp: true,
+          fetch: (input, init) => {
+            requested.push(String(input))
+            return fetch(input, init)
+          },
+        })
+        const header = { jku: `${server.origin}/evil/jwks`, x5u: `${server.origin}/evil/cert`, kid: 'as-1' }
+        await verifyJWT(await signJWT({}, privateKey, { header, expiresIn: 60 }), remote)
+        // Signed by a key that only the attacker's jku document holds: refused, and jku still not fetched.
+        await rejectsWith(verifyJWT(await signJWT({}, holder.privateKey, { header: { ...header, kid: 'evil' }, expiresIn: 60 }), remote), 'ERR_JWKS_NO_MATCHING_KEY')
+        await rejectsWith(verifyJWT(await signJWT({}, privateKey, { header, expiresIn: 60 }), createEmbeddedJWKResolver()), 'ERR_JWS_INVALID')
+        assert.deepEqual([...new Set(requested)], [`${server.origin}/jwks`])
+        assert.equal(server.count('/evil/jwks') + server.count('/evil/cert'), 0)
+      } finally {
+        await server.close()
+      }
+    })
   })
 })

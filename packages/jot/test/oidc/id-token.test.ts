@@ -39,6 +39,7 @@ function leftHalf(hash: 'sha256' | 'sha384' | 'sha512', value: string): string {
 
 const NOW = 1_800_000_000
 const CLIENT = 'my-app'
+const NONCE = 'n-0S6'
 const es256 = await generateKeyPair('ES256', { kid: 'op-1' })
 const ps384 = await generateKeyPair('PS384', { kid: 'op-2' })
 const ed = await generateKeyPair('EdDSA', { kid: 'op-3' })
@@ -54,7 +55,7 @@ before(async () => {
 after(() => server.close())
 
 function idToken(key: JotKey, claims: Record<string, unknown> = {}, typ = 'JWT') {
-  return signJWT({ sub: 'alice', nonce: 'n-0S6', auth_time: NOW - 60, ...claims }, key, {
+  return signJWT({ sub: 'alice', nonce: NONCE, auth_time: NOW - 60, ...claims }, key, {
     issuer,
     audience: CLIENT,
     issuedAt: NOW,
@@ -83,6 +84,9 @@ describe('OIDC discovery', () => {
     await rejectsWith(discoverOIDCProvider(`${issuer}/nokeys`, { allowHttp: true }), 'ERR_OIDC_DISCOVERY_INVALID')
     await rejectsWith(discoverOIDCProvider(`${issuer}/missing`, { allowHttp: true }), 'ERR_JWKS_FETCH_FAILED')
     await assert.rejects(discoverOIDCProvider(issuer), (e: unknown) => isJotError(e) && e.code === 'ERR_INVALID_ARGUMENT')
+    for (const bad of [`${issuer}/?tenant=a`, `${issuer}/#x`, `${issuer}?`]) {
+      await assert.rejects(discoverOIDCProvider(bad, { allowHttp: true }), (e: unknown) => isJotError(e) && e.code === 'ERR_INVALID_ARGUMENT')
+    }
   })
 })
 
@@ -90,7 +94,7 @@ describe('OIDC ID tokens (Core §3.1.3.7)', () => {
   it('accepts a valid ID token, signed with any of the provider keys', async () => {
     const verify = await verifier()
     for (const { privateKey } of [es256, ps384, ed]) {
-      const { payload } = await verify(await idToken(privateKey), { nonce: 'n-0S6' })
+      const { payload } = await verify(await idToken(privateKey), { nonce: NONCE })
       assert.equal(payload.sub, 'alice')
     }
   })
@@ -98,7 +102,16 @@ describe('OIDC ID tokens (Core §3.1.3.7)', () => {
   it('wrong or missing nonce', async () => {
     const verify = await verifier()
     await rejectsWith(verify(await idToken(es256.privateKey), { nonce: 'other' }), 'ERR_JWT_CLAIM_INVALID', 'nonce', 'mismatch')
-    await rejectsWith(verify(await idToken(es256.privateKey, { nonce: undefined }), { nonce: 'n-0S6' }), 'ERR_JWT_CLAIM_MISSING', 'nonce')
+    await rejectsWith(verify(await idToken(es256.privateKey, { nonce: undefined }), { nonce: NONCE }), 'ERR_JWT_CLAIM_MISSING', 'nonce')
+  })
+
+  it('a token carrying a nonce is refused when no nonce is expected, unless the caller opts out with nonce: null', async () => {
+    const verify = await verifier()
+    await rejectsWith(verify(await idToken(es256.privateKey)), 'ERR_JWT_CLAIM_INVALID', 'nonce', 'unexpected')
+    await rejectsWith(verify(await idToken(es256.privateKey), {}), 'ERR_JWT_CLAIM_INVALID', 'nonce', 'unexpected')
+    await verify(await idToken(es256.privateKey), { nonce: null })
+    await verify(await idToken(es256.privateKey, { nonce: undefined }))
+    await verify(await idToken(es256.privateKey, { nonce: undefined }), { nonce: null })
   })
 
   it('azp: must be this client, and is required with several audiences', async () => {
@@ -121,17 +134,26 @@ describe('OIDC ID tokens (Core §3.1.3.7)', () => {
 
   it('auth_time too old for max_age (per call or by default), and required when max_age is used', async () => {
     const verify = await verifier({ clockTolerance: 5 })
-    await verify(await idToken(es256.privateKey), { maxAge: 60 })
-    await rejectsWith(verify(await idToken(es256.privateKey, { auth_time: NOW - 3600 }), { maxAge: '10m' }), 'ERR_JWT_CLAIM_INVALID', 'auth_time', 'too_old')
-    await rejectsWith((await verifier({ maxAge: 30 }))(await idToken(es256.privateKey)), 'ERR_JWT_CLAIM_INVALID', 'auth_time', 'too_old')
-    await rejectsWith(verify(await idToken(es256.privateKey, { auth_time: undefined }), { maxAge: 60 }), 'ERR_JWT_CLAIM_MISSING', 'auth_time')
+    await verify(await idToken(es256.privateKey), { nonce: NONCE, maxAge: 60 })
+    await rejectsWith(verify(await idToken(es256.privateKey, { auth_time: NOW - 3600 }), { nonce: NONCE, maxAge: '10m' }), 'ERR_JWT_CLAIM_INVALID', 'auth_time', 'too_old')
+    await rejectsWith((await verifier({ maxAge: 30 }))(await idToken(es256.privateKey), { nonce: NONCE }), 'ERR_JWT_CLAIM_INVALID', 'auth_time', 'too_old')
+    await rejectsWith(verify(await idToken(es256.privateKey, { auth_time: undefined }), { nonce: NONCE, maxAge: 60 }), 'ERR_JWT_CLAIM_MISSING', 'auth_time')
+  })
+
+  it('iat and auth_time in the future are refused (beyond clockTolerance)', async () => {
+    const verify = await verifier({ clockTolerance: 5 })
+    await verify(await idToken(es256.privateKey, { auth_time: NOW + 5 }), { nonce: NONCE })
+    await (await verifier({ clockTolerance: 5, currentTime: NOW - 5 }))(await idToken(es256.privateKey, { auth_time: NOW - 5 }), { nonce: NONCE })
+    const early = await verifier({ clockTolerance: 5, currentTime: NOW - 60 }) // the token's iat (NOW) is a minute ahead
+    await rejectsWith(early(await idToken(es256.privateKey, { auth_time: NOW - 120 }), { nonce: NONCE }), 'ERR_JWT_CLAIM_INVALID', 'iat', 'future')
+    await rejectsWith(verify(await idToken(es256.privateKey, { auth_time: NOW + 60 }), { nonce: NONCE }), 'ERR_JWT_CLAIM_INVALID', 'auth_time', 'future')
   })
 
   it('acr must be one of the requested values', async () => {
     const verify = await verifier({ acrValues: ['urn:mace:incommon:iap:silver'] })
-    await verify(await idToken(es256.privateKey, { acr: 'urn:mace:incommon:iap:silver' }))
-    await rejectsWith(verify(await idToken(es256.privateKey, { acr: '0' })), 'ERR_JWT_CLAIM_INVALID', 'acr')
-    await rejectsWith(verify(await idToken(es256.privateKey)), 'ERR_JWT_CLAIM_MISSING', 'acr')
+    await verify(await idToken(es256.privateKey, { acr: 'urn:mace:incommon:iap:silver' }), { nonce: NONCE })
+    await rejectsWith(verify(await idToken(es256.privateKey, { acr: '0' }), { nonce: NONCE }), 'ERR_JWT_CLAIM_INVALID', 'acr')
+    await rejectsWith(verify(await idToken(es256.privateKey), { nonce: NONCE }), 'ERR_JWT_CLAIM_MISSING', 'acr')
   })
 
   it('at_hash and c_hash: the left half of the hash of the token alg (SHA-256, SHA-384, SHA-512 for Ed25519)', async () => {
@@ -140,14 +162,14 @@ describe('OIDC ID tokens (Core §3.1.3.7)', () => {
     const code = 'Qcb0Orv1zh30vL1MPRsbm-diHiMwcLyZvn1arpZv-Jxf_11jnpEX3Tgfvk'
     for (const [{ privateKey }, hash] of [[es256, 'sha256'], [ps384, 'sha384'], [ed, 'sha512']] as const) {
       const token = await idToken(privateKey, { at_hash: leftHalf(hash, accessToken), c_hash: leftHalf(hash, code) })
-      await verify(token, { accessToken, code, requireHashes: true })
-      await rejectsWith(verify(token, { accessToken: `${accessToken}x` }), 'ERR_JWT_CLAIM_INVALID', 'at_hash', 'mismatch')
-      await rejectsWith(verify(token, { code: `${code}x` }), 'ERR_JWT_CLAIM_INVALID', 'c_hash', 'mismatch')
+      await verify(token, { nonce: NONCE, accessToken, code, requireHashes: true })
+      await rejectsWith(verify(token, { nonce: NONCE, accessToken: `${accessToken}x` }), 'ERR_JWT_CLAIM_INVALID', 'at_hash', 'mismatch')
+      await rejectsWith(verify(token, { nonce: NONCE, code: `${code}x` }), 'ERR_JWT_CLAIM_INVALID', 'c_hash', 'mismatch')
     }
     const wrongHash = await idToken(es256.privateKey, { at_hash: leftHalf('sha512', accessToken) })
-    await rejectsWith(verify(wrongHash, { accessToken }), 'ERR_JWT_CLAIM_INVALID', 'at_hash', 'mismatch')
-    await verify(await idToken(es256.privateKey), { accessToken })
-    await rejectsWith(verify(await idToken(es256.privateKey), { accessToken, requireHashes: true }), 'ERR_JWT_CLAIM_MISSING', 'at_hash')
+    await rejectsWith(verify(wrongHash, { nonce: NONCE, accessToken }), 'ERR_JWT_CLAIM_INVALID', 'at_hash', 'mismatch')
+    await verify(await idToken(es256.privateKey), { nonce: NONCE, accessToken })
+    await rejectsWith(verify(await idToken(es256.privateKey), { nonce: NONCE, accessToken, requireHashes: true }), 'ERR_JWT_CLAIM_MISSING', 'at_hash')
   })
 
   it('an access token (typ at+jwt) is not an ID token', async () => {

@@ -8,9 +8,9 @@ import { describe, it } from 'node:test'
 import { KeyInvalid, NotSupported } from '../../src/errors.js'
 import type { Curve } from '../../src/jwa/curves.js'
 import { JWS_ALGORITHMS, type HashName, type JWSAlgorithm } from '../../src/jwa/signing.js'
-import { runtime as nodeRuntime } from '../../src/runtime/node/index.js'
+import * as nodeRuntime from '../../src/runtime/node/index.js'
 import type { CryptoRuntime, KeySource, RuntimeKey } from '../../src/runtime/types.js'
-import { runtime as webRuntime } from '../../src/runtime/webcrypto/index.js'
+import * as webRuntime from '../../src/runtime/webcrypto/index.js'
 
 const DIRECTIONS: readonly (readonly [CryptoRuntime, CryptoRuntime])[] = [
   [nodeRuntime, webRuntime],

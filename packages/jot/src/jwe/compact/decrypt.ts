@@ -31,7 +31,6 @@ export function decryptCompactPrepared(
     key,
     options,
     'compact',
-    1,
   )
 }
 

@@ -27,6 +27,5 @@ export async function decryptFlattenedJWE(
     key,
     prepared,
     'flattened',
-    1,
   )
 }

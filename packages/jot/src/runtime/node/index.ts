@@ -33,19 +33,20 @@ import type { Curve } from '../../jwa/curves.js'
 import type { KeyAlgorithm, OAEPHashName } from '../../jwa/key-management.js'
 import type { HashName, JWSAlgorithm } from '../../jwa/signing.js'
 import type { CryptoRuntime, KeyKind, KeySource, RuntimeKey } from '../types.js'
+import type * as self from './index.js'
 
 interface NodeKey extends RuntimeKey {
   readonly keyObject: KeyObject
 }
 
 // Asynchronous generation: an RSA key takes long enough to stall a server's event loop.
-const generate = promisify(nodeGenerateKeyPair)
-const pbkdf2 = promisify(nodePbkdf2)
-const deflate = promisify(deflateRaw)
-const inflate = promisify(inflateRaw)
+const generate = /* @__PURE__ */ promisify(nodeGenerateKeyPair)
+const pbkdf2Async = /* @__PURE__ */ promisify(nodePbkdf2)
+const deflateAsync = /* @__PURE__ */ promisify(deflateRaw)
+const inflateAsync = /* @__PURE__ */ promisify(inflateRaw)
 
 /** RFC 3394 §2.2.3.1 default initial value. */
-const KEY_WRAP_IV = Buffer.alloc(8, 0xa6)
+const KEY_WRAP_IV = /* @__PURE__ */ Buffer.alloc(8, 0xa6)
 
 const OAEP_HASH: Record<OAEPHashName, string> = { 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' }
 
@@ -128,171 +129,175 @@ function digestName(alg: JWSAlgorithm): string | null {
   return alg.family === 'eddsa' ? null : HASH[alg.hash]
 }
 
-export const runtime: CryptoRuntime = {
-  name: 'node',
+// Each primitive is its own export (call sites use `import * as runtime from '#runtime'`), so a
+// bundler keeps only the primitives a bundle calls: JWS-only code carries no JWE primitives.
+export const name: CryptoRuntime['name'] = 'node'
 
-  async importKey(alg, curve, source, kind) {
-    let keyObject: KeyObject
-    try {
-      keyObject = createKeyObject(source, kind)
-    } catch (cause) {
-      throw new KeyInvalid(`key material for ${alg.name} could not be imported`, { cause })
-    }
-    if (keyObject.type !== kind) throw new KeyInvalid(`expected a ${kind} key, got a ${keyObject.type} key`)
-    assertKeyMatches(alg, curve, keyObject)
-    if (alg.family === 'rsa1_5') assertPkcs1DecryptionAvailable(keyObject)
-    return wrap(keyObject)
-  },
-
-  sign(alg, key, data) {
-    const keyObject = keyObjectOf(key)
-    if (alg.family === 'hmac') return createHmac(HASH[alg.hash], keyObject).update(data).digest()
-    return nodeSign(digestName(alg), data, signInput(alg, keyObject))
-  },
-
-  verify(alg, key, data, signature) {
-    const keyObject = keyObjectOf(key)
-    if (alg.family === 'hmac') {
-      const expected = createHmac(HASH[alg.hash], keyObject).update(data).digest()
-      return expected.length === signature.length && timingSafeEqual(expected, signature)
-    }
-    return nodeVerify(digestName(alg), data, signInput(alg, keyObject), signature)
-  },
-
-  async publicKey(key) {
-    return wrap(createPublicKey(keyObjectOf(key)))
-  },
-
-  async exportJWK(key) {
-    return keyObjectOf(key).export({ format: 'jwk' }) as Record<string, string>
-  },
-
-  async exportDER(key, format) {
-    const keyObject = keyObjectOf(key)
-    if (format === 'spki') {
-      const publicKey = keyObject.type === 'private' ? createPublicKey(keyObject) : keyObject
-      return new Uint8Array(publicKey.export({ format: 'der', type: 'spki' }))
-    }
-    return new Uint8Array(keyObject.export({ format: 'der', type: 'pkcs8' }))
-  },
-
-  async generateKeyPair(alg, { curve, modulusLength }) {
-    let pair: { publicKey: KeyObject; privateKey: KeyObject }
-    const type = alg.kty === 'RSA' ? 'rsa' : curve && NODE_KEY_TYPE[curve].type
-    if (type === 'rsa') {
-      pair = await generate('rsa', { modulusLength })
-    } else if (type === 'ec') {
-      pair = await generate('ec', { namedCurve: NODE_KEY_TYPE[curve!].namedCurve! })
-    } else if (type === 'ed25519') {
-      pair = await generate('ed25519', {})
-    } else if (type === 'ed448') {
-      pair = await generate('ed448', {})
-    } else if (type === 'x25519') {
-      pair = await generate('x25519', {})
-    } else if (type === 'x448') {
-      pair = await generate('x448', {})
-    } else {
-      throw new NotSupported(`cannot generate a key pair for ${alg.name}`)
-    }
-    return { publicKey: wrap(pair.publicKey), privateKey: wrap(pair.privateKey) }
-  },
-
-  randomBytes(length) {
-    return new Uint8Array(nodeRandomBytes(length))
-  },
-
-  digest(hash, data) {
-    return createHash(HASH[hash]).update(data).digest()
-  },
-
-  aesGcmEncrypt(key, iv, plaintext, aad) {
-    const cipher = createCipheriv(gcmName(key), key, iv, { authTagLength: 16 }).setAAD(aad)
-    const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()])
-    return { ciphertext, tag: cipher.getAuthTag() }
-  },
-
-  aesGcmDecrypt(key, iv, ciphertext, tag, aad) {
-    try {
-      const decipher = createDecipheriv(gcmName(key), key, iv, { authTagLength: 16 })
-      decipher.setAAD(aad).setAuthTag(tag)
-      return Buffer.concat([decipher.update(ciphertext), decipher.final()])
-    } catch {
-      return null
-    }
-  },
-
-  aesCbcEncrypt(key, iv, plaintext) {
-    const cipher = createCipheriv(`aes-${key.length * 8}-cbc`, key, iv)
-    return Buffer.concat([cipher.update(plaintext), cipher.final()])
-  },
-
-  aesCbcDecrypt(key, iv, ciphertext) {
-    try {
-      const decipher = createDecipheriv(`aes-${key.length * 8}-cbc`, key, iv)
-      return Buffer.concat([decipher.update(ciphertext), decipher.final()])
-    } catch {
-      return null
-    }
-  },
-
-  hmac(hash, key, data) {
-    return createHmac(HASH[hash], key).update(data).digest()
-  },
-
-  aesKeyWrap(kek, cek) {
-    const cipher = createCipheriv(`id-aes${kek.length * 8}-wrap`, kek, KEY_WRAP_IV)
-    return Buffer.concat([cipher.update(cek), cipher.final()])
-  },
-
-  aesKeyUnwrap(kek, wrapped) {
-    try {
-      const decipher = createDecipheriv(`id-aes${kek.length * 8}-wrap`, kek, KEY_WRAP_IV)
-      return Buffer.concat([decipher.update(wrapped), decipher.final()])
-    } catch {
-      return null
-    }
-  },
-
-  rsaEncrypt(alg, key, cek) {
-    const padding = { padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: OAEP_HASH[alg.hash] }
-    return publicEncrypt({ key: keyObjectOf(key), ...padding }, cek)
-  },
-
-  rsaDecrypt(alg, key, encrypted) {
-    const padding =
-      alg.family === 'rsa-oaep'
-        ? { padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: OAEP_HASH[alg.hash] }
-        : { padding: constants.RSA_PKCS1_PADDING }
-    try {
-      return privateDecrypt({ key: keyObjectOf(key), ...padding }, encrypted)
-    } catch {
-      return null
-    }
-  },
-
-  ecdhDeriveBits(privateKey, publicKey) {
-    const peer = keyObjectOf(publicKey)
-    return diffieHellman({ privateKey: keyObjectOf(privateKey), publicKey: peer.type === 'private' ? createPublicKey(peer) : peer })
-  },
-
-  pbkdf2(hash, password, salt, iterations, length) {
-    return pbkdf2(password, salt, iterations, length, HASH[hash])
-  },
-
-  async deflate(data) {
-    return deflate(data)
-  },
-
-  async inflate(data, maxLength) {
-    try {
-      // zlib checks maxOutputLength chunk by chunk and stops there: memory stays bounded by the cap.
-      return await inflate(data, { maxOutputLength: maxLength })
-    } catch (error) {
-      if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') return null
-      throw error
-    }
-  },
+export const importKey: CryptoRuntime['importKey'] = async (alg, curve, source, kind) => {
+  let keyObject: KeyObject
+  try {
+    keyObject = createKeyObject(source, kind)
+  } catch (cause) {
+    throw new KeyInvalid(`key material for ${alg.name} could not be imported`, { cause })
+  }
+  if (keyObject.type !== kind) throw new KeyInvalid(`expected a ${kind} key, got a ${keyObject.type} key`)
+  assertKeyMatches(alg, curve, keyObject)
+  if (alg.family === 'rsa1_5') assertPkcs1DecryptionAvailable(keyObject)
+  return wrap(keyObject)
 }
+
+export const sign: CryptoRuntime['sign'] = (alg, key, data) => {
+  const keyObject = keyObjectOf(key)
+  if (alg.family === 'hmac') return createHmac(HASH[alg.hash], keyObject).update(data).digest()
+  return nodeSign(digestName(alg), data, signInput(alg, keyObject))
+}
+
+export const verify: CryptoRuntime['verify'] = (alg, key, data, signature) => {
+  const keyObject = keyObjectOf(key)
+  if (alg.family === 'hmac') {
+    const expected = createHmac(HASH[alg.hash], keyObject).update(data).digest()
+    return expected.length === signature.length && timingSafeEqual(expected, signature)
+  }
+  return nodeVerify(digestName(alg), data, signInput(alg, keyObject), signature)
+}
+
+export const publicKey: CryptoRuntime['publicKey'] = async (key) => {
+  return wrap(createPublicKey(keyObjectOf(key)))
+}
+
+export const exportJWK: CryptoRuntime['exportJWK'] = async (key) => {
+  return keyObjectOf(key).export({ format: 'jwk' }) as Record<string, string>
+}
+
+export const exportDER: CryptoRuntime['exportDER'] = async (key, format) => {
+  const keyObject = keyObjectOf(key)
+  if (format === 'spki') {
+    const publicKey = keyObject.type === 'private' ? createPublicKey(keyObject) : keyObject
+    return new Uint8Array(publicKey.export({ format: 'der', type: 'spki' }))
+  }
+  return new Uint8Array(keyObject.export({ format: 'der', type: 'pkcs8' }))
+}
+
+export const generateKeyPair: CryptoRuntime['generateKeyPair'] = async (alg, { curve, modulusLength }) => {
+  let pair: { publicKey: KeyObject; privateKey: KeyObject }
+  const type = alg.kty === 'RSA' ? 'rsa' : curve && NODE_KEY_TYPE[curve].type
+  if (type === 'rsa') {
+    pair = await generate('rsa', { modulusLength })
+  } else if (type === 'ec') {
+    pair = await generate('ec', { namedCurve: NODE_KEY_TYPE[curve!].namedCurve! })
+  } else if (type === 'ed25519') {
+    pair = await generate('ed25519', {})
+  } else if (type === 'ed448') {
+    pair = await generate('ed448', {})
+  } else if (type === 'x25519') {
+    pair = await generate('x25519', {})
+  } else if (type === 'x448') {
+    pair = await generate('x448', {})
+  } else {
+    throw new NotSupported(`cannot generate a key pair for ${alg.name}`)
+  }
+  return { publicKey: wrap(pair.publicKey), privateKey: wrap(pair.privateKey) }
+}
+
+export const randomBytes: CryptoRuntime['randomBytes'] = (length) => {
+  return new Uint8Array(nodeRandomBytes(length))
+}
+
+export const digest: CryptoRuntime['digest'] = (hash, data) => {
+  return createHash(HASH[hash]).update(data).digest()
+}
+
+export const aesGcmEncrypt: CryptoRuntime['aesGcmEncrypt'] = (key, iv, plaintext, aad) => {
+  const cipher = createCipheriv(gcmName(key), key, iv, { authTagLength: 16 }).setAAD(aad)
+  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()])
+  return { ciphertext, tag: cipher.getAuthTag() }
+}
+
+export const aesGcmDecrypt: CryptoRuntime['aesGcmDecrypt'] = (key, iv, ciphertext, tag, aad) => {
+  try {
+    const decipher = createDecipheriv(gcmName(key), key, iv, { authTagLength: 16 })
+    decipher.setAAD(aad).setAuthTag(tag)
+    return Buffer.concat([decipher.update(ciphertext), decipher.final()])
+  } catch {
+    return null
+  }
+}
+
+export const aesCbcEncrypt: CryptoRuntime['aesCbcEncrypt'] = (key, iv, plaintext) => {
+  const cipher = createCipheriv(`aes-${key.length * 8}-cbc`, key, iv)
+  return Buffer.concat([cipher.update(plaintext), cipher.final()])
+}
+
+export const aesCbcDecrypt: CryptoRuntime['aesCbcDecrypt'] = (key, iv, ciphertext) => {
+  try {
+    const decipher = createDecipheriv(`aes-${key.length * 8}-cbc`, key, iv)
+    return Buffer.concat([decipher.update(ciphertext), decipher.final()])
+  } catch {
+    return null
+  }
+}
+
+export const hmac: CryptoRuntime['hmac'] = (hash, key, data) => {
+  return createHmac(HASH[hash], key).update(data).digest()
+}
+
+export const aesKeyWrap: CryptoRuntime['aesKeyWrap'] = (kek, cek) => {
+  const cipher = createCipheriv(`id-aes${kek.length * 8}-wrap`, kek, KEY_WRAP_IV)
+  return Buffer.concat([cipher.update(cek), cipher.final()])
+}
+
+export const aesKeyUnwrap: CryptoRuntime['aesKeyUnwrap'] = (kek, wrapped) => {
+  try {
+    const decipher = createDecipheriv(`id-aes${kek.length * 8}-wrap`, kek, KEY_WRAP_IV)
+    return Buffer.concat([decipher.update(wrapped), decipher.final()])
+  } catch {
+    return null
+  }
+}
+
+export const rsaEncrypt: CryptoRuntime['rsaEncrypt'] = (alg, key, cek) => {
+  const padding = { padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: OAEP_HASH[alg.hash] }
+  return publicEncrypt({ key: keyObjectOf(key), ...padding }, cek)
+}
+
+export const rsaDecrypt: CryptoRuntime['rsaDecrypt'] = (alg, key, encrypted) => {
+  const padding =
+    alg.family === 'rsa-oaep'
+      ? { padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: OAEP_HASH[alg.hash] }
+      : { padding: constants.RSA_PKCS1_PADDING }
+  try {
+    return privateDecrypt({ key: keyObjectOf(key), ...padding }, encrypted)
+  } catch {
+    return null
+  }
+}
+
+export const ecdhDeriveBits: CryptoRuntime['ecdhDeriveBits'] = (privateKey, publicKey) => {
+  const peer = keyObjectOf(publicKey)
+  return diffieHellman({ privateKey: keyObjectOf(privateKey), publicKey: peer.type === 'private' ? createPublicKey(peer) : peer })
+}
+
+export const pbkdf2: CryptoRuntime['pbkdf2'] = (hash, password, salt, iterations, length) => {
+  return pbkdf2Async(password, salt, iterations, length, HASH[hash])
+}
+
+export const deflate: CryptoRuntime['deflate'] = async (data) => {
+  return deflateAsync(data)
+}
+
+export const inflate: CryptoRuntime['inflate'] = async (data, maxLength) => {
+  try {
+    // zlib checks maxOutputLength chunk by chunk and stops there: memory stays bounded by the cap.
+    return await inflateAsync(data, { maxOutputLength: maxLength })
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') return null
+    throw error
+  }
+}
+
+/** Compile-time check that this module implements the whole {@link CryptoRuntime} interface. */
+type Conforms<T extends CryptoRuntime> = T
+export type Implementation = Conforms<typeof self>
 
 /**
  * Node.js refuses RSA_PKCS1_PADDING private decryption unless started with

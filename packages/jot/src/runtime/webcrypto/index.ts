@@ -11,6 +11,7 @@ import type { KeyAlgorithm } from '../../jwa/key-management.js'
 import type { CryptoRuntime } from '../types.js'
 import { isNotSupportedError, keyParams, signParams, usagesFor } from './algorithms.js'
 import { bufferSource, exportedMembers, importCryptoKey, webCryptoKey, WebCryptoKey } from './key.js'
+import type * as self from './index.js'
 
 /** RSA public exponent 65537 (F4), the only one WebCrypto implementations are required to accept. */
 const F4 = new Uint8Array([1, 0, 1])
@@ -81,157 +82,161 @@ function transform(data: Uint8Array, stream: CompressionStream | DecompressionSt
   return readAll(stream.readable, maxLength)
 }
 
-export const runtime: CryptoRuntime = {
-  name: 'webcrypto',
+// Each primitive is its own export (call sites use `import * as runtime from '#runtime'`), so a
+// bundler keeps only the primitives a bundle calls: JWS-only code carries no JWE primitives.
+export const name: CryptoRuntime['name'] = 'webcrypto'
 
-  async importKey(alg, curve, source, kind) {
-    const params = keyParams(alg, curve)
-    const usages = usagesFor(alg)
-    let cryptoKey: CryptoKey
-    try {
-      cryptoKey = await importCryptoKey(params, source, kind, usages)
-    } catch (cause) {
-      if (isNotSupportedError(cause)) throw notSupported(alg, cause)
-      throw new KeyInvalid(`key material for ${alg.name} could not be imported`, { cause })
-    }
-    if (cryptoKey.type !== kind) throw new KeyInvalid(`expected a ${kind} key, got a ${cryptoKey.type} key`)
-    return new WebCryptoKey(cryptoKey, usages.public)
-  },
-
-  async sign(alg, key, data) {
-    const { cryptoKey } = webCryptoKey(key)
-    return new Uint8Array(await crypto.subtle.sign(signParams(alg, cryptoKey), cryptoKey, bufferSource(data)))
-  },
-
-  // HMAC goes through subtle.verify too: the WebCrypto HMAC verify operation must compare in constant time.
-  async verify(alg, key, data, signature) {
-    const verifyingKey = await webCryptoKey(key).verifyingKey()
-    return crypto.subtle.verify(signParams(alg, verifyingKey), verifyingKey, bufferSource(signature), bufferSource(data))
-  },
-
-  async publicKey(key) {
-    if (key.kind === 'secret') throw new KeyUsageInvalid('a secret key has no public half')
-    const handle = webCryptoKey(key)
-    return key.kind === 'public' ? key : new WebCryptoKey(await handle.verifyingKey(), handle.publicUsages)
-  },
-
-  async exportJWK(key) {
-    return exportedMembers(await crypto.subtle.exportKey('jwk', webCryptoKey(key).cryptoKey))
-  },
-
-  async exportDER(key, format) {
-    const handle = webCryptoKey(key)
-    const cryptoKey = format === 'spki' ? await handle.verifyingKey() : handle.cryptoKey
-    return new Uint8Array(await crypto.subtle.exportKey(format, cryptoKey))
-  },
-
-  async generateKeyPair(alg, { curve, modulusLength }) {
-    if (alg.kty === 'oct') throw new NotSupported(`cannot generate a key pair for ${alg.name}`)
-    const params = keyParams(alg, curve)
-    const generateParams = alg.kty === 'RSA' ? { ...params, modulusLength, publicExponent: F4 } : params
-    const usages = usagesFor(alg)
-    let pair: CryptoKeyPair
-    try {
-      pair = (await crypto.subtle.generateKey(generateParams, true, [...usages.public, ...usages.private])) as CryptoKeyPair
-    } catch (cause) {
-      if (isNotSupportedError(cause)) throw notSupported(alg, cause)
-      throw cause
-    }
-    return {
-      publicKey: new WebCryptoKey(pair.publicKey, usages.public),
-      privateKey: new WebCryptoKey(pair.privateKey, usages.public, pair.publicKey),
-    }
-  },
-
-  randomBytes(length) {
-    const bytes = new Uint8Array(length)
-    for (let offset = 0; offset < length; offset += RANDOM_CHUNK) {
-      crypto.getRandomValues(bytes.subarray(offset, offset + RANDOM_CHUNK))
-    }
-    return bytes
-  },
-
-  async digest(hash, data) {
-    return new Uint8Array(await crypto.subtle.digest(hash, bufferSource(data)))
-  },
-
-  async aesGcmEncrypt(key, iv, plaintext, aad) {
-    const cryptoKey = await rawKey(key, 'AES-GCM', ['encrypt'])
-    const params: AesGcmParams = { name: 'AES-GCM', iv: bufferSource(iv), additionalData: bufferSource(aad), tagLength: 128 }
-    // WebCrypto returns ciphertext ‖ tag.
-    const sealed = new Uint8Array(await crypto.subtle.encrypt(params, cryptoKey, bufferSource(plaintext)))
-    return { ciphertext: sealed.slice(0, -16), tag: sealed.slice(-16) }
-  },
-
-  async aesGcmDecrypt(key, iv, ciphertext, tag, aad) {
-    const cryptoKey = await rawKey(key, 'AES-GCM', ['decrypt'])
-    const params: AesGcmParams = { name: 'AES-GCM', iv: bufferSource(iv), additionalData: bufferSource(aad), tagLength: 128 }
-    const sealed = new Uint8Array(ciphertext.length + tag.length)
-    sealed.set(ciphertext)
-    sealed.set(tag, ciphertext.length)
-    const opened = await orNull(() => crypto.subtle.decrypt(params, cryptoKey, sealed))
-    return opened === null ? null : new Uint8Array(opened as ArrayBuffer)
-  },
-
-  async aesCbcEncrypt(key, iv, plaintext) {
-    const cryptoKey = await rawKey(key, 'AES-CBC', ['encrypt'])
-    return new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-CBC', iv: bufferSource(iv) }, cryptoKey, bufferSource(plaintext)))
-  },
-
-  async aesCbcDecrypt(key, iv, ciphertext) {
-    const cryptoKey = await rawKey(key, 'AES-CBC', ['decrypt'])
-    const opened = await orNull(() => crypto.subtle.decrypt({ name: 'AES-CBC', iv: bufferSource(iv) }, cryptoKey, bufferSource(ciphertext)))
-    return opened === null ? null : new Uint8Array(opened as ArrayBuffer)
-  },
-
-  async hmac(hash, key, data) {
-    const cryptoKey = await rawKey(key, { name: 'HMAC', hash }, ['sign'])
-    return new Uint8Array(await crypto.subtle.sign('HMAC', cryptoKey, bufferSource(data)))
-  },
-
-  async aesKeyWrap(kek, cek) {
-    const wrappingKey = await rawKey(kek, 'AES-KW', ['wrapKey'])
-    const cekKey = await crypto.subtle.importKey('raw', bufferSource(cek), CEK_AS_KEY, true, ['sign'])
-    return new Uint8Array(await crypto.subtle.wrapKey('raw', cekKey, wrappingKey, 'AES-KW'))
-  },
-
-  async aesKeyUnwrap(kek, wrapped) {
-    const unwrappingKey = await rawKey(kek, 'AES-KW', ['unwrapKey'])
-    const cekKey = await orNull(() =>
-      crypto.subtle.unwrapKey('raw', bufferSource(wrapped), unwrappingKey, 'AES-KW', CEK_AS_KEY, true, ['sign']),
-    )
-    return cekKey === null ? null : new Uint8Array(await crypto.subtle.exportKey('raw', cekKey as CryptoKey))
-  },
-
-  async rsaEncrypt(_alg, key, cek) {
-    const publicKey = await webCryptoKey(key).verifyingKey()
-    return new Uint8Array(await crypto.subtle.encrypt({ name: 'RSA-OAEP' }, publicKey, bufferSource(cek)))
-  },
-
-  async rsaDecrypt(alg, key, encrypted) {
-    if (alg.family === 'rsa1_5') throw new NotSupported('RSA1_5 is not supported by the WebCrypto backend')
-    const opened = await orNull(() => crypto.subtle.decrypt({ name: 'RSA-OAEP' }, webCryptoKey(key).cryptoKey, bufferSource(encrypted)))
-    return opened === null ? null : new Uint8Array(opened as ArrayBuffer)
-  },
-
-  async ecdhDeriveBits(privateKey, publicKey, curve) {
-    const { cryptoKey } = webCryptoKey(privateKey)
-    const publicCryptoKey = await webCryptoKey(publicKey).verifyingKey()
-    const params = { name: cryptoKey.algorithm.name, public: publicCryptoKey } as EcdhKeyDeriveParams
-    return new Uint8Array(await crypto.subtle.deriveBits(params, cryptoKey, SHARED_SECRET_BITS[curve] ?? null))
-  },
-
-  async pbkdf2(hash, password, salt, iterations, length) {
-    const cryptoKey = await rawKey(password, 'PBKDF2', ['deriveBits'])
-    const params: Pbkdf2Params = { name: 'PBKDF2', hash, salt: bufferSource(salt), iterations }
-    return new Uint8Array(await crypto.subtle.deriveBits(params, cryptoKey, length * 8))
-  },
-
-  async deflate(data) {
-    return (await transform(data, new CompressionStream('deflate-raw'), Infinity))!
-  },
-
-  inflate(data, maxLength) {
-    return transform(data, new DecompressionStream('deflate-raw'), maxLength)
-  },
+export const importKey: CryptoRuntime['importKey'] = async (alg, curve, source, kind) => {
+  const params = keyParams(alg, curve)
+  const usages = usagesFor(alg)
+  let cryptoKey: CryptoKey
+  try {
+    cryptoKey = await importCryptoKey(params, source, kind, usages)
+  } catch (cause) {
+    if (isNotSupportedError(cause)) throw notSupported(alg, cause)
+    throw new KeyInvalid(`key material for ${alg.name} could not be imported`, { cause })
+  }
+  if (cryptoKey.type !== kind) throw new KeyInvalid(`expected a ${kind} key, got a ${cryptoKey.type} key`)
+  return new WebCryptoKey(cryptoKey, usages.public)
 }
+
+export const sign: CryptoRuntime['sign'] = async (alg, key, data) => {
+  const { cryptoKey } = webCryptoKey(key)
+  return new Uint8Array(await crypto.subtle.sign(signParams(alg, cryptoKey), cryptoKey, bufferSource(data)))
+}
+
+// HMAC goes through subtle.verify too: the WebCrypto HMAC verify operation must compare in constant time.
+export const verify: CryptoRuntime['verify'] = async (alg, key, data, signature) => {
+  const verifyingKey = await webCryptoKey(key).verifyingKey()
+  return crypto.subtle.verify(signParams(alg, verifyingKey), verifyingKey, bufferSource(signature), bufferSource(data))
+}
+
+export const publicKey: CryptoRuntime['publicKey'] = async (key) => {
+  if (key.kind === 'secret') throw new KeyUsageInvalid('a secret key has no public half')
+  const handle = webCryptoKey(key)
+  return key.kind === 'public' ? key : new WebCryptoKey(await handle.verifyingKey(), handle.publicUsages)
+}
+
+export const exportJWK: CryptoRuntime['exportJWK'] = async (key) => {
+  return exportedMembers(await crypto.subtle.exportKey('jwk', webCryptoKey(key).cryptoKey))
+}
+
+export const exportDER: CryptoRuntime['exportDER'] = async (key, format) => {
+  const handle = webCryptoKey(key)
+  const cryptoKey = format === 'spki' ? await handle.verifyingKey() : handle.cryptoKey
+  return new Uint8Array(await crypto.subtle.exportKey(format, cryptoKey))
+}
+
+export const generateKeyPair: CryptoRuntime['generateKeyPair'] = async (alg, { curve, modulusLength }) => {
+  if (alg.kty === 'oct') throw new NotSupported(`cannot generate a key pair for ${alg.name}`)
+  const params = keyParams(alg, curve)
+  const generateParams = alg.kty === 'RSA' ? { ...params, modulusLength, publicExponent: F4 } : params
+  const usages = usagesFor(alg)
+  let pair: CryptoKeyPair
+  try {
+    pair = (await crypto.subtle.generateKey(generateParams, true, [...usages.public, ...usages.private])) as CryptoKeyPair
+  } catch (cause) {
+    if (isNotSupportedError(cause)) throw notSupported(alg, cause)
+    throw cause
+  }
+  return {
+    publicKey: new WebCryptoKey(pair.publicKey, usages.public),
+    privateKey: new WebCryptoKey(pair.privateKey, usages.public, pair.publicKey),
+  }
+}
+
+export const randomBytes: CryptoRuntime['randomBytes'] = (length) => {
+  const bytes = new Uint8Array(length)
+  for (let offset = 0; offset < length; offset += RANDOM_CHUNK) {
+    crypto.getRandomValues(bytes.subarray(offset, offset + RANDOM_CHUNK))
+  }
+  return bytes
+}
+
+export const digest: CryptoRuntime['digest'] = async (hash, data) => {
+  return new Uint8Array(await crypto.subtle.digest(hash, bufferSource(data)))
+}
+
+export const aesGcmEncrypt: CryptoRuntime['aesGcmEncrypt'] = async (key, iv, plaintext, aad) => {
+  const cryptoKey = await rawKey(key, 'AES-GCM', ['encrypt'])
+  const params: AesGcmParams = { name: 'AES-GCM', iv: bufferSource(iv), additionalData: bufferSource(aad), tagLength: 128 }
+  // WebCrypto returns ciphertext ‖ tag.
+  const sealed = new Uint8Array(await crypto.subtle.encrypt(params, cryptoKey, bufferSource(plaintext)))
+  return { ciphertext: sealed.slice(0, -16), tag: sealed.slice(-16) }
+}
+
+export const aesGcmDecrypt: CryptoRuntime['aesGcmDecrypt'] = async (key, iv, ciphertext, tag, aad) => {
+  const cryptoKey = await rawKey(key, 'AES-GCM', ['decrypt'])
+  const params: AesGcmParams = { name: 'AES-GCM', iv: bufferSource(iv), additionalData: bufferSource(aad), tagLength: 128 }
+  const sealed = new Uint8Array(ciphertext.length + tag.length)
+  sealed.set(ciphertext)
+  sealed.set(tag, ciphertext.length)
+  const opened = await orNull(() => crypto.subtle.decrypt(params, cryptoKey, sealed))
+  return opened === null ? null : new Uint8Array(opened as ArrayBuffer)
+}
+
+export const aesCbcEncrypt: CryptoRuntime['aesCbcEncrypt'] = async (key, iv, plaintext) => {
+  const cryptoKey = await rawKey(key, 'AES-CBC', ['encrypt'])
+  return new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-CBC', iv: bufferSource(iv) }, cryptoKey, bufferSource(plaintext)))
+}
+
+export const aesCbcDecrypt: CryptoRuntime['aesCbcDecrypt'] = async (key, iv, ciphertext) => {
+  const cryptoKey = await rawKey(key, 'AES-CBC', ['decrypt'])
+  const opened = await orNull(() => crypto.subtle.decrypt({ name: 'AES-CBC', iv: bufferSource(iv) }, cryptoKey, bufferSource(ciphertext)))
+  return opened === null ? null : new Uint8Array(opened as ArrayBuffer)
+}
+
+export const hmac: CryptoRuntime['hmac'] = async (hash, key, data) => {
+  const cryptoKey = await rawKey(key, { name: 'HMAC', hash }, ['sign'])
+  return new Uint8Array(await crypto.subtle.sign('HMAC', cryptoKey, bufferSource(data)))
+}
+
+export const aesKeyWrap: CryptoRuntime['aesKeyWrap'] = async (kek, cek) => {
+  const wrappingKey = await rawKey(kek, 'AES-KW', ['wrapKey'])
+  const cekKey = await crypto.subtle.importKey('raw', bufferSource(cek), CEK_AS_KEY, true, ['sign'])
+  return new Uint8Array(await crypto.subtle.wrapKey('raw', cekKey, wrappingKey, 'AES-KW'))
+}
+
+export const aesKeyUnwrap: CryptoRuntime['aesKeyUnwrap'] = async (kek, wrapped) => {
+  const unwrappingKey = await rawKey(kek, 'AES-KW', ['unwrapKey'])
+  const cekKey = await orNull(() =>
+    crypto.subtle.unwrapKey('raw', bufferSource(wrapped), unwrappingKey, 'AES-KW', CEK_AS_KEY, true, ['sign']),
+  )
+  return cekKey === null ? null : new Uint8Array(await crypto.subtle.exportKey('raw', cekKey as CryptoKey))
+}
+
+export const rsaEncrypt: CryptoRuntime['rsaEncrypt'] = async (_alg, key, cek) => {
+  const publicKey = await webCryptoKey(key).verifyingKey()
+  return new Uint8Array(await crypto.subtle.encrypt({ name: 'RSA-OAEP' }, publicKey, bufferSource(cek)))
+}
+
+export const rsaDecrypt: CryptoRuntime['rsaDecrypt'] = async (alg, key, encrypted) => {
+  if (alg.family === 'rsa1_5') throw new NotSupported('RSA1_5 is not supported by the WebCrypto backend')
+  const opened = await orNull(() => crypto.subtle.decrypt({ name: 'RSA-OAEP' }, webCryptoKey(key).cryptoKey, bufferSource(encrypted)))
+  return opened === null ? null : new Uint8Array(opened as ArrayBuffer)
+}
+
+export const ecdhDeriveBits: CryptoRuntime['ecdhDeriveBits'] = async (privateKey, publicKey, curve) => {
+  const { cryptoKey } = webCryptoKey(privateKey)
+  const publicCryptoKey = await webCryptoKey(publicKey).verifyingKey()
+  const params = { name: cryptoKey.algorithm.name, public: publicCryptoKey } as EcdhKeyDeriveParams
+  return new Uint8Array(await crypto.subtle.deriveBits(params, cryptoKey, SHARED_SECRET_BITS[curve] ?? null))
+}
+
+export const pbkdf2: CryptoRuntime['pbkdf2'] = async (hash, password, salt, iterations, length) => {
+  const cryptoKey = await rawKey(password, 'PBKDF2', ['deriveBits'])
+  const params: Pbkdf2Params = { name: 'PBKDF2', hash, salt: bufferSource(salt), iterations }
+  return new Uint8Array(await crypto.subtle.deriveBits(params, cryptoKey, length * 8))
+}
+
+export const deflate: CryptoRuntime['deflate'] = async (data) => {
+  return (await transform(data, new CompressionStream('deflate-raw'), Infinity))!
+}
+
+export const inflate: CryptoRuntime['inflate'] = (data, maxLength) => {
+  return transform(data, new DecompressionStream('deflate-raw'), maxLength)
+}
+
+/** Compile-time check that this module implements the whole {@link CryptoRuntime} interface. */
+type Conforms<T extends CryptoRuntime> = T
+export type Implementation = Conforms<typeof self>
