@@ -13,16 +13,18 @@ import {
   JWEInvalid,
   KeyUsageInvalid,
   quote,
-  TokenTooLarge,
 } from '../errors.js'
-import { decode as decodeBase64URL } from '../lib/base64url.js'
-import { isPlainObject } from '../lib/bytes.js'
-import { parseJSONObject, parseJSONObjectBytes } from '../lib/json.js'
+import {
+  checkLength as checkTokenLength,
+  decodeProtectedHeader as decodeJOSEProtectedHeader,
+  parseJSONSerialization,
+} from '../lib/jose-header.js'
 import { encodeUtf8 } from '../lib/utf8.js'
 import { isDirect } from '../jwa/key-management.js'
 import { isJotKey, jweKeyInternals, type JotKey } from '../key/key.js'
 import { decryptContent } from './content.js'
-import { checkJWEHeader, type CheckedJWEHeader, type PreparedJWEOptions } from './header.js'
+import { checkJWEHeader, JWE_HEADER_ERRORS, type CheckedJWEHeader, type PreparedJWEOptions } from './header.js'
+import { decodeMember } from './member.js'
 import { unwrapBudget, unwrapContentKey, type UnwrapBudget } from './key-management.js'
 import type { DecryptedJWE, JWEHeaderParameters, JWEKeyResolver, JWESerialization } from './types.js'
 
@@ -39,26 +41,14 @@ export interface RecipientEntry {
   readonly aad: unknown
 }
 
-function segment(value: unknown, name: string): Uint8Array {
-  if (typeof value !== 'string') throw new JWEInvalid(`"${name}" must be a base64url string`)
-  return decodeBase64URL(value)
-}
-
 /** Enforces `maxTokenLength` before any decoding work. */
 export function checkLength(length: number, options: PreparedJWEOptions): void {
-  if (length > options.maxTokenLength) {
-    throw new TokenTooLarge(`input is ${length} characters; the limit is ${options.maxTokenLength}`)
-  }
+  checkTokenLength(length, options.maxTokenLength)
 }
 
 /** JSON serializations may arrive as text: parse strictly (duplicate members rejected). */
 export function parseJWESerialization(input: unknown, options: PreparedJWEOptions): Record<string, unknown> {
-  let value: unknown = input
-  if (typeof input === 'string') {
-    checkLength(input.length, options)
-    value = parseJSONObject(input, 'JWE JSON serialization')
-  }
-  if (!isPlainObject(value)) throw new JWEInvalid('a JWE JSON serialization must be an object or JSON text')
+  const value = parseJSONSerialization(input, options.maxTokenLength, 'JWE JSON serialization', JWE_HEADER_ERRORS)
   // RFC 8725 §3.3: a JWS and a JWE are told apart, never confused.
   if ('signature' in value || 'signatures' in value || 'payload' in value) {
     throw new JWEInvalid('this is a JWS, not a JWE; verify it with the JWS functions')
@@ -73,10 +63,9 @@ export function serializedLength(...values: unknown[]): number {
   return length
 }
 
-export function decodeProtectedHeader(encoded: unknown): JWEHeaderParameters | undefined {
+function decodeProtectedHeader(encoded: unknown): JWEHeaderParameters | undefined {
   if (typeof encoded !== 'string') throw new JWEInvalid('"protected" must be a base64url string')
-  if (encoded === '') return undefined
-  return parseJSONObjectBytes(decodeBase64URL(encoded), 'JWE protected header') as JWEHeaderParameters
+  return decodeJOSEProtectedHeader<JWEHeaderParameters>(encoded, 'JWE protected header')
 }
 
 async function resolveKey(
@@ -138,14 +127,14 @@ export async function decryptSelected(
   budget: UnwrapBudget,
 ): Promise<DecryptedJWE> {
   const { joint, algorithm, enc, zip } = header
-  const iv = segment(entry.iv, 'iv')
-  const ciphertext = segment(entry.ciphertext, 'ciphertext')
-  const tag = segment(entry.tag, 'tag')
-  const encryptedKey = entry.encryptedKey === undefined ? new Uint8Array(0) : segment(entry.encryptedKey, 'encrypted_key')
+  const iv = decodeMember(entry.iv, 'iv')
+  const ciphertext = decodeMember(entry.ciphertext, 'ciphertext')
+  const tag = decodeMember(entry.tag, 'tag')
+  const encryptedKey = entry.encryptedKey === undefined ? new Uint8Array(0) : decodeMember(entry.encryptedKey, 'encrypted_key')
   if (iv.length !== enc.ivLength) throw new JWEInvalid(`${enc.name} needs a ${enc.ivLength}-byte IV`)
   // RFC 7518 §5.3: GCM tags are exactly 128 bits; a shorter tag would weaken authentication.
   if (tag.length !== enc.tagLength) throw new JWEInvalid(`${enc.name} needs a ${enc.tagLength}-byte tag`)
-  const aadBytes = entry.aad === undefined ? undefined : segment(entry.aad, 'aad')
+  const aadBytes = entry.aad === undefined ? undefined : decodeMember(entry.aad, 'aad')
 
   const { runtimeKey } = jweKeyInternals(key)
   const cek = await unwrapContentKey(algorithm, runtimeKey, key, enc, encryptedKey, joint, options, budget)

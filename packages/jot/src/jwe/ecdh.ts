@@ -6,11 +6,13 @@
 import * as runtime from '#runtime'
 import { JWEInvalid, quote } from '../errors.js'
 import { CURVES, type Curve } from '../jwa/curves.js'
+import type { ContentEncryption } from '../jwa/content-encryption.js'
 import type { EcdhEsAlgorithm } from '../jwa/key-management.js'
-import { decode as decodeBase64URL } from '../lib/base64url.js'
 import { concatBytes, isPlainObject } from '../lib/bytes.js'
 import { encodeUtf8 } from '../lib/utf8.js'
 import type { RuntimeKey } from '../runtime/types.js'
+import { decodeMember } from './member.js'
+import type { JWEHeaderParameters } from './types.js'
 
 /**
  * Short Weierstrass equations y² = x³ + ax + b (mod p) of the ECDH-ES NIST curves (FIPS 186-4
@@ -49,7 +51,7 @@ function lengthPrefixed(data: Uint8Array): Uint8Array {
  * RFC 7518 §4.6.2: Concat KDF with SHA-256. AlgorithmID is `enc` for direct agreement and `alg` for
  * key wrapping; PartyUInfo/PartyVInfo are the decoded `apu`/`apv`; SuppPubInfo is the key length in bits.
  */
-export async function concatKdf(
+async function concatKdf(
   sharedSecret: Uint8Array,
   keyLength: number,
   algorithmId: string,
@@ -81,16 +83,7 @@ function mod(value: bigint, p: bigint): bigint {
 }
 
 function coordinate(epk: Record<string, unknown>, name: string, length: number): Uint8Array {
-  const value = epk[name]
-  if (typeof value !== 'string') throw new JWEInvalid(`"epk" member "${name}" must be a string`)
-  let bytes: Uint8Array
-  try {
-    bytes = decodeBase64URL(value)
-  } catch (cause) {
-    throw new JWEInvalid(`"epk" member "${name}" is not valid base64url`, { cause })
-  }
-  if (bytes.length !== length) throw new JWEInvalid(`"epk" member "${name}" has the wrong length`)
-  return bytes
+  return decodeMember(epk[name], `epk.${name}`, length)
 }
 
 /**
@@ -128,22 +121,35 @@ export async function sharedSecret(privateKey: RuntimeKey, publicKey: RuntimeKey
   } catch (cause) {
     throw new JWEInvalid('ECDH key agreement failed', { cause })
   }
-  if (z.every((byte) => byte === 0)) throw new JWEInvalid('ECDH key agreement produced an all-zero secret')
+  // OR of every byte, with no early exit: how long the check takes says nothing about where Z is non-zero.
+  let bits = 0
+  for (const byte of z) bits |= byte
+  if (bits === 0) throw new JWEInvalid('ECDH key agreement produced an all-zero secret')
   return z
 }
 
 /** The party info header parameters, decoded (absent means empty, RFC 7518 §4.6.1.2). */
-export function partyInfo(value: unknown, name: 'apu' | 'apv'): Uint8Array {
-  if (value === undefined) return new Uint8Array(0)
-  if (typeof value !== 'string') throw new JWEInvalid(`"${name}" must be a base64url string`)
-  try {
-    return decodeBase64URL(value)
-  } catch (cause) {
-    throw new JWEInvalid(`"${name}" is not valid base64url`, { cause })
-  }
+function partyInfo(value: unknown, name: 'apu' | 'apv'): Uint8Array {
+  return value === undefined ? new Uint8Array(0) : decodeMember(value, name)
 }
 
-/** Key length the KDF derives: the CEK for direct agreement, the KEK for key wrapping. */
-export function derivedKeyLength(algorithm: EcdhEsAlgorithm, cekLength: number): number {
-  return algorithm.wrapLength ?? cekLength
+/**
+ * RFC 7518 §4.6.2: the key derived from the shared secret Z, for both sides of the agreement. For
+ * direct agreement it is the CEK, for `enc` (AlgorithmID = enc); for key wrapping it is the KEK
+ * (AlgorithmID = alg). PartyUInfo/PartyVInfo come from `apu`/`apv` wherever the header has them.
+ */
+export function deriveAgreedKey(
+  z: Uint8Array,
+  algorithm: EcdhEsAlgorithm,
+  enc: ContentEncryption,
+  header: JWEHeaderParameters,
+): Promise<Uint8Array> {
+  const direct = algorithm.wrapLength === undefined
+  return concatKdf(
+    z,
+    algorithm.wrapLength ?? enc.cekLength,
+    direct ? enc.name : algorithm.name,
+    partyInfo(header.apu, 'apu'),
+    partyInfo(header.apv, 'apv'),
+  )
 }

@@ -10,13 +10,13 @@ import { InvalidArgument, quote } from '../errors.js'
 import { contentEncryption, CONTENT_ENCRYPTION_NAMES, type ContentEncryption } from '../jwa/content-encryption.js'
 import { isDirect, KEY_MANAGEMENT_NAMES } from '../jwa/key-management.js'
 import { encode as encodeBase64URL } from '../lib/base64url.js'
-import { isPlainObject, isUint8Array } from '../lib/bytes.js'
+import { isPlainObject } from '../lib/bytes.js'
 import { parseJSONObject } from '../lib/json.js'
 import { encodeUtf8 } from '../lib/utf8.js'
 import { isJotKey, jweKeyInternals, type JotKey } from '../key/key.js'
 import { encryptContent } from './content.js'
 import { checkJWEHeader } from './header.js'
-import { DEFAULT_PBES2_COUNT, wrapContentKey, type WrappedKey } from './key-management.js'
+import { DEFAULT_PBES2_COUNT, fixedBytes, wrapContentKey, type WrappedKey } from './key-management.js'
 import type { EncryptJWEOptions, JWEHeaderParameters, UnsafeFixedInputs } from './types.js'
 
 /** One recipient to encrypt for. */
@@ -45,7 +45,7 @@ export interface EncryptedParts {
 /** Names the key management may add to a header; any caller-supplied value must agree with it. */
 const KEY_MANAGEMENT_PARAMETERS = ['epk', 'iv', 'tag', 'p2s', 'p2c']
 
-/** Everything the encrypter allows itself: every algorithm, and the caller's own crit names. */
+/** The allowlists the encrypter checks its own headers against: every algorithm (the keys chose them). */
 const SELF_CHECK = {
   keyManagementAlgorithms: new Set<string>(KEY_MANAGEMENT_NAMES),
   contentEncryptionAlgorithms: new Set<string>(CONTENT_ENCRYPTION_NAMES),
@@ -83,13 +83,6 @@ function fixedInputs(options: EncryptInput): UnsafeFixedInputs {
   return value as UnsafeFixedInputs
 }
 
-function checkFixed(bytes: Uint8Array | undefined, length: number, name: string): Uint8Array | undefined {
-  if (bytes !== undefined && (!isUint8Array(bytes) || bytes.length !== length)) {
-    throw new InvalidArgument(`unsafeFixedInputs.${name} must be ${length} bytes`)
-  }
-  return bytes
-}
-
 /** Encrypts `plaintext` for every recipient; `single` puts per-recipient parameters in the protected header. */
 export async function encryptParts(
   plaintext: Uint8Array,
@@ -122,7 +115,7 @@ export async function encryptParts(
     protectedObject = { ...optionalHeader(options.protectedHeader, 'protectedHeader') }
   }
 
-  const cek = checkFixed(fixed.cek, enc.cekLength, 'cek') ?? runtime.randomBytes(enc.cekLength)
+  const cek = fixedBytes(fixed.cek, enc.cekLength, 'cek') ?? runtime.randomBytes(enc.cekLength)
   const wrapped: WrappedKey[] = []
   for (const [index, { key, header }] of recipients.entries()) {
     const recipientHeader = optionalHeader(header, 'a recipient header')
@@ -176,7 +169,7 @@ export async function encryptParts(
     zip = checked.zip
   }
 
-  const iv = checkFixed(fixed.iv, enc.ivLength, 'iv') ?? runtime.randomBytes(enc.ivLength)
+  const iv = fixedBytes(fixed.iv, enc.ivLength, 'iv') ?? runtime.randomBytes(enc.ivLength)
   const aad = options.aad === undefined ? undefined : encodeBase64URL(options.aad)
   const content = zip ? await runtime.deflate(plaintext) : plaintext
   const protectedB64 = encodedProtected === '' ? '' : encodeBase64URL(encodedProtected)

@@ -6,16 +6,15 @@
  * @module
  */
 import { AlgorithmNotAllowed, InvalidArgument, JWECritUnsupported, JWEInvalid, NotSupported, quote } from '../errors.js'
-import { contentEncryption, type ContentEncryption } from '../jwa/content-encryption.js'
+import { contentEncryption, CONTENT_ENCRYPTION_NAMES, type ContentEncryption } from '../jwa/content-encryption.js'
 import {
   keyManagementAlgorithm,
   KEY_MANAGEMENT_NAMES,
   OPT_IN_KEY_MANAGEMENT,
   type KeyManagementAlgorithm,
 } from '../jwa/key-management.js'
-import { CONTENT_ENCRYPTION_NAMES } from '../jwa/content-encryption.js'
 import { isPlainObject } from '../lib/bytes.js'
-import { REGISTERED } from '../jws/header.js'
+import { checkCrit, checkKid, jointHeader, type HeaderErrors } from '../lib/jose-header.js'
 import { DEFAULT_MAX_TOKEN_LENGTH } from '../jws/types.js'
 import {
   DEFAULT_MAX_DECOMPRESSED_LENGTH,
@@ -34,6 +33,9 @@ export interface PreparedJWEOptions {
   readonly maxPBES2Count: number
   readonly maxDecompressedLength: number
 }
+
+/** JWE header problems are ERR_JWE_INVALID and ERR_JWE_CRIT_UNSUPPORTED. */
+export const JWE_HEADER_ERRORS: HeaderErrors = { Invalid: JWEInvalid, CritUnsupported: JWECritUnsupported }
 
 /** Upper bound on recipients examined per JWE, so one token cannot demand unbounded work. */
 export const MAX_RECIPIENTS = 16
@@ -110,27 +112,18 @@ export function checkJWEHeader(
   recipientHeader: unknown,
   options: Pick<PreparedJWEOptions, 'crit' | 'keyManagementAlgorithms' | 'contentEncryptionAlgorithms'>,
 ): CheckedJWEHeader {
-  const sources = [
-    protectedHeader,
-    objectOrUndefined(sharedHeader, 'shared unprotected header'),
-    objectOrUndefined(recipientHeader, 'per-recipient header'),
-  ].filter((header): header is JWEHeaderParameters => header !== undefined)
-  // RFC 7516 §7.2.1: the three headers' parameter names must be disjoint.
-  const joint: JWEHeaderParameters = {}
-  for (const header of sources) {
-    for (const name of Object.keys(header)) {
-      if (Object.hasOwn(joint, name)) throw new JWEInvalid(`header parameter ${quote(name)} appears in more than one header`)
-      // defineProperty keeps a member named "__proto__" as inert data.
-      Object.defineProperty(joint, name, { value: header[name], enumerable: true, writable: true, configurable: true })
-    }
-  }
+  const joint = jointHeader<JWEHeaderParameters>(
+    [protectedHeader, objectOrUndefined(sharedHeader, 'shared unprotected header'), objectOrUndefined(recipientHeader, 'per-recipient header')],
+    JWE_HEADER_ERRORS,
+    (name) => `header parameter ${name} appears in more than one header`,
+  )
   for (const name of ['crit', 'zip']) {
     // RFC 7516 §4.1.13 (crit) and §4.1.3 (zip, which changes how the plaintext is read) must be protected.
     if (Object.hasOwn(joint, name) && !(protectedHeader && Object.hasOwn(protectedHeader, name))) {
       throw new JWEInvalid(`"${name}" must be in the protected header`)
     }
   }
-  if (protectedHeader && Object.hasOwn(protectedHeader, 'crit')) checkCrit(protectedHeader, options.crit)
+  if (protectedHeader && Object.hasOwn(protectedHeader, 'crit')) checkCrit(protectedHeader, options.crit, JWE_HEADER_ERRORS)
   let zip = false
   if (Object.hasOwn(joint, 'zip')) {
     if (joint.zip !== 'DEF') throw new NotSupported(`unsupported "zip" ${quote(joint.zip)}; only "DEF" exists`)
@@ -138,7 +131,7 @@ export function checkJWEHeader(
   }
   if (typeof joint.alg !== 'string' || joint.alg === '') throw new JWEInvalid('the header has no "alg"')
   if (typeof joint.enc !== 'string' || joint.enc === '') throw new JWEInvalid('the header has no "enc"')
-  if (joint.kid !== undefined && typeof joint.kid !== 'string') throw new JWEInvalid('"kid" must be a string')
+  checkKid(joint, JWE_HEADER_ERRORS)
   // RFC 8725 §3.1: only allowed algorithms, checked before any key is selected or work is done.
   if (!options.keyManagementAlgorithms.has(joint.alg)) {
     throw new AlgorithmNotAllowed(`key management algorithm ${quote(joint.alg)} is not allowed`)
@@ -150,18 +143,4 @@ export function checkJWEHeader(
   const enc = contentEncryption(joint.enc)
   if (!algorithm || !enc) throw new NotSupported(`unsupported JWE algorithm ${quote(joint.alg)} / ${quote(joint.enc)}`)
   return { joint, algorithm, enc, zip }
-}
-
-function checkCrit(protectedHeader: JWEHeaderParameters, recognized: ReadonlySet<string>): void {
-  const crit: unknown = protectedHeader.crit
-  if (!Array.isArray(crit) || crit.length === 0) throw new JWEInvalid('"crit" must be a non-empty array')
-  const seen = new Set<string>()
-  for (const name of crit) {
-    if (typeof name !== 'string' || name === '') throw new JWEInvalid('"crit" entries must be non-empty strings')
-    if (seen.has(name)) throw new JWEInvalid(`"crit" lists ${quote(name)} twice`)
-    seen.add(name)
-    if (REGISTERED.has(name)) throw new JWEInvalid(`"crit" must not list the registered parameter "${name}"`)
-    if (!recognized.has(name)) throw new JWECritUnsupported(`critical extension ${quote(name)} is not understood`)
-    if (!Object.hasOwn(protectedHeader, name)) throw new JWEInvalid(`critical parameter ${quote(name)} is missing`)
-  }
 }

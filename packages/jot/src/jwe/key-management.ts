@@ -11,14 +11,15 @@ import * as runtime from '#runtime'
 import { InvalidArgument, JWEInvalid, JWEPBES2CountExceeded, KeyUsageInvalid, type JotError } from '../errors.js'
 import type { ContentEncryption } from '../jwa/content-encryption.js'
 import { isDirect, type EcdhEsAlgorithm, type KeyManagementAlgorithm, type Pbes2Algorithm } from '../jwa/key-management.js'
-import { decode as decodeBase64URL, encode as encodeBase64URL } from '../lib/base64url.js'
-import { concatBytes } from '../lib/bytes.js'
+import { encode as encodeBase64URL } from '../lib/base64url.js'
+import { concatBytes, isUint8Array } from '../lib/bytes.js'
 import { encodeUtf8 } from '../lib/utf8.js'
 import { importJWK } from '../key/import.js'
 import { isRawSecretKey, jweKeyInternals, type JotKey } from '../key/key.js'
 import type { RuntimeKey } from '../runtime/types.js'
-import { checkEphemeralKey, concatKdf, derivedKeyLength, partyInfo, sharedSecret } from './ecdh.js'
+import { checkEphemeralKey, deriveAgreedKey, sharedSecret } from './ecdh.js'
 import type { PreparedJWEOptions } from './header.js'
+import { decodeMember } from './member.js'
 import type { JWEHeaderParameters, UnsafeFixedInputs } from './types.js'
 
 /** Default PBES2 iteration count for encryption: within the default decryption cap. */
@@ -47,9 +48,9 @@ function secretOf(runtimeKey: RuntimeKey): Uint8Array {
   return runtimeKey.secret
 }
 
-function fixedBytes(value: Uint8Array | undefined, length: number, name: string): Uint8Array | undefined {
-  if (value === undefined) return undefined
-  if (!(value instanceof Uint8Array) || value.length !== length) {
+/** A fixed test-vector input (see {@link UnsafeFixedInputs}), checked to be `length` bytes. */
+export function fixedBytes(value: Uint8Array | undefined, length: number, name: string): Uint8Array | undefined {
+  if (value !== undefined && (!isUint8Array(value) || value.length !== length)) {
     throw new InvalidArgument(`unsafeFixedInputs.${name} must be ${length} bytes`)
   }
   return value
@@ -85,7 +86,7 @@ export async function wrapContentKey(
     }
     case 'pbes2': {
       const p2s = options.fixed.p2s ?? runtime.randomBytes(16)
-      if (!(p2s instanceof Uint8Array) || p2s.length < MIN_P2S_LENGTH) {
+      if (!isUint8Array(p2s) || p2s.length < MIN_P2S_LENGTH) {
         throw new InvalidArgument(`unsafeFixedInputs.p2s must be at least ${MIN_P2S_LENGTH} bytes`)
       }
       const kek = await runtime.pbkdf2(algorithm.hash, secretOf(runtimeKey), pbes2Salt(algorithm, p2s), options.p2c, algorithm.wrapLength)
@@ -119,27 +120,9 @@ async function wrapWithAgreement(
   const z = await sharedSecret(ephemeral, recipientKey, curve)
   const { kty, crv, x, y } = await runtime.exportJWK(await runtime.publicKey(ephemeral))
   const epk: Record<string, string> = y === undefined ? { kty: kty!, crv: crv!, x: x! } : { kty: kty!, crv: crv!, x: x!, y }
-  const derived = await concatKdf(
-    z,
-    derivedKeyLength(algorithm, enc.cekLength),
-    algorithm.wrapLength === undefined ? enc.name : algorithm.name,
-    partyInfo(header.apu, 'apu'),
-    partyInfo(header.apv, 'apv'),
-  )
+  const derived = await deriveAgreedKey(z, algorithm, enc, header)
   if (algorithm.wrapLength === undefined) return { cek: derived, encryptedKey: EMPTY, parameters: { epk } }
   return { cek: cek!, encryptedKey: await runtime.aesKeyWrap(derived, cek!), parameters: { epk } }
-}
-
-function headerBytes(value: unknown, name: string, length: number): Uint8Array {
-  if (typeof value !== 'string') throw new JWEInvalid(`"${name}" must be a base64url string`)
-  let bytes: Uint8Array
-  try {
-    bytes = decodeBase64URL(value)
-  } catch (cause) {
-    throw new JWEInvalid(`"${name}" is not valid base64url`, { cause })
-  }
-  if (bytes.length !== length) throw new JWEInvalid(`"${name}" must be ${length} bytes`)
-  return bytes
 }
 
 /**
@@ -177,13 +160,7 @@ function pbes2Parameters(header: JWEHeaderParameters, options: PreparedJWEOption
       `"p2c" is ${p2c}, above the ${budget.pbes2Count} iterations left of maxPBES2Count (${options.maxPBES2Count}) for all recipients together`,
     ))
   }
-  if (typeof p2s !== 'string') throw new JWEInvalid('"p2s" must be a base64url string')
-  let salt: Uint8Array
-  try {
-    salt = decodeBase64URL(p2s)
-  } catch (cause) {
-    throw new JWEInvalid('"p2s" is not valid base64url', { cause })
-  }
+  const salt = decodeMember(p2s, 'p2s')
   if (salt.length < MIN_P2S_LENGTH) throw new JWEInvalid(`"p2s" must be at least ${MIN_P2S_LENGTH} bytes`)
   budget.pbes2Count -= p2c
   return { p2c, p2s: salt }
@@ -232,13 +209,7 @@ export async function unwrapContentKey(
       } catch (cause) {
         throw new JWEInvalid(`"epk" is not a valid ${key.curve} public key`, { cause })
       }
-      const derived = await concatKdf(
-        await sharedSecret(runtimeKey, ephemeral, key.curve!),
-        derivedKeyLength(algorithm, enc.cekLength),
-        algorithm.wrapLength === undefined ? enc.name : algorithm.name,
-        partyInfo(header.apu, 'apu'),
-        partyInfo(header.apv, 'apv'),
-      )
+      const derived = await deriveAgreedKey(await sharedSecret(runtimeKey, ephemeral, key.curve!), algorithm, enc, header)
       if (algorithm.wrapLength === undefined) return derived
       cek = await runtime.aesKeyUnwrap(derived, encryptedKey)
       break
@@ -251,8 +222,8 @@ export async function unwrapContentKey(
       cek = await runtime.aesKeyUnwrap(secretOf(runtimeKey), encryptedKey)
       break
     case 'aes-gcm-kw': {
-      const iv = headerBytes(header.iv, 'iv', 12)
-      const tag = headerBytes(header.tag, 'tag', 16)
+      const iv = decodeMember(header.iv, 'iv', 12)
+      const tag = decodeMember(header.tag, 'tag', 16)
       cek = await runtime.aesGcmDecrypt(secretOf(runtimeKey), iv, encryptedKey, tag, EMPTY)
       break
     }

@@ -5,18 +5,13 @@
  */
 import { AlgorithmNotAllowed, InvalidArgument, JWSCritUnsupported, JWSInvalid, quote } from '../errors.js'
 import { isPlainObject } from '../lib/bytes.js'
+import { checkCrit, checkKid, jointHeader, type HeaderErrors } from '../lib/jose-header.js'
 import type { JWSAlgorithmName } from '../jwa/signing.js'
 import type { JotKey } from '../key/key.js'
 import { DEFAULT_MAX_TOKEN_LENGTH, type JWSHeaderParameters, type VerifyJWSOptions } from './types.js'
 
-/**
- * Parameters defined by RFC 7515/7516/7518 themselves; RFC 7515 §4.1.11 forbids listing them in
- * `crit`, since every implementation must already understand them.
- */
-export const REGISTERED = /* @__PURE__ */ new Set([
-  'alg', 'jku', 'jwk', 'kid', 'x5u', 'x5c', 'x5t', 'x5t#S256', 'typ', 'cty', 'crit',
-  'enc', 'zip', 'epk', 'apu', 'apv', 'iv', 'tag', 'p2s', 'p2c',
-])
+/** JWS header problems are ERR_JWS_INVALID and ERR_JWS_CRIT_UNSUPPORTED. */
+export const JWS_HEADER_ERRORS: HeaderErrors = { Invalid: JWSInvalid, CritUnsupported: JWSCritUnsupported }
 
 /** Extensions jot implements itself (RFC 7797). */
 const BUILT_IN_CRIT = ['b64']
@@ -70,19 +65,15 @@ export function checkHeader(
     throw new JWSInvalid('the unprotected header must be a JSON object')
   }
   if (!protectedHeader && !unprotectedHeader) throw new JWSInvalid('the JWS has no header')
-  // RFC 7515 §7.2.1: the protected and unprotected parameter names must be disjoint.
-  if (protectedHeader && unprotectedHeader) {
-    for (const name of Object.keys(unprotectedHeader)) {
-      if (Object.hasOwn(protectedHeader, name)) {
-        throw new JWSInvalid(`header parameter ${quote(name)} is both protected and unprotected`)
-      }
-    }
-  }
-  const joint: JWSHeaderParameters = { ...protectedHeader, ...(unprotectedHeader as JWSHeaderParameters | undefined) }
+  const joint = jointHeader<JWSHeaderParameters>(
+    [protectedHeader, unprotectedHeader as JWSHeaderParameters | undefined],
+    JWS_HEADER_ERRORS,
+    (name) => `header parameter ${name} is both protected and unprotected`,
+  )
   if (unprotectedHeader && Object.hasOwn(unprotectedHeader, 'crit')) {
     throw new JWSInvalid('"crit" must be in the protected header')
   }
-  if (protectedHeader && Object.hasOwn(protectedHeader, 'crit')) checkCrit(protectedHeader, recognizedCrit)
+  if (protectedHeader && Object.hasOwn(protectedHeader, 'crit')) checkCrit(protectedHeader, recognizedCrit, JWS_HEADER_ERRORS)
 
   let b64 = true
   if (Object.hasOwn(joint, 'b64')) {
@@ -93,23 +84,8 @@ export function checkHeader(
     b64 = protectedHeader.b64
   }
   if (typeof joint.alg !== 'string' || joint.alg === '') throw new JWSInvalid('the header has no "alg"')
-  // `kid` goes to key resolvers and often into lookups: never let a non-string through (RFC 7515 §4.1.4).
-  if (joint.kid !== undefined && typeof joint.kid !== 'string') throw new JWSInvalid('"kid" must be a string')
+  checkKid(joint, JWS_HEADER_ERRORS)
   return { joint, alg: joint.alg, b64 }
-}
-
-function checkCrit(protectedHeader: JWSHeaderParameters, recognized: ReadonlySet<string>): void {
-  const crit: unknown = protectedHeader.crit
-  if (!Array.isArray(crit) || crit.length === 0) throw new JWSInvalid('"crit" must be a non-empty array')
-  const seen = new Set<string>()
-  for (const name of crit) {
-    if (typeof name !== 'string' || name === '') throw new JWSInvalid('"crit" entries must be non-empty strings')
-    if (seen.has(name)) throw new JWSInvalid(`"crit" lists ${quote(name)} twice`)
-    seen.add(name)
-    if (REGISTERED.has(name)) throw new JWSInvalid(`"crit" must not list the registered parameter "${name}"`)
-    if (!recognized.has(name)) throw new JWSCritUnsupported(`critical extension ${quote(name)} is not understood`)
-    if (!Object.hasOwn(protectedHeader, name)) throw new JWSInvalid(`critical parameter ${quote(name)} is missing`)
-  }
 }
 
 /**

@@ -3,13 +3,24 @@
  * JWT: every entry point runs exactly this sequence, so their security checks cannot drift apart.
  * @module
  */
-import { InvalidArgument, JWSInvalid, TokenTooLarge } from '../errors.js'
+import { InvalidArgument, JWSInvalid } from '../errors.js'
 import { decode as decodeBase64URL, encode as encodeBase64URL } from '../lib/base64url.js'
-import { parseJSONObject, parseJSONObjectBytes } from '../lib/json.js'
+import {
+  checkLength as checkTokenLength,
+  decodeProtectedHeader as decodeJOSEProtectedHeader,
+  parseJSONSerialization,
+} from '../lib/jose-header.js'
 import { deepFreeze } from '../lib/freeze.js'
 import { encodeUtf8 } from '../lib/utf8.js'
 import { isJotKey, type JotKey } from '../key/key.js'
-import { checkAlgorithmAllowed, checkHeader, checkKeyAlgorithm, type CheckedHeader, type PreparedJWSOptions } from './header.js'
+import {
+  checkAlgorithmAllowed,
+  checkHeader,
+  checkKeyAlgorithm,
+  JWS_HEADER_ERRORS,
+  type CheckedHeader,
+  type PreparedJWSOptions,
+} from './header.js'
 import { checkSignature, signingInput } from './signature.js'
 import type { JWSHeaderParameters, JWSSerialization, KeyResolver, VerifiedJWS } from './types.js'
 
@@ -27,8 +38,7 @@ export interface SignatureEntry {
 export type DetachedPayload = Uint8Array | string | undefined
 
 export function decodeProtectedHeader(encoded: string): JWSHeaderParameters | undefined {
-  if (encoded === '') return undefined
-  return parseJSONObjectBytes(decodeBase64URL(encoded), 'JWS protected header') as JWSHeaderParameters
+  return decodeJOSEProtectedHeader<JWSHeaderParameters>(encoded, 'JWS protected header')
 }
 
 interface CheckedProtectedHeader {
@@ -146,19 +156,10 @@ function choosePayload(inline: string | undefined, detached: DetachedPayload, b6
 
 /** Enforces `maxTokenLength` before any decoding work. */
 export function checkLength(length: number, options: PreparedJWSOptions): void {
-  if (length > options.maxTokenLength) {
-    throw new TokenTooLarge(`input is ${length} characters; the limit is ${options.maxTokenLength}`)
-  }
+  checkTokenLength(length, options.maxTokenLength)
 }
 
 /** JSON serializations may arrive as text: parse strictly (duplicate members rejected). */
 export function parseSerialization(input: unknown, options: PreparedJWSOptions): Record<string, unknown> {
-  if (typeof input === 'string') {
-    checkLength(input.length, options)
-    return parseJSONObject(input, 'JWS JSON serialization')
-  }
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new JWSInvalid('a JWS JSON serialization must be an object or JSON text')
-  }
-  return input as Record<string, unknown>
+  return parseJSONSerialization(input, options.maxTokenLength, 'JWS JSON serialization', JWS_HEADER_ERRORS)
 }

@@ -110,7 +110,8 @@ export interface CryptoRuntime {
   deflate(data: Uint8Array): Promise<Uint8Array>
   /**
    * Raw INFLATE that stops as soon as the output would pass `maxLength` bytes and then returns `null`
-   * (a decompression bomb costs at most `maxLength` of memory). Throws on malformed input.
+   * (a decompression bomb costs at most `maxLength` of memory). Throws on malformed input, including
+   * data after the end of the DEFLATE stream.
    */
   inflate(data: Uint8Array, maxLength: number): Promise<Uint8Array | null>
 }

@@ -2,10 +2,13 @@
 // key unwrap oracles (RFC 7516 §11.5), PBES2 work limits, decompression bombs, invalid-curve ECDH
 // public keys, misplaced `zip`, and the lengths of IVs, tags and CEKs.
 import assert from 'node:assert/strict'
-import { constants, createCipheriv, publicEncrypt, createPublicKey } from 'node:crypto'
+import { constants, createCipheriv, publicEncrypt, createPublicKey, randomBytes } from 'node:crypto'
+import { spawnSync } from 'node:child_process'
 import { describe, it } from 'node:test'
+import { constants as zlib, deflateRawSync } from 'node:zlib'
 import {
   base64url,
+  cryptoBackend,
   decryptCompactJWE,
   decryptFlattenedJWE,
   decryptGeneralJWE,
@@ -16,6 +19,7 @@ import {
   generateKeyPair,
   generateSecret,
   importSecret,
+  MAX_DECOMPRESSED_LENGTH_LIMIT,
   signFlattenedJWS,
   toPublicKey,
   type ContentEncryptionName,
@@ -34,6 +38,26 @@ function tamper(token: string, index: number): string {
   const parts = token.split('.')
   parts[index] = flip(parts[index]!)
   return parts.join('.')
+}
+
+/** 1 GiB of zeros as raw DEFLATE: one flushed 1 MiB block repeated, then an empty final block. */
+function gibibyteOfZeros(): Uint8Array {
+  const block = deflateRawSync(Buffer.alloc(2 ** 20), { finishFlush: zlib.Z_FULL_FLUSH })
+  return Buffer.concat([...Array<Buffer>(1024).fill(block), deflateRawSync(Buffer.alloc(0))])
+}
+
+/**
+ * A `zip: "DEF"` JWE (dir, A128GCM) whose plaintext is the given bytes as they are, assembled with
+ * node:crypto so that the DEFLATE stream can be one jot would never produce.
+ */
+async function zipJWE(deflated: Uint8Array): Promise<{ token: string; key: Awaited<ReturnType<typeof importSecret>> }> {
+  const cek = randomBytes(16)
+  const key = await importSecret(cek, { alg: 'dir', enc: 'A128GCM' })
+  const protectedB64 = b64(JSON.stringify({ alg: 'dir', enc: 'A128GCM', zip: 'DEF' }))
+  const iv = randomBytes(12)
+  const cipher = createCipheriv('aes-128-gcm', cek, iv).setAAD(Buffer.from(protectedB64))
+  const ciphertext = Buffer.concat([cipher.update(deflated), cipher.final()])
+  return { token: [protectedB64, '', iv.toString('base64url'), ciphertext.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.'), key }
 }
 
 const ENCS: ContentEncryptionName[] = ['A128GCM', 'A256GCM', 'A128CBC-HS256', 'A256CBC-HS512']
@@ -197,18 +221,43 @@ describe('general JWE: key management work is bounded per token, not per recipie
 })
 
 describe('compression (zip: "DEF")', () => {
-  it('a decompression bomb stops at the cap, in bounded time', async () => {
-    const key = await generateSecret('A256KW')
-    const bomb = await encryptCompactJWE(new Uint8Array(20_000_000), key, { protectedHeader: { zip: 'DEF' } })
-    assert.ok(bomb.length < 40_000, `the bomb is small (${bomb.length} characters)`)
+  it('a decompression bomb stops at the cap: bounded time and memory', async () => {
+    // 1 GiB of zeros in about 1 MB: fully inflating it takes seconds and a gigabyte of memory.
+    const bomb = await zipJWE(gibibyteOfZeros())
+    const maxRSS = () => process.resourceUsage().maxRSS * 1024
+    const peakBefore = maxRSS()
     const started = performance.now()
-    await assert.rejects(decryptCompactJWE(bomb, key, { maxTokenLength: 100_000 }), { code: 'ERR_JWE_DECOMPRESSION_LIMIT' })
-    assert.ok(performance.now() - started < 1000, 'aborted at the cap, not after inflating 20 MB')
-    await assert.rejects(decryptCompactJWE(bomb, key, { maxTokenLength: 100_000, maxDecompressedLength: 0 }), {
+    await assert.rejects(decryptCompactJWE(bomb.token, bomb.key, { maxTokenLength: 2_000_000 }), { code: 'ERR_JWE_DECOMPRESSION_LIMIT' })
+    const elapsed = performance.now() - started
+    assert.ok(elapsed < 1000, `aborted at the cap, not after inflating 1 GiB (${Math.round(elapsed)} ms)`)
+    const growth = maxRSS() - peakBefore
+    assert.ok(growth < 256 * 2 ** 20, `peak memory grew by ${Math.round(growth / 2 ** 20)} MiB, not by the inflated size`)
+    await assert.rejects(decryptCompactJWE(bomb.token, bomb.key, { maxTokenLength: 2_000_000, maxDecompressedLength: 0 }), {
       code: 'ERR_JWE_DECOMPRESSION_LIMIT',
     })
+    const key = await generateSecret('A256KW')
     const small = await encryptCompactJWE('compress me '.repeat(100), key, { protectedHeader: { zip: 'DEF' } })
     assert.equal(new TextDecoder().decode((await decryptCompactJWE(small, key)).plaintext), 'compress me '.repeat(100))
+  })
+
+  it('a DEFLATE stream must end exactly at the end of the plaintext, on both backends', async () => {
+    const hello = deflateRawSync('hello')
+    const valid = await zipJWE(hello)
+    assert.equal(new TextDecoder().decode((await decryptCompactJWE(valid.token, valid.key)).plaintext), 'hello')
+    for (const deflated of [Buffer.concat([hello, Buffer.from('JUNK')]), Buffer.concat([hello, Buffer.alloc(1)]), hello.subarray(0, -1)]) {
+      const { token, key } = await zipJWE(deflated)
+      await assert.rejects(decryptCompactJWE(token, key), { code: 'ERR_JWE_INVALID', message: /DEFLATE/ })
+    }
+  })
+
+  it('maxDecompressedLength is bounded, so both backends accept and refuse the same values', async () => {
+    const key = await generateSecret('A256KW')
+    const token = await encryptCompactJWE('hello '.repeat(10), key, { protectedHeader: { zip: 'DEF' } })
+    const { plaintext } = await decryptCompactJWE(token, key, { maxDecompressedLength: MAX_DECOMPRESSED_LENGTH_LIMIT })
+    assert.equal(plaintext.length, 60)
+    for (const maxDecompressedLength of [MAX_DECOMPRESSED_LENGTH_LIMIT + 1, 2 ** 32, 2 ** 33, Number.MAX_SAFE_INTEGER]) {
+      await assert.rejects(decryptCompactJWE(token, key, { maxDecompressedLength }), { code: 'ERR_INVALID_ARGUMENT', message: /maxDecompressedLength/ })
+    }
   })
 
   it('"zip" outside the protected header is refused, on both sides', async () => {
@@ -240,11 +289,63 @@ describe('ECDH-ES ephemeral keys are validated (invalid-curve attack)', () => {
     await assert.rejects(decryptCompactJWE(withHeader(token, noEpk), privateKey), { code: 'ERR_JWE_INVALID' })
   })
 
+  for (const [curve, size] of [['P-384', 48], ['P-521', 66]] as const) {
+    it(`${curve}: an epk off the curve is refused`, async () => {
+      const { privateKey, publicKey } = await generateKeyPair('ECDH-ES', { curve })
+      const token = await encryptCompactJWE('x', publicKey)
+      const offCurve = { ...header(token).epk, y: base64url.encode(new Uint8Array(size).fill(1)) }
+      await assert.rejects(decryptCompactJWE(withHeader(token, { ...header(token), epk: offCurve }), privateKey), {
+        code: 'ERR_JWE_INVALID',
+        message: new RegExp(`not a point on ${curve}`),
+      })
+    })
+  }
+
+  it('an all-zero (low-order) X448 point is refused', async (t) => {
+    let pair
+    try {
+      pair = await generateKeyPair('ECDH-ES', { curve: 'X448' })
+    } catch {
+      return t.skip('X448 is not available in this runtime')
+    }
+    const token = await encryptCompactJWE('x', pair.publicKey)
+    const zero = { kty: 'OKP', crv: 'X448', x: base64url.encode(new Uint8Array(56)) }
+    await assert.rejects(decryptCompactJWE(withHeader(token, { ...header(token), epk: zero }), pair.privateKey), { code: 'ERR_JWE_INVALID' })
+  })
+
   it('an all-zero (low-order) X25519 point is refused', async () => {
     const { privateKey, publicKey } = await generateKeyPair('ECDH-ES', { curve: 'X25519' })
     const token = await encryptCompactJWE('x', publicKey)
     const zero = { kty: 'OKP', crv: 'X25519', x: base64url.encode(new Uint8Array(32)) }
     await assert.rejects(decryptCompactJWE(withHeader(token, { ...header(token), epk: zero }), privateKey), { code: 'ERR_JWE_INVALID' })
+  })
+})
+
+describe('RSA1_5 only where padding errors are unobservable (CVE-2023-46809)', () => {
+  // In a child process started with --security-revert=CVE-2023-46809, Node lets PKCS#1 v1.5
+  // decryption through even where OpenSSL lacks implicit rejection: there bad padding throws and good
+  // padding returns, a Bleichenbacher oracle. jot must then refuse RSA1_5 keys.
+  const child = `
+    import { constants, generateKeyPairSync, privateDecrypt, publicEncrypt } from 'node:crypto'
+    import { importKey } from 'jot'
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    const em = Buffer.alloc(256, 0xff); em[0] = 0; em[1] = 1
+    const badPadding = publicEncrypt({ key: publicKey, padding: constants.RSA_NO_PADDING }, em)
+    let implicitRejection = true
+    try { privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_PADDING }, badPadding) } catch { implicitRejection = false }
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' })
+    let outcome
+    try { await importKey(pem, { alg: 'RSA1_5', unsafeAllowRSA1_5: true }); outcome = 'imported' } catch (e) { outcome = e.code + ' ' + e.message }
+    console.log(JSON.stringify({ implicitRejection, outcome }))
+  `
+
+  it('an RSA1_5 key is refused when a malformed ciphertext throws instead of returning bytes', { skip: cryptoBackend !== 'node' }, () => {
+    const run = spawnSync(process.execPath, ['--security-revert=CVE-2023-46809', '--input-type=module', '-e', child], { encoding: 'utf8' })
+    if (run.status !== 0 && /bad option|security-revert/.test(run.stderr) && !run.stdout) return // this Node has no such revert
+    assert.equal(run.status, 0, run.stderr)
+    const { implicitRejection, outcome } = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { implicitRejection: boolean; outcome: string }
+    if (implicitRejection) assert.equal(outcome, 'imported')
+    else assert.match(outcome, /^ERR_NOT_SUPPORTED .*implicit rejection/)
   })
 })
 

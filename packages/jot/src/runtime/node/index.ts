@@ -286,13 +286,18 @@ export const deflate: CryptoRuntime['deflate'] = async (data) => {
 }
 
 export const inflate: CryptoRuntime['inflate'] = async (data, maxLength) => {
+  let result: { buffer: Buffer; engine: { bytesWritten: number } }
   try {
     // zlib checks maxOutputLength chunk by chunk and stops there: memory stays bounded by the cap.
-    return await inflateAsync(data, { maxOutputLength: maxLength })
+    result = (await inflateAsync(data, { maxOutputLength: maxLength, info: true })) as unknown as typeof result
   } catch (error) {
     if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') return null
     throw error
   }
+  // zlib stops at the end of the DEFLATE stream and ignores what follows; the Compression Streams
+  // standard (and so the WebCrypto backend) refuses it, and so does this one.
+  if (result.engine.bytesWritten !== data.length) throw new Error('data after the end of the DEFLATE stream')
+  return result.buffer
 }
 
 /** Compile-time check that this module implements the whole {@link CryptoRuntime} interface. */
@@ -300,22 +305,33 @@ type Conforms<T extends CryptoRuntime> = T
 export type Implementation = Conforms<typeof self>
 
 /**
- * Node.js refuses RSA_PKCS1_PADDING private decryption unless started with
- * `--security-revert=CVE-2023-46809` (or OpenSSL provides implicit rejection). jot does not work
- * around that hardening: an RSA1_5 key is refused at import, with the reason, where it is off.
+ * RSA1_5 is safe to decrypt only where PKCS#1 v1.5 padding errors cannot be observed. OpenSSL's
+ * implicit rejection (the fix for CVE-2023-46809, the Marvin attack) returns a deterministic random
+ * message for bad padding instead of failing; without it, bad padding throws while good padding
+ * returns, and the difference in behaviour and timing is a Bleichenbacher oracle whatever jot does
+ * afterwards. Node refuses RSA_PKCS1_PADDING private decryption when OpenSSL lacks implicit rejection,
+ * unless started with `--security-revert=CVE-2023-46809`, which re-opens the oracle. So the probe
+ * decrypts a ciphertext with wrong padding: an RSA1_5 key is accepted only if that *returns* bytes.
  */
 function assertPkcs1DecryptionAvailable(keyObject: KeyObject): void {
   if (keyObject.type !== 'private') return
-  const probe = Buffer.alloc(Math.ceil((keyObject.asymmetricKeyDetails?.modulusLength ?? 0) / 8))
+  const length = Math.ceil((keyObject.asymmetricKeyDetails?.modulusLength ?? 0) / 8)
+  // EM = 0x00 ‖ 0x01 ‖ 0xff…: block type 1 (signatures) where decryption needs type 2.
+  const badPadding = Buffer.alloc(length, 0xff)
+  badPadding[0] = 0
+  badPadding[1] = 1
+  const probe = publicEncrypt({ key: createPublicKey(keyObject), padding: constants.RSA_NO_PADDING }, badPadding)
   try {
     privateDecrypt({ key: keyObject, padding: constants.RSA_PKCS1_PADDING }, probe)
   } catch (error) {
-    if ((error as { code?: unknown }).code === 'ERR_INVALID_ARG_VALUE') {
-      throw new NotSupported(
-        'RSA1_5 decryption is disabled by this Node.js version (CVE-2023-46809: RSA_PKCS1_PADDING private ' +
-          'decryption is refused); use RSA-OAEP',
-        { cause: error },
-      )
-    }
+    const refused = (error as { code?: unknown }).code === 'ERR_INVALID_ARG_VALUE'
+    throw new NotSupported(
+      refused
+        ? 'RSA1_5 decryption is disabled by this Node.js version (CVE-2023-46809: RSA_PKCS1_PADDING private ' +
+            'decryption is refused); use RSA-OAEP'
+        : 'RSA1_5 is refused: this Node.js/OpenSSL reports PKCS#1 v1.5 padding errors instead of implicit rejection ' +
+            '(is --security-revert=CVE-2023-46809 set?), a Bleichenbacher padding oracle; use RSA-OAEP',
+      { cause: error },
+    )
   }
 }

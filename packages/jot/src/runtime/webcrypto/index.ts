@@ -210,8 +210,8 @@ export const rsaEncrypt: CryptoRuntime['rsaEncrypt'] = async (_alg, key, cek) =>
   return new Uint8Array(await crypto.subtle.encrypt({ name: 'RSA-OAEP' }, publicKey, bufferSource(cek)))
 }
 
-export const rsaDecrypt: CryptoRuntime['rsaDecrypt'] = async (alg, key, encrypted) => {
-  if (alg.family === 'rsa1_5') throw new NotSupported('RSA1_5 is not supported by the WebCrypto backend')
+// An RSA1_5 key never reaches this point: keyParams refuses it at import (WebCrypto has no RSAES-PKCS1-v1_5).
+export const rsaDecrypt: CryptoRuntime['rsaDecrypt'] = async (_alg, key, encrypted) => {
   const opened = await orNull(() => crypto.subtle.decrypt({ name: 'RSA-OAEP' }, webCryptoKey(key).cryptoKey, bufferSource(encrypted)))
   return opened === null ? null : new Uint8Array(opened as ArrayBuffer)
 }
@@ -233,8 +233,27 @@ export const deflate: CryptoRuntime['deflate'] = async (data) => {
   return (await transform(data, new CompressionStream('deflate-raw'), Infinity))!
 }
 
-export const inflate: CryptoRuntime['inflate'] = (data, maxLength) => {
-  return transform(data, new DecompressionStream('deflate-raw'), maxLength)
+export const inflate: CryptoRuntime['inflate'] = async (data, maxLength) => {
+  const inflated = await transform(data, new DecompressionStream('deflate-raw'), maxLength)
+  // The Compression Streams standard refuses data after the end of the DEFLATE stream, but older
+  // implementations (Node 20's) ignore it. There, a stream without trailing data is exactly one whose
+  // last byte is needed: its final block ends in that byte, so without it inflation cannot finish.
+  if (inflated !== null && data.length > 0 && !(await refusesTrailingData())) {
+    const shortened = await transform(data.subarray(0, -1), new DecompressionStream('deflate-raw'), maxLength).catch(() => undefined)
+    if (shortened !== undefined) throw new TypeError('data after the end of the DEFLATE stream')
+  }
+  return inflated
+}
+
+let trailingDataProbe: Promise<boolean> | undefined
+
+/** Whether DecompressionStream refuses trailing data itself: an empty final block (03 00), then 00. */
+function refusesTrailingData(): Promise<boolean> {
+  trailingDataProbe ??= transform(new Uint8Array([3, 0, 0]), new DecompressionStream('deflate-raw'), 0).then(
+    () => false,
+    () => true,
+  )
+  return trailingDataProbe
 }
 
 /** Compile-time check that this module implements the whole {@link CryptoRuntime} interface. */

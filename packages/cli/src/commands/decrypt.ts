@@ -1,0 +1,146 @@
+/**
+ * `jot decrypt`: read an encrypted JWT with the recipient's key. Claims are checked as by `jot
+ * verify`; a nested JWT's inner signature is verified when a verification key is given, and is
+ * otherwise shown as NOT verified. `--plaintext` prints only what was decrypted, e.g. to pipe an
+ * inner JWT into `jot verify`.
+ * @module
+ */
+import { decodeJWTUnverified, decryptAndVerifyJWT, decryptCompactJWE, decryptJWT } from 'jot'
+import type { ContentEncryptionName, DecryptJWTOptions, JWEKeyResolver, JWSAlgorithmName, KeyAlgorithmName, KeyManagementAlgorithmName } from 'jot'
+import { defineCommand } from '../cli/command.js'
+import { describeError, EXIT_INVALID, UsageError } from '../cli/errors.js'
+import { analyzeClaims, renderToken, tokenJSON, type TokenDisplay } from '../format/token-view.js'
+import { readToken, utf8 } from '../io/input.js'
+import { keyManagementAlgorithm, signingAlgorithm } from '../keys/algorithms.js'
+import { defaultAlgorithm, importMaterial, loadKeyMaterial, type KeyMaterial } from '../keys/material.js'
+import { verificationKey } from '../keys/verification.js'
+import { CLAIM_CHECK_OPTIONS, claimChecks } from '../claims/checks.js'
+import { DISPLAY_MAX_TOKEN_LENGTH, isNestedJWT, jweProtectedHeader } from '../token/compact.js'
+
+/**
+ * Imports the decryption key for the JWE's `alg` (and, for `dir`, its `enc`). The header is untrusted,
+ * but the library binds the key to that alg and checks it against `keyManagementAlgorithms` first.
+ */
+function importFor(material: KeyMaterial, alg: KeyAlgorithmName, enc: unknown) {
+  // A `dir` key is the content key itself, so it is bound to the token's `enc` too (RFC 7518 §4.5).
+  return importMaterial(material, alg, alg === 'dir' && typeof enc === 'string' ? { enc: enc as ContentEncryptionName } : {})
+}
+
+function decryptionKey(material: KeyMaterial): JWEKeyResolver {
+  return (header) => importFor(material, String(header.alg) as KeyAlgorithmName, header.enc)
+}
+
+export const decrypt = defineCommand({
+  name: 'decrypt',
+  summary: 'decrypt a JWE / encrypted JWT (nested JWTs too) and check its claims',
+  usage: '[TOKEN|-] --key FILE|- [options]',
+  description: [
+    'Decrypts a compact JWE with the recipient\'s private key or the shared secret, then checks the',
+    'claims like jot verify. A nested JWT (cty "JWT") is verified too when --verify-key or --jwks is',
+    'given; otherwise its inner signature is shown as NOT verified. PBES2-* and RSA1_5 tokens must be',
+    'allowed with --alg. Exit status as for verify: 0 valid, 1 invalid, 2 usage, 3 unavailable.',
+  ].join('\n'),
+  options: {
+    key: { type: 'string', short: 'k', value: 'FILE|-', description: 'private key or secret (PEM, JWK, raw secret)' },
+    'key-env': { type: 'string', value: 'VAR', description: 'read the key, secret or password from this environment variable' },
+    alg: { type: 'string', short: 'a', value: 'ALG', description: 'accept only this key management algorithm' },
+    'verify-key': { type: 'string', value: 'FILE', description: 'nested JWT: public key (or JWK Set) of the signer' },
+    'verify-key-env': { type: 'string', value: 'VAR', description: 'nested JWT: the signer\'s key from this environment variable' },
+    jwks: { type: 'string', value: 'URL', description: 'nested JWT: the signer\'s JWK Set URL' },
+    'allow-http': { type: 'boolean', description: 'allow http: --jwks URLs beyond loopback' },
+    timeout: { type: 'string', value: 'SECONDS', description: 'network timeout for --jwks (default 5)' },
+    'sign-alg': { type: 'string', multiple: true, value: 'ALG', description: 'nested JWT: accept only this signature algorithm' },
+    ...CLAIM_CHECK_OPTIONS,
+    plaintext: { type: 'boolean', description: 'print only the decrypted plaintext (no claim checks)' },
+    json: { type: 'boolean', description: 'machine-readable output' },
+  },
+  examples: [
+    'jot decrypt --key recipient.private.jwk "$TOKEN"',
+    'jot decrypt --key recipient.private.jwk --verify-key issuer.public.jwk --issuer https://issuer.example "$TOKEN"',
+    'jot decrypt --key recipient.private.jwk --plaintext "$NESTED" | jot verify --key issuer.public.jwk',
+    'JWE_PASSWORD=... jot decrypt --key-env JWE_PASSWORD --alg PBES2-HS256+A128KW "$TOKEN"',
+  ],
+  maxPositionals: 1,
+  async run({ values, positionals }, context) {
+    const pinned: KeyManagementAlgorithmName | undefined = values.alg === undefined ? undefined : keyManagementAlgorithm(values.alg)
+    const signAlgorithms = values['sign-alg']?.map(signingAlgorithm) as JWSAlgorithmName[] | undefined
+    const token = await readToken(positionals[0], context.stdin)
+    const material = await loadKeyMaterial(values.key, values['key-env'], 'key', context)
+    if (!material) throw new UsageError('no key: pass --key FILE or --key-env VAR')
+    if (token.split('.').length !== 5) throw new UsageError('not a compact JWE (5 segments); a signed JWT is read with jot verify or jot decode')
+    const header = jweProtectedHeader(token)
+    const nested = isNestedJWT(header)
+
+    // A key file that names its algorithm is checked now, so its problems are not blamed on the token.
+    const stated = pinned ?? defaultAlgorithm(material, 'enc')
+    if (stated !== undefined && stated === header.alg) await importFor(material, stated, header.enc)
+    const options: DecryptJWTOptions = { ...claimChecks(values), maxTokenLength: DISPLAY_MAX_TOKEN_LENGTH }
+    if (pinned) options.keyManagementAlgorithms = [pinned]
+    const key = decryptionKey(material)
+    const verifying = values['verify-key'] !== undefined || values['verify-key-env'] !== undefined || values.jwks !== undefined
+    if (verifying && !nested) throw new UsageError('--verify-key and --jwks are for nested JWTs; this JWE has no cty "JWT"')
+    const { stdout, stderr } = context
+    const color = stdout.color
+
+    let display: TokenDisplay
+    let json: Record<string, unknown>
+    try {
+      if (values.plaintext) {
+        const { plaintext } = await decryptCompactJWE(token, key, options)
+        stdout.write(utf8(plaintext) + (nested ? '\n' : ''))
+        return 0
+      }
+      if (nested && verifying) {
+        const verifier = await verificationKey(
+          { key: values['verify-key'], 'key-env': values['verify-key-env'], jwks: values.jwks, 'allow-http': values['allow-http'], timeout: values.timeout },
+          signAlgorithms,
+          context,
+        )
+        const result = await decryptAndVerifyJWT(token, key, verifier.key, { ...options, ...(signAlgorithms ? { algorithms: signAlgorithms } : {}) })
+        const analysis = analyzeClaims(result.header, result.payload, context.now())
+        json = { valid: true, type: 'nested', protectedHeader: result.protectedHeader, header: result.header, payload: result.payload }
+        display = {
+          status: `${color.green('Valid:')} decrypted (${String(header.alg)} / ${String(header.enc)}), inner signature verified (${String(result.header.alg)}) with ${verifier.source}; claims checked`,
+          sections: [
+            { title: 'Protected header (JWE)', value: result.protectedHeader },
+            { title: 'Header (inner JWS)', value: result.header },
+          ],
+          payload: result.payload,
+          analysis,
+        }
+      } else if (nested) {
+        const { plaintext, protectedHeader } = await decryptCompactJWE(token, key, options)
+        const inner = decodeJWTUnverified(utf8(plaintext), { maxTokenLength: DISPLAY_MAX_TOKEN_LENGTH })
+        const analysis = analyzeClaims(inner.header, inner.payload, context.now())
+        json = { type: 'nested', verified: false, protectedHeader, header: inner.header, payload: inner.payload }
+        display = {
+          status: `${color.bold(`Decrypted (${String(header.alg)} / ${String(header.enc)})`)} ${color.yellow('inner signature and claims NOT verified: pass --verify-key or --jwks')}`,
+          sections: [
+            { title: 'Protected header (JWE)', value: protectedHeader },
+            { title: 'Header (inner JWS)', value: inner.header },
+          ],
+          payload: inner.payload,
+          analysis,
+        }
+      } else {
+        const result = await decryptJWT(token, key, options)
+        const analysis = analyzeClaims(result.protectedHeader, result.payload, context.now())
+        json = { valid: true, type: 'JWE', protectedHeader: result.protectedHeader, payload: result.payload }
+        display = {
+          status: `${color.green('Valid:')} decrypted (${String(header.alg)} / ${String(header.enc)}); claims checked`,
+          sections: [{ title: 'Protected header', value: result.protectedHeader }],
+          payload: result.payload,
+          analysis,
+        }
+      }
+    } catch (error) {
+      const report = describeError(error)
+      if (report.exitCode !== EXIT_INVALID) throw error
+      if (values.json) stdout.write(JSON.stringify({ valid: false, ...report.json }, null, 2) + '\n')
+      stderr.write(`jot decrypt: ${stderr.color.red('invalid:')} ${report.line}\n`)
+      return EXIT_INVALID
+    }
+    stdout.write(values.json ? tokenJSON(json, display.analysis) : renderToken(display, color))
+    return 0
+  },
+})

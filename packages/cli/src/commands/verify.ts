@@ -1,0 +1,74 @@
+/**
+ * `jot verify`: check a token's signature and claims, for scripts as much as for people. The exit
+ * code is the answer (0 valid, 1 invalid, 2 usage, 3 keys unavailable); the one-line reason names
+ * the library's error code, claim and reason, which are stable and documented.
+ * @module
+ */
+import { verifyJWT } from 'jot'
+import type { JWSAlgorithmName } from 'jot'
+import { defineCommand } from '../cli/command.js'
+import { describeError, EXIT_INVALID } from '../cli/errors.js'
+import { analyzeClaims, renderToken, tokenJSON } from '../format/token-view.js'
+import { readToken } from '../io/input.js'
+import { signingAlgorithm } from '../keys/algorithms.js'
+import { VERIFICATION_KEY_OPTIONS, verificationKey } from '../keys/verification.js'
+import { CLAIM_CHECK_OPTIONS, claimChecks } from '../claims/checks.js'
+
+export const verify = defineCommand({
+  name: 'verify',
+  summary: 'verify a JWT signature and claims (exit 0 valid, 1 invalid)',
+  usage: '[TOKEN|-] (--key FILE | --key-env VAR | --jwks URL | --issuer URL) [options]',
+  description: [
+    'Verifies the signature with a key file (PEM, JWK, JWK Set or raw HMAC secret), a remote JWK Set',
+    '(--jwks), or the keys of an OpenID Provider found by discovery (--issuer alone), then checks the',
+    'claims: exp is required, and a token with aud needs --audience (or --any-audience).',
+    'Exit status: 0 valid, 1 invalid (the reason is printed: error code, claim, reason), 2 usage',
+    'error, 3 keys unavailable (file unreadable, JWKS or discovery fetch failed).',
+  ].join('\n'),
+  options: {
+    ...VERIFICATION_KEY_OPTIONS,
+    alg: { type: 'string', short: 'a', multiple: true, value: 'ALG', description: 'accept only this algorithm' },
+    ...CLAIM_CHECK_OPTIONS,
+    json: { type: 'boolean', description: 'machine-readable result on stdout' },
+    quiet: { type: 'boolean', short: 'q', description: 'print nothing; only the exit status' },
+  },
+  examples: [
+    'jot verify --key issuer.public.jwk "$TOKEN"',
+    'jot verify --jwks https://issuer.example/.well-known/jwks.json --audience api --typ at+jwt "$TOKEN"',
+    'jot verify --issuer https://accounts.google.com --audience my-client-id < id-token.txt',
+    'jot verify --key-env JWT_SECRET --alg HS256 --clock-tolerance 30s "$TOKEN" && echo ok',
+  ],
+  maxPositionals: 1,
+  async run({ values, positionals }, context) {
+    const algorithms = values.alg?.map(signingAlgorithm) as JWSAlgorithmName[] | undefined
+    const options = claimChecks(values)
+    if (algorithms) options.algorithms = algorithms
+    const token = await readToken(positionals[0], context.stdin)
+    const { key, source } = await verificationKey(values, algorithms, context)
+    const { stdout, stderr } = context
+
+    let verified
+    try {
+      verified = await verifyJWT(token, key, options)
+    } catch (error) {
+      const report = describeError(error)
+      // Keys that could not be fetched are not a verdict on the token: main reports exit 3 (or 2).
+      if (report.exitCode !== EXIT_INVALID) throw error
+      if (values.json) stdout.write(JSON.stringify({ valid: false, ...report.json }, null, 2) + '\n')
+      if (!values.quiet) stderr.write(`jot verify: ${stderr.color.red('invalid:')} ${report.line}\n`)
+      return EXIT_INVALID
+    }
+
+    const { header, payload } = verified
+    const analysis = analyzeClaims(header, payload, context.now())
+    if (values.quiet) return 0
+    if (values.json) {
+      stdout.write(tokenJSON({ valid: true, header, payload }, analysis))
+      return 0
+    }
+    const kid = verified.key.kid ?? (typeof header.kid === 'string' ? header.kid : undefined)
+    const status = `${stdout.color.green('Valid:')} signature verified (${String(header.alg)}${kid ? `, kid ${kid}` : ''}) with ${source}; claims checked`
+    stdout.write(renderToken({ status, sections: [{ title: 'Header', value: header }], payload, analysis }, stdout.color))
+    return 0
+  },
+})

@@ -1,0 +1,32 @@
+/**
+ * JWKs the CLI prints or writes: the library's export plus a `kid`. Without an explicit `kid` the
+ * RFC 7638 thumbprint is used: it is derived from the key alone, so the same key always gets the
+ * same `kid`, whoever converts it.
+ * @module
+ */
+import { exportJWK, jwkThumbprint } from 'jot'
+import type { JotKey, JWK } from 'jot'
+
+export interface JWKOutputOptions {
+  kid?: string | undefined
+  /**
+   * True when the algorithm was only a default the CLI picked to read the key (an RSA key read as
+   * RS256): then `alg` and `use` are left out, because writing them would bind the published key to
+   * a choice nobody made.
+   */
+  neutral: boolean
+}
+
+export async function jwkFor(key: JotKey, options: JWKOutputOptions): Promise<JWK> {
+  const jwk = await exportJWK(key)
+  if (options.neutral) {
+    delete jwk.alg
+    delete jwk.use
+  }
+  return { ...jwk, kid: options.kid ?? key.kid ?? (await jwkThumbprint(key)) }
+}
+
+/** Whether `alg` was stated by someone (a flag, or the key's own JWK) rather than defaulted. */
+export function algorithmIsExplicit(flag: string | undefined, jwk: JWK | undefined): boolean {
+  return flag !== undefined || typeof jwk?.alg === 'string'
+}

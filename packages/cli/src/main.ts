@@ -1,0 +1,112 @@
+#!/usr/bin/env node
+/**
+ * `jot`: the command line entry point. It picks the command, gives it a context (streams with their
+ * colour decision, stdin, environment, clock) and turns any failure into one line on stderr and a
+ * documented exit code (see cli/errors.ts). Stack traces appear only with `--debug`, because a
+ * trace is noise to someone checking a token, and can show paths they did not ask to see.
+ * @module
+ */
+import { readFileSync } from 'node:fs'
+import type { Command, Context, Output } from './cli/command.js'
+import { describeError, EXIT_USAGE, UsageError } from './cli/errors.js'
+import { decode } from './commands/decode.js'
+import { decrypt } from './commands/decrypt.js'
+import { encrypt } from './commands/encrypt.js'
+import { jwks } from './commands/jwks.js'
+import { key } from './commands/key.js'
+import { keygen } from './commands/keygen.js'
+import { sign } from './commands/sign.js'
+import { verify } from './commands/verify.js'
+import { colorEnabled, createPalette } from './format/color.js'
+import { createStdinReader } from './io/input.js'
+
+const COMMANDS: readonly Command[] = [decode, verify, sign, encrypt, decrypt, keygen, key, jwks]
+
+function version(): string {
+  const read = (path: string) => (JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { version: string }).version
+  let library = 'unknown'
+  try {
+    library = read(import.meta.resolve('jot/package.json'))
+  } catch {
+    // An unusual install layout only costs the library version in the banner.
+  }
+  return `jot-cli ${read('../package.json')} (jot ${library}, Node ${process.versions.node})\n`
+}
+
+function overview(): string {
+  const width = Math.max(...COMMANDS.map((command) => command.name.length)) + 2
+  return [
+    'Usage: jot <command> [options]',
+    '',
+    'JSON Web Tokens at the terminal: decode, verify, sign, encrypt and decrypt tokens; make, convert',
+    'and publish keys.',
+    '',
+    'Commands:',
+    ...COMMANDS.map((command) => `  ${command.name.padEnd(width)}${command.summary}`),
+    '',
+    'Options:',
+    '  -h, --help     help (also: jot <command> --help, jot help <command>)',
+    '  -v, --version  versions of the CLI, the library and Node',
+    '      --debug    stack traces on errors',
+    '',
+    'Exit codes: 0 ok (token valid), 1 invalid (token, key or input rejected), 2 usage error,',
+    '3 unavailable (file unreadable, JWKS or discovery fetch failed).',
+    'Colour only on a terminal; NO_COLOR=1 turns it off, FORCE_COLOR=1 on.',
+    '',
+    'Examples:',
+    '  jot decode "$TOKEN"',
+    '  jot keygen EdDSA --out issuer',
+    '  jot sign --key issuer.private.jwk --sub user-42 --exp 15m',
+    '  jot verify --key issuer.public.jwk "$TOKEN"',
+    '  jot verify --jwks https://issuer.example/.well-known/jwks.json --audience api "$TOKEN"',
+    '',
+  ].join('\n')
+}
+
+function output(stream: NodeJS.WriteStream): Output {
+  return { color: createPalette(colorEnabled(stream, process.env)), write: (text) => void stream.write(text) }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const context: Context = {
+    stdout: output(process.stdout),
+    stderr: output(process.stderr),
+    stdin: createStdinReader(process.stdin),
+    env: process.env,
+    now: () => Math.floor(Date.now() / 1000),
+  }
+  const [first, ...rest] = argv
+  let command: Command | undefined
+  try {
+    if (first === undefined) {
+      context.stderr.write(overview())
+      return EXIT_USAGE
+    }
+    if (first === '-h' || first === '--help') {
+      context.stdout.write(overview())
+      return 0
+    }
+    if (first === '-v' || first === '--version') {
+      context.stdout.write(version())
+      return 0
+    }
+    if (first === 'help') {
+      const target = COMMANDS.find((candidate) => candidate.name === rest[0])
+      context.stdout.write(target ? target.help() : overview())
+      return 0
+    }
+    command = COMMANDS.find((candidate) => candidate.name === first)
+    if (!command) throw new UsageError(`unknown command "${first}"`)
+    return await command.execute(rest, context)
+  } catch (error) {
+    const report = describeError(error)
+    const color = context.stderr.color
+    const name = command ? `jot ${command.name}` : 'jot'
+    context.stderr.write(`${name}: ${color.red('error:')} ${report.line}\n`)
+    if (error instanceof UsageError) context.stderr.write(`Run "${name} --help" for usage.\n`)
+    if (argv.includes('--debug') && error instanceof Error && error.stack) context.stderr.write(`${error.stack}\n`)
+    return report.exitCode
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2))
