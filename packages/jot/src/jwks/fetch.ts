@@ -7,6 +7,7 @@
 import { InvalidArgument, JotError, JWKSFetchFailed, JWKSTimeout } from '../errors.js'
 import { toMilliseconds, type Duration } from '../lib/duration.js'
 import { parseJSONObject } from '../lib/json.js'
+import { readCapped as readStreamCapped } from '../lib/stream.js'
 
 export interface FetchPolicy {
   readonly timeoutMs: number
@@ -108,7 +109,7 @@ async function fetchAndParse(
     await response.body?.cancel().catch(() => undefined)
     throw new JWKSFetchFailed(`${what} request answered with HTTP ${response.status}, not 200`, { status: response.status })
   }
-  const text = await readCapped(response, policy.maxResponseBytes, what)
+  const text = await readBody(response, policy.maxResponseBytes, what)
   try {
     return { body: parseJSONObject(text, what), headers: response.headers }
   } catch (cause) {
@@ -117,33 +118,15 @@ async function fetchAndParse(
 }
 
 /** Reads the body, giving up as soon as it exceeds the cap (a declared Content-Length is checked first). */
-async function readCapped(response: Response, maxBytes: number, what: string): Promise<string> {
+async function readBody(response: Response, maxBytes: number, what: string): Promise<string> {
   const tooLarge = () => new JWKSFetchFailed(`${what} response is larger than ${maxBytes} bytes`, { status: response.status })
   const declared = Number(response.headers.get('content-length') ?? NaN)
   if (declared > maxBytes) {
     await response.body?.cancel().catch(() => undefined)
     throw tooLarge()
   }
-  if (!response.body) return ''
-  const reader = response.body.getReader()
-  const chunks: Uint8Array[] = []
-  let total = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    total += value.length
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined)
-      throw tooLarge()
-    }
-    chunks.push(value)
-  }
-  const bytes = new Uint8Array(total)
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.length
-  }
+  const bytes = response.body ? await readStreamCapped(response.body, maxBytes) : new Uint8Array(0)
+  if (!bytes) throw tooLarge()
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes)
   } catch (cause) {

@@ -8,6 +8,7 @@
 import { KeyInvalid, KeyUsageInvalid, NotSupported } from '../../errors.js'
 import type { Curve } from '../../jwa/curves.js'
 import type { KeyAlgorithm } from '../../jwa/key-management.js'
+import { readCapped } from '../../lib/stream.js'
 import type { CryptoRuntime } from '../types.js'
 import { isNotSupportedError, keyParams, signParams, usagesFor } from './algorithms.js'
 import { bufferSource, exportedMembers, importCryptoKey, webCryptoKey, WebCryptoKey } from './key.js'
@@ -50,36 +51,12 @@ async function orNull(operation: () => Promise<ArrayBuffer | CryptoKey>): Promis
   }
 }
 
-async function readAll(stream: ReadableStream<Uint8Array>, maxLength: number): Promise<Uint8Array | null> {
-  const reader = stream.getReader()
-  const chunks: Uint8Array[] = []
-  let length = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    length += value.length
-    if (length > maxLength) {
-      // Stop the inflater at once: the bomb never expands past the cap.
-      await reader.cancel().catch(() => undefined)
-      return null
-    }
-    chunks.push(value)
-  }
-  const out = new Uint8Array(length)
-  let offset = 0
-  for (const chunk of chunks) {
-    out.set(chunk, offset)
-    offset += chunk.length
-  }
-  return out
-}
-
 function transform(data: Uint8Array, stream: CompressionStream | DecompressionStream, maxLength: number): Promise<Uint8Array | null> {
   const writer = stream.writable.getWriter()
   // Not awaited: the readable side must be drained concurrently or the writer never completes.
   writer.write(bufferSource(data)).catch(() => undefined)
   writer.close().catch(() => undefined)
-  return readAll(stream.readable, maxLength)
+  return readCapped(stream.readable, maxLength)
 }
 
 // Each primitive is its own export (call sites use `import * as runtime from '#runtime'`), so a
