@@ -8,31 +8,16 @@ import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
 import { describe, it } from 'node:test'
 import {
-  type AnyJotError,
-  JotError,
   type JotErrorCode,
   type VerifyJWTOptions,
   base64url,
   createVerifier,
   importSecret,
-  isJotError,
   signJWT,
   verifyJWT,
 } from 'jot'
+import { rejectsWith } from '../helpers.js'
 
-async function rejectsWith(
-  promise: Promise<unknown> | (() => Promise<unknown>),
-  code: JotErrorCode,
-  more?: (error: AnyJotError) => void,
-): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(isJotError(error), `expected a JotError, got ${String(error)}`)
-    assert.ok(error instanceof JotError)
-    assert.equal(error.code, code, `${error.name}: ${error.message}`)
-    more?.(error)
-    return true
-  })
-}
 
 /** Rejects with `code`, naming `claim` (and `reason`, when given). */
 async function rejectsClaim(

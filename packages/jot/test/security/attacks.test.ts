@@ -12,12 +12,9 @@ import {
 } from 'node:crypto'
 import { describe, it } from 'node:test'
 import {
-  type AnyJotError,
   DEFAULT_MAX_TOKEN_LENGTH,
   type FlattenedJWS,
   type GeneralJWS,
-  JotError,
-  type JotErrorCode,
   type JotKey,
   type JWSAlgorithmName,
   type KeyResolver,
@@ -37,24 +34,11 @@ import {
   verifyGeneralJWS,
   verifyJWT,
 } from 'jot'
+import { rejectsWith } from '../helpers.js'
 
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-/** Asserts that `promise` rejects with a JotError carrying exactly `code`. */
-async function rejectsWith(
-  promise: Promise<unknown> | (() => Promise<unknown>),
-  code: JotErrorCode,
-  more?: (error: AnyJotError) => void,
-): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(isJotError(error), `expected a JotError, got ${String(error)}`)
-    assert.ok(error instanceof JotError)
-    assert.equal(error.code, code, `${error.name}: ${error.message}`)
-    more?.(error)
-    return true
-  })
-}
 
 const enc = new TextEncoder()
 const bytesOf = (value: string | Uint8Array): Uint8Array => (typeof value === 'string' ? enc.encode(value) : value)

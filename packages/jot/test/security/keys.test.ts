@@ -8,9 +8,6 @@ import { type KeyObject, generateKeyPairSync, randomBytes } from 'node:crypto'
 import { describe, it } from 'node:test'
 import { inspect } from 'node:util'
 import {
-  type AnyJotError,
-  JotError,
-  type JotErrorCode,
   type JWK,
   type JWSAlgorithmName,
   base64url,
@@ -22,28 +19,14 @@ import {
   importKey,
   importPEM,
   importSecret,
-  isJotError,
   signCompactJWS,
   signFlattenedJWS,
   signGeneralJWS,
   signJWT,
   verifyJWT,
 } from 'jot'
+import { rejectsWith } from '../helpers.js'
 
-/** Asserts that `promise` rejects with a JotError carrying exactly `code`. */
-async function rejectsWith(
-  promise: Promise<unknown> | (() => Promise<unknown>),
-  code: JotErrorCode,
-  more?: (error: AnyJotError) => void,
-): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(isJotError(error), `expected a JotError, got ${String(error)}`)
-    assert.ok(error instanceof JotError)
-    assert.equal(error.code, code, `${error.name}: ${error.message}`)
-    more?.(error)
-    return true
-  })
-}
 
 /** Every message in the error and its cause chain. */
 function messagesOf(error: unknown): string {
