@@ -16,7 +16,10 @@ const tsconfig = fileURLToPath(new URL('../tsconfig.tsx.json', import.meta.url))
  */
 export const JWE_MARKERS = ['ERR_JWE', 'maxPBES2Count', 'AES-GCM', 'AES-KW', 'AES-CBC', 'subtle.deriveBits', 'deflate-raw', '}-gcm', '-wrap']
 
-/** Entry points: what a user imports, and jose's nearest equivalent. */
+/**
+ * Entry points: what a user imports (from `jot` or one of its subpaths, `from`, default `jot`), and
+ * jose's nearest equivalent. `jwsOnly` entries must bundle without any JWE code.
+ */
 export const ENTRY_POINTS = [
   { name: 'verify a JWT', jot: ['verifyJWT'], jose: ['jwtVerify'], jwsOnly: true },
   { name: 'prepared verifier', jot: ['createVerifier'], jose: ['jwtVerify'], jwsOnly: true },
@@ -25,6 +28,13 @@ export const ENTRY_POINTS = [
   { name: 'decode without verifying', jot: ['decodeJWTUnverified'], jose: ['decodeJwt'], jwsOnly: true },
   { name: 'encrypt and decrypt JWTs', jot: ['encryptJWT', 'decryptJWT'], jose: ['EncryptJWT', 'jwtDecrypt'], jwsOnly: false },
   { name: 'everything', jot: ['*'], jose: ['*'], jwsOnly: false },
+  { name: 'verify a JWT, from the subpath', from: 'jot/jwt', jot: ['verifyJWT'], jose: ['jwtVerify'], jwsOnly: true },
+  { name: 'import a JWK, from the subpath', from: 'jot/keys', jot: ['importJWK'], jose: ['importJWK'], jwsOnly: true },
+  { name: 'all of jot/jws', from: 'jot/jws', jot: ['*'], jose: ['compactSign', 'compactVerify', 'flattenedSign', 'flattenedVerify', 'GeneralSign', 'generalVerify'], jwsOnly: true },
+  { name: 'all of jot/jwt', from: 'jot/jwt', jot: ['*'], jose: ['SignJWT', 'jwtVerify', 'decodeJwt', 'UnsecuredJWT'], jwsOnly: true },
+  { name: 'all of jot/jwks', from: 'jot/jwks', jot: ['*'], jose: ['createLocalJWKSet', 'createRemoteJWKSet', 'EmbeddedJWK'], jwsOnly: true },
+  { name: 'all of jot/errors', from: 'jot/errors', jot: ['*'], jose: ['errors'], jwsOnly: false },
+  { name: 'all of jot/jwe', from: 'jot/jwe', jot: ['*'], jose: ['CompactEncrypt', 'compactDecrypt', 'EncryptJWT', 'jwtDecrypt'], jwsOnly: false },
 ]
 
 export async function bundle(pkg, names, conditions) {
@@ -47,12 +57,13 @@ export async function bundle(pkg, names, conditions) {
 async function report() {
   const lines = ['| entry point | jot (webcrypto) min / gzip | jot (node) min / gzip | jose min / gzip | JWE code in jot bundle |', '|---|---:|---:|---:|---|']
   for (const entry of ENTRY_POINTS) {
-    const web = await bundle('jot', entry.jot, ['jot-webcrypto'])
-    const node = await bundle('jot', entry.jot, [])
+    const from = entry.from ?? 'jot'
+    const web = await bundle(from, entry.jot, ['jot-webcrypto'])
+    const node = await bundle(from, entry.jot, [])
     const jose = await bundle('jose', entry.jose, [])
     const kb = (n) => (n / 1024).toFixed(1)
     lines.push(
-      `| ${entry.name} (\`${entry.jot.join(', ')}\`) | ${kb(web.bytes)} / ${kb(web.gzip)} KB | ${kb(node.bytes)} / ${kb(node.gzip)} KB | ${kb(jose.bytes)} / ${kb(jose.gzip)} KB | ${[...new Set([...web.jweMarkers, ...node.jweMarkers])].join(', ') || 'none'} |`,
+      `| ${entry.name} (\`${entry.jot.join(', ')}\` from \`${from}\`) | ${kb(web.bytes)} / ${kb(web.gzip)} KB | ${kb(node.bytes)} / ${kb(node.gzip)} KB | ${kb(jose.bytes)} / ${kb(jose.gzip)} KB | ${[...new Set([...web.jweMarkers, ...node.jweMarkers])].join(', ') || 'none'} |`,
     )
   }
   console.log(lines.join('\n'))

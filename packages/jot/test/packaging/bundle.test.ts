@@ -6,19 +6,22 @@ import { test } from 'node:test'
 // @ts-expect-error: a plain .mjs build script without type declarations
 import { bundle, ENTRY_POINTS } from '../../scripts/bundle.mjs'
 
-type Entry = { name: string; jot: string[]; jwsOnly: boolean }
+type Entry = { name: string; from?: string; jot: string[]; jwsOnly: boolean }
 
 for (const entry of ENTRY_POINTS as Entry[]) {
   if (!entry.jwsOnly) continue
-  test(`a bundle of ${entry.jot.join(', ')} carries no JWE code`, async () => {
+  const from = entry.from ?? 'jot'
+  test(`a bundle of ${entry.jot.join(', ')} from ${from} carries no JWE code`, async () => {
     for (const conditions of [[], ['jot-webcrypto']]) {
-      const { jweMarkers } = (await bundle('jot', entry.jot, conditions)) as { jweMarkers: string[] }
+      const { jweMarkers } = (await bundle(from, entry.jot, conditions)) as { jweMarkers: string[] }
       assert.deepEqual(jweMarkers, [], `${conditions[0] ?? 'node'} bundle contains ${jweMarkers.join(', ')}`)
     }
   })
 }
 
 test('the JWE markers are found when JWE is imported (the check can fail)', async () => {
-  const { jweMarkers } = (await bundle('jot', ['encryptJWT', 'decryptJWT'], ['jot-webcrypto'])) as { jweMarkers: string[] }
-  assert.ok(jweMarkers.includes('AES-GCM'), `markers: ${jweMarkers.join(', ')}`)
+  for (const from of ['jot', 'jot/jwe']) {
+    const { jweMarkers } = (await bundle(from, ['encryptJWT', 'decryptJWT'], ['jot-webcrypto'])) as { jweMarkers: string[] }
+    assert.ok(jweMarkers.includes('AES-GCM'), `${from} markers: ${jweMarkers.join(', ')}`)
+  }
 })

@@ -1,0 +1,29 @@
+// The WebCrypto build in a real browser: the portable conformance suite (RFC vectors and negative
+// cases) and the support probes run in headless Chromium, and their results come back here to be
+// checked like Node's. Without /usr/bin/chromium the test is skipped, loudly, never passed.
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { checkRuntime } from '../portable/check.js'
+import { loadAllVectors } from '../portable/vectors.js'
+import { bundlePage, chromiumInstalled, CHROMIUM, runInChromium } from './chromium.js'
+
+const SKIP_REASON = `SKIPPED: Chromium not installed at ${CHROMIUM}; run \`bash packages/jot/scripts/install-chromium.sh\``
+const installed = chromiumInstalled()
+if (!installed) console.error(`\n${'!'.repeat(100)}\n!! ${SKIP_REASON}\n!! The real-browser conformance suite did NOT run.\n${'!'.repeat(100)}\n`)
+
+test('the browser bundle holds the WebCrypto backend and no Node built-in or node:crypto backend', async () => {
+  const { inputs } = await bundlePage()
+  assert.ok(inputs.some((file) => file.includes('dist/esm/runtime/webcrypto/')), 'WebCrypto backend bundled')
+  assert.deepEqual(inputs.filter((file) => file.startsWith('node:') || file.includes('runtime/node/')), [])
+})
+
+test('headless Chromium runs the conformance suite on the WebCrypto build', { skip: installed ? false : SKIP_REASON, timeout: 180_000 }, async (t) => {
+  const run = await runInChromium(loadAllVectors())
+  assert.equal(run.backend, 'webcrypto')
+  assert.match(run.userAgent, /HeadlessChrome|Chrome/)
+  const counts = checkRuntime('chromium', run.results, run.support)
+  const passed = run.results.filter((r) => r.status === 'pass').length
+  assert.ok(passed >= 40, `only ${passed} cases passed in Chromium`)
+  const summary = `Chromium: ${passed} of ${run.results.length} conformance cases passed, ${run.results.length - passed} unsupported by the browser; ${Object.keys(run.support).length} algorithm probes; ${JSON.stringify(counts)}`
+  t.diagnostic(summary)
+})
