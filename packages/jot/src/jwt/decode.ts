@@ -2,11 +2,13 @@
 import { JWSInvalid } from '../errors.js'
 import { decode as decodeBase64URL } from '../lib/base64url.js'
 import { parseJSONObjectBytes } from '../lib/json.js'
-import { prepareJWSOptions } from '../jws/header.js'
+import { prepareJWSOptions, type PreparedJWSOptions } from '../jws/header.js'
 import { splitCompact } from '../jws/compact/verify.js'
 import { decodeProtectedHeader } from '../jws/verify.js'
 import type { JWSHeaderParameters } from '../jws/types.js'
 import type { JWTClaims } from './types.js'
+
+let defaults: PreparedJWSOptions | undefined
 
 /**
  * Decodes a compact JWT's header and claims **without verifying anything**: not the signature, not
@@ -22,9 +24,11 @@ import type { JWTClaims } from './types.js'
  */
 export function decodeJWTUnverified<P = JWTClaims>(
   token: string,
-  options: { maxTokenLength?: number } = {},
+  options?: { maxTokenLength?: number },
 ): { header: JWSHeaderParameters; payload: P & JWTClaims } {
-  const [protectedB64, payloadB64] = splitCompact(token, prepareJWSOptions(options))
+  // The common call passes no options: reuse one prepared default instead of building it per call.
+  defaults ??= prepareJWSOptions()
+  const [protectedB64, payloadB64] = splitCompact(token, options ? prepareJWSOptions(options) : defaults)
   const header = decodeProtectedHeader(protectedB64)!
   if (header.b64 === false) throw new JWSInvalid('"b64": false is not allowed in a JWT')
   const payload = parseJSONObjectBytes(decodeBase64URL(payloadB64), 'JWT claims set') as P & JWTClaims
