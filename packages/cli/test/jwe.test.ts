@@ -39,8 +39,11 @@ describe('jot encrypt and jot decrypt', () => {
     assert.match(verified.stdout, /Header \(inner JWS\)\n\{\n {2}"alg": "EdDSA"/)
 
     const unverified = await jot(['decrypt', '--key', at('recipient.private.jwk'), nested])
-    assert.equal(unverified.code, 0)
+    assert.equal(unverified.code, 1, 'an unverified nested JWT is not a valid token')
     assert.match(unverified.stdout, /inner signature and claims NOT verified/)
+    assert.match(unverified.stderr, /unverified:/)
+    const accepted = await jot(['decrypt', '--key', at('recipient.private.jwk'), '--unverified', nested])
+    assert.equal(accepted.code, 0, accepted.stderr)
 
     const inner = await jot(['decrypt', '--plaintext', '--key', at('recipient.private.jwk'), nested])
     const piped = await jot(['verify', '--key', at('issuer.public.jwk'), '-'], { input: inner.stdout })

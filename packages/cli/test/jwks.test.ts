@@ -26,6 +26,10 @@ before(async () => {
       response.end(JSON.stringify(body))
     }
     if (request.url === '/jwks.json') return json(200, jwks)
+    if (request.url === '/garbage.json') {
+      response.writeHead(200, { 'content-type': 'text/html' })
+      return response.end('<html>maintenance</html>')
+    }
     if (request.url === '/.well-known/openid-configuration') return json(200, { issuer: origin, jwks_uri: `${origin}/jwks.json` })
     return json(500, { error: 'down' })
   })
@@ -122,5 +126,14 @@ describe('jot jwks', () => {
     assert.match(secret.stderr, /secrets are never published/)
     assert.equal((await jot(['jwks', at('nope.pem')])).code, 3)
     assert.equal((await jot(['jwks'])).code, 2)
+  })
+})
+
+describe('jot verify against a key source that serves garbage', () => {
+  it('exits 3 (unavailable), not 1: a broken JWKS says nothing about the token', async () => {
+    const token = (await jot(['sign', '--key', at('issuer.private.jwk'), '--sub', 'u', '--exp', '5m'])).stdout.trim()
+    const result = await jot(['verify', '--jwks', `${origin}/garbage.json`, token])
+    assert.equal(result.code, 3, result.stderr)
+    assert.match(result.stderr, /ERR_JWKS_INVALID/)
   })
 })

@@ -62,3 +62,17 @@ describe('jot keygen and jot key', () => {
     assert.doesNotMatch(secret.stderr, /secret-value/)
   })
 })
+
+describe('secrets in malformed key material', () => {
+  it('a JWK file or environment variable with invalid JSON is refused without echoing any of it', async () => {
+    const secret = 'SUPERSECRETVALUE123'
+    writeFileSync(at('broken.jwk'), `{"kty":"oct","k":${secret}}`)
+    const fromFile = await jot(['sign', '--key', at('broken.jwk'), '--alg', 'HS256', '--sub', 'u'])
+    const fromEnv = await jot(['sign', '--key-env', 'JOT_TEST_BROKEN', '--alg', 'HS256', '--sub', 'u'], { env: { JOT_TEST_BROKEN: `{"kty":"oct","k":${secret}}` } })
+    for (const result of [fromFile, fromEnv]) {
+      assert.notEqual(result.code, 0)
+      assert.match(result.stderr, /not valid JSON/)
+      assert.ok(!`${result.stdout}${result.stderr}`.includes('SUPERSECRE'), result.stderr)
+    }
+  })
+})

@@ -65,16 +65,19 @@ export function renderSvg(rows) {
   const parts = []
   let maxRatio = 1
   for (const [key, group] of byGroup) {
-    const floor = baselines(floors.get(key)).floor
-    for (const row of group) if (floor) maxRatio = Math.max(maxRatio, row.median / floor)
+    const { floor, fastestPeer } = baselines(floors.get(key))
+    const base = floor ?? fastestPeer?.median ?? group[0].median
+    for (const row of group) maxRatio = Math.max(maxRatio, row.median / base)
   }
   const scale = chartWidth / maxRatio
   for (const [key, group] of byGroup) {
-    const floor = baselines(floors.get(key)).floor
-    parts.push(`<text x="4" y="${y + 11}" font-weight="bold">${key}</text>`)
+    const { floor, fastestPeer } = baselines(floors.get(key))
+    // Groups without a floor (decode, cached verify) are shown against the fastest peer instead.
+    const base = floor ?? fastestPeer?.median ?? group[0].median
+    parts.push(`<text x="4" y="${y + 11}" font-weight="bold">${key}${floor ? '' : ' (÷ fastest peer, not the floor)'}</text>`)
     y += barHeight + gap
     for (const row of [...group].sort((a, b) => b.median - a.median)) {
-      const value = floor ? row.median / floor : row.median / group[0].median
+      const value = row.median / base
       const width = Math.max(1, value * scale)
       const color = row.contender.startsWith('jot') ? '#2b7a3d' : '#8a8f98'
       parts.push(

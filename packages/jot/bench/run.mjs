@@ -107,7 +107,7 @@ async function main() {
     for (const [name, c] of Object.entries(contenders)) {
       if (c.sign && !c.cachedOnly) plans.push({ alg, op: 'sign', name, fn: c.sign, sync: c.sync })
       if (c.verify) plans.push({ alg, op: c.cachedOnly ? 'verify (cached)' : 'verify', name, fn: () => c.verify(token), sync: c.sync })
-      if (c.decode && alg === 'HS256') plans.push({ alg: '-', op: 'decode', name, fn: () => c.decode(token), sync: true })
+      if (c.decode && alg === 'HS256') plans.push({ alg: 'JWT', op: 'decode', name, fn: () => c.decode(token), sync: true })
     }
     console.error(`${alg}: ${Object.keys(contenders).length} contenders agree on each other's tokens`)
   }

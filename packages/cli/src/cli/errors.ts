@@ -35,8 +35,11 @@ export class CliError extends Error {
   }
 }
 
-/** Library codes that mean "could not find out" rather than "the answer is no". */
-const UNAVAILABLE_CODES = new Set(['ERR_JWKS_FETCH_FAILED', 'ERR_JWKS_TIMEOUT', 'ERR_JWKS_STALE', 'ERR_OIDC_DISCOVERY_INVALID'])
+/**
+ * Library codes that mean "could not find out" rather than "the answer is no": a key source that is
+ * down, slow, stale or serving garbage says nothing about the token.
+ */
+const UNAVAILABLE_CODES = new Set(['ERR_JWKS_FETCH_FAILED', 'ERR_JWKS_TIMEOUT', 'ERR_JWKS_STALE', 'ERR_JWKS_INVALID', 'ERR_OIDC_DISCOVERY_INVALID'])
 
 /** Hints for the failures people meet first at a terminal. */
 const HINTS: Record<string, string> = {

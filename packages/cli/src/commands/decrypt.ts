@@ -37,8 +37,10 @@ export const decrypt = defineCommand({
   description: [
     'Decrypts a compact JWE with the recipient\'s private key or the shared secret, then checks the',
     'claims like jot verify. A nested JWT (cty "JWT") is verified too when --verify-key or --jwks is',
-    'given; otherwise its inner signature is shown as NOT verified. PBES2-* and RSA1_5 tokens must be',
-    'allowed with --alg. Exit status as for verify: 0 valid, 1 invalid, 2 usage, 3 unavailable.',
+    'given; otherwise its inner signature is shown as NOT verified and the exit status is 1 (anyone',
+    'with the recipient\'s public key can make such a JWE), unless --unverified accepts that.',
+    'PBES2-* and RSA1_5 tokens must be allowed with --alg.',
+    'Exit status as for verify: 0 valid, 1 invalid or unverified, 2 usage, 3 unavailable.',
   ].join('\n'),
   options: {
     key: { type: 'string', short: 'k', value: 'FILE|-', description: 'private key or secret (PEM, JWK, raw secret)' },
@@ -52,6 +54,7 @@ export const decrypt = defineCommand({
     'sign-alg': { type: 'string', multiple: true, value: 'ALG', description: 'nested JWT: accept only this signature algorithm' },
     ...CLAIM_CHECK_OPTIONS,
     plaintext: { type: 'boolean', description: 'print only the decrypted plaintext (no claim checks)' },
+    unverified: { type: 'boolean', description: 'nested JWT: exit 0 although the inner signature was not verified' },
     json: { type: 'boolean', description: 'machine-readable output' },
   },
   examples: [
@@ -141,6 +144,10 @@ export const decrypt = defineCommand({
       return EXIT_INVALID
     }
     stdout.write(values.json ? tokenJSON(json, display.analysis) : renderToken(display, color))
+    if (nested && json.verified === false && !values.unverified) {
+      stderr.write(`jot decrypt: ${stderr.color.red('unverified:')} the inner JWT's signature was not checked; pass --verify-key or --jwks (or --unverified)\n`)
+      return EXIT_INVALID
+    }
     return 0
   },
 })

@@ -28,8 +28,9 @@ export function parseKeyMaterial(bytes: Uint8Array, source: string): KeyMaterial
     let value: unknown
     try {
       value = JSON.parse(text)
-    } catch (error) {
-      throw new CliError(`${source} is not valid JSON: ${(error as Error).message}`, EXIT_INVALID)
+    } catch {
+      // JSON.parse's message quotes the input, which may be a secret: say only that it is malformed.
+      throw new CliError(`${source} is not valid JSON`, EXIT_INVALID)
     }
     const object = value as Record<string, unknown>
     if (Array.isArray(object.keys)) return { format: 'jwks', source, jwks: object as unknown as JWKSet }

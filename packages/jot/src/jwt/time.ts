@@ -3,7 +3,8 @@ import { InvalidArgument } from '../errors.js'
 import type { Instant } from './types.js'
 
 export function toNumericDate(value: Instant, name: string): number {
-  const seconds = value instanceof Date ? value.getTime() / 1000 : value
+  // Realm-safe Date check: a Date from an iframe, jsdom or a vm context is still a Date.
+  const seconds = Object.prototype.toString.call(value) === '[object Date]' ? (value as Date).getTime() / 1000 : value
   if (typeof seconds !== 'number' || !Number.isFinite(seconds)) {
     throw new InvalidArgument(`${name} must be a Date or seconds since the epoch`)
   }

@@ -8,13 +8,16 @@ import {
   base64url,
   decryptFlattenedJWE,
   encryptFlattenedJWE,
+  generateSecret,
   importJWK,
   importKey,
   importSecret,
   signCompactJWS,
   signFlattenedJWS,
+  signJWT,
   verifyCompactJWS,
   verifyFlattenedJWS,
+  verifyJWT,
   type FlattenedJWS,
   type JWK,
 } from 'jot'
@@ -68,4 +71,12 @@ test('JWE additional authenticated data from another realm is accepted as bytes'
   const jwe = await encryptFlattenedJWE('secret', key, { enc: 'A128GCM', aad: foreignBytes(3, 0x62) })
   assert.equal(jwe.aad, base64url.encode('bbb'))
   assert.equal(new TextDecoder().decode((await decryptFlattenedJWE(jwe, key)).plaintext), 'secret')
+})
+
+test('a Date from another realm is a Date (currentTime, expiresAt)', async () => {
+  const key = await generateSecret('HS256')
+  const at = runInNewContext('new Date(1800000000000)') as Date
+  const token = await signJWT({ sub: 'a' }, key, { currentTime: at, expiresAt: runInNewContext('new Date(1800000060000)') as Date })
+  const { payload } = await verifyJWT(token, key, { currentTime: at })
+  assert.equal(payload.exp, 1_800_000_060)
 })

@@ -78,5 +78,5 @@ function webCryptoCurve(alg: KeyAlgorithm, curve: Curve | undefined): Curve {
 
 /** WebCrypto reports a missing algorithm or curve as a NotSupportedError DOMException. */
 export function isNotSupportedError(error: unknown): boolean {
-  return error instanceof Error && error.name === 'NotSupportedError'
+  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'NotSupportedError'
 }
