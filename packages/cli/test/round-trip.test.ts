@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { readFileSync, statSync, writeFileSync } from 'node:fs'
+import { lstatSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { jot, scratchDir } from './helpers.js'
@@ -28,6 +28,18 @@ describe('keygen → sign → verify → decode at the terminal', () => {
     const again = await jot(['keygen', 'EdDSA', '--out', at('issuer')])
     assert.equal(again.code, 3, 'never overwrites a key without --force')
     assert.match(again.stderr, /it exists \(pass --force to replace it\)/)
+  })
+
+  it('keygen --force replaces key files with mode 0600 and never writes through a symlink', async () => {
+    writeFileSync(at('decoy.txt'), 'not a key')
+    symlinkSync(at('decoy.txt'), at('linked.private.jwk'))
+    writeFileSync(at('linked.public.jwk'), '{}', { mode: 0o644 })
+    const forced = await jot(['keygen', 'EdDSA', '--force', '--out', at('linked')])
+    assert.equal(forced.code, 0, forced.stderr)
+    assert.equal(readFileSync(at('decoy.txt'), 'utf8'), 'not a key', 'the symlink target is untouched')
+    assert.ok(!lstatSync(at('linked.private.jwk')).isSymbolicLink())
+    assert.equal(statSync(at('linked.private.jwk')).mode & 0o777, 0o600)
+    assert.equal(typeof JSON.parse(readFileSync(at('linked.private.jwk'), 'utf8')).d, 'string')
   })
 
   it('sign prints a token signed with the key, claims from flags', async () => {
