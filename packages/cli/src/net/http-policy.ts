@@ -15,7 +15,8 @@ export function isLoopbackURL(url: string): boolean {
     return false
   }
   const host = parsed.hostname
-  return host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host)
+  // Not "*.localhost": those names go to the resolver (getaddrinfo), which may send them anywhere.
+  return host === 'localhost' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host)
 }
 
 export function allowHttpFor(url: string, explicit: boolean | undefined): boolean {
