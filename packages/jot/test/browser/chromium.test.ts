@@ -3,7 +3,9 @@
 // checked like Node's. Without /usr/bin/chromium the test is skipped, loudly, never passed.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import * as jot from 'jot'
 import { checkRuntime } from '../portable/check.js'
+import { conformanceCases } from '../portable/conformance.js'
 import { loadAllVectors } from '../portable/vectors.js'
 import { bundlePage, chromiumInstalled, CHROMIUM, runInChromium } from './chromium.js'
 
@@ -22,11 +24,14 @@ const skip = installed || process.env.CI ? false : SKIP_REASON
 
 test('headless Chromium runs the conformance suite on the WebCrypto build', { skip, timeout: 180_000 }, async (t) => {
   assert.ok(installed, `${SKIP_REASON} (CI requires the browser suite)`)
-  const run = await runInChromium(loadAllVectors())
+  const vectors = loadAllVectors()
+  const run = await runInChromium(vectors)
   assert.equal(run.backend, 'webcrypto')
   assert.match(run.userAgent, /HeadlessChrome|Chrome/)
   const counts = checkRuntime('chromium', run.results, run.support)
   const passed = run.results.filter((r) => r.status === 'pass').length
+  // Every case ran in the browser and reported back (pass, or unsupported as the table says).
+  assert.deepEqual(run.results.map((r) => r.name), conformanceCases(jot, vectors).map((c) => c.name))
   assert.ok(passed >= 40, `only ${passed} cases passed in Chromium`)
   const summary = `Chromium: ${passed} of ${run.results.length} conformance cases passed, ${run.results.length - passed} unsupported by the browser; ${Object.keys(run.support).length} algorithm probes; ${JSON.stringify(counts)}`
   t.diagnostic(summary)
