@@ -14,10 +14,18 @@ const files = readdirSync(join(root, 'test'), { recursive: true, encoding: 'utf8
   .sort()
   .map((file) => join('test', file))
 
+// Files that pick their backends themselves (the Chromium run bundles the WebCrypto build; the
+// packaging and bundle checks resolve both conditions; unit tests import both backends from src):
+// running them a second time would only repeat identical work.
+const BACKEND_INDEPENDENT = ['test/browser/', 'test/packaging/consumer', 'test/packaging/bundle', 'test/unit/']
+const independent = (file) => BACKEND_INDEPENDENT.some((prefix) => file.startsWith(prefix))
+
 const backends = process.env.JOT_BACKEND ? [process.env.JOT_BACKEND] : ['node', 'webcrypto']
 let failed = false
-for (const backend of backends) {
-  console.log(`\n# backend: ${backend} (${files.length} test files)`)
+for (const [index, backend] of backends.entries()) {
+  const run = index === 0 ? files : files.filter((file) => !independent(file))
+  if (run.length === 0) continue
+  console.log(`\n# backend: ${backend} (${run.length} test files${run.length < files.length ? '; backend-independent ones ran above' : ''})`)
   const conditions = backend === 'webcrypto' ? ['--conditions=jot-webcrypto'] : []
   const result = spawnSync(
     process.execPath,
@@ -30,7 +38,7 @@ for (const backend of backends) {
       '--test-reporter-destination=stdout',
       '--test-reporter=./scripts/summary-reporter.mjs',
       '--test-reporter-destination=stdout',
-      ...files,
+      ...run,
     ],
     // tsx must not apply tsconfig `paths` (they point `#runtime` at the node backend for
     // type-checking); tsconfig.tsx.json has none, so package conditions decide, as for users.
