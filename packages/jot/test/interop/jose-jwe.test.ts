@@ -12,6 +12,7 @@ import {
   decryptFlattenedJWE,
   encryptCompactJWE,
   encryptFlattenedJWE,
+  encryptGeneralJWE,
   exportJWK,
   generateKeyPair,
   generateSecret,
@@ -105,4 +106,68 @@ describe('JWE interop with jose 6 (both directions)', () => {
       await both('ECDH-ES+A256KW', 'A128CBC-HS256', curve)
     })
   }
+})
+
+describe('jot → jose: compression, several recipients, ECDH party info', () => {
+  it('zip "DEF": jot compresses, jose 6 decompresses (on by default, capped by maxDecompressedLength)', async () => {
+    const pair = await pairFor('A256KW', 'A256GCM')
+    const large = PLAINTEXT.repeat(400) // ~11 KB, very compressible, under both libraries' 250 KB cap
+    const token = await encryptCompactJWE(large, pair.encrypt, { enc: 'A128CBC-HS256', protectedHeader: { zip: 'DEF' } })
+    // jot really compressed: the ciphertext is far shorter than the plaintext.
+    const ciphertextLength = jose.base64url.decode(token.split('.')[3]!).length
+    assert.ok(ciphertextLength * 10 < new TextEncoder().encode(large).length, `ciphertext of ${ciphertextLength} bytes`)
+    const { plaintext, protectedHeader } = await jose.compactDecrypt(token, pair.joseDecrypt)
+    assert.equal(protectedHeader.zip, 'DEF')
+    assert.equal(text(plaintext), large)
+    // jose did decompress: with decompression refused, or capped below the size, it fails.
+    await assert.rejects(jose.compactDecrypt(token, pair.joseDecrypt, { maxDecompressedLength: 0 }), { code: 'ERR_JOSE_NOT_SUPPORTED' })
+    await assert.rejects(jose.compactDecrypt(token, pair.joseDecrypt, { maxDecompressedLength: 1000 }), { code: 'ERR_JWE_INVALID' })
+  })
+
+  it('general JSON JWE for A256KW and ECDH-ES+A256KW: jose generalDecrypt opens it with either key', async () => {
+    const kw = await pairFor('A256KW', 'A256GCM')
+    const ecdh = await pairFor('ECDH-ES+A256KW', 'A256GCM', 'P-256')
+    const jwe = await encryptGeneralJWE(PLAINTEXT, [
+      { key: kw.encrypt, unprotectedHeader: { kid: 'kw' } },
+      { key: ecdh.encrypt, unprotectedHeader: { kid: 'ecdh' } },
+    ], { enc: 'A128CBC-HS256', aad: 'aad ✓' })
+    assert.equal(jwe.recipients.length, 2)
+    for (const [pair, alg, kid] of [[kw, 'A256KW', 'kw'], [ecdh, 'ECDH-ES+A256KW', 'ecdh']] as const) {
+      const opened = await jose.generalDecrypt(jwe as jose.GeneralJWE, pair.joseDecrypt)
+      assert.equal(text(opened.plaintext), PLAINTEXT)
+      assert.equal(text(opened.additionalAuthenticatedData!), 'aad ✓')
+      assert.equal(opened.protectedHeader?.enc, 'A128CBC-HS256')
+      assert.deepEqual([opened.unprotectedHeader?.alg, opened.unprotectedHeader?.kid], [alg, kid])
+    }
+    // A key that is none of the recipients' opens nothing.
+    const stranger = await generateSecret('A256KW')
+    const strangerRaw = jose.base64url.decode((await exportJWK(stranger)).k!)
+    await assert.rejects(jose.generalDecrypt(jwe as jose.GeneralJWE, strangerRaw), { code: 'ERR_JWE_DECRYPTION_FAILED' })
+  })
+
+  it('ECDH-ES and ECDH-ES+A128KW with apu/apv set by jot: jose derives the same key', async () => {
+    const apu = jose.base64url.encode('Alice')
+    const apv = jose.base64url.encode('Bob')
+    for (const [alg, curve] of [['ECDH-ES', 'P-256'], ['ECDH-ES', 'X25519'], ['ECDH-ES+A128KW', 'P-384']] as const) {
+      const pair = await pairFor(alg, 'A256GCM', curve)
+      // Protected apu/apv (compact): jose reads them from the header and feeds them to its KDF.
+      const token = await encryptCompactJWE(PLAINTEXT, pair.encrypt, { protectedHeader: { apu, apv } })
+      const { plaintext, protectedHeader } = await jose.compactDecrypt(token, pair.joseDecrypt)
+      assert.equal(text(plaintext), PLAINTEXT)
+      assert.deepEqual([protectedHeader.alg, protectedHeader.apu, protectedHeader.apv], [alg, apu, apv])
+
+      // Unprotected apu/apv (flattened): removing or changing them changes only the KDF input, so
+      // jose's failure without them shows that both sides really derived the key from them.
+      const flattened = await encryptFlattenedJWE(PLAINTEXT, pair.encrypt, { unprotectedHeader: { apu, apv } })
+      assert.equal(text((await jose.flattenedDecrypt(flattened as jose.FlattenedJWE, pair.joseDecrypt)).plaintext), PLAINTEXT)
+      const { apu: _apu, ...withoutApu } = flattened.header!
+      await assert.rejects(jose.flattenedDecrypt({ ...flattened, header: withoutApu } as jose.FlattenedJWE, pair.joseDecrypt), {
+        code: 'ERR_JWE_DECRYPTION_FAILED',
+      })
+      await assert.rejects(
+        jose.flattenedDecrypt({ ...flattened, header: { ...flattened.header, apv: jose.base64url.encode('Eve') } } as jose.FlattenedJWE, pair.joseDecrypt),
+        { code: 'ERR_JWE_DECRYPTION_FAILED' },
+      )
+    }
+  })
 })

@@ -86,6 +86,41 @@ describe('nested JWT: sign, then encrypt (cty "JWT")', () => {
     })
   })
 
+  it('a replicated iss/sub/aud in the JWE header that disagrees with the inner JWT is refused (RFC 7519 §5.3)', async () => {
+    const issuer = await generateKeyPair('ES256')
+    const key = await generateSecret('A256KW')
+    const token = await signAndEncryptJWT({ sub: 'user-4' }, issuer.privateKey, key, {
+      ...claimsOptions,
+      expiresIn: 60,
+      encryption: { enc: 'A128GCM', replicateClaims: true },
+    })
+    // Open the JWE layer with the low-level API to get the signed inner JWT and the outer header...
+    const { plaintext, protectedHeader } = await decryptCompactJWE(token, key)
+    const inner = new TextDecoder().decode(plaintext)
+    assert.deepEqual([protectedHeader.iss, protectedHeader.sub, protectedHeader.aud, protectedHeader.cty], ['https://issuer.example', 'user-4', 'api', 'JWT'])
+    // ...and re-encrypt the same inner JWT under a chosen protected header: a well-formed JWE with a
+    // valid tag, so only the replicated-claims check can refuse it (editing header bytes would merely
+    // break the tag, failing for the wrong reason).
+    const reencrypt = (header: typeof protectedHeader) => encryptCompactJWE(inner, key, { enc: 'A128GCM', protectedHeader: header })
+    const control = await reencrypt(protectedHeader)
+    assert.equal((await decryptAndVerifyJWT(control, key, issuer.publicKey, claimsOptions)).payload.sub, 'user-4')
+
+    const mismatch = (name: string) => (error: { code?: string; claim?: string; reason?: string }) =>
+      error.code === 'ERR_JWT_CLAIM_INVALID' && error.claim === name && error.reason === 'replicated_mismatch'
+    for (const [name, value] of [['iss', 'https://evil.example'], ['sub', 'admin'], ['aud', 'other-api']] as const) {
+      const forged = await reencrypt({ ...protectedHeader, [name]: value })
+      assert.equal((await decryptCompactJWE(forged, key)).protectedHeader[name], value) // the JWE itself is valid
+      await assert.rejects(decryptAndVerifyJWT(forged, key, issuer.publicKey, claimsOptions), mismatch(name))
+    }
+
+    // A replicated claim the inner JWT does not have at all is a mismatch too.
+    const noSub = await signAndEncryptJWT({}, issuer.privateKey, key, { ...claimsOptions, expiresIn: 60, encryption: { replicateClaims: true } })
+    const opened = await decryptCompactJWE(noSub, key)
+    assert.equal(opened.protectedHeader.sub, undefined)
+    const withSub = await encryptCompactJWE(opened.plaintext, key, { protectedHeader: { ...opened.protectedHeader, sub: 'admin' } })
+    await assert.rejects(decryptAndVerifyJWT(withSub, key, issuer.publicKey, claimsOptions), mismatch('sub'))
+  })
+
   it('decryptJWT refuses a nested JWT, and decryptAndVerifyJWT refuses a JWE without cty "JWT"', async () => {
     const issuer = await generateKeyPair('EdDSA')
     const key = await generateSecret('A256KW')
