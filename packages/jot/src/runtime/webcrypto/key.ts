@@ -4,11 +4,9 @@
  * derives that half once, on first need, and keeps it.
  * @module
  */
+import { PRIVATE_JWK_MEMBERS } from '../../key/members.js'
 import type { JWKMembers, KeyKind, KeySource, RuntimeKey } from '../types.js'
 import type { KeyParams, Usages } from './algorithms.js'
-
-/** Members that only a private key has (RFC 7518 §6.2.2, §6.3.2; RFC 8037 §2). */
-const PRIVATE_MEMBERS: ReadonlySet<string> = new Set(['d', 'p', 'q', 'dp', 'dq', 'qi'])
 
 /**
  * Members WebCrypto adds on export and cross-checks against the import usages. jot binds keys to
@@ -16,7 +14,7 @@ const PRIVATE_MEMBERS: ReadonlySet<string> = new Set(['d', 'p', 'q', 'dp', 'dq',
  */
 const BINDING_MEMBERS: ReadonlySet<string> = new Set(['alg', 'key_ops', 'ext', 'use'])
 
-const PUBLIC_DROPS: ReadonlySet<string> = new Set([...PRIVATE_MEMBERS, ...BINDING_MEMBERS])
+const PUBLIC_DROPS: ReadonlySet<string> = new Set([...PRIVATE_JWK_MEMBERS, ...BINDING_MEMBERS])
 
 /** What DER and raw material are by construction; a JWK is shaped to the kind the caller asks for. */
 const FORMAT_KIND = { spki: 'public', pkcs8: 'private', secret: 'secret' } as const
