@@ -4,6 +4,7 @@
  * algorithm, so one RSA key pair (slow to generate) and one Ed25519 key pair serve several `alg`s by
  * re-importing their exported PEM under each algorithm. Everything is memoized per test file.
  */
+import assert from 'node:assert/strict'
 import {
   base64url,
   exportJWK,
@@ -15,6 +16,24 @@ import {
   type JWK,
   type JWSAlgorithmName,
 } from 'jot'
+
+/** The claims every interop JWT carries, whichever library signs it. */
+export const ISSUER = 'https://issuer.example'
+export const AUDIENCE = 'https://api.example'
+export const SUBJECT = 'user-42'
+export const CUSTOM = { role: 'admin', scopes: ['read', 'write'], profile: { name: 'Zoë', verified: true } }
+
+/** Asserts a verified payload carries exactly those claims, `jti`, and a 300-second lifetime. */
+export function assertInteropClaims(payload: Record<string, unknown>, jwtId: string, label: string): void {
+  assert.equal(payload.iss, ISSUER, label)
+  assert.equal(payload.aud, AUDIENCE, label)
+  assert.equal(payload.sub, SUBJECT, label)
+  assert.equal(payload.jti, jwtId, label)
+  assert.equal(payload.role, CUSTOM.role, label)
+  assert.deepEqual(payload.scopes, CUSTOM.scopes, label)
+  assert.deepEqual(payload.profile, CUSTOM.profile, label)
+  assert.equal((payload.exp as number) - (payload.iat as number), 300, label)
+}
 
 export const HMAC_ALGS = ['HS256', 'HS384', 'HS512'] as const
 export const RSA_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'] as const
