@@ -10,7 +10,7 @@ import { InvalidArgument, quote } from '../errors.js'
 import { contentEncryption, CONTENT_ENCRYPTION_NAMES, type ContentEncryption } from '../jwa/content-encryption.js'
 import { isDirect, KEY_MANAGEMENT_NAMES } from '../jwa/key-management.js'
 import { encode as encodeBase64URL } from '../lib/base64url.js'
-import { isPlainObject } from '../lib/bytes.js'
+import { isPlainObject, isUint8Array, timingSafeEqual } from '../lib/bytes.js'
 import { parseJSONObject } from '../lib/json.js'
 import { encodeUtf8 } from '../lib/utf8.js'
 import { isJotKey, jweKeyInternals, type JotKey } from '../key/key.js'
@@ -81,6 +81,29 @@ function fixedInputs(options: EncryptInput): UnsafeFixedInputs {
   }
   if (!isPlainObject(value)) throw new InvalidArgument('unsafeFixedInputs must be an object')
   return value as UnsafeFixedInputs
+}
+
+/**
+ * `zip: "DEF"` (RFC 7516 §4.1.3): DEFLATE the plaintext, or take the caller's fixed DEFLATE bytes
+ * (DEFLATE output is encoder-specific, so a test vector's bytes need its encoder). Those are used only
+ * after the bounded inflater shows that they decompress to exactly this plaintext, so a fixed input can
+ * change how the content is compressed, never what is encrypted.
+ */
+async function compress(plaintext: Uint8Array, fixed: Uint8Array | undefined): Promise<Uint8Array> {
+  if (fixed === undefined) return runtime.deflate(plaintext)
+  if (!isUint8Array(fixed)) throw new InvalidArgument('unsafeFixedInputs.deflated must be a Uint8Array')
+  const deflated = fixed.slice()
+  let inflated: Uint8Array | null
+  try {
+    // One byte past the plaintext's length is enough to tell that the output is longer.
+    inflated = await runtime.inflate(deflated, plaintext.length + 1)
+  } catch (cause) {
+    throw new InvalidArgument('unsafeFixedInputs.deflated is not valid DEFLATE data', { cause })
+  }
+  if (inflated === null || !timingSafeEqual(inflated, plaintext)) {
+    throw new InvalidArgument('unsafeFixedInputs.deflated does not inflate to exactly the plaintext')
+  }
+  return deflated
 }
 
 /** Encrypts `plaintext` for every recipient; `single` puts per-recipient parameters in the protected header. */
@@ -171,7 +194,10 @@ export async function encryptParts(
 
   const iv = fixedBytes(fixed.iv, enc.ivLength, 'iv') ?? runtime.randomBytes(enc.ivLength)
   const aad = options.aad === undefined ? undefined : encodeBase64URL(options.aad)
-  const content = zip ? await runtime.deflate(plaintext) : plaintext
+  if (fixed.deflated !== undefined && !zip) {
+    throw new InvalidArgument('unsafeFixedInputs.deflated needs "zip": "DEF" in the protected header')
+  }
+  const content = zip ? await compress(plaintext, fixed.deflated) : plaintext
   const protectedB64 = encodedProtected === '' ? '' : encodeBase64URL(encodedProtected)
   // RFC 7516 §5.1 step 14: AAD = ASCII(BASE64URL(protected)) ‖ '.' ‖ BASE64URL(aad) when there is an aad.
   const additionalData = encodeUtf8(aad === undefined ? protectedB64 : `${protectedB64}.${aad}`)

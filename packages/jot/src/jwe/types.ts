@@ -117,6 +117,13 @@ export interface UnsafeFixedInputs {
   p2s?: Uint8Array
   /** AES-GCM key wrap IV (the `iv` header parameter). */
   keyWrapIv?: Uint8Array
+  /**
+   * Raw DEFLATE bytes to encrypt instead of compressing the plaintext, for a `zip: "DEF"` protected
+   * header only (DEFLATE output differs between encoders, so a vector's bytes need its encoder's
+   * output). They must inflate, under the same bounded inflater decryption uses, to exactly the
+   * plaintext; otherwise, or without `zip: "DEF"`, encryption fails with `ERR_INVALID_ARGUMENT`.
+   */
+  deflated?: Uint8Array
 }
 
 /** Options shared by every JWE encryption entry point. */

@@ -1,10 +1,13 @@
 // RFC 7520 §5 (JOSE cookbook, encryption): every example whose algorithms jot implements is
 // decrypted in every serialization the RFC gives, and re-encrypted from the RFC's inputs (CEK, IV,
-// ephemeral key, salt, key-wrap IV). Deterministic parts must come out byte for byte.
+// ephemeral key, salt, key-wrap IV, 5.9's DEFLATE output). Deterministic parts must come out byte
+// for byte. RSA1_5 (5.1, 5.13's first recipient) is decrypt-only, and only where node:crypto has
+// implicit rejection: those tests take the branch the runtime dictates and name it in the log.
 import assert from 'node:assert/strict'
-import { describe, test } from 'node:test'
+import { describe, test, type TestContext } from 'node:test'
 import {
   base64url,
+  cryptoBackend,
   decryptCompactJWE,
   decryptFlattenedJWE,
   decryptGeneralJWE,
@@ -24,6 +27,7 @@ import {
   type KeyManagementAlgorithmName,
   type UnsafeFixedInputs,
 } from 'jot'
+import { probePkcs1ImplicitRejection } from '../pkcs1-probe.js'
 import { loadVectors, utf8 } from './vectors.js'
 
 interface Fixed { epk?: JWK; p2s?: string; p2c?: number; keyWrapIv?: string }
@@ -41,10 +45,11 @@ interface Example {
   sharedUnprotectedHeader?: JWEHeaderParameters
   fixed?: Fixed
   compact?: string
+  flattened?: FlattenedJWE
   general?: GeneralJWE
   compressedPlaintext?: string
   nondeterministic?: string
-  recipients?: Array<{ alg: KeyManagementAlgorithmName; key: JWK; header: JWEHeaderParameters; fixed: Fixed } | null>
+  recipients?: Array<{ alg: KeyManagementAlgorithmName; key: JWK; header: JWEHeaderParameters; fixed?: Fixed }>
 }
 
 const vectors = loadVectors<{ plaintext: string; examples: Example[] }>('rfc7520-jwe.json')
@@ -62,7 +67,33 @@ function fixedInputs(example: Example, fixed: Fixed | undefined, withCek: boolea
     ...(fixed?.epk ? { epk: fixed.epk } : {}),
     ...(fixed?.p2s ? { p2s: decode(fixed.p2s) } : {}),
     ...(fixed?.keyWrapIv ? { keyWrapIv: decode(fixed.keyWrapIv) } : {}),
+    // 5.9: DEFLATE output is encoder-specific (RFC 7516 §4.1.3 fixes the format, not the bytes); jot
+    // encrypts the RFC's compressed bytes only after checking that they inflate to the plaintext.
+    ...(example.compressedPlaintext ? { deflated: decode(example.compressedPlaintext) } : {}),
   }
+}
+
+/**
+ * Imports an RSA1_5 key the way the runtime allows: refused without the opt-in everywhere; with it,
+ * a key exactly where node:crypto has implicit rejection, and ERR_NOT_SUPPORTED everywhere else (then
+ * `undefined`). The branch taken goes to the test log.
+ */
+async function rsa1_5Key(t: TestContext, jwk: JWK, what: string): Promise<JotKey | undefined> {
+  await assert.rejects(importJWK(jwk, { alg: 'RSA1_5' }), { code: 'ERR_ALG_NOT_ALLOWED' })
+  const importOptedIn = () => importJWK(jwk, { alg: 'RSA1_5', unsafeAllowRSA1_5: true })
+  if (cryptoBackend !== 'node') {
+    t.diagnostic(`${what} branch: WebCrypto backend (no RSAES-PKCS1-v1_5): import is ERR_NOT_SUPPORTED`)
+    await assert.rejects(importOptedIn, { code: 'ERR_NOT_SUPPORTED', message: /WebCrypto/ })
+    return undefined
+  }
+  const probe = probePkcs1ImplicitRejection()
+  if (!probe.implicitRejection) {
+    t.diagnostic(`${what} branch: node backend without implicit rejection (${probe.detail}): import is ERR_NOT_SUPPORTED`)
+    await assert.rejects(importOptedIn, { code: 'ERR_NOT_SUPPORTED', message: /CVE-2023-46809/ })
+    return undefined
+  }
+  t.diagnostic(`${what} branch: node backend with implicit rejection (${probe.detail}): the key imports with the opt-in`)
+  return importOptedIn()
 }
 
 /** The RFC's flattened and general forms of a compact example carry the same five values. */
@@ -79,7 +110,7 @@ const plaintextOf = (example: Example) => example.plaintext ?? vectors.plaintext
 const direct = (alg: string | undefined) => alg === 'dir' || alg === 'ECDH-ES'
 
 describe('RFC 7520 §5: compact examples (5.2–5.9)', () => {
-  for (const example of vectors.examples.filter((e) => e.compact !== undefined)) {
+  for (const example of vectors.examples.filter((e) => e.compact !== undefined && e.alg !== 'RSA1_5')) {
     const alg = example.alg!
     const options: DecryptJWEOptions = alg.startsWith('PBES2') ? { keyManagementAlgorithms: [alg] } : {}
 
@@ -96,7 +127,7 @@ describe('RFC 7520 §5: compact examples (5.2–5.9)', () => {
       }
     })
 
-    const exact = !example.nondeterministic && !example.compressedPlaintext
+    const exact = !example.nondeterministic
     test(`${example.id}: re-encrypting the RFC inputs ${exact ? 'reproduces the RFC bytes' : 'reproduces every deterministic part'}`, async () => {
       const key = await keyFor(alg, example.key, example.enc)
       const encryptionKey = key.type === 'private' ? await toPublicKey(key) : key
@@ -111,24 +142,106 @@ describe('RFC 7520 §5: compact examples (5.2–5.9)', () => {
       const rfc = example.compact!.split('.')
       if (exact) {
         assert.equal(jwe, example.compact)
-      } else if (example.nondeterministic) {
+      } else {
         // RSA-OAEP padding is randomized: everything but the encrypted key must match.
         assert.deepEqual([ours[0], ours[2], ours[3], ours[4]], [rfc[0], rfc[2], rfc[3], rfc[4]])
-      } else {
-        // 5.9: DEFLATE output is encoder-specific (RFC 7516 §4.1.3 fixes the format, not the bytes),
-        // so the ciphertext differs; header, encrypted key and IV are exact, and it round-trips.
-        assert.deepEqual([ours[0], ours[1], ours[2]], [rfc[0], rfc[1], rfc[2]])
       }
       assert.equal(utf8((await decryptCompactJWE(jwe, key, options)).plaintext), plaintextOf(example))
     })
   }
 
-  test('5.9: the RFC ciphertext holds the RFC\'s compressed bytes, which inflate to the plaintext', async () => {
+  test('5.9: without the deflated input jot compresses with its own encoder: header, encrypted key and IV still match, and it round-trips', async () => {
     const example = vectors.examples.find((e) => e.id === '5.9')!
     const key = await keyFor('A128KW', example.key, example.enc)
     const { plaintext } = await decryptCompactJWE(example.compact!, key)
     assert.equal(utf8(plaintext), vectors.plaintext)
     assert.ok(decode(example.compressedPlaintext!).length < plaintext.length)
+    const { deflated: _deflated, ...withoutDeflated } = fixedInputs(example, example.fixed, true)
+    const ours = await encryptCompactJWE(vectors.plaintext, key, {
+      enc: example.enc,
+      protectedHeader: example.protectedHeader,
+      unsafeAllowFixedInputsForTesting: true,
+      unsafeFixedInputs: withoutDeflated,
+    })
+    const [header, encryptedKey, iv] = example.compact!.split('.')
+    assert.deepEqual(ours.split('.').slice(0, 3), [header, encryptedKey, iv])
+    assert.equal(utf8((await decryptCompactJWE(ours, key)).plaintext), vectors.plaintext)
+  })
+
+  test('5.9: deflated bytes that do not inflate to exactly the plaintext are refused', async () => {
+    const example = vectors.examples.find((e) => e.id === '5.9')!
+    const key = await keyFor('A128KW', example.key, example.enc)
+    const rfc = decode(example.compressedPlaintext!)
+    const encrypt = (plaintext: string, deflated: Uint8Array) =>
+      encryptCompactJWE(plaintext, key, {
+        enc: example.enc,
+        protectedHeader: example.protectedHeader,
+        unsafeAllowFixedInputsForTesting: true,
+        unsafeFixedInputs: { ...fixedInputs(example, example.fixed, true), deflated },
+      })
+    const refused = { code: 'ERR_INVALID_ARGUMENT', message: /unsafeFixedInputs\.deflated/ }
+    // Another plaintext, a prefix of it, and a longer one: the RFC bytes fit only the RFC plaintext.
+    await assert.rejects(encrypt('You can trust us', rfc), refused)
+    await assert.rejects(encrypt(vectors.plaintext.slice(0, -1), rfc), refused)
+    await assert.rejects(encrypt(`${vectors.plaintext}!`, rfc), refused)
+    // Truncated, trailing data, and not DEFLATE at all.
+    await assert.rejects(encrypt(vectors.plaintext, rfc.subarray(0, -1)), refused)
+    await assert.rejects(encrypt(vectors.plaintext, new Uint8Array([...rfc, 0])), refused)
+    await assert.rejects(encrypt(vectors.plaintext, new Uint8Array([0xff, 0xff, 0xff])), refused)
+    // Without zip: "DEF" there is nothing to take them for.
+    await assert.rejects(
+      encryptCompactJWE(vectors.plaintext, key, {
+        enc: example.enc,
+        unsafeAllowFixedInputsForTesting: true,
+        unsafeFixedInputs: { deflated: rfc },
+      }),
+      { code: 'ERR_INVALID_ARGUMENT', message: /zip/ },
+    )
+    assert.equal(await encrypt(vectors.plaintext, rfc), example.compact)
+  })
+})
+
+describe('RFC 7520 §5.1 (RSA1_5 + A128CBC-HS256): decrypt-only, where RSA1_5 decryption is safe', () => {
+  const example = vectors.examples.find((e) => e.id === '5.1')!
+
+  test('5.1: the RFC\'s flattened and general forms carry exactly the compact form\'s five values', () => {
+    assert.deepEqual(jsonForms(example.compact!), { flattened: example.flattened, general: example.general })
+    assert.equal(utf8(decode(example.compact!.split('.')[0]!)), example.protectedHeader)
+  })
+
+  test(`5.1 ${example.title}: decrypts in all three serializations exactly where the runtime has implicit rejection`, async (t) => {
+    const key = await rsa1_5Key(t, example.key!, '5.1')
+    if (!key) return
+    const forms = [
+      (options?: DecryptJWEOptions) => decryptCompactJWE(example.compact!, key, options),
+      (options?: DecryptJWEOptions) => decryptFlattenedJWE(example.flattened!, key, options),
+      (options?: DecryptJWEOptions) => decryptGeneralJWE(example.general!, key, options),
+    ]
+    for (const decrypt of forms) {
+      // The key alone is not enough: RSA1_5 must also be in the allowlist.
+      await assert.rejects(decrypt(), { code: 'ERR_ALG_NOT_ALLOWED' })
+      const result = await decrypt({ keyManagementAlgorithms: ['RSA1_5'] })
+      assert.equal(utf8(result.plaintext), vectors.plaintext)
+      assert.deepEqual(result.protectedHeader, JSON.parse(example.protectedHeader))
+    }
+  })
+
+  test('5.1: not re-encrypted: jot never encrypts with RSA1_5 (RFC 8725 §3.2), and its padding is random anyway', async (t) => {
+    const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicJwk } = example.key!
+    await assert.rejects(importJWK(publicJwk, { alg: 'RSA1_5', unsafeAllowRSA1_5: true }), { code: 'ERR_KEY_USAGE_INVALID', message: /never encrypts/ })
+    const key = await rsa1_5Key(t, example.key!, '5.1 re-encryption')
+    if (!key) return
+    for (const encryptionKey of [key, await toPublicKey(key)]) {
+      await assert.rejects(
+        encryptCompactJWE(vectors.plaintext, encryptionKey, {
+          enc: example.enc,
+          protectedHeader: example.protectedHeader,
+          unsafeAllowFixedInputsForTesting: true,
+          unsafeFixedInputs: fixedInputs(example, undefined, true),
+        }),
+        { code: 'ERR_KEY_USAGE_INVALID', message: /never encrypts with RSA1_5/ },
+      )
+    }
   })
 })
 
@@ -171,23 +284,36 @@ describe('RFC 7520 §5: JSON-only examples (5.10–5.13)', () => {
   }
 
   const multi = vectors.examples.find((e) => e.id === '5.13')!
-  const recipients = multi.recipients!.slice(1) as NonNullable<Example['recipients']>[number][]
+  const [rsa1_5Recipient, ...recipients] = multi.recipients!
 
-  test('5.13 Encrypting to Multiple Recipients: each supported recipient (ECDH-ES+A256KW, A256GCMKW) decrypts; RSA1_5 is refused by default', async () => {
+  test('5.13 Encrypting to Multiple Recipients: the ECDH-ES+A256KW and A256GCMKW recipients decrypt', async () => {
     for (const [offset, recipient] of recipients.entries()) {
-      const key = await keyFor(recipient!.alg, recipient!.key, multi.enc)
-      const { plaintext, recipientIndex, sharedUnprotectedHeader } = await decryptGeneralJWE(multi.general!, key)
+      const key = await keyFor(recipient.alg, recipient.key, multi.enc)
+      const { plaintext, recipientIndex, sharedUnprotectedHeader, unprotectedHeader } = await decryptGeneralJWE(multi.general!, key)
       assert.equal(utf8(plaintext), vectors.plaintext)
       assert.equal(recipientIndex, offset + 1)
       assert.deepEqual(sharedUnprotectedHeader, { cty: 'text/plain' })
+      assert.deepEqual(unprotectedHeader, multi.general!.recipients[offset + 1]!.header)
     }
   })
 
-  test('5.13: re-encrypting for those two recipients reproduces their entries, the ciphertext and the tag exactly', async () => {
+  test('5.13: the RSA1_5 recipient decrypts exactly where the runtime has implicit rejection, and only when RSA1_5 is allowed', async (t) => {
+    assert.equal(rsa1_5Recipient!.alg, 'RSA1_5')
+    assert.deepEqual(rsa1_5Recipient!.header, multi.general!.recipients[0]!.header)
+    const key = await rsa1_5Key(t, rsa1_5Recipient!.key, '5.13 RSA1_5 recipient')
+    if (!key) return
+    await assert.rejects(decryptGeneralJWE(multi.general!, key), { code: 'ERR_ALG_NOT_ALLOWED' })
+    const { plaintext, recipientIndex, unprotectedHeader } = await decryptGeneralJWE(multi.general!, key, { keyManagementAlgorithms: ['RSA1_5'] })
+    assert.equal(utf8(plaintext), vectors.plaintext)
+    assert.equal(recipientIndex, 0)
+    assert.deepEqual(unprotectedHeader, rsa1_5Recipient!.header)
+  })
+
+  test('5.13: re-encrypting for the ECDH-ES+A256KW and A256GCMKW recipients reproduces their entries, the ciphertext and the tag exactly (jot never encrypts with RSA1_5)', async () => {
     const inputs = []
     for (const recipient of recipients) {
-      const key = await keyFor(recipient!.alg, recipient!.key, multi.enc)
-      inputs.push({ key: key.type === 'private' ? await toPublicKey(key) : key, unprotectedHeader: recipient!.header })
+      const key = await keyFor(recipient.alg, recipient.key, multi.enc)
+      inputs.push({ key: key.type === 'private' ? await toPublicKey(key) : key, unprotectedHeader: recipient.header })
     }
     // One ephemeral key for the ECDH-ES recipient, one key-wrap IV for the AES-GCM-KW recipient.
     const fixed = { ...recipients[0]!.fixed, ...recipients[1]!.fixed }
