@@ -1,6 +1,6 @@
 /**
  * JWS signature algorithms (RFC 7518 §3, RFC 8037, RFC 8812 for ES256K, RFC 9864 for the
- * fully-specified Ed25519/Ed448) as data: one row per `alg`. Keys, signing and verification all
+ * fully-specified Ed25519/Ed448, RFC 9964 for ML-DSA) as data: one row per `alg`. Keys, signing and verification all
  * work from the resolved row, so adding an algorithm is one row here plus, at most, a primitive in
  * each runtime backend.
  * @module
@@ -15,6 +15,7 @@ export type JWSAlgorithmName =
   | 'PS256' | 'PS384' | 'PS512'
   | 'ES256' | 'ES384' | 'ES512' | 'ES256K'
   | 'EdDSA' | 'Ed25519' | 'Ed448'
+  | 'ML-DSA-44' | 'ML-DSA-65' | 'ML-DSA-87'
 
 interface Common<F extends string, K extends string> {
   readonly name: JWSAlgorithmName
@@ -44,7 +45,24 @@ export interface EddsaAlgorithm extends Common<'eddsa', 'OKP'> {
   readonly curves: readonly Curve[]
 }
 
-export type JWSAlgorithm = HmacAlgorithm | RsaAlgorithm | EcdsaAlgorithm | EddsaAlgorithm
+/**
+ * ML-DSA (FIPS 204), pure mode with the empty context (RFC 9964 §5). Keys are `AKP` JWKs whose `alg`
+ * names the parameter set, so the parameter set is part of the key, as a curve is for EC keys.
+ */
+export interface MlDsaAlgorithm extends Common<'ml-dsa', 'AKP'> {
+  /** FIPS 204 §4 (Table 2) sizes in bytes. */
+  readonly publicKeyLength: number
+  readonly signatureLength: number
+  /** Size of the expanded private key (FIPS 204 §7.2 skEncode), found in some PKCS#8 encodings. */
+  readonly expandedKeyLength: number
+  /** AlgorithmIdentifier OID (NIST CSOR id-ml-dsa-*; RFC 9881 for SPKI and PKCS#8). */
+  readonly oid: string
+}
+
+export type JWSAlgorithm = HmacAlgorithm | RsaAlgorithm | EcdsaAlgorithm | EddsaAlgorithm | MlDsaAlgorithm
+
+/** An ML-DSA private key is its 32-byte seed ξ (FIPS 204 §6.1; RFC 9964 §4: `priv` is the seed). */
+export const ML_DSA_SEED_LENGTH = 32
 
 /** RSA keys below this size are refused for every RSA algorithm (RFC 7518 §3.3, §3.5). */
 export const MIN_RSA_BITS = 2048
@@ -60,6 +78,11 @@ export const MIN_RSA_BITS = 2048
 })
 /* @__NO_SIDE_EFFECTS__ */ const eddsa = (name: JWSAlgorithmName, curves: readonly Curve[]): EddsaAlgorithm => ({
   name, family: 'eddsa', kty: 'OKP', curves,
+})
+/* @__NO_SIDE_EFFECTS__ */ const mlDsa = (
+  name: JWSAlgorithmName, publicKeyLength: number, signatureLength: number, expandedKeyLength: number, oid: string,
+): MlDsaAlgorithm => ({
+  name, family: 'ml-dsa', kty: 'AKP', publicKeyLength, signatureLength, expandedKeyLength, oid,
 })
 
 export const JWS_ALGORITHMS: Readonly<Record<string, JWSAlgorithm>> = /* @__PURE__ */ table<JWSAlgorithm>({
@@ -79,6 +102,9 @@ export const JWS_ALGORITHMS: Readonly<Record<string, JWSAlgorithm>> = /* @__PURE
   EdDSA: eddsa('EdDSA', ['Ed25519', 'Ed448']),
   Ed25519: eddsa('Ed25519', ['Ed25519']),
   Ed448: eddsa('Ed448', ['Ed448']),
+  'ML-DSA-44': mlDsa('ML-DSA-44', 1312, 2420, 2560, '2.16.840.1.101.3.4.3.17'),
+  'ML-DSA-65': mlDsa('ML-DSA-65', 1952, 3309, 4032, '2.16.840.1.101.3.4.3.18'),
+  'ML-DSA-87': mlDsa('ML-DSA-87', 2592, 4627, 4896, '2.16.840.1.101.3.4.3.19'),
 })
 
 /**

@@ -21,6 +21,7 @@ const HASHES: Readonly<Record<string, { name: HashName; uri: string }>> = /* @__
 
 /** RFC 7638 §3.2: the required members of each key type, in lexicographic order. */
 const REQUIRED: Readonly<Record<string, readonly string[]>> = /* @__PURE__ */ table({
+  AKP: ['alg', 'kty', 'pub'], // RFC 9964 §6
   EC: ['crv', 'kty', 'x', 'y'],
   OKP: ['crv', 'kty', 'x'],
   RSA: ['e', 'kty', 'n'],
@@ -33,7 +34,7 @@ async function thumbprintBytes(input: JWK | JotKey, hash: ThumbprintHash): Promi
   const jwk = isJotKey(input) ? await exportJWK(input.type === 'private' ? await toPublicKey(input) : input) : input
   if (!isPlainObject(jwk)) throw new InvalidArgument('thumbprint input must be a JWK or a JotKey')
   const required = typeof jwk.kty === 'string' ? REQUIRED[jwk.kty] : undefined
-  if (!required) throw new KeyInvalid('JWK "kty" must be EC, OKP, RSA or oct')
+  if (!required) throw new KeyInvalid('JWK "kty" must be EC, OKP, RSA, AKP or oct')
   const canonical: Record<string, string> = {}
   for (const name of required) {
     const value = jwk[name]

@@ -46,6 +46,8 @@ function hasValidShape(algorithm: JWSAlgorithm, key: JotKey, signature: Uint8Arr
       return signature.length === Math.ceil((key.bits ?? 0) / 8)
     case 'eddsa':
       return signature.length === (CURVES[key.curve!] as OKPCurveInfo).signatureLength
+    case 'ml-dsa':
+      return signature.length === algorithm.signatureLength
     case 'ecdsa': {
       const { size, orderBytes } = CURVES[key.curve!] as ECCurveInfo
       if (signature.length !== 2 * size) return false

@@ -24,6 +24,8 @@ export const TAG = Object.freeze({
   CONTEXT_0: 0xa0,
   /** `[1]` constructed: EXPLICIT [1] (SEC1 publicKey). */
   CONTEXT_1: 0xa1,
+  /** `[0]` primitive: IMPLICIT OCTET STRING (RFC 9881 ML-DSA private key seed). */
+  CONTEXT_0_PRIMITIVE: 0x80,
   /** `[1]` primitive: IMPLICIT BIT STRING (RFC 5958 §2 publicKey). */
   CONTEXT_1_PRIMITIVE: 0x81,
 })

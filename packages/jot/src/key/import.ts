@@ -22,9 +22,9 @@ import { encodeUtf8 } from '../lib/utf8.js'
 import { contentEncryption, type ContentEncryptionName } from '../jwa/content-encryption.js'
 import { curveInfo, type Curve } from '../jwa/curves.js'
 import { isKeyManagement, keyManagementAlgorithm, type KeyAlgorithm } from '../jwa/key-management.js'
-import { jwsAlgorithm, MIN_RSA_BITS } from '../jwa/signing.js'
+import { jwsAlgorithm, MIN_RSA_BITS, ML_DSA_SEED_LENGTH } from '../jwa/signing.js'
 import type { KeyKind, KeySource, RuntimeKey } from '../runtime/types.js'
-import { createJotKey, rawSecretKey, type JotKey, type KeyAlgorithmName } from './key.js'
+import { anyKeyInternals, createJotKey, rawSecretKey, type JotKey, type KeyAlgorithmName } from './key.js'
 import type { JWK } from './jwk.js'
 import { parsePEM } from './pem.js'
 
@@ -136,13 +136,23 @@ export async function importPEM<A extends KeyAlgorithmName>(pem: string, options
   if (material.kty !== kty) {
     throw new KeyAlgorithmMismatch(`${algorithm.name} needs a ${kty} key, got ${material.kty}`)
   }
-  const curve = algorithm.kty === 'RSA' ? undefined : checkCurve(algorithm, material.curve)
+  if (material.alg !== undefined && material.alg !== algorithm.name) {
+    throw new KeyAlgorithmMismatch(`the key is an ${material.alg} key, not ${algorithm.name}`)
+  }
+  const curve = algorithm.kty === 'EC' || algorithm.kty === 'OKP' ? checkCurve(algorithm, material.curve) : undefined
   return importChecked(algorithm, curve, { format: material.format, der: material.der }, material.kind, options) as Promise<JotKey<A>>
 }
 
-/** Members each key type needs; private keys add `d` (and the RSA CRT values). */
-const PUBLIC_MEMBERS = { oct: [], RSA: ['n', 'e'], EC: ['crv', 'x', 'y'], OKP: ['crv', 'x'] } as const
-const PRIVATE_MEMBERS = { oct: ['k'], RSA: ['d', 'p', 'q', 'dp', 'dq', 'qi'], EC: ['d'], OKP: ['d'] } as const
+/**
+ * Members each key type needs; private keys add `d` (and the RSA CRT values), or an AKP key's `priv`.
+ * The first private member is the one whose presence makes a JWK private. An AKP key's `alg` names
+ * its parameter set and is REQUIRED (RFC 9964 §3): there it is key material, like a curve.
+ */
+const PUBLIC_MEMBERS = { oct: [], RSA: ['n', 'e'], EC: ['crv', 'x', 'y'], OKP: ['crv', 'x'], AKP: ['alg', 'pub'] } as const
+const PRIVATE_MEMBERS = { oct: ['k'], RSA: ['d', 'p', 'q', 'dp', 'dq', 'qi'], EC: ['d'], OKP: ['d'], AKP: ['priv'] } as const
+
+/** Members that are names, not base64url-encoded bytes. */
+const NAME_MEMBERS: ReadonlySet<string> = new Set(['crv', 'alg'])
 
 /**
  * Imports a JWK (RFC 7517). The JWK's own `alg`, `use` and `key_ops`, when present, must agree with
@@ -160,7 +170,7 @@ export async function importJWK<A extends KeyAlgorithmName>(jwk: JWK, options: I
   if (jwk.kty !== kty) {
     throw new KeyAlgorithmMismatch(`${algorithm.name} needs a JWK with kty "${kty}"`)
   }
-  const kind: KeyKind = kty === 'oct' ? 'secret' : jwk.d !== undefined ? 'private' : 'public'
+  const kind: KeyKind = kty === 'oct' ? 'secret' : jwk[PRIVATE_MEMBERS[kty][0]] !== undefined ? 'private' : 'public'
   checkJWKMetadata(jwk, algorithm, kind, options.enc)
   const curve = kty === 'EC' || kty === 'OKP' ? checkCurve(algorithm, jwk.crv) : undefined
   const names: readonly string[] = [...PUBLIC_MEMBERS[kty], ...(kind === 'public' ? [] : PRIVATE_MEMBERS[kty])]
@@ -169,7 +179,7 @@ export async function importJWK<A extends KeyAlgorithmName>(jwk: JWK, options: I
     const value = (jwk as Record<string, unknown>)[name]
     if (typeof value !== 'string') throw new KeyInvalid(`JWK member "${name}" must be a string`)
     members[name] = value
-    if (name !== 'crv') checkMemberLength(name, decodeMember(name, value), curve)
+    if (!NAME_MEMBERS.has(name)) checkMemberLength(name, decodeMember(name, value), algorithm, curve)
   }
   const kid = options.kid ?? (typeof jwk.kid === 'string' ? jwk.kid : undefined)
   const withKid = { ...options, ...(kid === undefined ? {} : { kid }) }
@@ -177,7 +187,19 @@ export async function importJWK<A extends KeyAlgorithmName>(jwk: JWK, options: I
     return importChecked(algorithm, undefined, { format: 'secret', bytes: decodeMember('k', members.k!) }, kind, withKid) as Promise<JotKey<A>>
   }
   members.kty = kty
-  return importChecked(algorithm, curve, { format: 'jwk', jwk: members }, kind, withKid) as Promise<JotKey<A>>
+  const key = await importChecked(algorithm, curve, { format: 'jwk', jwk: members }, kind, withKid)
+  if (kty === 'AKP' && kind === 'private') await assertPublicMatchesSeed(key, members.pub!)
+  return key as JotKey<A>
+}
+
+/**
+ * RFC 9964 §7.4: an AKP private JWK whose `pub` is not what its seed expands to is refused.
+ * node:crypto would silently recompute `pub` from the seed, so a JWK set could publish one key while
+ * the issuer signs with another; the check runs here, the same on every backend.
+ */
+async function assertPublicMatchesSeed(key: JotKey, pub: string): Promise<void> {
+  const derived = await runtime.exportJWK(anyKeyInternals(key).runtimeKey)
+  if (derived.pub !== pub) throw new KeyInvalid(`${key.alg} JWK "pub" is not the public key of its "priv" (seed)`)
 }
 
 function decodeMember(name: string, value: string): Uint8Array {
@@ -188,9 +210,14 @@ function decodeMember(name: string, value: string): Uint8Array {
   }
 }
 
-/** EC coordinates and OKP keys have fixed sizes; a wrong size is malformed, not merely unusual. */
-function checkMemberLength(name: string, bytes: Uint8Array, curve: Curve | undefined): void {
+/** EC coordinates, OKP and AKP keys have fixed sizes; a wrong size is malformed, not merely unusual. */
+function checkMemberLength(name: string, bytes: Uint8Array, algorithm: KeyAlgorithm, curve: Curve | undefined): void {
   if (bytes.length === 0 && name !== 'k') throw new KeyInvalid(`JWK member "${name}" is empty`)
+  if (algorithm.family === 'ml-dsa') {
+    const expected = name === 'pub' ? algorithm.publicKeyLength : ML_DSA_SEED_LENGTH
+    if (bytes.length !== expected) throw new KeyInvalid(`JWK member "${name}" must be ${expected} bytes for ${algorithm.name}`)
+    return
+  }
   const info = curve && curveInfo(curve)
   if (!info || !['x', 'y', 'd'].includes(name)) return
   const expected = info.kty === 'EC' ? info.size : info.keyLength

@@ -1,4 +1,4 @@
-/** JSON Web Key types (RFC 7517, RFC 7518 §6, RFC 8037 §2). @module */
+/** JSON Web Key types (RFC 7517, RFC 7518 §6, RFC 8037 §2, RFC 9964 §3). @module */
 
 /**
  * A JSON Web Key. Only the members jot reads are typed; any other member is allowed and ignored.
@@ -26,6 +26,10 @@ export interface JWK {
   dq?: string
   qi?: string
   k?: string
+  /** AKP (ML-DSA) public key, RFC 9964 §3. */
+  pub?: string
+  /** AKP (ML-DSA) private key: the 32-byte seed, RFC 9964 §4. */
+  priv?: string
   x5c?: string[]
   x5t?: string
   'x5t#S256'?: string

@@ -11,6 +11,7 @@
  */
 import { Base64URLInvalid, InvalidArgument, KeyInvalid, NotSupported } from '../errors.js'
 import { CURVES, table, type Curve, type CurveInfo, type ECCurveInfo } from '../jwa/curves.js'
+import { JWS_ALGORITHMS, ML_DSA_SEED_LENGTH, type JWSAlgorithmName, type MlDsaAlgorithm } from '../jwa/signing.js'
 import { decode as decodeBase64URL, encode as encodeBase64URL } from '../lib/base64url.js'
 import { isUint8Array } from '../lib/bytes.js'
 import {
@@ -35,9 +36,11 @@ export interface ParsedKeyMaterial {
   readonly format: 'spki' | 'pkcs8'
   readonly der: Uint8Array
   readonly kind: 'public' | 'private'
-  readonly kty: 'RSA' | 'EC' | 'OKP'
+  readonly kty: 'RSA' | 'EC' | 'OKP' | 'AKP'
   /** Set for EC and OKP keys. */
   readonly curve?: Curve
+  /** Set for AKP keys: the one algorithm (ML-DSA parameter set) the OID names. */
+  readonly alg?: JWSAlgorithmName
 }
 
 const OID_RSA_ENCRYPTION = '1.2.840.113549.1.1.1'
@@ -45,10 +48,11 @@ const OID_EC_PUBLIC_KEY = '1.2.840.10045.2.1'
 
 type KeyType = ParsedKeyMaterial['kty']
 
-/** What an AlgorithmIdentifier says: the key type and, for EC and OKP, the curve. */
+/** What an AlgorithmIdentifier says: the key type and, for EC and OKP, the curve; for AKP, the algorithm. */
 interface Identified {
   readonly kty: KeyType
   readonly curve?: CurveInfo
+  readonly mlDsa?: MlDsaAlgorithm
 }
 
 /** Key algorithms by AlgorithmIdentifier OID (RFC 3279 §2.3.1, RFC 5480 §2.1.1, RFC 8410 §3). */
@@ -57,6 +61,12 @@ const KEY_ALGORITHMS = table<Identified>({
   [OID_EC_PUBLIC_KEY]: { kty: 'EC' },
   [CURVES.Ed25519!.oid]: { kty: 'OKP', curve: CURVES.Ed25519! },
   [CURVES.Ed448!.oid]: { kty: 'OKP', curve: CURVES.Ed448! },
+  // RFC 9881 §2: one OID per ML-DSA parameter set, parameters absent.
+  ...Object.fromEntries(
+    Object.values(JWS_ALGORITHMS)
+      .filter((row): row is MlDsaAlgorithm => row.family === 'ml-dsa')
+      .map((mlDsa) => [mlDsa.oid, { kty: 'AKP', mlDsa }]),
+  ),
 })
 
 /** Key-agreement-only algorithms (RFC 8410 §3), read only when the caller imports for ECDH-ES. */
@@ -121,7 +131,7 @@ function identifyAlgorithm(element: DERElement, options: ParseKeyOptions): Ident
     }
     curve = ecCurveByOid(decodeOID(fields.read(TAG.OID, 'namedCurve'), 'namedCurve'))
   } else {
-    curve = algorithm.curve // RFC 8410 §3: the parameters MUST be absent.
+    curve = algorithm.curve // RFC 8410 §3, RFC 9881 §2: the parameters MUST be absent.
   }
   fields.end('AlgorithmIdentifier')
   return curve ? { kty: algorithm.kty, curve } : algorithm
@@ -134,7 +144,7 @@ function checkECPoint(point: Uint8Array, curve: ECCurveInfo): void {
   if (point.length !== expected) throw new KeyInvalid(`EC public key is not a valid ${curve.name} point encoding`)
 }
 
-function checkPublicKey({ kty, curve }: Identified, key: Uint8Array, depth: number): void {
+function checkPublicKey({ kty, curve, mlDsa }: Identified, key: Uint8Array, depth: number): void {
   if (kty === 'RSA') {
     // RFC 8017 App. A.1.1: RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }
     const fields = children(readDER(key, TAG.SEQUENCE, 'RSAPublicKey', depth))
@@ -145,6 +155,8 @@ function checkPublicKey({ kty, curve }: Identified, key: Uint8Array, depth: numb
     checkECPoint(key, curve)
   } else if (curve?.kty === 'OKP' && key.length !== curve.keyLength) {
     throw new KeyInvalid(`${curve.name} public key must be ${curve.keyLength} bytes`)
+  } else if (mlDsa && key.length !== mlDsa.publicKeyLength) {
+    throw new KeyInvalid(`${mlDsa.name} public key must be ${mlDsa.publicKeyLength} bytes`)
   }
 }
 
@@ -186,7 +198,7 @@ const RSA_PRIVATE_KEY_FIELDS = [
   'coefficient',
 ]
 
-function checkPrivateKey({ kty, curve }: Identified, key: Uint8Array, depth: number): void {
+function checkPrivateKey({ kty, curve, mlDsa }: Identified, key: Uint8Array, depth: number): void {
   if (kty === 'RSA') {
     // RFC 8017 App. A.1.2: version 0 is two-prime; version 1 adds otherPrimeInfos, which WebCrypto
     // cannot import, so both backends refuse it alike.
@@ -213,12 +225,40 @@ function checkPrivateKey({ kty, curve }: Identified, key: Uint8Array, depth: num
     if (inner.contents.length !== curve.keyLength) {
       throw new KeyInvalid(`${curve.name} private key must be ${curve.keyLength} bytes`)
     }
+  } else if (mlDsa) {
+    checkMlDsaPrivateKey(mlDsa, key, depth)
   }
 }
 
-function result(format: 'spki' | 'pkcs8', der: Uint8Array, { kty, curve }: Identified): ParsedKeyMaterial {
+/**
+ * RFC 9881 §6: ML-DSA-PrivateKey ::= CHOICE { seed [0] IMPLICIT OCTET STRING (SIZE (32)),
+ * expandedKey OCTET STRING, both SEQUENCE { seed, expandedKey } }. A JOSE key is its seed (RFC 9964
+ * §4), so the expanded-only form cannot become one. In `both`, the backend's import checks that the
+ * expanded key is the seed's expansion (OpenSSL refuses a mismatch).
+ */
+function checkMlDsaPrivateKey(mlDsa: MlDsaAlgorithm, key: Uint8Array, depth: number): void {
+  const tag = key[0]
+  if (tag === TAG.OCTET_STRING) {
+    throw new NotSupported(`${mlDsa.name} private keys without their seed (expandedKey form) cannot be used; RFC 9964 keys are seeds`)
+  }
+  let seed: DERElement
+  if (tag === TAG.SEQUENCE) {
+    const fields = children(readDER(key, TAG.SEQUENCE, 'ML-DSA-PrivateKey both', depth))
+    seed = fields.read(TAG.OCTET_STRING, 'ML-DSA seed')
+    const expanded = fields.read(TAG.OCTET_STRING, 'ML-DSA expandedKey')
+    fields.end('ML-DSA-PrivateKey both')
+    if (expanded.contents.length !== mlDsa.expandedKeyLength) {
+      throw new KeyInvalid(`${mlDsa.name} expanded private key must be ${mlDsa.expandedKeyLength} bytes`)
+    }
+  } else {
+    seed = readDER(key, TAG.CONTEXT_0_PRIMITIVE, 'ML-DSA seed', depth)
+  }
+  if (seed.contents.length !== ML_DSA_SEED_LENGTH) throw new KeyInvalid(`${mlDsa.name} seed must be ${ML_DSA_SEED_LENGTH} bytes`)
+}
+
+function result(format: 'spki' | 'pkcs8', der: Uint8Array, { kty, curve, mlDsa }: Identified): ParsedKeyMaterial {
   const common = { format, der: der.slice(), kind: format === 'spki' ? 'public' : 'private', kty } as const
-  return Object.freeze(curve ? { ...common, curve: curve.name } : common)
+  return Object.freeze(curve ? { ...common, curve: curve.name } : mlDsa ? { ...common, alg: mlDsa.name } : common)
 }
 
 /**

@@ -16,7 +16,7 @@ const suite = {
     backend: jot.cryptoBackend,
     userAgent: navigator.userAgent,
     results: await runConformance(jot, vectors),
-    support: await measureSupport(jot),
+    support: await measureSupport(jot, vectors),
   }),
 }
 Object.assign(globalThis, { jotSuite: suite })

@@ -40,6 +40,7 @@ import {
   ED_ALGS,
   HMAC_ALGS,
   ISSUER,
+  joseSignedJWT,
   jotKeys,
   keysFor,
   RSA_ALGS,
@@ -157,15 +158,7 @@ describe('jose interop: JWT', () => {
         const m = await keysFor(alg)
         const side = await joseSide(m)
         const jwtId = `jose-${alg}`
-        const token = await new jose.SignJWT({ ...CUSTOM })
-          .setProtectedHeader({ alg, typ: 'JWT', kid: 'jose-key' })
-          .setIssuer(ISSUER)
-          .setAudience(AUDIENCE)
-          .setSubject(SUBJECT)
-          .setJti(jwtId)
-          .setIssuedAt()
-          .setExpirationTime('5m')
-          .sign(side.signKey)
+        const token = await joseSignedJWT(alg, side.signKey, jwtId)
         for (const [label, key] of side.jotVerifyKeys) {
           const { payload, header } = await verifyJWT(token, key, {
             algorithms: [alg],

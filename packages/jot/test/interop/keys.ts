@@ -5,6 +5,7 @@
  * re-importing their exported PEM under each algorithm. Everything is memoized per test file.
  */
 import assert from 'node:assert/strict'
+import * as jose from 'jose'
 import {
   base64url,
   exportJWK,
@@ -33,6 +34,19 @@ export function assertInteropClaims(payload: Record<string, unknown>, jwtId: str
   assert.deepEqual(payload.scopes, CUSTOM.scopes, label)
   assert.deepEqual(payload.profile, CUSTOM.profile, label)
   assert.equal((payload.exp as number) - (payload.iat as number), 300, label)
+}
+
+/** The interop claims, signed by jose's `SignJWT` (the jose → jot direction of every suite). */
+export function joseSignedJWT(alg: string, key: Parameters<jose.SignJWT['sign']>[0], jwtId: string): Promise<string> {
+  return new jose.SignJWT({ ...CUSTOM })
+    .setProtectedHeader({ alg, typ: 'JWT', kid: 'jose-key' })
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setSubject(SUBJECT)
+    .setJti(jwtId)
+    .setIssuedAt()
+    .setExpirationTime('5m')
+    .sign(key)
 }
 
 export const HMAC_ALGS = ['HS256', 'HS384', 'HS512'] as const

@@ -18,8 +18,21 @@ import {
   type JWSAlgorithmName,
   type JotKey,
 } from 'jot'
+import { mlDsaExpected, NODE_MAJOR } from '../ml-dsa-material.js'
 
-const unsupportedHere = (alg: JWSAlgorithmName) => cryptoBackend === 'webcrypto' && alg === 'ES256K'
+/**
+ * Why `alg` cannot work on this runtime, or undefined when it must. Decided from the backend and the
+ * Node version, never probed: ES256K has no WebCrypto algorithm; ML-DSA exists (in node:crypto and
+ * WebCrypto alike) from Node 24 on.
+ */
+function unsupportedHere(alg: JWSAlgorithmName): string | undefined {
+  if (cryptoBackend === 'webcrypto' && alg === 'ES256K') return `${alg} is not available on the WebCrypto backend`
+  if (alg.startsWith('ML-DSA-') && !mlDsaExpected) return `${alg} needs Node 24 (this is Node ${NODE_MAJOR}, ${cryptoBackend} backend)`
+  return undefined
+}
+
+/** Members that must never appear in a public JWK, whatever the key type. */
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'priv', 'k']
 
 async function pairFor(alg: JWSAlgorithmName): Promise<{ privateKey: JotKey; publicKey: JotKey }> {
   if (alg.startsWith('HS')) {
@@ -31,9 +44,10 @@ async function pairFor(alg: JWSAlgorithmName): Promise<{ privateKey: JotKey; pub
 
 for (const alg of JWS_ALGORITHM_NAMES) {
   test(`${alg}: generate, export, re-import and cross-verify`, async (t) => {
-    if (unsupportedHere(alg)) {
+    const unsupported = unsupportedHere(alg)
+    if (unsupported) {
       await assert.rejects(generateKeyPair(alg), { code: 'ERR_NOT_SUPPORTED' })
-      t.diagnostic(`${alg} is not available on the WebCrypto backend; asserted ERR_NOT_SUPPORTED`)
+      t.diagnostic(`${unsupported}; asserted ERR_NOT_SUPPORTED`)
       return
     }
     const { privateKey, publicKey } = await pairFor(alg)
@@ -48,7 +62,8 @@ for (const alg of JWS_ALGORITHM_NAMES) {
     const verifiers = [publicKey, await importJWK(publicJwk, { alg })]
     const signers = [privateKey, fromJwk]
     if (privateKey.type === 'private') {
-      assert.equal(publicJwk.d, undefined)
+      for (const member of PRIVATE_MEMBERS) assert.equal(publicJwk[member], undefined, `no "${member}" in the public JWK`)
+      assert.deepEqual(await exportJWK(await toPublicKey(privateKey)), publicJwk)
       verifiers.push(await importPEM(await exportPEM(publicKey), { alg }), await toPublicKey(privateKey), privateKey)
       signers.push(await importPEM(await exportPEM(privateKey), { alg }))
       assert.equal(await jwkThumbprint(privateKey), await jwkThumbprint(publicKey))

@@ -1,11 +1,13 @@
-// Prints one runtime's support column as JSON, for scripts/support-table.mjs: `node` or `webcrypto`
-// (the backend the package conditions picked for this process) or `chromium`.
+// Prints one runtime's support column as JSON, for scripts/support-table.mjs: `node@<line>` or
+// `webcrypto@<line>` (the backend the package conditions picked, on this process's Node) or `chromium`.
 import * as jot from 'jot'
 import { runInChromium } from '../browser/chromium.js'
-import { measureSupport } from './support.js'
+import { measureSupport, nodeRuntime } from './support.js'
 import { loadAllVectors } from './vectors.js'
 
 const runtime = process.argv[2]
-const support = runtime === 'chromium' ? (await runInChromium(loadAllVectors())).support : await measureSupport(jot)
-if (runtime !== 'chromium' && runtime !== jot.cryptoBackend) throw new Error(`asked for ${runtime}, running on ${jot.cryptoBackend}`)
+const support = runtime === 'chromium' ? (await runInChromium(loadAllVectors())).support : await measureSupport(jot, loadAllVectors())
+if (runtime !== 'chromium' && runtime !== nodeRuntime(jot.cryptoBackend, process.versions.node)) {
+  throw new Error(`asked for ${runtime}, running on ${jot.cryptoBackend} with Node ${process.version}`)
+}
 console.log(JSON.stringify(support))

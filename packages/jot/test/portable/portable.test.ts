@@ -5,14 +5,16 @@ import { test } from 'node:test'
 import * as jot from 'jot'
 import { checkRuntime } from './check.js'
 import { conformanceCases, runConformance } from './conformance.js'
-import { measureSupport } from './support.js'
+import { measureSupport, nodeRuntime } from './support.js'
 import { loadAllVectors } from './vectors.js'
 
-test(`portable conformance suite and support table on the ${jot.cryptoBackend} backend`, async (t) => {
+const runtime = nodeRuntime(jot.cryptoBackend, process.versions.node)
+
+test(`portable conformance suite and support table on the ${jot.cryptoBackend} backend, Node ${process.version}`, async (t) => {
   const vectors = loadAllVectors()
   const results = await runConformance(jot, vectors)
-  const counts = checkRuntime(jot.cryptoBackend, results, await measureSupport(jot))
+  const counts = checkRuntime(runtime, results, await measureSupport(jot, vectors))
   // Every case ran and reported: no group can silently disappear.
   assert.deepEqual(results.map((r) => r.name), conformanceCases(jot, vectors).map((c) => c.name))
-  t.diagnostic(`${jot.cryptoBackend}: ${JSON.stringify(counts)}`)
+  t.diagnostic(`${runtime}: ${JSON.stringify(counts)}`)
 })

@@ -50,6 +50,7 @@ import {
   type VerifiedJWS,
   type VerifiedJWT,
 } from 'jot'
+import { b64u, buildPKCS8, buildSPKI, ML_DSA, RFC9964_EXAMPLES, SEED_LENGTH } from '../ml-dsa-material.js'
 
 // ---------------------------------------------------------------------------------------------
 // Harness: every call must settle, quickly, with a result or a JotError.
@@ -1132,11 +1133,14 @@ const objectWithInertToStringArb = fc
   .constantFrom('{"toString":""}', '{"toString":1,"valueOf":1}', '{"valueOf":{},"toString":null}')
   .map((text) => JSON.parse(text) as unknown)
 
+/** RFC 9964 AKP JWKs (ML-DSA-44/65/87), public and private: real keys wherever the runtime has ML-DSA. */
+const ML_DSA_JWKS: readonly JWK[] = RFC9964_EXAMPLES.flatMap((example) => [example.publicJwk, example.privateJwk])
+
 const jwkishArb: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   fc.record(
     {
       kty: fc.oneof(
-        { weight: 4, arbitrary: fc.constantFrom('EC', 'OKP', 'RSA', 'oct') },
+        { weight: 4, arbitrary: fc.constantFrom('EC', 'OKP', 'RSA', 'oct', 'AKP') },
         { weight: 2, arbitrary: fc.constantFrom('ec', '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', '') },
         { weight: 1, arbitrary: fc.string({ maxLength: 5 }) },
         { weight: 1, arbitrary: smallJsonArb },
@@ -1153,6 +1157,8 @@ const jwkishArb: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
       dp: memberValueArb,
       dq: memberValueArb,
       qi: memberValueArb,
+      pub: memberValueArb,
+      priv: memberValueArb,
       alg: fc.oneof(fc.constantFrom(...ALL_ALGS, 'none', '__proto__'), smallJsonArb, objectWithInertToStringArb),
       use: fc.oneof(fc.constantFrom('sig', 'enc'), smallJsonArb, objectWithInertToStringArb),
       key_ops: fc.oneof(fc.array(fc.constantFrom('sign', 'verify', 'encrypt', '__proto__')), smallJsonArb),
@@ -1163,8 +1169,8 @@ const jwkishArb: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   // A real JWK with one member replaced or removed.
   fc
     .tuple(
-      fc.constantFrom(...FIXTURES.flatMap((f) => f.jwks)),
-      fc.constantFrom('kty', 'crv', 'x', 'y', 'd', 'n', 'e', 'k', 'p', 'q', 'dp', 'dq', 'qi', 'alg', 'use', 'key_ops'),
+      fc.constantFrom(...FIXTURES.flatMap((f) => f.jwks), ...ML_DSA_JWKS),
+      fc.constantFrom('kty', 'crv', 'x', 'y', 'd', 'n', 'e', 'k', 'p', 'q', 'dp', 'dq', 'qi', 'pub', 'priv', 'alg', 'use', 'key_ops'),
       fc.option(memberValueArb, { nil: undefined }),
     )
     .map(([jwk, name, value]) => {
@@ -1179,6 +1185,7 @@ function ktyOf(alg: string): string {
   if (alg.startsWith('HS')) return 'oct'
   if (alg.startsWith('RS') || alg.startsWith('PS')) return 'RSA'
   if (alg.startsWith('ES')) return 'EC'
+  if (alg.startsWith('ML-DSA-')) return 'AKP'
   return 'OKP' // EdDSA, Ed25519, Ed448
 }
 
@@ -1191,6 +1198,9 @@ function algorithmFitting(jwk: Record<string, unknown>): string {
       return 'RS256'
     case 'OKP':
       return 'EdDSA'
+    case 'AKP':
+      // The parameter set is the JWK's own alg (RFC 9964 §3), when it names one.
+      return ['ML-DSA-65', 'ML-DSA-87'].includes(jwk.alg as string) ? (jwk.alg as string) : 'ML-DSA-44'
     default:
       return { 'P-384': 'ES384', 'P-521': 'ES512', secp256k1: 'ES256K' }[String(jwk.crv)] ?? 'ES256'
   }
@@ -1198,14 +1208,20 @@ function algorithmFitting(jwk: Record<string, unknown>): string {
 
 /** What RFC 7638 says the SHA-256 thumbprint is, computed without jot. */
 function expectedThumbprint(jwk: Record<string, unknown>): string {
-  const required: Record<string, readonly string[]> = { EC: ['crv', 'kty', 'x', 'y'], OKP: ['crv', 'kty', 'x'], RSA: ['e', 'kty', 'n'], oct: ['k', 'kty'] }
+  const required: Record<string, readonly string[]> = {
+    AKP: ['alg', 'kty', 'pub'],
+    EC: ['crv', 'kty', 'x', 'y'],
+    OKP: ['crv', 'kty', 'x'],
+    RSA: ['e', 'kty', 'n'],
+    oct: ['k', 'kty'],
+  }
   const names = required[jwk.kty as string]!
   const canonical = Object.fromEntries(names.map((name) => [name, jwk[name]]))
   return createHash('sha256').update(JSON.stringify(canonical)).digest('base64url')
 }
 
 function isThumbprintable(jwk: Record<string, unknown>): boolean {
-  const required: Record<string, readonly string[]> = { EC: ['crv', 'x', 'y'], OKP: ['crv', 'x'], RSA: ['e', 'n'], oct: ['k'] }
+  const required: Record<string, readonly string[]> = { AKP: ['alg', 'pub'], EC: ['crv', 'x', 'y'], OKP: ['crv', 'x'], RSA: ['e', 'n'], oct: ['k'] }
   const kty = jwk.kty
   if (typeof kty !== 'string' || !Object.hasOwn(required, kty)) return false
   return required[kty]!.every((name) => typeof jwk[name] === 'string')
@@ -1226,6 +1242,17 @@ const PEM_SOURCES: readonly PemSource[] = [
   { label: 'PRIVATE KEY', der: derOf(rsaPair.privateKey, 'pkcs8') },
   { label: 'RSA PUBLIC KEY', der: derOf(rsaPair.publicKey, 'pkcs1') },
   { label: 'RSA PRIVATE KEY', der: derOf(rsaPair.privateKey, 'pkcs1') },
+  // ML-DSA (RFC 9881) built by hand from the RFC 9964 example keys: SPKI, and PKCS#8 in the seed,
+  // both (with a stand-in expanded key) and expandedKey forms.
+  ...RFC9964_EXAMPLES.flatMap((example) => [
+    { label: 'PUBLIC KEY', der: Buffer.from(buildSPKI(example.alg, b64u(example.publicJwk.pub as string))) },
+    { label: 'PRIVATE KEY', der: Buffer.from(buildPKCS8(example.alg, { form: 'seed', seed: new Uint8Array(SEED_LENGTH) })) },
+  ]),
+  {
+    label: 'PRIVATE KEY',
+    der: Buffer.from(buildPKCS8('ML-DSA-44', { form: 'both', seed: new Uint8Array(SEED_LENGTH), expandedKey: new Uint8Array(ML_DSA['ML-DSA-44'].expandedKey) })),
+  },
+  { label: 'PRIVATE KEY', der: Buffer.from(buildPKCS8('ML-DSA-65', { form: 'expandedKey', expandedKey: new Uint8Array(ML_DSA['ML-DSA-65'].expandedKey) })) },
   // X.509 certificates from the unit-test fixtures (node:crypto cannot issue one).
   ...['cert-ec.pem', 'cert-rsa.pem', 'cert-ed25519-v1.pem'].map((name) => ({
     label: 'CERTIFICATE',
@@ -1330,7 +1357,8 @@ describe(`fuzz: key import and thumbprints (${cryptoBackend})`, () => {
           assert.ok(isJotKey(outcome.value), `${what} returned a non-JotKey`)
           assert.equal(outcome.value.alg, alg)
           assert.equal(jwk.kty, ktyOf(alg), `${what} accepted a ${String(jwk.kty)} JWK for ${alg}`)
-          const expectedType = jwk.kty === 'oct' ? 'secret' : jwk.d === undefined ? 'public' : 'private'
+          const privateMember = jwk.kty === 'AKP' ? jwk.priv : jwk.d
+          const expectedType = jwk.kty === 'oct' ? 'secret' : privateMember === undefined ? 'public' : 'private'
           assert.equal(outcome.value.type, expectedType)
         }
       }),

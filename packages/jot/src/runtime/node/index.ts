@@ -14,6 +14,7 @@ import {
   createSecretKey,
   diffieHellman,
   generateKeyPair as nodeGenerateKeyPair,
+  generateKeyPairSync,
   pbkdf2 as nodePbkdf2,
   privateDecrypt,
   publicEncrypt,
@@ -103,10 +104,37 @@ function createKeyObject(source: KeySource, kind: KeyKind): KeyObject {
   }
 }
 
+/** node:crypto's key type for an algorithm's keys, e.g. `ec` with `prime256v1`, or `ml-dsa-44`. */
+function nodeKeyType(alg: KeyAlgorithm, curve: Curve | undefined): { type: string; namedCurve?: string } {
+  if (alg.family === 'ml-dsa') return { type: alg.name.toLowerCase() }
+  return NODE_KEY_TYPE[alg.kty === 'RSA' ? 'RSA' : curve!]
+}
+
+let mlDsaAvailable: boolean | undefined
+
+/**
+ * ML-DSA arrived in node:crypto with OpenSSL 3.5 (Node 24); older lines report an unknown key type,
+ * which must surface as NotSupported rather than as invalid key material. Probed once.
+ */
+function assertAvailable(alg: KeyAlgorithm): void {
+  if (alg.family !== 'ml-dsa') return
+  mlDsaAvailable ??= (() => {
+    try {
+      generateKeyPairSync('ml-dsa-44' as Parameters<typeof generateKeyPairSync>[0], {})
+      return true
+    } catch {
+      return false
+    }
+  })()
+  if (!mlDsaAvailable) {
+    throw new NotSupported(`${alg.name} is not supported by this runtime: node:crypto in Node.js ${process.version} has no ML-DSA (Node.js 24 has it)`)
+  }
+}
+
 /** Belt and braces: the material was classified before import; the parsed key must agree. */
 function assertKeyMatches(alg: KeyAlgorithm, curve: Curve | undefined, keyObject: KeyObject): void {
   if (alg.kty === 'oct') return
-  const expected = NODE_KEY_TYPE[alg.kty === 'RSA' ? 'RSA' : curve!]
+  const expected = nodeKeyType(alg, curve)
   const actual = keyObject.asymmetricKeyType
   const namedCurve = keyObject.asymmetricKeyDetails?.namedCurve
   if (actual !== expected.type || (expected.namedCurve !== undefined && namedCurve !== expected.namedCurve)) {
@@ -125,8 +153,9 @@ function signInput(alg: JWSAlgorithm, keyObject: KeyObject): SignKeyObjectInput 
   }
 }
 
+/** EdDSA and ML-DSA sign the message itself: no digest is named. */
 function digestName(alg: JWSAlgorithm): string | null {
-  return alg.family === 'eddsa' ? null : HASH[alg.hash]
+  return 'hash' in alg ? HASH[alg.hash] : null
 }
 
 // Each primitive is its own export (call sites use `import * as runtime from '#runtime'`), so a
@@ -134,6 +163,7 @@ function digestName(alg: JWSAlgorithm): string | null {
 export const name: CryptoRuntime['name'] = 'node'
 
 export const importKey: CryptoRuntime['importKey'] = async (alg, curve, source, kind) => {
+  assertAvailable(alg)
   let keyObject: KeyObject
   try {
     keyObject = createKeyObject(source, kind)
@@ -179,23 +209,12 @@ export const exportDER: CryptoRuntime['exportDER'] = async (key, format) => {
 }
 
 export const generateKeyPair: CryptoRuntime['generateKeyPair'] = async (alg, { curve, modulusLength }) => {
-  let pair: { publicKey: KeyObject; privateKey: KeyObject }
-  const type = alg.kty === 'RSA' ? 'rsa' : curve && NODE_KEY_TYPE[curve].type
-  if (type === 'rsa') {
-    pair = await generate('rsa', { modulusLength })
-  } else if (type === 'ec') {
-    pair = await generate('ec', { namedCurve: NODE_KEY_TYPE[curve!].namedCurve! })
-  } else if (type === 'ed25519') {
-    pair = await generate('ed25519', {})
-  } else if (type === 'ed448') {
-    pair = await generate('ed448', {})
-  } else if (type === 'x25519') {
-    pair = await generate('x25519', {})
-  } else if (type === 'x448') {
-    pair = await generate('x448', {})
-  } else {
-    throw new NotSupported(`cannot generate a key pair for ${alg.name}`)
-  }
+  if (alg.kty === 'oct') throw new NotSupported(`cannot generate a key pair for ${alg.name}`)
+  assertAvailable(alg)
+  const { type, namedCurve } = nodeKeyType(alg, curve)
+  // One call for every type: only RSA (size) and EC (curve) take options; the others are the type.
+  const options = type === 'rsa' ? { modulusLength } : namedCurve !== undefined ? { namedCurve } : {}
+  const pair = await (generate as (type: string, options: object) => Promise<{ publicKey: KeyObject; privateKey: KeyObject }>)(type, options)
   return { publicKey: wrap(pair.publicKey), privateKey: wrap(pair.privateKey) }
 }
 

@@ -54,6 +54,10 @@ export function keyParams(alg: KeyAlgorithm, curve: Curve | undefined): KeyParam
     case 'eddsa':
       // WebCrypto names the EdDSA algorithm after its curve (Secure Curves in the Web Cryptography API).
       return { name: webCryptoCurve(alg, curve) }
+    case 'ml-dsa':
+      // Modern Algorithms in the Web Cryptography API (WICG) names ML-DSA after the JOSE parameter
+      // sets; its default context is the empty one RFC 9964 §5 requires.
+      return { name: alg.name }
   }
 }
 

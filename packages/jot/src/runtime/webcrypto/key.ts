@@ -86,8 +86,11 @@ async function derivePublicKey(privateKey: CryptoKey, usages: KeyUsage[]): Promi
 }
 
 function withoutMembers(jwk: JWKMembers, drop: ReadonlySet<string>): Record<string, string> {
+  // An AKP key's `alg` names its parameter set (RFC 9964 §3): key material, not a binding, and
+  // WebCrypto refuses an AKP JWK without it.
+  const keep = jwk.kty === 'AKP' ? 'alg' : undefined
   // fromEntries defines own properties, so a member named "__proto__" stays inert data.
-  return Object.fromEntries(Object.entries(jwk).filter(([name]) => !drop.has(name)))
+  return Object.fromEntries(Object.entries(jwk).filter(([name]) => name === keep || !drop.has(name)))
 }
 
 /**

@@ -1,0 +1,190 @@
+/**
+ * Shared material for the ML-DSA (FIPS 204, RFC 9964) suites: whether this Node has ML-DSA at all,
+ * the RFC 9964 example keys, and RFC 9881 SPKI / PKCS#8 DER built by hand. Building the DER here,
+ * from the RFC's own `pub` and seed, lets the parsing-only checks (forms, lengths, OIDs) run on every
+ * Node, including those whose crypto has no ML-DSA primitive to make keys with.
+ *
+ * No value imports from 'jot': test/unit files (which import src/ directly) use this too.
+ */
+import { readFileSync } from 'node:fs'
+import type { JWK } from 'jot'
+
+export type MlDsaAlg = 'ML-DSA-44' | 'ML-DSA-65' | 'ML-DSA-87'
+
+export const ML_DSA_ALGS: readonly MlDsaAlg[] = ['ML-DSA-44', 'ML-DSA-65', 'ML-DSA-87']
+
+export const NODE_MAJOR = Number(process.versions.node.split('.')[0])
+
+/**
+ * Decided up front, never probed: ML-DSA arrived with OpenSSL 3.5 in Node 24, in node:crypto and in
+ * Node's WebCrypto alike, so both jot backends must have it there and must both refuse it
+ * (ERR_NOT_SUPPORTED) on Node 20 and 22.
+ */
+export const mlDsaExpected = NODE_MAJOR >= 24
+
+/** FIPS 204 Table 2 sizes (bytes) and the last arc of the NIST id-ml-dsa-* OID (2.16.840.1.101.3.4.3.x). */
+export const ML_DSA: Readonly<Record<MlDsaAlg, { publicKey: number; signature: number; expandedKey: number; oidArc: number }>> = {
+  'ML-DSA-44': { publicKey: 1312, signature: 2420, expandedKey: 2560, oidArc: 17 },
+  'ML-DSA-65': { publicKey: 1952, signature: 3309, expandedKey: 4032, oidArc: 18 },
+  'ML-DSA-87': { publicKey: 2592, signature: 4627, expandedKey: 4896, oidArc: 19 },
+}
+
+export const SEED_LENGTH = 32
+
+/** A parameter set other than `alg` (for "key of one set used as another" checks). */
+export function otherAlg(alg: MlDsaAlg): MlDsaAlg {
+  return alg === 'ML-DSA-44' ? 'ML-DSA-65' : 'ML-DSA-44'
+}
+
+// ---------------------------------------------------------------------------------------------
+// RFC 9964 examples (test/vectors/rfc9964.json)
+// ---------------------------------------------------------------------------------------------
+
+export interface RfcExample {
+  name: string
+  alg: MlDsaAlg
+  publicJwk: JWK
+  privateJwk: JWK
+  jws: string
+  protectedHeader: string
+  payload: string
+  thumbprint: string
+  seedHex: string
+  signingInputHex: string
+}
+
+export const RFC9964_EXAMPLES: readonly RfcExample[] = (
+  JSON.parse(readFileSync(new URL('./vectors/rfc9964.json', import.meta.url), 'utf8')) as { examples: RfcExample[] }
+).examples
+
+export function rfcExample(alg: MlDsaAlg): RfcExample {
+  const example = RFC9964_EXAMPLES.find((entry) => entry.alg === alg)
+  if (!example) throw new Error(`no RFC 9964 example for ${alg}`)
+  return example
+}
+
+export function b64u(text: string): Uint8Array<ArrayBuffer> {
+  return Uint8Array.from(Buffer.from(text, 'base64url'))
+}
+
+export function toB64u(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('base64url')
+}
+
+// ---------------------------------------------------------------------------------------------
+// DER (X.690) just far enough for RFC 9881 keys
+// ---------------------------------------------------------------------------------------------
+
+const SEQUENCE = 0x30
+const OCTET_STRING = 0x04
+const BIT_STRING = 0x03
+const INTEGER = 0x02
+const OID = 0x06
+/** RFC 9881 ML-DSA-PrivateKey `seed [0] IMPLICIT OCTET STRING`. */
+const SEED_TAG = 0x80
+
+function encodeLength(length: number): Uint8Array {
+  if (length < 0x80) return Uint8Array.of(length)
+  const bytes: number[] = []
+  for (let rest = length; rest > 0; rest = Math.floor(rest / 256)) bytes.unshift(rest % 256)
+  return Uint8Array.of(0x80 | bytes.length, ...bytes)
+}
+
+export function der(tag: number, ...contents: Uint8Array[]): Uint8Array {
+  const body = Buffer.concat(contents)
+  return new Uint8Array(Buffer.concat([Uint8Array.of(tag), encodeLength(body.length), body]))
+}
+
+/** `SEQUENCE { id-ml-dsa-* }`: RFC 9881 §2, parameters absent. */
+export function algorithmIdentifier(alg: MlDsaAlg): Uint8Array {
+  return der(SEQUENCE, der(OID, Uint8Array.of(0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x03, ML_DSA[alg].oidArc)))
+}
+
+/** RFC 5280 SubjectPublicKeyInfo with the raw ML-DSA public key in the BIT STRING (RFC 9881 §4). */
+export function buildSPKI(alg: MlDsaAlg, publicKey: Uint8Array): Uint8Array {
+  return der(SEQUENCE, algorithmIdentifier(alg), der(BIT_STRING, Uint8Array.of(0), publicKey))
+}
+
+/** RFC 9881 §6 ML-DSA-PrivateKey: one of the three CHOICE alternatives. */
+export type PrivateKeyForm =
+  | { readonly form: 'seed'; readonly seed: Uint8Array }
+  | { readonly form: 'expandedKey'; readonly expandedKey: Uint8Array }
+  | { readonly form: 'both'; readonly seed: Uint8Array; readonly expandedKey: Uint8Array }
+
+function encodePrivateKey(key: PrivateKeyForm): Uint8Array {
+  switch (key.form) {
+    case 'seed':
+      return der(SEED_TAG, key.seed)
+    case 'expandedKey':
+      return der(OCTET_STRING, key.expandedKey)
+    case 'both':
+      return der(SEQUENCE, der(OCTET_STRING, key.seed), der(OCTET_STRING, key.expandedKey))
+  }
+}
+
+/** RFC 5208 PrivateKeyInfo v0 around an ML-DSA-PrivateKey. */
+export function buildPKCS8(alg: MlDsaAlg, key: PrivateKeyForm): Uint8Array {
+  return der(SEQUENCE, der(INTEGER, Uint8Array.of(0)), algorithmIdentifier(alg), der(OCTET_STRING, encodePrivateKey(key)))
+}
+
+interface TLV {
+  readonly tag: number
+  readonly contents: Uint8Array
+  readonly end: number
+}
+
+function readTLV(bytes: Uint8Array, offset: number): TLV {
+  const tag = bytes[offset]!
+  let length = bytes[offset + 1]!
+  let start = offset + 2
+  if (length & 0x80) {
+    const count = length & 0x7f
+    length = 0
+    for (let i = 0; i < count; i++) length = length * 256 + bytes[start + i]!
+    start += count
+  }
+  if (start + length > bytes.length) throw new Error('truncated DER')
+  return { tag, contents: bytes.subarray(start, start + length), end: start + length }
+}
+
+function readAll(bytes: Uint8Array): TLV[] {
+  const items: TLV[] = []
+  for (let offset = 0; offset < bytes.length; ) {
+    const item = readTLV(bytes, offset)
+    items.push(item)
+    offset = item.end
+  }
+  return items
+}
+
+/** The ML-DSA-PrivateKey inside a PKCS#8 PrivateKeyInfo, whichever CHOICE alternative it uses. */
+export function readPKCS8(pkcs8: Uint8Array): { alg: MlDsaAlg | undefined; key: PrivateKeyForm } {
+  const outer = readTLV(pkcs8, 0)
+  if (outer.tag !== SEQUENCE) throw new Error('not a PrivateKeyInfo')
+  const [version, algorithm, privateKey] = readAll(outer.contents)
+  if (version?.tag !== INTEGER || algorithm?.tag !== SEQUENCE || privateKey?.tag !== OCTET_STRING) {
+    throw new Error('not a PrivateKeyInfo')
+  }
+  const oid = readTLV(algorithm.contents, 0)
+  const arc = oid.contents[oid.contents.length - 1]
+  const alg = ML_DSA_ALGS.find((name) => ML_DSA[name].oidArc === arc)
+  const inner = readTLV(privateKey.contents, 0)
+  if (inner.tag === SEED_TAG) return { alg, key: { form: 'seed', seed: inner.contents } }
+  if (inner.tag === OCTET_STRING) return { alg, key: { form: 'expandedKey', expandedKey: inner.contents } }
+  const [seed, expandedKey] = readAll(inner.contents)
+  if (inner.tag !== SEQUENCE || seed?.tag !== OCTET_STRING || expandedKey?.tag !== OCTET_STRING) {
+    throw new Error('unknown ML-DSA-PrivateKey form')
+  }
+  return { alg, key: { form: 'both', seed: seed.contents, expandedKey: expandedKey.contents } }
+}
+
+/** RFC 7468 PEM text for DER (64-character lines, trailing newline). */
+export function toPEM(bytes: Uint8Array, label: 'PUBLIC KEY' | 'PRIVATE KEY'): string {
+  const body = Buffer.from(bytes).toString('base64').match(/.{1,64}/g)!.join('\n')
+  return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`
+}
+
+/** PEM text → DER (one block, no headers). */
+export function fromPEM(pem: string): Uint8Array {
+  return new Uint8Array(Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64'))
+}
