@@ -1,6 +1,6 @@
 // Regenerates the README's algorithm × runtime table from measurements: the support probes
-// (test/portable/support.ts) run in Node on each backend and each tested Node line (the machine's
-// own and those of scripts/node-versions.mjs, installed on demand), and in headless Chromium; the
+// (test/portable/support.ts) run in Node on each backend and each tested Node line (the pinned
+// releases of scripts/node-versions.json, installed on demand), and in headless Chromium; the
 // table between the markers is rewritten. The tests check the README against the same probes, so a
 // table that no longer matches what a runtime does fails `npm test`.
 import { execFileSync } from 'node:child_process'
@@ -8,14 +8,15 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { tsImport } from 'tsx/esm/api'
-import { installNode, NODE_VERSIONS } from '../../../scripts/node-versions.mjs'
+import { installNode, NODE_LINES } from '../../../scripts/node-versions.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const readme = join(root, '..', '..', 'README.md')
 const { renderSupportTable, RUNTIMES, TABLE_END, TABLE_START } = await tsImport('../test/portable/support.ts', import.meta.url)
 
-const nodeBinaries = new Map([[process.versions.node.split('.')[0], process.execPath]])
-for (const version of NODE_VERSIONS) nodeBinaries.set(version.split('.')[0], installNode(version))
+const nodeBinaries = new Map(
+  Object.entries(NODE_LINES).map(([line, version]) => [line, version === process.versions.node ? process.execPath : installNode(version)]),
+)
 
 const columns = {}
 for (const runtime of RUNTIMES) {

@@ -4,23 +4,68 @@
  * from the RFC's own `pub` and seed, lets the parsing-only checks (forms, lengths, OIDs) run on every
  * Node, including those whose crypto has no ML-DSA primitive to make keys with.
  *
- * No value imports from 'jot': test/unit files (which import src/ directly) use this too.
+ * No value imports from 'jot': test/unit files (which import src/ directly) use this too. The one
+ * helper that calls jot ({@link mlDsaUnavailability}) is handed the jot module by its caller.
  */
+import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
+import type { TestContext } from 'node:test'
+import type * as Jot from 'jot'
 import type { JWK } from 'jot'
 
 export type MlDsaAlg = 'ML-DSA-44' | 'ML-DSA-65' | 'ML-DSA-87'
 
 export const ML_DSA_ALGS: readonly MlDsaAlg[] = ['ML-DSA-44', 'ML-DSA-65', 'ML-DSA-87']
 
-export const NODE_MAJOR = Number(process.versions.node.split('.')[0])
+export const [NODE_MAJOR, NODE_MINOR] = process.versions.node.split('.').map(Number) as [number, number]
 
 /**
- * Decided up front, never probed: ML-DSA arrived with OpenSSL 3.5 in Node 24, in node:crypto and in
- * Node's WebCrypto alike, so both jot backends must have it there and must both refuse it
- * (ERR_NOT_SUPPORTED) on Node 20 and 22.
+ * Decided up front from the Node version, never probed. ML-DSA is a Node feature, not an OpenSSL
+ * one: it reached node:crypto KeyObjects in Node 24.6 and WebCrypto in Node 24.7, so from 24.7 on
+ * both jot backends must have it, and before that both must refuse it (ERR_NOT_SUPPORTED). OpenSSL
+ * 3.5 alone is not enough: Node 22.23.3 bundles OpenSSL 3.5.8 and has no ML-DSA. Node 24.6 alone
+ * has it in node:crypto but not in WebCrypto; it is not a pinned release, and there the node-backend
+ * ML-DSA tests would fail (they would expect ERR_NOT_SUPPORTED).
  */
-export const mlDsaExpected = NODE_MAJOR >= 24
+export const mlDsaExpected = NODE_MAJOR > 24 || (NODE_MAJOR === 24 && NODE_MINOR >= 7)
+
+/** The Node release ML-DSA needs, for messages. */
+export const ML_DSA_SINCE = 'Node 24.7'
+
+/** The jot calls {@link mlDsaUnavailability} makes; callers pass their `import * as jot from 'jot'`. */
+type JotForAvailability = Pick<typeof Jot, 'cryptoBackend' | 'generateKeyPair' | 'importJWK' | 'isJotError'>
+
+export interface MlDsaUnavailability {
+  /** "Node 22.23.3 (webcrypto backend) has no ML-DSA (it needs Node 24.7)", for `t.diagnostic`. */
+  readonly notHere: string
+  /**
+   * Stands in, where ML-DSA is not expected, for a test that needs the primitive: generating a key
+   * and importing the RFC 9964 public and private JWKs (well-formed, so only the missing primitive
+   * can refuse them) must each reject with ERR_NOT_SUPPORTED. Logs what it asserted, naming `what`.
+   */
+  assertUnavailable(t: TestContext, alg: MlDsaAlg, what: string): Promise<void>
+}
+
+export function mlDsaUnavailability(jot: JotForAvailability): MlDsaUnavailability {
+  const notHere = `Node ${process.versions.node} (${jot.cryptoBackend} backend) has no ML-DSA (it needs ${ML_DSA_SINCE})`
+  const notSupported = async (label: string, promise: Promise<unknown>): Promise<void> => {
+    await assert.rejects(promise, (error: unknown) => {
+      assert.ok(jot.isJotError(error), `${label}: expected a JotError, got ${String(error)}`)
+      assert.equal(error.code, 'ERR_NOT_SUPPORTED', `${label}: ${error.name}: ${error.message}`)
+      return true
+    }, `${label} must reject`)
+  }
+  return {
+    notHere,
+    async assertUnavailable(t, alg, what) {
+      const example = rfcExample(alg)
+      await notSupported(`generateKeyPair('${alg}')`, jot.generateKeyPair(alg))
+      await notSupported(`importJWK(RFC 9964 public ${alg} JWK)`, jot.importJWK(example.publicJwk, { alg }))
+      await notSupported(`importJWK(RFC 9964 private ${alg} JWK)`, jot.importJWK(example.privateJwk, { alg }))
+      t.diagnostic(`${notHere}, so in place of ${what}: asserted generateKeyPair and importJWK (RFC 9964 public and private JWK) reject with ERR_NOT_SUPPORTED`)
+    },
+  }
+}
 
 /** FIPS 204 Table 2 sizes (bytes) and the last arc of the NIST id-ml-dsa-* OID (2.16.840.1.101.3.4.3.x). */
 export const ML_DSA: Readonly<Record<MlDsaAlg, { publicKey: number; signature: number; expandedKey: number; oidArc: number }>> = {

@@ -12,7 +12,8 @@ export interface JWKOutputOptions {
   /**
    * True when the algorithm was only a default the CLI picked to read the key (an RSA key read as
    * RS256): then `alg` and `use` are left out, because writing them would bind the published key to
-   * a choice nobody made.
+   * a choice nobody made. An AKP (ML-DSA) key keeps its `alg` even so: there it is not a choice but
+   * key material, the parameter set, and RFC 9964 §3 makes it REQUIRED.
    */
   neutral: boolean
 }
@@ -20,7 +21,7 @@ export interface JWKOutputOptions {
 export async function jwkFor(key: JotKey, options: JWKOutputOptions): Promise<JWK> {
   const jwk = await exportJWK(key)
   if (options.neutral) {
-    delete jwk.alg
+    if (jwk.kty !== 'AKP') delete jwk.alg
     delete jwk.use
   }
   return { ...jwk, kid: options.kid ?? key.kid ?? (await jwkThumbprint(key)) }

@@ -72,15 +72,39 @@ function chooseEncryption(options: EncryptInput, keys: readonly JotKey[]): Conte
   return enc
 }
 
-/** Fixed inputs take two switches, so no configuration object reaches them by accident. */
-function fixedInputs(options: EncryptInput): UnsafeFixedInputs {
+/** Every member of {@link UnsafeFixedInputs} (the type makes this list complete and exact). */
+const FIXED_INPUT_NAMES: Readonly<Record<keyof UnsafeFixedInputs, true>> = {
+  cek: true, iv: true, epk: true, p2s: true, keyWrapIv: true, deflated: true,
+}
+
+/**
+ * Fixed inputs take two switches, so no configuration object reaches them by accident. Everything
+ * that can be checked without key management is checked here, before any key is used: member names
+ * (a misspelt one would otherwise be silently ignored), and `deflated`, which is only for a
+ * `zip: "DEF"` protected header. Per-algorithm inputs (`epk`, `p2s`, `keyWrapIv`) are checked by the
+ * key management that uses them, and `cek` and `iv` against the content encryption by the caller.
+ */
+function fixedInputs(options: EncryptInput, protectedHeader: JWEHeaderParameters | undefined): UnsafeFixedInputs {
   const value: unknown = options.unsafeFixedInputs
   if (value === undefined) return {}
   if (options.unsafeAllowFixedInputsForTesting !== true) {
     throw new InvalidArgument('unsafeFixedInputs repeats keystream and keys; it needs unsafeAllowFixedInputsForTesting: true (test vectors only)')
   }
   if (!isPlainObject(value)) throw new InvalidArgument('unsafeFixedInputs must be an object')
-  return value as UnsafeFixedInputs
+  for (const name of Object.keys(value)) {
+    if (!Object.hasOwn(FIXED_INPUT_NAMES, name)) {
+      const known = Object.keys(FIXED_INPUT_NAMES).join(', ')
+      throw new InvalidArgument(`unsafeFixedInputs has no member ${quote(name)} (known: ${known})`)
+    }
+  }
+  const fixed = value as UnsafeFixedInputs
+  if (fixed.deflated !== undefined) {
+    if (!isUint8Array(fixed.deflated)) throw new InvalidArgument('unsafeFixedInputs.deflated must be a Uint8Array')
+    if (protectedHeader?.zip !== 'DEF') {
+      throw new InvalidArgument('unsafeFixedInputs.deflated needs "zip": "DEF" in the protected header')
+    }
+  }
+  return fixed
 }
 
 /**
@@ -91,7 +115,6 @@ function fixedInputs(options: EncryptInput): UnsafeFixedInputs {
  */
 async function compress(plaintext: Uint8Array, fixed: Uint8Array | undefined): Promise<Uint8Array> {
   if (fixed === undefined) return runtime.deflate(plaintext)
-  if (!isUint8Array(fixed)) throw new InvalidArgument('unsafeFixedInputs.deflated must be a Uint8Array')
   const deflated = fixed.slice()
   let inflated: Uint8Array | null
   try {
@@ -124,7 +147,6 @@ export async function encryptParts(
     throw new InvalidArgument('"dir" and direct ECDH-ES encrypt for exactly one recipient')
   }
   const enc = chooseEncryption(options, keys)
-  const fixed = fixedInputs(options)
   const p2c = options.p2c ?? DEFAULT_PBES2_COUNT
   if (!Number.isSafeInteger(p2c) || p2c < 1) throw new InvalidArgument('p2c must be a positive integer')
   const shared = optionalHeader(options.sharedUnprotectedHeader, 'sharedUnprotectedHeader')
@@ -138,7 +160,9 @@ export async function encryptParts(
     protectedObject = { ...optionalHeader(options.protectedHeader, 'protectedHeader') }
   }
 
+  const fixed = fixedInputs(options, protectedObject)
   const cek = fixedBytes(fixed.cek, enc.cekLength, 'cek') ?? runtime.randomBytes(enc.cekLength)
+  const iv = fixedBytes(fixed.iv, enc.ivLength, 'iv') ?? runtime.randomBytes(enc.ivLength)
   const wrapped: WrappedKey[] = []
   for (const [index, { key, header }] of recipients.entries()) {
     const recipientHeader = optionalHeader(header, 'a recipient header')
@@ -192,11 +216,7 @@ export async function encryptParts(
     zip = checked.zip
   }
 
-  const iv = fixedBytes(fixed.iv, enc.ivLength, 'iv') ?? runtime.randomBytes(enc.ivLength)
   const aad = options.aad === undefined ? undefined : encodeBase64URL(options.aad)
-  if (fixed.deflated !== undefined && !zip) {
-    throw new InvalidArgument('unsafeFixedInputs.deflated needs "zip": "DEF" in the protected header')
-  }
   const content = zip ? await compress(plaintext, fixed.deflated) : plaintext
   const protectedB64 = encodedProtected === '' ? '' : encodeBase64URL(encodedProtected)
   // RFC 7516 §5.1 step 14: AAD = ASCII(BASE64URL(protected)) ‖ '.' ‖ BASE64URL(aad) when there is an aad.

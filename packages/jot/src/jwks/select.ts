@@ -7,7 +7,9 @@
  * - a token with a `kid` matches only keys with exactly that `kid` (an opaque, case-sensitive string,
  *   RFC 7517 §4.5); a token without one matches every key that fits, kid-less keys included;
  * - a JWK's `use` must be `sig` and its `key_ops` must include `verify` when present (RFC 7517 §4.2,
- *   §4.3), and its `alg`, when present, must be the header's (RFC 7517 §4.4);
+ *   §4.3), and its `alg`, when present, must be the header's (RFC 7517 §4.4); an `AKP` key must have
+ *   one (RFC 9964 §3 makes it REQUIRED: it names the parameter set), so an alg-less AKP JWK, which
+ *   could never be imported, does not take up a candidate slot;
  * - symmetric (`oct`) keys are never chosen unless the caller allows them: a published key set holds
  *   public keys, and an HMAC "key" anyone can read is no key at all (RFC 8725 §3.2);
  * - JWKs are considered in document order and at most `maxCandidates` are returned, so duplicate
@@ -63,6 +65,7 @@ function fits(jwk: JWK, algorithm: JWSAlgorithm, kid: string | undefined): boole
     return false
   }
   if (jwk.alg !== undefined && jwk.alg !== algorithm.name) return false
+  if (jwk.kty === 'AKP' && jwk.alg !== algorithm.name) return false
   if (jwk.use !== undefined && jwk.use !== 'sig') return false
   if (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes('verify'))) return false
   return true

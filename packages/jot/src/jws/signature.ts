@@ -24,10 +24,16 @@ export async function createSignature(key: JotKey, input: Uint8Array): Promise<U
   return runtime.sign(algorithm, runtimeKey, input)
 }
 
-/** Throws {@link JWSSignatureInvalid} unless `signature` is a valid signature of `input` by `key`. */
+/**
+ * Throws {@link JWSSignatureInvalid} unless `signature` is a valid signature of `input` by `key`. A
+ * signature refused by the shape check says so ("malformed"); one that has the right shape but does
+ * not verify gets the generic message.
+ */
 export async function checkSignature(key: JotKey, input: Uint8Array, signature: Uint8Array): Promise<void> {
   const { algorithm, runtimeKey } = keyInternals(key)
-  if (!hasValidShape(algorithm, key, signature)) throw new JWSSignatureInvalid()
+  if (!hasValidShape(algorithm, key, signature)) {
+    throw new JWSSignatureInvalid(`signature is malformed for ${algorithm.name} (wrong length or out of range)`)
+  }
   let valid: boolean
   try {
     valid = await runtime.verify(algorithm, runtimeKey, input, signature)

@@ -5,7 +5,7 @@ import { encode as encodeBase64URL } from '../lib/base64url.js'
 import { isKeyManagement } from '../jwa/key-management.js'
 import { anyKeyInternals, createJotKey, isRawSecretKey, type JotKey, type KeyAlgorithmName } from './key.js'
 import type { JWK } from './jwk.js'
-import { encodePEM } from './pem.js'
+import { canonicalPKCS8, encodePEM } from './pem.js'
 
 /**
  * Exports a key as a JWK carrying its `alg`, `use` (`sig` for JWS keys, `enc` for JWE keys) and
@@ -29,7 +29,8 @@ export async function exportJWK(key: JotKey): Promise<JWK> {
 
 /**
  * Exports an asymmetric key as PEM: SPKI (`PUBLIC KEY`) for public keys, PKCS#8 (`PRIVATE KEY`)
- * for private keys.
+ * for private keys. An ML-DSA private key is written as its seed alone (RFC 9881 §6 `seed` form; RFC
+ * 9964 §4), the same bytes on every backend.
  *
  * @example
  * ```ts
@@ -40,7 +41,7 @@ export async function exportPEM(key: JotKey): Promise<string> {
   const { runtimeKey } = anyKeyInternals(key)
   if (key.type === 'secret') throw new InvalidArgument('secret keys have no PEM form; use exportJWK')
   if (key.type === 'public') return encodePEM(await runtime.exportDER(runtimeKey, 'spki'), 'PUBLIC KEY')
-  return encodePEM(await runtime.exportDER(runtimeKey, 'pkcs8'), 'PRIVATE KEY')
+  return encodePEM(canonicalPKCS8(await runtime.exportDER(runtimeKey, 'pkcs8')), 'PRIVATE KEY')
 }
 
 /**

@@ -26,7 +26,7 @@ import { jwsAlgorithm, MIN_RSA_BITS, ML_DSA_SEED_LENGTH } from '../jwa/signing.j
 import type { KeyKind, KeySource, RuntimeKey } from '../runtime/types.js'
 import { anyKeyInternals, createJotKey, rawSecretKey, type JotKey, type KeyAlgorithmName } from './key.js'
 import type { JWK } from './jwk.js'
-import { parsePEM } from './pem.js'
+import { isSamePublicKey, parsePEM, subjectPublicKey } from './pem.js'
 
 /** Options shared by every import function. */
 export interface ImportKeyOptions<A extends KeyAlgorithmName = KeyAlgorithmName> {
@@ -140,7 +140,11 @@ export async function importPEM<A extends KeyAlgorithmName>(pem: string, options
     throw new KeyAlgorithmMismatch(`the key is an ${material.alg} key, not ${algorithm.name}`)
   }
   const curve = algorithm.kty === 'EC' || algorithm.kty === 'OKP' ? checkCurve(algorithm, material.curve) : undefined
-  return importChecked(algorithm, curve, { format: material.format, der: material.der }, material.kind, options) as Promise<JotKey<A>>
+  const key = await importChecked(algorithm, curve, { format: material.format, der: material.der }, material.kind, options)
+  if (material.statedPublicKey !== undefined) {
+    await assertStatedPublicKey(key, material.statedPublicKey, `${key.alg} PKCS#8 "publicKey" (RFC 5958) is not the public key of its "privateKey"`)
+  }
+  return key as JotKey<A>
 }
 
 /**
@@ -188,18 +192,23 @@ export async function importJWK<A extends KeyAlgorithmName>(jwk: JWK, options: I
   }
   members.kty = kty
   const key = await importChecked(algorithm, curve, { format: 'jwk', jwk: members }, kind, withKid)
-  if (kty === 'AKP' && kind === 'private') await assertPublicMatchesSeed(key, members.pub!)
+  // RFC 9964 §7.4: an AKP private JWK whose `pub` is not what its seed expands to is refused.
+  if (kty === 'AKP' && kind === 'private') {
+    await assertStatedPublicKey(key, decodeMember('pub', members.pub!), `${key.alg} JWK "pub" is not the public key of its "priv" (seed)`)
+  }
   return key as JotKey<A>
 }
 
 /**
- * RFC 9964 §7.4: an AKP private JWK whose `pub` is not what its seed expands to is refused.
- * node:crypto would silently recompute `pub` from the seed, so a JWK set could publish one key while
- * the issuer signs with another; the check runs here, the same on every backend.
+ * A public key stated beside a private key (a PKCS#8 v2 `publicKey`, an AKP JWK's `pub`) must be the
+ * one the private key derives, or a key file could publish one key while its holder signs with
+ * another. Backends ignore or silently recompute the stated key (node:crypto rebuilds an AKP `pub`
+ * from the seed; no backend is even shown a PKCS#8 v2 publicKey), so the check runs here, the same
+ * on every backend: against the subjectPublicKey of the SPKI the imported private key exports.
  */
-async function assertPublicMatchesSeed(key: JotKey, pub: string): Promise<void> {
-  const derived = await runtime.exportJWK(anyKeyInternals(key).runtimeKey)
-  if (derived.pub !== pub) throw new KeyInvalid(`${key.alg} JWK "pub" is not the public key of its "priv" (seed)`)
+async function assertStatedPublicKey(key: JotKey, stated: Uint8Array, message: string): Promise<void> {
+  const derived = subjectPublicKey(await runtime.exportDER(anyKeyInternals(key).runtimeKey, 'spki'))
+  if (!isSamePublicKey(stated, derived)) throw new KeyInvalid(message)
 }
 
 function decodeMember(name: string, value: string): Uint8Array {
@@ -214,8 +223,11 @@ function decodeMember(name: string, value: string): Uint8Array {
 function checkMemberLength(name: string, bytes: Uint8Array, algorithm: KeyAlgorithm, curve: Curve | undefined): void {
   if (bytes.length === 0 && name !== 'k') throw new KeyInvalid(`JWK member "${name}" is empty`)
   if (algorithm.family === 'ml-dsa') {
-    const expected = name === 'pub' ? algorithm.publicKeyLength : ML_DSA_SEED_LENGTH
-    if (bytes.length !== expected) throw new KeyInvalid(`JWK member "${name}" must be ${expected} bytes for ${algorithm.name}`)
+    // FIPS 204 Table 2 public key; RFC 9964 §4: `priv` is the 32-byte seed.
+    const expected = name === 'pub' ? algorithm.publicKeyLength : name === 'priv' ? ML_DSA_SEED_LENGTH : undefined
+    if (expected !== undefined && bytes.length !== expected) {
+      throw new KeyInvalid(`JWK member "${name}" must be ${expected} bytes for ${algorithm.name}`)
+    }
     return
   }
   const info = curve && curveInfo(curve)

@@ -13,7 +13,7 @@ import { Base64URLInvalid, InvalidArgument, KeyInvalid, NotSupported } from '../
 import { CURVES, table, type Curve, type CurveInfo, type ECCurveInfo } from '../jwa/curves.js'
 import { JWS_ALGORITHMS, ML_DSA_SEED_LENGTH, type JWSAlgorithmName, type MlDsaAlgorithm } from '../jwa/signing.js'
 import { decode as decodeBase64URL, encode as encodeBase64URL } from '../lib/base64url.js'
-import { isUint8Array } from '../lib/bytes.js'
+import { isUint8Array, timingSafeEqual } from '../lib/bytes.js'
 import {
   DER_NULL,
   TAG,
@@ -41,6 +41,13 @@ export interface ParsedKeyMaterial {
   readonly curve?: Curve
   /** Set for AKP keys: the one algorithm (ML-DSA parameter set) the OID names. */
   readonly alg?: JWSAlgorithmName
+  /**
+   * The public key a private key's PKCS#8 states beside it (RFC 5958 §2 OneAsymmetricKey `publicKey`:
+   * the BIT STRING contents, i.e. what an SPKI's subjectPublicKey would hold). It is not part of
+   * `der`: no backend sees it, and the importer must check it is the public key the private key
+   * derives (see {@link isSamePublicKey}) rather than let it be silently ignored.
+   */
+  readonly statedPublicKey?: Uint8Array
 }
 
 const OID_RSA_ENCRYPTION = '1.2.840.113549.1.1.1'
@@ -226,7 +233,7 @@ function checkPrivateKey({ kty, curve, mlDsa }: Identified, key: Uint8Array, dep
       throw new KeyInvalid(`${curve.name} private key must be ${curve.keyLength} bytes`)
     }
   } else if (mlDsa) {
-    checkMlDsaPrivateKey(mlDsa, key, depth)
+    mlDsaSeed(mlDsa, key, depth)
   }
 }
 
@@ -234,9 +241,9 @@ function checkPrivateKey({ kty, curve, mlDsa }: Identified, key: Uint8Array, dep
  * RFC 9881 §6: ML-DSA-PrivateKey ::= CHOICE { seed [0] IMPLICIT OCTET STRING (SIZE (32)),
  * expandedKey OCTET STRING, both SEQUENCE { seed, expandedKey } }. A JOSE key is its seed (RFC 9964
  * §4), so the expanded-only form cannot become one. In `both`, the backend's import checks that the
- * expanded key is the seed's expansion (OpenSSL refuses a mismatch).
+ * expanded key is the seed's expansion (OpenSSL refuses a mismatch). Returns the seed.
  */
-function checkMlDsaPrivateKey(mlDsa: MlDsaAlgorithm, key: Uint8Array, depth: number): void {
+function mlDsaSeed(mlDsa: MlDsaAlgorithm, key: Uint8Array, depth: number): Uint8Array {
   const tag = key[0]
   if (tag === TAG.OCTET_STRING) {
     throw new NotSupported(`${mlDsa.name} private keys without their seed (expandedKey form) cannot be used; RFC 9964 keys are seeds`)
@@ -254,17 +261,31 @@ function checkMlDsaPrivateKey(mlDsa: MlDsaAlgorithm, key: Uint8Array, depth: num
     seed = readDER(key, TAG.CONTEXT_0_PRIMITIVE, 'ML-DSA seed', depth)
   }
   if (seed.contents.length !== ML_DSA_SEED_LENGTH) throw new KeyInvalid(`${mlDsa.name} seed must be ${ML_DSA_SEED_LENGTH} bytes`)
+  return seed.contents
 }
 
-function result(format: 'spki' | 'pkcs8', der: Uint8Array, { kty, curve, mlDsa }: Identified): ParsedKeyMaterial {
-  const common = { format, der: der.slice(), kind: format === 'spki' ? 'public' : 'private', kty } as const
+function result(
+  format: 'spki' | 'pkcs8',
+  der: Uint8Array,
+  { kty, curve, mlDsa }: Identified,
+  statedPublicKey?: Uint8Array,
+): ParsedKeyMaterial {
+  const common = {
+    format,
+    der: der.slice(),
+    kind: format === 'spki' ? 'public' : 'private',
+    kty,
+    ...(statedPublicKey === undefined ? {} : { statedPublicKey: statedPublicKey.slice() }),
+  } as const
   return Object.freeze(curve ? { ...common, curve: curve.name } : mlDsa ? { ...common, alg: mlDsa.name } : common)
 }
 
 /**
  * Validates SPKI (RFC 5280 §4.1) or PKCS#8 (RFC 5208, RFC 5958 §2) DER and identifies the key from
  * its AlgorithmIdentifier. The returned `der` is a copy of the input, except that PKCS#8 attributes
- * and the RFC 5958 v2 publicKey are dropped (leaving a version 0 PrivateKeyInfo).
+ * and the RFC 5958 v2 publicKey are dropped (leaving a version 0 PrivateKeyInfo). A stated v2
+ * publicKey is returned as `statedPublicKey`: the caller must check it against the public key the
+ * imported private key derives.
  *
  * @throws {@link KeyInvalid} on malformed DER; {@link NotSupported} for key types or curves jot does
  * not sign with.
@@ -291,11 +312,13 @@ export function parseDER(der: Uint8Array, format: 'spki' | 'pkcs8', options: Par
     const publicKey = version === 1 ? fields.optional(TAG.CONTEXT_1_PRIMITIVE, 'publicKey') : undefined
     fields.end('PrivateKeyInfo')
     checkPrivateKey(algorithm, privateKey.contents, 2)
-    if (publicKey) checkPublicKey(algorithm, decodeBitString(publicKey, 'publicKey'), 2)
+    const statedPublicKey = publicKey && decodeBitString(publicKey, 'publicKey')
+    if (statedPublicKey) checkPublicKey(algorithm, statedPublicKey, 2)
     if (!attributes && !publicKey) return result(format, der, algorithm)
-    // Normalized to the v1 core that every backend reads (OpenSSL 3.0 rejects v2 publicKey). Dropping
-    // the stated public key also means it can never disagree with the one derived from the private key.
-    return result(format, wrapPKCS8(algorithmIdentifier.encoded, privateKey.contents), algorithm)
+    // Normalized to the v1 core that every backend reads (OpenSSL 3.0 rejects v2 publicKey), so the
+    // backend derives the public key from the private key alone; the stated one goes back to the
+    // caller, which refuses the key unless the two agree.
+    return result(format, wrapPKCS8(algorithmIdentifier.encoded, privateKey.contents), algorithm, statedPublicKey)
   }
   throw new InvalidArgument('DER format must be "spki" or "pkcs8"')
 }
@@ -303,6 +326,56 @@ export function parseDER(der: Uint8Array, format: 'spki' | 'pkcs8', options: Par
 /** RFC 5208 §5 PrivateKeyInfo version 0 around a private key in its algorithm's own format. */
 function wrapPKCS8(algorithmIdentifier: Uint8Array, privateKey: Uint8Array): Uint8Array {
   return encodeDER(TAG.SEQUENCE, PKCS8_V1, algorithmIdentifier, encodeDER(TAG.OCTET_STRING, privateKey))
+}
+
+/**
+ * The subjectPublicKey of SPKI DER (RFC 5280 §4.1: the BIT STRING contents), e.g. a backend's export
+ * of the public key it derived. For EC keys that is the SEC1 point, for OKP and ML-DSA keys the raw
+ * public key, for RSA the RSAPublicKey DER.
+ */
+export function subjectPublicKey(spki: Uint8Array): Uint8Array {
+  const fields = children(readDER(spki, TAG.SEQUENCE, 'SubjectPublicKeyInfo'))
+  readSequence(fields, 'AlgorithmIdentifier')
+  const key = decodeBitString(fields.read(TAG.BIT_STRING, 'subjectPublicKey'), 'subjectPublicKey')
+  fields.end('SubjectPublicKeyInfo')
+  return key
+}
+
+/**
+ * Whether a public key stated beside a private key (a PKCS#8 v2 publicKey, an AKP JWK's `pub`) is
+ * `derived`, the subjectPublicKey of the SPKI a backend derives from that private key. The bytes
+ * must be equal, except that an EC point may be stated compressed (SEC1 §2.3.3: 02 or 03 ‖ X) where
+ * backends export it uncompressed (04 ‖ X ‖ Y): then X must be equal and the prefix must give Y's
+ * parity, which together fix the point.
+ */
+export function isSamePublicKey(stated: Uint8Array, derived: Uint8Array): boolean {
+  if (stated.length === derived.length) return timingSafeEqual(stated, derived)
+  const size = stated.length - 1
+  const compressed = stated[0] === 0x02 || stated[0] === 0x03
+  if (!compressed || derived[0] !== 0x04 || derived.length !== 1 + 2 * size) return false
+  const x = derived.subarray(1, 1 + size)
+  const yParity = derived[derived.length - 1]! & 1
+  return timingSafeEqual(stated.subarray(1), x) && yParity === (stated[0]! & 1)
+}
+
+/**
+ * PKCS#8 for export: an ML-DSA private key is written in the RFC 9881 §6 seed-only form
+ * (`seed [0] IMPLICIT OCTET STRING (SIZE (32))`) whatever form the backend wrote. A JOSE key is its
+ * seed (RFC 9964 §4), and node:crypto writes `both` (seed and expanded key) where WebCrypto writes the
+ * seed alone; rewritten here, the same key has the same PEM on every backend. Other keys are
+ * returned as they are.
+ *
+ * @throws {@link NotSupported} for an ML-DSA key without its seed (expandedKey form), which no JOSE key is.
+ */
+export function canonicalPKCS8(pkcs8: Uint8Array): Uint8Array {
+  const fields = children(readDER(pkcs8, TAG.SEQUENCE, 'PrivateKeyInfo'))
+  fields.read(TAG.INTEGER, 'PrivateKeyInfo version')
+  const algorithm = children(fields.read(TAG.SEQUENCE, 'AlgorithmIdentifier'))
+  const mlDsa = KEY_ALGORITHMS[decodeOID(algorithm.read(TAG.OID, 'algorithm'), 'algorithm')]?.mlDsa
+  if (!mlDsa) return pkcs8
+  const seed = mlDsaSeed(mlDsa, fields.read(TAG.OCTET_STRING, 'privateKey').contents, 2)
+  // RFC 9881 §2: the AlgorithmIdentifier is the OID alone; attributes and a v2 publicKey are not kept.
+  return wrapPKCS8(encodeDER(TAG.SEQUENCE, encodeOID(mlDsa.oid)), encodeDER(TAG.CONTEXT_0_PRIMITIVE, seed))
 }
 
 /** SEC1 / RFC 5915 ECPrivateKey → PKCS#8, the curve moving from [0] parameters into the AlgorithmIdentifier. */

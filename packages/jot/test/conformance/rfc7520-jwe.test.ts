@@ -27,7 +27,8 @@ import {
   type KeyManagementAlgorithmName,
   type UnsafeFixedInputs,
 } from 'jot'
-import { probePkcs1ImplicitRejection } from '../pkcs1-probe.js'
+import { withoutPrivateMembers } from '../jwk-members.js'
+import { importRsa1_5WhereSafe } from '../pkcs1-probe.js'
 import { loadVectors, utf8 } from './vectors.js'
 
 interface Fixed { epk?: JWK; p2s?: string; p2c?: number; keyWrapIv?: string }
@@ -73,27 +74,9 @@ function fixedInputs(example: Example, fixed: Fixed | undefined, withCek: boolea
   }
 }
 
-/**
- * Imports an RSA1_5 key the way the runtime allows: refused without the opt-in everywhere; with it,
- * a key exactly where node:crypto has implicit rejection, and ERR_NOT_SUPPORTED everywhere else (then
- * `undefined`). The branch taken goes to the test log.
- */
-async function rsa1_5Key(t: TestContext, jwk: JWK, what: string): Promise<JotKey | undefined> {
-  await assert.rejects(importJWK(jwk, { alg: 'RSA1_5' }), { code: 'ERR_ALG_NOT_ALLOWED' })
-  const importOptedIn = () => importJWK(jwk, { alg: 'RSA1_5', unsafeAllowRSA1_5: true })
-  if (cryptoBackend !== 'node') {
-    t.diagnostic(`${what} branch: WebCrypto backend (no RSAES-PKCS1-v1_5): import is ERR_NOT_SUPPORTED`)
-    await assert.rejects(importOptedIn, { code: 'ERR_NOT_SUPPORTED', message: /WebCrypto/ })
-    return undefined
-  }
-  const probe = probePkcs1ImplicitRejection()
-  if (!probe.implicitRejection) {
-    t.diagnostic(`${what} branch: node backend without implicit rejection (${probe.detail}): import is ERR_NOT_SUPPORTED`)
-    await assert.rejects(importOptedIn, { code: 'ERR_NOT_SUPPORTED', message: /CVE-2023-46809/ })
-    return undefined
-  }
-  t.diagnostic(`${what} branch: node backend with implicit rejection (${probe.detail}): the key imports with the opt-in`)
-  return importOptedIn()
+/** The RFC's RSA1_5 key, imported as the runtime allows (test/pkcs1-probe.ts); `undefined` where refused. */
+function rsa1_5Key(t: TestContext, jwk: JWK, what: string): Promise<JotKey | undefined> {
+  return importRsa1_5WhereSafe(t, what, cryptoBackend, (unsafeAllowRSA1_5) => importJWK(jwk, { alg: 'RSA1_5', unsafeAllowRSA1_5 }))
 }
 
 /** The RFC's flattened and general forms of a compact example carry the same five values. */
@@ -227,7 +210,7 @@ describe('RFC 7520 §5.1 (RSA1_5 + A128CBC-HS256): decrypt-only, where RSA1_5 de
   })
 
   test('5.1: not re-encrypted: jot never encrypts with RSA1_5 (RFC 8725 §3.2), and its padding is random anyway', async (t) => {
-    const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicJwk } = example.key!
+    const publicJwk = withoutPrivateMembers(example.key!)
     await assert.rejects(importJWK(publicJwk, { alg: 'RSA1_5', unsafeAllowRSA1_5: true }), { code: 'ERR_KEY_USAGE_INVALID', message: /never encrypts/ })
     const key = await rsa1_5Key(t, example.key!, '5.1 re-encryption')
     if (!key) return

@@ -1,6 +1,7 @@
 // Loads the RFC vector files (test/vectors/*.json; see test/vectors/README.md for provenance).
 import { readFileSync } from 'node:fs'
 import type { JWK, JWSAlgorithmName } from 'jot'
+import { withoutPrivateMembers } from '../jwk-members.js'
 
 export function loadVectors<T>(file: string): T {
   return JSON.parse(readFileSync(new URL(`../vectors/${file}`, import.meta.url), 'utf8')) as T
@@ -26,6 +27,5 @@ export interface SigningVector {
 
 /** Public members only: verification must work from what an issuer would publish. */
 export function publicJwk(jwk: JWK): JWK {
-  const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...rest } = jwk
-  return rest
+  return withoutPrivateMembers(jwk)
 }

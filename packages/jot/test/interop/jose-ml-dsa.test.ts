@@ -1,7 +1,7 @@
 /**
  * Interop with jose 6 for ML-DSA (RFC 9964), both ways, for ML-DSA-44, -65 and -87. jose runs
- * ML-DSA through WebCrypto, so both libraries have it exactly where the runtime does: Node 24. There
- * every direction runs for real; on older Node the tests assert that jot refuses ML-DSA with
+ * ML-DSA through WebCrypto, so both libraries have it exactly where the runtime does: Node 24.7 and
+ * later. There every direction runs for real; on older Node the tests assert that jot refuses ML-DSA with
  * ERR_NOT_SUPPORTED (decided from the Node version, never probed). Thumbprints need no ML-DSA
  * primitive, so jot and jose must agree on them everywhere.
  *
@@ -10,10 +10,10 @@
  * JWK and as PKCS#8 in both directions.
  */
 import assert from 'node:assert/strict'
-import { describe, it, type TestContext } from 'node:test'
+import { describe, it } from 'node:test'
 import * as jose from 'jose'
+import * as jot from 'jot'
 import {
-  cryptoBackend,
   exportJWK,
   exportPEM,
   generateKeyPair,
@@ -27,18 +27,10 @@ import {
   type JWK,
 } from 'jot'
 import { rejectsWith } from '../helpers.js'
-import { ML_DSA, ML_DSA_ALGS, mlDsaExpected, NODE_MAJOR, rfcExample, toB64u, b64u, type MlDsaAlg } from '../ml-dsa-material.js'
+import { b64u, ML_DSA, ML_DSA_ALGS, mlDsaExpected, mlDsaUnavailability, rfcExample, toB64u, type MlDsaAlg } from '../ml-dsa-material.js'
 import { assertInteropClaims, AUDIENCE, CUSTOM, ISSUER, joseSignedJWT, SUBJECT } from './keys.js'
 
-const NOT_HERE = `Node ${NODE_MAJOR} (${cryptoBackend} backend) has no ML-DSA`
-
-async function assertUnavailable(t: TestContext, alg: MlDsaAlg): Promise<void> {
-  assert.equal(mlDsaExpected, false)
-  await rejectsWith(generateKeyPair(alg), 'ERR_NOT_SUPPORTED')
-  await rejectsWith(importJWK(rfcExample(alg).publicJwk, { alg }), 'ERR_NOT_SUPPORTED')
-  await rejectsWith(importJWK(rfcExample(alg).privateJwk, { alg }), 'ERR_NOT_SUPPORTED')
-  t.diagnostic(`${NOT_HERE}: asserted jot's generateKeyPair and importJWK reject with ERR_NOT_SUPPORTED`)
-}
+const { assertUnavailable } = mlDsaUnavailability(jot)
 
 const isJoseSignatureFailure = (error: unknown): boolean => error instanceof jose.errors.JWSSignatureVerificationFailed
 
@@ -46,7 +38,6 @@ const isJoseSignatureFailure = (error: unknown): boolean => error instanceof jos
 function jotToken(key: JotKey, jwtId: string): Promise<string> {
   return signJWT({ ...CUSTOM }, key, { issuer: ISSUER, audience: AUDIENCE, subject: SUBJECT, jwtId, expiresIn: '5m' })
 }
-
 
 async function joseVerifies(token: string, key: jose.CryptoKey, alg: MlDsaAlg, jwtId: string, label: string): Promise<jose.JWTHeaderParameters> {
   const { payload, protectedHeader } = await jose.jwtVerify(token, key, {
@@ -89,7 +80,7 @@ for (const alg of ML_DSA_ALGS) {
     })
 
     it('jot signJWT → jose jwtVerify, with jot\'s public JWK and SPKI PEM', async (t) => {
-      if (!mlDsaExpected) return assertUnavailable(t, alg)
+      if (!mlDsaExpected) return assertUnavailable(t, alg, 'jot signing')
       const { privateKey, publicKey } = await generateKeyPair(alg, { kid: 'jot-key' })
       const jwtId = `jot-${alg}`
       const token = await jotToken(privateKey, jwtId)
@@ -107,7 +98,7 @@ for (const alg of ML_DSA_ALGS) {
     })
 
     it('jose SignJWT (a key jose generated) → jot verifyJWT, with jose\'s public JWK and SPKI PEM', async (t) => {
-      if (!mlDsaExpected) return assertUnavailable(t, alg)
+      if (!mlDsaExpected) return assertUnavailable(t, alg, "jot verifying jose's tokens")
       const pair = await josePair(alg)
       const publicJwk = await jose.exportJWK(pair.publicKey)
       assert.equal(publicJwk.kty, 'AKP')
@@ -129,7 +120,7 @@ for (const alg of ML_DSA_ALGS) {
     })
 
     it("jose's private key (JWK and PKCS#8) imports in jot: jot signs, jose verifies", async (t) => {
-      if (!mlDsaExpected) return assertUnavailable(t, alg)
+      if (!mlDsaExpected) return assertUnavailable(t, alg, "jose's private keys in jot")
       const pair = await josePair(alg)
       const joseJwk = await jose.exportJWK(pair.privateKey)
       assert.equal(b64u(joseJwk.priv!).length, 32, 'jose exports the seed')
@@ -145,7 +136,7 @@ for (const alg of ML_DSA_ALGS) {
     })
 
     it("jot's private key (JWK and PKCS#8) imports in jose: jose signs, jot verifies", async (t) => {
-      if (!mlDsaExpected) return assertUnavailable(t, alg)
+      if (!mlDsaExpected) return assertUnavailable(t, alg, "jot's private keys in jose")
       const { privateKey, publicKey } = await generateKeyPair(alg)
       const jotJwk = await exportJWK(privateKey)
       const fromJwk = (await jose.importJWK(jotJwk as jose.JWK, alg)) as jose.CryptoKey
@@ -160,7 +151,7 @@ for (const alg of ML_DSA_ALGS) {
     })
 
     it('the RFC 9964 example JWS verifies in both libraries', async (t) => {
-      if (!mlDsaExpected) return assertUnavailable(t, alg)
+      if (!mlDsaExpected) return assertUnavailable(t, alg, 'verifying the RFC 9964 JWS')
       const example = rfcExample(alg)
       const joseKey = (await jose.importJWK(example.publicJwk as jose.JWK, alg)) as jose.CryptoKey
       const joseResult = await jose.compactVerify(example.jws, joseKey, { algorithms: [alg] })

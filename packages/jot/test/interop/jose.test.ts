@@ -32,6 +32,7 @@ import {
   type JWK,
   type JWSAlgorithmName,
 } from 'jot'
+import { withoutPrivateMembers } from '../jwk-members.js'
 import {
   assertInteropClaims,
   AUDIENCE,
@@ -80,8 +81,6 @@ interface JoseSide {
   readonly jotVerifyKeys: Array<[label: string, key: JotKey]>
 }
 
-const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi']
-
 async function joseSide(m: KeyMaterial): Promise<JoseSide> {
   if (m.kind === 'secret') {
     const exported = await jose.exportJWK(m.secret)
@@ -93,7 +92,7 @@ async function joseSide(m: KeyMaterial): Promise<JoseSide> {
   }
   const signKey = await jose.importPKCS8(m.privatePem, m.alg, { extractable: true })
   const privateJwk = await jose.exportJWK(signKey)
-  const publicJwk = Object.fromEntries(Object.entries(privateJwk).filter(([name]) => !PRIVATE_MEMBERS.includes(name)))
+  const publicJwk = withoutPrivateMembers(privateJwk)
   const publicKey = await jose.importJWK(publicJwk as jose.JWK, m.alg)
   assert.ok(!(publicKey instanceof Uint8Array))
   const spki = await jose.exportSPKI(publicKey)

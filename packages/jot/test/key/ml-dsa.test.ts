@@ -3,15 +3,16 @@
  * the three parameter sets: generation, signing, JWK and PEM round trips, the PKCS#8 forms other
  * software writes, the published JWK Set, and the refusals, each with its exact error code.
  *
- * ML-DSA exists only where the runtime has it: Node 24 (node:crypto and WebCrypto). Whether it is
- * expected is decided from the Node version, never probed: where it is expected every assertion runs;
+ * ML-DSA exists only where the runtime has it: Node 24.7 and later (node:crypto and WebCrypto).
+ * Whether it is expected is decided from the Node version, never probed: where it is expected every assertion runs;
  * where it is not, a test that needs the primitive asserts ERR_NOT_SUPPORTED instead (and says so).
  * Checks that only parse (lengths, forms, OIDs, `alg`/`kty` binding) need no primitive and run on
  * every Node, with DER built by hand from the RFC 9964 example keys.
  */
 import assert from 'node:assert/strict'
 import * as nodeCrypto from 'node:crypto'
-import { describe, test, type TestContext } from 'node:test'
+import { describe, test } from 'node:test'
+import * as jot from 'jot'
 import {
   createKeyManager,
   createLocalKeySet,
@@ -41,7 +42,7 @@ import {
   ML_DSA,
   ML_DSA_ALGS,
   mlDsaExpected,
-  NODE_MAJOR,
+  mlDsaUnavailability,
   otherAlg,
   readPKCS8,
   rfcExample,
@@ -51,20 +52,9 @@ import {
   type MlDsaAlg,
 } from '../ml-dsa-material.js'
 
-const NOT_HERE = `Node ${NODE_MAJOR} (${cryptoBackend} backend) has no ML-DSA`
+const { notHere: NOT_HERE, assertUnavailable } = mlDsaUnavailability(jot)
 const ISSUER = 'https://issuer.example'
 const AUDIENCE = 'https://api.example'
-
-/**
- * Stands in, where ML-DSA is not expected, for a test that needs the primitive: generating a key and
- * importing the RFC 9964 public key must both be refused as ERR_NOT_SUPPORTED.
- */
-async function assertUnavailable(t: TestContext, alg: MlDsaAlg, what: string): Promise<void> {
-  assert.equal(mlDsaExpected, false)
-  await rejectsWith(generateKeyPair(alg), 'ERR_NOT_SUPPORTED')
-  await rejectsWith(importJWK(rfcExample(alg).publicJwk, { alg }), 'ERR_NOT_SUPPORTED')
-  t.diagnostic(`${NOT_HERE}: ${what} needs ML-DSA; asserted generateKeyPair and importJWK reject with ERR_NOT_SUPPORTED`)
-}
 
 /** {@link rejectsWith}, naming the case when it fails. */
 async function refused(label: string, promise: Promise<unknown>, code: JotErrorCode, more?: (error: AnyJotError) => void): Promise<void> {
@@ -221,7 +211,7 @@ for (const alg of ML_DSA_ALGS) {
       const pair = nodeKeyPair(alg)
       const pem = pair.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string
       const parsed = readPKCS8(fromPEM(pem))
-      assert.equal(parsed.key.form, 'both', 'Node 24 writes seed and expanded key')
+      assert.equal(parsed.key.form, 'both', 'node:crypto writes seed and expanded key')
       const nodeJwk = pair.privateKey.export({ format: 'jwk' }) as Record<string, string>
 
       const key = await importPEM(pem, { alg })
@@ -299,7 +289,7 @@ for (const alg of ML_DSA_ALGS) {
   })
 
   describe(`${alg}: refusals`, () => {
-    test('a signature of the wrong length is ERR_JWS_SIGNATURE_INVALID', async (t) => {
+    test('a signature of the wrong length is refused by the shape check (ERR_JWS_SIGNATURE_INVALID, "malformed")', async (t) => {
       if (!mlDsaExpected) return assertUnavailable(t, alg, 'signing')
       const { privateKey, publicKey } = await pairFor(alg)
       const token = await signJWT({ sub: 'length' }, privateKey, { expiresIn: '5m' })
@@ -311,16 +301,31 @@ for (const alg of ML_DSA_ALGS) {
         bytes.set(signature.subarray(0, Math.min(length, signature.length)))
         return bytes
       }
+      const malformed = `signature is malformed for ${alg} (wrong length or out of range)`
       const wrong: Array<[string, Uint8Array]> = [
-        ['truncated by one byte', signature.subarray(0, -1)],
-        ['extended by one zero byte', Uint8Array.from([...signature, 0])],
-        ['half of it', signature.subarray(0, signature.length >> 1)],
-        [`${otherAlg(alg)}'s signature length`, resized(otherLength)],
+        ['truncated by one byte (too short)', signature.subarray(0, -1)],
+        ['half of it (too short)', signature.subarray(0, signature.length >> 1)],
+        ['empty (too short)', new Uint8Array(0)],
+        ['extended by one zero byte (too long)', Uint8Array.from([...signature, 0])],
+        ['twice over (too long)', Uint8Array.from([...signature, ...signature])],
+        [`${otherAlg(alg)}'s signature length (too ${otherLength < sizes.signature ? 'short' : 'long'})`, resized(otherLength)],
       ]
       for (const [label, bytes] of wrong) {
-        await refused(label, verifyJWT(withSignature(token, bytes), publicKey), 'ERR_JWS_SIGNATURE_INVALID')
-        await refused(label, verifyCompactJWS(withSignature(token, bytes), publicKey), 'ERR_JWS_SIGNATURE_INVALID')
+        assert.notEqual(bytes.length, sizes.signature, label)
+        const isMalformed = (error: AnyJotError) => assert.equal(error.message, malformed)
+        await refused(label, verifyJWT(withSignature(token, bytes), publicKey), 'ERR_JWS_SIGNATURE_INVALID', isMalformed)
+        await refused(label, verifyCompactJWS(withSignature(token, bytes), publicKey), 'ERR_JWS_SIGNATURE_INVALID', isMalformed)
       }
+      // The right length with one flipped bit in c~ (the first bytes, which any value may take): it
+      // passes the shape check and fails verification itself, with the generic message.
+      const corrupted = Uint8Array.from(signature)
+      corrupted[0]! ^= 0x01
+      const isGeneric = (error: AnyJotError) => {
+        assert.notEqual(error.message, malformed)
+        assert.equal(error.message, 'signature verification failed')
+      }
+      await refused('same length, one bit flipped', verifyJWT(withSignature(token, corrupted), publicKey), 'ERR_JWS_SIGNATURE_INVALID', isGeneric)
+      await refused('same length, one bit flipped', verifyCompactJWS(withSignature(token, corrupted), publicKey), 'ERR_JWS_SIGNATURE_INVALID', isGeneric)
     })
 
     test(`a key of one parameter set is refused for another's alg (ERR_KEY_ALG_MISMATCH), on every Node`, async (t) => {
@@ -386,7 +391,17 @@ for (const alg of ML_DSA_ALGS) {
         { ...example.privateJwk, pub: theirs.pub! },
         { ...example.privateJwk, priv: mine.priv! },
       ]
-      for (const jwk of mismatched) await rejectsWith(importJWK(jwk, { alg }), 'ERR_KEY_INVALID')
+      for (const [index, jwk] of mismatched.entries()) {
+        await refused(`mismatched JWK ${index}`, importJWK(jwk, { alg }), 'ERR_KEY_INVALID', (error) => {
+          if (cryptoBackend === 'node') {
+            // node:crypto would recompute pub from the seed and keep going: jot's own check refuses it.
+            assert.match(error.message, new RegExp(`^${alg} JWK "pub" is not the public key of its "priv"`))
+          } else {
+            // WebCrypto checks pub against the seed itself and refuses the import before jot's check runs.
+            assert.match(error.message, /could not be imported/)
+          }
+        })
+      }
       // The public half alone is a perfectly good public key.
       assert.equal((await importJWK(withoutMembers(mismatched[0]!, 'priv'), { alg })).type, 'public')
     })

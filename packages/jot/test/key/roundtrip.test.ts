@@ -18,21 +18,19 @@ import {
   type JWSAlgorithmName,
   type JotKey,
 } from 'jot'
-import { mlDsaExpected, NODE_MAJOR } from '../ml-dsa-material.js'
+import { PRIVATE_JWK_MEMBERS } from '../jwk-members.js'
+import { ML_DSA_SINCE, mlDsaExpected } from '../ml-dsa-material.js'
 
 /**
  * Why `alg` cannot work on this runtime, or undefined when it must. Decided from the backend and the
  * Node version, never probed: ES256K has no WebCrypto algorithm; ML-DSA exists (in node:crypto and
- * WebCrypto alike) from Node 24 on.
+ * WebCrypto alike) from Node 24.7 on.
  */
 function unsupportedHere(alg: JWSAlgorithmName): string | undefined {
   if (cryptoBackend === 'webcrypto' && alg === 'ES256K') return `${alg} is not available on the WebCrypto backend`
-  if (alg.startsWith('ML-DSA-') && !mlDsaExpected) return `${alg} needs Node 24 (this is Node ${NODE_MAJOR}, ${cryptoBackend} backend)`
+  if (alg.startsWith('ML-DSA-') && !mlDsaExpected) return `${alg} needs ${ML_DSA_SINCE} (this is Node ${process.versions.node}, ${cryptoBackend} backend)`
   return undefined
 }
-
-/** Members that must never appear in a public JWK, whatever the key type. */
-const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'priv', 'k']
 
 async function pairFor(alg: JWSAlgorithmName): Promise<{ privateKey: JotKey; publicKey: JotKey }> {
   if (alg.startsWith('HS')) {
@@ -62,7 +60,7 @@ for (const alg of JWS_ALGORITHM_NAMES) {
     const verifiers = [publicKey, await importJWK(publicJwk, { alg })]
     const signers = [privateKey, fromJwk]
     if (privateKey.type === 'private') {
-      for (const member of PRIVATE_MEMBERS) assert.equal(publicJwk[member], undefined, `no "${member}" in the public JWK`)
+      for (const member of PRIVATE_JWK_MEMBERS) assert.equal(publicJwk[member], undefined, `no "${member}" in the public JWK`)
       assert.deepEqual(await exportJWK(await toPublicKey(privateKey)), publicJwk)
       verifiers.push(await importPEM(await exportPEM(publicKey), { alg }), await toPublicKey(privateKey), privateKey)
       signers.push(await importPEM(await exportPEM(privateKey), { alg }))

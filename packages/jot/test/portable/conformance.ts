@@ -4,6 +4,7 @@
 // WebCrypto build (test/browser). No Node built-ins and no test framework here: each case throws
 // on failure, and the caller gets one result per case.
 import type * as Jot from 'jot'
+import { withoutPrivateMembers } from '../jwk-members.js'
 
 type JotModule = typeof Jot
 type Json = Record<string, unknown>
@@ -62,10 +63,9 @@ const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes)
 interface SigningVector { id: string; alg: Jot.JWSAlgorithmName; jwk: Jot.JWK; protectedHeader: string; payload: string; protected: string; encodedPayload: string; compact: string; general?: Jot.GeneralJWS; flattened?: Jot.FlattenedJWS }
 interface CookbookJws { id: string; alg: Jot.JWSAlgorithmName; key: Jot.JWK; payload: string; protectedHeader?: string; unprotectedHeader?: Jot.JWSHeaderParameters; compact?: string; flattened: Jot.FlattenedJWS; general: Jot.GeneralJWS; detached?: boolean; nondeterministic?: boolean; signatures?: Array<{ alg: Jot.JWSAlgorithmName; key: Jot.JWK }> }
 interface Fixed { epk?: Jot.JWK; p2s?: string; p2c?: number; keyWrapIv?: string }
-interface CookbookJwe { id: string; title: string; alg?: Jot.KeyManagementAlgorithmName; enc: Jot.ContentEncryptionName; key?: Jot.JWK & { password?: string }; cek: string; iv: string; plaintext?: string; aad?: string; protectedHeader: string; fixed?: Fixed; compact?: string; general?: Jot.GeneralJWE; compressedPlaintext?: string; nondeterministic?: string; recipients?: Array<{ alg: Jot.KeyManagementAlgorithmName; key: Jot.JWK; header: Jot.JWEHeaderParameters } | null> }
+interface CookbookJwe { id: string; title: string; alg?: Jot.KeyManagementAlgorithmName; enc: Jot.ContentEncryptionName; key?: Jot.JWK & { password?: string }; cek: string; iv: string; plaintext?: string; aad?: string; protectedHeader: string; fixed?: Fixed; compact?: string; general?: Jot.GeneralJWE; compressedPlaintext?: string; nondeterministic?: string; recipients?: Array<{ alg: Jot.KeyManagementAlgorithmName; key: Jot.JWK; header: Jot.JWEHeaderParameters }> }
 
-const PRIVATE_MEMBERS = new Set(['d', 'p', 'q', 'dp', 'dq', 'qi', 'priv'])
-const publicJwk = (jwk: Jot.JWK) => Object.fromEntries(Object.entries(jwk).filter(([name]) => !PRIVATE_MEMBERS.has(name))) as Jot.JWK
+const publicJwk = (jwk: Jot.JWK): Jot.JWK => withoutPrivateMembers(jwk)
 
 /** The support-table row a signing or key management algorithm belongs to. */
 function rowOf(alg: string, jwk?: Jot.JWK): string {
@@ -302,7 +302,6 @@ export function conformanceCases(jot: JotModule, vectors: Vectors): Case[] {
     } else if (e.recipients) {
       // One case per recipient, so a runtime without one recipient's algorithm still checks the others.
       for (const [index, r] of e.recipients.entries()) {
-        if (r === null) continue
         add('RFC 7520 §5', `${e.id} ${e.title}: recipient ${index} (${r.alg}) decrypts`, [rowOf(r.alg, r.key), encRow(e.enc)], async () => {
           const { plaintext, recipientIndex } = await jot.decryptGeneralJWE(e.general!, await keyFor(r.alg, r.key, e.enc), listed(r.alg))
           equal(text(plaintext), jwe.plaintext, `${r.alg} plaintext`)

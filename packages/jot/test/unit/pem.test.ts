@@ -16,7 +16,8 @@ import { describe, it } from 'node:test'
 import { JotError, isJotError, type JotErrorCode } from '../../src/errors.js'
 import { CURVES, type Curve } from '../../src/jwa/curves.js'
 import { DERReader, TAG, children, decodeOID, encodeDER, encodeOID, readDER } from '../../src/key/asn1.js'
-import { encodePEM, parseDER, parsePEM, type ParsedKeyMaterial } from '../../src/key/pem.js'
+import { canonicalPKCS8, encodePEM, isSamePublicKey, parseDER, parsePEM, subjectPublicKey, type ParsedKeyMaterial } from '../../src/key/pem.js'
+import { buildPKCS8, ML_DSA, ML_DSA_ALGS, readPKCS8 } from '../ml-dsa-material.js'
 
 const fixture = (name: string): string => readFileSync(new URL(`fixtures/${name}`, import.meta.url), 'utf8')
 
@@ -351,6 +352,10 @@ describe('key structure checks', () => {
     const parsed = parseDER(build(1), 'pkcs8')
     assert.equal(parsed.curve, 'Ed25519')
     assert.deepEqual(parsed.der, v1)
+    // The stated public key is not dropped silently: it is handed back for the importer to check.
+    assert.deepEqual(parsed.statedPublicKey, spkiOf(ed25519.publicKey).subarray(-32))
+    assert.equal('statedPublicKey' in parseDER(v1, 'pkcs8'), false)
+    assert.equal('statedPublicKey' in parseDER(spkiOf(ed25519.publicKey), 'spki'), false)
     throwsCode(() => parseDER(build(0), 'pkcs8'), 'ERR_KEY_INVALID', /trailing/)
     throwsCode(() => parseDER(build(2), 'pkcs8'), 'ERR_KEY_INVALID', /version/)
     const badPublicKey = encodeDER(0x81, Uint8Array.of(0), new Uint8Array(31))
@@ -371,8 +376,88 @@ describe('key structure checks', () => {
     const loaded = createPrivateKey({ key: Buffer.from(parsed.der), format: 'der', type: 'pkcs8' })
     const x = spkiOf(createPublicKey(loaded)).subarray(-32)
     assert.equal(Buffer.from(x).toString('hex'), '19bf44096984cdfe8541bac167dc3b96c85086aa30b6b6cb0c5c38ad703166e1')
+    // The example's stated publicKey is the one its private key derives.
+    assert.ok(isSamePublicKey(parsed.statedPublicKey!, subjectPublicKey(spkiOf(createPublicKey(loaded)))))
   })
 })
+
+describe('stated public keys', () => {
+  const p256 = KEYS.find((key) => key.spec.name === 'P-256')!
+  const point = spkiOf(p256.publicKey).subarray(-65)
+  const x = point.subarray(1, 33)
+  const parity = point[64]! & 1
+
+  it('subjectPublicKey is the BIT STRING contents of an SPKI', () => {
+    for (const { publicKey } of KEYS) {
+      const spki = spkiOf(publicKey)
+      const fields = children(readDER(spki, TAG.SEQUENCE, 'SubjectPublicKeyInfo'))
+      fields.next('algorithm')
+      assert.deepEqual(subjectPublicKey(spki), fields.next('subjectPublicKey').contents.subarray(1))
+    }
+    throwsCode(() => subjectPublicKey(pkcs8Of(p256.privateKey)), 'ERR_KEY_INVALID')
+    throwsCode(() => subjectPublicKey(spkiOf(p256.publicKey).subarray(0, -1)), 'ERR_KEY_INVALID')
+  })
+
+  it('isSamePublicKey: equal bytes, or a compressed EC point with the same X and the parity of Y', () => {
+    assert.equal(isSamePublicKey(point, point), true)
+    assert.equal(isSamePublicKey(Uint8Array.of(0x02 | parity, ...x), point), true)
+    assert.equal(isSamePublicKey(Uint8Array.of(0x02 | (parity ^ 1), ...x), point), false, 'wrong parity')
+    const otherX = Uint8Array.from(x)
+    otherX[31]! ^= 1
+    assert.equal(isSamePublicKey(Uint8Array.of(0x02 | parity, ...otherX), point), false, 'wrong X')
+    const otherY = Uint8Array.from(point)
+    otherY[40]! ^= 1
+    assert.equal(isSamePublicKey(otherY, point), false, 'same X, other Y, uncompressed')
+    // Only a compressed prefix against an uncompressed point of twice the size takes the EC path.
+    assert.equal(isSamePublicKey(Uint8Array.of(0x04, ...x), point), false)
+    assert.equal(isSamePublicKey(Uint8Array.of(0x02 | parity, ...x), Uint8Array.of(0x05, ...point.subarray(1))), false)
+    assert.equal(isSamePublicKey(Uint8Array.of(0x02 | parity, ...x.subarray(1)), point), false)
+    assert.equal(isSamePublicKey(new Uint8Array(0), point), false)
+    // Equal-length keys (OKP, ML-DSA, RSAPublicKey DER) compare as bytes, whatever their first byte.
+    const raw = Uint8Array.of(0x02, ...new Uint8Array(31))
+    assert.equal(isSamePublicKey(raw, Uint8Array.from(raw)), true)
+    assert.equal(isSamePublicKey(raw, Uint8Array.of(0x03, ...new Uint8Array(31))), false)
+  })
+})
+
+describe('canonical PKCS#8 for export (ML-DSA: the seed alone)', () => {
+  const seed = Uint8Array.from({ length: 32 }, (_, i) => i)
+
+  for (const alg of ML_DSA_ALGS) {
+    it(`${alg}: the "both" and seed forms become the seed form; the expandedKey form is refused`, () => {
+      const canonical = buildPKCS8(alg, { form: 'seed', seed })
+      const expandedKey = new Uint8Array(ML_DSA[alg].expandedKey).fill(7)
+      assert.deepEqual(canonicalPKCS8(buildPKCS8(alg, { form: 'both', seed, expandedKey })), canonical)
+      assert.deepEqual(canonicalPKCS8(canonical), canonical)
+      const { alg: oidAlg, key } = readPKCS8(canonicalPKCS8(buildPKCS8(alg, { form: 'both', seed, expandedKey })))
+      assert.equal(oidAlg, alg)
+      assert.equal(key.form, 'seed')
+      // The seed form is `[0] IMPLICIT OCTET STRING (SIZE (32))`: tag 0x80, length 32.
+      assert.deepEqual([...canonical.subarray(-34, -32)], [0x80, 32])
+      // Attributes and a v2 publicKey are not carried over.
+      const [, algorithm, privateKey] = pkcs8Fields(canonical)
+      const v2 = encodeDER(TAG.SEQUENCE, Uint8Array.of(2, 1, 1), algorithm!, privateKey!, encodeDER(0xa0), encodeDER(0x81, Uint8Array.of(0), new Uint8Array(ML_DSA[alg].publicKey)))
+      assert.deepEqual(canonicalPKCS8(v2), canonical)
+      throwsCode(() => canonicalPKCS8(buildPKCS8(alg, { form: 'expandedKey', expandedKey })), 'ERR_NOT_SUPPORTED', /seed/)
+      throwsCode(() => canonicalPKCS8(buildPKCS8(alg, { form: 'seed', seed: seed.subarray(1) })), 'ERR_KEY_INVALID', /seed/)
+    })
+  }
+
+  it('other keys are returned as they are', () => {
+    for (const { privateKey } of KEYS) {
+      const pkcs8 = pkcs8Of(privateKey)
+      assert.deepEqual(canonicalPKCS8(pkcs8), pkcs8)
+    }
+    const x25519 = pkcs8Of(generateKeyPairSync('x25519').privateKey)
+    assert.deepEqual(canonicalPKCS8(x25519), x25519)
+  })
+})
+
+/** A PrivateKeyInfo's version, AlgorithmIdentifier and privateKey TLVs. */
+function pkcs8Fields(pkcs8: Uint8Array): Uint8Array[] {
+  const fields = children(readDER(pkcs8, TAG.SEQUENCE, 'PrivateKeyInfo'))
+  return ['version', 'algorithm', 'privateKey'].map((name) => fields.next(name).encoded)
+}
 
 describe('strict DER', () => {
   const ed25519 = spkiOf(KEYS.find((key) => key.spec.name === 'Ed25519')!.publicKey) // 30 2a ...

@@ -8,6 +8,7 @@ import { describe, it } from 'node:test'
 import { KeyInvalid, NotSupported } from '../../src/errors.js'
 import type { Curve } from '../../src/jwa/curves.js'
 import { JWS_ALGORITHMS, type HashName, type JWSAlgorithm } from '../../src/jwa/signing.js'
+import { canonicalPKCS8, encodePEM } from '../../src/key/pem.js'
 import * as nodeRuntime from '../../src/runtime/node/index.js'
 import type { CryptoRuntime, KeySource, RuntimeKey } from '../../src/runtime/types.js'
 import * as webRuntime from '../../src/runtime/webcrypto/index.js'
@@ -165,35 +166,36 @@ describe('runtime parity: node:crypto and WebCrypto backends', () => {
           }
           const spki = bytes(await generator.exportDER(pair.publicKey, 'spki'))
           assert.deepEqual(bytes(await generator.exportDER(pair.privateKey, 'spki')), spki, 'spki of a private key is its public half')
-          const pkcs8 = bytes(await generator.exportDER(pair.privateKey, 'pkcs8'))
-          // ML-DSA PKCS#8 has three RFC 9881 forms: node:crypto writes seed + expanded key ("both"),
-          // WebCrypto the seed alone. Each backend re-exports in its own form; the seed must agree.
-          const importerPKCS8 =
-            alg.family === 'ml-dsa'
-              ? bytes(await importer.exportDER(await importer.importKey(alg, curve, { format: 'pkcs8', der: pkcs8 }, 'private'), 'pkcs8'))
-              : pkcs8
+          // What the backend writes, which jot must import whatever its form (an ML-DSA key may come in
+          // either RFC 9881 form that keeps the seed: node:crypto writes seed + expanded key, WebCrypto
+          // the seed alone), and what exportPEM writes: the canonical form, the same on every backend.
+          const backendPKCS8 = bytes(await generator.exportDER(pair.privateKey, 'pkcs8'))
+          const pkcs8 = canonicalPKCS8(backendPKCS8)
           if (alg.family === 'ml-dsa') {
-            const seed = b64u(privateJWK.priv!)
-            for (const der of [pkcs8, importerPKCS8]) {
-              const { alg: oidAlg, key } = readPKCS8(der)
-              assert.equal(oidAlg, alg.name)
-              assert.ok(key.form !== 'expandedKey', 'a backend never drops the seed')
-              assert.deepEqual(key.seed, seed, 'PKCS#8 carries the JWK priv seed')
-            }
+            const { alg: oidAlg, key } = readPKCS8(pkcs8)
+            assert.equal(oidAlg, alg.name)
+            assert.equal(key.form, 'seed', 'an ML-DSA key is exported as its seed alone (RFC 9964 §4)')
+            assert.deepEqual(key.seed, b64u(privateJWK.priv!), 'PKCS#8 carries the JWK priv seed')
+          } else {
+            assert.deepEqual(pkcs8, backendPKCS8, 'only ML-DSA PKCS#8 is rewritten')
           }
+          const pem = encodePEM(pkcs8, 'PRIVATE KEY')
 
           const fromJWK = await importer.importKey(alg, curve, { format: 'jwk', jwk: privateJWK }, 'private')
           const fromPKCS8 = await importer.importKey(alg, curve, { format: 'pkcs8', der: pkcs8 }, 'private')
+          const fromBackendPKCS8 = await importer.importKey(alg, curve, { format: 'pkcs8', der: backendPKCS8 }, 'private')
           const fromSPKI = await importer.importKey(alg, curve, { format: 'spki', der: spki }, 'public')
           const fromPublicJWK = await importer.importKey(alg, curve, { format: 'jwk', jwk: publicJWK }, 'public')
           // A private JWK imported as public becomes its public half, as node:crypto's createPublicKey does.
           const publicFromPrivateJWK = await importer.importKey(alg, curve, { format: 'jwk', jwk: privateJWK }, 'public')
 
-          for (const key of [fromJWK, fromPKCS8]) {
+          for (const key of [fromJWK, fromPKCS8, fromBackendPKCS8]) {
             assert.equal(key.kind, 'private')
             assert.equal(key.bits, pair.privateKey.bits)
             assert.deepEqual(await importer.exportJWK(key), privateJWK, 'private JWK round-trips')
-            assert.deepEqual(bytes(await importer.exportDER(key, 'pkcs8')), importerPKCS8, 'pkcs8 round-trips')
+            const exported = canonicalPKCS8(bytes(await importer.exportDER(key, 'pkcs8')))
+            assert.deepEqual(exported, pkcs8, 'pkcs8 round-trips, identical on both backends')
+            assert.equal(encodePEM(exported, 'PRIVATE KEY'), pem, 'the same PEM from both backends')
             assert.deepEqual(bytes(await importer.exportDER(key, 'spki')), spki, 'spki of the private key')
             const derived = await importer.publicKey(key)
             assert.equal(derived.kind, 'public')
@@ -208,7 +210,7 @@ describe('runtime parity: node:crypto and WebCrypto backends', () => {
 
           await assertCrossVerifies(
             alg,
-            [[generator, pair.privateKey], [importer, fromJWK], [importer, fromPKCS8]],
+            [[generator, pair.privateKey], [importer, fromJWK], [importer, fromPKCS8], [importer, fromBackendPKCS8]],
             [
               [generator, pair.publicKey],
               [generator, pair.privateKey],

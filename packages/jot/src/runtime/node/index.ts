@@ -7,6 +7,7 @@ import {
   constants,
   createCipheriv,
   createDecipheriv,
+  createECDH,
   createHash,
   createHmac,
   createPrivateKey,
@@ -32,7 +33,7 @@ import { deflateRaw, inflateRaw } from 'node:zlib'
 import { KeyAlgorithmMismatch, KeyInvalid, NotSupported } from '../../errors.js'
 import type { Curve } from '../../jwa/curves.js'
 import type { KeyAlgorithm, OAEPHashName } from '../../jwa/key-management.js'
-import type { HashName, JWSAlgorithm } from '../../jwa/signing.js'
+import type { HashName, JWSAlgorithm, JWSAlgorithmName } from '../../jwa/signing.js'
 import type { CryptoRuntime, KeyKind, KeySource, RuntimeKey } from '../types.js'
 import type * as self from './index.js'
 
@@ -53,8 +54,18 @@ const OAEP_HASH: Record<OAEPHashName, string> = { 'SHA-1': 'sha1', 'SHA-256': 's
 
 const HASH: Record<HashName, string> = { 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' }
 
-/** node:crypto's names for the asymmetric key types and curves jot accepts. */
-const NODE_KEY_TYPE: Record<Curve | 'RSA', { type: string; namedCurve?: string }> = {
+type MlDsaName = Extract<JWSAlgorithmName, `ML-DSA-${string}`>
+
+interface NodeKeyType {
+  readonly type: string
+  readonly namedCurve?: string
+}
+
+/**
+ * node:crypto's names for the asymmetric key types jot accepts: by curve for EC and OKP keys, by
+ * parameter set (the JOSE `alg`) for ML-DSA keys, and `RSA` for every RSA key.
+ */
+const NODE_KEY_TYPE: Readonly<Partial<Record<Curve | MlDsaName | 'RSA', NodeKeyType>>> = {
   RSA: { type: 'rsa' },
   'P-256': { type: 'ec', namedCurve: 'prime256v1' },
   'P-384': { type: 'ec', namedCurve: 'secp384r1' },
@@ -64,6 +75,9 @@ const NODE_KEY_TYPE: Record<Curve | 'RSA', { type: string; namedCurve?: string }
   Ed448: { type: 'ed448' },
   X25519: { type: 'x25519' },
   X448: { type: 'x448' },
+  'ML-DSA-44': { type: 'ml-dsa-44' },
+  'ML-DSA-65': { type: 'ml-dsa-65' },
+  'ML-DSA-87': { type: 'ml-dsa-87' },
 }
 
 function gcmName(key: Uint8Array): CipherGCMTypes {
@@ -105,15 +119,18 @@ function createKeyObject(source: KeySource, kind: KeyKind): KeyObject {
 }
 
 /** node:crypto's key type for an algorithm's keys, e.g. `ec` with `prime256v1`, or `ml-dsa-44`. */
-function nodeKeyType(alg: KeyAlgorithm, curve: Curve | undefined): { type: string; namedCurve?: string } {
-  if (alg.family === 'ml-dsa') return { type: alg.name.toLowerCase() }
-  return NODE_KEY_TYPE[alg.kty === 'RSA' ? 'RSA' : curve!]
+function nodeKeyType(alg: KeyAlgorithm, curve: Curve | undefined): NodeKeyType {
+  const entry = alg.family === 'ml-dsa' ? alg.name : alg.kty === 'RSA' ? 'RSA' : curve
+  const type = entry === undefined ? undefined : NODE_KEY_TYPE[entry as keyof typeof NODE_KEY_TYPE]
+  if (!type) throw new NotSupported(`${alg.name}${curve === undefined ? '' : ` (${curve})`} keys are not supported by the node:crypto backend`)
+  return type
 }
 
 let mlDsaAvailable: boolean | undefined
 
 /**
- * ML-DSA arrived in node:crypto with OpenSSL 3.5 (Node 24); older lines report an unknown key type,
+ * ML-DSA reached node:crypto KeyObjects in Node 24.6 and Node's WebCrypto in 24.7 (OpenSSL 3.5 alone
+ * is not enough: Node 22 bundles it without exposing ML-DSA); older Node reports an unknown key type,
  * which must surface as NotSupported rather than as invalid key material. Probed once.
  */
 function assertAvailable(alg: KeyAlgorithm): void {
@@ -127,7 +144,7 @@ function assertAvailable(alg: KeyAlgorithm): void {
     }
   })()
   if (!mlDsaAvailable) {
-    throw new NotSupported(`${alg.name} is not supported by this runtime: node:crypto in Node.js ${process.version} has no ML-DSA (Node.js 24 has it)`)
+    throw new NotSupported(`${alg.name} is not supported by this runtime: node:crypto in Node.js ${process.version} has no ML-DSA (it needs Node.js 24.7 or later)`)
   }
 }
 
@@ -172,8 +189,29 @@ export const importKey: CryptoRuntime['importKey'] = async (alg, curve, source, 
   }
   if (keyObject.type !== kind) throw new KeyInvalid(`expected a ${kind} key, got a ${keyObject.type} key`)
   assertKeyMatches(alg, curve, keyObject)
+  if (kind === 'private' && NODE_KEY_TYPE[curve!]?.type === 'ec') assertOwnECPoint(keyObject)
   if (alg.family === 'rsa1_5') assertPkcs1DecryptionAvailable(keyObject)
   return wrap(keyObject)
+}
+
+/**
+ * An EC private key (SEC1, PKCS#8 or JWK) also states its public point, and node:crypto keeps that
+ * point as the key's public half without checking it against the scalar: a key could then sign as
+ * one key while publishing another's JWK. The point is recomputed from the scalar and must match
+ * (WebCrypto refuses such keys itself).
+ */
+function assertOwnECPoint(keyObject: KeyObject): void {
+  const { d, x, y } = keyObject.export({ format: 'jwk' })
+  const ecdh = createECDH(keyObject.asymmetricKeyDetails!.namedCurve!)
+  let own: Buffer
+  try {
+    ecdh.setPrivateKey(Buffer.from(d!, 'base64url'))
+    own = ecdh.getPublicKey()
+  } catch (cause) {
+    throw new KeyInvalid('EC private key scalar is out of range', { cause })
+  }
+  const stated = Buffer.concat([Buffer.of(4), Buffer.from(x!, 'base64url'), Buffer.from(y!, 'base64url')])
+  if (!own.equals(stated)) throw new KeyInvalid('EC private key states a public point that is not the public key of its scalar')
 }
 
 export const sign: CryptoRuntime['sign'] = (alg, key, data) => {

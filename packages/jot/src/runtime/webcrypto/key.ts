@@ -10,7 +10,9 @@ import type { KeyParams, Usages } from './algorithms.js'
 
 /**
  * Members WebCrypto adds on export and cross-checks against the import usages. jot binds keys to
- * algorithms above the runtime interface, so they never cross it in either direction.
+ * algorithms above the runtime interface, so as bindings they never cross it in either direction.
+ * An AKP key's `alg` is not a binding but key material: it names the ML-DSA parameter set (RFC 9964
+ * §3), as `crv` names a curve, so it crosses like any other member of the key (see {@link withoutMembers}).
  */
 const BINDING_MEMBERS: ReadonlySet<string> = new Set(['alg', 'key_ops', 'ext', 'use'])
 
@@ -85,9 +87,11 @@ async function derivePublicKey(privateKey: CryptoKey, usages: KeyUsage[]): Promi
   return crypto.subtle.importKey('jwk', jwk, privateKey.algorithm, true, usages)
 }
 
+/**
+ * `jwk` without the `drop` members, except key material: an AKP key's `alg` is part of the key (and
+ * WebCrypto refuses an AKP JWK without it), so it is never dropped as a binding member.
+ */
 function withoutMembers(jwk: JWKMembers, drop: ReadonlySet<string>): Record<string, string> {
-  // An AKP key's `alg` names its parameter set (RFC 9964 §3): key material, not a binding, and
-  // WebCrypto refuses an AKP JWK without it.
   const keep = jwk.kty === 'AKP' ? 'alg' : undefined
   // fromEntries defines own properties, so a member named "__proto__" stays inert data.
   return Object.fromEntries(Object.entries(jwk).filter(([name]) => name === keep || !drop.has(name)))
