@@ -68,7 +68,7 @@ export function prepareHeader(
 
 /** Signs an already-encoded payload under a prepared header; returns the base64url signature. */
 export async function signWithHeader(key: JotKey, prepared: PreparedHeader, payload: string): Promise<string> {
-  return encodeBase64URL(await createSignature(key, signingInput(prepared.encoded, payload)))
+  return encodeBase64URL(await createSignature(key, signingInput(prepared.encoded, payload, true)))
 }
 
 export async function signEntry(

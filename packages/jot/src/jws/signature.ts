@@ -9,12 +9,19 @@ import { JWSSignatureInvalid } from '../errors.js'
 import { CURVES, type ECCurveInfo, type OKPCurveInfo } from '../jwa/curves.js'
 import type { JWSAlgorithm } from '../jwa/signing.js'
 import { concatBytes } from '../lib/bytes.js'
-import { encodeUtf8 } from '../lib/utf8.js'
+import { encodeUtf8, encodeUtf8Transient } from '../lib/utf8.js'
 import { assertCanSign, keyInternals, type JotKey } from '../key/key.js'
 
-/** RFC 7515 §5.1: ASCII(BASE64URL(protected)) ‖ '.' ‖ payload (encoded, or raw with b64: false). */
-export function signingInput(protectedB64: string, payload: string | Uint8Array): Uint8Array {
-  if (typeof payload === 'string') return encodeUtf8(`${protectedB64}.${payload}`)
+/**
+ * RFC 7515 §5.1: ASCII(BASE64URL(protected)) ‖ '.' ‖ payload (encoded, or raw with b64: false).
+ * `transient`: the caller hands the bytes to one sign or verify call before it yields (node:crypto
+ * reads them synchronously; WebCrypto copies them when called), so scratch memory will do.
+ */
+export function signingInput(protectedB64: string, payload: string | Uint8Array, transient = false): Uint8Array {
+  if (typeof payload === 'string') {
+    const text = `${protectedB64}.${payload}`
+    return transient ? encodeUtf8Transient(text) : encodeUtf8(text)
+  }
   return concatBytes(encodeUtf8(`${protectedB64}.`), payload)
 }
 

@@ -71,13 +71,23 @@ function checkHeaders(entry: SignatureEntry, options: PreparedJWSOptions): Check
   return checked
 }
 
-export async function verifySignatureEntry(
+/** A verified signature entry, with the payload still as it was signed (see {@link verifySignatureEntry}). */
+export interface VerifiedEntry {
+  /** The payload as signed: its base64url text (`b64: true`), or the raw content. */
+  readonly signedPayload: string | Uint8Array
+  readonly b64: boolean
+  readonly protectedHeader: JWSHeaderParameters | undefined
+  readonly key: JotKey
+}
+
+/** Runs every check of one signature entry and verifies it; the payload is left encoded. */
+export async function verifyEntry(
   entry: SignatureEntry,
   keyOrResolver: JotKey | KeyResolver,
   options: PreparedJWSOptions,
   serialization: JWSSerialization,
   detached: DetachedPayload,
-): Promise<VerifiedJWS> {
+): Promise<VerifiedEntry> {
   if (typeof entry.protected !== 'string' || typeof entry.signature !== 'string') {
     throw new JWSInvalid('"protected" and "signature" must be strings')
   }
@@ -93,10 +103,21 @@ export async function verifySignatureEntry(
 
   const payload = choosePayload(entry.payload, detached, header.b64)
   const signature = decodeBase64URL(entry.signature)
-  const key = await firstVerifyingKey(keys, signingInput(entry.protected, payload), signature)
+  // One candidate reads the signing input before anything yields; several need it across awaits.
+  const key = await firstVerifyingKey(keys, signingInput(entry.protected, payload, keys.length === 1), signature)
+  return { signedPayload: payload, b64: header.b64, protectedHeader, key }
+}
 
+export async function verifySignatureEntry(
+  entry: SignatureEntry,
+  keyOrResolver: JotKey | KeyResolver,
+  options: PreparedJWSOptions,
+  serialization: JWSSerialization,
+  detached: DetachedPayload,
+): Promise<VerifiedJWS> {
+  const { signedPayload, b64, protectedHeader, key } = await verifyEntry(entry, keyOrResolver, options, serialization, detached)
   const result: VerifiedJWS = {
-    payload: typeof payload === 'string' ? (header.b64 ? decodeBase64URL(payload) : encodeUtf8(payload)) : payload,
+    payload: typeof signedPayload === 'string' ? (b64 ? decodeBase64URL(signedPayload) : encodeUtf8(signedPayload)) : signedPayload,
     protectedHeader: protectedHeader ?? {},
     key,
   }

@@ -1,7 +1,7 @@
 /** Reading a JWT without verifying it. @module */
 import { JWSInvalid } from '../errors.js'
-import { decode as decodeBase64URL } from '../lib/base64url.js'
-import { parseJSONObjectBytes } from '../lib/json.js'
+import { decodeText as decodeBase64URLText } from '../lib/base64url.js'
+import { parseJSONObject } from '../lib/json.js'
 import { prepareJWSOptions, type PreparedJWSOptions } from '../jws/header.js'
 import { splitCompact } from '../jws/compact/verify.js'
 import { decodeProtectedHeader } from '../jws/verify.js'
@@ -31,6 +31,6 @@ export function decodeJWTUnverified<P = JWTClaims>(
   const [protectedB64, payloadB64] = splitCompact(token, options ? prepareJWSOptions(options) : defaults)
   const header = decodeProtectedHeader(protectedB64)!
   if (header.b64 === false) throw new JWSInvalid('"b64": false is not allowed in a JWT')
-  const payload = parseJSONObjectBytes(decodeBase64URL(payloadB64), 'JWT claims set') as P & JWTClaims
+  const payload = parseJSONObject(decodeBase64URLText(payloadB64), 'JWT claims set') as P & JWTClaims
   return { header, payload }
 }

@@ -1,9 +1,10 @@
 /** JWT verification (RFC 7519 §7.2) with a prepared verifier. @module */
 import { InvalidArgument } from '../errors.js'
 import { isPlainObject } from '../lib/bytes.js'
-import { parseJSONObjectBytes } from '../lib/json.js'
+import { decodeText as decodeBase64URLText } from '../lib/base64url.js'
+import { parseJSONObject } from '../lib/json.js'
 import type { JotKey } from '../key/key.js'
-import { verifyCompactPrepared } from '../jws/compact/verify.js'
+import { verifyCompactEncoded } from '../jws/compact/verify.js'
 import { prepareJWSOptions } from '../jws/header.js'
 import { deepFreeze } from '../lib/freeze.js'
 import type { KeyResolver } from '../jws/types.js'
@@ -30,9 +31,10 @@ export function createVerifier<P = JWTClaims>(options: CreateVerifierOptions): (
   const jwsOptions = prepareJWSOptions(options)
   const validateClaims = compileClaimsValidator(options)
   const verifySignature = async (token: string): Promise<VerifiedJWT<P>> => {
-    const { payload, protectedHeader, key: usedKey } = await verifyCompactPrepared(token, key, jwsOptions, undefined)
-    const claims = parseJSONObjectBytes(payload, 'JWT claims set') as JWTClaims
-    return { payload: claims as P & JWTClaims, header: protectedHeader, key: usedKey }
+    const { signedPayload, protectedHeader, key: usedKey } = await verifyCompactEncoded(token, key, jwsOptions)
+    // Compact serialization means b64: true, so the payload is base64url text, decoded straight to JSON text.
+    const claims = parseJSONObject(decodeBase64URLText(signedPayload as string), 'JWT claims set') as JWTClaims
+    return { payload: claims as P & JWTClaims, header: protectedHeader ?? {}, key: usedKey }
   }
   if (!options.cache) {
     return async (token) => {

@@ -5,18 +5,23 @@
  * @module
  */
 import { Base64URLInvalid } from '../errors.js'
+import { scratch } from './scratch.js'
+import { decodeUtf8, encodeUtf8Transient } from './utf8.js'
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
-/** Sextet value per ASCII code; 0xff marks characters outside the alphabet. */
-const DECODE = new Uint8Array(128).fill(0xff)
-for (let i = 0; i < ALPHABET.length; i++) DECODE[ALPHABET.charCodeAt(i)] = i
+/** Sextet value per ASCII code; -1 marks characters outside the alphabet (its sign bit survives any OR). */
+const DECODE = /* @__PURE__ */ (() => {
+  const table = new Int32Array(128).fill(-1)
+  for (let i = 0; i < ALPHABET.length; i++) table[ALPHABET.charCodeAt(i)] = i
+  return table
+})()
 
 const INVALID = 'base64url input has a character outside the URL-safe alphabet'
 
-/** Sextet of one character, or 0xff; codes above 127 map to 0xff too. */
+/** Sextet of one character, or -1; codes above 127 map to -1 too. */
 function sextet(input: string, index: number): number {
   const code = input.charCodeAt(index)
-  return code < 128 ? DECODE[code]! : 0xff
+  return code < 128 ? DECODE[code]! : -1
 }
 
 /**
@@ -29,35 +34,57 @@ function sextet(input: string, index: number): number {
  * @throws {@link Base64URLInvalid} on padding, foreign characters or a non-canonical last character.
  */
 export function decode(input: string): Uint8Array {
+  return decodeInto(input, undefined)
+}
+
+/**
+ * Decodes base64url UTF-8 text (a JWT's claims) straight to a string, through scratch slot 1 rather
+ * than a fresh byte array (see lib/scratch.ts).
+ * @internal
+ */
+export function decodeText(input: string): string {
+  return decodeUtf8(decodeInto(input, scratch(1, (input.length * 3) >> 2)))
+}
+
+function decodeInto(input: string, buffer: Uint8Array | undefined): Uint8Array {
   if (typeof input !== 'string') throw new Base64URLInvalid('base64url input must be a string')
   const length = input.length
   const tail = length % 4
   if (tail === 1) throw new Base64URLInvalid('base64url input has an impossible length')
-  const out = new Uint8Array((length * 3) >> 2)
+  const size = (length * 3) >> 2
+  const out = buffer ? buffer.subarray(0, size) : new Uint8Array(size)
   let o = 0
   let i = 0
-  // Hot loop: one validity test per four characters (any 0xff sextet sets a high bit).
+  // Hot loop, branch-free per group of four: a foreign character makes its sextet -1, which turns the
+  // 24-bit group negative (`invalid`); a code above 127 would alias into the table, so the codes are
+  // ORed too (`wide`). Both are tested once, after the loop.
+  let invalid = 0
+  let wide = 0
   for (const end = length - tail; i < end; i += 4) {
-    const a = sextet(input, i)
-    const b = sextet(input, i + 1)
-    const c = sextet(input, i + 2)
-    const d = sextet(input, i + 3)
-    if ((a | b | c | d) & 0xc0) throw new Base64URLInvalid(INVALID)
-    out[o++] = (a << 2) | (b >> 4)
-    out[o++] = ((b & 0x0f) << 4) | (c >> 2)
-    out[o++] = ((c & 0x03) << 6) | d
+    const c0 = input.charCodeAt(i)
+    const c1 = input.charCodeAt(i + 1)
+    const c2 = input.charCodeAt(i + 2)
+    const c3 = input.charCodeAt(i + 3)
+    wide |= c0 | c1 | c2 | c3
+    const group = (DECODE[c0 & 127]! << 18) | (DECODE[c1 & 127]! << 12) | (DECODE[c2 & 127]! << 6) | DECODE[c3 & 127]!
+    invalid |= group
+    out[o] = group >> 16
+    out[o + 1] = group >> 8
+    out[o + 2] = group
+    o += 3
   }
+  if (invalid < 0 || wide > 127) throw new Base64URLInvalid(INVALID)
   if (tail === 2) {
     const a = sextet(input, i)
     const b = sextet(input, i + 1)
-    if ((a | b) & 0xc0) throw new Base64URLInvalid(INVALID)
+    if ((a | b) < 0) throw new Base64URLInvalid(INVALID)
     if (b & 0x0f) throw new Base64URLInvalid('base64url input is not canonical')
     out[o++] = (a << 2) | (b >> 4)
   } else if (tail === 3) {
     const a = sextet(input, i)
     const b = sextet(input, i + 1)
     const c = sextet(input, i + 2)
-    if ((a | b | c) & 0xc0) throw new Base64URLInvalid(INVALID)
+    if ((a | b | c) < 0) throw new Base64URLInvalid(INVALID)
     if (c & 0x03) throw new Base64URLInvalid('base64url input is not canonical')
     out[o++] = (a << 2) | (b >> 4)
     out[o++] = ((b & 0x0f) << 4) | (c >> 2)
@@ -74,7 +101,8 @@ export function decode(input: string): Uint8Array {
  * ```
  */
 export function encode(input: Uint8Array | string): string {
-  const bytes = typeof input === 'string' ? new TextEncoder().encode(input) : input
+  // Text is encoded into scratch memory: the loop below consumes it before returning.
+  const bytes = typeof input === 'string' ? encodeUtf8Transient(input) : input
   let out = ''
   let i = 0
   for (const end = bytes.length - (bytes.length % 3); i < end; i += 3) {

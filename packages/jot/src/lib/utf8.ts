@@ -1,5 +1,6 @@
 /** Strict UTF-8 (RFC 8725 §3.7): invalid sequences are errors, never U+FFFD replacements. @module */
 import { JSONInvalid } from '../errors.js'
+import { scratch } from './scratch.js'
 
 const encoder = new TextEncoder()
 // ignoreBOM keeps a leading U+FEFF in the text, so JSON.parse rejects it instead of it vanishing.
@@ -7,6 +8,15 @@ const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 export function encodeUtf8(text: string): Uint8Array {
   return encoder.encode(text)
+}
+
+/**
+ * UTF-8 of `text` in scratch slot 0 (see lib/scratch.ts): the returned view is valid only until the
+ * caller next yields.
+ */
+export function encodeUtf8Transient(text: string): Uint8Array {
+  const buffer = scratch(0, text.length * 3)
+  return buffer.subarray(0, encoder.encodeInto(text, buffer).written)
 }
 
 export function decodeUtf8(bytes: Uint8Array): string {

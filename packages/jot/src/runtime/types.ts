@@ -46,7 +46,11 @@ export interface CryptoRuntime {
    */
   importKey(alg: KeyAlgorithm, curve: Curve | undefined, source: KeySource, kind: KeyKind): Promise<RuntimeKey>
 
-  /** Signs; ECDSA signatures come back in JOSE form (r ‖ s, fixed length). */
+  /**
+   * Signs; ECDSA signatures come back in JOSE form (r ‖ s, fixed length). `data` (here and in
+   * `verify`) may be a view of scratch memory that the next call overwrites (lib/scratch.ts): read it
+   * before yielding, or copy it.
+   */
   sign(alg: JWSAlgorithm, key: RuntimeKey, data: Uint8Array): MaybePromise<Uint8Array>
 
   /**

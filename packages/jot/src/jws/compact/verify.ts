@@ -2,7 +2,7 @@ import { InvalidArgument, JWSInvalid } from '../../errors.js'
 import type { JotKey } from '../../key/key.js'
 import { prepareJWSOptions, type PreparedJWSOptions } from '../header.js'
 import type { KeyResolver, VerifiedJWS, VerifyJWSOptions } from '../types.js'
-import { checkLength, verifySignatureEntry, type DetachedPayload } from '../verify.js'
+import { checkLength, verifyEntry, verifySignatureEntry, type DetachedPayload, type VerifiedEntry } from '../verify.js'
 
 /** Options for {@link verifyCompactJWS}. */
 export interface VerifyCompactJWSOptions extends VerifyJWSOptions {
@@ -20,6 +20,15 @@ export function splitCompact(token: unknown, options: PreparedJWSOptions): [stri
   }
   if (parts[0] === '') throw new JWSInvalid('a compact JWS must have a protected header')
   return parts as [string, string, string]
+}
+
+/**
+ * @internal A compact JWS verified with prepared options, its payload still base64url text: the JWT
+ * layer decodes it straight to the claims' JSON text.
+ */
+export function verifyCompactEncoded(token: unknown, key: JotKey | KeyResolver, options: PreparedJWSOptions): Promise<VerifiedEntry> {
+  const [protectedB64, payload, signature] = splitCompact(token, options)
+  return verifyEntry({ protected: protectedB64, header: undefined, payload, signature }, key, options, 'compact', undefined)
 }
 
 /** @internal Verification with options already prepared (used by the JWT layer and `createVerifier`). */

@@ -83,9 +83,17 @@ export const sign: CryptoRuntime['sign'] = async (alg, key, data) => {
 }
 
 // HMAC goes through subtle.verify too: the WebCrypto HMAC verify operation must compare in constant time.
-export const verify: CryptoRuntime['verify'] = async (alg, key, data, signature) => {
-  const verifyingKey = await webCryptoKey(key).verifyingKey()
-  return crypto.subtle.verify(signParams(alg, verifyingKey), verifyingKey, bufferSource(signature), bufferSource(data))
+export const verify: CryptoRuntime['verify'] = (alg, key, data, signature) => {
+  const handle = webCryptoKey(key)
+  // subtle.verify copies `data` when called, so a public or secret key reads it at once. A private
+  // key's public half may still have to be derived first: copy the bytes before waiting for it.
+  if (handle.kind !== 'private') {
+    return crypto.subtle.verify(signParams(alg, handle.cryptoKey), handle.cryptoKey, bufferSource(signature), bufferSource(data))
+  }
+  const copy = data.slice()
+  return handle.verifyingKey().then((verifyingKey) =>
+    crypto.subtle.verify(signParams(alg, verifyingKey), verifyingKey, bufferSource(signature), copy),
+  )
 }
 
 export const publicKey: CryptoRuntime['publicKey'] = async (key) => {
