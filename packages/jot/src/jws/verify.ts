@@ -4,7 +4,7 @@
  * @module
  */
 import { InvalidArgument, JWSInvalid } from '../errors.js'
-import { decode as decodeBase64URL, encode as encodeBase64URL } from '../lib/base64url.js'
+import { decode as decodeBase64URL, decodeTransient as decodeBase64URLTransient, encode as encodeBase64URL } from '../lib/base64url.js'
 import {
   checkLength as checkTokenLength,
   decodeProtectedHeader as decodeJOSEProtectedHeader,
@@ -102,9 +102,11 @@ export async function verifyEntry(
   if (keys.length === 0) checkKeyAlgorithm(header.alg, candidates[0]!)
 
   const payload = choosePayload(entry.payload, detached, header.b64)
-  const signature = decodeBase64URL(entry.signature)
-  // One candidate reads the signing input before anything yields; several need it across awaits.
-  const key = await firstVerifyingKey(keys, signingInput(entry.protected, payload, keys.length === 1), signature)
+  // One candidate reads the signature and signing input before anything yields, so scratch memory
+  // will do; several candidates need them across awaits.
+  const transient = keys.length === 1
+  const signature = transient ? decodeBase64URLTransient(entry.signature) : decodeBase64URL(entry.signature)
+  const key = await firstVerifyingKey(keys, signingInput(entry.protected, payload, transient), signature)
   return { signedPayload: payload, b64: header.b64, protectedHeader, key }
 }
 

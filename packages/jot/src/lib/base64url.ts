@@ -43,7 +43,15 @@ export function decode(input: string): Uint8Array {
  * @internal
  */
 export function decodeText(input: string): string {
-  return decodeUtf8(decodeInto(input, scratch(1, (input.length * 3) >> 2)))
+  return decodeUtf8(decodeTransient(input))
+}
+
+/**
+ * Decodes into scratch slot 1 (see lib/scratch.ts): the view is valid until the caller next yields.
+ * @internal
+ */
+export function decodeTransient(input: string): Uint8Array {
+  return decodeInto(input, scratch(1, (input.length * 3) >> 2))
 }
 
 function decodeInto(input: string, buffer: Uint8Array | undefined): Uint8Array {

@@ -48,8 +48,8 @@ export interface CryptoRuntime {
 
   /**
    * Signs; ECDSA signatures come back in JOSE form (r ‖ s, fixed length). `data` (here and in
-   * `verify`) may be a view of scratch memory that the next call overwrites (lib/scratch.ts): read it
-   * before yielding, or copy it.
+   * `verify`, with `signature`) may be a view of scratch memory that the next call overwrites
+   * (lib/scratch.ts): read it before yielding, or copy it.
    */
   sign(alg: JWSAlgorithm, key: RuntimeKey, data: Uint8Array): MaybePromise<Uint8Array>
 

@@ -85,14 +85,14 @@ export const sign: CryptoRuntime['sign'] = async (alg, key, data) => {
 // HMAC goes through subtle.verify too: the WebCrypto HMAC verify operation must compare in constant time.
 export const verify: CryptoRuntime['verify'] = (alg, key, data, signature) => {
   const handle = webCryptoKey(key)
-  // subtle.verify copies `data` when called, so a public or secret key reads it at once. A private
-  // key's public half may still have to be derived first: copy the bytes before waiting for it.
+  // subtle.verify copies its inputs when called, so a public or secret key reads them at once. A
+  // private key's public half may still have to be derived first: copy the bytes before waiting.
   if (handle.kind !== 'private') {
     return crypto.subtle.verify(signParams(alg, handle.cryptoKey), handle.cryptoKey, bufferSource(signature), bufferSource(data))
   }
-  const copy = data.slice()
+  const [dataCopy, signatureCopy] = [data.slice(), signature.slice()]
   return handle.verifyingKey().then((verifyingKey) =>
-    crypto.subtle.verify(signParams(alg, verifyingKey), verifyingKey, bufferSource(signature), copy),
+    crypto.subtle.verify(signParams(alg, verifyingKey), verifyingKey, signatureCopy, dataCopy),
   )
 }
 
