@@ -28,7 +28,7 @@ import {
 } from 'jot'
 import { rejectsWith } from '../helpers.js'
 import { b64u, ML_DSA, ML_DSA_ALGS, mlDsaExpected, mlDsaUnavailability, rfcExample, toB64u, type MlDsaAlg } from '../ml-dsa-material.js'
-import { assertInteropClaims, AUDIENCE, CUSTOM, ISSUER, joseSignedJWT, SUBJECT } from './keys.js'
+import { assertInteropClaims, AUDIENCE, CUSTOM, ISSUER, joseSignedJWT, joseVerifiedJWT, SUBJECT } from './keys.js'
 
 const { assertUnavailable } = mlDsaUnavailability(jot)
 
@@ -40,16 +40,7 @@ function jotToken(key: JotKey, jwtId: string): Promise<string> {
 }
 
 async function joseVerifies(token: string, key: jose.CryptoKey, alg: MlDsaAlg, jwtId: string, label: string): Promise<jose.JWTHeaderParameters> {
-  const { payload, protectedHeader } = await jose.jwtVerify(token, key, {
-    algorithms: [alg],
-    issuer: ISSUER,
-    audience: AUDIENCE,
-    subject: SUBJECT,
-    typ: 'JWT',
-    requiredClaims: ['exp', 'iat', 'jti'],
-  })
-  assertInteropClaims(payload as Record<string, unknown>, jwtId, label)
-  return protectedHeader
+  return (await joseVerifiedJWT(token, key, alg, jwtId, label)).protectedHeader
 }
 
 async function jotVerifies(token: string, key: JotKey, alg: MlDsaAlg, jwtId: string, label: string): Promise<void> {

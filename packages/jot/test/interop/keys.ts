@@ -49,6 +49,26 @@ export function joseSignedJWT(alg: string, key: Parameters<jose.SignJWT['sign']>
     .sign(key)
 }
 
+/** jose's `jwtVerify` of an interop JWT, with the interop claim checks; returns jose's view of it. */
+export async function joseVerifiedJWT(
+  token: string,
+  key: Parameters<typeof jose.jwtVerify>[1],
+  alg: string,
+  jwtId: string,
+  label: string,
+): Promise<{ payload: jose.JWTPayload; protectedHeader: jose.JWTHeaderParameters }> {
+  const { payload, protectedHeader } = await jose.jwtVerify(token, key as jose.CryptoKey, {
+    algorithms: [alg],
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    subject: SUBJECT,
+    typ: 'JWT',
+    requiredClaims: ['exp', 'iat', 'jti'],
+  })
+  assertInteropClaims(payload as Record<string, unknown>, jwtId, label)
+  return { payload, protectedHeader }
+}
+
 export const HMAC_ALGS = ['HS256', 'HS384', 'HS512'] as const
 export const RSA_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'] as const
 export const EC_ALGS = ['ES256', 'ES384', 'ES512'] as const
