@@ -10,11 +10,18 @@
 
 const buffers: Uint8Array[] = [new Uint8Array(2048), new Uint8Array(2048)]
 
-/** Slot `slot`'s buffer, grown (doubling) to hold at least `length` bytes. */
+/**
+ * Past this, a buffer is allocated per call and not kept: signing a large payload must not pin its
+ * size in memory for the life of the process, and at that size the allocation no longer matters.
+ */
+const MAX_KEPT = 64 * 1024
+
+/** Slot `slot`'s buffer, grown (doubling) to hold at least `length` bytes; or a fresh one past 64 KiB. */
 export function scratch(slot: 0 | 1, length: number): Uint8Array {
+  if (length > MAX_KEPT) return new Uint8Array(length)
   let buffer = buffers[slot]!
   if (buffer.length < length) {
-    buffer = new Uint8Array(Math.max(length, buffer.length * 2))
+    buffer = new Uint8Array(Math.min(MAX_KEPT, Math.max(length, buffer.length * 2)))
     buffers[slot] = buffer
   }
   return buffer

@@ -46,3 +46,14 @@ describe('concurrent signing and verification keep their bytes apart', () => {
     verified.forEach((result, i) => assert.equal(new TextDecoder().decode(result.payload), payloads[i]))
   })
 })
+
+describe('inputs past the kept scratch size', () => {
+  it('a 100 KB payload signs and verifies (fresh buffers, not kept), interleaved with small ones', async () => {
+    const key = await generateSecret('HS256')
+    const big = 'z'.repeat(100_000)
+    const payloads = [big, 'small', big + '!', 'tiny']
+    const signed = await Promise.all(payloads.map((payload) => signCompactJWS(payload, key)))
+    const verified = await Promise.all(signed.map((jws) => verifyCompactJWS(jws, key, { maxTokenLength: 200_000 })))
+    verified.forEach((result, i) => assert.equal(new TextDecoder().decode(result.payload), payloads[i]))
+  })
+})
