@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs'
 import type { TestContext } from 'node:test'
 import type * as Jot from 'jot'
 import type { JWK } from 'jot'
+import { der, readAll, readTLV } from './der.js'
 
 export type MlDsaAlg = 'ML-DSA-44' | 'ML-DSA-65' | 'ML-DSA-87'
 
@@ -128,18 +129,6 @@ const OID = 0x06
 /** RFC 9881 ML-DSA-PrivateKey `seed [0] IMPLICIT OCTET STRING`. */
 const SEED_TAG = 0x80
 
-function encodeLength(length: number): Uint8Array {
-  if (length < 0x80) return Uint8Array.of(length)
-  const bytes: number[] = []
-  for (let rest = length; rest > 0; rest = Math.floor(rest / 256)) bytes.unshift(rest % 256)
-  return Uint8Array.of(0x80 | bytes.length, ...bytes)
-}
-
-export function der(tag: number, ...contents: Uint8Array[]): Uint8Array {
-  const body = Buffer.concat(contents)
-  return new Uint8Array(Buffer.concat([Uint8Array.of(tag), encodeLength(body.length), body]))
-}
-
 /** `SEQUENCE { id-ml-dsa-* }`: RFC 9881 §2, parameters absent. */
 export function algorithmIdentifier(alg: MlDsaAlg): Uint8Array {
   return der(SEQUENCE, der(OID, Uint8Array.of(0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x03, ML_DSA[alg].oidArc)))
@@ -172,36 +161,6 @@ export function buildPKCS8(alg: MlDsaAlg, key: PrivateKeyForm): Uint8Array {
   return der(SEQUENCE, der(INTEGER, Uint8Array.of(0)), algorithmIdentifier(alg), der(OCTET_STRING, encodePrivateKey(key)))
 }
 
-interface TLV {
-  readonly tag: number
-  readonly contents: Uint8Array
-  readonly end: number
-}
-
-function readTLV(bytes: Uint8Array, offset: number): TLV {
-  const tag = bytes[offset]!
-  let length = bytes[offset + 1]!
-  let start = offset + 2
-  if (length & 0x80) {
-    const count = length & 0x7f
-    length = 0
-    for (let i = 0; i < count; i++) length = length * 256 + bytes[start + i]!
-    start += count
-  }
-  if (start + length > bytes.length) throw new Error('truncated DER')
-  return { tag, contents: bytes.subarray(start, start + length), end: start + length }
-}
-
-function readAll(bytes: Uint8Array): TLV[] {
-  const items: TLV[] = []
-  for (let offset = 0; offset < bytes.length; ) {
-    const item = readTLV(bytes, offset)
-    items.push(item)
-    offset = item.end
-  }
-  return items
-}
-
 /** The ML-DSA-PrivateKey inside a PKCS#8 PrivateKeyInfo, whichever CHOICE alternative it uses. */
 export function readPKCS8(pkcs8: Uint8Array): { alg: MlDsaAlg | undefined; key: PrivateKeyForm } {
   const outer = readTLV(pkcs8, 0)
@@ -221,15 +180,4 @@ export function readPKCS8(pkcs8: Uint8Array): { alg: MlDsaAlg | undefined; key: 
     throw new Error('unknown ML-DSA-PrivateKey form')
   }
   return { alg, key: { form: 'both', seed: seed.contents, expandedKey: expandedKey.contents } }
-}
-
-/** RFC 7468 PEM text for DER (64-character lines, trailing newline). */
-export function toPEM(bytes: Uint8Array, label: 'PUBLIC KEY' | 'PRIVATE KEY'): string {
-  const body = Buffer.from(bytes).toString('base64').match(/.{1,64}/g)!.join('\n')
-  return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`
-}
-
-/** PEM text → DER (one block, no headers). */
-export function fromPEM(pem: string): Uint8Array {
-  return new Uint8Array(Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64'))
 }

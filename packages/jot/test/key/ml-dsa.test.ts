@@ -38,7 +38,6 @@ import {
   b64u,
   buildPKCS8,
   buildSPKI,
-  fromPEM,
   ML_DSA,
   ML_DSA_ALGS,
   mlDsaExpected,
@@ -48,9 +47,9 @@ import {
   rfcExample,
   SEED_LENGTH,
   toB64u,
-  toPEM,
   type MlDsaAlg,
 } from '../ml-dsa-material.js'
+import { fromPEM, toPEM } from '../der.js'
 
 const { notHere: NOT_HERE, assertUnavailable } = mlDsaUnavailability(jot)
 const ISSUER = 'https://issuer.example'

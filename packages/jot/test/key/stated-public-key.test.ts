@@ -10,60 +10,22 @@
 import assert from 'node:assert/strict'
 import { generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { describe, test } from 'node:test'
+import { der, readAll, readTLV, toPEM } from '../der.js'
+import { mlDsaExpected } from '../ml-dsa-material.js'
 import { cryptoBackend, exportJWK, importJWK, importPEM, signCompactJWS, verifyCompactJWS, type JWK, type JWSAlgorithmName } from 'jot'
-
-const [major = 0, minor = 0] = process.versions.node.split('.').map(Number)
-/** ML-DSA reached node:crypto KeyObjects in Node 24.6 and WebCrypto in 24.7: both backends from 24.7. */
-const mlDsaExpected = major > 24 || (major === 24 && minor >= 7)
-
-// --- minimal DER, enough for PrivateKeyInfo --------------------------------------------------------
-
-function der(tag: number, ...contents: Uint8Array[]): Uint8Array {
-  const length = contents.reduce((sum, part) => sum + part.length, 0)
-  const header =
-    length < 0x80 ? [length] : length < 0x100 ? [0x81, length] : length < 0x10000 ? [0x82, length >> 8, length & 0xff] : [0x83, length >> 16, (length >> 8) & 0xff, length & 0xff]
-  return Uint8Array.from([tag, ...header, ...contents.flatMap((part) => [...part])])
-}
-
-/** The elements (whole TLVs) inside a constructed element's contents. */
-function elements(bytes: Uint8Array): Uint8Array[] {
-  const out: Uint8Array[] = []
-  for (let offset = 0; offset < bytes.length; ) {
-    let length = bytes[offset + 1]!
-    let header = 2
-    if (length & 0x80) {
-      const count = length & 0x7f
-      length = 0
-      for (let i = 0; i < count; i++) length = length * 256 + bytes[offset + 2 + i]!
-      header += count
-    }
-    out.push(bytes.subarray(offset, offset + header + length))
-    offset += header + length
-  }
-  return out
-}
-
-/** The contents octets of one TLV. */
-function contentsOf(tlv: Uint8Array): Uint8Array {
-  const first = tlv[1]!
-  return tlv.subarray(first & 0x80 ? 2 + (first & 0x7f) : 2)
-}
 
 /**
  * RFC 5958 §2 OneAsymmetricKey v2: version 1, the v1 key's AlgorithmIdentifier and privateKey, then
  * `publicKey [1] IMPLICIT BIT STRING` (tag 0x81, a zero unused-bits octet, the key).
  */
 function pkcs8v2(v1: Uint8Array, publicKey: Uint8Array): Uint8Array {
-  const [version, algorithm, privateKey, ...rest] = elements(contentsOf(v1))
-  assert.deepEqual([...version!], [0x02, 0x01, 0x00], 'node:crypto writes PKCS#8 v1')
+  const [version, algorithm, privateKey, ...rest] = readAll(readTLV(v1).contents)
+  assert.deepEqual([...version!.encoded], [0x02, 0x01, 0x00], 'node:crypto writes PKCS#8 v1')
   assert.equal(rest.length, 0)
-  return der(0x30, Uint8Array.of(0x02, 0x01, 0x01), algorithm!, privateKey!, der(0x81, Uint8Array.of(0), publicKey))
+  return der(0x30, Uint8Array.of(0x02, 0x01, 0x01), algorithm!.encoded, privateKey!.encoded, der(0x81, Uint8Array.of(0), publicKey))
 }
 
-function toPEM(bytes: Uint8Array): string {
-  const lines = Buffer.from(bytes).toString('base64').match(/.{1,64}/g)!
-  return `-----BEGIN PRIVATE KEY-----\n${lines.join('\n')}\n-----END PRIVATE KEY-----\n`
-}
+const pem = (pkcs8: Uint8Array) => toPEM(pkcs8, 'PRIVATE KEY')
 
 function pkcs8Of(key: KeyObject): Uint8Array {
   return new Uint8Array(key.export({ format: 'der', type: 'pkcs8' }))
@@ -72,8 +34,8 @@ function pkcs8Of(key: KeyObject): Uint8Array {
 /** The subjectPublicKey of a key's SPKI: the EC point, the raw OKP or ML-DSA key, RSAPublicKey DER. */
 function publicKeyOf(key: KeyObject): Uint8Array {
   const spki = new Uint8Array(key.export({ format: 'der', type: 'spki' }))
-  const [, bitString] = elements(contentsOf(spki))
-  return contentsOf(bitString!).subarray(1)
+  const [, bitString] = readAll(readTLV(spki).contents)
+  return bitString!.contents.subarray(1)
 }
 
 /** SEC1 §2.3.3 compressed form of an uncompressed point 04 ‖ X ‖ Y: (02 | parity of Y) ‖ X. */
@@ -114,8 +76,8 @@ describe(`PKCS#8 v2 publicKey must be the private key's own (${cryptoBackend} ba
     const point = publicKeyOf(mine.publicKey)
     assert.equal(point.length, 65)
 
-    await assertSigns(toPEM(pkcs8v2(v1, point)), 'ES256', mine.publicKey)
-    await assertSigns(toPEM(pkcs8v2(v1, compressed(point))), 'ES256', mine.publicKey)
+    await assertSigns(pem(pkcs8v2(v1, point)), 'ES256', mine.publicKey)
+    await assertSigns(pem(pkcs8v2(v1, compressed(point))), 'ES256', mine.publicKey)
 
     const wrong: Array<[string, Uint8Array]> = [
       ["another key's point", publicKeyOf(theirs.publicKey)],
@@ -124,7 +86,7 @@ describe(`PKCS#8 v2 publicKey must be the private key's own (${cryptoBackend} ba
       ['the right X with another Y', Uint8Array.from([...point.subarray(0, 33), ...publicKeyOf(theirs.publicKey).subarray(33)])],
     ]
     for (const [label, publicKey] of wrong) {
-      await assert.rejects(importPEM(toPEM(pkcs8v2(v1, publicKey)), { alg: 'ES256' }), notTheKey, label)
+      await assert.rejects(importPEM(pem(pkcs8v2(v1, publicKey)), { alg: 'ES256' }), notTheKey, label)
     }
   })
 
@@ -133,9 +95,9 @@ describe(`PKCS#8 v2 publicKey must be the private key's own (${cryptoBackend} ba
     const theirs = generateKeyPairSync('ed25519')
     const v1 = pkcs8Of(mine.privateKey)
     for (const alg of ['EdDSA', 'Ed25519'] as const) {
-      await assertSigns(toPEM(pkcs8v2(v1, publicKeyOf(mine.publicKey))), alg, mine.publicKey)
-      await assert.rejects(importPEM(toPEM(pkcs8v2(v1, publicKeyOf(theirs.publicKey))), { alg }), notTheKey, alg)
-      await assert.rejects(importPEM(toPEM(pkcs8v2(v1, flipped(publicKeyOf(mine.publicKey), 0))), { alg }), notTheKey, `${alg}, one bit off`)
+      await assertSigns(pem(pkcs8v2(v1, publicKeyOf(mine.publicKey))), alg, mine.publicKey)
+      await assert.rejects(importPEM(pem(pkcs8v2(v1, publicKeyOf(theirs.publicKey))), { alg }), notTheKey, alg)
+      await assert.rejects(importPEM(pem(pkcs8v2(v1, flipped(publicKeyOf(mine.publicKey), 0))), { alg }), notTheKey, `${alg}, one bit off`)
     }
   })
 
@@ -143,21 +105,21 @@ describe(`PKCS#8 v2 publicKey must be the private key's own (${cryptoBackend} ba
     const mine = generateKeyPairSync('rsa', { modulusLength: 2048 })
     const theirs = generateKeyPairSync('rsa', { modulusLength: 2048 })
     const v1 = pkcs8Of(mine.privateKey)
-    await assertSigns(toPEM(pkcs8v2(v1, publicKeyOf(mine.publicKey))), 'RS256', mine.publicKey)
-    await assert.rejects(importPEM(toPEM(pkcs8v2(v1, publicKeyOf(theirs.publicKey))), { alg: 'PS256' }), notTheKey)
+    await assertSigns(pem(pkcs8v2(v1, publicKeyOf(mine.publicKey))), 'RS256', mine.publicKey)
+    await assert.rejects(importPEM(pem(pkcs8v2(v1, publicKeyOf(theirs.publicKey))), { alg: 'PS256' }), notTheKey)
   })
 
   test('without a publicKey, and with a v2 publicKey but attributes too, the derived key is used as before', async () => {
     const mine = generateKeyPairSync('ec', { namedCurve: 'P-384' })
     const v1 = pkcs8Of(mine.privateKey)
-    await assertSigns(toPEM(v1), 'ES384', mine.publicKey)
-    const [, algorithm, privateKey] = elements(contentsOf(v1))
+    await assertSigns(pem(v1), 'ES384', mine.publicKey)
+    const [, algorithm, privateKey] = readAll(readTLV(v1).contents).map((tlv) => tlv.encoded)
     // attributes [0] IMPLICIT SET (empty) before the publicKey.
     const withAttributes = der(0x30, Uint8Array.of(0x02, 0x01, 0x01), algorithm!, privateKey!, der(0xa0), der(0x81, Uint8Array.of(0), publicKeyOf(mine.publicKey)))
-    await assertSigns(toPEM(withAttributes), 'ES384', mine.publicKey)
+    await assertSigns(pem(withAttributes), 'ES384', mine.publicKey)
     const theirs = generateKeyPairSync('ec', { namedCurve: 'P-384' })
     const withTheirs = der(0x30, Uint8Array.of(0x02, 0x01, 0x01), algorithm!, privateKey!, der(0xa0), der(0x81, Uint8Array.of(0), publicKeyOf(theirs.publicKey)))
-    await assert.rejects(importPEM(toPEM(withTheirs), { alg: 'ES384' }), notTheKey)
+    await assert.rejects(importPEM(pem(withTheirs), { alg: 'ES384' }), notTheKey)
   })
 })
 
@@ -173,7 +135,7 @@ describe(`ML-DSA PKCS#8 v2 publicKey (${cryptoBackend} backend)`, () => {
         // RFC 9881: id-ml-dsa-* AlgorithmIdentifier without parameters; seed-only private key.
         const algorithm = der(0x30, Uint8Array.of(0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x03, arc))
         const v1 = der(0x30, Uint8Array.of(0x02, 0x01, 0x00), algorithm, der(0x04, der(0x80, new Uint8Array(32))))
-        await assert.rejects(importPEM(toPEM(pkcs8v2(v1, new Uint8Array(publicKeyLength))), { alg }), { code: 'ERR_NOT_SUPPORTED' })
+        await assert.rejects(importPEM(pem(pkcs8v2(v1, new Uint8Array(publicKeyLength))), { alg }), { code: 'ERR_NOT_SUPPORTED' })
         t.diagnostic(`Node ${process.versions.node} has no ML-DSA (it needs 24.7): asserted ERR_NOT_SUPPORTED for a v2 PKCS#8`)
         return
       }
@@ -184,12 +146,12 @@ describe(`ML-DSA PKCS#8 v2 publicKey (${cryptoBackend} backend)`, () => {
       const v1 = pkcs8Of(mine.privateKey)
       const pub = publicKeyOf(mine.publicKey)
       assert.equal(pub.length, publicKeyLength)
-      const key = await importPEM(toPEM(pkcs8v2(v1, pub)), { alg })
+      const key = await importPEM(pem(pkcs8v2(v1, pub)), { alg })
       assert.equal((await exportJWK(key)).pub, Buffer.from(pub).toString('base64url'))
       const jws = await signCompactJWS('stated', key)
       await verifyCompactJWS(jws, await importPEM(mine.publicKey.export({ format: 'pem', type: 'spki' }) as string, { alg }))
-      await assert.rejects(importPEM(toPEM(pkcs8v2(v1, publicKeyOf(theirs.publicKey))), { alg }), notTheKey, "another key's pub")
-      await assert.rejects(importPEM(toPEM(pkcs8v2(v1, flipped(pub))), { alg }), notTheKey, 'one bit off')
+      await assert.rejects(importPEM(pem(pkcs8v2(v1, publicKeyOf(theirs.publicKey))), { alg }), notTheKey, "another key's pub")
+      await assert.rejects(importPEM(pem(pkcs8v2(v1, flipped(pub))), { alg }), notTheKey, 'one bit off')
     })
   }
 })
@@ -206,19 +168,12 @@ describe(`an EC private key's own public point (${cryptoBackend} backend)`, () =
       assert.equal((await importJWK(jwk as JWK, { alg })).type, 'private')
       // SEC1 ECPrivateKey with the other key's point in its [1] publicKey field.
       const sec1 = own.privateKey.export({ format: 'der', type: 'sec1' })
-      const ownPoint = Buffer.from(own.publicKey.export({ format: 'der', type: 'spki' })).subarray(-ownPointLength(namedCurve))
-      const otherPoint = Buffer.from(other.publicKey.export({ format: 'der', type: 'spki' })).subarray(-ownPointLength(namedCurve))
-      const offset = sec1.indexOf(ownPoint)
+      const offset = sec1.indexOf(publicKeyOf(own.publicKey))
       assert.ok(offset > 0, 'the SEC1 export embeds the public point')
       const forged = Buffer.from(sec1)
-      otherPoint.copy(forged, offset)
-      const pem = `-----BEGIN EC PRIVATE KEY-----\n${forged.toString('base64')}\n-----END EC PRIVATE KEY-----\n`
-      await assert.rejects(importPEM(pem, { alg }), { code: 'ERR_KEY_INVALID' })
+      forged.set(publicKeyOf(other.publicKey), offset)
+      await assert.rejects(importPEM(toPEM(forged, 'EC PRIVATE KEY'), { alg }), { code: 'ERR_KEY_INVALID' })
     })
   }
 })
 
-/** Uncompressed point length: 04 ‖ X ‖ Y. */
-function ownPointLength(curve: 'P-256' | 'P-384' | 'P-521'): number {
-  return 1 + 2 * { 'P-256': 32, 'P-384': 48, 'P-521': 66 }[curve]
-}
