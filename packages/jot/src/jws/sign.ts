@@ -5,6 +5,7 @@ import { isPlainObject, isUint8Array } from '../lib/bytes.js'
 import { parseJSONObject, stringifyJSON } from '../lib/json.js'
 import { decodeUtf8, encodeUtf8 } from '../lib/utf8.js'
 import type { JotKey } from '../key/key.js'
+import { then, type MaybePromise } from '../lib/maybe-promise.js'
 import { buildProtectedHeader, checkHeader } from './header.js'
 import { createSignature, signingInput } from './signature.js'
 import type { JWSHeaderParameters } from './types.js'
@@ -66,9 +67,12 @@ export function prepareHeader(
   return { header: header ?? {}, encoded }
 }
 
-/** Signs an already-encoded payload under a prepared header; returns the base64url signature. */
-export async function signWithHeader(key: JotKey, prepared: PreparedHeader, payload: string): Promise<string> {
-  return encodeBase64URL(await createSignature(key, signingInput(prepared.encoded, payload, true)))
+/**
+ * Signs an already-encoded payload under a prepared header; returns the base64url signature, at once
+ * where the primitive is synchronous (node:crypto; see lib/maybe-promise.ts).
+ */
+export function signWithHeader(key: JotKey, prepared: PreparedHeader, payload: string): MaybePromise<string> {
+  return then(createSignature(key, signingInput(prepared.encoded, payload, true)), encodeBase64URL)
 }
 
 export async function signEntry(

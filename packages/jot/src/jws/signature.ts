@@ -9,6 +9,7 @@ import { JWSSignatureInvalid } from '../errors.js'
 import { CURVES, type ECCurveInfo, type OKPCurveInfo } from '../jwa/curves.js'
 import type { JWSAlgorithm } from '../jwa/signing.js'
 import { concatBytes } from '../lib/bytes.js'
+import type { MaybePromise } from '../lib/maybe-promise.js'
 import { encodeUtf8, encodeUtf8Transient } from '../lib/utf8.js'
 import { assertCanSign, keyInternals, type JotKey } from '../key/key.js'
 
@@ -25,7 +26,7 @@ export function signingInput(protectedB64: string, payload: string | Uint8Array,
   return concatBytes(encodeUtf8(`${protectedB64}.`), payload)
 }
 
-export async function createSignature(key: JotKey, input: Uint8Array): Promise<Uint8Array> {
+export function createSignature(key: JotKey, input: Uint8Array): MaybePromise<Uint8Array> {
   assertCanSign(key)
   const { algorithm, runtimeKey } = keyInternals(key)
   return runtime.sign(algorithm, runtimeKey, input)
@@ -36,18 +37,27 @@ export async function createSignature(key: JotKey, input: Uint8Array): Promise<U
  * signature refused by the shape check says so ("malformed"); one that has the right shape but does
  * not verify gets the generic message.
  */
-export async function checkSignature(key: JotKey, input: Uint8Array, signature: Uint8Array): Promise<void> {
+export function checkSignature(key: JotKey, input: Uint8Array, signature: Uint8Array): MaybePromise<void> {
   const { algorithm, runtimeKey } = keyInternals(key)
   if (!hasValidShape(algorithm, key, signature)) {
     throw new JWSSignatureInvalid(`signature is malformed for ${algorithm.name} (wrong length or out of range)`)
   }
-  let valid: boolean
+  let valid: MaybePromise<boolean>
   try {
-    valid = await runtime.verify(algorithm, runtimeKey, input, signature)
+    valid = runtime.verify(algorithm, runtimeKey, input, signature)
   } catch (cause) {
-    throw new JWSSignatureInvalid('signature verification failed', { cause })
+    throw verificationFailed(cause)
   }
+  return typeof valid === 'boolean' ? assertValid(valid) : valid.then(assertValid, (cause: unknown) => Promise.reject(verificationFailed(cause)))
+}
+
+function assertValid(valid: boolean): void {
   if (!valid) throw new JWSSignatureInvalid()
+}
+
+/** The primitive itself threw: a key or signature it cannot use, reported as a bad signature. */
+function verificationFailed(cause: unknown): JWSSignatureInvalid {
+  return new JWSSignatureInvalid('signature verification failed', { cause })
 }
 
 function hasValidShape(algorithm: JWSAlgorithm, key: JotKey, signature: Uint8Array): boolean {

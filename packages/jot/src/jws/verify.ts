@@ -11,6 +11,8 @@ import {
   parseJSONSerialization,
 } from '../lib/jose-header.js'
 import { deepFreeze } from '../lib/freeze.js'
+import { then, type MaybePromise } from '../lib/maybe-promise.js'
+import { remember } from '../lib/memo.js'
 import { encodeUtf8 } from '../lib/utf8.js'
 import { isJotKey, type JotKey } from '../key/key.js'
 import {
@@ -22,7 +24,7 @@ import {
   type PreparedJWSOptions,
 } from './header.js'
 import { checkSignature, signingInput } from './signature.js'
-import type { JWSHeaderParameters, JWSSerialization, KeyResolver, VerifiedJWS } from './types.js'
+import type { JWSHeaderParameters, JWSSerialization, KeyCandidates, KeyResolver, VerifiedJWS } from './types.js'
 
 /** One signature of a JWS, as it appears in any serialization. */
 export interface SignatureEntry {
@@ -46,29 +48,20 @@ interface CheckedProtectedHeader {
   readonly header: CheckedHeader
 }
 
-/** Entries kept per prepared verifier: one issuer's tokens share a handful of distinct headers. */
-const HEADER_CACHE_SIZE = 32
-
 /**
  * Decodes and checks the headers. When there is no unprotected header the outcome depends only on
- * the encoded protected header and the prepared options, so a verifier remembers it: tokens from one
- * issuer repeat the same header, and the decode, JSON parse and checks then run once, not per token.
- * Only successes are remembered, and the header objects are frozen so no caller can alter them.
+ * the encoded protected header and the prepared options, so a verifier remembers it (lib/memo.ts);
+ * the header objects are frozen so no caller can alter them.
  */
 function checkHeaders(entry: SignatureEntry, options: PreparedJWSOptions): CheckedProtectedHeader {
   if (entry.header !== undefined) {
     const protectedHeader = decodeProtectedHeader(entry.protected)
     return { protectedHeader, header: checkHeader(protectedHeader, entry.header, options.crit) }
   }
-  const cache = options.headerCache
-  let checked = cache.get(entry.protected)
-  if (!checked) {
-    const protectedHeader = deepFreeze(decodeProtectedHeader(entry.protected))
-    checked = { protectedHeader, header: checkHeader(protectedHeader, undefined, options.crit) }
-    if (cache.size >= HEADER_CACHE_SIZE) cache.clear()
-    cache.set(entry.protected, checked)
-  }
-  return checked
+  return remember(options.headerCache, entry.protected, (encoded) => {
+    const protectedHeader = deepFreeze(decodeProtectedHeader(encoded))
+    return { protectedHeader, header: checkHeader(protectedHeader, undefined, options.crit) }
+  })
 }
 
 /** A verified signature entry, with the payload still as it was signed (see {@link verifySignatureEntry}). */
@@ -80,14 +73,18 @@ export interface VerifiedEntry {
   readonly key: JotKey
 }
 
-/** Runs every check of one signature entry and verifies it; the payload is left encoded. */
-export async function verifyEntry(
+/**
+ * Runs every check of one signature entry and verifies it; the payload is left encoded. With a key
+ * (not a resolver) on a backend whose primitives answer synchronously, the outcome is ready when
+ * this returns (see lib/maybe-promise.ts); checks that fail throw synchronously either way.
+ */
+export function verifyEntry(
   entry: SignatureEntry,
   keyOrResolver: JotKey | KeyResolver,
   options: PreparedJWSOptions,
   serialization: JWSSerialization,
   detached: DetachedPayload,
-): Promise<VerifiedEntry> {
+): MaybePromise<VerifiedEntry> {
   if (typeof entry.protected !== 'string' || typeof entry.signature !== 'string') {
     throw new JWSInvalid('"protected" and "signature" must be strings')
   }
@@ -96,18 +93,23 @@ export async function verifyEntry(
     throw new JWSInvalid('"b64": false is only supported in the JSON serializations')
   }
   checkAlgorithmAllowed(header.alg, options.algorithms)
-  const candidates = await resolveKeys(keyOrResolver, header.joint, serialization)
-  // Only keys bound to the header's alg are tried; if none is, fail exactly as for a single key.
-  const keys = candidates.filter((candidate) => candidate.alg === header.alg)
-  if (keys.length === 0) checkKeyAlgorithm(header.alg, candidates[0]!)
-
-  const payload = choosePayload(entry.payload, detached, header.b64)
-  // One candidate reads the signature and signing input before anything yields, so scratch memory
-  // will do; several candidates need them across awaits.
-  const transient = keys.length === 1
-  const signature = transient ? decodeBase64URLTransient(entry.signature) : decodeBase64URL(entry.signature)
-  const key = await firstVerifyingKey(keys, signingInput(entry.protected, payload, transient), signature)
-  return { signedPayload: payload, b64: header.b64, protectedHeader, key }
+  const resolved = typeof keyOrResolver === 'function' ? keyOrResolver(header.joint, { serialization }) : keyOrResolver
+  return then(resolved, (resolvedKeys) => {
+    const candidates = checkedCandidates(resolvedKeys)
+    // Only keys bound to the header's alg are tried; if none is, fail exactly as for a single key.
+    const keys = candidates.filter((candidate) => candidate.alg === header.alg)
+    if (keys.length === 0) checkKeyAlgorithm(header.alg, candidates[0]!)
+    const payload = choosePayload(entry.payload, detached, header.b64)
+    const verified = (key: JotKey): VerifiedEntry => ({ signedPayload: payload, b64: header.b64, protectedHeader, key })
+    if (keys.length > 1) {
+      return firstVerifyingKey(keys, signingInput(entry.protected, payload), decodeBase64URL(entry.signature)).then(verified)
+    }
+    // One candidate reads the signing input and signature before anything yields (node:crypto
+    // synchronously, WebCrypto copies them when called), so scratch memory will do.
+    const key = keys[0]!
+    const input = signingInput(entry.protected, payload, true)
+    return then(checkSignature(key, input, decodeBase64URLTransient(entry.signature)), () => verified(key))
+  })
 }
 
 export async function verifySignatureEntry(
@@ -134,13 +136,8 @@ export async function verifySignatureEntry(
 export const MAX_CANDIDATE_KEYS = 5
 
 /** The given key, or the resolver's candidates (one key or a non-empty array), capped and checked. */
-async function resolveKeys(
-  keyOrResolver: JotKey | KeyResolver,
-  header: JWSHeaderParameters,
-  serialization: JWSSerialization,
-): Promise<readonly JotKey[]> {
-  const resolved = typeof keyOrResolver === 'function' ? await keyOrResolver(header, { serialization }) : keyOrResolver
-  const keys = Array.isArray(resolved) ? resolved.slice(0, MAX_CANDIDATE_KEYS) : [resolved]
+function checkedCandidates(resolved: KeyCandidates): readonly JotKey[] {
+  const keys = Array.isArray(resolved) ? resolved.slice(0, MAX_CANDIDATE_KEYS) : [resolved as JotKey]
   if (keys.length === 0) throw new InvalidArgument('the key resolver returned no keys; it should throw instead')
   if (!keys.every(isJotKey)) throw new InvalidArgument('the verification key must be a JotKey (see importKey)')
   return keys

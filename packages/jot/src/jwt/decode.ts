@@ -1,7 +1,9 @@
 /** Reading a JWT without verifying it. @module */
 import { JWSInvalid } from '../errors.js'
 import { decodeText as decodeBase64URLText } from '../lib/base64url.js'
+import { deepFreeze } from '../lib/freeze.js'
 import { parseJSONObject } from '../lib/json.js'
+import { remember } from '../lib/memo.js'
 import { prepareJWSOptions, type PreparedJWSOptions } from '../jws/header.js'
 import { splitCompact } from '../jws/compact/verify.js'
 import { decodeProtectedHeader } from '../jws/verify.js'
@@ -9,12 +11,14 @@ import type { JWSHeaderParameters } from '../jws/types.js'
 import type { JWTClaims } from './types.js'
 
 let defaults: PreparedJWSOptions | undefined
+/** Decoded headers by their encoding (lib/memo.ts): the same few headers come back token after token. */
+const headers = new Map<string, JWSHeaderParameters>()
 
 /**
  * Decodes a compact JWT's header and claims **without verifying anything**: not the signature, not
  * the algorithm, not a single claim. For logging, debugging and routing only; never for
  * authorization. Parsing is as strict as in {@link verifyJWT} (base64url, UTF-8, duplicate members,
- * length).
+ * length). The header object is frozen: it is shared with later calls that decode the same header.
  *
  * @example
  * ```ts
@@ -29,7 +33,7 @@ export function decodeJWTUnverified<P = JWTClaims>(
   // The common call passes no options: reuse one prepared default instead of building it per call.
   defaults ??= prepareJWSOptions()
   const [protectedB64, payloadB64] = splitCompact(token, options ? prepareJWSOptions(options) : defaults)
-  const header = decodeProtectedHeader(protectedB64)!
+  const header = remember(headers, protectedB64, (encoded) => deepFreeze(decodeProtectedHeader(encoded)!))
   if (header.b64 === false) throw new JWSInvalid('"b64": false is not allowed in a JWT')
   const payload = parseJSONObject(decodeBase64URLText(payloadB64), 'JWT claims set') as P & JWTClaims
   return { header, payload }

@@ -4,6 +4,7 @@ import { encode as encodeBase64URL } from '../lib/base64url.js'
 import { isPlainObject } from '../lib/bytes.js'
 import { toSeconds } from '../lib/duration.js'
 import { stringifyJSON } from '../lib/json.js'
+import { settle, then } from '../lib/maybe-promise.js'
 import { isJotKey, type JotKey } from '../key/key.js'
 import { prepareHeader, signWithHeader } from '../jws/sign.js'
 import { checkRegisteredTypes } from './claims.js'
@@ -83,15 +84,16 @@ export function createSigner<P extends JWTClaims = JWTClaims>(options: CreateSig
   )
   const steps = compileClaimSteps(options)
   const clock = clockFrom(options.currentTime)
-  return async (claims) => {
-    if (!isPlainObject(claims)) throw new InvalidArgument('JWT claims must be a plain object')
-    const payload: JWTClaims = { ...claims }
-    const now = clock()
-    for (const step of steps) step(payload, now)
-    checkRegisteredTypes(payload)
-    const encoded = encodeBase64URL(stringifyJSON(payload, 'JWT claims'))
-    return `${header.encoded}.${encoded}.${await signWithHeader(key, header, encoded)}`
-  }
+  return (claims) =>
+    settle(() => {
+      if (!isPlainObject(claims)) throw new InvalidArgument('JWT claims must be a plain object')
+      const payload: JWTClaims = { ...claims }
+      const now = clock()
+      for (const step of steps) step(payload, now)
+      checkRegisteredTypes(payload)
+      const encoded = encodeBase64URL(stringifyJSON(payload, 'JWT claims'))
+      return then(signWithHeader(key, header, encoded), (signature) => `${header.encoded}.${encoded}.${signature}`)
+    })
 }
 
 /**

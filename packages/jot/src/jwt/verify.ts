@@ -7,6 +7,7 @@ import type { JotKey } from '../key/key.js'
 import { verifyCompactEncoded } from '../jws/compact/verify.js'
 import { prepareJWSOptions } from '../jws/header.js'
 import { deepFreeze } from '../lib/freeze.js'
+import { settle, then, type MaybePromise } from '../lib/maybe-promise.js'
 import type { KeyResolver } from '../jws/types.js'
 import { VerifiedTokenCache } from './cache.js'
 import { compileClaimsValidator } from './claims.js'
@@ -30,35 +31,41 @@ export function createVerifier<P = JWTClaims>(options: CreateVerifierOptions): (
   if (key === undefined) throw new InvalidArgument('options.key is required')
   const jwsOptions = prepareJWSOptions(options)
   const validateClaims = compileClaimsValidator(options)
-  const verifySignature = async (token: string): Promise<VerifiedJWT<P>> => {
-    const { signedPayload, protectedHeader, key: usedKey } = await verifyCompactEncoded(token, key, jwsOptions)
-    // Compact serialization means b64: true, so the payload is base64url text, decoded straight to JSON text.
-    const claims = parseJSONObject(decodeBase64URLText(signedPayload as string), 'JWT claims set') as JWTClaims
-    return { payload: claims as P & JWTClaims, header: protectedHeader ?? {}, key: usedKey }
-  }
+  // Decodes, checks the signature and parses the claims; ready at once where the signature check is
+  // (a local key on node:crypto), so the verifier below then resolves without a hop per layer.
+  const verifySignature = (token: string): MaybePromise<VerifiedJWT<P>> =>
+    then(verifyCompactEncoded(token, key, jwsOptions), ({ signedPayload, protectedHeader, key: usedKey }) => {
+      // Compact serialization means b64: true, so the payload is base64url text, decoded straight to JSON text.
+      const claims = parseJSONObject(decodeBase64URLText(signedPayload as string), 'JWT claims set') as JWTClaims
+      return { payload: claims as P & JWTClaims, header: protectedHeader ?? {}, key: usedKey }
+    })
   if (!options.cache) {
-    return async (token) => {
-      const verified = await verifySignature(token)
-      validateClaims(verified.payload, verified.header)
-      return verified
-    }
+    return (token) =>
+      settle(() =>
+        then(verifySignature(token), (verified) => {
+          validateClaims(verified.payload, verified.header)
+          return verified
+        }),
+      )
   }
   const cache = new VerifiedTokenCache<VerifiedJWT<P>>(options.cache === true ? {} : options.cache)
   const clock = clockFrom(options.currentTime)
-  return async (token) => {
-    const now = clock()
-    let verified = typeof token === 'string' ? cache.get(token, now) : undefined
-    if (!verified) {
-      verified = await verifySignature(token)
-      validateClaims(verified.payload, verified.header)
-      cache.set(token, Object.freeze({ ...verified, payload: deepFreeze(verified.payload) }), now)
-      return verified
-    }
-    // A hit skips decoding and the signature, never the claims: exp, nbf and maxTokenAge are
-    // judged at this instant exactly as without the cache.
-    validateClaims(verified.payload, verified.header)
-    return verified
-  }
+  return (token) =>
+    settle(() => {
+      const now = clock()
+      const hit = typeof token === 'string' ? cache.get(token, now) : undefined
+      if (hit) {
+        // A hit skips decoding and the signature, never the claims: exp, nbf and maxTokenAge are
+        // judged at this instant exactly as without the cache.
+        validateClaims(hit.payload, hit.header)
+        return hit
+      }
+      return then(verifySignature(token), (verified) => {
+        validateClaims(verified.payload, verified.header)
+        cache.set(token, Object.freeze({ ...verified, payload: deepFreeze(verified.payload) }), now)
+        return verified
+      })
+    })
 }
 
 /**

@@ -8,7 +8,12 @@
  * @module
  */
 
-const buffers: Uint8Array[] = [new Uint8Array(2048), new Uint8Array(2048)]
+/**
+ * Slot 0: UTF-8 of text on its way to a primitive or to base64url. Slot 1: bytes decoded from
+ * base64url. Slot 2: base64url characters on their way to a string. Separate slots, so one step's
+ * output never overwrites its own input.
+ */
+const buffers: Uint8Array[] = [new Uint8Array(2048), new Uint8Array(2048), new Uint8Array(2048)]
 
 /**
  * Past this, a buffer is allocated per call and not kept: signing a large payload must not pin its
@@ -17,7 +22,7 @@ const buffers: Uint8Array[] = [new Uint8Array(2048), new Uint8Array(2048)]
 const MAX_KEPT = 64 * 1024
 
 /** Slot `slot`'s buffer, grown (doubling) to hold at least `length` bytes; or a fresh one past 64 KiB. */
-export function scratch(slot: 0 | 1, length: number): Uint8Array {
+export function scratch(slot: 0 | 1 | 2, length: number): Uint8Array {
   if (length > MAX_KEPT) return new Uint8Array(length)
   let buffer = buffers[slot]!
   if (buffer.length < length) {

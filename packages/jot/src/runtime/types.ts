@@ -12,10 +12,11 @@
 import type { Curve } from '../jwa/curves.js'
 import type { KeyAlgorithm, Rsa15Algorithm, RsaOaepAlgorithm } from '../jwa/key-management.js'
 import type { HashName, JWSAlgorithm } from '../jwa/signing.js'
+import type { MaybePromise } from '../lib/maybe-promise.js'
 
 export type KeyKind = 'secret' | 'public' | 'private'
 
-export type MaybePromise<T> = T | Promise<T>
+export type { MaybePromise } from '../lib/maybe-promise.js'
 
 /** A JWK as plain JSON members (only the ones the key needs, already checked for type and length). */
 export type JWKMembers = Readonly<Record<string, string>>

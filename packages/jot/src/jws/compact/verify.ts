@@ -1,5 +1,6 @@
 import { InvalidArgument, JWSInvalid } from '../../errors.js'
 import type { JotKey } from '../../key/key.js'
+import type { MaybePromise } from '../../lib/maybe-promise.js'
 import { prepareJWSOptions, type PreparedJWSOptions } from '../header.js'
 import type { KeyResolver, VerifiedJWS, VerifyJWSOptions } from '../types.js'
 import { checkLength, verifyEntry, verifySignatureEntry, type DetachedPayload, type VerifiedEntry } from '../verify.js'
@@ -26,7 +27,7 @@ export function splitCompact(token: unknown, options: PreparedJWSOptions): [stri
  * @internal A compact JWS verified with prepared options, its payload still base64url text: the JWT
  * layer decodes it straight to the claims' JSON text.
  */
-export function verifyCompactEncoded(token: unknown, key: JotKey | KeyResolver, options: PreparedJWSOptions): Promise<VerifiedEntry> {
+export function verifyCompactEncoded(token: unknown, key: JotKey | KeyResolver, options: PreparedJWSOptions): MaybePromise<VerifiedEntry> {
   const [protectedB64, payload, signature] = splitCompact(token, options)
   return verifyEntry({ protected: protectedB64, header: undefined, payload, signature }, key, options, 'compact', undefined)
 }
