@@ -1,0 +1,47 @@
+// Verify and sign run synchronously where they can (a local key on node:crypto), but their contract
+// stays asynchronous: every failure, however early, arrives as a rejected promise, never as a throw
+// from the call itself (callers write `verify(token).catch(...)`).
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { createSigner, createVerifier, generateSecret, type KeyResolver } from 'jot'
+
+const key = await generateSecret('HS256')
+const sign = createSigner({ key, expiresIn: '5m' })
+const token = await sign({ sub: 'a' })
+
+function rejectsWithoutThrowing(call: () => Promise<unknown>, code: string) {
+  let promise: Promise<unknown>
+  assert.doesNotThrow(() => {
+    promise = call()
+  })
+  return assert.rejects(promise!, { code })
+}
+
+test('a prepared verifier rejects, never throws, on bad input, bad signatures and failing resolvers', async () => {
+  const verify = createVerifier({ key, cache: true })
+  const uncached = createVerifier({ key })
+  for (const v of [verify, uncached]) {
+    await rejectsWithoutThrowing(() => v(42 as unknown as string), 'ERR_INVALID_ARGUMENT')
+    await rejectsWithoutThrowing(() => v('a.b'), 'ERR_JWS_INVALID')
+    await rejectsWithoutThrowing(() => v(`${token.slice(0, -2)}AA`), 'ERR_JWS_SIGNATURE_INVALID')
+  }
+  const throwing: KeyResolver = () => {
+    throw Object.assign(new Error('resolver failed'), { code: 'E_RESOLVER' })
+  }
+  await rejectsWithoutThrowing(() => createVerifier({ key: throwing })(token), 'E_RESOLVER')
+  await rejectsWithoutThrowing(() => createVerifier({ key: () => [] })(token), 'ERR_INVALID_ARGUMENT')
+})
+
+test('a prepared signer rejects, never throws, on claims it cannot sign', async () => {
+  await rejectsWithoutThrowing(() => sign(null as unknown as object), 'ERR_INVALID_ARGUMENT')
+  await rejectsWithoutThrowing(() => sign({ nbf: 'soon' }), 'ERR_JWT_CLAIM_INVALID')
+  const cyclic: Record<string, unknown> = {}
+  cyclic.self = cyclic
+  await rejectsWithoutThrowing(() => sign(cyclic), 'ERR_INVALID_ARGUMENT')
+})
+
+test('a verifier with a synchronous resolver and one with an asynchronous one agree', async () => {
+  const sync = createVerifier({ key: () => key })
+  const async = createVerifier({ key: async () => key })
+  assert.deepEqual((await sync(token)).payload, (await async(token)).payload)
+})
