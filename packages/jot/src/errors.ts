@@ -52,7 +52,7 @@ export class JSONDuplicateMember extends JotError {
   /** The repeated member name. */
   readonly member: string
   constructor(member: string) {
-    super(`JSON object has the member ${quote(member)} more than once`)
+    super(`duplicate JSON member ${quote(member)}`)
     this.member = member
   }
 }
@@ -297,7 +297,7 @@ export function isJotError(value: unknown): value is AnyJotError {
 export function quote(value: unknown): string {
   let text: string
   try {
-    text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? typeof value)
+    text = JSON.stringify(value) ?? typeof value // undefined, functions and symbols have no JSON
   } catch {
     text = typeof value // BigInt, cycles, hostile toJSON: describe, never throw while reporting
   }

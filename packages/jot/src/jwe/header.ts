@@ -115,7 +115,6 @@ export function checkJWEHeader(
   const joint = jointHeader<JWEHeaderParameters>(
     [protectedHeader, objectOrUndefined(sharedHeader, 'shared unprotected header'), objectOrUndefined(recipientHeader, 'per-recipient header')],
     JWE_HEADER_ERRORS,
-    (name) => `header parameter ${name} appears in more than one header`,
   )
   for (const name of ['crit', 'zip']) {
     // RFC 7516 §4.1.13 (crit) and §4.1.3 (zip, which changes how the plaintext is read) must be protected.

@@ -29,10 +29,10 @@ export interface PreparedJWSOptions {
 export function prepareJWSOptions(options: VerifyJWSOptions = {}): PreparedJWSOptions {
   const { algorithms, crit = [], maxTokenLength = DEFAULT_MAX_TOKEN_LENGTH } = options
   if (algorithms !== undefined && (!Array.isArray(algorithms) || algorithms.length === 0)) {
-    throw new InvalidArgument('algorithms must be a non-empty array of algorithm names')
+    throw new InvalidArgument('algorithms must be a non-empty array')
   }
   if (!Array.isArray(crit) || crit.some((name) => typeof name !== 'string')) {
-    throw new InvalidArgument('crit must be an array of header parameter names')
+    throw new InvalidArgument('crit must be an array of strings')
   }
   if (typeof maxTokenLength !== 'number' || !(maxTokenLength > 0)) {
     throw new InvalidArgument('maxTokenLength must be a positive number')
@@ -65,11 +65,7 @@ export function checkHeader(
     throw new JWSInvalid('the unprotected header must be a JSON object')
   }
   if (!protectedHeader && !unprotectedHeader) throw new JWSInvalid('the JWS has no header')
-  const joint = jointHeader<JWSHeaderParameters>(
-    [protectedHeader, unprotectedHeader as JWSHeaderParameters | undefined],
-    JWS_HEADER_ERRORS,
-    (name) => `header parameter ${name} is both protected and unprotected`,
-  )
+  const joint = jointHeader<JWSHeaderParameters>([protectedHeader, unprotectedHeader as JWSHeaderParameters | undefined], JWS_HEADER_ERRORS)
   if (unprotectedHeader && Object.hasOwn(unprotectedHeader, 'crit')) {
     throw new JWSInvalid('"crit" must be in the protected header')
   }
@@ -93,7 +89,7 @@ export function checkHeader(
  * before key selection, so a resolver never sees a token with a refused algorithm.
  */
 export function checkAlgorithmAllowed(alg: string, allowed: ReadonlySet<string> | undefined): void {
-  if (alg === 'none') throw new AlgorithmNotAllowed('unsecured JWS ("alg": "none") is never accepted by verify')
+  if (alg === 'none') throw new AlgorithmNotAllowed('"alg": "none" (unsecured JWS) is never accepted')
   if (allowed && !allowed.has(alg)) throw new AlgorithmNotAllowed(`algorithm ${quote(alg)} is not in the allowlist`)
 }
 
@@ -102,7 +98,7 @@ export function checkAlgorithmAllowed(alg: string, allowed: ReadonlySet<string> 
  * with an RSA public key (algorithm confusion).
  */
 export function checkKeyAlgorithm(alg: string, key: JotKey): void {
-  if (alg !== key.alg) throw new AlgorithmNotAllowed(`token algorithm ${quote(alg)} does not match the key's ${key.alg}`)
+  if (alg !== key.alg) throw new AlgorithmNotAllowed(`algorithm ${quote(alg)} does not match the key's ${key.alg}`)
 }
 
 /** Builds the protected header for signing: `alg` from the key, `kid` from the key unless given. */

@@ -6,7 +6,7 @@
  */
 import * as runtime from '#runtime'
 import { JWSSignatureInvalid } from '../errors.js'
-import { CURVES, type ECCurveInfo, type OKPCurveInfo } from '../jwa/curves.js'
+import { SIGNATURE_CURVES, type ECDSACurve, type EdDSACurve } from '../jwa/curves.js'
 import type { JWSAlgorithm } from '../jwa/signing.js'
 import { concatBytes } from '../lib/bytes.js'
 import type { MaybePromise } from '../lib/maybe-promise.js'
@@ -68,11 +68,11 @@ function hasValidShape(algorithm: JWSAlgorithm, key: JotKey, signature: Uint8Arr
     case 'rsa-pss':
       return signature.length === Math.ceil((key.bits ?? 0) / 8)
     case 'eddsa':
-      return signature.length === (CURVES[key.curve!] as OKPCurveInfo).signatureLength
+      return signature.length === (SIGNATURE_CURVES[key.curve!] as EdDSACurve).signatureLength
     case 'ml-dsa':
       return signature.length === algorithm.signatureLength
     case 'ecdsa': {
-      const { size, orderBytes } = CURVES[key.curve!] as ECCurveInfo
+      const { size, orderBytes } = SIGNATURE_CURVES[key.curve!] as ECDSACurve
       if (signature.length !== 2 * size) return false
       return inOrderRange(signature, 0, orderBytes) && inOrderRange(signature, size, orderBytes)
     }

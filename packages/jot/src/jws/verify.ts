@@ -39,6 +39,19 @@ export interface SignatureEntry {
 /** Detached content supplied by the verifier (RFC 7515 Appendix F). */
 export type DetachedPayload = Uint8Array | string | undefined
 
+/**
+ * Detached content as it was signed, once `b64` is known: base64url-encoded with `b64: true`, as
+ * the signer did. A function, so that only the serializations that take detached content (and not
+ * JWT) carry the encoder.
+ */
+type SignedDetached = (b64: boolean) => string | Uint8Array
+
+function signedDetached(detached: DetachedPayload): SignedDetached | undefined {
+  if (detached === undefined) return undefined
+  const bytes = typeof detached === 'string' ? encodeUtf8(detached) : detached
+  return (b64) => (b64 ? encodeBase64URL(bytes) : bytes)
+}
+
 export function decodeProtectedHeader(encoded: string): JWSHeaderParameters | undefined {
   return decodeJOSEProtectedHeader<JWSHeaderParameters>(encoded, 'JWS protected header')
 }
@@ -83,7 +96,7 @@ export function verifyEntry(
   keyOrResolver: JotKey | KeyResolver,
   options: PreparedJWSOptions,
   serialization: JWSSerialization,
-  detached: DetachedPayload,
+  detached: SignedDetached | undefined,
 ): MaybePromise<VerifiedEntry> {
   if (typeof entry.protected !== 'string' || typeof entry.signature !== 'string') {
     throw new JWSInvalid('"protected" and "signature" must be strings')
@@ -119,7 +132,7 @@ export async function verifySignatureEntry(
   serialization: JWSSerialization,
   detached: DetachedPayload,
 ): Promise<VerifiedJWS> {
-  const { signedPayload, b64, protectedHeader, key } = await verifyEntry(entry, keyOrResolver, options, serialization, detached)
+  const { signedPayload, b64, protectedHeader, key } = await verifyEntry(entry, keyOrResolver, options, serialization, signedDetached(detached))
   const result: VerifiedJWS = {
     payload: typeof signedPayload === 'string' ? (b64 ? decodeBase64URL(signedPayload) : encodeUtf8(signedPayload)) : signedPayload,
     protectedHeader: protectedHeader ?? {},
@@ -161,17 +174,15 @@ async function firstVerifyingKey(keys: readonly JotKey[], input: Uint8Array, sig
 }
 
 /**
- * The content that was signed: the JWS's own payload, or the detached content the verifier holds.
- * With `b64: true` detached content is base64url-encoded here, as the signer did.
+ * The content that was signed: the JWS's own payload, or the detached content the verifier holds
+ * (see {@link signedDetached}).
  */
-function choosePayload(inline: string | undefined, detached: DetachedPayload, b64: boolean): string | Uint8Array {
+function choosePayload(inline: string | undefined, detached: SignedDetached | undefined, b64: boolean): string | Uint8Array {
   if (inline !== undefined && inline !== '') {
     if (detached !== undefined) throw new JWSInvalid('the JWS has a payload, but a detached payload was also given')
     return inline
   }
-  if (detached === undefined) return inline ?? ''
-  const bytes = typeof detached === 'string' ? encodeUtf8(detached) : detached
-  return b64 ? encodeBase64URL(bytes) : bytes
+  return detached === undefined ? (inline ?? '') : detached(b64)
 }
 
 /** Enforces `maxTokenLength` before any decoding work. */

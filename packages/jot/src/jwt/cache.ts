@@ -70,8 +70,4 @@ export class VerifiedTokenCache<T> {
       this.#characters -= oldest.length
     }
   }
-
-  get size(): number {
-    return this.#entries.size
-  }
 }

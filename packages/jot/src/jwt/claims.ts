@@ -52,10 +52,23 @@ export function checkRegisteredTypes(payload: JWTClaims): void {
   }
 }
 
-function exactClaim(name: 'sub' | 'jti', expected: string): Check {
+/** Throws unless the claim is present. */
+function requireClaim(payload: JWTClaims, name: string): void {
+  if (payload[name] === undefined) throw new JWTClaimMissing(`"${name}" is missing`, name, 'missing')
+}
+
+/**
+ * The claim must be present and name one of the expected values; an `aud` array must name at least
+ * one (RFC 7519 §4.1.3). Runs after {@link checkRegisteredTypes}, so the value is a string or, for
+ * `aud`, an array of strings.
+ */
+function expectOneOf(name: 'iss' | 'sub' | 'jti' | 'aud', expected: ReadonlySet<string>): Check {
   return (payload) => {
-    if (payload[name] === undefined) throw new JWTClaimMissing(`"${name}" is missing`, name, 'missing')
-    if (payload[name] !== expected) throw new JWTClaimInvalid(`unexpected "${name}"`, name, 'mismatch')
+    requireClaim(payload, name)
+    const value = payload[name]!
+    if (!(typeof value === 'string' ? expected.has(value) : value.some((v) => expected.has(v)))) {
+      throw new JWTClaimInvalid(`unexpected "${name}"`, name, 'mismatch')
+    }
   }
 }
 
@@ -94,31 +107,17 @@ export function compileClaimsValidator(options: JWTClaimOptions = {}): ClaimsVal
   if (maxTokenAge !== undefined) required.add('iat')
   if (required.size > 0) {
     checks.push((payload) => {
-      for (const name of required) {
-        if (payload[name] === undefined) throw new JWTClaimMissing(`"${name}" is required`, name, 'missing')
-      }
+      for (const name of required) requireClaim(payload, name)
     })
   }
 
-  if (options.issuer !== undefined) {
-    const issuers = stringSet(options.issuer, 'issuer')
-    checks.push((payload) => {
-      if (payload.iss === undefined) throw new JWTClaimMissing('"iss" is missing', 'iss', 'missing')
-      if (!issuers.has(payload.iss)) throw new JWTClaimInvalid('unexpected "iss"', 'iss', 'mismatch')
-    })
-  }
+  if (options.issuer !== undefined) checks.push(expectOneOf('iss', stringSet(options.issuer, 'issuer')))
 
   const subject = optionalString(options.subject, 'subject')
-  if (subject !== undefined) checks.push(exactClaim('sub', subject))
+  if (subject !== undefined) checks.push(expectOneOf('sub', new Set([subject])))
 
   if (options.audience !== undefined) {
-    const audiences = stringSet(options.audience, 'audience')
-    checks.push((payload) => {
-      const { aud } = payload
-      if (aud === undefined) throw new JWTClaimMissing('"aud" is missing', 'aud', 'missing')
-      const matches = typeof aud === 'string' ? audiences.has(aud) : aud.some((a) => audiences.has(a))
-      if (!matches) throw new JWTClaimInvalid('"aud" does not name this audience', 'aud', 'mismatch')
-    })
+    checks.push(expectOneOf('aud', stringSet(options.audience, 'audience')))
   } else if (!options.acceptAnyAudience) {
     // RFC 8725 §3.9: a token for some audience, presented to a verifier that names none.
     checks.push((payload) => {
@@ -129,7 +128,7 @@ export function compileClaimsValidator(options: JWTClaimOptions = {}): ClaimsVal
   }
 
   const jwtId = optionalString(options.jwtId, 'jwtId')
-  if (jwtId !== undefined) checks.push(exactClaim('jti', jwtId))
+  if (jwtId !== undefined) checks.push(expectOneOf('jti', new Set([jwtId])))
 
   checks.push((payload, _header, now) => {
     if (payload.iat !== undefined && payload.iat > now + tolerance) {

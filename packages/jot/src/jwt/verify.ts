@@ -26,46 +26,53 @@ import type { CreateVerifierOptions, JWTClaims, VerifiedJWT, VerifyJWTOptions } 
  * ```
  */
 export function createVerifier<P = JWTClaims>(options: CreateVerifierOptions): (token: string) => Promise<VerifiedJWT<P>> {
-  if (!isPlainObject(options)) throw new InvalidArgument('options must be an object')
-  const { key } = options
-  if (key === undefined) throw new InvalidArgument('options.key is required')
-  const jwsOptions = prepareJWSOptions(options)
-  const validateClaims = compileClaimsValidator(options)
-  // Decodes, checks the signature and parses the claims; ready at once where the signature check is
-  // (a local key on node:crypto), so the verifier below then resolves without a hop per layer.
-  const verifySignature = (token: string): MaybePromise<VerifiedJWT<P>> =>
-    then(verifyCompactEncoded(token, key, jwsOptions), ({ signedPayload, protectedHeader, key: usedKey }) => {
-      // Compact serialization means b64: true, so the payload is base64url text, decoded straight to JSON text.
-      const claims = parseJSONObject(decodeBase64URLText(signedPayload as string), 'JWT claims set') as JWTClaims
-      return { payload: claims as P & JWTClaims, header: protectedHeader ?? {}, key: usedKey }
-    })
-  if (!options.cache) {
-    return (token) =>
-      settle(() =>
-        then(verifySignature(token), (verified) => {
-          validateClaims(verified.payload, verified.header)
-          return verified
-        }),
-      )
-  }
+  const { verifySignature, validateClaims } = compileVerifier<P>(options)
+  if (!options.cache) return (token) => settle(() => then(verifySignature(token), validateClaims))
   const cache = new VerifiedTokenCache<VerifiedJWT<P>>(options.cache === true ? {} : options.cache)
   const clock = clockFrom(options.currentTime)
   return (token) =>
     settle(() => {
       const now = clock()
       const hit = typeof token === 'string' ? cache.get(token, now) : undefined
-      if (hit) {
-        // A hit skips decoding and the signature, never the claims: exp, nbf and maxTokenAge are
-        // judged at this instant exactly as without the cache.
-        validateClaims(hit.payload, hit.header)
-        return hit
-      }
+      // A hit skips decoding and the signature, never the claims: exp, nbf and maxTokenAge are
+      // judged at this instant exactly as without the cache.
+      if (hit) return validateClaims(hit)
       return then(verifySignature(token), (verified) => {
-        validateClaims(verified.payload, verified.header)
+        validateClaims(verified)
         cache.set(token, Object.freeze({ ...verified, payload: deepFreeze(verified.payload) }), now)
         return verified
       })
     })
+}
+
+/** The two halves of a verifier, compiled from validated options. */
+interface CompiledVerifier<P> {
+  /** Decodes, checks the signature and parses the claims. */
+  readonly verifySignature: (token: string) => MaybePromise<VerifiedJWT<P>>
+  /** Runs the compiled claim checks at this instant; returns its argument. */
+  readonly validateClaims: (verified: VerifiedJWT<P>) => VerifiedJWT<P>
+}
+
+function compileVerifier<P>(options: CreateVerifierOptions): CompiledVerifier<P> {
+  if (!isPlainObject(options)) throw new InvalidArgument('options must be an object')
+  const { key } = options
+  if (key === undefined) throw new InvalidArgument('options.key is required')
+  const jwsOptions = prepareJWSOptions(options)
+  const checkClaims = compileClaimsValidator(options)
+  return {
+    // Ready at once where the signature check is (a local key on node:crypto), so the verifier
+    // then resolves without a hop per layer.
+    verifySignature: (token) =>
+      then(verifyCompactEncoded(token, key, jwsOptions), ({ signedPayload, protectedHeader, key: usedKey }) => {
+        // Compact serialization means b64: true, so the payload is base64url text, decoded straight to JSON text.
+        const claims = parseJSONObject(decodeBase64URLText(signedPayload as string), 'JWT claims set') as JWTClaims
+        return { payload: claims as P & JWTClaims, header: protectedHeader ?? {}, key: usedKey }
+      }),
+    validateClaims: (verified) => {
+      checkClaims(verified.payload, verified.header)
+      return verified
+    },
+  }
 }
 
 /**
@@ -82,5 +89,8 @@ export async function verifyJWT<P = JWTClaims>(
   key: JotKey | KeyResolver,
   options: VerifyJWTOptions = {},
 ): Promise<VerifiedJWT<P>> {
-  return createVerifier<P>({ ...options, key })(token)
+  // One token per verifier: a cache could never hit, so the uncached path runs, and bundles that
+  // only call verifyJWT leave the cache out.
+  const { verifySignature, validateClaims } = compileVerifier<P>({ ...options, key })
+  return then(verifySignature(token), validateClaims)
 }

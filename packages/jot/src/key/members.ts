@@ -12,12 +12,12 @@ import type { JWK } from './jwk.js'
  */
 export const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'priv'] as const
 
-/** Every member that must never be published: the private ones and an `oct` key's `k`. */
-export const SECRET_JWK_MEMBERS = [...PRIVATE_JWK_MEMBERS, 'k'] as const
-
-/** True when `jwk` carries any secret member (a private or symmetric key). */
+/**
+ * True when `jwk` carries a member that must never be published: a private one, or an `oct` key's
+ * `k` (a private or symmetric key).
+ */
 export function hasSecretMembers(jwk: Readonly<Record<string, unknown>>): boolean {
-  return SECRET_JWK_MEMBERS.some((name) => Object.hasOwn(jwk, name))
+  return Object.hasOwn(jwk, 'k') || PRIVATE_JWK_MEMBERS.some((name) => Object.hasOwn(jwk, name))
 }
 
 /** A copy of `jwk` without its private members (an `oct` key keeps `k`: it has no public half). */

@@ -6,32 +6,21 @@
  */
 import { InvalidArgument } from '../errors.js'
 
-const UNIT_SECONDS: Record<string, number> = /* @__PURE__ */ Object.assign(Object.create(null) as Record<string, number>, {
-  s: 1, sec: 1, secs: 1, second: 1, seconds: 1,
-  m: 60, min: 60, mins: 60, minute: 60, minutes: 60,
-  h: 3600, hr: 3600, hrs: 3600, hour: 3600, hours: 3600,
-  d: 86400, day: 86400, days: 86400,
-  w: 604800, week: 604800, weeks: 604800,
-  y: 31557600, yr: 31557600, yrs: 31557600, year: 31557600, years: 31557600,
-})
+/** The number, then a unit: s, m, h, d, w or y, or one of their longer spellings ("15 min", "2 hours"). */
+const PATTERN = /^(\d+(?:\.\d+)?) ?(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?|y|yrs?|years?)$/i
 
-const PATTERN = /^(\d+(?:\.\d+)?) ?([a-z]+)$/i
+/** Seconds per unit, by the first letter of its spelling (a year is 365.25 days). */
+const UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31557600 }
 
 /** A time span: seconds as a number, or a string like `"15m"`. */
 export type Duration = number | string
 
 /** Converts a {@link Duration} to whole seconds; `name` is the option name used in error messages. */
 export function toSeconds(value: Duration, name: string): number {
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value) || value < 0) throw new InvalidArgument(`${name} must be a non-negative number of seconds`)
-    return Math.round(value)
-  }
-  if (typeof value === 'string') {
-    const match = PATTERN.exec(value.trim())
-    const unit = match ? UNIT_SECONDS[match[2]!.toLowerCase()] : undefined
-    if (match && unit !== undefined) return Math.round(Number(match[1]) * unit)
-  }
-  throw new InvalidArgument(`${name} must be seconds or a duration such as "15m"`)
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return Math.round(value)
+  const match = typeof value === 'string' ? PATTERN.exec(value.trim()) : null
+  if (match) return Math.round(Number(match[1]) * UNIT_SECONDS[match[2]![0]!.toLowerCase()]!)
+  throw new InvalidArgument(`${name} must be a non-negative number of seconds or a duration such as "15m"`)
 }
 
 /**

@@ -45,18 +45,14 @@ export function checkCrit(protectedHeader: Header, recognized: ReadonlySet<strin
 
 /**
  * The JOSE header: the union of the present header sources, whose parameter names must be disjoint
- * (RFC 7515 §7.2.1, RFC 7516 §7.2.1). `duplicate` words the error for a name found twice.
+ * (RFC 7515 §7.2.1, RFC 7516 §7.2.1).
  */
-export function jointHeader<H extends Header>(
-  sources: ReadonlyArray<H | undefined>,
-  errors: HeaderErrors,
-  duplicate: (name: string) => string,
-): H {
+export function jointHeader<H extends Header>(sources: ReadonlyArray<H | undefined>, errors: HeaderErrors): H {
   const joint: Header = {}
   for (const header of sources) {
     if (header === undefined) continue
     for (const name of Object.keys(header)) {
-      if (Object.hasOwn(joint, name)) throw new errors.Invalid(duplicate(quote(name)))
+      if (Object.hasOwn(joint, name)) throw new errors.Invalid(`header parameter ${quote(name)} appears in more than one header`)
       // defineProperty keeps a member named "__proto__" as inert data.
       Object.defineProperty(joint, name, { value: header[name], enumerable: true, writable: true, configurable: true })
     }

@@ -3,7 +3,7 @@
 // from the call itself (callers write `verify(token).catch(...)`).
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { createSigner, createVerifier, generateSecret, type KeyResolver } from 'jot'
+import { createSigner, createVerifier, generateSecret, type JWTClaims, type KeyResolver } from 'jot'
 
 const key = await generateSecret('HS256')
 const sign = createSigner({ key, expiresIn: '5m' })
@@ -33,8 +33,8 @@ test('a prepared verifier rejects, never throws, on bad input, bad signatures an
 })
 
 test('a prepared signer rejects, never throws, on claims it cannot sign', async () => {
-  await rejectsWithoutThrowing(() => sign(null as unknown as object), 'ERR_INVALID_ARGUMENT')
-  await rejectsWithoutThrowing(() => sign({ nbf: 'soon' }), 'ERR_JWT_CLAIM_INVALID')
+  await rejectsWithoutThrowing(() => sign(null as unknown as JWTClaims), 'ERR_INVALID_ARGUMENT')
+  await rejectsWithoutThrowing(() => sign({ nbf: 'soon' } as unknown as JWTClaims), 'ERR_JWT_CLAIM_INVALID')
   const cyclic: Record<string, unknown> = {}
   cyclic.self = cyclic
   await rejectsWithoutThrowing(() => sign(cyclic), 'ERR_INVALID_ARGUMENT')

@@ -15,7 +15,7 @@ import { bufferSource, exportedMembers, importCryptoKey, webCryptoKey, WebCrypto
 import type * as self from './index.js'
 
 /** RSA public exponent 65537 (F4), the only one WebCrypto implementations are required to accept. */
-const F4 = new Uint8Array([1, 0, 1])
+const F4 = /* @__PURE__ */ Uint8Array.of(1, 0, 1)
 
 /** getRandomValues throws QuotaExceededError for requests above 65536 bytes (Web Crypto API). */
 const RANDOM_CHUNK = 65536
