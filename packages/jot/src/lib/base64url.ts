@@ -6,25 +6,25 @@
  */
 import { Base64URLInvalid } from '../errors.js'
 import { scratch } from './scratch.js'
-import { decodeUtf8, encodeUtf8Transient } from './utf8.js'
+import { decodeUtf8, encodeUtf8Into, encodeUtf8Transient } from './utf8.js'
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
 /** ASCII code per sextet. */
 const CODES = /* @__PURE__ */ (() => Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0)))()
-/** Sextet value per ASCII code; -1 marks characters outside the alphabet (its sign bit survives any OR). */
-const DECODE = /* @__PURE__ */ (() => {
-  const table = new Int32Array(128).fill(-1)
-  for (let i = 0; i < ALPHABET.length; i++) table[ALPHABET.charCodeAt(i)] = i
+/**
+ * Sextet per input byte, pre-shifted to its place in a group of four characters: entry
+ * `(k << 8) | byte` holds the sextet of `byte` as character k of a group. Bytes outside the
+ * alphabet (any byte above 127 included) are negative, and a negative stays negative in any OR.
+ */
+const GROUP = /* @__PURE__ */ (() => {
+  const table = new Int32Array(1024).fill(-1 << 24)
+  for (let i = 0; i < ALPHABET.length; i++) {
+    for (let k = 0; k < 4; k++) table[(k << 8) | ALPHABET.charCodeAt(i)] = i << (18 - 6 * k)
+  }
   return table
 })()
 
 const INVALID = 'base64url input has a character outside the URL-safe alphabet'
-
-/** Sextet of one character, or -1; codes above 127 map to -1 too. */
-function sextet(input: string, index: number): number {
-  const code = input.charCodeAt(index)
-  return code < 128 ? DECODE[code]! : -1
-}
 
 /**
  * Decodes strict base64url text to bytes.
@@ -61,44 +61,36 @@ function decodeInto(input: string, buffer: Uint8Array | undefined): Uint8Array {
   const length = input.length
   const tail = length % 4
   if (tail === 1) throw new Base64URLInvalid('base64url input has an impossible length')
+  // The characters are read as bytes, which the native encoder writes faster than charCodeAt reads
+  // them one by one. Any character outside ASCII makes the UTF-8 longer than the text: refused.
+  const chars = scratch(2, length)
+  const { read, written } = encodeUtf8Into(input, chars)
+  if (read !== length || written !== length) throw new Base64URLInvalid(INVALID)
   const size = (length * 3) >> 2
   const out = buffer ? buffer.subarray(0, size) : new Uint8Array(size)
   let o = 0
   let i = 0
-  // Hot loop, branch-free per group of four: a foreign character makes its sextet -1, which turns the
-  // 24-bit group negative (`invalid`); a code above 127 would alias into the table, so the codes are
-  // ORed too (`wide`). Both are tested once, after the loop.
+  // Hot loop, branch-free per group of four: a character outside the alphabet makes the group
+  // negative, which is tested once, after the loop.
   let invalid = 0
-  let wide = 0
   for (const end = length - tail; i < end; i += 4) {
-    const c0 = input.charCodeAt(i)
-    const c1 = input.charCodeAt(i + 1)
-    const c2 = input.charCodeAt(i + 2)
-    const c3 = input.charCodeAt(i + 3)
-    wide |= c0 | c1 | c2 | c3
-    const group = (DECODE[c0 & 127]! << 18) | (DECODE[c1 & 127]! << 12) | (DECODE[c2 & 127]! << 6) | DECODE[c3 & 127]!
+    const group = GROUP[chars[i]!]! | GROUP[256 | chars[i + 1]!]! | GROUP[512 | chars[i + 2]!]! | GROUP[768 | chars[i + 3]!]!
     invalid |= group
     out[o] = group >> 16
     out[o + 1] = group >> 8
     out[o + 2] = group
     o += 3
   }
-  if (invalid < 0 || wide > 127) throw new Base64URLInvalid(INVALID)
-  if (tail === 2) {
-    const a = sextet(input, i)
-    const b = sextet(input, i + 1)
-    if ((a | b) < 0) throw new Base64URLInvalid(INVALID)
-    if (b & 0x0f) throw new Base64URLInvalid('base64url input is not canonical')
-    out[o++] = (a << 2) | (b >> 4)
-  } else if (tail === 3) {
-    const a = sextet(input, i)
-    const b = sextet(input, i + 1)
-    const c = sextet(input, i + 2)
-    if ((a | b | c) < 0) throw new Base64URLInvalid(INVALID)
-    if (c & 0x03) throw new Base64URLInvalid('base64url input is not canonical')
-    out[o++] = (a << 2) | (b >> 4)
-    out[o++] = ((b & 0x0f) << 4) | (c >> 2)
+  if (tail !== 0) {
+    // Two or three characters left, read as the last ones of a group: the bits below the last whole
+    // byte must be zero (canonical encoding).
+    const group = GROUP[chars[i]!]! | GROUP[256 | chars[i + 1]!]! | (tail === 3 ? GROUP[512 | chars[i + 2]!]! : 0)
+    invalid |= group
+    if (invalid >= 0 && group & (tail === 2 ? 0xffff : 0xff)) throw new Base64URLInvalid('base64url input is not canonical')
+    out[o++] = group >> 16
+    if (tail === 3) out[o++] = group >> 8
   }
+  if (invalid < 0) throw new Base64URLInvalid(INVALID)
   return out
 }
 

@@ -10,7 +10,8 @@
 
 /**
  * Slot 0: UTF-8 of text on its way to a primitive or to base64url. Slot 1: bytes decoded from
- * base64url. Slot 2: base64url characters on their way to a string. Separate slots, so one step's
+ * base64url. Slot 2: base64url characters as bytes, on their way to a string
+ * (encoding) or to the decoder's loop (decoding). Separate slots, so one step's
  * output never overwrites its own input.
  */
 const buffers: Uint8Array[] = [new Uint8Array(2048), new Uint8Array(2048), new Uint8Array(2048)]

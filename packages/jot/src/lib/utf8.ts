@@ -10,6 +10,11 @@ export function encodeUtf8(text: string): Uint8Array {
   return encoder.encode(text)
 }
 
+/** `TextEncoder.encodeInto`: as much of `text` as fits, in whole characters. */
+export function encodeUtf8Into(text: string, buffer: Uint8Array): { read: number; written: number } {
+  return encoder.encodeInto(text, buffer)
+}
+
 /**
  * UTF-8 of `text` in scratch slot 0 (see lib/scratch.ts): the returned view is valid only until the
  * caller next yields.
