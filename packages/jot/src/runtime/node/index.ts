@@ -159,14 +159,15 @@ function assertKeyMatches(alg: KeyAlgorithm, curve: Curve | undefined, keyObject
   }
 }
 
-function signInput(alg: JWSAlgorithm, keyObject: KeyObject): SignKeyObjectInput & VerifyKeyObjectInput {
+/** The key argument of crypto.sign/verify: the bare KeyObject where no option is needed (Node's fast path). */
+function signInput(alg: JWSAlgorithm, keyObject: KeyObject): KeyObject | (SignKeyObjectInput & VerifyKeyObjectInput) {
   switch (alg.family) {
     case 'rsa-pss':
       return { key: keyObject, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: alg.saltLength }
     case 'ecdsa':
       return { key: keyObject, dsaEncoding: 'ieee-p1363' }
     default:
-      return { key: keyObject }
+      return keyObject
   }
 }
 
