@@ -1,12 +1,14 @@
 /** JWT signing (RFC 7519 §7.1) with a prepared signer. @module */
 import { InvalidArgument } from '../errors.js'
-import { encode as encodeBase64URL } from '../lib/base64url.js'
+import { encode as encodeBase64URL, encodeSigningInput } from '../lib/base64url.js'
 import { isPlainObject } from '../lib/bytes.js'
 import { toSeconds } from '../lib/duration.js'
 import { stringifyJSON } from '../lib/json.js'
 import { settle, then } from '../lib/maybe-promise.js'
+import { decodeUtf8, encodeUtf8 } from '../lib/utf8.js'
 import { isJotKey, type JotKey } from '../key/key.js'
-import { prepareHeader, signWithHeader } from '../jws/sign.js'
+import { prepareHeader } from '../jws/sign.js'
+import { createSignature } from '../jws/signature.js'
 import { checkRegisteredTypes } from './claims.js'
 import { clockFrom, toNumericDate } from './time.js'
 import type { CreateSignerOptions, JWTClaims, SignJWTOptions } from './types.js'
@@ -82,6 +84,8 @@ export function createSigner<P extends JWTClaims = JWTClaims>(options: CreateSig
     undefined,
     true,
   )
+  // ASCII(BASE64URL(header) ‖ '.'), the fixed start of every signing input.
+  const prefix = encodeUtf8(`${header.encoded}.`)
   const steps = compileClaimSteps(options)
   const clock = clockFrom(options.currentTime)
   return (claims) =>
@@ -91,8 +95,11 @@ export function createSigner<P extends JWTClaims = JWTClaims>(options: CreateSig
       const now = clock()
       for (const step of steps) step(payload, now)
       checkRegisteredTypes(payload)
-      const encoded = encodeBase64URL(stringifyJSON(payload, 'JWT claims'))
-      return then(signWithHeader(key, header, encoded), (signature) => `${header.encoded}.${encoded}.${signature}`)
+      // The signing input is built as bytes in scratch memory (read by the signer before it yields),
+      // and its text taken from the same bytes: the token is that text, '.', the signature.
+      const input = encodeSigningInput(prefix, stringifyJSON(payload, 'JWT claims'))
+      const signed = decodeUtf8(input)
+      return then(createSignature(key, input), (signature) => `${signed}.${encodeBase64URL(signature)}`)
     })
 }
 
