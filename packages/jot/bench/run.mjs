@@ -2,7 +2,7 @@
 // interleaved round by round so machine drift hits everyone alike. Writes docs/benchmarks.md and
 // docs/benchmarks.svg. A script, not a test: nothing here asserts a time.
 //
-//   node packages/jot/bench/run.mjs [--rounds 5] [--ms 200] [--algs HS256,ES256]
+//   node --expose-gc packages/jot/bench/run.mjs [--rounds 5] [--ms 200] [--algs HS256,ES256]
 import { build } from 'esbuild'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -43,8 +43,13 @@ async function loadWebCryptoJot() {
   return import(pathToFileURL(outfile).href)
 }
 
-/** Runs `fn` repeatedly for about SLICE_MS and returns operations per second. */
+/**
+ * Runs `fn` repeatedly for about SLICE_MS and returns operations per second. Each slice starts with
+ * a full collection (when run with --expose-gc, as `npm run bench` does), so no contender pays for
+ * garbage the previous one left behind.
+ */
 async function measure(fn, sync) {
+  globalThis.gc?.()
   let ops = 0
   const start = performance.now()
   let now = start
@@ -127,6 +132,7 @@ async function main() {
     cores: os.cpus().length,
     rounds: ROUNDS,
     sliceMs: SLICE_MS,
+    gc: typeof globalThis.gc === 'function',
     versions: await versions(),
   }
   writeFileSync(join(values.out, 'benchmarks.md'), renderMarkdown(rows, meta))
