@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
-import { describe, it } from 'node:test'
-import { jot } from './helpers.js'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { Readable } from 'node:stream'
+import { after, describe, it } from 'node:test'
+import { jot, scratchDir } from './helpers.js'
 
 const COMMANDS = ['decode', 'verify', 'sign', 'encrypt', 'decrypt', 'keygen', 'key', 'jwks']
 
@@ -43,5 +45,49 @@ describe('jot conventions', () => {
     assert.equal(plain.stderr.split('\n').length, 2)
     const debug = await jot(['decode', '--debug', 'x.y'])
     assert.match(debug.stderr, /\n {4}at /)
+  })
+})
+
+describe('input size limit', () => {
+  const MiB = 1 << 20
+  const dir = scratchDir()
+  after(() => dir.remove())
+
+  it('stdin over 4 MiB is refused with one clear line (exit 1), whatever it is for', async () => {
+    const token = await jot(['decode'], { input: 'a'.repeat(4 * MiB + 1) })
+    assert.deepEqual([token.code, token.stdout, token.stderr], [1, '', 'jot decode: error: cannot read the token on stdin: it is larger than 4 MiB, the most jot reads for one input\n'])
+    const claims = await jot(['sign', '-', '--key-env', 'JOT_TEST_SECRET', '--exp', '1m'], {
+      input: `{"sub":"${'x'.repeat(4 * MiB)}"}`,
+      env: { JOT_TEST_SECRET: 'a-32-byte-or-longer-secret-value!!' },
+    })
+    assert.equal(claims.code, 1)
+    assert.match(claims.stderr, /^jot sign: error: cannot read the claims on stdin: it is larger than 4 MiB/)
+  })
+
+  it('stops reading at the limit instead of buffering an endless stream', async () => {
+    let sent = 0
+    const endless = Readable.from(
+      (function* () {
+        // 64 MiB at most, so a CLI that does read everything still ends (and fails the test).
+        for (let chunk = 0; chunk < 64; chunk++, sent += MiB) yield Buffer.alloc(MiB, 0x61)
+      })(),
+      // Bytes, not objects: otherwise the stream would pull 16 chunks ahead of the pipe.
+      { objectMode: false, highWaterMark: 64 * 1024 },
+    )
+    const { code, stderr } = await jot(['decode', '-'], { input: endless })
+    assert.equal(code, 1)
+    assert.match(stderr, /cannot read the token on stdin: it is larger than 4 MiB/)
+    assert.ok(sent < 32 * MiB, `the CLI read ${sent / MiB} MiB before stopping`)
+  })
+
+  it('a key file over 4 MiB is refused before it is parsed, without echoing it (exit 1); smaller ones still work', async () => {
+    const big = join(dir.path, 'big.key')
+    writeFileSync(big, 'SECRETSECRET'.repeat((4 * MiB) / 12 + 1))
+    const result = await jot(['key', '--to', 'jwk', big])
+    assert.deepEqual([result.code, result.stdout], [1, ''])
+    assert.equal(result.stderr, `jot key: error: cannot read the key file "${big}": it is larger than 4 MiB, the most jot reads for one input\n`)
+    const small = join(dir.path, 'small.key')
+    writeFileSync(small, 'a-32-byte-or-longer-secret-value!!')
+    assert.equal((await jot(['key', '--to', 'jwk', small])).code, 0)
   })
 })

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import type { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 
 export const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'main.js')
@@ -17,7 +18,8 @@ export interface RunResult {
   stderr: string
 }
 
-export function jot(args: string[], options: { input?: string; env?: Record<string, string>; cwd?: string } = {}): Promise<RunResult> {
+/** `input` is written to stdin: a string, or a stream (e.g. one that never ends) piped until the CLI stops reading. */
+export function jot(args: string[], options: { input?: string | Readable; env?: Record<string, string>; cwd?: string } = {}): Promise<RunResult> {
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env }
   if (!options.env?.FORCE_COLOR) delete env.FORCE_COLOR
   if (!options.env?.NO_COLOR) delete env.NO_COLOR
@@ -29,7 +31,11 @@ export function jot(args: string[], options: { input?: string; env?: Record<stri
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
     child.on('error', reject)
     child.on('close', (code) => resolve({ code, stdout, stderr }))
-    child.stdin.end(options.input ?? '')
+    if (typeof options.input === 'object') {
+      // The CLI may exit without reading everything: the broken pipe that follows is expected.
+      child.stdin.on('error', () => {})
+      options.input.pipe(child.stdin)
+    } else child.stdin.end(options.input ?? '')
   })
 }
 

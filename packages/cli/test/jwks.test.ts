@@ -84,6 +84,10 @@ describe('jot verify --jwks / --issuer against a JWK Set served on 127.0.0.1', (
     const failing = await jot(['verify', '--jwks', `${origin}/broken`, '--audience', 'api', valid])
     assert.equal(failing.code, 3)
     assert.match(failing.stderr, /ERR_JWKS_FETCH_FAILED/)
+    const json = await jot(['verify', '--json', '--jwks', `${origin}/broken`, '--audience', 'api', valid])
+    assert.equal(json.code, 3)
+    const { message, ...failure } = JSON.parse(json.stdout)
+    assert.deepEqual([failure, typeof message], [{ valid: false, error: 'ERR_JWKS_FETCH_FAILED' }, 'string'])
   })
 
   it('refuses plain http to other hosts unless --allow-http: exit 2', async () => {

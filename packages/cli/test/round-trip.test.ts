@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { lstatSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { jot, scratchDir } from './helpers.js'
@@ -40,6 +40,28 @@ describe('keygen → sign → verify → decode at the terminal', () => {
     assert.ok(!lstatSync(at('linked.private.jwk')).isSymbolicLink())
     assert.equal(statSync(at('linked.private.jwk')).mode & 0o777, 0o600)
     assert.equal(typeof JSON.parse(readFileSync(at('linked.private.jwk'), 'utf8')).d, 'string')
+  })
+
+  it('keygen writes both files of a pair or neither: an existing public key leaves no private key behind', async () => {
+    writeFileSync(at('half.public.jwk'), '{"kept":true}')
+    const refused = await jot(['keygen', 'EdDSA', '--out', at('half')])
+    assert.equal(refused.code, 3)
+    assert.equal(refused.stderr, `jot keygen: error: cannot write "${at('half.public.jwk')}": it exists (pass --force to replace it)\n`)
+    assert.ok(!existsSync(at('half.private.jwk')), 'no private key without its public key')
+    assert.equal(readFileSync(at('half.public.jwk'), 'utf8'), '{"kept":true}')
+    assert.deepEqual(readdirSync(dir.path).filter((name) => name.startsWith('half')), ['half.public.jwk'], 'no temporary files left')
+  })
+
+  it('keygen --force replaces nothing when one of the files cannot be written', async () => {
+    assert.equal((await jot(['keygen', 'EdDSA', '--out', at('pair')])).code, 0)
+    const before = readFileSync(at('pair.private.jwk'), 'utf8')
+    rmSync(at('pair.public.jwk'))
+    mkdirSync(at('pair.public.jwk'))
+    const refused = await jot(['keygen', 'EdDSA', '--force', '--out', at('pair')])
+    assert.equal(refused.code, 3)
+    assert.equal(readFileSync(at('pair.private.jwk'), 'utf8'), before, 'the old private key is still there')
+    assert.match(refused.stderr, /cannot write ".*pair\.public\.jwk": it is a directory/)
+    assert.deepEqual(readdirSync(dir.path).filter((name) => name.startsWith('pair')).sort(), ['pair.private.jwk', 'pair.public.jwk'])
   })
 
   it('sign prints a token signed with the key, claims from flags', async () => {
@@ -90,6 +112,30 @@ describe('keygen → sign → verify → decode at the terminal', () => {
     assert.deepEqual(JSON.parse(json.stdout), { valid: false, error: 'ERR_JWS_SIGNATURE_INVALID', message: 'signature verification failed' })
     const quiet = await jot(['verify', '-q', '--key', at('issuer.public.jwk'), '--audience', 'api', token])
     assert.deepEqual([quiet.code, quiet.stdout, quiet.stderr], [0, '', ''])
+  })
+
+  it('verify --json prints an object for every failure, keeping the exit code; success output is unchanged', async () => {
+    const missing = await jot(['verify', '--json', '--key', at('nope.jwk'), token])
+    assert.equal(missing.code, 3)
+    assert.deepEqual(JSON.parse(missing.stdout), { valid: false, error: 'cli', message: `cannot read the key file "${at('nope.jwk')}": no such file` })
+    assert.match(missing.stderr, /^jot verify: error: cannot read the key file/, 'the line on stderr stays')
+    writeFileSync(at('garbage.pem'), '-----BEGIN PUBLIC KEY-----\nbm90IGEga2V5\n-----END PUBLIC KEY-----\n')
+    const badKey = await jot(['verify', '--json', '--alg', 'EdDSA', '--key', at('garbage.pem'), token])
+    assert.equal(badKey.code, 1)
+    assert.deepEqual(Object.keys(JSON.parse(badKey.stdout)), ['valid', 'error', 'message'])
+    assert.equal(JSON.parse(badKey.stdout).error, 'ERR_KEY_INVALID')
+    const usage = await jot(['verify', '--json', '--key', at('issuer.public.jwk'), token, 'extra'])
+    assert.equal(usage.code, 2)
+    assert.deepEqual(JSON.parse(usage.stdout), { valid: false, error: 'usage', message: 'unexpected argument "extra"' })
+    const claim = await jot(['verify', '--json', '--key', at('issuer.public.jwk'), '--audience', 'other', token])
+    assert.equal(claim.code, 1)
+    const { message, ...failure } = JSON.parse(claim.stdout)
+    assert.deepEqual([failure, typeof message], [{ valid: false, error: 'ERR_JWT_CLAIM_INVALID', claim: 'aud', reason: 'mismatch' }, 'string'])
+    const valid = await jot(['verify', '--json', '--key', at('issuer.public.jwk'), '--audience', 'api', token])
+    assert.deepEqual([valid.code, valid.stderr], [0, ''])
+    const result = JSON.parse(valid.stdout)
+    assert.deepEqual(Object.keys(result), ['valid', 'header', 'payload', 'times', 'lifetime', 'warnings'])
+    assert.deepEqual([result.valid, result.payload.sub, result.lifetime], [true, 'user-42', 300])
   })
 
   it('verify reports an expired token, and --clock-tolerance and --allow-no-exp work', async () => {

@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util'
 import type { Palette } from '../format/color.js'
 import type { StdinReader } from '../io/input.js'
-import { UsageError } from './errors.js'
+import { describeError, failureJSON, UsageError } from './errors.js'
 
 export interface OptionSpec {
   type: 'string' | 'boolean'
@@ -46,6 +46,12 @@ export interface CommandDefinition<O extends OptionTable> {
   examples: string[]
   /** Most positionals accepted (Infinity for lists). */
   maxPositionals: number
+  /**
+   * The command's `--json` output is a verdict (`"valid"`): with `--json`, every failure after the
+   * command line is parsed is printed on stdout as {@link failureJSON} as well, not only a rejected
+   * token, so a script always has an object to read. The line on stderr and the exit code stay.
+   */
+  jsonVerdict?: boolean
   run(args: Parsed<O>, context: Context): Promise<number>
 }
 
@@ -98,14 +104,20 @@ export function defineCommand<const O extends OptionTable>(definition: CommandDe
         // parseArgs explains unknown options and missing values well; keep its words.
         throw new UsageError(error instanceof Error ? error.message : String(error))
       }
-      if ((parsed.values as { help?: boolean }).help) {
+      const values = parsed.values as { help?: boolean; json?: boolean }
+      if (values.help) {
         context.stdout.write(help())
         return 0
       }
-      if (parsed.positionals.length > definition.maxPositionals) {
-        throw new UsageError(`unexpected argument "${parsed.positionals[definition.maxPositionals]}"`)
+      try {
+        if (parsed.positionals.length > definition.maxPositionals) {
+          throw new UsageError(`unexpected argument "${parsed.positionals[definition.maxPositionals]}"`)
+        }
+        return await definition.run(parsed as unknown as Parsed<O>, context)
+      } catch (error) {
+        if (definition.jsonVerdict && values.json) context.stdout.write(failureJSON(describeError(error)))
+        throw error
       }
-      return definition.run(parsed as unknown as Parsed<O>, context)
     },
   }
 }

@@ -95,3 +95,13 @@ export function describeError(error: unknown): ErrorReport {
   const message = error instanceof Error ? error.message : String(error)
   return { exitCode: EXIT_INVALID, line: `unexpected error: ${message}`, json: { error: 'unexpected', message } }
 }
+
+/**
+ * The `--json` form of a failed `verify` or `decrypt`: `{ "valid": false, "error": CODE, "message": … }`,
+ * plus `claim` and `reason` for claim failures. CODE is the jot error code, or `usage` / `cli` for a
+ * mistake on the command line or a failure the CLI found itself (an unreadable file); the exit
+ * code still tells invalid (1) from usage (2) and unavailable (3).
+ */
+export function failureJSON(report: ErrorReport): string {
+  return JSON.stringify({ valid: false, ...report.json }, null, 2) + '\n'
+}

@@ -8,7 +8,7 @@
 import { decodeJWTUnverified, decryptAndVerifyJWT, decryptCompactJWE, decryptJWT } from 'jot'
 import type { ContentEncryptionName, DecryptJWTOptions, JWEKeyResolver, JWSAlgorithmName, KeyAlgorithmName, KeyManagementAlgorithmName } from 'jot'
 import { defineCommand } from '../cli/command.js'
-import { describeError, EXIT_INVALID, UsageError } from '../cli/errors.js'
+import { describeError, EXIT_INVALID, failureJSON, UsageError } from '../cli/errors.js'
 import { analyzeClaims, renderToken, tokenJSON, type TokenDisplay } from '../format/token-view.js'
 import { readToken, utf8 } from '../io/input.js'
 import { keyManagementAlgorithm, signingAlgorithm } from '../keys/algorithms.js'
@@ -55,7 +55,7 @@ export const decrypt = defineCommand({
     ...CLAIM_CHECK_OPTIONS,
     plaintext: { type: 'boolean', description: 'print only the decrypted plaintext (no claim checks)' },
     unverified: { type: 'boolean', description: 'nested JWT: exit 0 although the inner signature was not verified' },
-    json: { type: 'boolean', description: 'machine-readable output' },
+    json: { type: 'boolean', description: 'machine-readable output (failures too: {"valid": false, "error": CODE, …})' },
   },
   examples: [
     'jot decrypt --key recipient.private.jwk "$TOKEN"',
@@ -64,6 +64,7 @@ export const decrypt = defineCommand({
     'JWE_PASSWORD=... jot decrypt --key-env JWE_PASSWORD --alg PBES2-HS256+A128KW "$TOKEN"',
   ],
   maxPositionals: 1,
+  jsonVerdict: true,
   async run({ values, positionals }, context) {
     const pinned: KeyManagementAlgorithmName | undefined = values.alg === undefined ? undefined : keyManagementAlgorithm(values.alg)
     const signAlgorithms = values['sign-alg']?.map(signingAlgorithm) as JWSAlgorithmName[] | undefined
@@ -75,7 +76,7 @@ export const decrypt = defineCommand({
     const nested = isNestedJWT(header)
 
     // A key file that names its algorithm is checked now, so its problems are not blamed on the token.
-    const stated = pinned ?? defaultAlgorithm(material, 'enc')
+    const stated = pinned ?? (await defaultAlgorithm(material, 'enc'))
     if (stated !== undefined && stated === header.alg) await importFor(material, stated, header.enc)
     const options: DecryptJWTOptions = { ...claimChecks(values), maxTokenLength: DISPLAY_MAX_TOKEN_LENGTH }
     if (pinned) options.keyManagementAlgorithms = [pinned]
@@ -139,7 +140,7 @@ export const decrypt = defineCommand({
     } catch (error) {
       const report = describeError(error)
       if (report.exitCode !== EXIT_INVALID) throw error
-      if (values.json) stdout.write(JSON.stringify({ valid: false, ...report.json }, null, 2) + '\n')
+      if (values.json) stdout.write(failureJSON(report))
       stderr.write(`jot decrypt: ${stderr.color.red('invalid:')} ${report.line}\n`)
       return EXIT_INVALID
     }

@@ -24,8 +24,8 @@ export const key = defineCommand({
     'it in the other format: PEM becomes a JWK, a JWK becomes PEM (--to picks explicitly). --public',
     'prints the public half of a private key; --thumbprint prints only the RFC 7638 thumbprint.',
     'JWK output carries a kid (the thumbprint unless the key or --kid has one). The key is read for',
-    '--alg, else its JWK "alg", else a default for its type; alg and use are written only when they',
-    'were stated, never from a default.',
+    '--alg, else its JWK "alg", else a default for its type (an ML-DSA key names its own parameter',
+    'set); alg and use are written only when they were stated, never from a default.',
   ].join('\n'),
   options: {
     'key-env': { type: 'string', value: 'VAR', description: 'read the key from this environment variable' },
@@ -54,7 +54,7 @@ export const key = defineCommand({
     if (material.format === 'jwks') throw new CliError(`${material.source} is a JWK Set; jot jwks shows and builds sets`, EXIT_INVALID)
 
     const explicit = values.alg === undefined ? undefined : keyAlgorithm(values.alg)
-    const alg = requireAlgorithm(material, explicit, explicit ? purposeOf(explicit) : 'sig')
+    const alg = await requireAlgorithm(material, explicit, explicit ? purposeOf(explicit) : 'sig')
     let jotKey = await importMaterial(material, alg)
     if (values.public) jotKey = await toPublicKey(jotKey)
 

@@ -1,7 +1,7 @@
 /**
  * `jot keygen ALG`: a fresh key for one algorithm, as JWK (default) or PEM, with `kid` = the RFC 7638
- * thumbprint. With `--out` the private key (or secret) is written with mode 0600 and existing files
- * are never replaced without `--force`.
+ * thumbprint. With `--out` the private key (or secret) is written with mode 0600, both files of a pair
+ * are written or neither, and existing files are never replaced without `--force`.
  * @module
  */
 import { exportPEM, generateKeyPair, generateSecret, jwkThumbprint } from 'jot'
@@ -9,7 +9,7 @@ import type { ContentEncryptionName, Curve, JotKey } from 'jot'
 import { defineCommand } from '../cli/command.js'
 import { UsageError } from '../cli/errors.js'
 import { renderJSON } from '../format/json.js'
-import { writeKeyFile } from '../io/output.js'
+import { writeKeyFiles } from '../io/output.js'
 import { contentEncryption, keyAlgorithm } from '../keys/algorithms.js'
 import { jwkFor } from '../keys/jwk-output.js'
 
@@ -26,7 +26,8 @@ export const keygen = defineCommand({
     'and a public key; HS*, A*KW, A*GCMKW and dir give one secret. The kid is the RFC 7638 thumbprint',
     'unless --kid is given. Without --out both keys go to stdout.',
     'With --out PREFIX: PREFIX.private.jwk (mode 0600) and PREFIX.public.jwk (.pem with --pem), or',
-    'PREFIX.secret.jwk for secrets.',
+    'PREFIX.secret.jwk for secrets. Both files of a pair are written or neither: if either exists',
+    '(without --force) or cannot be written, nothing is left behind.',
   ].join('\n'),
   options: {
     out: { type: 'string', short: 'o', value: 'PREFIX', description: 'write PREFIX.private.jwk and PREFIX.public.jwk (or .pem)' },
@@ -51,7 +52,7 @@ export const keygen = defineCommand({
     if (alg.startsWith('PBES2')) throw new UsageError(`${alg} keys are passwords chosen by people: pass one with --key-env to encrypt/decrypt`)
     const enc: ContentEncryptionName | undefined = values.enc === undefined ? undefined : contentEncryption(values.enc)
     const { stdout } = context
-    const write = (path: string, content: string, secret: boolean) => writeKeyFile(path, content, { secret, force: values.force === true })
+    const force = values.force === true
 
     if (SECRET_ALGORITHM.test(alg)) {
       if (values.pem) throw new UsageError(`${alg} keys are secrets, which have no PEM form`)
@@ -62,7 +63,7 @@ export const keygen = defineCommand({
         stdout.write(stdout.color.enabled ? renderJSON(jwk, stdout.color) + '\n' : text)
         return 0
       }
-      await write(`${values.out}.secret.jwk`, text, true)
+      await writeKeyFiles([{ path: `${values.out}.secret.jwk`, content: text, secret: true }], { force })
       stdout.write(`kid     ${jwk.kid}\nsecret  ${values.out}.secret.jwk (mode 0600: keep it secret)\n`)
       return 0
     }
@@ -89,8 +90,14 @@ export const keygen = defineCommand({
     }
     const extension = values.pem ? 'pem' : 'jwk'
     const [privatePath, publicPath] = [`${values.out}.private.${extension}`, `${values.out}.public.${extension}`]
-    await write(privatePath, privateText, true)
-    await write(publicPath, publicText, false)
+    // Both or neither: a private key left beside an old public key (or alone) would be a broken pair.
+    await writeKeyFiles(
+      [
+        { path: privatePath, content: privateText, secret: true },
+        { path: publicPath, content: publicText, secret: false },
+      ],
+      { force },
+    )
     stdout.write(`kid      ${kid}\nprivate  ${privatePath} (mode 0600: keep it secret)\npublic   ${publicPath}\n`)
     return 0
   },

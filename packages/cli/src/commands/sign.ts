@@ -19,7 +19,8 @@ export const sign = defineCommand({
     'stdin ("-"), and the claim flags, merged in that order. The key is a PEM or JWK private key, or',
     'an HMAC secret (a raw secret file or an oct JWK); the algorithm is --alg, else the JWK\'s "alg",',
     'else the only family the key type allows (RSA: RS256, EC: ES256/384/512, Ed25519: EdDSA,',
-    'secret: HS256). iat is added unless --no-iat; exp only with --exp.',
+    'ML-DSA: the parameter set the key names, secret: HS256). iat is added unless --no-iat; exp',
+    'only with --exp.',
   ].join('\n'),
   options: {
     key: { type: 'string', short: 'k', value: 'FILE|-', description: 'private key or secret file (PEM, JWK or raw secret)' },
@@ -38,7 +39,7 @@ export const sign = defineCommand({
   async run({ values, positionals }, context) {
     const material = await loadKeyMaterial(values.key, values['key-env'], 'key', context)
     if (!material) throw new UsageError('no key: pass --key FILE or --key-env VAR')
-    const alg = requireAlgorithm(material, values.alg === undefined ? undefined : signingAlgorithm(values.alg), 'sig')
+    const alg = await requireAlgorithm(material, values.alg === undefined ? undefined : signingAlgorithm(values.alg), 'sig')
     signingAlgorithm(alg) // a JWK whose own "alg" is a JWE algorithm cannot sign
     const signingKey = await importMaterial(material, alg)
     const { claims, options } = await claimsFromFlags(values, positionals[0], context)

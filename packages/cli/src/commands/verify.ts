@@ -7,7 +7,7 @@
 import { verifyJWT } from 'jot'
 import type { JWSAlgorithmName } from 'jot'
 import { defineCommand } from '../cli/command.js'
-import { describeError, EXIT_INVALID } from '../cli/errors.js'
+import { describeError, EXIT_INVALID, failureJSON } from '../cli/errors.js'
 import { analyzeClaims, renderToken, tokenJSON } from '../format/token-view.js'
 import { readToken } from '../io/input.js'
 import { signingAlgorithm } from '../keys/algorithms.js'
@@ -23,13 +23,15 @@ export const verify = defineCommand({
     '(--jwks), or the keys of an OpenID Provider found by discovery (--issuer alone), then checks the',
     'claims: exp is required, and a token with aud needs --audience (or --any-audience).',
     'Exit status: 0 valid, 1 invalid (the reason is printed: error code, claim, reason), 2 usage',
-    'error, 3 keys unavailable (file unreadable, JWKS or discovery fetch failed).',
+    'error, 3 keys unavailable (file unreadable, JWKS or discovery fetch failed). With --json every',
+    'failure is also an object on stdout: {"valid": false, "error": CODE, "message": …}, with "claim"',
+    'and "reason" for claim failures; CODE is the jot error code, or "usage" / "cli".',
   ].join('\n'),
   options: {
     ...VERIFICATION_KEY_OPTIONS,
     alg: { type: 'string', short: 'a', multiple: true, value: 'ALG', description: 'accept only this algorithm' },
     ...CLAIM_CHECK_OPTIONS,
-    json: { type: 'boolean', description: 'machine-readable result on stdout' },
+    json: { type: 'boolean', description: 'machine-readable result on stdout (failures too)' },
     quiet: { type: 'boolean', short: 'q', description: 'print nothing; only the exit status' },
   },
   examples: [
@@ -39,6 +41,7 @@ export const verify = defineCommand({
     'jot verify --key-env JWT_SECRET --alg HS256 --clock-tolerance 30s "$TOKEN" && echo ok',
   ],
   maxPositionals: 1,
+  jsonVerdict: true,
   async run({ values, positionals }, context) {
     const algorithms = values.alg?.map(signingAlgorithm) as JWSAlgorithmName[] | undefined
     const options = claimChecks(values)
@@ -54,7 +57,7 @@ export const verify = defineCommand({
       const report = describeError(error)
       // Keys that could not be fetched are not a verdict on the token: main reports exit 3 (or 2).
       if (report.exitCode !== EXIT_INVALID) throw error
-      if (values.json) stdout.write(JSON.stringify({ valid: false, ...report.json }, null, 2) + '\n')
+      if (values.json) stdout.write(failureJSON(report))
       if (!values.quiet) stderr.write(`jot verify: ${stderr.color.red('invalid:')} ${report.line}\n`)
       return EXIT_INVALID
     }

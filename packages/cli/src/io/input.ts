@@ -2,10 +2,36 @@
  * Reading tokens, claims and keys from arguments, files, environment variables and stdin. Stdin can
  * be read once per run, so two inputs asking for `-` is a usage error rather than a silent hang.
  * File and variable names appear in messages; their contents never do (they may be secrets).
+ * Files and stdin are read up to {@link MAX_INPUT_BYTES}, so `jot key /dev/zero` or a runaway pipe
+ * fails at once instead of filling memory.
  * @module
  */
-import { readFile } from 'node:fs/promises'
-import { CliError, EXIT_UNAVAILABLE, UsageError } from '../cli/errors.js'
+import { createReadStream } from 'node:fs'
+import { CliError, EXIT_INVALID, EXIT_UNAVAILABLE, UsageError } from '../cli/errors.js'
+import { DISPLAY_MAX_TOKEN_LENGTH } from '../token/compact.js'
+
+/**
+ * The most one input (token, claims, key, key set) may be: four times the longest token the CLI
+ * hands the library (1 MiB, {@link DISPLAY_MAX_TOKEN_LENGTH}), leaving room for the line breaks and
+ * indentation of a pasted token. Keys and key sets are far smaller (the library refuses a fetched
+ * JWKS over 512 KiB), so anything larger is not something jot could accept anyway.
+ */
+export const MAX_INPUT_BYTES = 4 * DISPLAY_MAX_TOKEN_LENGTH
+
+/** Collects `chunks` into one buffer, stopping (and so ending the read) once they pass the limit. */
+async function readLimited(chunks: AsyncIterable<Uint8Array | string>, what: string): Promise<Uint8Array> {
+  const parts: Uint8Array[] = []
+  let total = 0
+  for await (const chunk of chunks) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
+    total += bytes.length
+    if (total > MAX_INPUT_BYTES) {
+      throw new CliError(`cannot read ${what}: it is larger than ${MAX_INPUT_BYTES / (1 << 20)} MiB, the most jot reads for one input`, EXIT_INVALID)
+    }
+    parts.push(bytes)
+  }
+  return Buffer.concat(parts)
+}
 
 export interface StdinReader {
   readonly isTTY: boolean
@@ -19,9 +45,7 @@ export function createStdinReader(stream: NodeJS.ReadableStream & { isTTY?: bool
     async read(purpose) {
       if (usedFor !== undefined) throw new UsageError(`stdin already provides the ${usedFor}; it cannot also provide the ${purpose}`)
       usedFor = purpose
-      const chunks: Uint8Array[] = []
-      for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)
-      return Buffer.concat(chunks)
+      return readLimited(stream as AsyncIterable<Uint8Array | string>, `the ${purpose} on stdin`)
     },
   }
 }
@@ -38,8 +62,10 @@ function describeFsError(error: unknown): string {
 export async function readSource(path: string, purpose: string, stdin: StdinReader): Promise<Uint8Array> {
   if (path === '-') return stdin.read(purpose)
   try {
-    return await readFile(path)
+    // A stream, not readFile: a device or FIFO has no size to check first, and is read only up to the limit.
+    return await readLimited(createReadStream(path), `the ${purpose} file "${path}"`)
   } catch (error) {
+    if (error instanceof CliError) throw error
     throw new CliError(`cannot read the ${purpose} file "${path}": ${describeFsError(error)}`, EXIT_UNAVAILABLE, { cause: error })
   }
 }

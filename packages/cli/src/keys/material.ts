@@ -2,13 +2,14 @@
  * Key files and variables: PEM, a JWK, a JWK Set, or a raw secret. The format is recognised from the
  * text (a PEM armour line, a JSON object); the *algorithm* never is. It comes from `--alg`, else the
  * JWK's own `alg`, else the one algorithm family the key type allows (an Ed25519 key can only do
- * EdDSA), and the library then binds the key to it and refuses any mismatch. A raw secret is always
+ * EdDSA; an ML-DSA key's OID names its parameter set), and the library then binds the key to it and
+ * refuses any mismatch. What a PEM holds is found by the library's parser, never node:crypto's, so
+ * the CLI reads exactly the keys the library reads, with its errors. A raw secret is always
  * imported as a secret, and the library refuses PEM or JWK text there, so HS256/RS256 confusion
  * cannot be set up from the command line.
  * @module
  */
-import { createPublicKey } from 'node:crypto'
-import { importJWK, importPEM, importSecret } from 'jot'
+import { exportJWK, importJWK, importPEM, importSecret, isJotError } from 'jot'
 import type { ContentEncryptionName, JotKey, JWK, JWKSet, KeyAlgorithmName } from 'jot'
 import { CliError, EXIT_INVALID, UsageError } from '../cli/errors.js'
 import type { Context } from '../cli/command.js'
@@ -62,33 +63,37 @@ export async function loadKeyMaterial(
 }
 
 const EC_SIGNING: Record<string, KeyAlgorithmName> = { 'P-256': 'ES256', 'P-384': 'ES384', 'P-521': 'ES512', secp256k1: 'ES256K' }
-const NODE_CURVES: Record<string, string> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521', secp256k1: 'secp256k1' }
 
-/** The JOSE key type and curve of PEM text, read by Node (only to pick a default algorithm). */
-function pemKeyType(pem: string): { kty: string; crv?: string } | undefined {
-  try {
-    const key = createPublicKey(pem)
-    switch (key.asymmetricKeyType) {
-      case 'rsa':
-        return { kty: 'RSA' }
-      case 'ec': {
-        const crv = NODE_CURVES[key.asymmetricKeyDetails?.namedCurve ?? '']
-        return crv === undefined ? { kty: 'EC' } : { kty: 'EC', crv }
-      }
-      case 'ed25519':
-        return { kty: 'OKP', crv: 'Ed25519' }
-      case 'ed448':
-        return { kty: 'OKP', crv: 'Ed448' }
-      case 'x25519':
-        return { kty: 'OKP', crv: 'X25519' }
-      case 'x448':
-        return { kty: 'OKP', crv: 'X448' }
-      default:
-        return undefined
+/**
+ * One algorithm for each kind of key the library reads from PEM, to find out which kind a PEM holds:
+ * RSA, each EC curve, Ed25519/Ed448, each ML-DSA parameter set (its OID names it), and X25519/X448
+ * (read only for ECDH-ES, which comes last because it takes EC keys too).
+ */
+const PEM_PROBES: readonly KeyAlgorithmName[] = ['RS256', 'ES256', 'ES384', 'ES512', 'ES256K', 'EdDSA', 'ML-DSA-44', 'ML-DSA-65', 'ML-DSA-87', 'ECDH-ES']
+
+/**
+ * The JOSE key type and curve of PEM text (or, for ML-DSA, its parameter set), found by the library's
+ * own importPEM, so PEM is parsed by one strict parser only and any key it refuses is refused here
+ * with its error. The library has no call that reads a PEM without an algorithm, so each kind is
+ * tried in turn; a mismatch (ERR_KEY_ALG_MISMATCH) only means "not this kind". When none fits, the
+ * first other error (malformed PEM, an unsupported key type or curve, a key too weak, ML-DSA on a
+ * Node without it) is the answer; undefined means only that the CLI has no default for the key.
+ */
+async function pemKeyType(pem: string): Promise<{ kty: string; crv?: string; alg?: string } | undefined> {
+  let refusal: unknown
+  for (const alg of PEM_PROBES) {
+    try {
+      const jwk = await exportJWK(await importPEM(pem, { alg }))
+      // An AKP key's alg is its parameter set, key material like a curve (RFC 9964 §3); elsewhere it
+      // is only the probe's.
+      return { kty: jwk.kty ?? '', ...(jwk.crv === undefined ? {} : { crv: jwk.crv }), ...(jwk.kty === 'AKP' ? { alg } : {}) }
+    } catch (error) {
+      if (isJotError(error) && error.code === 'ERR_KEY_ALG_MISMATCH') continue
+      refusal ??= error
     }
-  } catch {
-    return undefined
   }
+  if (refusal !== undefined) throw refusal
+  return undefined
 }
 
 function defaultFor(kty: string, crv: unknown, purpose: Purpose): KeyAlgorithmName | undefined {
@@ -100,14 +105,18 @@ function defaultFor(kty: string, crv: unknown, purpose: Purpose): KeyAlgorithmNa
   return undefined
 }
 
-/** The algorithm a key is used with when `--alg` is absent, or undefined when it is ambiguous. */
-export function defaultAlgorithm(material: KeyMaterial, purpose: Purpose): KeyAlgorithmName | undefined {
+/**
+ * The algorithm a key is used with when `--alg` is absent, or undefined when it is ambiguous. A PEM
+ * key the library refuses (malformed, unsupported, too weak) throws its error here.
+ */
+export async function defaultAlgorithm(material: KeyMaterial, purpose: Purpose): Promise<KeyAlgorithmName | undefined> {
   switch (material.format) {
     case 'jwk':
       if (typeof material.jwk.alg === 'string') return material.jwk.alg as KeyAlgorithmName
       return defaultFor(material.jwk.kty ?? '', material.jwk.crv, purpose)
     case 'pem': {
-      const type = pemKeyType(material.pem)
+      const type = await pemKeyType(material.pem)
+      if (type?.alg !== undefined) return type.alg as KeyAlgorithmName
       return type && defaultFor(type.kty, type.crv, purpose)
     }
     case 'secret':
@@ -117,8 +126,8 @@ export function defaultAlgorithm(material: KeyMaterial, purpose: Purpose): KeyAl
   }
 }
 
-export function requireAlgorithm(material: KeyMaterial, alg: KeyAlgorithmName | undefined, purpose: Purpose): KeyAlgorithmName {
-  const chosen = alg ?? defaultAlgorithm(material, purpose)
+export async function requireAlgorithm(material: KeyMaterial, alg: KeyAlgorithmName | undefined, purpose: Purpose): Promise<KeyAlgorithmName> {
+  const chosen = alg ?? (await defaultAlgorithm(material, purpose))
   if (chosen === undefined) throw new UsageError(`cannot tell which algorithm ${material.source} is for; pass --alg`)
   return chosen
 }
