@@ -3,7 +3,7 @@
 // from the call itself (callers write `verify(token).catch(...)`).
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { createSigner, createVerifier, generateSecret, type JWTClaims, type KeyResolver } from 'jot'
+import { createSigner, createVerifier, cryptoBackend, generateSecret, type JWTClaims, type KeyResolver } from 'jot'
 
 const key = await generateSecret('HS256')
 const sign = createSigner({ key, expiresIn: '5m' })
@@ -44,4 +44,23 @@ test('a verifier with a synchronous resolver and one with an asynchronous one ag
   const sync = createVerifier({ key: () => key })
   const async = createVerifier({ key: async () => key })
   assert.deepEqual((await sync(token)).payload, (await async(token)).payload)
+})
+
+test('with a local key, node:crypto settles at once; WebCrypto and an async resolver wait', async () => {
+  // A promise's state after one microtask turn: a promise that was already settled when returned has
+  // run its reactions by then; one that waits on the thread pool or on a resolver has not.
+  const stateAfterOneTurn = async (promise: Promise<unknown>) => {
+    let state = 'pending'
+    promise.then(() => (state = 'fulfilled'), () => (state = 'rejected'))
+    await Promise.resolve()
+    return state
+  }
+  const immediate = cryptoBackend === 'node' ? 'fulfilled' : 'pending'
+  assert.equal(await stateAfterOneTurn(createVerifier({ key })(token)), immediate)
+  assert.equal(await stateAfterOneTurn(sign({ sub: 'b' })), immediate)
+  const forged = `${token.slice(0, -5)}${token.at(-5) === 'A' ? 'B' : 'A'}${token.slice(-4)}` // same length, wrong MAC
+  assert.equal(await stateAfterOneTurn(createVerifier({ key })(forged)), cryptoBackend === 'node' ? 'rejected' : 'pending')
+  // Shape checks run before any primitive, so a malformed token is refused at once on every backend.
+  assert.equal(await stateAfterOneTurn(createVerifier({ key })(`${token}x`)), 'rejected')
+  assert.equal(await stateAfterOneTurn(createVerifier({ key: async () => key })(token)), 'pending')
 })

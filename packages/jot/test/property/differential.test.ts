@@ -1,7 +1,9 @@
 // Differential test: the prepared verifier (createVerifier, reused, with its header cache warm and
 // with the verified-token cache on or off) must agree exactly with the one-shot path (verifyJWT,
-// which prepares everything afresh per call): same payload, or the same error code. A fast path
-// never accepts what the general path rejects (jwx's lesson: #1793, #2236).
+// which prepares everything afresh per call): same payload, or the same error code. With a local key
+// on node:crypto both run synchronously end to end; a verifier whose key comes from an asynchronous
+// resolver takes the waiting path through the same checks, and must agree too. A fast path never
+// accepts what the general path rejects (jwx's lesson: #1793, #2236).
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { createHmac } from 'node:crypto'
@@ -14,6 +16,7 @@ const secret = base64url.decode((await exportJWK(key)).k!)
 const options: VerifyJWTOptions = { issuer: 'iss', audience: 'aud', currentTime: T0, clockTolerance: 5 }
 const prepared = createVerifier({ key, ...options })
 const cached = createVerifier({ key, ...options, cache: { maxEntries: 64 } })
+const resolved = createVerifier({ key: async () => key, ...options })
 
 async function outcome(run: () => Promise<{ payload: unknown }>): Promise<string> {
   try {
@@ -52,12 +55,13 @@ function handSigned(header: unknown, claims: unknown): string {
 const mutate = (token: string, index: number, char: string) =>
   token.slice(0, index % (token.length + 1)) + char + token.slice((index % (token.length + 1)) + 1)
 
-test('prepared and cached verifiers agree with one-shot verifyJWT on unusual headers and claims', async () => {
+test('prepared, cached and resolver-fed verifiers agree with one-shot verifyJWT on unusual headers and claims', async () => {
   await fc.assert(
     fc.asyncProperty(headerArb, claimsArb, async (header, claims) => {
       const token = handSigned(header, claims)
       const expected = await outcome(() => verifyJWT(token, key, options))
       assert.equal(await outcome(() => prepared(token)), expected)
+      assert.equal(await outcome(() => resolved(token)), expected)
       assert.equal(await outcome(() => cached(token)), expected)
       assert.equal(await outcome(() => cached(token)), expected) // second call: a cache hit if it passed
     }),
@@ -65,7 +69,7 @@ test('prepared and cached verifiers agree with one-shot verifyJWT on unusual hea
   )
 })
 
-test('prepared and cached verifiers agree with one-shot verifyJWT on mutated tokens', async () => {
+test('prepared, cached and resolver-fed verifiers agree with one-shot verifyJWT on mutated tokens', async () => {
   const valid = await signJWT({ sub: 'a', aud: 'aud' }, key, { issuer: 'iss', expiresIn: 10, currentTime: T0 })
   await cached(valid) // warm both caches with the valid token
   await prepared(valid)
@@ -74,6 +78,7 @@ test('prepared and cached verifiers agree with one-shot verifyJWT on mutated tok
       const token = mutate(valid, index, char)
       const expected = await outcome(() => verifyJWT(token, key, options))
       assert.equal(await outcome(() => prepared(token)), expected)
+      assert.equal(await outcome(() => resolved(token)), expected)
       assert.equal(await outcome(() => cached(token)), expected)
       if (token !== valid) assert.notEqual(expected.startsWith('ok'), true, `mutation accepted: ${token}`)
     }),
