@@ -2,7 +2,7 @@
 // interleaved round by round so machine drift hits everyone alike. Writes docs/benchmarks.md and
 // docs/benchmarks.svg. A script, not a test: nothing here asserts a time.
 //
-//   node --expose-gc packages/jot/bench/run.mjs [--rounds 5] [--ms 200] [--algs HS256,ES256]
+//   node --expose-gc packages/jot/bench/run.mjs [--rounds 11] [--ms 100] [--algs HS256,ES256]
 import { build } from 'esbuild'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -15,8 +15,8 @@ import { renderMarkdown, renderSvg } from './report.mjs'
 
 const { values } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '5' },
-    ms: { type: 'string', default: '200' },
+    rounds: { type: 'string', default: '11' },
+    ms: { type: 'string', default: '100' },
     algs: { type: 'string', default: 'HS256,RS256,PS256,ES256,EdDSA' },
     out: { type: 'string', default: fileURLToPath(new URL('../../../docs/', import.meta.url)) },
   },
