@@ -95,10 +95,11 @@ export async function writeKeyFiles(files: readonly KeyFile[], options: { force:
       if (!existed) created.push(file.path)
     }
   } catch (error) {
-    await Promise.all(created.map((path) => rm(path, { force: true })))
+    // allSettled: a failed cleanup must not replace the error that explains the failure.
+    await Promise.allSettled(created.map((path) => rm(path, { force: true })))
     throw cannotWrite(current, error)
   } finally {
     // After link (or copy) the temporary name remains; after rename it is gone and rm does nothing.
-    await Promise.all(staged.map(({ temp }) => rm(temp, { force: true })))
+    await Promise.allSettled(staged.map(({ temp }) => rm(temp, { force: true })))
   }
 }

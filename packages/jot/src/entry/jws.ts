@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-export * as base64url from '../lib/base64url.js'
+export * as base64url from '../lib/base64url-public.js'
 export { JWS_ALGORITHM_NAMES, type JWSAlgorithmName } from '../jwa/signing.js'
 export {
   DEFAULT_MAX_TOKEN_LENGTH,

@@ -73,7 +73,8 @@ function checkHeaders(entry: SignatureEntry, options: PreparedJWSOptions): Check
   }
   return remember(options.headerCache, entry.protected, (encoded) => {
     const protectedHeader = deepFreeze(decodeProtectedHeader(encoded))
-    return { protectedHeader, header: checkHeader(protectedHeader, undefined, options.crit) }
+    // Frozen whole: the joint header handed to key resolvers is shared by every token with this header.
+    return { protectedHeader, header: deepFreeze(checkHeader(protectedHeader, undefined, options.crit)) }
   })
 }
 
@@ -106,8 +107,12 @@ export function verifyEntry(
     throw new JWSInvalid('"b64": false is only supported in the JSON serializations')
   }
   checkAlgorithmAllowed(header.alg, options.algorithms)
-  const resolved = typeof keyOrResolver === 'function' ? keyOrResolver(header.joint, { serialization }) : keyOrResolver
-  return then(resolved, (resolvedKeys) => {
+  // Only a resolver's answer may be a promise; a key given directly is used as it is (and refused
+  // below unless it is a JotKey).
+  if (typeof keyOrResolver !== 'function') return verifyWithCandidates(keyOrResolver)
+  return then(keyOrResolver(header.joint, { serialization }), verifyWithCandidates)
+
+  function verifyWithCandidates(resolvedKeys: KeyCandidates): MaybePromise<VerifiedEntry> {
     const candidates = checkedCandidates(resolvedKeys)
     // Only keys bound to the header's alg are tried; if none is, fail exactly as for a single key.
     const keys = candidates.filter((candidate) => candidate.alg === header.alg)
@@ -122,7 +127,7 @@ export function verifyEntry(
     const key = keys[0]!
     const input = signingInput(entry.protected, payload, true)
     return then(checkSignature(key, input, decodeBase64URLTransient(entry.signature)), () => verified(key))
-  })
+  }
 }
 
 export async function verifySignatureEntry(

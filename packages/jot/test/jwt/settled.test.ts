@@ -64,3 +64,25 @@ test('with a local key, node:crypto settles at once; WebCrypto and an async reso
   assert.equal(await stateAfterOneTurn(createVerifier({ key })(`${token}x`)), 'rejected')
   assert.equal(await stateAfterOneTurn(createVerifier({ key: async () => key })(token)), 'pending')
 })
+
+test('a key given directly must be a JotKey: a promise of one is refused, not awaited', async () => {
+  const promised = Promise.resolve(key) as unknown as typeof key
+  await rejectsWithoutThrowing(() => createVerifier({ key: promised })(token), 'ERR_INVALID_ARGUMENT')
+  const thenable = { then: () => assert.fail('a thenable key must not be called') } as unknown as typeof key
+  await rejectsWithoutThrowing(() => createVerifier({ key: thenable })(token), 'ERR_INVALID_ARGUMENT')
+})
+
+test('the header a resolver sees is frozen: it is shared by every token with that header', async () => {
+  const seen: unknown[] = []
+  const verify = createVerifier({
+    key: (header) => {
+      seen.push(header.kid)
+      assert.ok(Object.isFrozen(header))
+      assert.throws(() => Object.assign(header, { kid: 'injected' }), TypeError)
+      return key
+    },
+  })
+  await verify(token)
+  await verify(token)
+  assert.deepEqual(seen, [undefined, undefined])
+})
