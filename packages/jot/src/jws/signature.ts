@@ -35,9 +35,10 @@ export function createSignature(key: JotKey, input: Uint8Array): MaybePromise<Ui
 /**
  * Throws {@link JWSSignatureInvalid} unless `signature` is a valid signature of `input` by `key`. A
  * signature refused by the shape check says so ("malformed"); one that has the right shape but does
- * not verify gets the generic message.
+ * not verify gets the generic message. Returns undefined when the check is done (a synchronous
+ * primitive), or a promise of it.
  */
-export function checkSignature(key: JotKey, input: Uint8Array, signature: Uint8Array): MaybePromise<void> {
+export function checkSignature(key: JotKey, input: Uint8Array, signature: Uint8Array): Promise<void> | undefined {
   const { algorithm, runtimeKey } = keyInternals(key)
   if (!hasValidShape(algorithm, key, signature)) {
     throw new JWSSignatureInvalid(`signature is malformed for ${algorithm.name} (wrong length or out of range)`)
@@ -48,7 +49,9 @@ export function checkSignature(key: JotKey, input: Uint8Array, signature: Uint8A
   } catch (cause) {
     throw verificationFailed(cause)
   }
-  return typeof valid === 'boolean' ? assertValid(valid) : valid.then(assertValid, (cause: unknown) => Promise.reject(verificationFailed(cause)))
+  if (typeof valid !== 'boolean') return valid.then(assertValid, (cause: unknown) => Promise.reject(verificationFailed(cause)))
+  assertValid(valid)
+  return undefined
 }
 
 function assertValid(valid: boolean): void {

@@ -109,25 +109,32 @@ export function verifyEntry(
   checkAlgorithmAllowed(header.alg, options.algorithms)
   // Only a resolver's answer may be a promise; a key given directly is used as it is (and refused
   // below unless it is a JotKey).
-  if (typeof keyOrResolver !== 'function') return verifyWithCandidates(keyOrResolver)
-  return then(keyOrResolver(header.joint, { serialization }), verifyWithCandidates)
+  const checked = { protectedHeader, header, entry, detached }
+  if (typeof keyOrResolver !== 'function') return verifyWithCandidates(keyOrResolver, checked)
+  return then(keyOrResolver(header.joint, { serialization }), (resolved) => verifyWithCandidates(resolved, checked))
+}
 
-  function verifyWithCandidates(resolvedKeys: KeyCandidates): MaybePromise<VerifiedEntry> {
-    const candidates = checkedCandidates(resolvedKeys)
-    // Only keys bound to the header's alg are tried; if none is, fail exactly as for a single key.
-    const keys = candidates.filter((candidate) => candidate.alg === header.alg)
-    if (keys.length === 0) checkKeyAlgorithm(header.alg, candidates[0]!)
-    const payload = choosePayload(entry.payload, detached, header.b64)
-    const verified = (key: JotKey): VerifiedEntry => ({ signedPayload: payload, b64: header.b64, protectedHeader, key })
-    if (keys.length > 1) {
-      return firstVerifyingKey(keys, signingInput(entry.protected, payload), decodeBase64URL(entry.signature)).then(verified)
-    }
-    // One candidate reads the signing input and signature before anything yields (node:crypto
-    // synchronously, WebCrypto copies them when called), so scratch memory will do.
-    const key = keys[0]!
-    const input = signingInput(entry.protected, payload, true)
-    return then(checkSignature(key, input, decodeBase64URLTransient(entry.signature)), () => verified(key))
+/** Picks the candidates bound to the header's `alg` and checks the signature with them. */
+function verifyWithCandidates(
+  resolved: KeyCandidates,
+  { protectedHeader, header, entry, detached }: CheckedProtectedHeader & { readonly entry: SignatureEntry; readonly detached: SignedDetached | undefined },
+): MaybePromise<VerifiedEntry> {
+  const candidates = checkedCandidates(resolved)
+  // Only keys bound to the header's alg are tried; if none is, fail exactly as for a single key.
+  const keys = candidates.filter((candidate) => candidate.alg === header.alg)
+  if (keys.length === 0) checkKeyAlgorithm(header.alg, candidates[0]!)
+  const payload = choosePayload(entry.payload, detached, header.b64)
+  if (keys.length > 1) {
+    return firstVerifyingKey(keys, signingInput(entry.protected, payload), decodeBase64URL(entry.signature)).then(
+      (key): VerifiedEntry => ({ signedPayload: payload, b64: header.b64, protectedHeader, key }),
+    )
   }
+  // One candidate reads the signing input and signature before anything yields (node:crypto
+  // synchronously, WebCrypto copies them when called), so scratch memory will do.
+  const key = keys[0]!
+  const verified: VerifiedEntry = { signedPayload: payload, b64: header.b64, protectedHeader, key }
+  const pending = checkSignature(key, signingInput(entry.protected, payload, true), decodeBase64URLTransient(entry.signature))
+  return pending === undefined ? verified : pending.then(() => verified)
 }
 
 export async function verifySignatureEntry(

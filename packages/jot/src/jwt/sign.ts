@@ -4,7 +4,7 @@ import { encode as encodeBase64URL, encodeSigningInput } from '../lib/base64url.
 import { isPlainObject } from '../lib/bytes.js'
 import { toSeconds } from '../lib/duration.js'
 import { stringifyJSON } from '../lib/json.js'
-import { settle, then } from '../lib/maybe-promise.js'
+import { settle, then, type MaybePromise } from '../lib/maybe-promise.js'
 import { decodeUtf8, encodeUtf8 } from '../lib/utf8.js'
 import { isJotKey, type JotKey } from '../key/key.js'
 import { prepareHeader } from '../jws/sign.js'
@@ -88,19 +88,19 @@ export function createSigner<P extends JWTClaims = JWTClaims>(options: CreateSig
   const prefix = encodeUtf8(`${header.encoded}.`)
   const steps = compileClaimSteps(options)
   const clock = clockFrom(options.currentTime)
-  return (claims) =>
-    settle(() => {
-      if (!isPlainObject(claims)) throw new InvalidArgument('JWT claims must be a plain object')
-      const payload: JWTClaims = { ...claims }
-      const now = clock()
-      for (const step of steps) step(payload, now)
-      checkRegisteredTypes(payload)
-      // The signing input is built as bytes in scratch memory (read by the signer before it yields),
-      // and its text taken from the same bytes: the token is that text, '.', the signature.
-      const input = encodeSigningInput(prefix, stringifyJSON(payload, 'JWT claims'))
-      const signed = decodeUtf8(input)
-      return then(createSignature(key, input), (signature) => `${signed}.${encodeBase64URL(signature)}`)
-    })
+  const signClaims = (claims: P): MaybePromise<string> => {
+    if (!isPlainObject(claims)) throw new InvalidArgument('JWT claims must be a plain object')
+    const payload: JWTClaims = { ...claims }
+    const now = clock()
+    for (const step of steps) step(payload, now)
+    checkRegisteredTypes(payload)
+    // The signing input is built as bytes in scratch memory (read by the signer before it yields),
+    // and its text taken from the same bytes: the token is that text, '.', the signature.
+    const input = encodeSigningInput(prefix, stringifyJSON(payload, 'JWT claims'))
+    const signed = decodeUtf8(input)
+    return then(createSignature(key, input), (signature) => `${signed}.${encodeBase64URL(signature)}`)
+  }
+  return (claims) => settle(signClaims, claims)
 }
 
 /**

@@ -5,6 +5,7 @@ import { decodeText as decodeBase64URLText } from '../lib/base64url.js'
 import { parseJSONObject } from '../lib/json.js'
 import type { JotKey } from '../key/key.js'
 import { verifyCompactEncoded } from '../jws/compact/verify.js'
+import type { VerifiedEntry } from '../jws/verify.js'
 import { prepareJWSOptions } from '../jws/header.js'
 import { deepFreeze } from '../lib/freeze.js'
 import { settle, then, type MaybePromise } from '../lib/maybe-promise.js'
@@ -27,22 +28,23 @@ import type { CreateVerifierOptions, JWTClaims, VerifiedJWT, VerifyJWTOptions } 
  */
 export function createVerifier<P = JWTClaims>(options: CreateVerifierOptions): (token: string) => Promise<VerifiedJWT<P>> {
   const { verifySignature, validateClaims } = compileVerifier<P>(options)
-  if (!options.cache) return (token) => settle(() => then(verifySignature(token), validateClaims))
+  const verify = (token: string) => then(verifySignature(token), validateClaims)
+  if (!options.cache) return (token) => settle(verify, token)
   const cache = new VerifiedTokenCache<VerifiedJWT<P>>(options.cache === true ? {} : options.cache)
   const clock = clockFrom(options.currentTime)
-  return (token) =>
-    settle(() => {
-      const now = clock()
-      const hit = typeof token === 'string' ? cache.get(token, now) : undefined
-      // A hit skips decoding and the signature, never the claims: exp, nbf and maxTokenAge are
-      // judged at this instant exactly as without the cache.
-      if (hit) return validateClaims(hit)
-      return then(verifySignature(token), (verified) => {
-        validateClaims(verified)
-        cache.set(token, Object.freeze({ ...verified, payload: deepFreeze(verified.payload) }), now)
-        return verified
-      })
+  const verifyCached = (token: string) => {
+    const now = clock()
+    const hit = typeof token === 'string' ? cache.get(token, now) : undefined
+    // A hit skips decoding and the signature, never the claims: exp, nbf and maxTokenAge are
+    // judged at this instant exactly as without the cache.
+    if (hit) return validateClaims(hit)
+    return then(verifySignature(token), (verified) => {
+      validateClaims(verified)
+      cache.set(token, Object.freeze({ ...verified, payload: deepFreeze(verified.payload) }), now)
+      return verified
     })
+  }
+  return (token) => settle(verifyCached, token)
 }
 
 /** The two halves of a verifier, compiled from validated options. */
@@ -62,17 +64,19 @@ function compileVerifier<P>(options: CreateVerifierOptions): CompiledVerifier<P>
   return {
     // Ready at once where the signature check is (a local key on node:crypto), so the verifier
     // then resolves without a hop per layer.
-    verifySignature: (token) =>
-      then(verifyCompactEncoded(token, key, jwsOptions), ({ signedPayload, protectedHeader, key: usedKey }) => {
-        // Compact serialization means b64: true, so the payload is base64url text, decoded straight to JSON text.
-        const claims = parseJSONObject(decodeBase64URLText(signedPayload as string), 'JWT claims set') as JWTClaims
-        return { payload: claims as P & JWTClaims, header: protectedHeader ?? {}, key: usedKey }
-      }),
+    verifySignature: (token) => then(verifyCompactEncoded(token, key, jwsOptions), withClaims<P>),
     validateClaims: (verified) => {
       checkClaims(verified.payload, verified.header)
       return verified
     },
   }
+}
+
+/** A verified compact JWS as a JWT: its payload parsed as the claims set. */
+function withClaims<P>({ signedPayload, protectedHeader, key }: VerifiedEntry): VerifiedJWT<P> {
+  // Compact serialization means b64: true, so the payload is base64url text, decoded straight to JSON text.
+  const claims = parseJSONObject(decodeBase64URLText(signedPayload as string), 'JWT claims set') as JWTClaims
+  return { payload: claims as P & JWTClaims, header: protectedHeader ?? {}, key }
 }
 
 /**

@@ -19,12 +19,13 @@ export function then<T, U>(value: T | PromiseLike<T>, next: (value: T) => MaybeP
 }
 
 /**
- * Runs `run` and returns a promise of its outcome; a synchronous throw becomes a rejection, so
- * callers of a public async function never see it throw.
+ * Runs `run(arg)` and returns a promise of its outcome; a synchronous throw becomes a rejection, so
+ * callers of a public async function never see it throw. (The argument is passed, not captured, so
+ * a hot caller need not allocate a closure per call.)
  */
-export function settle<T>(run: () => MaybePromise<T>): Promise<T> {
+export function settle<A, T>(run: (arg: A) => MaybePromise<T>, arg: A): Promise<T> {
   try {
-    return Promise.resolve(run())
+    return Promise.resolve(run(arg))
   } catch (error) {
     return Promise.reject(error)
   }
