@@ -9,7 +9,7 @@
  * cannot be set up from the command line.
  * @module
  */
-import { exportJWK, importJWK, importPEM, importSecret, isJotError } from 'jot'
+import { importJWK, importPEM, importSecret, inspectPEM } from 'jot'
 import type { ContentEncryptionName, JotKey, JWK, JWKSet, KeyAlgorithmName } from 'jot'
 import { CliError, EXIT_INVALID, UsageError } from '../cli/errors.js'
 import type { Context } from '../cli/command.js'
@@ -64,38 +64,6 @@ export async function loadKeyMaterial(
 
 const EC_SIGNING: Record<string, KeyAlgorithmName> = { 'P-256': 'ES256', 'P-384': 'ES384', 'P-521': 'ES512', secp256k1: 'ES256K' }
 
-/**
- * One algorithm for each kind of key the library reads from PEM, to find out which kind a PEM holds:
- * RSA, each EC curve, Ed25519/Ed448, each ML-DSA parameter set (its OID names it), and X25519/X448
- * (read only for ECDH-ES, which comes last because it takes EC keys too).
- */
-const PEM_PROBES: readonly KeyAlgorithmName[] = ['RS256', 'ES256', 'ES384', 'ES512', 'ES256K', 'EdDSA', 'ML-DSA-44', 'ML-DSA-65', 'ML-DSA-87', 'ECDH-ES']
-
-/**
- * The JOSE key type and curve of PEM text (or, for ML-DSA, its parameter set), found by the library's
- * own importPEM, so PEM is parsed by one strict parser only and any key it refuses is refused here
- * with its error. The library has no call that reads a PEM without an algorithm, so each kind is
- * tried in turn; a mismatch (ERR_KEY_ALG_MISMATCH) only means "not this kind". When none fits, the
- * first other error (malformed PEM, an unsupported key type or curve, a key too weak, ML-DSA on a
- * Node without it) is the answer; undefined means only that the CLI has no default for the key.
- */
-async function pemKeyType(pem: string): Promise<{ kty: string; crv?: string; alg?: string } | undefined> {
-  let refusal: unknown
-  for (const alg of PEM_PROBES) {
-    try {
-      const jwk = await exportJWK(await importPEM(pem, { alg }))
-      // An AKP key's alg is its parameter set, key material like a curve (RFC 9964 §3); elsewhere it
-      // is only the probe's.
-      return { kty: jwk.kty ?? '', ...(jwk.crv === undefined ? {} : { crv: jwk.crv }), ...(jwk.kty === 'AKP' ? { alg } : {}) }
-    } catch (error) {
-      if (isJotError(error) && error.code === 'ERR_KEY_ALG_MISMATCH') continue
-      refusal ??= error
-    }
-  }
-  if (refusal !== undefined) throw refusal
-  return undefined
-}
-
 function defaultFor(kty: string, crv: unknown, purpose: Purpose): KeyAlgorithmName | undefined {
   if (kty === 'RSA') return purpose === 'sig' ? 'RS256' : 'RSA-OAEP-256'
   if (crv === 'X25519' || crv === 'X448') return 'ECDH-ES'
@@ -115,9 +83,9 @@ export async function defaultAlgorithm(material: KeyMaterial, purpose: Purpose):
       if (typeof material.jwk.alg === 'string') return material.jwk.alg as KeyAlgorithmName
       return defaultFor(material.jwk.kty ?? '', material.jwk.crv, purpose)
     case 'pem': {
-      const type = await pemKeyType(material.pem)
-      if (type?.alg !== undefined) return type.alg as KeyAlgorithmName
-      return type && defaultFor(type.kty, type.crv, purpose)
+      // The library's own parser says what the PEM holds (and refuses what importPEM would refuse).
+      const { kty, crv, alg } = inspectPEM(material.pem)
+      return alg ?? defaultFor(kty, crv, purpose)
     }
     case 'secret':
       return defaultFor('oct', undefined, purpose)

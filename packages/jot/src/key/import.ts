@@ -117,6 +117,35 @@ export async function importSecret<A extends KeyAlgorithmName>(secret: Uint8Arra
   return importChecked(algorithm, undefined, { format: 'secret', bytes: Uint8Array.from(bytes) }, 'secret', options) as Promise<JotKey<A>>
 }
 
+/** What a PEM key holds, as {@link inspectPEM} reads it. */
+export interface PEMKeyInfo {
+  /** `public` for SPKI, PKCS#1 public keys and certificates; `private` for PKCS#8, PKCS#1 and SEC1. */
+  readonly kind: 'public' | 'private'
+  readonly kty: 'RSA' | 'EC' | 'OKP' | 'AKP'
+  /** JWK `crv` of an EC or OKP key (X25519 and X448 included). */
+  readonly crv?: Curve
+  /** The one algorithm an AKP (ML-DSA) key is for: its OID names the parameter set (RFC 9881). */
+  readonly alg?: KeyAlgorithmName
+}
+
+/**
+ * Reads what a PEM key is, without importing it and without a crypto backend: its kind, JWK key type
+ * and curve, and for ML-DSA its algorithm. For tools that pick an algorithm from a key file (RSA →
+ * RS256, P-384 → ES384, …); the key is then imported with {@link importPEM}, which validates it.
+ * Accepts the same PEM as `importPEM`, X25519/X448 keys included.
+ *
+ * @example
+ * ```ts
+ * inspectPEM(readFileSync('issuer.pem', 'utf8')) // { kind: 'private', kty: 'EC', crv: 'P-384' }
+ * ```
+ * @throws {@link KeyInvalid} on malformed PEM or DER; {@link NotSupported} for encrypted keys and key
+ * types or curves jot does not use.
+ */
+export function inspectPEM(pem: string): PEMKeyInfo {
+  const { kind, kty, curve, alg } = parsePEM(pem, { keyAgreement: true })
+  return { kind, kty, ...(curve === undefined ? {} : { crv: curve }), ...(alg === undefined ? {} : { alg }) }
+}
+
 /**
  * Imports a PEM key: `PUBLIC KEY` (SPKI), `PRIVATE KEY` (PKCS#8), `RSA PUBLIC KEY` / `RSA PRIVATE KEY`
  * (PKCS#1), `EC PRIVATE KEY` (SEC1) or `CERTIFICATE` (X.509; its subject public key). X25519 and
