@@ -76,7 +76,7 @@ export const decrypt = defineCommand({
     const nested = isNestedJWT(header)
 
     // A key file that names its algorithm is checked now, so its problems are not blamed on the token.
-    const stated = pinned ?? (await defaultAlgorithm(material, 'enc'))
+    const stated = pinned ?? defaultAlgorithm(material, 'enc')
     if (stated !== undefined && stated === header.alg) await importFor(material, stated, header.enc)
     const options: DecryptJWTOptions = { ...claimChecks(values), maxTokenLength: DISPLAY_MAX_TOKEN_LENGTH }
     if (pinned) options.keyManagementAlgorithms = [pinned]

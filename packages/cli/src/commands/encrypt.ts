@@ -44,7 +44,7 @@ export const encrypt = defineCommand({
   async run({ values, positionals }, context) {
     const material = await loadKeyMaterial(values.key, values['key-env'], 'key', context)
     if (!material) throw new UsageError('no recipient key: pass --key FILE or --key-env VAR')
-    const alg = keyManagementAlgorithm(await requireAlgorithm(material, values.alg === undefined ? undefined : keyManagementAlgorithm(values.alg), 'enc'))
+    const alg = keyManagementAlgorithm(requireAlgorithm(material, values.alg === undefined ? undefined : keyManagementAlgorithm(values.alg), 'enc'))
     const enc: ContentEncryptionName = values.enc === undefined ? 'A256GCM' : contentEncryption(values.enc)
     // A `dir` key is the content key itself, so it is bound to one `enc` as well (RFC 7518 §4.5).
     const encryptionKey = await importMaterial(material, alg as KeyManagementAlgorithmName, alg === 'dir' ? { enc } : {})
@@ -56,7 +56,7 @@ export const encrypt = defineCommand({
     const signMaterial = await loadKeyMaterial(values['sign-key'], values['sign-key-env'], 'sign-key', context)
     let token: string
     if (signMaterial) {
-      const signAlg = await requireAlgorithm(signMaterial, values['sign-alg'] === undefined ? undefined : signingAlgorithm(values['sign-alg']), 'sig')
+      const signAlg = requireAlgorithm(signMaterial, values['sign-alg'] === undefined ? undefined : signingAlgorithm(values['sign-alg']), 'sig')
       const signingKey = await importMaterial(signMaterial, signingAlgorithm(signAlg))
       token = await signAndEncryptJWT(claims, signingKey, encryptionKey, { ...options, encryption: { enc, protectedHeader } })
     } else {

@@ -16,7 +16,7 @@ import { allowHttpFor, durationFlag } from '../net/http-policy.js'
 
 async function publicJWK(material: KeyMaterial, algFlag: string | undefined): Promise<JWK> {
   const explicit = algFlag === undefined ? undefined : keyAlgorithm(algFlag)
-  const alg = await requireAlgorithm(material, explicit, explicit ? purposeOf(explicit) : 'sig')
+  const alg = requireAlgorithm(material, explicit, explicit ? purposeOf(explicit) : 'sig')
   const key = await importMaterial(material, alg)
   if (key.type === 'secret') throw new CliError(`${material.source} is a secret: secrets are never published in a JWK Set`, EXIT_INVALID)
   const jwk = material.format === 'jwk' ? material.jwk : undefined

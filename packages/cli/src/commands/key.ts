@@ -54,7 +54,7 @@ export const key = defineCommand({
     if (material.format === 'jwks') throw new CliError(`${material.source} is a JWK Set; jot jwks shows and builds sets`, EXIT_INVALID)
 
     const explicit = values.alg === undefined ? undefined : keyAlgorithm(values.alg)
-    const alg = await requireAlgorithm(material, explicit, explicit ? purposeOf(explicit) : 'sig')
+    const alg = requireAlgorithm(material, explicit, explicit ? purposeOf(explicit) : 'sig')
     let jotKey = await importMaterial(material, alg)
     if (values.public) jotKey = await toPublicKey(jotKey)
 

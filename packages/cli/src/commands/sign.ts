@@ -39,7 +39,7 @@ export const sign = defineCommand({
   async run({ values, positionals }, context) {
     const material = await loadKeyMaterial(values.key, values['key-env'], 'key', context)
     if (!material) throw new UsageError('no key: pass --key FILE or --key-env VAR')
-    const alg = await requireAlgorithm(material, values.alg === undefined ? undefined : signingAlgorithm(values.alg), 'sig')
+    const alg = requireAlgorithm(material, values.alg === undefined ? undefined : signingAlgorithm(values.alg), 'sig')
     signingAlgorithm(alg) // a JWK whose own "alg" is a JWE algorithm cannot sign
     const signingKey = await importMaterial(material, alg)
     const { claims, options } = await claimsFromFlags(values, positionals[0], context)

@@ -77,7 +77,7 @@ function defaultFor(kty: string, crv: unknown, purpose: Purpose): KeyAlgorithmNa
  * The algorithm a key is used with when `--alg` is absent, or undefined when it is ambiguous. A PEM
  * key the library refuses (malformed, unsupported, too weak) throws its error here.
  */
-export async function defaultAlgorithm(material: KeyMaterial, purpose: Purpose): Promise<KeyAlgorithmName | undefined> {
+export function defaultAlgorithm(material: KeyMaterial, purpose: Purpose): KeyAlgorithmName | undefined {
   switch (material.format) {
     case 'jwk':
       if (typeof material.jwk.alg === 'string') return material.jwk.alg as KeyAlgorithmName
@@ -94,8 +94,8 @@ export async function defaultAlgorithm(material: KeyMaterial, purpose: Purpose):
   }
 }
 
-export async function requireAlgorithm(material: KeyMaterial, alg: KeyAlgorithmName | undefined, purpose: Purpose): Promise<KeyAlgorithmName> {
-  const chosen = alg ?? (await defaultAlgorithm(material, purpose))
+export function requireAlgorithm(material: KeyMaterial, alg: KeyAlgorithmName | undefined, purpose: Purpose): KeyAlgorithmName {
+  const chosen = alg ?? defaultAlgorithm(material, purpose)
   if (chosen === undefined) throw new UsageError(`cannot tell which algorithm ${material.source} is for; pass --alg`)
   return chosen
 }

@@ -58,7 +58,7 @@ export async function verificationKey(
   }
   if (material) {
     // Import now for the expected algorithm, so a bad key file is reported as such, not as a bad token.
-    const expected = algorithms?.[0] ?? (await defaultAlgorithm(material, 'sig'))
+    const expected = algorithms?.[0] ?? defaultAlgorithm(material, 'sig')
     const eager = expected !== undefined && purposeOf(expected) === 'sig' ? await importMaterial(material, expected) : undefined
     // Other algorithms are imported on demand for the token's alg: the library binds the key to it
     // and refuses any key type, curve or secret/public mix-up, with the token-level error codes.
