@@ -10,7 +10,7 @@ import {
   signJWT,
   createVerifier,
   cryptoBackend,
-} from 'jot'
+} from 'jotjwt'
 
 const ISSUER = 'https://issuer.example'
 const AUDIENCE = 'https://api.example'

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `jot`: the command line entry point. It picks the command, gives it a context (streams with their
+ * `jotjwt`: the command line entry point. It picks the command, gives it a context (streams with their
  * colour decision, stdin, environment, clock) and turns any failure into one line on stderr and a
  * documented exit code (see cli/errors.ts). Stack traces appear only with `--debug`, because a
  * trace is noise to someone checking a token, and can show paths they did not ask to see.
@@ -26,17 +26,17 @@ function version(): string {
   const read = (path: string) => (JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { version: string }).version
   let library = 'unknown'
   try {
-    library = read(import.meta.resolve('jot/package.json'))
+    library = read(import.meta.resolve('jotjwt/package.json'))
   } catch {
     // An unusual install layout only costs the library version in the banner.
   }
-  return `jot-cli ${read('../package.json')} (jot ${library}, Node ${process.versions.node})\n`
+  return `jotjwt-cli ${read('../package.json')} (jotjwt ${library}, Node ${process.versions.node})\n`
 }
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length)) + 2
   return [
-    'Usage: jot <command> [options]',
+    'Usage: jotjwt <command> [options]',
     '',
     'JSON Web Tokens at the terminal: decode, verify, sign, encrypt and decrypt tokens; make, convert',
     'and publish keys.',
@@ -45,7 +45,7 @@ function overview(): string {
     ...COMMANDS.map((command) => `  ${command.name.padEnd(width)}${command.summary}`),
     '',
     'Options:',
-    '  -h, --help     help (also: jot <command> --help, jot help <command>)',
+    '  -h, --help     help (also: jotjwt <command> --help, jotjwt help <command>)',
     '  -v, --version  versions of the CLI, the library and Node',
     '      --debug    stack traces on errors',
     '',
@@ -54,11 +54,11 @@ function overview(): string {
     'Colour only on a terminal; NO_COLOR=1 turns it off, FORCE_COLOR=1 on.',
     '',
     'Examples:',
-    '  jot decode "$TOKEN"',
-    '  jot keygen EdDSA --out issuer',
-    '  jot sign --key issuer.private.jwk --sub user-42 --exp 15m',
-    '  jot verify --key issuer.public.jwk "$TOKEN"',
-    '  jot verify --jwks https://issuer.example/.well-known/jwks.json --audience api "$TOKEN"',
+    '  jotjwt decode "$TOKEN"',
+    '  jotjwt keygen EdDSA --out issuer',
+    '  jotjwt sign --key issuer.private.jwk --sub user-42 --exp 15m',
+    '  jotjwt verify --key issuer.public.jwk "$TOKEN"',
+    '  jotjwt verify --jwks https://issuer.example/.well-known/jwks.json --audience api "$TOKEN"',
     '',
   ].join('\n')
 }
@@ -101,7 +101,7 @@ async function main(argv: string[]): Promise<number> {
   } catch (error) {
     const report = describeError(error)
     const color = context.stderr.color
-    const name = command ? `jot ${command.name}` : 'jot'
+    const name = command ? `jotjwt ${command.name}` : 'jotjwt'
     context.stderr.write(`${name}: ${color.red('error:')} ${report.line}\n`)
     if (error instanceof UsageError) context.stderr.write(`Run "${name} --help" for usage.\n`)
     if (argv.includes('--debug') && error instanceof Error && error.stack) context.stderr.write(`${error.stack}\n`)

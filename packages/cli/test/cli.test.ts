@@ -12,7 +12,7 @@ describe('jot conventions', () => {
     const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
     const { code, stdout } = await jot(['--version'])
     assert.equal(code, 0)
-    assert.equal(stdout, `jot-cli ${version} (jot 0.1.0, Node ${process.versions.node})\n`)
+    assert.equal(stdout, `jotjwt-cli ${version} (jotjwt 0.1.0, Node ${process.versions.node})\n`)
   })
 
   it('--help lists every command and the exit codes; no arguments is a usage error', async () => {
@@ -22,22 +22,22 @@ describe('jot conventions', () => {
     assert.match(stdout, /Exit codes: 0 ok/)
     const bare = await jot([])
     assert.equal(bare.code, 2)
-    assert.match(bare.stderr, /^Usage: jot <command>/)
+    assert.match(bare.stderr, /^Usage: jotjwt <command>/)
   })
 
   it('every command has --help with usage, options and examples', async () => {
     const results = await Promise.all(COMMANDS.map((command) => jot([command, '--help'])))
     results.forEach(({ code, stdout }, index) => {
       assert.equal(code, 0)
-      assert.match(stdout, new RegExp(`^Usage: jot ${COMMANDS[index]} `))
-      assert.match(stdout, /\nOptions:\n[\s\S]*--help[\s\S]*\nExamples:\n {2}jot /)
+      assert.match(stdout, new RegExp(`^Usage: jotjwt ${COMMANDS[index]} `))
+      assert.match(stdout, /\nOptions:\n[\s\S]*--help[\s\S]*\nExamples:\n {2}jotjwt /)
     })
     assert.equal((await jot(['help', 'verify'])).stdout, results[1]!.stdout)
   })
 
   it('unknown commands and options are usage errors (exit 2); stack traces only with --debug', async () => {
     const command = await jot(['frobnicate'])
-    assert.deepEqual([command.code, command.stderr], [2, 'jot: error: unknown command "frobnicate"\nRun "jot --help" for usage.\n'])
+    assert.deepEqual([command.code, command.stderr], [2, 'jotjwt: error: unknown command "frobnicate"\nRun "jotjwt --help" for usage.\n'])
     const option = await jot(['decode', '--frobnicate'])
     assert.equal(option.code, 2)
     assert.match(option.stderr, /Unknown option '--frobnicate'/)
@@ -55,13 +55,13 @@ describe('input size limit', () => {
 
   it('stdin over 4 MiB is refused with one clear line (exit 1), whatever it is for', async () => {
     const token = await jot(['decode'], { input: 'a'.repeat(4 * MiB + 1) })
-    assert.deepEqual([token.code, token.stdout, token.stderr], [1, '', 'jot decode: error: cannot read the token on stdin: it is larger than 4 MiB, the most jot reads for one input\n'])
+    assert.deepEqual([token.code, token.stdout, token.stderr], [1, '', 'jotjwt decode: error: cannot read the token on stdin: it is larger than 4 MiB, the most jot reads for one input\n'])
     const claims = await jot(['sign', '-', '--key-env', 'JOT_TEST_SECRET', '--exp', '1m'], {
       input: `{"sub":"${'x'.repeat(4 * MiB)}"}`,
       env: { JOT_TEST_SECRET: 'a-32-byte-or-longer-secret-value!!' },
     })
     assert.equal(claims.code, 1)
-    assert.match(claims.stderr, /^jot sign: error: cannot read the claims on stdin: it is larger than 4 MiB/)
+    assert.match(claims.stderr, /^jotjwt sign: error: cannot read the claims on stdin: it is larger than 4 MiB/)
   })
 
   it('stops reading at the limit instead of buffering an endless stream', async () => {
@@ -85,7 +85,7 @@ describe('input size limit', () => {
     writeFileSync(big, 'SECRETSECRET'.repeat((4 * MiB) / 12 + 1))
     const result = await jot(['key', '--to', 'jwk', big])
     assert.deepEqual([result.code, result.stdout], [1, ''])
-    assert.equal(result.stderr, `jot key: error: cannot read the key file "${big}": it is larger than 4 MiB, the most jot reads for one input\n`)
+    assert.equal(result.stderr, `jotjwt key: error: cannot read the key file "${big}": it is larger than 4 MiB, the most jot reads for one input\n`)
     const small = join(dir.path, 'small.key')
     writeFileSync(small, 'a-32-byte-or-longer-secret-value!!')
     assert.equal((await jot(['key', '--to', 'jwk', small])).code, 0)

@@ -6,7 +6,7 @@ import { b64url, jot, WRAPPED_EDDSA_TOKEN } from './helpers.js'
 const ESC = '\u001b'
 const now = () => Math.floor(Date.now() / 1000)
 
-describe('jot decode', () => {
+describe('jotjwt decode', () => {
   it('decodes the wrapped EdDSA token from the issue: header, times as ISO UTC, lifetime 5 minutes', async () => {
     const { code, stdout, stderr } = await jot(['decode', WRAPPED_EDDSA_TOKEN])
     assert.equal(code, 0, stderr)
@@ -77,7 +77,7 @@ describe('jot decode', () => {
       const { code, stdout, stderr } = await jot(['decode', garbage])
       assert.equal(code, 1, garbage)
       assert.equal(stdout, '')
-      assert.match(stderr, /^jot decode: error: .+\n$/, stderr)
+      assert.match(stderr, /^jotjwt decode: error: .+\n$/, stderr)
     }
   })
 
@@ -85,6 +85,6 @@ describe('jot decode', () => {
     assert.equal((await jot(['decode'])).code, 2)
     const extra = await jot(['decode', 'a.b.c', 'extra'])
     assert.equal(extra.code, 2)
-    assert.match(extra.stderr, /unexpected argument "extra"\nRun "jot decode --help" for usage\.\n$/)
+    assert.match(extra.stderr, /unexpected argument "extra"\nRun "jotjwt decode --help" for usage\.\n$/)
   })
 })

@@ -7,7 +7,7 @@ const dir = scratchDir()
 const at = (name: string) => join(dir.path, name)
 after(() => dir.remove())
 
-describe('jot encrypt and jot decrypt', () => {
+describe('jotjwt encrypt and jotjwt decrypt', () => {
   before(async () => {
     const made = await Promise.all([
       jot(['keygen', 'ECDH-ES+A256KW', '--curve', 'X25519', '--out', at('recipient')]),
@@ -68,7 +68,7 @@ describe('jot encrypt and jot decrypt', () => {
     const token = (await jot(['encrypt', '--key', at('recipient.public.jwk'), '--exp', '1m'])).stdout.trim()
     const wrong = await jot(['decrypt', '--key', at('eavesdropper.private.jwk'), token])
     assert.equal(wrong.code, 1)
-    assert.match(wrong.stderr, /^jot decrypt: invalid: ERR_JWE_DECRYPTION_FAILED/)
+    assert.match(wrong.stderr, /^jotjwt decrypt: invalid: ERR_JWE_DECRYPTION_FAILED/)
     const garbage = await jot(['decrypt', '--key', at('recipient.private.jwk'), 'a.b.c.d.e'])
     assert.equal(garbage.code, 1)
     assert.equal((await jot(['decrypt', '--key', at('recipient.private.jwk'), 'a.b.c'])).code, 2)

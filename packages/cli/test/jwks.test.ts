@@ -57,7 +57,7 @@ async function token(key = 'issuer', extra: string[] = []): Promise<string> {
   return signed.stdout.trim()
 }
 
-describe('jot verify --jwks / --issuer against a JWK Set served on 127.0.0.1', () => {
+describe('jotjwt verify --jwks / --issuer against a JWK Set served on 127.0.0.1', () => {
   it('verifies with the JWKS URL (plain http is allowed for loopback only)', async () => {
     const { code, stdout, stderr } = await jot(['verify', '--jwks', `${origin}/jwks.json`, '--audience', 'api', await token()])
     assert.equal(code, 0, stderr)
@@ -73,14 +73,14 @@ describe('jot verify --jwks / --issuer against a JWK Set served on 127.0.0.1', (
   it('rejects a token from a key the set does not hold: exit 1', async () => {
     const { code, stderr } = await jot(['verify', '--jwks', `${origin}/jwks.json`, '--audience', 'api', await token('stranger')])
     assert.equal(code, 1)
-    assert.match(stderr, /^jot verify: invalid: ERR_JWKS_NO_MATCHING_KEY/)
+    assert.match(stderr, /^jotjwt verify: invalid: ERR_JWKS_NO_MATCHING_KEY/)
   })
 
   it('an unreachable or failing JWKS is exit 3, never "invalid"', async () => {
     const valid = await token()
     const closed = await jot(['verify', '--jwks', await closedURL(), '--audience', 'api', valid])
     assert.equal(closed.code, 3)
-    assert.match(closed.stderr, /^jot verify: error: ERR_JWKS_FETCH_FAILED: .*ECONNREFUSED/)
+    assert.match(closed.stderr, /^jotjwt verify: error: ERR_JWKS_FETCH_FAILED: .*ECONNREFUSED/)
     const failing = await jot(['verify', '--jwks', `${origin}/broken`, '--audience', 'api', valid])
     assert.equal(failing.code, 3)
     assert.match(failing.stderr, /ERR_JWKS_FETCH_FAILED/)
@@ -97,7 +97,7 @@ describe('jot verify --jwks / --issuer against a JWK Set served on 127.0.0.1', (
   })
 })
 
-describe('jot jwks', () => {
+describe('jotjwt jwks', () => {
   it('builds a set of public keys from key files, each with its thumbprint kid', async () => {
     const { code, stdout } = await jot(['jwks', at('issuer.private.jwk'), at('stranger.public.jwk')])
     assert.equal(code, 0)
@@ -133,7 +133,7 @@ describe('jot jwks', () => {
   })
 })
 
-describe('jot verify against a key source that serves garbage', () => {
+describe('jotjwt verify against a key source that serves garbage', () => {
   it('exits 3 (unavailable), not 1: a broken JWKS says nothing about the token', async () => {
     const token = (await jot(['sign', '--key', at('issuer.private.jwk'), '--sub', 'u', '--exp', '5m'])).stdout.trim()
     const result = await jot(['verify', '--jwks', `${origin}/garbage.json`, token])

@@ -9,7 +9,7 @@ const dir = scratchDir()
 const at = (name: string) => join(dir.path, name)
 after(() => dir.remove())
 
-describe('jot keygen and jot key', () => {
+describe('jotjwt keygen and jotjwt key', () => {
   before(async () => {
     assert.equal((await jot(['keygen', 'ES256', '--pem', '--out', at('api')])).code, 0)
   })
@@ -47,7 +47,7 @@ describe('jot keygen and jot key', () => {
   it('fails clearly: unknown algorithm (2), missing file (3), garbage key (1), secret as PEM (2)', async () => {
     const unknown = await jot(['keygen', 'RS999'])
     assert.equal(unknown.code, 2)
-    assert.match(unknown.stderr, /^jot keygen: error: unknown algorithm "RS999"; signature: HS256/)
+    assert.match(unknown.stderr, /^jotjwt keygen: error: unknown algorithm "RS999"; signature: HS256/)
     assert.equal((await jot(['keygen'])).code, 2)
     assert.equal((await jot(['keygen', 'HS256', '--pem'])).code, 2)
     const missing = await jot(['key', at('missing.pem')])
@@ -108,7 +108,7 @@ describe('PEM keys are read by the library, never by node:crypto directly', () =
     writeFileSync(at('brainpool.pem'), generateKeyPairSync('ec', { namedCurve: 'brainpoolP256r1' }).publicKey.export({ type: 'spki', format: 'pem' }))
     const curve = await jot(['key', at('brainpool.pem')])
     assert.equal(curve.code, 1)
-    assert.match(curve.stderr, /^jot key: error: ERR_NOT_SUPPORTED: EC curve with OID 1\.3\.36\.3\.3\.2\.8\.1\.1\.7 is not supported\n$/)
+    assert.match(curve.stderr, /^jotjwt key: error: ERR_NOT_SUPPORTED: EC curve with OID 1\.3\.36\.3\.3\.2\.8\.1\.1\.7 is not supported\n$/)
     writeFileSync(at('pss.pem'), generateKeyPairSync('rsa-pss', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }))
     const pss = await jot(['sign', '--key', at('pss.pem'), '--exp', '1m'])
     assert.equal(pss.code, 1)
@@ -116,7 +116,7 @@ describe('PEM keys are read by the library, never by node:crypto directly', () =
     writeFileSync(at('garbage.pem'), '-----BEGIN PUBLIC KEY-----\nbm90IGEga2V5\n-----END PUBLIC KEY-----\n')
     const garbage = await jot(['key', at('garbage.pem')])
     assert.equal(garbage.code, 1)
-    assert.match(garbage.stderr, /^jot key: error: ERR_KEY_INVALID: malformed DER/)
+    assert.match(garbage.stderr, /^jotjwt key: error: ERR_KEY_INVALID: malformed DER/)
   })
 
   it('each key type still gets its default algorithm: X25519 (key agreement only) and Ed448', async () => {

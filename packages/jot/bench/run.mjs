@@ -9,7 +9,7 @@ import os from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
-import * as jotNode from 'jot'
+import * as jotNode from 'jotjwt'
 import { buildContenders, prepareKeys } from './contenders.mjs'
 import { renderMarkdown, renderSvg } from './report.mjs'
 
@@ -28,13 +28,13 @@ const ALGS = values.algs.split(',')
 /** The WebCrypto build as a separate module graph, so both backends run side by side here. */
 async function loadWebCryptoJot() {
   const dir = mkdtempSync(join(os.tmpdir(), 'jot-bench-'))
-  const outfile = join(dir, 'jot-webcrypto.mjs')
+  const outfile = join(dir, 'jotjwt-webcrypto.mjs')
   await build({
     entryPoints: [fileURLToPath(new URL('../dist/esm/index.js', import.meta.url))],
     bundle: true,
     format: 'esm',
     platform: 'neutral',
-    conditions: ['jot-webcrypto'],
+    conditions: ['jotjwt-webcrypto'],
     // No tsconfig `paths`: `#runtime` must resolve through the package conditions, as for users.
     tsconfig: fileURLToPath(new URL('../tsconfig.tsx.json', import.meta.url)),
     outfile,

@@ -29,13 +29,13 @@ export const ENTRY_POINTS = [
   { name: 'decode without verifying', jot: ['decodeJWTUnverified'], jose: ['decodeJwt'], jwsOnly: true },
   { name: 'encrypt and decrypt JWTs', jot: ['encryptJWT', 'decryptJWT'], jose: ['EncryptJWT', 'jwtDecrypt'], jwsOnly: false },
   { name: 'everything', jot: ['*'], jose: ['*'], jwsOnly: false },
-  { name: 'verify a JWT, from the subpath', from: 'jot/jwt', jot: ['verifyJWT'], jose: ['jwtVerify'], jwsOnly: true },
-  { name: 'import a JWK, from the subpath', from: 'jot/keys', jot: ['importJWK'], jose: ['importJWK'], jwsOnly: true },
-  { name: 'all of jot/jws', from: 'jot/jws', jot: ['*'], jose: ['CompactSign', 'compactVerify', 'FlattenedSign', 'flattenedVerify', 'GeneralSign', 'generalVerify'], jwsOnly: true },
-  { name: 'all of jot/jwt', from: 'jot/jwt', jot: ['*'], jose: ['SignJWT', 'jwtVerify', 'decodeJwt', 'UnsecuredJWT'], jwsOnly: true },
-  { name: 'all of jot/jwks', from: 'jot/jwks', jot: ['*'], jose: ['createLocalJWKSet', 'createRemoteJWKSet', 'EmbeddedJWK'], jwsOnly: true },
-  { name: 'all of jot/errors', from: 'jot/errors', jot: ['*'], jose: ['errors'], jwsOnly: false },
-  { name: 'all of jot/jwe', from: 'jot/jwe', jot: ['*'], jose: ['CompactEncrypt', 'compactDecrypt', 'EncryptJWT', 'jwtDecrypt'], jwsOnly: false },
+  { name: 'verify a JWT, from the subpath', from: 'jotjwt/jwt', jot: ['verifyJWT'], jose: ['jwtVerify'], jwsOnly: true },
+  { name: 'import a JWK, from the subpath', from: 'jotjwt/keys', jot: ['importJWK'], jose: ['importJWK'], jwsOnly: true },
+  { name: 'all of jot/jws', from: 'jotjwt/jws', jot: ['*'], jose: ['CompactSign', 'compactVerify', 'FlattenedSign', 'flattenedVerify', 'GeneralSign', 'generalVerify'], jwsOnly: true },
+  { name: 'all of jot/jwt', from: 'jotjwt/jwt', jot: ['*'], jose: ['SignJWT', 'jwtVerify', 'decodeJwt', 'UnsecuredJWT'], jwsOnly: true },
+  { name: 'all of jot/jwks', from: 'jotjwt/jwks', jot: ['*'], jose: ['createLocalJWKSet', 'createRemoteJWKSet', 'EmbeddedJWK'], jwsOnly: true },
+  { name: 'all of jot/errors', from: 'jotjwt/errors', jot: ['*'], jose: ['errors'], jwsOnly: false },
+  { name: 'all of jot/jwe', from: 'jotjwt/jwe', jot: ['*'], jose: ['CompactEncrypt', 'compactDecrypt', 'EncryptJWT', 'jwtDecrypt'], jwsOnly: false },
 ]
 
 export async function bundle(pkg, names, conditions) {
@@ -45,7 +45,7 @@ export async function bundle(pkg, names, conditions) {
     bundle: true,
     minify: true,
     format: 'esm',
-    platform: conditions.includes('jot-webcrypto') ? 'neutral' : 'node',
+    platform: conditions.includes('jotjwt-webcrypto') ? 'neutral' : 'node',
     conditions,
     tsconfig,
     write: false,
@@ -58,8 +58,8 @@ export async function bundle(pkg, names, conditions) {
 async function report() {
   const lines = ['| entry point | jot (webcrypto) min / gzip | jot (node) min / gzip | jose min / gzip | JWE code in jot bundle |', '|---|---:|---:|---:|---|']
   for (const entry of ENTRY_POINTS) {
-    const from = entry.from ?? 'jot'
-    const web = await bundle(from, entry.jot, ['jot-webcrypto'])
+    const from = entry.from ?? 'jotjwt'
+    const web = await bundle(from, entry.jot, ['jotjwt-webcrypto'])
     const node = await bundle(from, entry.jot, [])
     const jose = await bundle('jose', entry.jose, [])
     const kb = (n) => (n / 1024).toFixed(1)

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs Debian's Chromium for the real-browser test (test/browser/chromium.test.ts), which drives
 # it with playwright-core at /usr/bin/chromium. A test tool's own browser download does not work on
-# our machines, so the system package is the one supported browser. Idempotent and non-interactive:
-# safe to run on every CI start (as root, or with sudo available).
+# our machines, so the system package is the one supported browser. `npm test` runs this first.
+# Idempotent and non-interactive (as root, or with passwordless sudo); otherwise it fails saying how.
 set -euo pipefail
 
 if [ -x /usr/bin/chromium ]; then
@@ -12,8 +12,13 @@ fi
 
 sudo=''
 if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null || { echo "install-chromium: need root (or sudo) to apt-get install chromium" >&2; exit 1; }
-  sudo='sudo'
+  if ! command -v sudo >/dev/null || ! sudo -n true 2>/dev/null; then
+    echo "install-chromium: the browser test suite needs Debian's Chromium at /usr/bin/chromium, and installing it needs root." >&2
+    echo "  Run once as root: apt-get install -y chromium chromium-driver fonts-liberation" >&2
+    echo "  (or: sudo bash packages/jot/scripts/install-chromium.sh), then npm test again." >&2
+    exit 1
+  fi
+  sudo='sudo -n'
 fi
 
 export DEBIAN_FRONTEND=noninteractive

@@ -23,7 +23,7 @@ for (const runtime of RUNTIMES) {
   const [backend, line] = runtime.split('@')
   const binary = runtime === 'chromium' ? process.execPath : nodeBinaries.get(line)
   if (!binary) throw new Error(`no Node ${line} binary to measure ${runtime} with`)
-  const conditions = backend === 'webcrypto' ? ['--conditions=jot-webcrypto'] : []
+  const conditions = backend === 'webcrypto' ? ['--conditions=jotjwt-webcrypto'] : []
   const output = execFileSync(binary, [...conditions, '--no-warnings', '--import', 'tsx', 'test/portable/measure.ts', runtime], {
     cwd: root,
     encoding: 'utf8',

@@ -1,5 +1,5 @@
 // Runs the whole suite once per crypto backend: the node:crypto backend (Node's default `node`
-// condition) and the WebCrypto backend (selected with the custom `jot-webcrypto` condition, the same
+// condition) and the WebCrypto backend (selected with the custom `jotjwt-webcrypto` condition, the same
 // package.json mechanism that picks it for browsers, Deno and workers). Tests import the built
 // package by name, so they exercise exactly what ships, through its conditional exports.
 import { spawnSync } from 'node:child_process'
@@ -26,7 +26,7 @@ for (const [index, backend] of backends.entries()) {
   const run = index === 0 ? files : files.filter((file) => !independent(file))
   if (run.length === 0) continue
   console.log(`\n# backend: ${backend} (${run.length} test files${run.length < files.length ? '; backend-independent ones ran above' : ''})`)
-  const conditions = backend === 'webcrypto' ? ['--conditions=jot-webcrypto'] : []
+  const conditions = backend === 'webcrypto' ? ['--conditions=jotjwt-webcrypto'] : []
   const result = spawnSync(
     process.execPath,
     [

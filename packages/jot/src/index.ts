@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { generateKeyPair, signJWT, verifyJWT } from 'jot'
+ * import { generateKeyPair, signJWT, verifyJWT } from 'jotjwt'
  * const { privateKey, publicKey } = await generateKeyPair('ES256')
  * const token = await signJWT({ sub: 'user-1' }, privateKey, { expiresIn: '15m', audience: 'api' })
  * const { payload } = await verifyJWT(token, publicKey, { audience: 'api' })

@@ -1,6 +1,6 @@
 // Assertions shared by the test files.
 import assert from 'node:assert/strict'
-import { isJotError, JotError, type AnyJotError, type JotErrorCode } from 'jot'
+import { isJotError, JotError, type AnyJotError, type JotErrorCode } from 'jotjwt'
 
 /** Asserts that `promise` rejects with a JotError carrying exactly `code`; `more` checks further. */
 export async function rejectsWith(

@@ -4,14 +4,14 @@
  * from the RFC's own `pub` and seed, lets the parsing-only checks (forms, lengths, OIDs) run on every
  * Node, including those whose crypto has no ML-DSA primitive to make keys with.
  *
- * No value imports from 'jot': test/unit files (which import src/ directly) use this too. The one
+ * No value imports from 'jotjwt': test/unit files (which import src/ directly) use this too. The one
  * helper that calls jot ({@link mlDsaUnavailability}) is handed the jot module by its caller.
  */
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import type { TestContext } from 'node:test'
-import type * as Jot from 'jot'
-import type { JWK } from 'jot'
+import type * as Jot from 'jotjwt'
+import type { JWK } from 'jotjwt'
 import { der, readAll, readTLV } from './der.js'
 
 export type MlDsaAlg = 'ML-DSA-44' | 'ML-DSA-65' | 'ML-DSA-87'
@@ -33,7 +33,7 @@ export const mlDsaExpected = NODE_MAJOR > 24 || (NODE_MAJOR === 24 && NODE_MINOR
 /** The Node release ML-DSA needs, for messages. */
 export const ML_DSA_SINCE = 'Node 24.7'
 
-/** The jot calls {@link mlDsaUnavailability} makes; callers pass their `import * as jot from 'jot'`. */
+/** The jot calls {@link mlDsaUnavailability} makes; callers pass their `import * as jot from 'jotjwt'`. */
 type JotForAvailability = Pick<typeof Jot, 'cryptoBackend' | 'generateKeyPair' | 'importJWK' | 'isJotError'>
 
 export interface MlDsaUnavailability {

@@ -7,7 +7,7 @@
 // major: of the releases this suite runs on, Node 22.23.3 and 24.21.0 (both OpenSSL 3.5.8) have it
 // and Node 20 (OpenSSL 3.0) refuses PKCS#1 v1.5 private decryption outright.
 //
-// No imports from 'jot': the caller hands in its backend name and import function.
+// No imports from 'jotjwt': the caller hands in its backend name and import function.
 import assert from 'node:assert/strict'
 import { constants, generateKeyPairSync, privateDecrypt, publicEncrypt } from 'node:crypto'
 import type { TestContext } from 'node:test'

@@ -4,12 +4,12 @@
  * aud refused unless an audience is configured: RFC 8725 §3.9).
  * @module
  */
-import type { VerifyJWTOptions } from 'jot'
+import type { VerifyJWTOptions } from 'jotjwt'
 import type { OptionTable } from '../cli/command.js'
 import { durationFlag } from '../net/http-policy.js'
 
 export const CLAIM_CHECK_OPTIONS = {
-  issuer: { type: 'string', value: 'URL', description: 'required iss (jot verify: with no other key source, the keys are found by OpenID discovery)' },
+  issuer: { type: 'string', value: 'URL', description: 'required iss (jotjwt verify: with no other key source, the keys are found by OpenID discovery)' },
   audience: { type: 'string', multiple: true, value: 'AUD', description: 'required audience (aud must contain one of them)' },
   'any-audience': { type: 'boolean', description: 'accept any aud when --audience is not given (default: refuse tokens with aud)' },
   'clock-tolerance': { type: 'string', value: 'DURATION', description: 'leeway for exp, nbf and iat, e.g. 30s' },

@@ -4,7 +4,7 @@
  * computes the times and refuses a claim given twice.
  * @module
  */
-import type { Duration, JWTClaims, SignJWTOptions } from 'jot'
+import type { Duration, JWTClaims, SignJWTOptions } from 'jotjwt'
 import type { Context, OptionTable } from '../cli/command.js'
 import { UsageError } from '../cli/errors.js'
 import { readSource, utf8 } from '../io/input.js'
@@ -95,5 +95,5 @@ export async function claimsFromFlags(
 /** Said on stderr when a token is minted without exp: verifiers (jot's included) refuse it. */
 export function missingExpWarning(claims: JWTClaims, options: SignJWTOptions): string | undefined {
   if (claims.exp !== undefined || options.expiresIn !== undefined || options.expiresAt !== undefined) return undefined
-  return 'warning: no --exp: the token never expires, and verifiers that require exp (jot verify does) refuse it\n'
+  return 'warning: no --exp: the token never expires, and verifiers that require exp (jotjwt verify does) refuse it\n'
 }

@@ -39,7 +39,7 @@ type Parsed<O extends OptionTable> = ReturnType<typeof parseArgs<{ options: O; a
 export interface CommandDefinition<O extends OptionTable> {
   name: string
   summary: string
-  /** `jot <name> <usage>` */
+  /** `jotjwt <name> <usage>` */
   usage: string
   description: string
   options: O
@@ -81,7 +81,7 @@ export function defineCommand<const O extends OptionTable>(definition: CommandDe
   const options = { ...definition.options, ...COMMON }
   const help = () =>
     [
-      `Usage: jot ${definition.name} ${definition.usage}`,
+      `Usage: jotjwt ${definition.name} ${definition.usage}`,
       '',
       definition.description,
       '',

@@ -11,7 +11,7 @@
  * 3 is separate from 1 so that "the JWKS server is down" is never mistaken for "the token is forged".
  * @module
  */
-import { isJotError } from 'jot'
+import { isJotError } from 'jotjwt'
 
 export const EXIT_OK = 0
 export const EXIT_INVALID = 1

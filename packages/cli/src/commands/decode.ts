@@ -1,9 +1,9 @@
 /**
- * `jot decode`: read a token without any key. Nothing is verified, and the output says so; a JWE
+ * `jotjwt decode`: read a token without any key. Nothing is verified, and the output says so; a JWE
  * shows only its protected header, the one part that is not encrypted (RFC 7516 §5.2).
  * @module
  */
-import { decodeJWTUnverified } from 'jot'
+import { decodeJWTUnverified } from 'jotjwt'
 import { defineCommand } from '../cli/command.js'
 import { CliError, EXIT_INVALID, UsageError } from '../cli/errors.js'
 import { readToken } from '../io/input.js'
@@ -18,21 +18,21 @@ export const decode = defineCommand({
     'Decodes a compact JWT (JWS) and shows its header and claims, with exp/nbf/iat/auth_time as',
     'UTC times and relative to now, the lifetime, and warnings (alg "none", no exp, very long',
     'lifetime). A JWE shows its protected header only: the rest is encrypted. Line breaks, spaces,',
-    'quotes and a "Bearer " prefix around the token are ignored. NOTHING IS VERIFIED: use jot verify.',
+    'quotes and a "Bearer " prefix around the token are ignored. NOTHING IS VERIFIED: use jotjwt verify.',
     'The token is read from the argument, or from stdin when it is "-" or omitted.',
   ].join('\n'),
   options: {
     json: { type: 'boolean', description: 'machine-readable output' },
   },
   examples: [
-    'jot decode eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ1c2VyLTQyIn0.c2ln',
-    'pbpaste | jot decode',
-    'jot decode --json < token.txt | jq .payload.sub',
+    'jotjwt decode eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ1c2VyLTQyIn0.c2ln',
+    'pbpaste | jotjwt decode',
+    'jotjwt decode --json < token.txt | jq .payload.sub',
   ],
   maxPositionals: 1,
   async run({ values, positionals }, context) {
     const token = await readToken(positionals[0], context.stdin)
-    if (token.startsWith('{')) throw new UsageError('this is a JSON serialization; jot decode reads compact tokens (a.b.c or a.b.c.d.e)')
+    if (token.startsWith('{')) throw new UsageError('this is a JSON serialization; jotjwt decode reads compact tokens (a.b.c or a.b.c.d.e)')
     const segments = token.split('.').length
     const { stdout } = context
     const color = stdout.color
@@ -50,7 +50,7 @@ export const decode = defineCommand({
         sections: [{ title: 'Protected header', value: header }],
         payload: undefined,
         analysis,
-        notes: ['The payload is encrypted: read it with jot decrypt --key <recipient private key>.'],
+        notes: ['The payload is encrypted: read it with jotjwt decrypt --key <recipient private key>.'],
       }
       stdout.write(renderToken(display, color))
       return 0
@@ -68,7 +68,7 @@ export const decode = defineCommand({
     const status =
       header.alg === 'none'
         ? color.yellow('Unsecured JWT (alg "none"): no signature')
-        : `${color.bold(`JWT, signed with ${String(header.alg)}`)} ${color.yellow('(signature NOT verified: use jot verify)')}`
+        : `${color.bold(`JWT, signed with ${String(header.alg)}`)} ${color.yellow('(signature NOT verified: use jotjwt verify)')}`
     stdout.write(renderToken({ status, sections: [{ title: 'Header', value: header }], payload, analysis }, color))
     return 0
   },

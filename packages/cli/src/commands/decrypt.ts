@@ -1,12 +1,12 @@
 /**
- * `jot decrypt`: read an encrypted JWT with the recipient's key. Claims are checked as by `jot
+ * `jotjwt decrypt`: read an encrypted JWT with the recipient's key. Claims are checked as by `jotjwt
  * verify`; a nested JWT's inner signature is verified when a verification key is given, and is
  * otherwise shown as NOT verified. `--plaintext` prints only what was decrypted, e.g. to pipe an
- * inner JWT into `jot verify`.
+ * inner JWT into `jotjwt verify`.
  * @module
  */
-import { decodeJWTUnverified, decryptAndVerifyJWT, decryptCompactJWE, decryptJWT } from 'jot'
-import type { ContentEncryptionName, DecryptJWTOptions, JWEKeyResolver, JWSAlgorithmName, KeyAlgorithmName, KeyManagementAlgorithmName } from 'jot'
+import { decodeJWTUnverified, decryptAndVerifyJWT, decryptCompactJWE, decryptJWT } from 'jotjwt'
+import type { ContentEncryptionName, DecryptJWTOptions, JWEKeyResolver, JWSAlgorithmName, KeyAlgorithmName, KeyManagementAlgorithmName } from 'jotjwt'
 import { defineCommand } from '../cli/command.js'
 import { describeError, EXIT_INVALID, failureJSON, UsageError } from '../cli/errors.js'
 import { analyzeClaims, renderToken, tokenJSON, type TokenDisplay } from '../format/token-view.js'
@@ -36,7 +36,7 @@ export const decrypt = defineCommand({
   usage: '[TOKEN|-] --key FILE|- [options]',
   description: [
     'Decrypts a compact JWE with the recipient\'s private key or the shared secret, then checks the',
-    'claims like jot verify. A nested JWT (cty "JWT") is verified too when --verify-key or --jwks is',
+    'claims like jotjwt verify. A nested JWT (cty "JWT") is verified too when --verify-key or --jwks is',
     'given; otherwise its inner signature is shown as NOT verified and the exit status is 1 (anyone',
     'with the recipient\'s public key can make such a JWE), unless --unverified accepts that.',
     'PBES2-* and RSA1_5 tokens must be allowed with --alg.',
@@ -58,10 +58,10 @@ export const decrypt = defineCommand({
     json: { type: 'boolean', description: 'machine-readable output (failures too: {"valid": false, "error": CODE, …})' },
   },
   examples: [
-    'jot decrypt --key recipient.private.jwk "$TOKEN"',
-    'jot decrypt --key recipient.private.jwk --verify-key issuer.public.jwk --issuer https://issuer.example "$TOKEN"',
-    'jot decrypt --key recipient.private.jwk --plaintext "$NESTED" | jot verify --key issuer.public.jwk',
-    'JWE_PASSWORD=... jot decrypt --key-env JWE_PASSWORD --alg PBES2-HS256+A128KW "$TOKEN"',
+    'jotjwt decrypt --key recipient.private.jwk "$TOKEN"',
+    'jotjwt decrypt --key recipient.private.jwk --verify-key issuer.public.jwk --issuer https://issuer.example "$TOKEN"',
+    'jotjwt decrypt --key recipient.private.jwk --plaintext "$NESTED" | jotjwt verify --key issuer.public.jwk',
+    'JWE_PASSWORD=... jotjwt decrypt --key-env JWE_PASSWORD --alg PBES2-HS256+A128KW "$TOKEN"',
   ],
   maxPositionals: 1,
   jsonVerdict: true,
@@ -71,7 +71,7 @@ export const decrypt = defineCommand({
     const token = await readToken(positionals[0], context.stdin)
     const material = await loadKeyMaterial(values.key, values['key-env'], 'key', context)
     if (!material) throw new UsageError('no key: pass --key FILE or --key-env VAR')
-    if (token.split('.').length !== 5) throw new UsageError('not a compact JWE (5 segments); a signed JWT is read with jot verify or jot decode')
+    if (token.split('.').length !== 5) throw new UsageError('not a compact JWE (5 segments); a signed JWT is read with jotjwt verify or jotjwt decode')
     const header = jweProtectedHeader(token)
     const nested = isNestedJWT(header)
 
@@ -141,12 +141,12 @@ export const decrypt = defineCommand({
       const report = describeError(error)
       if (report.exitCode !== EXIT_INVALID) throw error
       if (values.json) stdout.write(failureJSON(report))
-      stderr.write(`jot decrypt: ${stderr.color.red('invalid:')} ${report.line}\n`)
+      stderr.write(`jotjwt decrypt: ${stderr.color.red('invalid:')} ${report.line}\n`)
       return EXIT_INVALID
     }
     stdout.write(values.json ? tokenJSON(json, display.analysis) : renderToken(display, color))
     if (nested && json.verified === false && !values.unverified) {
-      stderr.write(`jot decrypt: ${stderr.color.red('unverified:')} the inner JWT's signature was not checked; pass --verify-key or --jwks (or --unverified)\n`)
+      stderr.write(`jotjwt decrypt: ${stderr.color.red('unverified:')} the inner JWT's signature was not checked; pass --verify-key or --jwks (or --unverified)\n`)
       return EXIT_INVALID
     }
     return 0

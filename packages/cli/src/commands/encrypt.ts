@@ -1,11 +1,11 @@
 /**
- * `jot encrypt`: an encrypted JWT (JWE, RFC 7516) for a recipient's public key or a shared secret,
+ * `jotjwt encrypt`: an encrypted JWT (JWE, RFC 7516) for a recipient's public key or a shared secret,
  * or with `--sign-key` a nested JWT (RFC 7519 §5.2: signed, then encrypted), which proves who issued
  * it as well as hiding it.
  * @module
  */
-import { encryptJWT, signAndEncryptJWT } from 'jot'
-import type { ContentEncryptionName, JWEHeaderParameters, KeyManagementAlgorithmName } from 'jot'
+import { encryptJWT, signAndEncryptJWT } from 'jotjwt'
+import type { ContentEncryptionName, JWEHeaderParameters, KeyManagementAlgorithmName } from 'jotjwt'
 import { CLAIM_OPTIONS, claimsFromFlags, missingExpWarning } from '../claims/from-flags.js'
 import { defineCommand } from '../cli/command.js'
 import { UsageError } from '../cli/errors.js'
@@ -17,7 +17,7 @@ export const encrypt = defineCommand({
   summary: 'encrypt claims into a JWE (a nested JWT with --sign-key)',
   usage: '[CLAIMS_JSON|-] --key FILE|- [options]',
   description: [
-    'Encrypts a claims set to a recipient and prints the compact JWE. Claims come as for jot sign.',
+    'Encrypts a claims set to a recipient and prints the compact JWE. Claims come as for jotjwt sign.',
     'The key is the recipient\'s public key (RSA: RSA-OAEP-256, EC or X25519: ECDH-ES by default), or a',
     'secret with --alg (A256KW, dir, …; PBES2-* takes a password, best from --key-env). With',
     '--sign-key the claims are first signed (a nested JWT, cty "JWT"), so the recipient can also check',
@@ -35,10 +35,10 @@ export const encrypt = defineCommand({
     ...CLAIM_OPTIONS,
   },
   examples: [
-    'jot encrypt --key recipient.public.jwk --sub user-42 --claim email=a@example.com --exp 15m',
-    'jot encrypt --key recipient.public.pem --alg RSA-OAEP-256 --enc A128CBC-HS256 \'{"sub":"user-42"}\'',
-    'jot encrypt --key recipient.public.jwk --sign-key issuer.private.jwk --iss https://issuer.example --exp 5m',
-    'JWE_PASSWORD=... jot encrypt --key-env JWE_PASSWORD --alg PBES2-HS256+A128KW --exp 1h',
+    'jotjwt encrypt --key recipient.public.jwk --sub user-42 --claim email=a@example.com --exp 15m',
+    'jotjwt encrypt --key recipient.public.pem --alg RSA-OAEP-256 --enc A128CBC-HS256 \'{"sub":"user-42"}\'',
+    'jotjwt encrypt --key recipient.public.jwk --sign-key issuer.private.jwk --iss https://issuer.example --exp 5m',
+    'JWE_PASSWORD=... jotjwt encrypt --key-env JWE_PASSWORD --alg PBES2-HS256+A128KW --exp 1h',
   ],
   maxPositionals: 1,
   async run({ values, positionals }, context) {

@@ -1,11 +1,11 @@
 /**
- * `jot jwks`: build a JWK Set to publish from key files, or fetch and show a remote one (a JWKS URL,
+ * `jotjwt jwks`: build a JWK Set to publish from key files, or fetch and show a remote one (a JWKS URL,
  * or an OpenID Provider's discovery document and the set its `jwks_uri` names). Building publishes
  * public keys only: private keys are reduced to their public half, and secrets are refused.
  * @module
  */
-import { createRemoteKeySet, discoverOIDCProvider, toPublicKey } from 'jot'
-import type { JWK, JWKSet } from 'jot'
+import { createRemoteKeySet, discoverOIDCProvider, toPublicKey } from 'jotjwt'
+import type { JWK, JWKSet } from 'jotjwt'
 import { defineCommand, type Context } from '../cli/command.js'
 import { CliError, EXIT_INVALID, UsageError } from '../cli/errors.js'
 import { renderJSON } from '../format/json.js'
@@ -72,9 +72,9 @@ export const jwks = defineCommand({
     json: { type: 'boolean', description: 'JSON only' },
   },
   examples: [
-    'jot jwks issuer.public.jwk old-issuer.public.pem > jwks.json',
-    'jot jwks https://www.googleapis.com/oauth2/v3/certs',
-    'jot jwks --issuer https://accounts.google.com',
+    'jotjwt jwks issuer.public.jwk old-issuer.public.pem > jwks.json',
+    'jotjwt jwks https://www.googleapis.com/oauth2/v3/certs',
+    'jotjwt jwks --issuer https://accounts.google.com',
   ],
   maxPositionals: Infinity,
   async run({ values, positionals }, context) {

@@ -1,11 +1,11 @@
 /**
- * `jot key`: convert a key between PEM and JWK, derive the public key from a private one, and print
+ * `jotjwt key`: convert a key between PEM and JWK, derive the public key from a private one, and print
  * the RFC 7638 thumbprint. The key is read through the library, so it gets the same strict checks
  * (DER, curve points, RSA size) as keys used for tokens.
  * @module
  */
-import { exportPEM, jwkThumbprint, toPublicKey } from 'jot'
-import type { ThumbprintHash } from 'jot'
+import { exportPEM, jwkThumbprint, toPublicKey } from 'jotjwt'
+import type { ThumbprintHash } from 'jotjwt'
 import { defineCommand } from '../cli/command.js'
 import { CliError, EXIT_INVALID, UsageError } from '../cli/errors.js'
 import { renderJSON } from '../format/json.js'
@@ -37,11 +37,11 @@ export const key = defineCommand({
     kid: { type: 'string', value: 'KID', description: 'kid for JWK output' },
   },
   examples: [
-    'jot key issuer.private.pem                 # PEM -> JWK',
-    'jot key issuer.private.jwk --public        # public key, as PEM',
-    'jot key issuer.public.pem --to jwk --alg ES256 --kid 2024-06',
-    'jot key --thumbprint issuer.public.jwk',
-    'openssl genpkey -algorithm ed25519 | jot key --public --to jwk',
+    'jotjwt key issuer.private.pem                 # PEM -> JWK',
+    'jotjwt key issuer.private.jwk --public        # public key, as PEM',
+    'jotjwt key issuer.public.pem --to jwk --alg ES256 --kid 2024-06',
+    'jotjwt key --thumbprint issuer.public.jwk',
+    'openssl genpkey -algorithm ed25519 | jotjwt key --public --to jwk',
   ],
   maxPositionals: 1,
   async run({ values, positionals }, context) {
@@ -51,7 +51,7 @@ export const key = defineCommand({
     const file = positionals[0] ?? (values['key-env'] === undefined && !context.stdin.isTTY ? '-' : undefined)
     const material = await loadKeyMaterial(file, values['key-env'], 'key', context)
     if (!material) throw new UsageError('no key: pass a FILE, "-" for stdin, or --key-env VAR')
-    if (material.format === 'jwks') throw new CliError(`${material.source} is a JWK Set; jot jwks shows and builds sets`, EXIT_INVALID)
+    if (material.format === 'jwks') throw new CliError(`${material.source} is a JWK Set; jotjwt jwks shows and builds sets`, EXIT_INVALID)
 
     const explicit = values.alg === undefined ? undefined : keyAlgorithm(values.alg)
     const alg = requireAlgorithm(material, explicit, explicit ? purposeOf(explicit) : 'sig')

@@ -1,11 +1,11 @@
 /**
- * `jot keygen ALG`: a fresh key for one algorithm, as JWK (default) or PEM, with `kid` = the RFC 7638
+ * `jotjwt keygen ALG`: a fresh key for one algorithm, as JWK (default) or PEM, with `kid` = the RFC 7638
  * thumbprint. With `--out` the private key (or secret) is written with mode 0600, both files of a pair
  * are written or neither, and existing files are never replaced without `--force`.
  * @module
  */
-import { exportPEM, generateKeyPair, generateSecret, jwkThumbprint } from 'jot'
-import type { ContentEncryptionName, Curve, JotKey } from 'jot'
+import { exportPEM, generateKeyPair, generateSecret, jwkThumbprint } from 'jotjwt'
+import type { ContentEncryptionName, Curve, JotKey } from 'jotjwt'
 import { defineCommand } from '../cli/command.js'
 import { UsageError } from '../cli/errors.js'
 import { renderJSON } from '../format/json.js'
@@ -39,15 +39,15 @@ export const keygen = defineCommand({
     force: { type: 'boolean', short: 'f', description: 'replace existing files' },
   },
   examples: [
-    'jot keygen EdDSA --out issuer            # issuer.private.jwk, issuer.public.jwk',
-    'jot keygen ES256 --pem --out api         # api.private.pem, api.public.pem',
-    'jot keygen RSA-OAEP-256 --bits 3072 --out recipient',
-    'jot keygen HS256 --out shared            # shared.secret.jwk',
-    'jot keygen ECDH-ES+A256KW --curve X25519 | jq .publicKey',
+    'jotjwt keygen EdDSA --out issuer            # issuer.private.jwk, issuer.public.jwk',
+    'jotjwt keygen ES256 --pem --out api         # api.private.pem, api.public.pem',
+    'jotjwt keygen RSA-OAEP-256 --bits 3072 --out recipient',
+    'jotjwt keygen HS256 --out shared            # shared.secret.jwk',
+    'jotjwt keygen ECDH-ES+A256KW --curve X25519 | jq .publicKey',
   ],
   maxPositionals: 1,
   async run({ values, positionals }, context) {
-    if (positionals[0] === undefined) throw new UsageError('which algorithm? e.g. jot keygen ES256')
+    if (positionals[0] === undefined) throw new UsageError('which algorithm? e.g. jotjwt keygen ES256')
     const alg = keyAlgorithm(positionals[0])
     if (alg.startsWith('PBES2')) throw new UsageError(`${alg} keys are passwords chosen by people: pass one with --key-env to encrypt/decrypt`)
     const enc: ContentEncryptionName | undefined = values.enc === undefined ? undefined : contentEncryption(values.enc)

@@ -1,9 +1,9 @@
 /**
- * `jot sign`: mint a JWT from claims and a private key (or HMAC secret). The key comes from a file
+ * `jotjwt sign`: mint a JWT from claims and a private key (or HMAC secret). The key comes from a file
  * or an environment variable, so secrets need not appear in shell history or `ps` output.
  * @module
  */
-import { signJWT } from 'jot'
+import { signJWT } from 'jotjwt'
 import { CLAIM_OPTIONS, claimsFromFlags, missingExpWarning } from '../claims/from-flags.js'
 import { defineCommand } from '../cli/command.js'
 import { UsageError } from '../cli/errors.js'
@@ -30,10 +30,10 @@ export const sign = defineCommand({
     ...CLAIM_OPTIONS,
   },
   examples: [
-    'jot sign --key issuer.private.jwk --sub user-42 --aud api --exp 15m',
-    `jot sign '{"sub":"user-42","scope":"orders:read"}' --key key.pem --alg PS256 --exp 1h`,
-    'JWT_SECRET=... jot sign --key-env JWT_SECRET --claim admin=true --exp 5m',
-    'jot sign - --key issuer.private.jwk --exp 10m < claims.json',
+    'jotjwt sign --key issuer.private.jwk --sub user-42 --aud api --exp 15m',
+    `jotjwt sign '{"sub":"user-42","scope":"orders:read"}' --key key.pem --alg PS256 --exp 1h`,
+    'JWT_SECRET=... jotjwt sign --key-env JWT_SECRET --claim admin=true --exp 5m',
+    'jotjwt sign - --key issuer.private.jwk --exp 10m < claims.json',
   ],
   maxPositionals: 1,
   async run({ values, positionals }, context) {

@@ -1,11 +1,11 @@
 /**
- * `jot verify`: check a token's signature and claims, for scripts as much as for people. The exit
+ * `jotjwt verify`: check a token's signature and claims, for scripts as much as for people. The exit
  * code is the answer (0 valid, 1 invalid, 2 usage, 3 keys unavailable); the one-line reason names
  * the library's error code, claim and reason, which are stable and documented.
  * @module
  */
-import { verifyJWT } from 'jot'
-import type { JWSAlgorithmName } from 'jot'
+import { verifyJWT } from 'jotjwt'
+import type { JWSAlgorithmName } from 'jotjwt'
 import { defineCommand } from '../cli/command.js'
 import { describeError, EXIT_INVALID, failureJSON } from '../cli/errors.js'
 import { analyzeClaims, renderToken, tokenJSON } from '../format/token-view.js'
@@ -35,10 +35,10 @@ export const verify = defineCommand({
     quiet: { type: 'boolean', short: 'q', description: 'print nothing; only the exit status' },
   },
   examples: [
-    'jot verify --key issuer.public.jwk "$TOKEN"',
-    'jot verify --jwks https://issuer.example/.well-known/jwks.json --audience api --typ at+jwt "$TOKEN"',
-    'jot verify --issuer https://accounts.google.com --audience my-client-id < id-token.txt',
-    'jot verify --key-env JWT_SECRET --alg HS256 --clock-tolerance 30s "$TOKEN" && echo ok',
+    'jotjwt verify --key issuer.public.jwk "$TOKEN"',
+    'jotjwt verify --jwks https://issuer.example/.well-known/jwks.json --audience api --typ at+jwt "$TOKEN"',
+    'jotjwt verify --issuer https://accounts.google.com --audience my-client-id < id-token.txt',
+    'jotjwt verify --key-env JWT_SECRET --alg HS256 --clock-tolerance 30s "$TOKEN" && echo ok',
   ],
   maxPositionals: 1,
   jsonVerdict: true,
@@ -58,7 +58,7 @@ export const verify = defineCommand({
       // Keys that could not be fetched are not a verdict on the token: main reports exit 3 (or 2).
       if (report.exitCode !== EXIT_INVALID) throw error
       if (values.json) stdout.write(failureJSON(report))
-      if (!values.quiet) stderr.write(`jot verify: ${stderr.color.red('invalid:')} ${report.line}\n`)
+      if (!values.quiet) stderr.write(`jotjwt verify: ${stderr.color.red('invalid:')} ${report.line}\n`)
       return EXIT_INVALID
     }
 

@@ -48,7 +48,7 @@ export function analyzeClaims(header: JSONObject, payload: JSONObject | undefine
       ? { seconds: exp - times[start]!.value, from: start, text: formatSpan(exp - times[start]!.value) }
       : undefined
 
-  if (payload.exp === undefined) warnings.push('no "exp": the token never expires (jot verify refuses it unless --allow-no-exp)')
+  if (payload.exp === undefined) warnings.push('no "exp": the token never expires (jotjwt verify refuses it unless --allow-no-exp)')
   if (lifetime && lifetime.seconds > LONG_LIFETIME_SECONDS) {
     warnings.push(`very long lifetime (${lifetime.text}): a leaked token stays usable that long; access tokens usually live minutes`)
   }

@@ -2,7 +2,7 @@
  * Reading tokens, claims and keys from arguments, files, environment variables and stdin. Stdin can
  * be read once per run, so two inputs asking for `-` is a usage error rather than a silent hang.
  * File and variable names appear in messages; their contents never do (they may be secrets).
- * Files and stdin are read up to {@link MAX_INPUT_BYTES}, so `jot key /dev/zero` or a runaway pipe
+ * Files and stdin are read up to {@link MAX_INPUT_BYTES}, so `jotjwt key /dev/zero` or a runaway pipe
  * fails at once instead of filling memory.
  * @module
  */

@@ -3,8 +3,8 @@
  * work, so a typo is a usage error (exit 2) listing the valid names, not a failure deep inside.
  * @module
  */
-import { JWE_CONTENT_ENCRYPTION_NAMES, JWE_KEY_MANAGEMENT_NAMES, JWS_ALGORITHM_NAMES } from 'jot'
-import type { ContentEncryptionName, JWSAlgorithmName, KeyAlgorithmName, KeyManagementAlgorithmName } from 'jot'
+import { JWE_CONTENT_ENCRYPTION_NAMES, JWE_KEY_MANAGEMENT_NAMES, JWS_ALGORITHM_NAMES } from 'jotjwt'
+import type { ContentEncryptionName, JWSAlgorithmName, KeyAlgorithmName, KeyManagementAlgorithmName } from 'jotjwt'
 import { UsageError } from '../cli/errors.js'
 
 export type Purpose = 'sig' | 'enc'

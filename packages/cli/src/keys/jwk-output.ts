@@ -4,8 +4,8 @@
  * same `kid`, whoever converts it.
  * @module
  */
-import { exportJWK, jwkThumbprint } from 'jot'
-import type { JotKey, JWK } from 'jot'
+import { exportJWK, jwkThumbprint } from 'jotjwt'
+import type { JotKey, JWK } from 'jotjwt'
 
 export interface JWKOutputOptions {
   kid?: string | undefined

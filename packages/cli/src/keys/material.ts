@@ -9,8 +9,8 @@
  * cannot be set up from the command line.
  * @module
  */
-import { importJWK, importPEM, importSecret, inspectPEM } from 'jot'
-import type { ContentEncryptionName, JotKey, JWK, JWKSet, KeyAlgorithmName } from 'jot'
+import { importJWK, importPEM, importSecret, inspectPEM } from 'jotjwt'
+import type { ContentEncryptionName, JotKey, JWK, JWKSet, KeyAlgorithmName } from 'jotjwt'
 import { CliError, EXIT_INVALID, UsageError } from '../cli/errors.js'
 import type { Context } from '../cli/command.js'
 import { readEnv, readSource, utf8 } from '../io/input.js'

@@ -4,8 +4,8 @@
  * are the library's own resolvers, with its kid/alg selection rules.
  * @module
  */
-import { createLocalKeySet, createRemoteKeySet, discoverOIDCProvider } from 'jot'
-import type { JotKey, JWSAlgorithmName, KeyAlgorithmName, KeyResolver, RemoteKeySetOptions } from 'jot'
+import { createLocalKeySet, createRemoteKeySet, discoverOIDCProvider } from 'jotjwt'
+import type { JotKey, JWSAlgorithmName, KeyAlgorithmName, KeyResolver, RemoteKeySetOptions } from 'jotjwt'
 import type { Context, OptionTable } from '../cli/command.js'
 import { UsageError } from '../cli/errors.js'
 import { allowHttpFor, durationFlag } from '../net/http-policy.js'

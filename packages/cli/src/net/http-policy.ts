@@ -5,7 +5,7 @@
  * so a local identity provider or test server just works; any other host needs `--allow-http`.
  * @module
  */
-import type { Duration } from 'jot'
+import type { Duration } from 'jotjwt'
 
 export function isLoopbackURL(url: string): boolean {
   let parsed: URL

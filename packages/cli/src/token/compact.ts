@@ -4,7 +4,7 @@
  * library parses only while decrypting.
  * @module
  */
-import { base64url } from 'jot'
+import { base64url } from 'jotjwt'
 import { CliError, EXIT_INVALID } from '../cli/errors.js'
 
 /** A debugger should show big tokens too; the library's default cap (16 KiB) is for servers. */

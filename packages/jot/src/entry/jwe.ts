@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { encryptJWT, decryptJWT } from 'jot/jwe'
+ * import { encryptJWT, decryptJWT } from 'jotjwt/jwe'
  * const token = await encryptJWT({ sub: 'user-42' }, publicKey, { audience: 'api', expiresIn: '15m', enc: 'A256GCM' })
  * const { payload } = await decryptJWT(token, privateKey, { audience: 'api' })
  * ```

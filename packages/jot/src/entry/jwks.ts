@@ -4,8 +4,8 @@
  *
  * @example
  * ```ts
- * import { createRemoteKeySet } from 'jot/jwks'
- * import { verifyJWT } from 'jot/jwt'
+ * import { createRemoteKeySet } from 'jotjwt/jwks'
+ * import { verifyJWT } from 'jotjwt/jwt'
  * const keys = createRemoteKeySet('https://issuer.example/.well-known/jwks.json')
  * const { payload } = await verifyJWT(token, keys, { issuer: 'https://issuer.example', audience: 'api' })
  * ```

@@ -4,8 +4,8 @@
  *
  * @example
  * ```ts
- * import { signCompactJWS, verifyCompactJWS } from 'jot/jws'
- * import { generateSecret } from 'jot/keys'
+ * import { signCompactJWS, verifyCompactJWS } from 'jotjwt/jws'
+ * import { generateSecret } from 'jotjwt/keys'
  * const key = await generateSecret('HS256')
  * const { payload } = await verifyCompactJWS(await signCompactJWS('hello', key), key)
  * ```

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { signJWT, verifyJWT } from 'jot/jwt'
+ * import { signJWT, verifyJWT } from 'jotjwt/jwt'
  * const token = await signJWT({ sub: 'user-42' }, privateKey, { audience: 'api', expiresIn: '15m' })
  * const { payload } = await verifyJWT(token, publicKey, { audience: 'api' })
  * ```

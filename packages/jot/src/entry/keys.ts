@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { generateKeyPair, exportJWK, jwkThumbprint } from 'jot/keys'
+ * import { generateKeyPair, exportJWK, jwkThumbprint } from 'jotjwt/keys'
  * const { publicKey } = await generateKeyPair('ES256')
  * const jwk = { ...(await exportJWK(publicKey)), kid: await jwkThumbprint(publicKey) }
  * ```

@@ -29,7 +29,7 @@ export async function bundlePage(): Promise<PageBundle> {
     bundle: true,
     format: 'esm',
     platform: 'browser',
-    conditions: ['jot-webcrypto'],
+    conditions: ['jotjwt-webcrypto'],
     target: 'es2022',
     tsconfig: fileURLToPath(new URL('../../tsconfig.tsx.json', import.meta.url)),
     metafile: true,

@@ -1,6 +1,6 @@
 // The browser side of the Chromium test: jot's WebCrypto build and the portable conformance suite,
 // bundled by esbuild for the browser; the Node test calls `jotSuite.run(vectors)` in the page.
-import * as jot from 'jot'
+import * as jot from 'jotjwt'
 import { runConformance, type CaseResult, type Vectors } from '../portable/conformance.js'
 import { measureSupport, type Support } from '../portable/support.js'
 

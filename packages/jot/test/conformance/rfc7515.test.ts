@@ -12,7 +12,7 @@ import {
   verifyJWT,
   type FlattenedJWS,
   type GeneralJWS,
-} from 'jot'
+} from 'jotjwt'
 import { loadVectors, publicJwk, utf8, type SigningVector } from './vectors.js'
 
 const { vectors } = loadVectors<{ vectors: Array<SigningVector & Record<string, unknown>> }>('rfc7515.json')

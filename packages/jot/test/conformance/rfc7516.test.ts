@@ -12,7 +12,7 @@ import {
   type ContentEncryptionName,
   type JWK,
   type KeyManagementAlgorithmName,
-} from 'jot'
+} from 'jotjwt'
 import { importRsa1_5WhereSafe } from '../pkcs1-probe.js'
 import { loadVectors, utf8 } from './vectors.js'
 

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict'
 import { createDecipheriv } from 'node:crypto'
 import { describe, test } from 'node:test'
-import { base64url, decryptCompactJWE, encryptCompactJWE, importJWK, type JWK } from 'jot'
+import { base64url, decryptCompactJWE, encryptCompactJWE, importJWK, type JWK } from 'jotjwt'
 import { CONTENT_ENCRYPTION } from '../../src/jwa/content-encryption.js'
 import { decryptContent, encryptContent } from '../../src/jwe/content.js'
 import { loadVectors, utf8 } from './vectors.js'

@@ -26,7 +26,7 @@ import {
   type JWK,
   type KeyManagementAlgorithmName,
   type UnsafeFixedInputs,
-} from 'jot'
+} from 'jotjwt'
 import { withoutPrivateMembers } from '../jwk-members.js'
 import { importRsa1_5WhereSafe } from '../pkcs1-probe.js'
 import { loadVectors, utf8 } from './vectors.js'

@@ -15,7 +15,7 @@ import {
   type JWK,
   type JWSAlgorithmName,
   type JWSHeaderParameters,
-} from 'jot'
+} from 'jotjwt'
 import { loadVectors, publicJwk, utf8 } from './vectors.js'
 
 interface Example {

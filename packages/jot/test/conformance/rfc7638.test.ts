@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { describe, test } from 'node:test'
-import { importJWK, jwkThumbprint, jwkThumbprintUri, type JWK } from 'jot'
+import { importJWK, jwkThumbprint, jwkThumbprintUri, type JWK } from 'jotjwt'
 import { loadVectors } from './vectors.js'
 
 const [vector] = loadVectors<{ vectors: Array<{ jwk: JWK; canonicalJson: string; thumbprint: string }> }>('rfc7638.json').vectors as [

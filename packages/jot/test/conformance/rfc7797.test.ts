@@ -1,7 +1,7 @@
 // RFC 7797 §4: the unencoded-payload option, with the RFC's HMAC key and "$.02" payload.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { importJWK, signCompactJWS, signFlattenedJWS, verifyCompactJWS, verifyFlattenedJWS, type FlattenedJWS, type JWK } from 'jot'
+import { importJWK, signCompactJWS, signFlattenedJWS, verifyCompactJWS, verifyFlattenedJWS, type FlattenedJWS, type JWK } from 'jotjwt'
 import { loadVectors, utf8 } from './vectors.js'
 
 interface Example {

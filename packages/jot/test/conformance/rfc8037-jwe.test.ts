@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { createCipheriv, createHash } from 'node:crypto'
 import { describe, test } from 'node:test'
-import { base64url, cryptoBackend, decryptCompactJWE, encryptCompactJWE, importJWK, type JWK } from 'jot'
+import { base64url, cryptoBackend, decryptCompactJWE, encryptCompactJWE, importJWK, type JWK } from 'jotjwt'
 import { loadVectors, utf8 } from './vectors.js'
 
 interface Case {

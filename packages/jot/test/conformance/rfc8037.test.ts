@@ -1,7 +1,7 @@
 // RFC 8037 Appendix A: Ed25519 keys, thumbprint, signing (deterministic) and validation.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { importJWK, jwkThumbprint, signCompactJWS, verifyCompactJWS, type JWK } from 'jot'
+import { importJWK, jwkThumbprint, signCompactJWS, verifyCompactJWS, type JWK } from 'jotjwt'
 import { loadVectors, utf8 } from './vectors.js'
 
 type Entry = { jwk: JWK; thumbprint?: string; compact?: string; payload?: string; protectedHeader?: string; expectedPayload?: string }

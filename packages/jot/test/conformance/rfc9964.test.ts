@@ -4,7 +4,7 @@
 // ERR_NOT_SUPPORTED elsewhere.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import * as jot from 'jot'
+import * as jot from 'jotjwt'
 import {
   exportJWK,
   importJWK,
@@ -13,7 +13,7 @@ import {
   toPublicKey,
   verifyCompactJWS,
   type JWK,
-} from 'jot'
+} from 'jotjwt'
 import { rejectsWith } from '../helpers.js'
 import { b64u, ML_DSA, mlDsaExpected, mlDsaUnavailability, RFC9964_EXAMPLES, SEED_LENGTH, type RfcExample } from '../ml-dsa-material.js'
 import { utf8 } from './vectors.js'

@@ -1,6 +1,6 @@
 // Loads the RFC vector files (test/vectors/*.json; see test/vectors/README.md for provenance).
 import { readFileSync } from 'node:fs'
-import type { JWK, JWSAlgorithmName } from 'jot'
+import type { JWK, JWSAlgorithmName } from 'jotjwt'
 import { withoutPrivateMembers } from '../jwk-members.js'
 
 export function loadVectors<T>(file: string): T {

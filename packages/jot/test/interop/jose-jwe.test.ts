@@ -21,7 +21,7 @@ import {
   type ContentEncryptionName,
   type JotKey,
   type KeyManagementAlgorithmName,
-} from 'jot'
+} from 'jotjwt'
 
 const PLAINTEXT = 'héllo, wörld ✓ jwe interop'
 const PASSWORD = 'interop password'

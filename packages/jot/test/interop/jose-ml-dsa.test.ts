@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import * as jose from 'jose'
-import * as jot from 'jot'
+import * as jot from 'jotjwt'
 import {
   exportJWK,
   exportPEM,
@@ -25,7 +25,7 @@ import {
   verifyJWT,
   type JotKey,
   type JWK,
-} from 'jot'
+} from 'jotjwt'
 import { rejectsWith } from '../helpers.js'
 import { b64u, ML_DSA, ML_DSA_ALGS, mlDsaExpected, mlDsaUnavailability, rfcExample, toB64u, type MlDsaAlg } from '../ml-dsa-material.js'
 import { assertInteropClaims, AUDIENCE, CUSTOM, ISSUER, joseSignedJWT, joseVerifiedJWT, SUBJECT } from './keys.js'

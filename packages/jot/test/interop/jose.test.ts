@@ -31,7 +31,7 @@ import {
   type JotKey,
   type JWK,
   type JWSAlgorithmName,
-} from 'jot'
+} from 'jotjwt'
 import { withoutPrivateMembers } from '../jwk-members.js'
 import {
   assertInteropClaims,

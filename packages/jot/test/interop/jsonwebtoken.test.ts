@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import jwt from 'jsonwebtoken'
-import { importPEM, importSecret, signJWT, verifyJWT, type JotKey, type JWSAlgorithmName } from 'jot'
+import { importPEM, importSecret, signJWT, verifyJWT, type JotKey, type JWSAlgorithmName } from 'jotjwt'
 import { assertInteropClaims, AUDIENCE, CUSTOM, EC_ALGS, HMAC_ALGS, ISSUER, jotKeys, keysFor, RSA_ALGS, SUBJECT, type KeyMaterial } from './keys.js'
 
 type JsonwebtokenAlg = jwt.Algorithm & JWSAlgorithmName

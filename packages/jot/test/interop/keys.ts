@@ -16,7 +16,7 @@ import {
   type JotKey,
   type JWK,
   type JWSAlgorithmName,
-} from 'jot'
+} from 'jotjwt'
 
 /** The claims every interop JWT carries, whichever library signs it. */
 export const ISSUER = 'https://issuer.example'

@@ -24,7 +24,7 @@ import {
   signFlattenedJWS,
   toPublicKey,
   type ContentEncryptionName,
-} from 'jot'
+} from 'jotjwt'
 import { importRsa1_5WhereSafe, probePkcs1ImplicitRejection } from '../pkcs1-probe.js'
 
 const b64 = (text: string) => base64url.encode(text)
@@ -357,7 +357,7 @@ describe('RSA1_5 only where padding errors are unobservable (CVE-2023-46809)', (
   // padding returns, a Bleichenbacher oracle. jot must then refuse RSA1_5 keys.
   const child = `
     import { constants, generateKeyPairSync, privateDecrypt, publicEncrypt } from 'node:crypto'
-    import { importKey } from 'jot'
+    import { importKey } from 'jotjwt'
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
     const em = Buffer.alloc(256, 0xff); em[0] = 0; em[1] = 1
     const badPadding = publicEncrypt({ key: publicKey, padding: constants.RSA_NO_PADDING }, em)

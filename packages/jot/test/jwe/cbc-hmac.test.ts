@@ -15,7 +15,7 @@ import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:
 import nodeCrypto from 'node:crypto'
 import { syncBuiltinESMExports } from 'node:module'
 import { describe, it, mock } from 'node:test'
-import { base64url, cryptoBackend, decryptCompactJWE, encryptCompactJWE, importSecret } from 'jot'
+import { base64url, cryptoBackend, decryptCompactJWE, encryptCompactJWE, importSecret } from 'jotjwt'
 
 const CEK = randomBytes(32) // A128CBC-HS256: MAC_KEY ‖ ENC_KEY, 16 bytes each
 const MAC_KEY = CEK.subarray(0, 16)

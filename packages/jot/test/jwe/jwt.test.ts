@@ -15,7 +15,7 @@ import {
   signJWT,
   verifyCompactJWS,
   verifyJWT,
-} from 'jot'
+} from 'jotjwt'
 
 const NOW = 1_700_000_000
 const claimsOptions = { issuer: 'https://issuer.example', audience: 'api', currentTime: NOW }

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { createLocalKeySet, cryptoBackend, exportJWK, generateKeyPair, isJotError, signJWT, verifyJWT, type JWK, type JWSAlgorithmName } from 'jot'
+import { createLocalKeySet, cryptoBackend, exportJWK, generateKeyPair, isJotError, signJWT, verifyJWT, type JWK, type JWSAlgorithmName } from 'jotjwt'
 
 const [major = 0, minor = 0] = process.versions.node.split('.').map(Number)
 /** ML-DSA reached node:crypto KeyObjects in Node 24.6 and WebCrypto in 24.7: both backends from 24.7. */

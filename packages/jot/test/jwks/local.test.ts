@@ -24,7 +24,7 @@ import {
   verifyFlattenedJWS,
   verifyGeneralJWS,
   verifyJWT,
-} from 'jot'
+} from 'jotjwt'
 
 async function rejectsWith(promise: Promise<unknown>, code: JotErrorCode): Promise<void> {
   await assert.rejects(promise, (error: unknown) => {

@@ -19,7 +19,7 @@ import {
   generateKeyPair,
   isJotError,
   signJWT,
-} from 'jot'
+} from 'jotjwt'
 import { eventually, fakeClock, startServer, within, withoutUnhandledRejections, type Mode, type TestServer } from './server.js'
 
 async function rejectsWith(promise: Promise<unknown>, code: JotErrorCode, causeCode?: JotErrorCode): Promise<void> {

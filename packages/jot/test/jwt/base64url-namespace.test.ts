@@ -2,7 +2,7 @@
 // views of scratch memory that the next call overwrites, so they must not be reachable from outside.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { base64url } from 'jot'
+import { base64url } from 'jotjwt'
 
 test('base64url exposes encode and decode only', () => {
   assert.deepEqual(Object.keys(base64url).sort(), ['decode', 'encode'])

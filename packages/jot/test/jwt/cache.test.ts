@@ -2,7 +2,7 @@
 // same token string (decoding, headers, signature); claim checks run on every call.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { createVerifier, generateSecret, signJWT, type JotKey, type KeyResolver } from 'jot'
+import { createVerifier, generateSecret, signJWT, type JotKey, type KeyResolver } from 'jotjwt'
 
 const T0 = 1_800_000_000
 

@@ -15,7 +15,7 @@ import {
   importSecret,
   signJWT,
   verifyJWT,
-} from 'jot'
+} from 'jotjwt'
 import { rejectsWith } from '../helpers.js'
 
 

@@ -4,7 +4,7 @@
 // input then lives across awaits), and with a private key (WebCrypto derives its public half first).
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { createVerifier, generateKeyPair, generateSecret, signCompactJWS, signJWT, verifyCompactJWS, type JotKey } from 'jot'
+import { createVerifier, generateKeyPair, generateSecret, signCompactJWS, signJWT, verifyCompactJWS, type JotKey } from 'jotjwt'
 
 const COUNT = 300
 

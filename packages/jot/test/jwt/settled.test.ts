@@ -3,7 +3,7 @@
 // from the call itself (callers write `verify(token).catch(...)`).
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { createSigner, createVerifier, cryptoBackend, generateSecret, type JWTClaims, type KeyResolver } from 'jot'
+import { createSigner, createVerifier, cryptoBackend, generateSecret, type JWTClaims, type KeyResolver } from 'jotjwt'
 
 const key = await generateSecret('HS256')
 const sign = createSigner({ key, expiresIn: '5m' })

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import { generateKeyPairSync } from 'node:crypto'
 import { test } from 'node:test'
-import { importPEM, inspectPEM, type PEMKeyInfo } from 'jot'
+import { importPEM, inspectPEM, type PEMKeyInfo } from 'jotjwt'
 import { toPEM } from '../der.js'
 import { b64u, buildPKCS8, buildSPKI, ML_DSA_ALGS, rfcExample } from '../ml-dsa-material.js'
 

@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict'
 import * as nodeCrypto from 'node:crypto'
 import { describe, test } from 'node:test'
-import * as jot from 'jot'
+import * as jot from 'jotjwt'
 import {
   createKeyManager,
   createLocalKeySet,
@@ -32,7 +32,7 @@ import {
   type JotErrorCode,
   type JotKey,
   type JWK,
-} from 'jot'
+} from 'jotjwt'
 import { rejectsWith } from '../helpers.js'
 import {
   b64u,

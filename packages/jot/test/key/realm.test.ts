@@ -20,7 +20,7 @@ import {
   verifyJWT,
   type FlattenedJWS,
   type JWK,
-} from 'jot'
+} from 'jotjwt'
 
 /** A Uint8Array made in a fresh realm, filled with `fill`. */
 const foreignBytes = (length: number, fill: number) => runInNewContext(`new Uint8Array(${length}).fill(${fill})`) as Uint8Array

@@ -17,7 +17,7 @@ import {
   verifyCompactJWS,
   type JWSAlgorithmName,
   type JotKey,
-} from 'jot'
+} from 'jotjwt'
 import { PRIVATE_JWK_MEMBERS } from '../jwk-members.js'
 import { ML_DSA_SINCE, mlDsaExpected } from '../ml-dsa-material.js'
 

@@ -12,7 +12,7 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { describe, test } from 'node:test'
 import { der, readAll, readTLV, toPEM } from '../der.js'
 import { mlDsaExpected } from '../ml-dsa-material.js'
-import { cryptoBackend, exportJWK, importJWK, importPEM, signCompactJWS, verifyCompactJWS, type JWK, type JWSAlgorithmName } from 'jot'
+import { cryptoBackend, exportJWK, importJWK, importPEM, signCompactJWS, verifyCompactJWS, type JWK, type JWSAlgorithmName } from 'jotjwt'
 
 /**
  * RFC 5958 §2 OneAsymmetricKey v2: version 1, the v1 key's AlgorithmIdentifier and privateKey, then

@@ -21,7 +21,7 @@ import {
   isJotError,
   signJWT,
   verifyJWT,
-} from 'jot'
+} from 'jotjwt'
 
 const DAY = 86_400
 const START = 1_800_000_000

@@ -20,7 +20,7 @@ import {
   scopesOf,
   signJWT,
   verifyJWT,
-} from 'jot'
+} from 'jotjwt'
 import { startServer, withoutUnhandledRejections } from '../jwks/server.js'
 
 async function rejectsWith(promise: Promise<unknown>, code: JotErrorCode, claim?: string): Promise<void> {

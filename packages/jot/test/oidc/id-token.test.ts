@@ -18,7 +18,7 @@ import {
   generateKeyPair,
   isJotError,
   signJWT,
-} from 'jot'
+} from 'jotjwt'
 import { startServer, type TestServer } from '../jwks/server.js'
 
 async function rejectsWith(promise: Promise<unknown>, code: JotErrorCode, claim?: string, reason?: string): Promise<void> {

@@ -10,9 +10,9 @@ type Entry = { name: string; from?: string; jot: string[]; jwsOnly: boolean }
 
 for (const entry of ENTRY_POINTS as Entry[]) {
   if (!entry.jwsOnly) continue
-  const from = entry.from ?? 'jot'
+  const from = entry.from ?? 'jotjwt'
   test(`a bundle of ${entry.jot.join(', ')} from ${from} carries no JWE code`, async () => {
-    for (const conditions of [[], ['jot-webcrypto']]) {
+    for (const conditions of [[], ['jotjwt-webcrypto']]) {
       const { jweMarkers } = (await bundle(from, entry.jot, conditions)) as { jweMarkers: string[] }
       assert.deepEqual(jweMarkers, [], `${conditions[0] ?? 'node'} bundle contains ${jweMarkers.join(', ')}`)
     }
@@ -20,8 +20,8 @@ for (const entry of ENTRY_POINTS as Entry[]) {
 }
 
 test('the JWE markers are found when JWE is imported (the check can fail)', async () => {
-  for (const from of ['jot', 'jot/jwe']) {
-    const { jweMarkers } = (await bundle(from, ['encryptJWT', 'decryptJWT'], ['jot-webcrypto'])) as { jweMarkers: string[] }
+  for (const from of ['jotjwt', 'jotjwt/jwe']) {
+    const { jweMarkers } = (await bundle(from, ['encryptJWT', 'decryptJWT'], ['jotjwt-webcrypto'])) as { jweMarkers: string[] }
     assert.ok(jweMarkers.includes('AES-GCM'), `${from} markers: ${jweMarkers.join(', ')}`)
   }
 })

@@ -17,7 +17,7 @@ const manifest = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf
 /** Every public specifier: `jot` and its subpaths, from the package's own exports map. */
 const SPECIFIERS = Object.keys(manifest.exports)
   .filter((key) => key !== './package.json')
-  .map((key) => (key === '.' ? 'jot' : `jot/${key.slice(2)}`))
+  .map((key) => (key === '.' ? 'jotjwt' : `jotjwt/${key.slice(2)}`))
 
 const require = createRequire(import.meta.url)
 const tsc = require.resolve('typescript/bin/tsc')
@@ -43,13 +43,13 @@ function run(command: string, args: string[], cwd: string): string {
 // A sign/verify round trip per module format, through the subpath entries only.
 const ESM_CONSUMER = `
 import assert from 'node:assert/strict'
-import { generateSecret } from 'jot/keys'
-import { signJWT, verifyJWT } from 'jot/jwt'
-import { signCompactJWS, verifyCompactJWS } from 'jot/jws'
-import { encryptJWT, decryptJWT } from 'jot/jwe'
-import { createLocalKeySet } from 'jot/jwks'
-import { isJotError } from 'jot/errors'
-import * as root from 'jot'
+import { generateSecret } from 'jotjwt/keys'
+import { signJWT, verifyJWT } from 'jotjwt/jwt'
+import { signCompactJWS, verifyCompactJWS } from 'jotjwt/jws'
+import { encryptJWT, decryptJWT } from 'jotjwt/jwe'
+import { createLocalKeySet } from 'jotjwt/jwks'
+import { isJotError } from 'jotjwt/errors'
+import * as root from 'jotjwt'
 
 const specifiers = ${JSON.stringify(SPECIFIERS)}
 const entries = {}
@@ -58,7 +58,7 @@ const key = await generateSecret('HS256')
 const token = await signJWT({ sub: 'esm' }, key, { expiresIn: 60 })
 assert.equal((await verifyJWT(token, key)).payload.sub, 'esm')
 assert.equal(new TextDecoder().decode((await verifyCompactJWS(await signCompactJWS('hi', key), key)).payload), 'hi')
-const { generateSecret: generate } = await import('jot/keys')
+const { generateSecret: generate } = await import('jotjwt/keys')
 const secret = await generate('HS256')
 await assert.rejects(verifyJWT(token, secret), (error) => isJotError(error) && error.code === 'ERR_JWS_SIGNATURE_INVALID')
 assert.equal(typeof encryptJWT, 'function')
@@ -66,39 +66,39 @@ assert.equal(typeof decryptJWT, 'function')
 assert.equal(typeof createLocalKeySet, 'function')
 // One module instance per format: a subpath export is the very function the root exports.
 assert.equal(root.verifyJWT, verifyJWT)
-await assert.rejects(import('jot/dist/esm/index.js'), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' })
+await assert.rejects(import('jotjwt/dist/esm/index.js'), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' })
 console.log(JSON.stringify({ entries, backend: root.cryptoBackend }))
 `
 
 const CJS_CONSUMER = `
 const assert = require('node:assert/strict')
-const { generateSecret } = require('jot/keys')
-const { signJWT, verifyJWT } = require('jot/jwt')
-const root = require('jot')
+const { generateSecret } = require('jotjwt/keys')
+const { signJWT, verifyJWT } = require('jotjwt/jwt')
+const root = require('jotjwt')
 
 const specifiers = ${JSON.stringify(SPECIFIERS)}
 const entries = {}
 for (const specifier of specifiers) entries[specifier] = Object.keys(require(specifier)).sort()
-assert.throws(() => require('jot/dist/cjs/index.js'), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' })
+assert.throws(() => require('jotjwt/dist/cjs/index.js'), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' })
 assert.equal(root.verifyJWT, verifyJWT)
 ;(async () => {
   const key = await generateSecret('HS256')
   const token = await signJWT({ sub: 'cjs' }, key, { expiresIn: 60 })
   assert.equal((await verifyJWT(token, key)).payload.sub, 'cjs')
-  console.log(JSON.stringify({ entries, backend: root.cryptoBackend, version: require('jot/package.json').version }))
+  console.log(JSON.stringify({ entries, backend: root.cryptoBackend, version: require('jotjwt/package.json').version }))
 })()
 `
 
 // The same program in both formats; what must not compile is marked with @ts-expect-error, so a
 // type that resolves to \`any\` (or an export that leaks into the wrong subpath) fails the check.
 const typedBody = (from: (specifier: string) => string) => `
-${from('jot/keys')}
-${from('jot/jwt')}
-${from('jot/jws')}
-${from('jot/jwe')}
-${from('jot/jwks')}
-${from('jot/errors')}
-${from('jot')}
+${from('jotjwt/keys')}
+${from('jotjwt/jwt')}
+${from('jotjwt/jws')}
+${from('jotjwt/jwe')}
+${from('jotjwt/jwks')}
+${from('jotjwt/errors')}
+${from('jotjwt')}
 
 export async function roundTrip(): Promise<string | undefined> {
   const key: keys.JotKey = await keys.generateSecret('HS256')
@@ -108,7 +108,7 @@ export async function roundTrip(): Promise<string | undefined> {
   const set = jwks.createLocalKeySet({ keys: [] })
   const options: jwe.EncryptJWTOptions = { enc: 'A256GCM' }
   const code: errors.JotErrorCode = 'ERR_JWT_EXPIRED'
-  // @ts-expect-error: JWE lives in jot/jwe, not in the JWS entry
+  // @ts-expect-error: JWE lives in jotjwt/jwe, not in the JWS entry
   void jws.encryptJWT
   // @ts-expect-error: the claims of a verified JWT are typed, not any
   const wrong: number = verified.payload.sub
@@ -120,7 +120,7 @@ const MTS_CONSUMER = typedBody((specifier) => `import * as ${alias(specifier)} f
 const CTS_CONSUMER = typedBody((specifier) => `import ${alias(specifier)} = require('${specifier}')`)
 
 function alias(specifier: string): string {
-  return specifier === 'jot' ? 'root' : specifier.slice(4)
+  return specifier === 'jotjwt' ? 'root' : specifier.slice('jotjwt/'.length)
 }
 
 describe('the packed package, installed into a fresh project', () => {
@@ -145,7 +145,7 @@ describe('the packed package, installed into a fresh project', () => {
     assert.ok(files.includes('package.json'))
     assert.ok(files.includes('dist/cjs/package.json'))
     for (const specifier of SPECIFIERS) {
-      const file = specifier === 'jot' ? 'index' : specifier === 'jot/errors' ? 'errors' : `entry/${specifier.slice(4)}`
+      const file = specifier === 'jotjwt' ? 'index' : specifier === 'jotjwt/errors' ? 'errors' : `entry/${specifier.slice('jotjwt/'.length)}`
       for (const format of ['esm', 'cjs']) {
         assert.ok(files.includes(`dist/${format}/${file}.js`), `dist/${format}/${file}.js`)
         assert.ok(files.includes(`dist/${format}/${file}.d.ts`), `dist/${format}/${file}.d.ts`)
@@ -161,8 +161,8 @@ describe('the packed package, installed into a fresh project', () => {
     assert.deepEqual(Object.keys(entries), SPECIFIERS)
     for (const [specifier, names] of Object.entries(entries)) assert.ok(names.length > 0, `${specifier} exports nothing`)
     // The root is exactly the union of the subpaths: nothing is reachable only one way.
-    const union = [...new Set(SPECIFIERS.filter((s) => s !== 'jot').flatMap((s) => entries[s]!))].sort()
-    assert.deepEqual(entries.jot, union)
+    const union = [...new Set(SPECIFIERS.filter((s) => s !== 'jotjwt').flatMap((s) => entries[s]!))].sort()
+    assert.deepEqual(entries.jotjwt, union)
   })
 
   test('require: every entry point loads, signs and verifies (CommonJS consumer), with the same exports as import', () => {
@@ -175,11 +175,11 @@ describe('the packed package, installed into a fresh project', () => {
     assert.deepEqual(cjs.entries, esm.entries)
   })
 
-  test('the jot-webcrypto condition selects the WebCrypto backend in the installed package, for both formats', () => {
-    writeFileSync(join(project, 'backend.mjs'), `import { cryptoBackend } from 'jot/keys'; console.log(cryptoBackend)`)
-    writeFileSync(join(project, 'backend.cjs'), `console.log(require('jot/keys').cryptoBackend)`)
+  test('the jotjwt-webcrypto condition selects the WebCrypto backend in the installed package, for both formats', () => {
+    writeFileSync(join(project, 'backend.mjs'), `import { cryptoBackend } from 'jotjwt/keys'; console.log(cryptoBackend)`)
+    writeFileSync(join(project, 'backend.cjs'), `console.log(require('jotjwt/keys').cryptoBackend)`)
     for (const file of ['backend.mjs', 'backend.cjs']) {
-      assert.equal(run(process.execPath, ['--conditions=jot-webcrypto', file], project).trim(), 'webcrypto', file)
+      assert.equal(run(process.execPath, ['--conditions=jotjwt-webcrypto', file], project).trim(), 'webcrypto', file)
     }
   })
 
@@ -205,7 +205,7 @@ describe('the packed package, installed into a fresh project', () => {
 
   test('publint finds nothing to report in the packed package but the nested `imports` map it cannot see Node use', async () => {
     const { publint } = await import('publint')
-    const { messages } = await publint({ pkgDir: join(project, 'node_modules', 'jot'), level: 'suggestion', strict: true })
+    const { messages } = await publint({ pkgDir: join(project, 'node_modules', 'jotjwt'), level: 'suggestion', strict: true })
     // publint flags every field in a nested package.json (nested `exports` is indeed ignored,
     // nodejs/node#58827). A nested `imports` map is honored: `#runtime` resolves against the nearest
     // package scope, which the CommonJS test below proves by the files that actually load.
@@ -215,11 +215,11 @@ describe('the packed package, installed into a fresh project', () => {
   })
 
   test('require() resolves `#runtime` through dist/cjs/package.json to the CommonJS backend files, for both backends', () => {
-    writeFileSync(join(project, 'loaded.cjs'), `require('jot'); console.log(JSON.stringify(Object.keys(require.cache).filter((f) => f.includes('runtime'))))`)
-    for (const [conditions, backend] of [[[], 'node'], [['--conditions=jot-webcrypto'], 'webcrypto']] as const) {
+    writeFileSync(join(project, 'loaded.cjs'), `require('jotjwt'); console.log(JSON.stringify(Object.keys(require.cache).filter((f) => f.includes('runtime'))))`)
+    for (const [conditions, backend] of [[[], 'node'], [['--conditions=jotjwt-webcrypto'], 'webcrypto']] as const) {
       const loaded = JSON.parse(run(process.execPath, [...conditions, 'loaded.cjs'], project)) as string[]
       assert.ok(loaded.length > 0)
-      for (const file of loaded) assert.match(file, new RegExp(`node_modules/jot/dist/cjs/runtime/${backend}/`))
+      for (const file of loaded) assert.match(file, new RegExp(`node_modules/jotjwt/dist/cjs/runtime/${backend}/`))
     }
   })
 })

@@ -3,7 +3,7 @@
 // it is given. Node runs it per backend (portable.test.ts); headless Chromium runs it on the
 // WebCrypto build (test/browser). No Node built-ins and no test framework here: each case throws
 // on failure, and the caller gets one result per case.
-import type * as Jot from 'jot'
+import type * as Jot from 'jotjwt'
 import { withoutPrivateMembers } from '../jwk-members.js'
 
 type JotModule = typeof Jot

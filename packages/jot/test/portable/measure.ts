@@ -1,6 +1,6 @@
 // Prints one runtime's support column as JSON, for scripts/support-table.mjs: `node@<line>` or
 // `webcrypto@<line>` (the backend the package conditions picked, on this process's Node) or `chromium`.
-import * as jot from 'jot'
+import * as jot from 'jotjwt'
 import { runInChromium } from '../browser/chromium.js'
 import { measureSupport, nodeRuntime } from './support.js'
 import { loadAllVectors } from './vectors.js'

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
-import * as jot from 'jot'
+import * as jot from 'jotjwt'
 import { checkRuntime } from './check.js'
 import { conformanceCases, runConformance } from './conformance.js'
 import { measureSupport, NODE_LINES, nodeRuntime } from './support.js'

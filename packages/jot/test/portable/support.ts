@@ -3,7 +3,7 @@
 // each backend, headless Chromium). The README table is generated from these results
 // (scripts/support-table.mjs) and checked against them on every test run. Runs in browsers: no
 // Node built-ins here.
-import type * as Jot from 'jot'
+import type * as Jot from 'jotjwt'
 import type { Vectors } from './conformance.js'
 
 type JotModule = typeof Jot

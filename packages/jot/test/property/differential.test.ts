@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { createHmac } from 'node:crypto'
 import fc from 'fast-check'
-import { base64url, createVerifier, exportJWK, generateSecret, isJotError, signJWT, verifyJWT, type VerifyJWTOptions } from 'jot'
+import { base64url, createVerifier, exportJWK, generateSecret, isJotError, signJWT, verifyJWT, type VerifyJWTOptions } from 'jotjwt'
 
 const T0 = 1_800_000_000
 const key = await generateSecret('HS256')

@@ -49,7 +49,7 @@ import {
   type JWSHeaderParameters,
   type VerifiedJWS,
   type VerifiedJWT,
-} from 'jot'
+} from 'jotjwt'
 import { b64u, buildPKCS8, buildSPKI, ML_DSA, RFC9964_EXAMPLES, SEED_LENGTH } from '../ml-dsa-material.js'
 
 // ---------------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ import {
   importSecret,
   isJotError,
   type JotKey,
-} from 'jot'
+} from 'jotjwt'
 
 const TIMEOUT_MS = 3000
 const PLAINTEXT = 'fuzz plaintext'

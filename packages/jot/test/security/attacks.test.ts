@@ -33,7 +33,7 @@ import {
   verifyFlattenedJWS,
   verifyGeneralJWS,
   verifyJWT,
-} from 'jot'
+} from 'jotjwt'
 import { rejectsWith } from '../helpers.js'
 
 // ---------------------------------------------------------------------------------------------

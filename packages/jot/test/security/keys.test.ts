@@ -24,7 +24,7 @@ import {
   signGeneralJWS,
   signJWT,
   verifyJWT,
-} from 'jot'
+} from 'jotjwt'
 import { rejectsWith } from '../helpers.js'
 
 
