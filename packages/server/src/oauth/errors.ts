@@ -1,0 +1,65 @@
+/**
+ * OAuth 2.0 error responses (RFC 6749 §5.2, RFC 7009 §2.2.1, RFC 7662 §2.3, RFC 8707 §2). Core code
+ * throws {@link OAuthError}; the HTTP layer turns it into the exact JSON body, status and headers,
+ * always with `Cache-Control: no-store`. Descriptions are for developers and never quote a token,
+ * secret or key.
+ * @module
+ */
+
+/** Registered error codes (RFC 6749 §5.2 and extensions named in the comments). */
+export type OAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'invalid_scope'
+  /** RFC 8707 §2 */
+  | 'invalid_target'
+  /** RFC 7009 §2.2.1 */
+  | 'unsupported_token_type'
+  /** RFC 6749 §4.1.2.1 (authorization endpoint); used at the token endpoint as an extension for 503. */
+  | 'temporarily_unavailable'
+  | 'server_error'
+
+const STATUS: Record<OAuthErrorCode, number> = {
+  invalid_request: 400,
+  invalid_client: 401,
+  invalid_grant: 400,
+  unauthorized_client: 400,
+  unsupported_grant_type: 400,
+  invalid_scope: 400,
+  invalid_target: 400,
+  unsupported_token_type: 400,
+  temporarily_unavailable: 503,
+  server_error: 500,
+}
+
+export interface OAuthErrorOptions {
+  /** Overrides the code's usual status. */
+  status?: number
+  /** Extra response headers, e.g. `WWW-Authenticate: Basic` for `invalid_client` via the header (§5.2). */
+  headers?: Record<string, string>
+  cause?: unknown
+}
+
+export class OAuthError extends Error {
+  override readonly name = 'OAuthError'
+  readonly status: number
+  readonly headers: Record<string, string>
+  constructor(
+    readonly error: OAuthErrorCode,
+    /** `error_description`: ASCII, no token or secret material (RFC 6749 §5.2 restricts its characters). */
+    readonly description: string,
+    options: OAuthErrorOptions = {},
+  ) {
+    super(`${error}: ${description}`, options.cause === undefined ? undefined : { cause: options.cause })
+    this.status = options.status ?? STATUS[error]
+    this.headers = options.headers ?? {}
+  }
+
+  /** The JSON body of RFC 6749 §5.2. */
+  body(): { error: OAuthErrorCode; error_description: string } {
+    return { error: this.error, error_description: this.description }
+  }
+}
