@@ -150,7 +150,7 @@ async function versions() {
       return 'not installed'
     }
   }
-  return { jot: v('jot'), jose: v('jose'), jsonwebtoken: v('jsonwebtoken'), 'fast-jwt': v('fast-jwt'), '@node-rs/jsonwebtoken': v('@node-rs/jsonwebtoken') }
+  return { jot: v('jotjwt'), jose: v('jose'), jsonwebtoken: v('jsonwebtoken'), 'fast-jwt': v('fast-jwt'), '@node-rs/jsonwebtoken': v('@node-rs/jsonwebtoken') }
 }
 
 await main()
