@@ -2,18 +2,21 @@
  * Remote key sets (`jwks_uri`): a cached {@link KeyIndex} kept fresh by a small state machine. The
  * decisions, each made here only:
  *
+ * - Time: every span here (cooldown, lifetimes, staleness) is kept in milliseconds on a millisecond
+ *   clock. Whole seconds would let a 2 s cooldown end after 1.001 s and turn 0.3 s into 0 or 1 s.
  * - Freshness: the response's `Cache-Control: max-age` (minus `Age`, RFC 9111 §4.2), clamped to
- *   [`minCacheAge`, `maxCacheAge`]; `cacheMaxAge` when absent. A background refresh starts
- *   `refreshAhead` before expiry, so requests rarely wait.
- * - Fetch budget: every attempt (success or failure, whatever triggered it) starts a `cooldown`
- *   window with no further attempt, and concurrent needs share one in-flight request (single-flight).
- *   A flood of random `kid`s therefore costs at most one fetch per window, and an outage at most one
- *   timeout per window. `reload()` alone ignores the cooldown.
+ *   [`minCacheAge`, `maxCacheAge`]; `cacheMaxAge` when absent (an explicit one outside those bounds
+ *   is refused). A background refresh starts `refreshAhead` before expiry, so requests rarely wait.
+ * - Fetch budget: the end of every attempt (success, failure or timeout, whatever triggered it)
+ *   starts a `cooldown` window with no further attempt, and concurrent needs share one in-flight
+ *   request (single-flight). A flood of random `kid`s therefore costs at most one fetch per window,
+ *   and an outage at most one timeout per window: counted from the start, a timeout as long as the
+ *   cooldown would let a hanging endpoint be retried back to back. `reload()` alone ignores the cooldown.
  * - Unknown `kid`: refetch once (within the budget). A `kid` the fetch did not have is remembered as
  *   absent (at most 1,000, oldest forgotten first) until the next fetch starts and for at most
- *   `negativeCacheTtl` ≤ `cooldown` after the one that missed it: the negative cache never delays a
- *   `kid` beyond the cooldown, so probing the issuer's next `kid` before it is published cannot
- *   block its rotation. A `kid` far longer than any the set holds (over 256 characters) is never
+ *   `negativeCacheTtl` ≤ `cooldown` after the end of the one that missed it: the negative cache never
+ *   delays a `kid` beyond the cooldown, so probing the issuer's next `kid` before it is published
+ *   cannot block its rotation. A `kid` far longer than any the set holds (over 256 characters) is never
  *   fetched for nor remembered: it comes from an unverified token and would only cost memory.
  * - Stale-while-revalidate and stale-if-error: once expired, the keys keep answering for up to
  *   `maxStale` past expiry (reported as `stale` events) while a refresh runs behind them, so a slow
@@ -28,7 +31,7 @@ import { InvalidArgument, isJotError, type JotError, JWKSFetchFailed, JWKSInvali
 import { toMilliseconds, type Duration } from '../lib/duration.js'
 import type { JotKey } from '../key/key.js'
 import type { JWSHeaderParameters } from '../jws/types.js'
-import { clockFrom } from '../jwt/time.js'
+import { millisecondClockFrom } from '../jwt/time.js'
 import { checkURL, fetchJSON, fetchPolicy, freshnessLifetime, type FetchPolicy } from './fetch.js'
 import { describe, KeyIndex, selectionPolicy } from './key-index.js'
 import { admissibleAlgorithm, type SelectionPolicy } from './select.js'
@@ -40,9 +43,10 @@ const NEGATIVE_CACHE_SIZE = 1000
 /** Unknown `kid`s longer than this (and than every `kid` of the set) are not worth a fetch. */
 const MAX_KID_LENGTH = 256
 
-/** How far in the future a restored `fetchedAt` may lie (clock skew between instances), in seconds. */
-const RESTORE_SKEW = 60
+/** How far in the future a restored `fetchedAt` may lie (clock skew between instances), in milliseconds. */
+const RESTORE_SKEW = 60_000
 
+/** The key set's spans, in milliseconds. */
 interface Timing {
   readonly cacheMaxAge: number
   readonly minCacheAge: number
@@ -53,28 +57,43 @@ interface Timing {
   readonly refreshAhead: number
 }
 
-/** Seconds with fractions kept (the cooldown and timeouts in tests are sub-second). */
-function seconds(value: Duration | undefined, fallback: number, name: string): number {
-  return value === undefined ? fallback : toMilliseconds(value, name) / 1000
+function milliseconds(value: Duration | undefined, fallback: number, name: string): number {
+  return value === undefined ? fallback : toMilliseconds(value, name)
+}
+
+function clamp(value: number, min: number, max: number): number {
+  return Math.min(max, Math.max(min, value))
+}
+
+/** Refuses spans that contradict each other, naming both options with their values. */
+function requireSpans(holds: boolean, [nameA, a]: [string, number], relation: string, [nameB, b]: [string, number]): void {
+  if (!holds) throw new InvalidArgument(`${nameA} (${a / 1000} s) must ${relation} ${nameB} (${b / 1000} s)`)
 }
 
 function timing(options: RemoteKeySetOptions): Timing {
-  const cooldown = seconds(options.cooldown, 30, 'cooldown')
+  const minCacheAge = milliseconds(options.minCacheAge, 60_000, 'minCacheAge')
+  const maxCacheAge = milliseconds(options.maxCacheAge, 86_400_000, 'maxCacheAge')
+  const cooldown = milliseconds(options.cooldown, 30_000, 'cooldown')
   const t: Timing = {
-    cacheMaxAge: seconds(options.cacheMaxAge, 600, 'cacheMaxAge'),
-    minCacheAge: seconds(options.minCacheAge, 60, 'minCacheAge'),
-    maxCacheAge: seconds(options.maxCacheAge, 86_400, 'maxCacheAge'),
+    // The default moves into the bounds; a value the caller chose is checked below instead, so the
+    // cache never silently lives longer or shorter than configured.
+    cacheMaxAge: milliseconds(options.cacheMaxAge, clamp(600_000, minCacheAge, maxCacheAge), 'cacheMaxAge'),
+    minCacheAge,
+    maxCacheAge,
     cooldown,
-    negativeCacheTtl: seconds(options.negativeCacheTtl, cooldown, 'negativeCacheTtl'),
-    maxStale: seconds(options.maxStale, 6 * 3600, 'maxStale'),
-    refreshAhead: seconds(options.refreshAhead, 30, 'refreshAhead'),
+    negativeCacheTtl: milliseconds(options.negativeCacheTtl, cooldown, 'negativeCacheTtl'),
+    maxStale: milliseconds(options.maxStale, 6 * 3_600_000, 'maxStale'),
+    refreshAhead: milliseconds(options.refreshAhead, 30_000, 'refreshAhead'),
   }
-  if (t.minCacheAge > t.maxCacheAge) throw new InvalidArgument('minCacheAge must not exceed maxCacheAge')
+  const span = (name: keyof Timing): [string, number] => [name, t[name]]
+  requireSpans(t.minCacheAge <= t.maxCacheAge, span('minCacheAge'), 'not exceed', span('maxCacheAge'))
+  requireSpans(t.cacheMaxAge >= t.minCacheAge, span('cacheMaxAge'), 'not be shorter than', span('minCacheAge'))
+  requireSpans(t.cacheMaxAge <= t.maxCacheAge, span('cacheMaxAge'), 'not exceed', span('maxCacheAge'))
   // Each of these would make the cache fight itself: a refresh due as soon as keys arrive, keys that
   // expire while no fetch is allowed, a kid kept unknown after the budget allows looking again.
-  if (t.refreshAhead >= t.minCacheAge) throw new InvalidArgument('refreshAhead must be shorter than minCacheAge')
-  if (t.cooldown > t.minCacheAge) throw new InvalidArgument('cooldown must not exceed minCacheAge')
-  if (t.negativeCacheTtl > t.cooldown) throw new InvalidArgument('negativeCacheTtl must not exceed cooldown')
+  requireSpans(t.refreshAhead < t.minCacheAge, span('refreshAhead'), 'be shorter than', span('minCacheAge'))
+  requireSpans(t.cooldown <= t.minCacheAge, span('cooldown'), 'not exceed', span('minCacheAge'))
+  requireSpans(t.negativeCacheTtl <= t.cooldown, span('negativeCacheTtl'), 'not exceed', span('cooldown'))
   return t
 }
 
@@ -89,12 +108,13 @@ class RemoteKeySetCache {
   #index: KeyIndex | undefined
   #fetchedAt = 0
   #expiresAt = 0
-  #lastAttemptAt = Number.NEGATIVE_INFINITY
+  /** When the latest fetch attempt settled: the cooldown and the negative cache count from here. */
+  #lastAttemptEndedAt = Number.NEGATIVE_INFINITY
   #lastError: JotError | undefined
   #inflight: Promise<void> | undefined
   /** Counts fetch attempts, so a result is applied to the negative cache only if no newer fetch started. */
   #generation = 0
-  /** `kid`s the fetch started at `#lastAttemptAt` did not have, oldest first. */
+  /** `kid`s the fetch that ended at `#lastAttemptEndedAt` did not have, oldest first. */
   readonly #absentKids = new Set<string>()
 
   constructor(uri: string | URL, options: RemoteKeySetOptions) {
@@ -104,7 +124,7 @@ class RemoteKeySetCache {
     this.#policy = selectionPolicy(options)
     this.#timing = timing(options)
     this.#onEvent = options.onEvent
-    this.#clock = clockFrom(options.currentTime)
+    this.#clock = millisecondClockFrom(options.currentTime)
     if (options.state !== undefined) this.#restore(options.state)
   }
 
@@ -126,7 +146,7 @@ class RemoteKeySetCache {
 
   exportState(): KeySetState | undefined {
     if (!this.#index) return undefined
-    return { uri: this.uri, jwks: this.#index.toJSON(), fetchedAt: this.#fetchedAt, expiresAt: this.#expiresAt }
+    return { uri: this.uri, jwks: this.#index.toJSON(), fetchedAt: this.#fetchedAt / 1000, expiresAt: this.#expiresAt / 1000 }
   }
 
   /** The index to select from now: fresh, stale within `maxStale` (refreshing behind it), or just fetched. */
@@ -136,7 +156,7 @@ class RemoteKeySetCache {
     if (cached && now < this.#expiresAt) return cached
     if (cached && now - this.#expiresAt < this.#timing.maxStale) {
       this.#fetchIfAllowed('expired')
-      this.#emit({ type: 'stale', uri: this.uri, staleFor: now - this.#expiresAt, error: this.#lastError })
+      this.#emit({ type: 'stale', uri: this.uri, staleFor: (now - this.#expiresAt) / 1000, error: this.#lastError })
       return cached
     }
     // No usable keys: this request has to wait for a fetch (shared with every other waiting one).
@@ -146,7 +166,7 @@ class RemoteKeySetCache {
     if (!index) throw this.#lastError ?? new JWKSFetchFailed('the key set has not been fetched yet')
     const staleFor = this.#clock() - this.#expiresAt
     if (staleFor >= this.#timing.maxStale) {
-      throw new JWKSStale(`the key set expired ${Math.round(staleFor)} s ago and could not be refreshed`, { cause: this.#lastError })
+      throw new JWKSStale(`the key set expired ${Math.round(staleFor / 1000)} s ago and could not be refreshed`, { cause: this.#lastError })
     }
     return index
   }
@@ -159,7 +179,7 @@ class RemoteKeySetCache {
         this.#emit({ type: 'unknown-kid', uri: this.uri, kid: String(kid), action: 'ignored' })
         throw noMatch()
       }
-      if (this.#absentKids.has(kid) && this.#clock() - this.#lastAttemptAt < this.#timing.negativeCacheTtl) {
+      if (this.#absentKids.has(kid) && this.#clock() - this.#lastAttemptEndedAt < this.#timing.negativeCacheTtl) {
         this.#emit({ type: 'unknown-kid', uri: this.uri, kid, action: 'negative-cache' })
         throw noMatch()
       }
@@ -193,15 +213,15 @@ class RemoteKeySetCache {
   /** The in-flight fetch, a new one if the cooldown allows it, or undefined. Never rejects unhandled. */
   #fetchIfAllowed(reason: KeySetFetchReason): Promise<void> | undefined {
     if (this.#inflight) return this.#inflight
-    if (this.#clock() - this.#lastAttemptAt < this.#timing.cooldown) return undefined
+    if (this.#clock() - this.#lastAttemptEndedAt < this.#timing.cooldown) return undefined
     return this.#start(reason)
   }
 
   #start(reason: KeySetFetchReason): Promise<void> {
-    this.#lastAttemptAt = this.#clock()
     this.#generation++
     this.#absentKids.clear()
     const attempt = this.#fetchOnce(reason).finally(() => {
+      this.#lastAttemptEndedAt = this.#clock()
       this.#inflight = undefined
     })
     // Background refreshes have no awaiting caller; failures are reported through onEvent instead.
@@ -215,13 +235,14 @@ class RemoteKeySetCache {
       const { body, headers } = await fetchJSON(this.#url, this.#fetch, 'JWKS', (message, cause) => new JWKSInvalid(message, { cause }))
       const index = new KeyIndex(body, this.#index)
       const { minCacheAge, maxCacheAge, cacheMaxAge } = this.#timing
-      const maxAge = Math.min(maxCacheAge, Math.max(minCacheAge, freshnessLifetime(headers) ?? cacheMaxAge))
+      const lifetime = freshnessLifetime(headers)
+      const maxAge = lifetime === undefined ? cacheMaxAge : clamp(lifetime * 1000, minCacheAge, maxCacheAge)
       const now = this.#clock()
       this.#index = index
       this.#fetchedAt = now
       this.#expiresAt = now + maxAge
       this.#lastError = undefined
-      this.#emit({ type: 'fetch', uri: this.uri, reason, keys: index.size, maxAge })
+      this.#emit({ type: 'fetch', uri: this.uri, reason, keys: index.size, maxAge: maxAge / 1000 })
     } catch (error) {
       const jotError = isJotError(error) ? error : new JWKSFetchFailed('JWKS request failed', { cause: error })
       this.#lastError = jotError
@@ -234,10 +255,12 @@ class RemoteKeySetCache {
     if (typeof state !== 'object' || state === null || state.uri !== this.uri) {
       throw new InvalidArgument('options.state must come from exportState() of a key set with the same URI')
     }
-    const { fetchedAt, expiresAt } = state
-    if (![fetchedAt, expiresAt].every((n) => typeof n === 'number' && Number.isFinite(n))) {
+    if (![state.fetchedAt, state.expiresAt].every((n) => typeof n === 'number' && Number.isFinite(n))) {
       throw new InvalidArgument('options.state has invalid times')
     }
+    // Seconds in the state (like NumericDate), milliseconds kept as their fraction.
+    const fetchedAt = Math.round(state.fetchedAt * 1000)
+    const expiresAt = Math.round(state.expiresAt * 1000)
     const now = this.#clock()
     // Persisted state may be old, tampered with, or written by an instance whose clock was wrong: it
     // gets no more trust than a fresh fetch would have.
@@ -246,7 +269,7 @@ class RemoteKeySetCache {
     this.#fetchedAt = fetchedAt
     this.#expiresAt = Math.min(expiresAt, fetchedAt + this.#timing.maxCacheAge)
     // The cooldown carries over: a fleet of cold starts does not turn into a fetch storm.
-    this.#lastAttemptAt = Math.min(fetchedAt, now)
+    this.#lastAttemptEndedAt = Math.min(fetchedAt, now)
   }
 
   #emit(event: KeySetEvent): void {
@@ -263,8 +286,8 @@ class RemoteKeySetCache {
  * verify functions. Keys are selected exactly as in {@link createLocalKeySet}. See
  * {@link RemoteKeySetOptions} for the cache, fetch budget and stale-if-error settings, all with safe
  * defaults (5 s timeout, 512 KiB cap, 10 min default freshness clamped to [1 min, 1 day], 30 s
- * cooldown, 6 h maximum staleness, HTTPS only). Nothing is fetched until the first token arrives
- * (or `reload()` is called).
+ * cooldown counted from the end of each fetch, 6 h maximum staleness, HTTPS only), all timed to the
+ * millisecond. Nothing is fetched until the first token arrives (or `reload()` is called).
  *
  * @example
  * ```ts
@@ -274,7 +297,8 @@ class RemoteKeySetCache {
  * const verify = createVerifier({ key: keys, issuer: 'https://issuer.example', audience: 'api' })
  * const { payload } = await verify(token)
  * ```
- * @throws {@link InvalidArgument} for a non-HTTPS URI (unless `allowHttp`) or invalid options.
+ * @throws {@link InvalidArgument} for a non-HTTPS URI (unless `allowHttp`) or invalid options, such as
+ *   spans that contradict each other (a `cacheMaxAge` below `minCacheAge`; the message names both values).
  *   Verification fails with {@link JWKSNoMatchingKey}, {@link JWKSStale}, {@link JWKSFetchFailed},
  *   {@link JWKSTimeout} or {@link JWKSInvalid}.
  */

@@ -26,9 +26,13 @@ export type KeySetFetchReason = 'initial' | 'expired' | 'refresh-ahead' | 'unkno
  * values come from unverified tokens: treat them as untrusted text.
  */
 export type KeySetEvent =
+  /** `maxAge`: how long the fetched keys stay fresh, in seconds (milliseconds as the fraction). */
   | { type: 'fetch'; uri: string; reason: KeySetFetchReason; keys: number; maxAge: number }
   | { type: 'fetch-failed'; uri: string; reason: KeySetFetchReason; error: JotError }
-  /** Expired keys answered a request (a refresh runs behind them); `error`: the last refresh failure, if any. */
+  /**
+   * Expired keys answered a request (a refresh runs behind them); `staleFor`: seconds since expiry
+   * (milliseconds as the fraction); `error`: the last refresh failure, if any.
+   */
   | { type: 'stale'; uri: string; staleFor: number; error: JotError | undefined }
   /**
    * `action`: `fetch` (started or joined one), `cooldown` (fetch budget spent), `negative-cache` (absent
@@ -40,33 +44,42 @@ export type KeySetEvent =
 export interface KeySetState {
   uri: string
   jwks: JWKSet
-  /** When the set was fetched, in seconds since the epoch. */
+  /** When the fetch ended, in seconds since the epoch (milliseconds as the fraction). */
   fetchedAt: number
-  /** When it stops being fresh, in seconds since the epoch. */
+  /** When it stops being fresh, in seconds since the epoch (milliseconds as the fraction). */
   expiresAt: number
 }
 
-/** Options of {@link createRemoteKeySet}. Durations are seconds (fractions allowed) or strings like `"10m"`. */
+/**
+ * Options of {@link createRemoteKeySet}. Durations are seconds or strings like `"10m"`, kept to the
+ * millisecond (`0.3` and `"0.3s"` are both 300 ms): the key set times its cooldown, cache lifetime and
+ * staleness on a millisecond clock.
+ */
 export interface RemoteKeySetOptions extends KeySetOptions {
   /** Give up on a fetch (headers and body) after this long, whether or not `fetch` honours the abort. Must be positive. Default 5 s. */
   timeout?: Duration
   /** Refuse a response body larger than this many bytes. Default 512 KiB. */
   maxResponseBytes?: number
-  /** Freshness when the response has no `Cache-Control: max-age`. Default 10 min. */
+  /**
+   * Freshness when the response has no `Cache-Control: max-age`. Default 10 min (moved into
+   * [`minCacheAge`, `maxCacheAge`] when those exclude it); a value you set outside those bounds is
+   * refused with `ERR_INVALID_ARGUMENT`.
+   */
   cacheMaxAge?: Duration
   /** Lower bound for a server's `max-age` (also used for `no-cache`/`no-store`); at least `cooldown`, more than `refreshAhead`. Default 1 min. */
   minCacheAge?: Duration
   /** Upper bound for a server's `max-age`. Default 1 day. */
   maxCacheAge?: Duration
   /**
-   * After any fetch attempt, the next one waits at least this long, whatever triggers it: a flood of
-   * unknown `kid`s causes at most one fetch per window. Default 30 s.
+   * After any fetch attempt ends (answered, failed or timed out), the next one waits at least this
+   * long, whatever triggers it: a flood of unknown `kid`s causes at most one fetch per window, and a
+   * hanging endpoint is not asked again as soon as its timeout ends. Default 30 s.
    */
   cooldown?: Duration
   /**
-   * A `kid` absent from the latest fetch is refused without a fetch for this long (and only until the
-   * next fetch starts). At most `cooldown`, its default: it never keeps a newly published `kid` unknown
-   * once the budget allows looking again.
+   * A `kid` absent from the latest fetch is refused without a fetch for this long after that fetch
+   * ended (and only until the next fetch starts). At most `cooldown`, its default: it never keeps a
+   * newly published `kid` unknown once the budget allows looking again.
    */
   negativeCacheTtl?: Duration
   /**
@@ -90,7 +103,18 @@ export interface RemoteKeySetOptions extends KeySetOptions {
   state?: KeySetState
   /** Called synchronously for fetches, failures, stale use and unknown `kid`s. Exceptions are ignored. */
   onEvent?: (event: KeySetEvent) => void
-  /** The clock, for tests: a Date or seconds since the epoch. */
+  /**
+   * The clock, for tests: a Date, or seconds since the epoch with milliseconds as the fraction (the
+   * key set reads it to the millisecond; a verifier given the same clock rounds it down to whole
+   * seconds for claims). Default `Date.now`.
+   *
+   * @example
+   * ```ts
+   * let now = Date.now()
+   * const keys = createRemoteKeySet('https://issuer.example/jwks.json', { cooldown: 0.3, currentTime: () => new Date(now) })
+   * now += 300 // the cooldown has passed
+   * ```
+   */
   currentTime?: () => Instant
 }
 

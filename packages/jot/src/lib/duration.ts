@@ -15,19 +15,23 @@ const UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d
 /** A time span: seconds as a number, or a string like `"15m"`. */
 export type Duration = number | string
 
-/** Converts a {@link Duration} to whole seconds; `name` is the option name used in error messages. */
-export function toSeconds(value: Duration, name: string): number {
-  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return Math.round(value)
+/** A {@link Duration} in seconds, fractions kept; `name` is the option name used in error messages. */
+function exactSeconds(value: Duration, name: string): number {
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value
   const match = typeof value === 'string' ? PATTERN.exec(value.trim()) : null
-  if (match) return Math.round(Number(match[1]) * UNIT_SECONDS[match[2]![0]!.toLowerCase()]!)
+  if (match) return Number(match[1]) * UNIT_SECONDS[match[2]![0]!.toLowerCase()]!
   throw new InvalidArgument(`${name} must be a non-negative number of seconds or a duration such as "15m"`)
 }
 
+/** Converts a {@link Duration} to whole seconds; `name` is the option name used in error messages. */
+export function toSeconds(value: Duration, name: string): number {
+  return Math.round(exactSeconds(value, name))
+}
+
 /**
- * A {@link Duration} in milliseconds, keeping fractions of a second (network timeouts and cooldowns
- * can be sub-second); strings are read as by {@link toSeconds}.
+ * A {@link Duration} in whole milliseconds, keeping fractions of a second whether given as a number
+ * or a string (`0.3` and `"0.3s"` are both 300): network timeouts and cooldowns can be sub-second.
  */
 export function toMilliseconds(value: Duration, name: string): number {
-  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value * 1000
-  return toSeconds(value, name) * 1000
+  return Math.round(exactSeconds(value, name) * 1000)
 }

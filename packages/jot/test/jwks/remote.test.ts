@@ -3,11 +3,13 @@
  * the fetch budget under a flood of unknown kids, outages of every kind with stale-if-error and then
  * ERR_JWKS_STALE, Cache-Control within bounds over simulated time, and the operational extras
  * (HTTPS-only default, headers, custom fetch, persisted state, events). Server requests are counted;
- * time is the injectable clock, except for the real (short) fetch timeout.
+ * time is the injectable clock (kept in milliseconds), except for the real (short) fetch timeout and
+ * one smoke test on the real clock.
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import {
+  type Duration,
   type JotErrorCode,
   type KeySetEvent,
   type JotKey,
@@ -53,6 +55,7 @@ function setup(keys: JWK[], options: RemoteKeySetOptions = {}) {
   server.mode = 'ok'
   server.cacheControl = undefined
   server.age = undefined
+  server.gate = undefined
   server.documents.set(path, { keys })
   const clock = fakeClock()
   const events: KeySetEvent[] = []
@@ -408,6 +411,171 @@ describe('remote key set: bounded memory for unknown kids', () => {
   })
 })
 
+describe('remote key set: timing to the millisecond (simulated time)', () => {
+  /** An unknown kid, so each probe asks the budget for a fetch (never the negative cache). */
+  let probes = 0
+  const probe = async (verify: (token: string) => Promise<unknown>, token: (key: JotKey, kid?: string) => Promise<string>) =>
+    rejectsWith(verify(await token(k1.privateKey, `probe-${++probes}`)), 'ERR_JWKS_NO_MATCHING_KEY')
+
+  const cooldowns: Array<[Duration, number]> = [
+    [0.3, 300],
+    ['0.3s', 300],
+    [2, 2000],
+  ]
+  for (const [cooldown, ms] of cooldowns) {
+    it(`a cooldown of ${JSON.stringify(cooldown)} lasts exactly ${ms} ms, even across a second boundary`, async () => {
+      const { clock, verify, token, requests, events } = setup([jwk1], { cooldown })
+      clock.advanceMs(900) // the clock is 100 ms short of a whole second
+      await verify(await token(k1.privateKey))
+      assert.equal(requests(), 1)
+      clock.advanceMs(100) // a whole second now, still inside the window
+      await probe(verify, token)
+      clock.advanceMs(ms - 101) // 1 ms before the window ends
+      await probe(verify, token)
+      assert.equal(requests(), 1, `a fetch ${ms - 1} ms into a ${ms} ms cooldown`)
+      assert.equal(events.filter((e) => e.type === 'unknown-kid' && e.action === 'cooldown').length, 2)
+      clock.advanceMs(1)
+      await probe(verify, token)
+      assert.equal(requests(), 2, `no fetch once the ${ms} ms cooldown had passed`)
+    })
+  }
+
+  it('the cooldown counts from the end of a fetch: a slow endpoint is not asked again at once', async () => {
+    const { clock, verify, token, requests } = setup([jwk1], { cooldown: 2 })
+    await verify(await token(k1.privateKey))
+    clock.advance(2)
+    let answer!: () => void
+    server.gate = new Promise((resolve) => (answer = resolve))
+    const slow = probe(verify, token) // starts a fetch the endpoint takes 5 s to answer
+    await eventually(() => requests() === 2, 3000, 'the slow request reached the server')
+    clock.advance(5)
+    answer()
+    await slow
+    clock.advanceMs(1999)
+    await probe(verify, token)
+    assert.equal(requests(), 2, 'a fetch 1999 ms after the previous one ended, with a 2 s cooldown')
+    clock.advanceMs(1)
+    await probe(verify, token)
+    assert.equal(requests(), 3)
+  })
+
+  it('the cooldown counts from the timeout of a hanging fetch: an outage is not retried back to back', async () => {
+    await withoutUnhandledRejections(async () => {
+      const { clock, verify, token, requests } = setup([jwk1], { cooldown: 1, timeout: 0.2 })
+      await verify(await token(k1.privateKey))
+      clock.advance(1)
+      server.mode = 'hang'
+      const hanging = probe(verify, token)
+      await eventually(() => requests() === 2, 3000, 'the hanging request reached the server')
+      clock.advance(3) // simulated time passes while the request hangs, until the timeout ends it
+      await hanging
+      await probe(verify, token)
+      clock.advanceMs(999)
+      await probe(verify, token)
+      assert.equal(requests(), 2, 'a fetch within 1 s of the previous timeout')
+      clock.advanceMs(1)
+      await probe(verify, token)
+      assert.equal(requests(), 3)
+    })
+  })
+
+  const lifetimes: Array<[string, string | undefined, number]> = [
+    ['cacheMaxAge 1.5 s', undefined, 1500],
+    ['Cache-Control max-age=2', 'max-age=2', 2000],
+  ]
+  for (const [what, cacheControl, lifetime] of lifetimes) {
+    it(`${what}: fresh for exactly ${lifetime} ms, then stale for exactly maxStale (2.5 s)`, async () => {
+      await withoutUnhandledRejections(async () => {
+        const { clock, verify, token, requests, events, idle, keySet } = setup([jwk1], {
+          cacheMaxAge: 1.5,
+          minCacheAge: 1,
+          maxCacheAge: 10,
+          cooldown: 0.5,
+          refreshAhead: 0,
+          maxStale: 2.5,
+        })
+        server.cacheControl = cacheControl
+        clock.advanceMs(900)
+        const known = await token(k1.privateKey)
+        await verify(known)
+        const fetchedAt = clock.now
+        clock.advanceMs(lifetime - 1)
+        await verify(known)
+        assert.equal(requests(), 1, `refetched ${lifetime - 1} ms into a ${lifetime} ms lifetime`)
+        assert.ok(!events.some((e) => e.type === 'stale'), `stale ${lifetime - 1} ms into a ${lifetime} ms lifetime`)
+        assert.deepEqual(keySet.exportState(), { uri: keySet.uri, jwks: { keys: [jwk1] }, fetchedAt, expiresAt: fetchedAt + lifetime / 1000 })
+        assert.deepEqual(
+          events.filter((e) => e.type === 'fetch').map((e) => (e as { maxAge: number }).maxAge),
+          [lifetime / 1000],
+        )
+        server.mode = 'status-500'
+        clock.advanceMs(1) // expired: answered from the cache while a refresh fails behind it
+        await verify(known)
+        await idle()
+        assert.equal(requests(), 2)
+        clock.advanceMs(2499) // 1 ms short of maxStale past expiry: still answered
+        await verify(known)
+        await idle()
+        const stale = events.filter((e) => e.type === 'stale').map((e) => (e as { staleFor: number }).staleFor)
+        assert.deepEqual(stale, [0, 2.499])
+        clock.advanceMs(1) // maxStale past expiry (the last refresh ended 1 ms ago: no fetch allowed)
+        await rejectsWith(verify(known), 'ERR_JWKS_STALE')
+        assert.equal(requests(), 3)
+      })
+    })
+  }
+
+  it('persisted state keeps its milliseconds: the cooldown resumes exactly', async () => {
+    const { path, clock, keySet, verify, token, requests } = setup([jwk1], { cooldown: 0.3 })
+    clock.advanceMs(900)
+    await verify(await token(k1.privateKey))
+    const state = JSON.parse(JSON.stringify(keySet.exportState()))
+    clock.advanceMs(299)
+    const restored = createRemoteKeySet(server.origin + path, { allowHttp: true, currentTime: clock.currentTime, cooldown: 0.3, state })
+    const verifyRestored = createVerifier({ key: restored, currentTime: clock.currentTime, requireExpiration: false })
+    await probe(verifyRestored, token)
+    assert.equal(requests(), 1, 'the restored cooldown ended early')
+    clock.advanceMs(1)
+    await probe(verifyRestored, token)
+    assert.equal(requests(), 2)
+  })
+})
+
+describe('remote key set: real clock (smoke test)', () => {
+  it('a storm of unknown kids within one cooldown costs exactly one fetch, and the window then reopens', async () => {
+    await withoutUnhandledRejections(async () => {
+      // No injected clock: Date.now. No assertion on elapsed time, only on request counts.
+      const path = `/t${++paths}${PATH}`
+      server.mode = 'ok'
+      server.cacheControl = undefined
+      server.age = undefined
+      server.gate = undefined
+      server.documents.set(path, { keys: [jwk1] })
+      const keySet = createRemoteKeySet(server.origin + path, { allowHttp: true, cooldown: 1 })
+      const verify = createVerifier({ key: keySet })
+      const ghost = () => signJWT({}, k1.privateKey, { expiresIn: 60, kid: crypto.randomUUID() })
+      const storm = await Promise.all(Array.from({ length: 200 }, ghost))
+      const results = await Promise.allSettled(storm.map((t) => verify(t)))
+      assert.ok(results.every((r) => r.status === 'rejected' && r.reason.code === 'ERR_JWKS_NO_MATCHING_KEY'))
+      assert.equal(server.count(path), 1, 'the storm shared the first fetch and then met the cooldown')
+      const next = await Promise.all(Array.from({ length: 200 }, ghost))
+      let round = 0
+      // Probe until the second fetch reaches the server, looking before each probe: a third fetch would
+      // need the second one to have ended, hence to have been counted, first.
+      await eventually(
+        () => {
+          if (server.count(path) >= 2) return true
+          void Promise.allSettled([verify(next[round++ % next.length]!)])
+          return false
+        },
+        10_000,
+        'a fetch once the 1 s cooldown had passed',
+      )
+      assert.equal(server.count(path), 2)
+    })
+  })
+})
+
 describe('remote key set: option and state validation', () => {
   const uri = 'https://issuer.example/jwks.json'
   const invalid = (e: unknown) => isJotError(e) && e.code === 'ERR_INVALID_ARGUMENT'
@@ -418,6 +586,22 @@ describe('remote key set: option and state validation', () => {
     assert.throws(() => createRemoteKeySet(uri, { minCacheAge: 60, cooldown: 61 }), invalid)
     assert.throws(() => createRemoteKeySet(uri, { timeout: 0 }), invalid)
     createRemoteKeySet(uri, { minCacheAge: 60, cooldown: 60, refreshAhead: 59, negativeCacheTtl: 60, timeout: 0.1 })
+  })
+
+  it('refuses a cacheMaxAge outside [minCacheAge, maxCacheAge], naming both values', () => {
+    const names = (pattern: RegExp) => (e: unknown) => invalid(e) && pattern.test((e as Error).message)
+    assert.throws(() => createRemoteKeySet(uri, { cacheMaxAge: 30, minCacheAge: 60 }), names(/cacheMaxAge \(30 s\).*minCacheAge \(60 s\)/))
+    assert.throws(() => createRemoteKeySet(uri, { cacheMaxAge: 30 }), names(/cacheMaxAge \(30 s\).*minCacheAge \(60 s\)/))
+    assert.throws(() => createRemoteKeySet(uri, { cacheMaxAge: '2d' }), names(/cacheMaxAge \(172800 s\).*maxCacheAge \(86400 s\)/))
+    createRemoteKeySet(uri, { cacheMaxAge: 60, minCacheAge: 60, maxCacheAge: 60, cooldown: 30, refreshAhead: 30 })
+    // Only a cacheMaxAge the caller chose is checked: the default (10 min) moves into the bounds.
+    createRemoteKeySet(uri, { minCacheAge: 900 })
+    createRemoteKeySet(uri, { maxCacheAge: 300 })
+  })
+
+  it('reads fractional string durations to the millisecond', () => {
+    createRemoteKeySet(uri, { timeout: '0.2s' })
+    assert.throws(() => createRemoteKeySet(uri, { cooldown: '0.4s', negativeCacheTtl: '0.5s' }), invalid)
   })
 
   it('restored state is bounded: expiry clamped to fetchedAt + maxCacheAge, fetchedAt in the future refused', async () => {

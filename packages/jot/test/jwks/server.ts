@@ -1,7 +1,8 @@
 /**
  * A real JWKS (and OpenID configuration) server on 127.0.0.1, port 0, whose behaviour each test
- * scripts: serve documents, answer 500, garbage, an oversize body, redirect, hang, or go down. It
- * counts requests per path, which is what the fetch-budget tests assert on.
+ * scripts: serve documents, answer 500, garbage, an oversize body, redirect, hang, go down, or hold
+ * its answer until the test lets it go (a slow endpoint). It counts requests per path, which is what
+ * the fetch-budget tests assert on.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -15,6 +16,8 @@ export interface TestServer {
   mode: Mode
   cacheControl: string | undefined
   age: number | undefined
+  /** While set, each request is answered (per `mode` when it arrived) only once this settles. */
+  gate: Promise<void> | undefined
   readonly requests: Map<string, number>
   readonly lastHeaders: Map<string, IncomingMessage['headers']>
   count(path: string): number
@@ -27,15 +30,13 @@ export async function startServer(): Promise<TestServer> {
     mode: 'ok' as Mode,
     cacheControl: undefined as string | undefined,
     age: undefined as number | undefined,
+    gate: undefined as Promise<void> | undefined,
   }
   const documents = new Map<string, unknown>()
   const requests = new Map<string, number>()
   const lastHeaders = new Map<string, IncomingMessage['headers']>()
-  const server: Server = createServer((request, response) => {
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname
-    requests.set(path, (requests.get(path) ?? 0) + 1)
-    lastHeaders.set(path, request.headers)
-    switch (state.mode) {
+  const answer = (request: IncomingMessage, response: ServerResponse, path: string, mode: Mode) => {
+    switch (mode) {
       case 'down':
         request.socket.destroy()
         return
@@ -74,6 +75,14 @@ export async function startServer(): Promise<TestServer> {
         response.writeHead(200, headers).end(JSON.stringify(document))
       }
     }
+  }
+  const server: Server = createServer((request, response) => {
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname
+    requests.set(path, (requests.get(path) ?? 0) + 1)
+    lastHeaders.set(path, request.headers)
+    const mode = state.mode
+    if (state.gate) void state.gate.then(() => answer(request, response, path, mode))
+    else answer(request, response, path, mode)
   })
   server.keepAliveTimeout = 100
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -99,6 +108,12 @@ export async function startServer(): Promise<TestServer> {
     set age(value: number | undefined) {
       state.age = value
     },
+    get gate() {
+      return state.gate
+    },
+    set gate(value: Promise<void> | undefined) {
+      state.gate = value
+    },
     requests,
     lastHeaders,
     count: (path) => requests.get(path) ?? 0,
@@ -110,16 +125,30 @@ export async function startServer(): Promise<TestServer> {
   }
 }
 
-/** A settable clock in seconds, for the key sets' and verifiers' `currentTime`. */
-export function fakeClock(start = 1_800_000_000): { now: number; currentTime: () => number; advance(seconds: number): void } {
-  const clock = {
-    now: start,
-    currentTime: () => clock.now,
+/**
+ * A settable clock for the key sets' and verifiers' `currentTime`, kept in whole milliseconds: `now`
+ * is seconds since the epoch with the milliseconds as a fraction (verifiers round it down to claim
+ * seconds; key sets time their cooldown and cache with it to the millisecond).
+ */
+export function fakeClock(start = 1_800_000_000): {
+  readonly now: number
+  currentTime: () => number
+  advance(seconds: number): void
+  advanceMs(milliseconds: number): void
+} {
+  let ms = Math.round(start * 1000)
+  return {
+    get now() {
+      return ms / 1000
+    },
+    currentTime: () => ms / 1000,
     advance(seconds: number) {
-      clock.now += seconds
+      ms += Math.round(seconds * 1000)
+    },
+    advanceMs(milliseconds: number) {
+      ms += milliseconds
     },
   }
-  return clock
 }
 
 /** Fails the test run on any unhandled rejection while `body` runs (and shortly after). */
