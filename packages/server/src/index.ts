@@ -4,5 +4,9 @@
  */
 export { configSchema, type ServiceConfig, type ServiceConfigInput } from './config/schema.js'
 export { OAuthError, type OAuthErrorCode } from './oauth/errors.js'
-export type { ClientRecord, Store } from './store/store.js'
-export { StoreConflict, StoreUnavailable } from './store/store.js'
+export type { ClientRecord, KeyRecordSnapshot, Store, StoreHealth } from './store/store.js'
+export { StoreConflict, StoreInvalidKey, StoreUnavailable } from './store/store.js'
+export { openStore } from './store/index.js'
+export { createSqliteStore, type SqliteStoreOptions } from './store/sqlite.js'
+export { createPostgresStore, type PostgresStoreOptions } from './store/postgres.js'
+export { createEncryptedKeyStore } from './keys/key-store.js'

@@ -13,6 +13,10 @@
  *   clock of its own, so tests drive time.
  * - Secrets never reach the store in the clear: client secrets arrive hashed, private keys arrive
  *   encrypted (see `crypto/`).
+ * - Keys (client ids, `jti`s, single-use namespaces and ids) are well-formed Unicode without U+0000
+ *   (see `storable.ts`): writes refuse others with {@link StoreInvalidKey}, lookups find nothing.
+ * - An entry with an `expiresAt` is dead from that second on (RFC 7519 §4.1.4: a JWT is not accepted
+ *   "on or after" its `exp`).
  * @module
  */
 
@@ -96,12 +100,13 @@ export interface Store {
 
   /**
    * Single use: true the first time `(namespace, id)` is seen, false on every later call while the
-   * entry lives (until `expiresAt`). For `private_key_jwt` assertion `jti`s (RFC 7523 §3 item 7),
-   * later for DPoP proofs. Atomic across replicas.
+   * entry lives (`now` < `expiresAt`); once it has expired the id is new again. For
+   * `private_key_jwt` assertion `jti`s (RFC 7523 §3 item 7), later for DPoP proofs. Atomic across
+   * replicas, including the reuse of an expired entry.
    */
-  useOnce(namespace: string, id: string, expiresAt: number): Promise<boolean>
+  useOnce(namespace: string, id: string, expiresAt: number, now: number): Promise<boolean>
 
-  /** Deletes revocations and single-use entries whose `expiresAt` is before `now`; returns how many. */
+  /** Deletes revocations and single-use entries that have expired at `now` (`expiresAt` ≤ `now`); returns how many. */
   purgeExpired(now: number): Promise<number>
 }
 
@@ -112,6 +117,12 @@ export class StoreUnavailable extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options)
   }
+}
+
+/** A key (client id, `jti`, single-use id) that no backend can store faithfully: a bad request, not a database failure. */
+export class StoreInvalidKey extends Error {
+  override readonly name = 'StoreInvalidKey'
+  readonly code = 'ERR_STORE_INVALID_KEY'
 }
 
 /** A compare-and-swap lost against another writer: reload and decide again. */

@@ -1,0 +1,55 @@
+/**
+ * The library key manager's persistence (`KeyStore`) on the service's store: the whole key list,
+ * private keys included, is sealed (AES-256-GCM, `crypto/encryption.ts`) before it reaches the
+ * database, so a database dump or a read-only SQL injection yields no signing key. The store's
+ * compare-and-swap carries the manager's: a lost swap becomes the library's `KeyStoreConflict`, on
+ * which the manager reloads and decides again, so replicas converge on one signing key.
+ * @module
+ */
+import { KeyStoreConflict, KeyStoreFailed, type KeyStore, type StoredKey } from 'jotjwt'
+import { DecryptionFailed, encryptionKeyId, open, seal } from '../crypto/encryption.js'
+import { StoreConflict, type Store } from '../store/store.js'
+
+/** Bound to the sealed key list as additional data: it opens as nothing else. */
+const PURPOSE = 'jotjwt/signing-keys/v1'
+
+/**
+ * A `KeyStore` for `createKeyManager` that keeps the key list in `store`, sealed under
+ * `encryptionKey` (32 bytes: `keys.encryptionKey` decoded).
+ *
+ * @example
+ * ```ts
+ * const keys = createKeyManager({ alg: 'ES256', store: createEncryptedKeyStore(store, Buffer.from(config.keys.encryptionKey, 'base64url')) })
+ * ```
+ * @throws (from `load`) `KeyStoreFailed` when the stored list was sealed under another key or was
+ *   altered, naming the key ids; `StoreUnavailable` when the database is.
+ */
+export function createEncryptedKeyStore(store: Store, encryptionKey: Uint8Array): KeyStore {
+  encryptionKeyId(encryptionKey) // a key of the wrong size fails here, at startup
+  return {
+    async load() {
+      const { data, version } = await store.loadKeys()
+      if (data === undefined) return { keys: [], version }
+      let text: string
+      try {
+        text = open(data, encryptionKey, PURPOSE)
+      } catch (error) {
+        if (!(error instanceof DecryptionFailed)) throw error
+        const advice =
+          error.reason === 'wrong-key'
+            ? `keys.encryptionKey is not the key they were saved with (${error.message})`
+            : 'the stored value is damaged or was altered'
+        throw new KeyStoreFailed(`the signing keys in the store cannot be decrypted: ${advice}`, { cause: error })
+      }
+      return { keys: JSON.parse(text) as StoredKey[], version }
+    },
+    async save(keys, expectedVersion) {
+      try {
+        return await store.saveKeys(seal(JSON.stringify(keys), encryptionKey, PURPOSE), expectedVersion)
+      } catch (error) {
+        if (error instanceof StoreConflict) throw new KeyStoreConflict('the signing keys changed since they were loaded', { cause: error })
+        throw error
+      }
+    },
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * The store contract on PostgreSQL, and what only the shared backend does (its schema, timeouts, a
+ * server that goes away). Needs PostgreSQL at JOT_TEST_POSTGRES_URL (default
+ * postgres://postgres@127.0.0.1:5432/test); every database of the run is a fresh schema, dropped
+ * at the end. An unreachable server fails the tests, saying so.
+ */
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, describe, it } from 'node:test'
+import { promisify } from 'node:util'
+import pg from 'pg'
+import { openStore } from '../src/store/index.js'
+import { createPostgresStore } from '../src/store/postgres.js'
+import { StoreUnavailable, type Store } from '../src/store/store.js'
+import { keyStoreContract } from './key-store.contract.js'
+import { storeContract, type StoreHarness } from './store.contract.js'
+
+const url = process.env.JOT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+const admin = new pg.Pool({ connectionString: url, max: 2 })
+admin.on('error', () => undefined)
+const schemas: string[] = []
+const opened: Store[] = []
+
+after(async () => {
+  await Promise.all(opened.map((store) => store.close().catch(() => undefined)))
+  for (const schema of schemas) await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined)
+  await admin.end()
+})
+
+let reachable: Promise<void> | undefined
+/** Fails (never skips) with a message saying where PostgreSQL was expected. */
+function requirePostgres(): Promise<void> {
+  return (reachable ??= admin.query('SELECT 1').then(
+    () => undefined,
+    (error: unknown) => {
+      throw new Error(`PostgreSQL is unreachable at ${url.replace(/:[^:@/]*@/, ':***@')} (${(error as Error).message}): start it or set JOT_TEST_POSTGRES_URL`)
+    },
+  ))
+}
+
+function track(store: Store): Store {
+  opened.push(store)
+  return store
+}
+
+async function freshSchema(): Promise<string> {
+  await requirePostgres()
+  const schema = `jotjwt_test_${randomBytes(6).toString('hex')}`
+  schemas.push(schema)
+  return schema
+}
+
+const harness: StoreHarness = {
+  backend: 'postgres',
+  async database() {
+    const schema = await freshSchema()
+    return {
+      open: () => track(createPostgresStore({ url, schema })),
+      rawKeyData: async () => (await admin.query<{ data: string }>(`SELECT data FROM "${schema}".signing_keys`)).rows[0]?.data,
+    }
+  },
+}
+
+storeContract(harness)
+keyStoreContract(harness)
+
+describe('postgres store: its own schema', () => {
+  it('refuses schema names that are not plain lower-case identifiers', () => {
+    for (const schema of ['x"; DROP SCHEMA public CASCADE; --', 'Jotjwt', 'pg_catalog', 'pg_x', '', '1abc', 'a'.repeat(64), 'ü']) {
+      assert.throws(() => createPostgresStore({ url, schema }), RangeError, schema)
+    }
+  })
+
+  it('creates the schema and keeps every table in it', async () => {
+    const schema = await freshSchema()
+    const store = track(await openStore({ type: 'postgres', url, schema }, '/nonexistent'))
+    assert.equal((await store.health()).backend, 'postgres')
+    const { rows } = await admin.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name', [schema])
+    assert.deepEqual(
+      rows.map((row) => row.table_name),
+      ['clients', 'revoked_tokens', 'schema_migrations', 'signing_keys', 'single_use'],
+    )
+  })
+})
+
+describe('postgres store: unavailable database', () => {
+  it('a closed port is StoreUnavailable saying the database is unreachable, without the credentials', async () => {
+    const store = track(createPostgresStore({ url: `postgres://jotjwt:s3cret-pw@127.0.0.1:${await freePort()}/jotjwt`, schema: 'jotjwt' }))
+    for (const operation of [() => store.migrate(), () => store.health(), () => store.getClient('c'), () => store.useOnce('n', 'id', 2, 1)]) {
+      await assert.rejects(operation(), (error) => {
+        assert.ok(error instanceof StoreUnavailable, String(error))
+        assert.equal(error.message, 'the PostgreSQL database is unreachable (ECONNREFUSED)')
+        return true
+      })
+    }
+  })
+
+  it('a statement stuck behind a lock is StoreUnavailable after the statement timeout', async () => {
+    const schema = await freshSchema()
+    const store = track(createPostgresStore({ url, schema, statementTimeout: 300 }))
+    await store.migrate()
+    const version = await store.saveKeys('keys', '0')
+    const holder = await admin.connect()
+    try {
+      await holder.query('BEGIN')
+      await holder.query(`SELECT * FROM "${schema}".signing_keys FOR UPDATE`)
+      await assert.rejects(store.saveKeys('blocked', version), (error) => {
+        assert.ok(error instanceof StoreUnavailable, String(error))
+        assert.equal(error.message, 'the PostgreSQL database is unreachable (57014)')
+        return true
+      })
+    } finally {
+      await holder.query('ROLLBACK')
+      holder.release()
+    }
+    assert.notEqual(await store.saveKeys('unblocked', version), version)
+  })
+
+  it('a server that stops under a running store: StoreUnavailable at once, then it recovers when the server is back', { timeout: 60_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jotjwt-pg-'))
+    const port = await freePort()
+    try {
+      await throwaway('start', dir, String(port))
+      const store = track(createPostgresStore({ url: `postgres://postgres@127.0.0.1:${port}/postgres`, schema: 'jotjwt', connectionTimeout: 1000 }))
+      await store.migrate()
+      assert.equal(await store.useOnce('n', 'before', 2000, 1000), true) // leaves an idle pooled connection
+
+      await throwaway('stop', dir)
+      const started = performance.now()
+      for (const operation of [() => store.useOnce('n', 'during', 2000, 1000), () => store.health(), () => store.loadKeys()]) {
+        await assert.rejects(operation(), (error) => {
+          assert.ok(error instanceof StoreUnavailable, String(error))
+          assert.match(error.message, /^the PostgreSQL database is unreachable \(/)
+          return true
+        })
+      }
+      assert.ok(performance.now() - started < 3000, 'failed fast')
+
+      await throwaway('start', dir, String(port))
+      assert.equal(await store.useOnce('n', 'before', 2000, 1000), false) // same data, new connections
+      assert.equal(await store.useOnce('n', 'after', 2000, 1000), true)
+    } finally {
+      await throwaway('destroy', dir)
+    }
+  })
+})
+
+const script = new URL('../scripts/throwaway-postgres.sh', import.meta.url).pathname
+
+async function throwaway(...args: string[]): Promise<void> {
+  try {
+    await promisify(execFile)('bash', [script, ...args], { timeout: 30_000 })
+  } catch (error) {
+    throw new Error(`scripts/throwaway-postgres.sh ${args[0]} failed: ${(error as { stderr?: string }).stderr || (error as Error).message}`)
+  }
+}
+
+/** A TCP port nothing listens on (just released by the kernel). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+}

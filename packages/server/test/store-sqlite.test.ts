@@ -1,0 +1,154 @@
+/** The store contract on SQLite, and what only the embedded backend does (files, locks). */
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { after, describe, it } from 'node:test'
+import Database from 'better-sqlite3'
+import { openStore } from '../src/store/index.js'
+import { migrations } from '../src/store/migrations.js'
+import { createSqliteStore } from '../src/store/sqlite.js'
+import { StoreUnavailable, type Store } from '../src/store/store.js'
+import { keyStoreContract } from './key-store.contract.js'
+import { storeContract, type StoreHarness } from './store.contract.js'
+
+const root = mkdtempSync(join(tmpdir(), 'jotjwt-store-'))
+const opened: Store[] = []
+let databases = 0
+
+after(async () => {
+  await Promise.all(opened.map((store) => store.close().catch(() => undefined)))
+  rmSync(root, { recursive: true, force: true })
+})
+
+/** A store tracked for closing at the end. */
+function track(store: Store): Store {
+  opened.push(store)
+  return store
+}
+
+const harness: StoreHarness = {
+  backend: 'sqlite',
+  async database() {
+    const path = join(root, `db-${++databases}`, 'nested', 'jotjwt.db') // parent directories do not exist yet
+    return {
+      open: () => track(createSqliteStore({ path })),
+      rawKeyData: async () => {
+        const db = new Database(path, { readonly: true })
+        try {
+          return (db.prepare('SELECT data FROM signing_keys').pluck().get() as string | undefined) ?? undefined
+        } finally {
+          db.close()
+        }
+      },
+    }
+  },
+}
+
+storeContract(harness)
+keyStoreContract(harness)
+
+describe('sqlite store: files', () => {
+  it('creates the directory (0700) and the database file (0600) in WAL mode, -wal file private too', async () => {
+    const path = join(root, 'files', 'deeper', 'jotjwt.db')
+    const store = track(createSqliteStore({ path }))
+    await store.migrate()
+    await store.saveKeys('sealed', '0')
+    assert.equal(statSync(join(root, 'files', 'deeper')).mode & 0o777, 0o700)
+    assert.equal(statSync(path).mode & 0o777, 0o600)
+    assert.equal(statSync(`${path}-wal`).mode & 0o777, 0o600)
+    const raw = new Database(path, { readonly: true })
+    try {
+      assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal')
+    } finally {
+      raw.close()
+    }
+  })
+
+  it('openStore puts the database in the data directory by default and migrates it', async () => {
+    const dataDir = join(root, 'data-dir')
+    const store = track(await openStore({ type: 'sqlite' }, dataDir))
+    assert.equal(statSync(join(dataDir, 'jotjwt.db')).isFile(), true)
+    assert.equal((await store.health()).schemaVersion > 0, true)
+  })
+})
+
+describe('sqlite store: replicas in other processes', () => {
+  it('processes migrating one new file at the same instant all succeed, each migration applied once', async () => {
+    const path = join(root, 'processes', 'jotjwt.db')
+    const fixture = fileURLToPath(new URL('./fixtures/sqlite-migrate.ts', import.meta.url))
+    const replicas = Array.from({ length: 4 }, () => spawn(process.execPath, ['--import', 'tsx', fixture, path], { stdio: ['pipe', 'pipe', 'inherit'] }))
+    const lines = replicas.map((replica) => createInterface({ input: replica.stdout })[Symbol.asyncIterator]())
+    const next = async (line: AsyncIterator<string>) => (await line.next()).value as string
+    assert.deepEqual(await Promise.all(lines.map(next)), ['ready', 'ready', 'ready', 'ready'])
+    for (const replica of replicas) replica.stdin.write('go\n')
+    assert.deepEqual(await Promise.all(lines.map(next)), ['migrated', 'migrated', 'migrated', 'migrated'])
+    await Promise.all(replicas.map((replica) => once(replica, 'exit')))
+    const db = new Database(path, { readonly: true })
+    try {
+      assert.deepEqual(db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all(), migrations.map((migration) => migration.version))
+    } finally {
+      db.close()
+    }
+  })
+})
+
+describe('sqlite store: unavailable database', () => {
+  it('a write lock held beyond busyTimeout is StoreUnavailable, and the store works once it is released', async () => {
+    const path = join(root, 'locked', 'jotjwt.db')
+    const store = track(createSqliteStore({ path, busyTimeout: 100 }))
+    await store.migrate()
+    const other = new Database(path) // another process, as far as SQLite is concerned
+    try {
+      other.exec('BEGIN IMMEDIATE')
+      const started = performance.now()
+      await assert.rejects(store.useOnce('n', 'id', 2000, 1000), (error) => {
+        assert.ok(error instanceof StoreUnavailable, String(error))
+        assert.match(error.message, /is unavailable \(SQLITE_BUSY/)
+        return true
+      })
+      assert.ok(performance.now() - started >= 90, 'waited for the lock first')
+      assert.equal(await store.isTokenRevoked('x'), false) // WAL: reads go on beside the writer
+      other.exec('ROLLBACK')
+      assert.equal(await store.useOnce('n', 'id', 2000, 1000), true)
+    } finally {
+      other.close()
+    }
+  })
+
+  it('a file that is not a database is StoreUnavailable when opened', () => {
+    const path = join(root, 'corrupt.db')
+    writeFileSync(path, 'this is not a SQLite database '.repeat(200), { mode: 0o600 })
+    assert.throws(() => createSqliteStore({ path }), (error) => {
+      assert.ok(error instanceof StoreUnavailable, String(error))
+      assert.match(error.message, /cannot be opened \(SQLITE_NOTADB\)/)
+      return true
+    })
+  })
+
+  it('a database that becomes corrupt under a running store is StoreUnavailable', async () => {
+    const path = join(root, 'goes-corrupt', 'jotjwt.db')
+    const store = track(createSqliteStore({ path }))
+    await store.migrate()
+    await store.putClient({ clientId: 'c', authMethod: 'none', grantTypes: [], scopes: [], resources: [], createdAt: 0, updatedAt: 0 })
+    const other = new Database(path)
+    other.pragma('wal_checkpoint(TRUNCATE)') // every page now lives in the main file
+    other.close()
+    writeFileSync(path, Buffer.alloc(statSync(path).size, 0x5a)) // overwritten in place
+    await assert.rejects(store.health(), StoreUnavailable)
+  })
+
+  it('a path that cannot be created is StoreUnavailable', () => {
+    const blocker = join(root, 'a-file')
+    writeFileSync(blocker, '')
+    assert.throws(() => createSqliteStore({ path: join(blocker, 'jotjwt.db') }), (error) => {
+      assert.ok(error instanceof StoreUnavailable, String(error))
+      assert.match(error.message, /cannot be opened \((EEXIST|ENOTDIR)\)/)
+      return true
+    })
+  })
+})
