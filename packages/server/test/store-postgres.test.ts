@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
-import { createServer } from 'node:net'
+import { createServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
@@ -100,6 +100,23 @@ describe('postgres store: unavailable database', () => {
     }
   })
 
+  it('a server that accepts but never answers is StoreUnavailable after the connection timeout', async () => {
+    await withFakeServer(() => undefined, async (port) => {
+      const store = track(createPostgresStore({ url: `postgres://x@127.0.0.1:${port}/x`, schema: 'jotjwt', connectionTimeout: 300 }))
+      const started = performance.now()
+      await assert.rejects(store.health(), { name: 'StoreUnavailable', message: 'the PostgreSQL database is unreachable (timed out)' })
+      await assert.rejects(store.migrate(), { name: 'StoreUnavailable', message: 'the PostgreSQL database is unreachable (timed out)' })
+      assert.ok(performance.now() - started < 2000)
+    })
+  })
+
+  it('a server that hangs up at once is StoreUnavailable', async () => {
+    await withFakeServer((socket) => socket.destroy(), async (port) => {
+      const store = track(createPostgresStore({ url: `postgres://x@127.0.0.1:${port}/x`, schema: 'jotjwt' }))
+      await assert.rejects(store.health(), { name: 'StoreUnavailable', message: 'the PostgreSQL database is unreachable (connection lost)' })
+    })
+  })
+
   it('a statement stuck behind a lock is StoreUnavailable after the statement timeout', async () => {
     const schema = await freshSchema()
     const store = track(createPostgresStore({ url, schema, statementTimeout: 300 }))
@@ -126,11 +143,28 @@ describe('postgres store: unavailable database', () => {
     const port = await freePort()
     try {
       await throwaway('start', dir, String(port))
-      const store = track(createPostgresStore({ url: `postgres://postgres@127.0.0.1:${port}/postgres`, schema: 'jotjwt', connectionTimeout: 1000 }))
+      const serverUrl = `postgres://postgres@127.0.0.1:${port}/postgres`
+      const store = track(createPostgresStore({ url: serverUrl, schema: 'jotjwt', connectionTimeout: 1000 }))
       await store.migrate()
       assert.equal(await store.useOnce('n', 'before', 2000, 1000), true) // leaves an idle pooled connection
+      const version = await store.saveKeys('keys', '0')
+
+      // A statement in flight when the server stops: a save waiting for a row lock held elsewhere.
+      const holder = new pg.Client({ connectionString: serverUrl })
+      holder.on('error', () => undefined)
+      await holder.connect()
+      await holder.query('BEGIN')
+      await holder.query('SELECT * FROM jotjwt.signing_keys FOR UPDATE')
+      const inFlight = store.saveKeys('in flight', version)
+      inFlight.catch(() => undefined) // asserted below
+      while ((await holder.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock'")).rowCount === 0) await new Promise((resolve) => setTimeout(resolve, 10))
 
       await throwaway('stop', dir)
+      await assert.rejects(inFlight, (error) => {
+        assert.ok(error instanceof StoreUnavailable, String(error))
+        assert.match(error.message, /^the PostgreSQL database is unreachable \((57P01|connection lost)\)$/)
+        return true
+      })
       const started = performance.now()
       for (const operation of [() => store.useOnce('n', 'during', 2000, 1000), () => store.health(), () => store.loadKeys()]) {
         await assert.rejects(operation(), (error) => {
@@ -157,6 +191,22 @@ async function throwaway(...args: string[]): Promise<void> {
     await promisify(execFile)('bash', [script, ...args], { timeout: 30_000 })
   } catch (error) {
     throw new Error(`scripts/throwaway-postgres.sh ${args[0]} failed: ${(error as { stderr?: string }).stderr || (error as Error).message}`)
+  }
+}
+
+/** Runs `body` against a TCP server on 127.0.0.1 that treats each connection with `onConnection`. */
+async function withFakeServer(onConnection: (socket: Socket) => void, body: (port: number) => Promise<void>): Promise<void> {
+  const sockets = new Set<Socket>()
+  const server = createServer((socket) => {
+    sockets.add(socket)
+    onConnection(socket)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  try {
+    await body((server.address() as { port: number }).port)
+  } finally {
+    for (const socket of sockets) socket.destroy()
+    await new Promise((resolve) => server.close(resolve))
   }
 }
 
