@@ -1,8 +1,8 @@
 /**
  * The store contract on PostgreSQL, and what only the shared backend does (its schema, timeouts, a
- * server that goes away). Needs PostgreSQL at JOT_TEST_POSTGRES_URL (default
- * postgres://postgres@127.0.0.1:5432/test); every database of the run is a fresh schema, dropped
- * at the end. An unreachable server fails the tests, saying so.
+ * server that goes away). Needs PostgreSQL at JOTJWT_TEST_DATABASE_URL (see `backends.ts`); every
+ * database of the run is a fresh schema, dropped at the end. An unreachable server fails the tests,
+ * saying so.
  */
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
@@ -17,10 +17,11 @@ import pg from 'pg'
 import { openStore } from '../src/store/index.js'
 import { createPostgresStore } from '../src/store/postgres.js'
 import { StoreUnavailable, type Store } from '../src/store/store.js'
+import { assertPostgresReachable, POSTGRES_URL } from './backends.js'
 import { keyStoreContract } from './key-store.contract.js'
-import { storeContract, type StoreHarness } from './store.contract.js'
+import { client, storeContract, type StoreHarness } from './store.contract.js'
 
-const url = process.env.JOT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+const url = POSTGRES_URL
 const admin = new pg.Pool({ connectionString: url, max: 2 })
 admin.on('error', () => undefined)
 const schemas: string[] = []
@@ -34,14 +35,7 @@ after(async () => {
 
 let reachable: Promise<void> | undefined
 /** Fails (never skips) with a message saying where PostgreSQL was expected. */
-function requirePostgres(): Promise<void> {
-  return (reachable ??= admin.query('SELECT 1').then(
-    () => undefined,
-    (error: unknown) => {
-      throw new Error(`PostgreSQL is unreachable at ${url.replace(/:[^:@/]*@/, ':***@')} (${(error as Error).message}): start it or set JOT_TEST_POSTGRES_URL`)
-    },
-  ))
-}
+const requirePostgres = (): Promise<void> => (reachable ??= assertPostgresReachable())
 
 function track(store: Store): Store {
   opened.push(store)
@@ -85,6 +79,33 @@ describe('postgres store: its own schema', () => {
       rows.map((row) => row.table_name),
       ['clients', 'revoked_tokens', 'schema_migrations', 'signing_keys', 'single_use'],
     )
+  })
+})
+
+describe('postgres store: least privilege', () => {
+  it('migrates and works as a role that owns its schema but may not create schemas', async () => {
+    const schema = await freshSchema()
+    const role = `${schema}_owner`
+    await admin.query(`CREATE ROLE "${role}" LOGIN`)
+    try {
+      await admin.query(`CREATE SCHEMA "${schema}" AUTHORIZATION "${role}"`)
+      assert.equal((await admin.query('SELECT has_database_privilege($1, current_database(), $2) AS may', [role, 'CREATE'])).rows[0].may, false)
+      const asRole = new URL(url)
+      asRole.username = role
+      asRole.password = ''
+      const store = createPostgresStore({ url: asRole.href, schema })
+      try {
+        await store.migrate()
+        await store.migrate()
+        await store.putClient(client('least-privileged'))
+        assert.equal((await store.getClient('least-privileged'))?.clientId, 'least-privileged')
+      } finally {
+        await store.close()
+      }
+    } finally {
+      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
+      await admin.query(`DROP ROLE "${role}"`)
+    }
   })
 })
 

@@ -92,7 +92,10 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
         await client.query('BEGIN')
         // Replicas starting at once queue here; the first applies, the others then find nothing pending.
         await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`jotjwt-server migrations ${options.schema}`])
-        await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`)
+        // Not CREATE SCHEMA IF NOT EXISTS: that needs the CREATE privilege on the database even when
+        // the schema exists, which a least-privileged role owning its schema lacks.
+        const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [options.schema])
+        if (exists.rowCount === 0) await client.query(`CREATE SCHEMA ${schema}`)
         await client.query(`SET LOCAL search_path TO ${schema}`)
         await client.query(migrationsTable.postgres)
         const applied = (await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((row) => row.version)
