@@ -3,6 +3,7 @@
  * @module
  */
 export { configSchema, type ServiceConfig, type ServiceConfigInput } from './config/schema.js'
+export { hashSecret, isSecretHash } from './crypto/secret-hash.js'
 export { OAuthError, type OAuthErrorCode } from './oauth/errors.js'
 export type { ClientRecord, KeyRecordSnapshot, Store, StoreHealth } from './store/store.js'
 export { StoreConflict, StoreInvalidKey, StoreUnavailable } from './store/store.js'

@@ -12,6 +12,7 @@ import { createLocalKeySet, decodeJWTUnverified, signJWT, verifyJWT } from 'jotj
 import { configSchema } from '../src/config/schema.js'
 import { serviceKeyManager } from '../src/keys/manager.js'
 import { jwksResponse } from '../src/keys/jwks-response.js'
+import { createOAuthRuntime } from '../src/oauth/runtime.js'
 import type { ServiceContext } from '../src/service/context.js'
 import { createMemoryStore } from './memory-store.js'
 
@@ -48,7 +49,7 @@ test('rotation: unexpired tokens always verify against the served JWKS; no key s
       const store = createMemoryStore()
       const context = (): ServiceContext => {
         const keys = serviceKeyManager(config, store, { now: () => now })
-        return { config, store, keys, now: () => now, log: { info() {}, warn() {}, error() {} } }
+        return { config, store, keys, now: () => now, log: { info() {}, warn() {}, error() {} }, oauth: createOAuthRuntime(config) }
       }
       let ctx = context()
 

@@ -43,17 +43,23 @@ export interface OAuthErrorOptions {
   cause?: unknown
 }
 
+/** Characters RFC 6749 §5.2 allows in `error_description`: %x20-21 / %x23-5B / %x5D-7E (no `"` or `\`). */
+const NOT_DESCRIPTION_CHARACTER = /[^\x20\x21\x23-\x5B\x5D-\x7E]/g
+
 export class OAuthError extends Error {
   override readonly name = 'OAuthError'
   readonly status: number
   readonly headers: Record<string, string>
+  /** `error_description`: no token or secret material; other characters than §5.2 allows become `?`. */
+  readonly description: string
   constructor(
     readonly error: OAuthErrorCode,
-    /** `error_description`: ASCII, no token or secret material (RFC 6749 §5.2 restricts its characters). */
-    readonly description: string,
+    description: string,
     options: OAuthErrorOptions = {},
   ) {
-    super(`${error}: ${description}`, options.cause === undefined ? undefined : { cause: options.cause })
+    const conforming = description.replace(NOT_DESCRIPTION_CHARACTER, '?')
+    super(`${error}: ${conforming}`, options.cause === undefined ? undefined : { cause: options.cause })
+    this.description = conforming
     this.status = options.status ?? STATUS[error]
     this.headers = options.headers ?? {}
   }

@@ -1,0 +1,83 @@
+/**
+ * Minting access tokens: RFC 9068 JWTs (`typ: at+jwt`) with `iss`, `sub`, `aud`, `client_id`, `iat`,
+ * `exp`, `jti` (128 random bits) and `scope`, signed with the current key of the client's algorithm
+ * (the service default unless the client names one). A client's `extraClaims` are added, except
+ * reserved names, which no configuration can set (see {@link RESERVED_CLAIMS}).
+ * @module
+ */
+import { randomBytes } from 'node:crypto'
+import { signJWT, type AccessTokenClaims } from 'jotjwt'
+import { durationSeconds } from '../config/duration.js'
+import type { ServiceContext } from '../service/context.js'
+import type { ClientRecord } from '../store/store.js'
+import { issuerOf } from './endpoints.js'
+import { signingKeyFor } from './signing-keys.js'
+
+/**
+ * Claim names `extraClaims` can never set: the JWT registered claims (RFC 7519 §4.1), RFC 9068 §2.2
+ * claims and the ones resource servers make security decisions on (`scp`/`scopes` are read as
+ * scopes by verifiers, jot's `scopesOf` among them; `cnf` binds a token to a key, RFC 7800; `act`
+ * and `may_act` express delegation, RFC 8693 §4), and JOSE header names, which in a payload would
+ * only confuse a reader.
+ */
+export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
+  'iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti',
+  'client_id', 'scope', 'scp', 'scopes', 'auth_time', 'acr', 'amr', 'cnf', 'act', 'may_act', 'azp', 'nonce',
+  'alg', 'kid', 'typ', 'cty', 'crit', 'jku', 'jwk', 'x5u', 'x5c', 'x5t', 'x5t#S256', 'b64', 'enc', 'zip',
+])
+
+/** What a grant decided: who the token is about, for which audiences, with which scopes. */
+export interface AccessTokenGrant {
+  /** `sub`: the client itself for client_credentials (RFC 9068 §2.2). */
+  subject: string
+  /** `aud`: the resource indicators (RFC 8707), at least one. */
+  audiences: readonly string[]
+  scopes: readonly string[]
+}
+
+export interface MintedAccessToken {
+  token: string
+  claims: AccessTokenClaims
+  /** Seconds until `exp` (the response's `expires_in`). */
+  expiresIn: number
+}
+
+/**
+ * Signs an access token for `client`. The token lifetime is the client's `accessTokenTtl` or the
+ * service default, never more than `tokens.maxAccessTokenTtl` (the key schedule keeps keys published
+ * that long). Logs the issuance by `jti` and `client_id` only.
+ *
+ * @example
+ * ```ts
+ * const { token, expiresIn } = await mintAccessToken(ctx, client, { subject: client.clientId, audiences: ['https://api.example'], scopes: ['read'] })
+ * ```
+ */
+export async function mintAccessToken(ctx: ServiceContext, client: ClientRecord, grant: AccessTokenGrant): Promise<MintedAccessToken> {
+  if (grant.audiences.length === 0) throw new Error('an access token needs an audience (RFC 9068 section 2.2)')
+  const { tokens } = ctx.config
+  const ttl = Math.min(client.accessTokenTtl ?? durationSeconds(tokens.accessTokenTtl), durationSeconds(tokens.maxAccessTokenTtl))
+  const iat = Math.floor(ctx.now())
+  const claims: AccessTokenClaims = Object.create(null)
+  for (const [name, value] of Object.entries(client.extraClaims ?? {})) {
+    if (RESERVED_CLAIMS.has(name)) {
+      ctx.log.warn({ client_id: client.clientId, claim: name }, 'a reserved claim in extraClaims was ignored')
+      continue
+    }
+    // The null prototype makes "__proto__" an ordinary claim name rather than a prototype change.
+    claims[name] = value
+  }
+  Object.assign(claims, {
+    iss: issuerOf(ctx.config),
+    sub: grant.subject,
+    aud: grant.audiences.length === 1 ? grant.audiences[0]! : [...grant.audiences],
+    client_id: client.clientId,
+    iat,
+    exp: iat + Math.floor(ttl),
+    jti: randomBytes(16).toString('base64url'),
+    ...(grant.scopes.length === 0 ? {} : { scope: grant.scopes.join(' ') }),
+  })
+  const key = await signingKeyFor(ctx, client.accessTokenAlg)
+  const token = await signJWT(claims, key, { typ: 'at+jwt' })
+  ctx.log.info({ jti: claims.jti, client_id: client.clientId }, 'access token issued')
+  return { token, claims, expiresIn: claims.exp - iat }
+}

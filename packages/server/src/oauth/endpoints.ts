@@ -1,0 +1,37 @@
+/**
+ * The issuer identifier and the endpoint URLs derived from it: one place, so the discovery document,
+ * the `iss` of every token and the audiences accepted for client assertions cannot disagree.
+ * @module
+ */
+import type { ServiceConfig } from '../config/schema.js'
+
+/** Endpoint paths, relative to the issuer (an issuer with a path keeps it: `https://as.example/t1/token`). */
+export const ENDPOINT_PATHS = Object.freeze({
+  token: '/token',
+  revocation: '/revoke',
+  introspection: '/introspect',
+  jwks: '/jwks.json',
+})
+
+export type EndpointName = keyof typeof ENDPOINT_PATHS
+
+/**
+ * The issuer identifier (RFC 8414 §2), exactly as configured: it is compared as a string.
+ * @throws Error when none is configured (config loading fills it in dev mode).
+ */
+export function issuerOf(config: ServiceConfig): string {
+  if (config.issuer === undefined) throw new Error('config.issuer is not set')
+  return config.issuer
+}
+
+/**
+ * An endpoint's absolute URL.
+ *
+ * @example
+ * ```ts
+ * endpointUrl(config, 'token') // 'https://as.example/token'
+ * ```
+ */
+export function endpointUrl(config: ServiceConfig, endpoint: EndpointName): string {
+  return issuerOf(config).replace(/\/$/, '') + ENDPOINT_PATHS[endpoint]
+}

@@ -1,0 +1,143 @@
+/**
+ * Test fixtures for the OAuth core: a ServiceContext over the in-memory store with a simulated clock,
+ * clients, and requests as the HTTP layer would hand them over.
+ */
+import assert from 'node:assert/strict'
+import { createKeyManager, exportJWK, generateKeyPair, signJWT, type JotKey, type JWSAlgorithmName, type KeyManager } from 'jotjwt'
+import { configSchema, type ServiceConfigInput } from '../src/config/schema.js'
+import { hashSecret, type SecretVerifierOptions } from '../src/crypto/secret-hash.js'
+import { CLIENT_ASSERTION_TYPE } from '../src/oauth/client-auth.js'
+import { OAuthError } from '../src/oauth/errors.js'
+import { createOAuthRuntime } from '../src/oauth/runtime.js'
+import type { Logger, OAuthRequest, ServiceContext } from '../src/service/context.js'
+import type { ClientRecord } from '../src/store/store.js'
+import { createMemoryStore, type MemoryStore } from './memory-store.js'
+
+export const ISSUER = 'https://as.example'
+export const API = 'https://api.example'
+/** 2023-11-14T22:13:20Z: whole seconds, so claims are exact. */
+export const T0 = 1_700_000_000
+
+export interface TestContext {
+  ctx: ServiceContext
+  store: MemoryStore
+  clock: { now: number }
+  logs: { level: string; fields: Record<string, unknown>; message: string }[]
+}
+
+export interface TestContextOptions {
+  clients?: ClientRecord[]
+  config?: Omit<ServiceConfigInput, 'issuer'>
+  secrets?: SecretVerifierOptions
+  /** Algorithms besides ES256 to keep keys for (`ctx.keysByAlg`). */
+  extraAlgs?: JWSAlgorithmName[]
+  fetch?: typeof fetch
+}
+
+export function createTestContext(options: TestContextOptions = {}): TestContext {
+  const clock = { now: T0 }
+  const config = configSchema.parse({ issuer: ISSUER, ...options.config })
+  const store = createMemoryStore(options.clients)
+  const logs: TestContext['logs'] = []
+  const record = (level: string) => (fields: Record<string, unknown>, message: string) => void logs.push({ level, fields, message })
+  const log: Logger = { info: record('info'), warn: record('warn'), error: record('error') }
+  const manager = (alg: JWSAlgorithmName): KeyManager => createKeyManager({ alg, currentTime: () => clock.now, maxTokenLifetime: '1d' })
+  const ctx: ServiceContext = {
+    config,
+    store,
+    keys: manager(config.keys.alg),
+    keysByAlg: new Map((options.extraAlgs ?? []).map((alg) => [alg, manager(alg)])),
+    now: () => clock.now,
+    log,
+    oauth: createOAuthRuntime(config, {
+      ...(options.secrets === undefined ? {} : { secrets: options.secrets }),
+      ...(options.fetch === undefined ? {} : { clientKeys: { fetch: options.fetch } }),
+    }),
+  }
+  return { ctx, store, clock, logs }
+}
+
+/** Client secret hashes in tests use a lower scrypt cost (2^12) to keep the suite fast. */
+export const TEST_HASH_COST = 12
+
+export async function secretClient(
+  clientId: string,
+  secret: string,
+  overrides: Partial<ClientRecord> = {},
+): Promise<ClientRecord> {
+  return {
+    clientId,
+    authMethod: 'client_secret_basic',
+    secretHash: await hashSecret(secret, { cost: TEST_HASH_COST }),
+    grantTypes: ['client_credentials'],
+    scopes: ['read', 'write'],
+    resources: [API],
+    createdAt: T0,
+    updatedAt: T0,
+    ...overrides,
+  }
+}
+
+/** A private_key_jwt client with a fresh key pair; the private key signs its assertions. */
+export async function keyClient(
+  clientId: string,
+  overrides: Partial<ClientRecord> = {},
+  alg: JWSAlgorithmName = 'ES256',
+): Promise<{ client: ClientRecord; privateKey: JotKey; jwk: Record<string, unknown> }> {
+  const kid = `${clientId}-key`
+  const { privateKey, publicKey } = await generateKeyPair(alg, { kid })
+  const jwk = { ...(await exportJWK(publicKey)), kid, alg }
+  const client: ClientRecord = {
+    clientId,
+    authMethod: 'private_key_jwt',
+    jwks: { keys: [jwk] },
+    grantTypes: ['client_credentials'],
+    scopes: ['read'],
+    resources: [API],
+    createdAt: T0,
+    updatedAt: T0,
+    ...overrides,
+  }
+  return { client, privateKey, jwk }
+}
+
+let jtiCounter = 0
+
+/** A client assertion (RFC 7523 §3) valid at `now` unless `claims` say otherwise. */
+export function clientAssertion(key: JotKey, clientId: string, now: number, claims: Record<string, unknown> = {}, header: Record<string, unknown> = {}): Promise<string> {
+  return signJWT(
+    { iss: clientId, sub: clientId, aud: ISSUER, iat: now, exp: now + 60, jti: `assertion-${++jtiCounter}`, ...claims },
+    key,
+    { header },
+  )
+}
+
+/** application/x-www-form-urlencoded encoding of one value (RFC 6749 Appendix B). */
+export function formEncode(value: string): string {
+  return encodeURIComponent(value).replace(/%20/g, '+')
+}
+
+export function basic(clientId: string, secret: string): string {
+  return `Basic ${Buffer.from(`${formEncode(clientId)}:${formEncode(secret)}`).toString('base64')}`
+}
+
+export function form(params: Record<string, string>, options: { authorization?: string; resources?: string[] } = {}): OAuthRequest {
+  return { params: new Map(Object.entries(params)), resources: options.resources ?? [], authorization: options.authorization }
+}
+
+export function assertionParams(assertion: string): Record<string, string> {
+  return { client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion }
+}
+
+/** Asserts that `promise` rejects with an OAuthError of this code (and status, when given); returns it. */
+export async function rejectsWith(promise: Promise<unknown>, error: string, status?: number): Promise<OAuthError> {
+  try {
+    await promise
+  } catch (caught) {
+    assert.ok(caught instanceof OAuthError, `expected an OAuthError, got ${String(caught)}`)
+    assert.equal(caught.error, error, caught.description)
+    if (status !== undefined) assert.equal(caught.status, status)
+    return caught
+  }
+  assert.fail(`expected ${error}, but it resolved`)
+}
