@@ -39,17 +39,19 @@ export function createMemoryStore(clients: ClientRecord[] = []): MemoryStore {
       if (!revocations.has(entry.jti)) revocations.set(entry.jti, { ...entry })
     },
     isTokenRevoked: async (jti) => revocations.has(jti),
-    useOnce: async (namespace, id, expiresAt) => {
+    useOnce: async (namespace, id, expiresAt, now) => {
       // The key cannot collide across namespaces: the namespace is length-prefixed.
       const key = `${namespace.length}:${namespace}${id}`
-      if (singleUse.has(key)) return false
+      const existing = singleUse.get(key)
+      // As the SQL backends: an entry is dead from its expiresAt on, and its id may be used again.
+      if (existing !== undefined && existing > now) return false
       singleUse.set(key, expiresAt)
       return true
     },
     purgeExpired: async (now) => {
       let purged = 0
-      for (const [jti, entry] of revocations) if (entry.expiresAt < now && revocations.delete(jti)) purged++
-      for (const [key, expiresAt] of singleUse) if (expiresAt < now && singleUse.delete(key)) purged++
+      for (const [jti, entry] of revocations) if (entry.expiresAt <= now && revocations.delete(jti)) purged++
+      for (const [key, expiresAt] of singleUse) if (expiresAt <= now && singleUse.delete(key)) purged++
       return purged
     },
   }

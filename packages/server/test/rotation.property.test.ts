@@ -99,7 +99,7 @@ test('rotation: unexpired tokens always verify against the served JWKS; no key s
             const key = await ctx.keys.signingKey()
             const token = await signJWT({ sub: 'client', client_id: 'client', jti: `${now}-${tokens.length}` }, key, {
               typ: 'at+jwt',
-              issuer: config.issuer,
+              issuer: 'https://issuer.example',
               audience: 'https://api.example',
               expiresIn: step.ttl,
               currentTime: now,

@@ -242,7 +242,7 @@ async function byAssertion(
   if (jti.length === 0 || jti.length > MAX_JTI_LENGTH) throw fail('client assertion: jti is empty or too long')
   // RFC 7523 §3 item 7: single use, across replicas, for as long as the assertion would be accepted.
   // The client id is length-prefixed so that no (client, jti) pair can collide with another.
-  if (!(await ctx.store.useOnce('client_assertion', `${clientId.length}:${clientId}${jti}`, Math.ceil(exp + tolerance)))) {
+  if (!(await ctx.store.useOnce('client_assertion', `${clientId.length}:${clientId}${jti}`, Math.ceil(exp + tolerance), now))) {
     throw fail('client assertion: jti was already used')
   }
   return client
