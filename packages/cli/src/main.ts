@@ -18,6 +18,7 @@ import { keygen } from './commands/keygen.js'
 import { sign } from './commands/sign.js'
 import { verify } from './commands/verify.js'
 import { colorEnabled, createPalette } from './format/color.js'
+import { guardOutput } from './format/terminal.js'
 import { createStdinReader } from './io/input.js'
 
 const COMMANDS: readonly Command[] = [decode, verify, sign, encrypt, decrypt, keygen, key, jwks]
@@ -51,7 +52,8 @@ function overview(): string {
     '',
     'Exit codes: 0 ok (token valid), 1 invalid (token, key or input rejected), 2 usage error,',
     '3 unavailable (file unreadable, JWKS or discovery fetch failed).',
-    'Colour only on a terminal; NO_COLOR=1 turns it off, FORCE_COLOR=1 on.',
+    'Colour only on a terminal; NO_COLOR=1 turns it off, FORCE_COLOR=1 on. Control and invisible',
+    'characters from tokens, keys and fetched documents are shown escaped, as \\uXXXX.',
     '',
     'Examples:',
     '  jotjwt decode "$TOKEN"',
@@ -63,8 +65,13 @@ function overview(): string {
   ].join('\n')
 }
 
+/**
+ * Every write passes the guard (format/terminal.ts): no control or invisible character reaches the
+ * terminal raw, except the line feeds and colours of the CLI's own layout.
+ */
 function output(stream: NodeJS.WriteStream): Output {
-  return { color: createPalette(colorEnabled(stream, process.env)), write: (text) => void stream.write(text) }
+  const color = createPalette(colorEnabled(stream, process.env))
+  return { color, write: (text) => void stream.write(guardOutput(text, color)) }
 }
 
 async function main(argv: string[]): Promise<number> {

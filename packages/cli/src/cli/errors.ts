@@ -12,6 +12,8 @@
  * @module
  */
 import { isJotError } from 'jotjwt'
+import { formatJSON } from '../format/json.js'
+import { escapeTerminal } from '../format/terminal.js'
 
 export const EXIT_OK = 0
 export const EXIT_INVALID = 1
@@ -60,12 +62,18 @@ function causeChain(cause: unknown, depth = 0): string {
 
 export interface ErrorReport {
   exitCode: number
+  /** Escaped for the terminal: messages quote input (arguments, file names, JSON.parse's excerpt of a token). */
   line: string
   /** Machine form for `--json`. */
   json: Record<string, unknown>
 }
 
 export function describeError(error: unknown): ErrorReport {
+  const report = classify(error)
+  return { ...report, line: escapeTerminal(report.line) }
+}
+
+function classify(error: unknown): ErrorReport {
   if (error instanceof UsageError) {
     return { exitCode: EXIT_USAGE, line: error.message, json: { error: 'usage', message: error.message } }
   }
@@ -103,5 +111,5 @@ export function describeError(error: unknown): ErrorReport {
  * code still tells invalid (1) from usage (2) and unavailable (3).
  */
 export function failureJSON(report: ErrorReport): string {
-  return JSON.stringify({ valid: false, ...report.json }, null, 2) + '\n'
+  return formatJSON({ valid: false, ...report.json })
 }

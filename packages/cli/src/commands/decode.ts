@@ -7,6 +7,7 @@ import { decodeJWTUnverified } from 'jotjwt'
 import { defineCommand } from '../cli/command.js'
 import { CliError, EXIT_INVALID, UsageError } from '../cli/errors.js'
 import { readToken } from '../io/input.js'
+import { escapeTerminal } from '../format/terminal.js'
 import { analyzeClaims, renderToken, tokenJSON, type TokenDisplay } from '../format/token-view.js'
 import { DISPLAY_MAX_TOKEN_LENGTH, isNestedJWT, jweProtectedHeader } from '../token/compact.js'
 
@@ -19,7 +20,8 @@ export const decode = defineCommand({
     'UTC times and relative to now, the lifetime, and warnings (alg "none", no exp, very long',
     'lifetime). A JWE shows its protected header only: the rest is encrypted. Line breaks, spaces,',
     'quotes and a "Bearer " prefix around the token are ignored. NOTHING IS VERIFIED: use jotjwt verify.',
-    'The token is read from the argument, or from stdin when it is "-" or omitted.',
+    'The token is read from the argument, or from stdin when it is "-" or omitted. Structures nested',
+    'deeper than 32 levels show as [… n items]; --json prints them in full (the deep part on one line).',
   ].join('\n'),
   options: {
     json: { type: 'boolean', description: 'machine-readable output' },
@@ -46,7 +48,7 @@ export const decode = defineCommand({
         return 0
       }
       const display: TokenDisplay = {
-        status: color.bold(`JWE, encrypted with ${String(header.alg)} / ${String(header.enc)}`) + (nested ? ' (a nested JWT: signed, then encrypted)' : ''),
+        status: color.bold(`JWE, encrypted with ${escapeTerminal(header.alg)} / ${escapeTerminal(header.enc)}`) + (nested ? ' (a nested JWT: signed, then encrypted)' : ''),
         sections: [{ title: 'Protected header', value: header }],
         payload: undefined,
         analysis,
@@ -68,7 +70,7 @@ export const decode = defineCommand({
     const status =
       header.alg === 'none'
         ? color.yellow('Unsecured JWT (alg "none"): no signature')
-        : `${color.bold(`JWT, signed with ${String(header.alg)}`)} ${color.yellow('(signature NOT verified: use jotjwt verify)')}`
+        : `${color.bold(`JWT, signed with ${escapeTerminal(header.alg)}`)} ${color.yellow('(signature NOT verified: use jotjwt verify)')}`
     stdout.write(renderToken({ status, sections: [{ title: 'Header', value: header }], payload, analysis }, color))
     return 0
   },

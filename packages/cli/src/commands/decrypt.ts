@@ -9,6 +9,7 @@ import { decodeJWTUnverified, decryptAndVerifyJWT, decryptCompactJWE, decryptJWT
 import type { ContentEncryptionName, DecryptJWTOptions, JWEKeyResolver, JWSAlgorithmName, KeyAlgorithmName, KeyManagementAlgorithmName } from 'jotjwt'
 import { defineCommand } from '../cli/command.js'
 import { describeError, EXIT_INVALID, failureJSON, UsageError } from '../cli/errors.js'
+import { escapeTerminal } from '../format/terminal.js'
 import { analyzeClaims, renderToken, tokenJSON, type TokenDisplay } from '../format/token-view.js'
 import { readToken, utf8 } from '../io/input.js'
 import { keyManagementAlgorithm, signingAlgorithm } from '../keys/algorithms.js'
@@ -53,7 +54,7 @@ export const decrypt = defineCommand({
     timeout: { type: 'string', value: 'SECONDS', description: 'network timeout for --jwks (default 5)' },
     'sign-alg': { type: 'string', multiple: true, value: 'ALG', description: 'nested JWT: accept only this signature algorithm' },
     ...CLAIM_CHECK_OPTIONS,
-    plaintext: { type: 'boolean', description: 'print only the decrypted plaintext (no claim checks)' },
+    plaintext: { type: 'boolean', description: 'print only the decrypted plaintext (no claim checks; control characters escaped)' },
     unverified: { type: 'boolean', description: 'nested JWT: exit 0 although the inner signature was not verified' },
     json: { type: 'boolean', description: 'machine-readable output (failures too: {"valid": false, "error": CODE, …})' },
   },
@@ -85,12 +86,15 @@ export const decrypt = defineCommand({
     if (verifying && !nested) throw new UsageError('--verify-key and --jwks are for nested JWTs; this JWE has no cty "JWT"')
     const { stdout, stderr } = context
     const color = stdout.color
+    const algorithms = `${escapeTerminal(header.alg)} / ${escapeTerminal(header.enc)}`
 
     let display: TokenDisplay
     let json: Record<string, unknown>
     try {
       if (values.plaintext) {
         const { plaintext } = await decryptCompactJWE(token, key, options)
+        // Like all output it passes the guard (format/terminal.ts): controls and invisible characters
+        // become \uXXXX, which leaves an inner JWT as it is and compact JSON claims equal in value.
         stdout.write(utf8(plaintext) + (nested ? '\n' : ''))
         return 0
       }
@@ -104,7 +108,7 @@ export const decrypt = defineCommand({
         const analysis = analyzeClaims(result.header, result.payload, context.now())
         json = { valid: true, type: 'nested', protectedHeader: result.protectedHeader, header: result.header, payload: result.payload }
         display = {
-          status: `${color.green('Valid:')} decrypted (${String(header.alg)} / ${String(header.enc)}), inner signature verified (${String(result.header.alg)}) with ${verifier.source}; claims checked`,
+          status: `${color.green('Valid:')} decrypted (${algorithms}), inner signature verified (${escapeTerminal(result.header.alg)}) with ${escapeTerminal(verifier.source)}; claims checked`,
           sections: [
             { title: 'Protected header (JWE)', value: result.protectedHeader },
             { title: 'Header (inner JWS)', value: result.header },
@@ -118,7 +122,7 @@ export const decrypt = defineCommand({
         const analysis = analyzeClaims(inner.header, inner.payload, context.now())
         json = { type: 'nested', verified: false, protectedHeader, header: inner.header, payload: inner.payload }
         display = {
-          status: `${color.bold(`Decrypted (${String(header.alg)} / ${String(header.enc)})`)} ${color.yellow('inner signature and claims NOT verified: pass --verify-key or --jwks')}`,
+          status: `${color.bold(`Decrypted (${algorithms})`)} ${color.yellow('inner signature and claims NOT verified: pass --verify-key or --jwks')}`,
           sections: [
             { title: 'Protected header (JWE)', value: protectedHeader },
             { title: 'Header (inner JWS)', value: inner.header },
@@ -131,7 +135,7 @@ export const decrypt = defineCommand({
         const analysis = analyzeClaims(result.protectedHeader, result.payload, context.now())
         json = { valid: true, type: 'JWE', protectedHeader: result.protectedHeader, payload: result.payload }
         display = {
-          status: `${color.green('Valid:')} decrypted (${String(header.alg)} / ${String(header.enc)}); claims checked`,
+          status: `${color.green('Valid:')} decrypted (${algorithms}); claims checked`,
           sections: [{ title: 'Protected header', value: result.protectedHeader }],
           payload: result.payload,
           analysis,

@@ -8,7 +8,8 @@ import { createRemoteKeySet, discoverOIDCProvider, toPublicKey } from 'jotjwt'
 import type { JWK, JWKSet } from 'jotjwt'
 import { defineCommand, type Context } from '../cli/command.js'
 import { CliError, EXIT_INVALID, UsageError } from '../cli/errors.js'
-import { renderJSON } from '../format/json.js'
+import { formatJSON, renderJSON } from '../format/json.js'
+import { escapeTerminal } from '../format/terminal.js'
 import { keyAlgorithm, purposeOf } from '../keys/algorithms.js'
 import { algorithmIsExplicit, jwkFor } from '../keys/jwk-output.js'
 import { importMaterial, loadKeyMaterial, requireAlgorithm, type KeyMaterial } from '../keys/material.js'
@@ -45,11 +46,12 @@ async function fetchSet(url: string, options: { allowHttp: boolean; timeout?: nu
   return set.exportState()!.jwks
 }
 
+/** A table of a set's keys; its cells are the set's own strings, so each is escaped to stay on its row. */
 function summary(set: JWKSet): string {
-  const rows = set.keys.map((jwk) => [jwk.kid ?? '-', jwk.kty ?? '?', jwk.crv ?? (jwk.n ? 'RSA' : '-'), jwk.alg ?? '-', jwk.use ?? '-'])
+  const rows = set.keys.map((jwk) => [jwk.kid ?? '-', jwk.kty ?? '?', jwk.crv ?? (jwk.n ? 'RSA' : '-'), jwk.alg ?? '-', jwk.use ?? '-'].map(escapeTerminal))
   const header = ['kid', 'kty', 'crv', 'alg', 'use']
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => String(row[column]).length)))
-  const line = (cells: unknown[]) => cells.map((cell, column) => String(cell).padEnd(widths[column]!)).join('  ').trimEnd()
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)))
+  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()
   return [line(header), ...rows.map(line)].join('\n') + '\n'
 }
 
@@ -80,7 +82,7 @@ export const jwks = defineCommand({
   async run({ values, positionals }, context) {
     const { stdout } = context
     const show = (value: unknown) =>
-      stdout.write(stdout.color.enabled && !values.json ? renderJSON(value, stdout.color) + '\n' : JSON.stringify(value, null, 2) + '\n')
+      stdout.write(stdout.color.enabled && !values.json ? renderJSON(value, stdout.color) + '\n' : formatJSON(value))
     const timeout = durationFlag(values.timeout)
     const fetchOptions = (url: string) => ({ allowHttp: allowHttpFor(url, values['allow-http']), ...(timeout === undefined ? {} : { timeout }) })
     const urls = positionals.filter((argument) => /^https?:\/\//i.test(argument))
@@ -90,7 +92,7 @@ export const jwks = defineCommand({
       const configuration = await discoverOIDCProvider(values.issuer, fetchOptions(values.issuer))
       const set = await fetchSet(configuration.jwks_uri, fetchOptions(configuration.jwks_uri))
       show({ configuration, jwks: set })
-      if (!values.json) context.stderr.write(`\nKeys at ${configuration.jwks_uri}:\n${summary(set)}`)
+      if (!values.json) context.stderr.write(`\nKeys at ${escapeTerminal(configuration.jwks_uri)}:\n${summary(set)}`)
       return 0
     }
     if (urls.length > 0) {

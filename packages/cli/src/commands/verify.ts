@@ -8,6 +8,7 @@ import { verifyJWT } from 'jotjwt'
 import type { JWSAlgorithmName } from 'jotjwt'
 import { defineCommand } from '../cli/command.js'
 import { describeError, EXIT_INVALID, failureJSON } from '../cli/errors.js'
+import { escapeTerminal } from '../format/terminal.js'
 import { analyzeClaims, renderToken, tokenJSON } from '../format/token-view.js'
 import { readToken } from '../io/input.js'
 import { signingAlgorithm } from '../keys/algorithms.js'
@@ -70,7 +71,7 @@ export const verify = defineCommand({
       return 0
     }
     const kid = verified.key.kid ?? (typeof header.kid === 'string' ? header.kid : undefined)
-    const status = `${stdout.color.green('Valid:')} signature verified (${String(header.alg)}${kid ? `, kid ${kid}` : ''}) with ${source}; claims checked`
+    const status = `${stdout.color.green('Valid:')} signature verified (${escapeTerminal(header.alg)}${kid ? `, kid ${escapeTerminal(kid)}` : ''}) with ${escapeTerminal(source)}; claims checked`
     stdout.write(renderToken({ status, sections: [{ title: 'Header', value: header }], payload, analysis }, stdout.color))
     return 0
   },

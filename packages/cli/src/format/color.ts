@@ -8,6 +8,8 @@
 
 export interface Palette {
   readonly enabled: boolean
+  /** The escape sequences this palette writes (none when disabled): the only ones output may carry. */
+  readonly sequences: readonly string[]
   bold(text: string): string
   dim(text: string): string
   red(text: string): string
@@ -24,20 +26,33 @@ export function colorEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv
   return stream.isTTY === true && env.TERM !== 'dumb'
 }
 
-function style(enabled: boolean, open: number, close: number): (text: string) => string {
-  return enabled ? (text) => `\u001b[${open}m${text}\u001b[${close}m` : (text) => text
-}
+/** SGR parameters (ECMA-48 §8.3.117) that switch each style on and back off. */
+const STYLES = {
+  bold: [1, 22],
+  dim: [2, 22],
+  red: [31, 39],
+  green: [32, 39],
+  yellow: [33, 39],
+  blue: [34, 39],
+  magenta: [35, 39],
+  cyan: [36, 39],
+} as const
+
+const sgr = (parameter: number) => `\u001b[${parameter}m`
 
 export function createPalette(enabled: boolean): Palette {
+  const style = ([open, close]: readonly [number, number]) =>
+    enabled ? (text: string) => `${sgr(open)}${text}${sgr(close)}` : (text: string) => text
   return {
     enabled,
-    bold: style(enabled, 1, 22),
-    dim: style(enabled, 2, 22),
-    red: style(enabled, 31, 39),
-    green: style(enabled, 32, 39),
-    yellow: style(enabled, 33, 39),
-    blue: style(enabled, 34, 39),
-    magenta: style(enabled, 35, 39),
-    cyan: style(enabled, 36, 39),
+    sequences: enabled ? [...new Set(Object.values(STYLES).flat())].map(sgr) : [],
+    bold: style(STYLES.bold),
+    dim: style(STYLES.dim),
+    red: style(STYLES.red),
+    green: style(STYLES.green),
+    yellow: style(STYLES.yellow),
+    blue: style(STYLES.blue),
+    magenta: style(STYLES.magenta),
+    cyan: style(STYLES.cyan),
   }
 }

@@ -10,10 +10,26 @@ const HOUR = 3600
 const DAY = 86400
 const YEAR = 31557600 // 365.25 days, the year jot's durations use
 
-/** `2022-06-10T18:24:07Z`: whole seconds lose the `.000` JavaScript adds. */
-export function isoUTC(seconds: number): string {
+/**
+ * The last second a Date can hold either side of the epoch: ±8.64e15 ms, +275760-09-13 and
+ * -271821-04-20 (ECMA-262, "Time Values and Time Range"). RFC 7519 §2 puts no bound on a
+ * NumericDate, so valid tokens go beyond it.
+ */
+const DATE_LIMIT_SECONDS = 8.64e12
+
+/**
+ * `2022-06-10T18:24:07Z` (whole seconds lose the `.000` JavaScript adds), or null for an instant
+ * beyond the range of a Date.
+ */
+export function isoUTC(seconds: number): string | null {
+  if (!(Math.abs(seconds) <= DATE_LIMIT_SECONDS)) return null
   const iso = new Date(seconds * 1000).toISOString()
   return Number.isInteger(seconds) ? iso.replace('.000Z', 'Z') : iso
+}
+
+/** {@link isoUTC} for people: beyond the range of a Date, which end it is past. */
+export function describeInstant(seconds: number): string {
+  return isoUTC(seconds) ?? (seconds > 0 ? `after ${isoUTC(DATE_LIMIT_SECONDS)}` : `before ${isoUTC(-DATE_LIMIT_SECONDS)}`)
 }
 
 /** A span in at most two units, largest first: `45s`, `4m 12s`, `2h 5m`, `3d 4h`, `3 years`. */

@@ -5,8 +5,8 @@
  * @module
  */
 import type { Palette } from './color.js'
-import { renderJSON } from './json.js'
-import { describeTimeClaim, formatSpan, isoUTC, TIME_CLAIMS } from './time.js'
+import { formatJSON, renderJSON } from './json.js'
+import { describeInstant, describeTimeClaim, formatSpan, isoUTC, TIME_CLAIMS } from './time.js'
 
 /** Longer than this from issue (or nbf) to expiry earns a warning: leaked tokens stay usable that long. */
 export const LONG_LIFETIME_SECONDS = 86400
@@ -15,11 +15,13 @@ type JSONObject = Record<string, unknown>
 
 export interface TimeInfo {
   value: number
-  iso: string
+  /** Null beyond the range of a Date (years past ±275760). */
+  iso: string | null
   relative: string
 }
 
 export interface ClaimsAnalysis {
+  /** By claim name, without a prototype: a claim named "constructor" finds nothing here. */
   times: Record<string, TimeInfo>
   lifetime: { seconds: number; from: 'iat' | 'nbf'; text: string } | undefined
   warnings: string[]
@@ -28,9 +30,9 @@ export interface ClaimsAnalysis {
 export function analyzeClaims(header: JSONObject, payload: JSONObject | undefined, now: number): ClaimsAnalysis {
   const warnings: string[] = []
   if (header.alg === 'none') warnings.push('alg is "none": the token is unsigned and anyone can forge it')
-  if (payload === undefined) return { times: {}, lifetime: undefined, warnings }
+  const times: Record<string, TimeInfo> = Object.create(null) as Record<string, TimeInfo>
+  if (payload === undefined) return { times, lifetime: undefined, warnings }
 
-  const times: Record<string, TimeInfo> = {}
   for (const claim of TIME_CLAIMS) {
     const value = payload[claim]
     if (value === undefined) continue
@@ -76,7 +78,7 @@ export function renderToken(display: TokenDisplay, color: Palette): string {
   if (display.payload !== undefined) {
     const note = (name: string) => {
       const time = analysis.times[name]
-      return time && `${time.iso}, ${time.relative}`
+      return time && `${describeInstant(time.value)}, ${time.relative}`
     }
     lines.push('', color.bold('Payload'), renderJSON(display.payload, color, note))
   }
@@ -91,5 +93,5 @@ export function renderToken(display: TokenDisplay, color: Palette): string {
 
 /** The `--json` form: the decoded parts plus the same analysis. */
 export function tokenJSON(parts: JSONObject, analysis: ClaimsAnalysis): string {
-  return JSON.stringify({ ...parts, times: analysis.times, lifetime: analysis.lifetime?.seconds ?? null, warnings: analysis.warnings }, null, 2) + '\n'
+  return formatJSON({ ...parts, times: analysis.times, lifetime: analysis.lifetime?.seconds ?? null, warnings: analysis.warnings })
 }
