@@ -58,7 +58,7 @@ describe('jotjwt keygen and jotjwt key', () => {
     assert.equal(garbage.code, 1)
     assert.match(garbage.stderr, /ERR_KEY_INVALID/)
     writeFileSync(at('secret.txt'), 'a-32-byte-or-longer-secret-value!!\n')
-    const secret = await jot(['key', '--to', 'pem', at('secret.txt')])
+    const secret = await jot(['key', '--to', 'pem', '--alg', 'HS256', at('secret.txt')])
     assert.equal(secret.code, 2)
     assert.doesNotMatch(secret.stderr, /secret-value/)
   })

@@ -155,14 +155,15 @@ describe('keygen → sign → verify → decode at the terminal', () => {
 
   it('signs with claims from a JSON argument, a file, stdin, and an HMAC secret from the environment', async () => {
     const secret = { JOT_TEST_SECRET: 'a-32-byte-or-longer-secret-value!!' }
-    const fromArgument = await jot(['sign', '{"sub":"arg","n":1}', '--key-env', 'JOT_TEST_SECRET', '--exp', '60'], { env: secret })
-    const fromStdin = await jot(['sign', '-', '--key-env', 'JOT_TEST_SECRET', '--exp', '1m'], { env: secret, input: '{"sub":"stdin"}' })
+    const hmac = ['--key-env', 'JOT_TEST_SECRET', '--alg', 'HS256']
+    const fromArgument = await jot(['sign', '{"sub":"arg","n":1}', ...hmac, '--exp', '60'], { env: secret })
+    const fromStdin = await jot(['sign', '-', ...hmac, '--exp', '1m'], { env: secret, input: '{"sub":"stdin"}' })
     writeFileSync(at('claims.json'), '{"sub":"file"}')
-    const fromFile = await jot(['sign', '--claims', at('claims.json'), '--key-env', 'JOT_TEST_SECRET', '--exp', '1m'], { env: secret })
+    const fromFile = await jot(['sign', '--claims', at('claims.json'), ...hmac, '--exp', '1m'], { env: secret })
     for (const [result, sub] of [[fromArgument, 'arg'], [fromStdin, 'stdin'], [fromFile, 'file']] as const) {
       assert.equal(result.code, 0, result.stderr)
       assert.doesNotMatch(result.stdout + result.stderr, /secret-value/, 'the secret is never echoed')
-      const verified = await jot(['verify', '--json', '--key-env', 'JOT_TEST_SECRET', result.stdout.trim()], { env: secret })
+      const verified = await jot(['verify', '--json', ...hmac, result.stdout.trim()], { env: secret })
       assert.equal(verified.code, 0, verified.stderr)
       const { header, payload } = JSON.parse(verified.stdout)
       assert.deepEqual([header.alg, payload.sub, payload.exp - payload.iat], ['HS256', sub, 60])

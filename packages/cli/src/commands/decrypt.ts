@@ -44,7 +44,7 @@ export const decrypt = defineCommand({
     'Exit status as for verify: 0 valid, 1 invalid or unverified, 2 usage, 3 unavailable.',
   ].join('\n'),
   options: {
-    key: { type: 'string', short: 'k', value: 'FILE|-', description: 'private key or secret (PEM, JWK, raw secret)' },
+    key: { type: 'string', short: 'k', value: 'FILE|-', description: 'private key (PEM, DER, JWK), or a secret or password with --alg' },
     'key-env': { type: 'string', value: 'VAR', description: 'read the key, secret or password from this environment variable' },
     alg: { type: 'string', short: 'a', value: 'ALG', description: 'accept only this key management algorithm' },
     'verify-key': { type: 'string', value: 'FILE', description: 'nested JWT: public key (or JWK Set) of the signer' },
@@ -70,7 +70,7 @@ export const decrypt = defineCommand({
     const pinned: KeyManagementAlgorithmName | undefined = values.alg === undefined ? undefined : keyManagementAlgorithm(values.alg)
     const signAlgorithms = values['sign-alg']?.map(signingAlgorithm) as JWSAlgorithmName[] | undefined
     const token = await readToken(positionals[0], context.stdin)
-    const material = await loadKeyMaterial(values.key, values['key-env'], 'key', context)
+    const material = await loadKeyMaterial(values.key, values['key-env'], 'key', context, { flag: 'alg', given: pinned !== undefined })
     if (!material) throw new UsageError('no key: pass --key FILE or --key-env VAR')
     if (token.split('.').length !== 5) throw new UsageError('not a compact JWE (5 segments); a signed JWT is read with jotjwt verify or jotjwt decode')
     const header = jweProtectedHeader(token)
@@ -103,6 +103,7 @@ export const decrypt = defineCommand({
           { key: values['verify-key'], 'key-env': values['verify-key-env'], jwks: values.jwks, 'allow-http': values['allow-http'], timeout: values.timeout },
           signAlgorithms,
           context,
+          'sign-alg',
         )
         const result = await decryptAndVerifyJWT(token, key, verifier.key, { ...options, ...(signAlgorithms ? { algorithms: signAlgorithms } : {}) })
         const analysis = analyzeClaims(result.header, result.payload, context.now())

@@ -24,7 +24,7 @@ export const encrypt = defineCommand({
     'who issued them.',
   ].join('\n'),
   options: {
-    key: { type: 'string', short: 'k', value: 'FILE|-', description: 'recipient public key or shared secret (PEM, JWK, raw secret)' },
+    key: { type: 'string', short: 'k', value: 'FILE|-', description: 'recipient public key (PEM, DER, JWK), or a shared secret or password with --alg' },
     'key-env': { type: 'string', value: 'VAR', description: 'read the key, secret or password from this environment variable' },
     alg: { type: 'string', short: 'a', value: 'ALG', description: 'key management algorithm, e.g. RSA-OAEP-256, ECDH-ES+A256KW, A256KW, dir' },
     enc: { type: 'string', short: 'e', value: 'ENC', description: 'content encryption (default A256GCM)' },
@@ -42,7 +42,7 @@ export const encrypt = defineCommand({
   ],
   maxPositionals: 1,
   async run({ values, positionals }, context) {
-    const material = await loadKeyMaterial(values.key, values['key-env'], 'key', context)
+    const material = await loadKeyMaterial(values.key, values['key-env'], 'key', context, { flag: 'alg', given: values.alg !== undefined })
     if (!material) throw new UsageError('no recipient key: pass --key FILE or --key-env VAR')
     const alg = keyManagementAlgorithm(requireAlgorithm(material, values.alg === undefined ? undefined : keyManagementAlgorithm(values.alg), 'enc'))
     const enc: ContentEncryptionName = values.enc === undefined ? 'A256GCM' : contentEncryption(values.enc)
@@ -53,7 +53,8 @@ export const encrypt = defineCommand({
     const warning = missingExpWarning(claims, options)
     if (warning) context.stderr.write(context.stderr.color.yellow(warning))
 
-    const signMaterial = await loadKeyMaterial(values['sign-key'], values['sign-key-env'], 'sign-key', context)
+    const signAlgorithm = { flag: 'sign-alg', given: values['sign-alg'] !== undefined }
+    const signMaterial = await loadKeyMaterial(values['sign-key'], values['sign-key-env'], 'sign-key', context, signAlgorithm)
     let token: string
     if (signMaterial) {
       const signAlg = requireAlgorithm(signMaterial, values['sign-alg'] === undefined ? undefined : signingAlgorithm(values['sign-alg']), 'sig')

@@ -27,7 +27,7 @@ async function publicJWK(material: KeyMaterial, algFlag: string | undefined): Pr
 async function buildSet(files: string[], algFlag: string | undefined, context: Context): Promise<JWKSet> {
   const keys: JWK[] = []
   for (const file of files) {
-    const material = (await loadKeyMaterial(file, undefined, 'key', context))!
+    const material = (await loadKeyMaterial(file, undefined, 'key', context, { flag: 'alg', given: algFlag !== undefined }))!
     if (material.format === 'jwks') {
       for (const [index, jwk] of material.jwks.keys.entries()) {
         keys.push(await publicJWK({ format: 'jwk', source: `key ${index} of ${material.source}`, jwk }, algFlag))

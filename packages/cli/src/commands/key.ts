@@ -17,12 +17,13 @@ const HASHES: readonly ThumbprintHash[] = ['sha256', 'sha384', 'sha512']
 
 export const key = defineCommand({
   name: 'key',
-  summary: 'convert PEM <-> JWK, derive the public key, print the thumbprint',
+  summary: 'convert PEM or DER <-> JWK, derive the public key, print the thumbprint',
   usage: '[FILE|-] [options]',
   description: [
-    'Reads one key (PEM, JWK or raw secret) from FILE, stdin ("-" or piped) or --key-env, and prints',
-    'it in the other format: PEM becomes a JWK, a JWK becomes PEM (--to picks explicitly). --public',
-    'prints the public half of a private key; --thumbprint prints only the RFC 7638 thumbprint.',
+    'Reads one key (PEM, DER, JWK, or a secret with --alg) from FILE, stdin ("-" or piped) or',
+    '--key-env, and prints it in the other format: PEM or DER becomes a JWK, a JWK becomes PEM (--to',
+    'picks explicitly). --public prints the public half of a private key; --thumbprint prints only',
+    'the RFC 7638 thumbprint.',
     'JWK output carries a kid (the thumbprint unless the key or --kid has one). The key is read for',
     '--alg, else its JWK "alg", else a default for its type (an ML-DSA key names its own parameter',
     'set); alg and use are written only when they were stated, never from a default.',
@@ -49,7 +50,7 @@ export const key = defineCommand({
     const hash = (values.hash ?? 'sha256') as ThumbprintHash
     if (!HASHES.includes(hash)) throw new UsageError(`--hash must be one of ${HASHES.join(', ')}`)
     const file = positionals[0] ?? (values['key-env'] === undefined && !context.stdin.isTTY ? '-' : undefined)
-    const material = await loadKeyMaterial(file, values['key-env'], 'key', context)
+    const material = await loadKeyMaterial(file, values['key-env'], 'key', context, { flag: 'alg', given: values.alg !== undefined })
     if (!material) throw new UsageError('no key: pass a FILE, "-" for stdin, or --key-env VAR')
     if (material.format === 'jwks') throw new CliError(`${material.source} is a JWK Set; jotjwt jwks shows and builds sets`, EXIT_INVALID)
 

@@ -20,9 +20,10 @@ export const verify = defineCommand({
   summary: 'verify a JWT signature and claims (exit 0 valid, 1 invalid)',
   usage: '[TOKEN|-] (--key FILE | --key-env VAR | --jwks URL | --issuer URL) [options]',
   description: [
-    'Verifies the signature with a key file (PEM, JWK, JWK Set or raw HMAC secret), a remote JWK Set',
-    '(--jwks), or the keys of an OpenID Provider found by discovery (--issuer alone), then checks the',
-    'claims: exp is required, and a token with aud needs --audience (or --any-audience).',
+    'Verifies the signature with a key file (PEM, DER, JWK or JWK Set; a raw HMAC secret only with',
+    '--alg), a remote JWK Set (--jwks), or the keys of an OpenID Provider found by discovery (--issuer',
+    'alone), then checks the claims: exp is required, and a token with aud needs --audience (or',
+    '--any-audience).',
     'Exit status: 0 valid, 1 invalid (the reason is printed: error code, claim, reason), 2 usage',
     'error, 3 keys unavailable (file unreadable, JWKS or discovery fetch failed). With --json every',
     'failure is also an object on stdout: {"valid": false, "error": CODE, "message": …}, with "claim"',

@@ -1,15 +1,20 @@
 /**
- * Key files and variables: PEM, a JWK, a JWK Set, or a raw secret. The format is recognised from the
- * text (a PEM armour line, a JSON object); the *algorithm* never is. It comes from `--alg`, else the
- * JWK's own `alg`, else the one algorithm family the key type allows (an Ed25519 key can only do
- * EdDSA; an ML-DSA key's OID names its parameter set), and the library then binds the key to it and
- * refuses any mismatch. What a PEM holds is found by the library's parser, never node:crypto's, so
- * the CLI reads exactly the keys the library reads, with its errors. A raw secret is always
- * imported as a secret, and the library refuses PEM or JWK text there, so HS256/RS256 confusion
- * cannot be set up from the command line.
+ * Key files and variables: PEM, DER (also as the one-line base64 body of a PEM), a JWK, a JWK Set,
+ * or a raw secret. What the material is comes from the library's structural reading
+ * (`inspectKeyMaterial`); the *algorithm* never does. It comes from `--alg`, else the JWK's own
+ * `alg`, else the one algorithm family the key type allows (an Ed25519 key can only do EdDSA; an
+ * ML-DSA key's OID names its parameter set), and the library then binds the key to it and refuses
+ * any mismatch. What a PEM or DER key holds is found by the library's parser, never node:crypto's,
+ * so the CLI reads exactly the keys the library reads, with its errors.
+ *
+ * A raw secret is never a fallback: material that is no key is read as a secret only when the
+ * algorithm was named on the command line, and the library refuses key material as a secret in any
+ * form (DER, base64 of DER, PEM, SSH, JSON, UTF-16 text). Otherwise an issuer's public key, given in
+ * a form jot did not recognise, would become an HMAC secret, and anyone holding it could mint
+ * tokens this CLI calls valid (RFC 8725 §3.1).
  * @module
  */
-import { importJWK, importPEM, importSecret, inspectPEM } from 'jotjwt'
+import { importDER, importJWK, importPEM, importSecret, inspectDER, inspectKeyMaterial, inspectPEM } from 'jotjwt'
 import type { ContentEncryptionName, JotKey, JWK, JWKSet, KeyAlgorithmName } from 'jotjwt'
 import { CliError, EXIT_INVALID, UsageError } from '../cli/errors.js'
 import type { Context } from '../cli/command.js'
@@ -18,27 +23,34 @@ import type { Purpose } from './algorithms.js'
 
 export type KeyMaterial =
   | { format: 'pem'; source: string; pem: string }
+  | { format: 'der'; source: string; der: Uint8Array }
   | { format: 'jwk'; source: string; jwk: JWK }
   | { format: 'jwks'; source: string; jwks: JWKSet }
   | { format: 'secret'; source: string; secret: Uint8Array }
 
-export function parseKeyMaterial(bytes: Uint8Array, source: string): KeyMaterial {
-  const text = utf8(bytes).trim()
-  if (text.startsWith('-----BEGIN')) return { format: 'pem', source, pem: `${text}\n` }
-  if (text.startsWith('{')) {
-    let value: unknown
-    try {
-      value = JSON.parse(text)
-    } catch {
-      // JSON.parse's message quotes the input, which may be a secret: say only that it is malformed.
-      throw new CliError(`${source} is not valid JSON`, EXIT_INVALID)
-    }
-    const object = value as Record<string, unknown>
-    if (Array.isArray(object.keys)) return { format: 'jwks', source, jwks: object as unknown as JWKSet }
-    if (typeof object.kty === 'string') return { format: 'jwk', source, jwk: object as JWK }
-    throw new CliError(`${source} is JSON but neither a JWK (no "kty") nor a JWK Set (no "keys")`, EXIT_INVALID)
-  }
+/** The option that names the key's algorithm on this command (`alg`, `sign-alg`), and whether it was given. */
+export interface AlgorithmOption {
+  readonly flag: string
+  readonly given: boolean
+}
+
+export function parseKeyMaterial(bytes: Uint8Array, source: string, algorithm: AlgorithmOption): KeyMaterial {
   if (bytes.length === 0) throw new CliError(`${source} is empty`, EXIT_INVALID)
+  const found = inspectKeyMaterial(bytes)
+  switch (found?.format) {
+    case 'pem':
+      return { format: 'pem', source, pem: found.text }
+    case 'der':
+      return { format: 'der', source, der: found.der }
+    case 'ssh':
+      throw new CliError(`${source} is an SSH key, which jot does not read; convert a public key to PEM with: ssh-keygen -e -m PKCS8 -f FILE`, EXIT_INVALID)
+  }
+  const text = found?.format === 'json' ? found.text.trim() : utf8(bytes).trim()
+  if (text.startsWith('{') || text.startsWith('[')) return parseJSON(text, source)
+  if (!algorithm.given) {
+    const flag = `--${algorithm.flag}`
+    throw new UsageError(`${source} is not a key jot reads (PEM, DER or JWK); if it is a secret, name its algorithm with ${flag} (e.g. ${flag} HS256 for an HMAC secret)`)
+  }
   // `echo secret > file` adds a newline that is not part of the secret.
   let end = bytes.length
   if (bytes[end - 1] === 0x0a) end--
@@ -46,19 +58,38 @@ export function parseKeyMaterial(bytes: Uint8Array, source: string): KeyMaterial
   return { format: 'secret', source, secret: bytes.subarray(0, end) }
 }
 
-/** Loads `--<flag> FILE|-` or `--<flag>-env VAR` (not both); undefined when neither is given. */
+function parseJSON(text: string, source: string): KeyMaterial {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    // JSON.parse's message quotes the input, which may be a secret: say only that it is malformed.
+    throw new CliError(`${source} is not valid JSON`, EXIT_INVALID)
+  }
+  if (Array.isArray(value)) throw new CliError(`${source} is a JSON array; a JWK Set is an object with a "keys" array`, EXIT_INVALID)
+  const object = value as Record<string, unknown>
+  if (Array.isArray(object.keys)) return { format: 'jwks', source, jwks: object as unknown as JWKSet }
+  if (typeof object.kty === 'string') return { format: 'jwk', source, jwk: object as JWK }
+  throw new CliError(`${source} is JSON but neither a JWK (no "kty") nor a JWK Set (no "keys")`, EXIT_INVALID)
+}
+
+/**
+ * Loads `--<flag> FILE|-` or `--<flag>-env VAR` (not both); undefined when neither is given.
+ * `algorithm` is the option naming the key's algorithm: a raw secret is read only when it was given.
+ */
 export async function loadKeyMaterial(
   file: string | undefined,
   envName: string | undefined,
   flag: string,
   context: Context,
+  algorithm: AlgorithmOption,
 ): Promise<KeyMaterial | undefined> {
   if (file !== undefined && envName !== undefined) throw new UsageError(`pass --${flag} or --${flag}-env, not both`)
   if (file !== undefined) {
     const source = file === '-' ? 'the key on stdin' : `key file "${file}"`
-    return parseKeyMaterial(await readSource(file, 'key', context.stdin), source)
+    return parseKeyMaterial(await readSource(file, 'key', context.stdin), source, algorithm)
   }
-  if (envName !== undefined) return parseKeyMaterial(readEnv(envName, 'key', context.env), `the key in $${envName}`)
+  if (envName !== undefined) return parseKeyMaterial(readEnv(envName, 'key', context.env), `the key in $${envName}`, algorithm)
   return undefined
 }
 
@@ -75,20 +106,20 @@ function defaultFor(kty: string, crv: unknown, purpose: Purpose): KeyAlgorithmNa
 
 /**
  * The algorithm a key is used with when `--alg` is absent, or undefined when it is ambiguous. A PEM
- * key the library refuses (malformed, unsupported, too weak) throws its error here.
+ * or DER key the library refuses (malformed, unsupported) throws its error here.
  */
 export function defaultAlgorithm(material: KeyMaterial, purpose: Purpose): KeyAlgorithmName | undefined {
   switch (material.format) {
     case 'jwk':
       if (typeof material.jwk.alg === 'string') return material.jwk.alg as KeyAlgorithmName
       return defaultFor(material.jwk.kty ?? '', material.jwk.crv, purpose)
-    case 'pem': {
-      // The library's own parser says what the PEM holds (and refuses what importPEM would refuse).
-      const { kty, crv, alg } = inspectPEM(material.pem)
+    case 'pem':
+    case 'der': {
+      // The library's own parser says what the key holds (and refuses what importPEM/importDER would).
+      const { kty, crv, alg } = material.format === 'pem' ? inspectPEM(material.pem) : inspectDER(material.der)
       return alg ?? defaultFor(kty, crv, purpose)
     }
-    case 'secret':
-      return defaultFor('oct', undefined, purpose)
+    case 'secret': // read only when the algorithm was named, so there is nothing to guess
     case 'jwks':
       return undefined
   }
@@ -111,6 +142,8 @@ export async function importMaterial(material: KeyMaterial, alg: KeyAlgorithmNam
   switch (material.format) {
     case 'pem':
       return importPEM(material.pem, importOptions)
+    case 'der':
+      return importDER(material.der, importOptions)
     case 'jwk':
       return importJWK(material.jwk, importOptions)
     case 'secret':

@@ -13,7 +13,7 @@ import { purposeOf } from './algorithms.js'
 import { defaultAlgorithm, importMaterial, loadKeyMaterial } from './material.js'
 
 export const VERIFICATION_KEY_OPTIONS = {
-  key: { type: 'string', short: 'k', value: 'FILE|-', description: 'public key, secret or JWK Set file (PEM, JWK, JWKS, raw secret)' },
+  key: { type: 'string', short: 'k', value: 'FILE|-', description: 'public key or JWK Set file (PEM, DER, JWK, JWKS), or a secret with --alg' },
   'key-env': { type: 'string', value: 'VAR', description: 'read the key or secret from this environment variable' },
   jwks: { type: 'string', value: 'URL', description: 'fetch the keys from this JWK Set URL' },
   'allow-http': { type: 'boolean', description: 'allow http: URLs beyond loopback (127.0.0.1, ::1, localhost are always allowed)' },
@@ -42,14 +42,16 @@ function remoteOptions(url: string, flags: VerificationKeyFlags): RemoteKeySetOp
 
 /**
  * Resolves the flags to a key or resolver. `issuer` doubles as the key source (OIDC discovery) only
- * when no other source is given; it is always a claim check too.
+ * when no other source is given; it is always a claim check too. `algorithms` come from the option
+ * `algFlag`; a raw secret is read only when they were given.
  */
 export async function verificationKey(
   flags: VerificationKeyFlags,
   algorithms: readonly JWSAlgorithmName[] | undefined,
   context: Context,
+  algFlag = 'alg',
 ): Promise<VerificationKey> {
-  const material = await loadKeyMaterial(flags.key, flags['key-env'], 'key', context)
+  const material = await loadKeyMaterial(flags.key, flags['key-env'], 'key', context, { flag: algFlag, given: algorithms !== undefined })
   if (material && flags.jwks !== undefined) throw new UsageError('pass one key source: --key, --key-env or --jwks')
 
   if (material?.format === 'jwks') {

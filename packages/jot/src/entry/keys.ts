@@ -1,5 +1,5 @@
 /**
- * `jot/keys`: importing, generating and exporting keys (JWK RFC 7517, PEM), thumbprints (RFC 7638,
+ * `jot/keys`: importing, generating and exporting keys (JWK RFC 7517, PEM, DER), thumbprints (RFC 7638,
  * RFC 9278) and the issuer key lifecycle (rotation, storage).
  *
  * @example
@@ -16,7 +16,19 @@ export type { Duration } from '../lib/duration.js'
 export type { Curve } from '../jwa/curves.js'
 export { JotKey, isJotKey, type KeyAlgorithmName } from '../key/key.js'
 export type { JWK, JWKSet } from '../key/jwk.js'
-export { importKey, importJWK, importPEM, importSecret, inspectPEM, type ImportKeyOptions, type KeyInput, type PEMKeyInfo } from '../key/import.js'
+export {
+  importKey,
+  importJWK,
+  importPEM,
+  importDER,
+  importSecret,
+  inspectPEM,
+  inspectDER,
+  type ImportKeyOptions,
+  type KeyInput,
+  type PEMKeyInfo,
+} from '../key/import.js'
+export { inspectKeyMaterial, type DERKeyStructure, type KeyMaterialInfo } from '../key/material.js'
 export { exportJWK, exportPEM, toPublicKey } from '../key/export.js'
 export { generateKeyPair, generateSecret, type GenerateKeyPairOptions } from '../key/generate.js'
 export { jwkThumbprint, jwkThumbprintUri, type ThumbprintHash } from '../jwk/thumbprint.js'

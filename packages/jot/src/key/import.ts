@@ -3,6 +3,7 @@
  * row (key type, curve, sizes, JWK `alg`/`use`/`key_ops`) before the backend sees it. Nothing here
  * infers an algorithm from what a string looks like: a string is PEM for asymmetric algorithms and a
  * secret (or, for PBES2, a password) for symmetric ones, because the caller said which algorithm it is for.
+ * The one structural check runs the other way: key material is refused as a secret.
  * @module
  */
 import * as runtime from '#runtime'
@@ -26,7 +27,9 @@ import { jwsAlgorithm, MIN_RSA_BITS, ML_DSA_SEED_LENGTH } from '../jwa/signing.j
 import type { KeyKind, KeySource, RuntimeKey } from '../runtime/types.js'
 import { anyKeyInternals, createJotKey, rawSecretKey, type JotKey, type KeyAlgorithmName } from './key.js'
 import type { JWK } from './jwk.js'
-import { isSamePublicKey, parsePEM, subjectPublicKey } from './pem.js'
+import { DER_PEM_LABELS, derKeyStructure } from './der.js'
+import { inspectKeyMaterial, type KeyMaterialInfo } from './material.js'
+import { isSamePublicKey, parseLabelled, parsePEM, subjectPublicKey, type ParseKeyOptions, type ParsedKeyMaterial } from './pem.js'
 
 /** Options shared by every import function. */
 export interface ImportKeyOptions<A extends KeyAlgorithmName = KeyAlgorithmName> {
@@ -52,7 +55,7 @@ export interface ImportKeyOptions<A extends KeyAlgorithmName = KeyAlgorithmName>
   unsafeAllowRSA1_5?: boolean
 }
 
-/** Input accepted by {@link importKey}: a JWK object, PEM text, or secret (password) bytes or text. */
+/** Input accepted by {@link importKey}: a JWK object, PEM text, DER bytes, or secret (password) bytes or text. */
 export type KeyInput = JWK | string | Uint8Array
 
 /** @internal Resolves the registry row for an import or generate call. */
@@ -74,12 +77,15 @@ function keyTypeFor(algorithm: KeyAlgorithm, crv: unknown): string {
 }
 
 /**
- * Imports a key for one algorithm from a JWK object, PEM text, or secret bytes/text.
+ * Imports a key for one algorithm from a JWK object, PEM text, DER bytes, or secret bytes/text. For
+ * a symmetric algorithm, bytes and text are the secret (and refused if they are key material); for
+ * an asymmetric one, text is PEM and bytes are DER (see {@link importDER}).
  *
  * @example
  * ```ts
  * const signingKey = await importKey(privatePem, { alg: 'ES256', kid: '2024-06' })
  * const verifyKey = await importKey({ kty: 'EC', crv: 'P-256', x, y }, { alg: 'ES256' })
+ * const certificateKey = await importKey(readFileSync('issuer.crt.der'), { alg: 'RS256' })
  * const hmacKey = await importKey(crypto.getRandomValues(new Uint8Array(32)), { alg: 'HS256' })
  * const wrapKey = await importKey(crypto.getRandomValues(new Uint8Array(16)), { alg: 'A128KW' })
  * ```
@@ -87,20 +93,25 @@ function keyTypeFor(algorithm: KeyAlgorithm, crv: unknown): string {
  */
 export async function importKey<A extends KeyAlgorithmName>(input: KeyInput, options: ImportKeyOptions<A>): Promise<JotKey<A>> {
   const algorithm = algorithmFor(options?.alg)
-  if (isUint8Array(input) || (typeof input === 'string' && algorithm.kty === 'oct')) {
-    return importSecret(input as Uint8Array | string, options)
+  if (typeof input === 'string' || isUint8Array(input)) {
+    if (algorithm.kty === 'oct') return importSecret(input, options)
+    if (typeof input === 'string') return importPEM(input, options)
+    // Bytes that are no DER key stay what they were before DER input existed: a secret, which an
+    // asymmetric algorithm refuses as a mismatch.
+    return derKeyStructure(input) ? importDER(input, options) : importSecret(input, options)
   }
-  if (typeof input === 'string') return importPEM(input, options)
   if (isPlainObject(input)) return importJWK(input as JWK, options)
-  throw new InvalidArgument('key input must be a JWK object, PEM text or secret bytes')
+  throw new InvalidArgument('key input must be a JWK object, PEM text, DER bytes or secret bytes')
 }
 
 /**
  * Imports a symmetric secret: an HMAC secret, an AES key (A*KW, A*GCMKW), a `dir` CEK, or a PBES2
  * password. Text is taken as its UTF-8 bytes. Refuses empty secrets, HMAC secrets shorter than the
- * hash output (unless `unsafeAllowShortSecret`), AES keys of the wrong length, and asymmetric key
- * material (PEM or JWK JSON) passed where a secret belongs: that mistake is the root of HS256 ↔ RS256
- * algorithm confusion.
+ * hash output (unless `unsafeAllowShortSecret`), AES keys of the wrong length, text with NUL
+ * characters, and key material passed where a secret belongs: DER keys and certificates, base64 of
+ * them (a PEM body without its armour), PEM, SSH keys and JSON, also in UTF-16 (see
+ * {@link inspectKeyMaterial}). That mistake is the root of HS256 ↔ RS256 algorithm confusion: whoever
+ * holds the public key could forge tokens. Random secrets never match these structures.
  *
  * @example
  * ```ts
@@ -113,11 +124,11 @@ export async function importSecret<A extends KeyAlgorithmName>(secret: Uint8Arra
   if (algorithm.kty !== 'oct') throw new KeyAlgorithmMismatch(`${algorithm.name} needs an asymmetric key, not a secret`)
   const bytes = typeof secret === 'string' ? encodeUtf8(secret) : isUint8Array(secret) ? secret : undefined
   if (!bytes) throw new InvalidArgument('a secret must be bytes or text')
-  assertNotAsymmetricMaterial(bytes)
+  assertNotKeyMaterial(secret)
   return importChecked(algorithm, undefined, { format: 'secret', bytes: Uint8Array.from(bytes) }, 'secret', options) as Promise<JotKey<A>>
 }
 
-/** What a PEM key holds, as {@link inspectPEM} reads it. */
+/** What a PEM or DER key holds, as {@link inspectPEM} and {@link inspectDER} read it. */
 export interface PEMKeyInfo {
   /** `public` for SPKI, PKCS#1 public keys and certificates; `private` for PKCS#8, PKCS#1 and SEC1. */
   readonly kind: 'public' | 'private'
@@ -142,7 +153,25 @@ export interface PEMKeyInfo {
  * types or curves jot does not use.
  */
 export function inspectPEM(pem: string): PEMKeyInfo {
-  const { kind, kty, curve, alg } = parsePEM(pem, { keyAgreement: true })
+  return keyInfo(parsePEM(pem, { keyAgreement: true }))
+}
+
+/**
+ * {@link inspectPEM} for DER: SPKI, PKCS#8, PKCS#1, SEC1 or an X.509 certificate, the structure
+ * recognised from the DER itself. Accepts the same DER as {@link importDER}.
+ *
+ * @example
+ * ```ts
+ * inspectDER(readFileSync('issuer.der')) // { kind: 'public', kty: 'RSA' }
+ * ```
+ * @throws {@link KeyInvalid} when the bytes are no DER key or are malformed; {@link NotSupported} for
+ * key types or curves jot does not use.
+ */
+export function inspectDER(der: Uint8Array): PEMKeyInfo {
+  return keyInfo(parseKeyDER(der, { keyAgreement: true }))
+}
+
+function keyInfo({ kind, kty, curve, alg }: ParsedKeyMaterial): PEMKeyInfo {
   return { kind, kty, ...(curve === undefined ? {} : { crv: curve }), ...(alg === undefined ? {} : { alg }) }
 }
 
@@ -160,7 +189,43 @@ export async function importPEM<A extends KeyAlgorithmName>(pem: string, options
   const algorithm = algorithmFor(options?.alg)
   if (algorithm.kty === 'oct') throw new KeyAlgorithmMismatch(`${algorithm.name} needs a secret, not a PEM key`)
   if (typeof pem !== 'string') throw new InvalidArgument('PEM input must be a string')
-  const material = parsePEM(pem, { keyAgreement: algorithm.family === 'ecdh-es' })
+  return importParsed(algorithm, parsePEM(pem, { keyAgreement: algorithm.family === 'ecdh-es' }), options)
+}
+
+/**
+ * Imports a DER key: SPKI, PKCS#8, PKCS#1 (RSA public or private), SEC1 (EC private) or an X.509
+ * certificate (its subject public key, without checking the certificate). Where PEM has a label, the
+ * structure is recognised from the DER itself; the key is then read exactly as its PEM would be.
+ *
+ * @example
+ * ```ts
+ * const key = await importDER(readFileSync('issuer.pub.der'), { alg: 'RS256' })
+ * ```
+ * @throws {@link KeyInvalid} when the bytes are no DER key or are malformed; {@link KeyAlgorithmMismatch},
+ * {@link KeyTooWeak}, {@link NotSupported} as for {@link importPEM}.
+ */
+export async function importDER<A extends KeyAlgorithmName>(der: Uint8Array, options: ImportKeyOptions<A>): Promise<JotKey<A>> {
+  const algorithm = algorithmFor(options?.alg)
+  if (algorithm.kty === 'oct') throw new KeyAlgorithmMismatch(`${algorithm.name} needs a secret, not a DER key`)
+  return importParsed(algorithm, parseKeyDER(der, { keyAgreement: algorithm.family === 'ecdh-es' }), options)
+}
+
+/** DER whose structure is recognised from the DER itself, parsed exactly as the PEM of that structure. */
+function parseKeyDER(der: Uint8Array, options: ParseKeyOptions): ParsedKeyMaterial {
+  if (!isUint8Array(der)) throw new InvalidArgument('DER key material must be a Uint8Array')
+  const structure = derKeyStructure(der)
+  if (!structure) {
+    throw new KeyInvalid('not a DER key: expected SPKI, PKCS#8, PKCS#1 (RSA), SEC1 (EC) or an X.509 certificate')
+  }
+  return parseLabelled(DER_PEM_LABELS[structure], der, options)
+}
+
+/** PEM and DER alike, once parsed: the key must fit the algorithm's key type, curve or parameter set. */
+async function importParsed<A extends KeyAlgorithmName>(
+  algorithm: KeyAlgorithm,
+  material: ParsedKeyMaterial,
+  options: ImportKeyOptions<A>,
+): Promise<JotKey<A>> {
   const kty = keyTypeFor(algorithm, material.curve)
   if (material.kty !== kty) {
     throw new KeyAlgorithmMismatch(`${algorithm.name} needs a ${kty} key, got ${material.kty}`)
@@ -324,25 +389,33 @@ function checkCurve(algorithm: KeyAlgorithm, crv: unknown): Curve {
   return info.name
 }
 
+/** How each kind of key material is used instead of as a secret. */
+const KEY_MATERIAL_ADVICE: Record<KeyMaterialInfo['format'], string> = {
+  der: 'import it with importDER',
+  pem: 'import it with importPEM',
+  json: 'import a JWK with importJWK',
+  ssh: 'convert it to PEM (ssh-keygen -e -m PKCS8)',
+}
+
+function describeKeyMaterial(found: KeyMaterialInfo): string {
+  if (found.format === 'der') return `${found.encoding === 'base64' ? 'base64-encoded ' : ''}DER ${found.structure}`
+  const name = found.format === 'pem' ? 'PEM' : found.format === 'ssh' ? 'SSH key' : 'JSON'
+  return found.encoding === 'utf-8' ? name : `${name} (${found.encoding.toUpperCase()})`
+}
+
 /**
- * PEM text, JWK JSON or a JWK Set handed over as an HMAC secret is the classic algorithm-confusion
- * set-up (CVE-2015-9235 and fast-jwt's GHSA-g3jj): whoever can read the public key could then forge
- * HS256 tokens. Refuse it outright, wherever in the text a PEM block starts.
+ * Key material handed over as a secret is the classic algorithm-confusion set-up (CVE-2015-9235,
+ * fast-jwt's GHSA-g3jj): whoever can read the public key could then forge HS256 tokens (RFC 8725
+ * §3.1). Refuse it in every form it is kept in, as {@link inspectKeyMaterial} recognises them.
  */
-function assertNotAsymmetricMaterial(bytes: Uint8Array): void {
-  const text = new TextDecoder().decode(bytes)
-  if (/-----BEGIN [A-Z0-9 ]+-----/.test(text)) {
-    throw new KeyAlgorithmMismatch('PEM key material cannot be used as a secret')
+function assertNotKeyMaterial(secret: Uint8Array | string): void {
+  const found = inspectKeyMaterial(secret)
+  if (found) {
+    throw new KeyAlgorithmMismatch(`${describeKeyMaterial(found)} key material cannot be used as a secret; ${KEY_MATERIAL_ADVICE[found.format]}`)
   }
-  if (!text.trimStart().startsWith('{')) return
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(text)
-  } catch {
-    return
-  }
-  if (isPlainObject(parsed) && (typeof parsed.kty === 'string' || Array.isArray(parsed.keys))) {
-    throw new KeyAlgorithmMismatch('JWK or JWK Set JSON cannot be used as a secret; import the JWK instead')
+  // Text never holds NUL: such a string is binary data or UTF-16 read as UTF-8. Pass bytes instead.
+  if (typeof secret === 'string' && secret.includes('\u0000')) {
+    throw new KeyInvalid('a text secret must not contain NUL characters; pass a binary secret as bytes')
   }
 }
 

@@ -502,6 +502,14 @@ function readPEMBlock(pem: string): { label: string; der: Uint8Array } {
 export function parsePEM(pem: string, options: ParseKeyOptions = {}): ParsedKeyMaterial {
   if (typeof pem !== 'string') throw new InvalidArgument('PEM key material must be a string')
   const { label, der } = readPEMBlock(pem)
+  return parseLabelled(label, der, options)
+}
+
+/**
+ * Parses the DER of a PEM block labelled `label` (the label says how to read it, RFC 7468 §2), or
+ * of DER whose structure was recognised as what that label names.
+ */
+export function parseLabelled(label: string, der: Uint8Array, options: ParseKeyOptions = {}): ParsedKeyMaterial {
   const unsupported = UNSUPPORTED_LABELS[label]
   if (unsupported) throw new NotSupported(unsupported)
   const entry = LABELS[label]
