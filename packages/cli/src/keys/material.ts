@@ -93,7 +93,8 @@ export async function loadKeyMaterial(
   return undefined
 }
 
-const EC_SIGNING: Record<string, KeyAlgorithmName> = { 'P-256': 'ES256', 'P-384': 'ES384', 'P-521': 'ES512', secp256k1: 'ES256K' }
+// Null prototype: a JWK's crv such as "constructor" must not resolve to an inherited property.
+const EC_SIGNING: Record<string, KeyAlgorithmName | undefined> = Object.assign(Object.create(null) as Record<string, KeyAlgorithmName | undefined>, { 'P-256': 'ES256', 'P-384': 'ES384', 'P-521': 'ES512', secp256k1: 'ES256K' })
 
 function defaultFor(kty: string, crv: unknown, purpose: Purpose): KeyAlgorithmName | undefined {
   if (kty === 'RSA') return purpose === 'sig' ? 'RS256' : 'RSA-OAEP-256'
