@@ -1,0 +1,241 @@
+/**
+ * Loading the configuration: a YAML or JSON file, then environment overrides, then command-line
+ * overrides, validated by `configSchema`. Every problem is reported at once, each line naming the
+ * setting (`keys.publishAhead: …`) and, for an override, where the value came from
+ * (`listen.port (from JOTJWT_PORT): …`). Outside dev mode, {@link checkDeployment} refuses settings
+ * that would hand out tokens or secrets insecurely.
+ * @module
+ */
+import { readFile } from 'node:fs/promises'
+import { parse as parseYAML, YAMLParseError } from 'yaml'
+import type { $ZodIssue } from 'zod/v4/core'
+import { configSchema, type ServiceConfig } from './schema.js'
+
+/** An invalid configuration; `issues` has one line per problem. The CLI exits with status 2. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError'
+  readonly code = 'ERR_CONFIG_INVALID'
+  constructor(readonly issues: readonly string[]) {
+    super(issues.length === 1 ? issues[0] : `the configuration has ${issues.length} problems:\n  ${issues.join('\n  ')}`)
+  }
+}
+
+type Doc = Record<string, unknown>
+/** Where an override came from, by setting path (`listen.port` → `JOTJWT_PORT`). */
+type Sources = Map<string, string>
+
+const isObject = (value: unknown): value is Doc => typeof value === 'object' && value !== null && !Array.isArray(value)
+
+/**
+ * Reads a configuration file. YAML 1.2 is a superset of JSON, so one parser reads both, and it
+ * refuses duplicate keys in either (JSON.parse would silently keep the last one).
+ */
+export async function readConfigFile(path: string): Promise<Doc> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    throw new ConfigError([`${path}: cannot read the configuration file (${code === 'ENOENT' ? 'no such file' : (code ?? 'error')})`])
+  }
+  let doc: unknown
+  try {
+    doc = parseYAML(text, { uniqueKeys: true, prettyErrors: false })
+  } catch (error) {
+    if (!(error instanceof YAMLParseError)) throw error
+    // The position only: the parser's own "pretty" message quotes the line, which may hold a secret.
+    const before = text.slice(0, error.pos[0])
+    const line = before.split('\n').length
+    throw new ConfigError([`${path}:${line}:${before.length - before.lastIndexOf('\n')}: ${error.message}`])
+  }
+  if (doc === null || doc === undefined) return {}
+  if (!isObject(doc)) throw new ConfigError([`${path}: the configuration must be a mapping of settings`])
+  return doc
+}
+
+/** Sets `path` in `doc`, creating missing levels; a level that is not a mapping is left for validation to report. */
+function setPath(doc: Doc, path: readonly string[], value: unknown): void {
+  let level = doc
+  for (const name of path.slice(0, -1)) {
+    if (level[name] === undefined) level[name] = {}
+    const next = level[name]
+    if (!isObject(next)) return
+    level = next
+  }
+  level[path[path.length - 1]!] = value
+}
+
+/** A decimal integer becomes a number; anything else stays text, for the schema to refuse by name. */
+const integer = (text: string): unknown => (/^\d{1,5}$/.test(text) ? Number(text) : text)
+const boolean = (text: string): unknown => {
+  if (/^(1|true|yes|on)$/i.test(text)) return true
+  if (/^(0|false|no|off)$/i.test(text)) return false
+  return text
+}
+const text = (value: string): unknown => value
+
+/** The plain environment overrides: variable, setting path, conversion. */
+const ENVIRONMENT: readonly (readonly [string, readonly string[], (value: string) => unknown])[] = [
+  ['JOTJWT_ISSUER', ['issuer'], text],
+  ['JOTJWT_HOST', ['listen', 'host'], text],
+  ['JOTJWT_PORT', ['listen', 'port'], integer],
+  ['JOTJWT_DATA_DIR', ['dataDir'], text],
+  ['JOTJWT_KEY_ENCRYPTION_KEY', ['keys', 'encryptionKey'], text],
+  ['JOTJWT_LOG_LEVEL', ['log', 'level'], text],
+  ['JOTJWT_DEV', ['dev'], boolean],
+]
+
+const CLIENT_SECRET_PREFIX = 'JOTJWT_CLIENT_SECRET_'
+
+/** The variable holding a client's secret: `JOTJWT_CLIENT_SECRET_` + the id uppercased, other characters than A-Z and 0-9 as `_`. */
+export function clientSecretVariable(clientId: string): string {
+  return CLIENT_SECRET_PREFIX + clientId.toUpperCase().replace(/[^A-Z0-9]/g, '_')
+}
+
+/**
+ * Applies the `JOTJWT_*` variables to a copy of `doc`. An empty variable counts as unset. A client
+ * secret variable that names no configured client (or several) is an error, since a typo would
+ * otherwise leave the client with a secret the operator believes replaced.
+ */
+export function applyEnvironment(doc: Doc, env: NodeJS.ProcessEnv, sources: Sources = new Map()): Doc {
+  const result = structuredClone(doc)
+  const issues: string[] = []
+  for (const [name, path, convert] of ENVIRONMENT) {
+    const value = env[name]
+    if (value === undefined || value === '') continue
+    setPath(result, path, convert(value))
+    sources.set(path.join('.'), name)
+  }
+  const databaseUrl = env.JOTJWT_DATABASE_URL
+  if (databaseUrl !== undefined && databaseUrl !== '') {
+    if (!/^postgres(ql)?:\/\//.test(databaseUrl)) {
+      issues.push('JOTJWT_DATABASE_URL: a postgres:// URL (the embedded SQLite store is the default and is configured with store.path)')
+    } else {
+      const previous = isObject(result.store) && result.store.type === 'postgres' ? result.store : {}
+      result.store = { ...previous, type: 'postgres', url: databaseUrl }
+      sources.set('store.url', 'JOTJWT_DATABASE_URL')
+    }
+  }
+  const clients = Array.isArray(result.clients) ? result.clients : []
+  for (const [name, secret] of Object.entries(env)) {
+    if (!name.startsWith(CLIENT_SECRET_PREFIX) || secret === undefined || secret === '') continue
+    const matches = clients.flatMap((client, index) =>
+      isObject(client) && typeof client.clientId === 'string' && clientSecretVariable(client.clientId) === name ? [index] : [],
+    )
+    if (matches.length !== 1) {
+      issues.push(`${name}: ${matches.length === 0 ? 'no configured client' : 'more than one configured client'} has this id (ids are matched uppercased, with characters other than A-Z and 0-9 as _)`)
+      continue
+    }
+    const client = clients[matches[0]!] as Doc
+    client.clientSecret = secret
+    // The variable replaces whatever secret the file declared, hashed or not.
+    delete client.clientSecretHash
+    sources.set(`clients.${matches[0]}.clientSecret`, name)
+  }
+  if (issues.length > 0) throw new ConfigError(issues)
+  return result
+}
+
+function pathText(path: readonly PropertyKey[]): string {
+  return path.map(String).join('.') || '(configuration)'
+}
+
+function issueLines(issue: $ZodIssue, sources: Sources): string[] {
+  const path = pathText(issue.path)
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => `${issue.path.length ? `${path}.` : ''}${key}: unknown setting`)
+  }
+  const source = sources.get(path)
+  return [`${path}${source ? ` (from ${source})` : ''}: ${issue.message.replace(/^Invalid input: /, '')}`]
+}
+
+/** Validates a configuration document (defaults applied), or throws a {@link ConfigError} naming every bad setting. */
+export function validateConfig(doc: unknown, sources: Sources = new Map()): ServiceConfig {
+  const result = configSchema.safeParse(doc)
+  if (!result.success) throw new ConfigError(result.error.issues.flatMap((issue) => issueLines(issue, sources)))
+  return result.data
+}
+
+/** Hosts where no network is crossed. Not `*.localhost`: such names go to the resolver. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host)
+}
+
+/**
+ * Refuses a configuration that would run insecurely. In every mode the issuer has no query or
+ * fragment (RFC 8414 §2). Dev mode listens on loopback only (it prints a working client secret).
+ * Outside dev mode: private keys are encrypted at rest, so `keys.encryptionKey` is required; the
+ * issuer is explicit (it is every token's `iss` and must be the URL clients use); plain HTTP only
+ * where nothing crosses a network; an https: issuer with TLS here or at a proxy in front of us.
+ */
+export function checkDeployment(config: ServiceConfig): void {
+  const issues: string[] = []
+  const issuer = config.issuer === undefined ? undefined : new URL(config.issuer)
+  if (config.issuer !== undefined && /[?#]/.test(config.issuer)) issues.push('issuer: must not have a query or fragment (RFC 8414 §2)')
+  if (config.dev) {
+    if (!isLoopbackHost(config.listen.host)) {
+      issues.push('listen.host: dev mode listens on loopback only (127.0.0.1, ::1 or localhost): its demo client secret is printed at start')
+    }
+  } else {
+    if (config.keys.encryptionKey === undefined) {
+      issues.push('keys.encryptionKey: required outside dev mode, to encrypt the signing keys at rest (32 random bytes, base64url; or set JOTJWT_KEY_ENCRYPTION_KEY)')
+    }
+    if (issuer === undefined) {
+      issues.push('issuer: required outside dev mode: the exact URL clients and verifiers use, every token\'s "iss" (or set JOTJWT_ISSUER)')
+    } else if (issuer.protocol === 'http:') {
+      if (!isLoopbackHost(issuer.hostname) || !isLoopbackHost(config.listen.host)) {
+        issues.push('issuer: plain http: is allowed only on loopback (client secrets and tokens would cross the network in the clear); use https: with http.tls, or with http.trustProxy behind a proxy that terminates TLS')
+      }
+    } else if (issuer.protocol !== 'https:') {
+      issues.push('issuer: must be an https: URL')
+    } else if (config.http.tls === undefined && config.http.trustProxy === false) {
+      issues.push('issuer: an https: issuer needs http.tls (certificate and key files) or http.trustProxy (a proxy in front terminates TLS)')
+    }
+    config.clients.forEach((client, index) => {
+      if (client.jwksUri !== undefined && !client.jwksUri.startsWith('https:')) {
+        issues.push(`clients.${index}.jwksUri: must be an https: URL outside dev mode (keys fetched over http: can be swapped on the way)`)
+      }
+    })
+  }
+  if (issues.length > 0) throw new ConfigError(issues)
+}
+
+/** Command-line overrides (`jotjwt serve --dev --port N`), applied after the environment. */
+export interface ConfigOverrides {
+  dev?: boolean
+  port?: number
+}
+
+export interface LoadConfigOptions {
+  /** A YAML or JSON file; without one, the defaults (and the environment) make the configuration. */
+  file?: string
+  env?: NodeJS.ProcessEnv
+  overrides?: ConfigOverrides
+}
+
+/**
+ * The configuration the service runs with: file, environment, overrides, validated and checked.
+ *
+ * @example
+ * ```ts
+ * const config = await loadConfig({ file: 'jotjwt.yaml', env: process.env })
+ * const service = await startService(config)
+ * ```
+ * @throws {@link ConfigError} listing every problem.
+ */
+export async function loadConfig(options: LoadConfigOptions = {}): Promise<ServiceConfig> {
+  const sources: Sources = new Map()
+  const doc = applyEnvironment(options.file === undefined ? {} : await readConfigFile(options.file), options.env ?? {}, sources)
+  const { dev, port } = options.overrides ?? {}
+  if (dev !== undefined) {
+    doc.dev = dev
+    sources.set('dev', '--dev')
+  }
+  if (port !== undefined) {
+    setPath(doc, ['listen', 'port'], port)
+    sources.set('listen.port', '--port')
+  }
+  const config = validateConfig(doc, sources)
+  checkDeployment(config)
+  return config
+}
