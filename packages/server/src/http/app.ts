@@ -1,0 +1,108 @@
+/**
+ * The HTTP layer: a Fastify app whose routes are thin shells over the framework-free core. Decided
+ * here, once for every route:
+ *
+ * - bodies: one parser for every content type that keeps the raw bytes (within `http.bodyLimit`);
+ *   the OAuth routes then accept only `application/x-www-form-urlencoded` (`http/form.ts`). A wrong
+ *   content type is 400 `invalid_request`, not 415: OAuth clients read the RFC 6749 §5.2 error body;
+ * - errors: always RFC 6749 §5.2 JSON (`http/errors.ts`); unknown paths are 404 JSON, a known path
+ *   with another method is 405 with `Allow`;
+ * - headers on every response: `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer`,
+ *   a `Content-Security-Policy` that lets a browser render nothing, `X-Request-Id`, and
+ *   `Cache-Control: no-store` (RFC 6749 §5.1, with `Pragma: no-cache`) unless the route says the
+ *   response is public (JWKS, discovery);
+ * - logging: one line per request (method, route, status, duration, request id), never headers or
+ *   bodies (`service/logger.ts`).
+ * @module
+ */
+import { randomUUID } from 'node:crypto'
+import { fastify, LogController, type FastifyInstance } from 'fastify'
+import type { ServiceContext } from '../service/context.js'
+import type { CoreHandlers } from './core.js'
+import type { ServiceLogger } from '../service/logger.js'
+import { errorResponse } from './errors.js'
+import { sendResponse } from './respond.js'
+import { discoveryRoutes } from './routes/discovery.js'
+import { healthRoutes } from './routes/health.js'
+import { jwksRoutes } from './routes/jwks.js'
+import { oauthRoutes } from './routes/oauth.js'
+
+export interface AppOptions {
+  /** The OAuth core's endpoint functions. */
+  core: CoreHandlers
+  /** The service logger; without one nothing is logged (tests). */
+  logger?: ServiceLogger
+  /** TLS certificate and key (PEM): the app serves HTTPS. */
+  https?: { cert: Buffer; key: Buffer }
+}
+
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+}
+
+/**
+ * Builds the app for `ctx` (not listening yet).
+ *
+ * @example
+ * ```ts
+ * const app = buildApp(ctx, { core })
+ * const response = await app.inject({ method: 'GET', url: '/health' })
+ * ```
+ */
+export function buildApp(ctx: ServiceContext, options: AppOptions): FastifyInstance {
+  const { bodyLimit, trustProxy } = ctx.config.http
+  const app = fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : {}),
+    ...(options.https ? { https: options.https } : {}),
+    // Fastify's own request lines would log the URL with its query; ours (onResponse) logs the route.
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: () => randomUUID(),
+    bodyLimit,
+    trustProxy,
+  }) as unknown as FastifyInstance
+
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body))
+
+  const methods = new Map<string, Set<string>>()
+  app.addHook('onRoute', (route) => {
+    const allowed = methods.get(route.url) ?? new Set<string>()
+    for (const method of [route.method].flat()) allowed.add(method)
+    methods.set(route.url, allowed)
+  })
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.headers(SECURITY_HEADERS).header('x-request-id', request.id)
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store')
+    if (reply.getHeader('cache-control') === 'no-store' && !reply.hasHeader('pragma')) reply.header('pragma', 'no-cache')
+    return payload
+  })
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, route: request.routeOptions.url ?? null, status: reply.statusCode, duration_ms: Math.round(reply.elapsedTime) },
+      'request completed',
+    )
+  })
+
+  app.setErrorHandler((error, request, reply) => {
+    const { severity, ...response } = errorResponse(error, { bodyLimit, requestId: request.id })
+    if (severity !== 'none') request.log[severity]({ err: error }, severity === 'error' ? 'request failed' : 'store unavailable')
+    return sendResponse(reply, response)
+  })
+  app.setNotFoundHandler((request, reply) => {
+    const allowed = methods.get(request.url.split('?')[0]!)
+    if (allowed) {
+      const list = [...allowed].join(', ')
+      return reply.code(405).header('allow', list).send({ error: 'invalid_request', error_description: `this endpoint accepts ${list}` })
+    }
+    return reply.code(404).send({ error: 'not_found', error_description: 'no such endpoint' })
+  })
+
+  discoveryRoutes(app, ctx, options.core)
+  jwksRoutes(app, ctx)
+  oauthRoutes(app, ctx, options.core)
+  healthRoutes(app, ctx)
+  return app
+}

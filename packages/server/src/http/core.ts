@@ -1,0 +1,21 @@
+/**
+ * What the HTTP layer needs from the OAuth core: one framework-free function per endpoint. The app
+ * receives them (the service passes the real core, tests pass stand-ins), so routes stay thin
+ * shells and the HTTP behaviour can be tested on its own.
+ * @module
+ */
+import type { OAuthRequest, OAuthResponse, ServiceContext } from '../service/context.js'
+import type { ServiceConfig } from '../config/schema.js'
+
+export type OAuthHandler = (request: OAuthRequest, ctx: ServiceContext) => Promise<OAuthResponse>
+
+export interface CoreHandlers {
+  /** RFC 6749 §3.2 */
+  token: OAuthHandler
+  /** RFC 7009 §2 */
+  revocation: OAuthHandler
+  /** RFC 7662 §2 */
+  introspection: OAuthHandler
+  /** The RFC 8414 metadata document. */
+  metadata(config: ServiceConfig): unknown
+}

@@ -1,0 +1,39 @@
+/**
+ * The OAuth endpoints: token (RFC 6749 §3.2), revocation (RFC 7009 §2.1) and introspection
+ * (RFC 7662 §2.1). Each is POST with a form body; the route parses it strictly (`http/form.ts`) and
+ * hands the core a framework-free request. Everything else (client authentication, grants, errors)
+ * is the core's.
+ * @module
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { OAuthError } from '../../oauth/errors.js'
+import type { ServiceContext } from '../../service/context.js'
+import type { CoreHandlers, OAuthHandler } from '../core.js'
+import { parseForm } from '../form.js'
+import { requestContext, sendResponse } from '../respond.js'
+
+/** The endpoint paths, as the discovery document names them. */
+export const OAUTH_PATHS = { token: '/token', revocation: '/revoke', introspection: '/introspect' } as const
+
+/**
+ * The one `Authorization` header. Node keeps only the first of several, so a second one would be
+ * silently ignored here while a proxy in front may have acted on it: refuse instead (RFC 6749 §2.3
+ * allows one authentication method per request).
+ */
+function authorization(request: FastifyRequest): string | undefined {
+  const raw = request.raw.rawHeaders
+  let count = 0
+  for (let index = 0; index < raw.length; index += 2) if (raw[index]!.toLowerCase() === 'authorization') count++
+  if (count > 1) throw new OAuthError('invalid_request', 'more than one Authorization header')
+  return request.headers.authorization
+}
+
+export function oauthRoutes(app: FastifyInstance, ctx: ServiceContext, core: CoreHandlers): void {
+  for (const [name, path] of Object.entries(OAUTH_PATHS) as [keyof typeof OAUTH_PATHS, string][]) {
+    const handler: OAuthHandler = core[name]
+    app.post(path, async (request, reply) => {
+      const form = parseForm(request.headers['content-type'], request.body as Uint8Array | undefined)
+      return sendResponse(reply, await handler({ ...form, authorization: authorization(request) }, requestContext(ctx, request)))
+    })
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * The `jwks_uri` response, framework-free so a property test can drive it with a simulated clock.
+ *
+ * How long verifiers may cache it is the one number that keeps rotation invisible to them: a key is
+ * published `publishAhead` before it signs, so a verifier holding a copy younger than that already
+ * knows it. The announced `max-age` is at most half of `publishAhead`, because copies stack: a CDN
+ * or proxy may serve a copy up to `max-age` old, which the verifier then keeps for another
+ * `max-age`. It is also capped, because an emergency-revoked key disappears from a verifier's view
+ * only when its copy expires.
+ * @module
+ */
+import { durationSeconds } from '../config/duration.js'
+import type { OAuthResponse, ServiceContext } from '../service/context.js'
+
+/** The longest `max-age` announced (5 minutes): how long an emergency-revoked key may stay in caches. */
+export const JWKS_MAX_AGE_CAP = 300
+
+/** The `max-age` for a given `publishAhead` (seconds). */
+export function jwksMaxAge(publishAhead: number): number {
+  return Math.max(0, Math.min(JWKS_MAX_AGE_CAP, Math.floor(publishAhead / 2)))
+}
+
+/**
+ * The JWK Set (`next`, `active` and `retiring` public keys, as the key manager publishes them) with
+ * its caching headers; readable from any origin (public keys, and browsers verify tokens too).
+ */
+export async function jwksResponse(ctx: Pick<ServiceContext, 'config' | 'keys'>): Promise<OAuthResponse> {
+  const jwks = await ctx.keys.jwks()
+  return {
+    status: 200,
+    headers: {
+      'content-type': 'application/jwk-set+json; charset=utf-8', // RFC 7517 §8.5.1
+      'cache-control': `public, max-age=${jwksMaxAge(durationSeconds(ctx.config.keys.publishAhead))}`,
+      'access-control-allow-origin': '*',
+    },
+    body: jwks,
+  }
+}

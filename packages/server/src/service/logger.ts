@@ -1,0 +1,67 @@
+/**
+ * The service's one logger: pino, JSON lines, shared by Fastify (one child per request, carrying
+ * its request id) and the core. What may be logged is decided here, once:
+ *
+ * - requests are described by a serializer that keeps method, route and request id only: never
+ *   headers (Authorization carries client secrets, RFC 6749 §2.3.1), never the query string or the
+ *   body (tokens and secrets travel there);
+ * - field names that hold secrets anywhere in the service are censored wherever a log call puts them
+ *   (top level or one level down), as a second line of defence for code that logs an object whole.
+ *
+ * Core code logs `client_id` and `jti`, which identify a client and a token without granting anything.
+ * @module
+ */
+import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino'
+import type { ServiceConfig } from '../config/schema.js'
+
+export type ServiceLogger = PinoLogger
+
+/** Names of fields whose values are credentials, in the spellings of RFC 6749/7009/7523 and our config. */
+const SECRET_FIELDS = [
+  'authorization',
+  'client_secret',
+  'clientSecret',
+  'client_assertion',
+  'assertion',
+  'access_token',
+  'refresh_token',
+  'token',
+  'password',
+  'secret',
+  'encryptionKey',
+  'privateKey',
+  'body',
+  'headers',
+  'params',
+]
+
+/** A request as logged: what it asked for, not what it carried. */
+function requestFields(request: { id?: unknown; method?: unknown; url?: unknown; routeOptions?: { url?: unknown } }): Record<string, unknown> {
+  const url = typeof request.url === 'string' ? request.url : ''
+  return {
+    method: request.method,
+    // The matched route (or the path without its query, which may carry a token: RFC 6750 §2.3).
+    route: request.routeOptions?.url ?? url.split('?')[0],
+  }
+}
+
+/**
+ * Creates the logger. `stream` defaults to stdout; tests pass one to read what would be logged.
+ *
+ * @example
+ * ```ts
+ * const log = createLogger('info')
+ * log.info({ client_id: 'billing', jti }, 'access token issued')
+ * ```
+ */
+export function createLogger(level: ServiceConfig['log']['level'], stream?: DestinationStream): ServiceLogger {
+  return pino(
+    {
+      level,
+      base: { service: 'jotjwt-server' },
+      serializers: { req: requestFields, request: requestFields, err: pino.stdSerializers.err },
+      redact: { paths: SECRET_FIELDS.flatMap((field) => [field, `*.${field}`]), censor: '[redacted]' },
+    },
+    stream ?? pino.destination({ dest: 1, sync: true }),
+  )
+}
