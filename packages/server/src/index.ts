@@ -3,6 +3,7 @@
  * @module
  */
 export { configSchema, type ServiceConfig, type ServiceConfigInput } from './config/schema.js'
+export { ConfigError, loadConfig, type ConfigOverrides, type LoadConfigOptions } from './config/load.js'
 export { hashSecret, isSecretHash } from './crypto/secret-hash.js'
 export { OAuthError, type OAuthErrorCode } from './oauth/errors.js'
 export type { ClientRecord, KeyRecordSnapshot, Store, StoreHealth } from './store/store.js'
@@ -11,3 +12,9 @@ export { openStore } from './store/index.js'
 export { createSqliteStore, type SqliteStoreOptions } from './store/sqlite.js'
 export { createPostgresStore, type PostgresStoreOptions } from './store/postgres.js'
 export { createEncryptedKeyStore } from './keys/key-store.js'
+export type { OAuthRequest, OAuthResponse, ServiceContext } from './service/context.js'
+export { buildApp, type AppOptions } from './http/app.js'
+export { jwksResponse } from './keys/jwks-response.js'
+export { startService, type RunningService, type StartOptions } from './service/service.js'
+export type { DemoClient } from './service/dev.js'
+export { startupBanner } from './service/banner.js'

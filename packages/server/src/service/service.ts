@@ -1,0 +1,196 @@
+/**
+ * Starting and stopping the token service: configuration (with dev-mode bootstrap), store,
+ * clients, keys, timers, HTTP. One function, so the CLI, tests and embedders start it the same way.
+ * @module
+ */
+import { readFile } from 'node:fs/promises'
+import type { DestinationStream } from 'pino'
+import { hashSecret } from '../crypto/secret-hash.js'
+import { discoveryDocument } from '../oauth/discovery.js'
+import { handleIntrospection } from '../oauth/introspect.js'
+import { handleRevocation } from '../oauth/revoke.js'
+import { handleTokenRequest } from '../oauth/token.js'
+import { durationSeconds } from '../config/duration.js'
+import { checkDeployment, ConfigError, validateConfig } from '../config/load.js'
+import type { ClientConfig, ServiceConfig, ServiceConfigInput } from '../config/schema.js'
+import { buildApp } from '../http/app.js'
+import type { CoreHandlers } from '../http/core.js'
+import { serviceKeyManager } from '../keys/manager.js'
+import { openStore } from '../store/index.js'
+import type { ClientRecord, Store } from '../store/store.js'
+import type { ServiceContext } from './context.js'
+import { prepareDevMode, type DemoClient } from './dev.js'
+import { createLogger, type ServiceLogger } from './logger.js'
+
+/** How often expired revocations and single-use entries are deleted (they are ignored once expired anyway). */
+const PURGE_INTERVAL_SECONDS = 600
+
+/** setInterval's longest delay (about 24.8 days); longer check intervals are clamped to it. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+/** The OAuth core behind the HTTP endpoints. */
+const CORE: CoreHandlers = {
+  token: handleTokenRequest,
+  revocation: handleRevocation,
+  introspection: handleIntrospection,
+  metadata: discoveryDocument,
+}
+
+export interface StartOptions {
+  /** A store to use instead of opening the configured one (tests); the caller closes it. */
+  store?: Store
+  /** The clock in seconds since the epoch (tests). */
+  now?: () => number
+  /** Where log lines go; default stdout. */
+  logStream?: DestinationStream
+}
+
+export interface RunningService {
+  /** Where it listens, e.g. `http://127.0.0.1:8080`. */
+  url: string
+  /** The issuer identifier (every token's `iss`). */
+  issuer: string
+  ctx: ServiceContext
+  /** The RFC 8414 metadata document it serves (endpoint URLs). */
+  metadata: Record<string, unknown>
+  /** Dev mode only: the demo client and its secret. */
+  demo?: DemoClient
+  /** Stops accepting connections, lets requests in flight finish, stops the timers, closes the store. */
+  close(): Promise<void>
+}
+
+function clientRecord(client: ClientConfig, secretHash: string | undefined, createdAt: number, updatedAt: number): ClientRecord {
+  return {
+    clientId: client.clientId,
+    authMethod: client.authMethod,
+    grantTypes: client.grantTypes,
+    scopes: client.scopes,
+    resources: client.resources,
+    createdAt,
+    updatedAt,
+    ...(client.name === undefined ? {} : { name: client.name }),
+    ...(secretHash === undefined ? {} : { secretHash }),
+    ...(client.jwks === undefined ? {} : { jwks: client.jwks }),
+    ...(client.jwksUri === undefined ? {} : { jwksUri: client.jwksUri }),
+    ...(client.defaultResource === undefined ? {} : { defaultResource: client.defaultResource }),
+    ...(client.accessTokenAlg === undefined ? {} : { accessTokenAlg: client.accessTokenAlg }),
+    ...(client.accessTokenTtl === undefined ? {} : { accessTokenTtl: durationSeconds(client.accessTokenTtl) }),
+    ...(client.extraClaims === undefined ? {} : { extraClaims: client.extraClaims }),
+  }
+}
+
+/**
+ * The configuration is the list of clients: each configured client is written to the store (its
+ * secret hashed, never stored in the clear), and a stored client no longer configured is deleted,
+ * so removing a compromised client from the file and restarting really removes it.
+ */
+async function syncClients(store: Store, clients: readonly ClientConfig[], now: number, log: ServiceLogger): Promise<void> {
+  for (const client of clients) {
+    const existing = await store.getClient(client.clientId)
+    const secretHash = client.clientSecret === undefined ? client.clientSecretHash : await hashSecret(client.clientSecret)
+    await store.putClient(clientRecord(client, secretHash, existing?.createdAt ?? now, now))
+  }
+  const configured = new Set(clients.map((client) => client.clientId))
+  for (const stored of await store.listClients()) {
+    if (configured.has(stored.clientId)) continue
+    await store.deleteClient(stored.clientId)
+    log.info({ client_id: stored.clientId }, 'client deleted: no longer in the configuration')
+  }
+}
+
+async function readTls(tls: NonNullable<ServiceConfig['http']['tls']>): Promise<{ cert: Buffer; key: Buffer }> {
+  const read = async (path: string, setting: string) => {
+    try {
+      return await readFile(path)
+    } catch (error) {
+      throw new ConfigError([`${setting}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`])
+    }
+  }
+  return { cert: await read(tls.cert, 'http.tls.cert'), key: await read(tls.key, 'http.tls.key') }
+}
+
+/**
+ * The store keeps one key list, so the service signs with one algorithm (`keys.alg`). A client
+ * asking for another would have no key to sign with: refused at start, not at its first request.
+ */
+function checkSigningAlgorithms(config: ServiceConfig): void {
+  const issues = config.clients.flatMap((client, index) =>
+    client.accessTokenAlg === undefined || client.accessTokenAlg === config.keys.alg
+      ? []
+      : [`clients.${index}.accessTokenAlg: the service signs with keys.alg (${config.keys.alg}) only; remove it or set keys.alg`],
+  )
+  if (issues.length > 0) throw new ConfigError(issues)
+}
+
+/** Calls `task` every `periodSeconds` without keeping the process alive; a failure is logged, never thrown. */
+function every(periodSeconds: number, task: () => Promise<unknown>, log: ServiceLogger, what: string): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    task().catch((error: unknown) => log.error({ err: error }, `${what} failed`))
+  }, Math.min(MAX_TIMER_MS, Math.max(1, periodSeconds) * 1000))
+  return timer.unref()
+}
+
+/**
+ * Starts the service: validates the configuration (completing it in dev mode), opens and migrates
+ * the store, writes the configured clients, makes sure a signing key exists, starts key rotation
+ * (every `keys.checkInterval`, at run time) and purging, and listens.
+ *
+ * @example
+ * ```ts
+ * const service = await startService({ dev: true, listen: { port: 0 } })
+ * console.log(service.url)
+ * process.once('SIGTERM', () => void service.close())
+ * ```
+ * @throws {@link ConfigError} for an invalid or unsafe configuration.
+ */
+export async function startService(input: ServiceConfigInput, options: StartOptions = {}): Promise<RunningService> {
+  let config = validateConfig(input)
+  let demo: DemoClient | undefined
+  if (config.dev) ({ config, demo } = await prepareDevMode(config))
+  checkDeployment(config)
+  const { issuer } = config
+  // checkDeployment requires it outside dev mode, and prepareDevMode sets it in dev mode.
+  if (issuer === undefined) throw new ConfigError(['issuer: required'])
+  checkSigningAlgorithms(config)
+  const https = config.http.tls === undefined ? undefined : await readTls(config.http.tls)
+
+  const now = options.now ?? (() => Date.now() / 1000)
+  const log = createLogger(config.log.level, options.logStream)
+  const store = options.store ?? (await openStore(config.store, config.dataDir))
+  const ownsStore = options.store === undefined
+  try {
+    await store.migrate()
+    await syncClients(store, config.clients, Math.floor(now()), log)
+    const keys = serviceKeyManager(config, store, { now })
+    // First boot creates the first key (it signs at once: nothing can have cached a JWKS yet) and
+    // plans its successor; later boots apply the schedule that passed while the service was down.
+    await keys.rotate()
+
+    const ctx: ServiceContext = { config, store, keys, now, log }
+    const app = buildApp(ctx, { core: CORE, logger: log, ...(https ? { https } : {}) })
+    await app.listen({ host: config.listen.host, port: config.listen.port })
+    const { port } = app.server.address() as { port: number }
+    const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host
+    const url = `${https ? 'https' : 'http'}://${host}:${port}`
+
+    const timers = [
+      every(durationSeconds(config.keys.checkInterval), () => keys.rotate(), log, 'key rotation'),
+      every(PURGE_INTERVAL_SECONDS, () => store.purgeExpired(now()), log, 'purging expired entries'),
+    ]
+    log.info({ url, issuer, store: store.backend, dev: config.dev }, 'jotjwt-server listening')
+
+    let closing: Promise<void> | undefined
+    const close = () =>
+      (closing ??= (async () => {
+        for (const timer of timers) clearInterval(timer)
+        await app.close()
+        if (ownsStore) await store.close()
+        log.info({}, 'jotjwt-server stopped')
+      })())
+    const metadata = (await CORE.metadata(config)) as Record<string, unknown>
+    return { url, issuer, ctx, metadata, ...(demo ? { demo } : {}), close }
+  } catch (error) {
+    if (ownsStore) await store.close()
+    throw error
+  }
+}
