@@ -15,13 +15,15 @@ import { encrypt } from './commands/encrypt.js'
 import { jwks } from './commands/jwks.js'
 import { key } from './commands/key.js'
 import { keygen } from './commands/keygen.js'
+import { serve } from './commands/serve.js'
 import { sign } from './commands/sign.js'
+import { token } from './commands/token.js'
 import { verify } from './commands/verify.js'
 import { colorEnabled, createPalette } from './format/color.js'
 import { guardOutput } from './format/terminal.js'
 import { createStdinReader } from './io/input.js'
 
-const COMMANDS: readonly Command[] = [decode, verify, sign, encrypt, decrypt, keygen, key, jwks]
+const COMMANDS: readonly Command[] = [decode, verify, sign, encrypt, decrypt, keygen, key, jwks, token, serve]
 
 function version(): string {
   const read = (path: string) => (JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { version: string }).version
@@ -40,7 +42,7 @@ function overview(): string {
     'Usage: jotjwt <command> [options]',
     '',
     'JSON Web Tokens at the terminal: decode, verify, sign, encrypt and decrypt tokens; make, convert',
-    'and publish keys.',
+    'and publish keys; get access tokens from an OAuth server, or run one.',
     '',
     'Commands:',
     ...COMMANDS.map((command) => `  ${command.name.padEnd(width)}${command.summary}`),
@@ -61,6 +63,7 @@ function overview(): string {
     '  jotjwt sign --key issuer.private.jwk --sub user-42 --exp 15m',
     '  jotjwt verify --key issuer.public.jwk "$TOKEN"',
     '  jotjwt verify --jwks https://issuer.example/.well-known/jwks.json --audience api "$TOKEN"',
+    '  jotjwt serve --dev   (the token service; needs the jotjwt-server package)',
     '',
   ].join('\n')
 }

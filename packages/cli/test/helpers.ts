@@ -18,13 +18,16 @@ export interface RunResult {
   stderr: string
 }
 
-/** `input` is written to stdin: a string, or a stream (e.g. one that never ends) piped until the CLI stops reading. */
-export function jot(args: string[], options: { input?: string | Readable; env?: Record<string, string>; cwd?: string } = {}): Promise<RunResult> {
+/**
+ * `input` is written to stdin: a string, or a stream (e.g. one that never ends) piped until the CLI
+ * stops reading. `cli` runs another copy of the built CLI (e.g. one installed without some package).
+ */
+export function jot(args: string[], options: { input?: string | Readable; env?: Record<string, string>; cwd?: string; cli?: string } = {}): Promise<RunResult> {
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env }
   if (!options.env?.FORCE_COLOR) delete env.FORCE_COLOR
   if (!options.env?.NO_COLOR) delete env.NO_COLOR
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [options.cli ?? CLI, ...args], { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))

@@ -1,0 +1,98 @@
+/**
+ * `jotjwt serve`: run the token service (the `jotjwt-server` package). The service is an optional
+ * peer of the CLI, imported only here and only when this command runs: decoding and verifying
+ * tokens must not pull in an HTTP server and database drivers (better-sqlite3 compiles native code
+ * at install). Without it, the command says how to install it.
+ * @module
+ */
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import type * as Server from 'jotjwt-server'
+import { defineCommand } from '../cli/command.js'
+import { CliError, EXIT_UNAVAILABLE, EXIT_USAGE, UsageError } from '../cli/errors.js'
+
+const SERVER_PACKAGE = 'jotjwt-server'
+
+async function loadServer(): Promise<typeof Server> {
+  try {
+    return (await import(SERVER_PACKAGE)) as typeof Server
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException
+    if (code === 'ERR_MODULE_NOT_FOUND' && message.includes(`'${SERVER_PACKAGE}'`)) {
+      throw new CliError(
+        `the token service is a separate package: install ${SERVER_PACKAGE} where jotjwt-cli is installed (npm install -g ${SERVER_PACKAGE}, or npm install ${SERVER_PACKAGE} in this project), then run jotjwt serve again`,
+        EXIT_UNAVAILABLE,
+      )
+    }
+    throw error
+  }
+}
+
+function portFlag(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) throw new UsageError(`--port takes a port number (0-65535; 0 picks a free one), not "${text}"`)
+  return Number(text)
+}
+
+/** Resolves on the first SIGINT or SIGTERM; a second one ends the process at once (Node's default). */
+function stopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      resolve(signal)
+    }
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+  })
+}
+
+export const serve = defineCommand({
+  name: 'serve',
+  summary: 'run the token service: OAuth 2.0 token, revocation, introspection and JWKS endpoints',
+  usage: '[--config FILE] [--dev] [--port N]',
+  description: [
+    'Runs jot\'s token service (the jotjwt-server package, installed separately). Settings come from',
+    'the configuration file (YAML or JSON), then the JOTJWT_* environment variables, then these flags.',
+    'With --dev it needs no configuration: it listens on 127.0.0.1, keeps keys and a demo client in the',
+    'data directory (.jotjwt unless JOTJWT_DATA_DIR is set), and prints commands that get a token.',
+    'Ctrl-C (SIGINT) or SIGTERM stops it after the requests in progress. Exit status: 0 after a clean',
+    'stop, 2 for an invalid configuration (every problem is listed), 3 when the store, port or',
+    'package is unavailable.',
+  ].join('\n'),
+  options: {
+    config: { type: 'string', short: 'c', value: 'FILE', description: 'the configuration file (YAML or JSON)' },
+    dev: { type: 'boolean', description: 'dev mode: loopback only, generated keys and a demo client, nothing to configure' },
+    port: { type: 'string', short: 'p', value: 'N', description: 'the port to listen on (overrides JOTJWT_PORT and the file; 0 picks a free one)' },
+  },
+  examples: ['jotjwt serve --dev', 'JOTJWT_PORT=9000 jotjwt serve --dev', 'jotjwt serve --config /etc/jotjwt/server.yaml'],
+  maxPositionals: 0,
+  async run({ values }, context) {
+    const port = portFlag(values.port)
+    const server = await loadServer()
+    let service: Server.RunningService
+    try {
+      const config = await server.loadConfig({
+        ...(values.config === undefined ? {} : { file: values.config }),
+        env: context.env,
+        overrides: { ...(values.dev ? { dev: true } : {}), ...(port === undefined ? {} : { port }) },
+      })
+      service = await server.startService(config)
+    } catch (error) {
+      if (error instanceof server.ConfigError) throw new CliError(`invalid configuration: ${error.message}`, EXIT_USAGE)
+      const { code, message } = error as NodeJS.ErrnoException
+      if (code === 'ERR_STORE_UNAVAILABLE') throw new CliError(`the store is unavailable: ${message}`, EXIT_UNAVAILABLE, { cause: error })
+      if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+        throw new CliError(`cannot listen: ${message} (choose another port with --port or JOTJWT_PORT)`, EXIT_UNAVAILABLE, { cause: error })
+      }
+      throw error
+    }
+    // In a checkout (or a project with the CLI installed locally) the command is run through npx.
+    const cli = existsSync(join(process.cwd(), 'node_modules', '.bin', 'jotjwt')) ? 'npx jotjwt' : 'jotjwt'
+    context.stdout.write(server.startupBanner(service, { cli }))
+    const signal = await stopSignal()
+    context.stderr.write(`jotjwt serve: ${signal}: stopping after the requests in progress\n`)
+    await service.close()
+    return 0
+  },
+})

@@ -1,0 +1,114 @@
+/**
+ * A client of an OAuth 2.0 token endpoint (RFC 6749 §3.2), as `jotjwt token` uses it: one POST of
+ * form parameters, the answer read within a size limit, and an error response reported by its
+ * RFC 6749 §5.2 code and description. Redirects are refused: a redirected POST would carry the
+ * client's credentials to wherever the redirect points.
+ * @module
+ */
+import { CliError, EXIT_INVALID, EXIT_UNAVAILABLE } from '../cli/errors.js'
+
+/** The most read of a token response: access tokens are small; a larger answer is not one. */
+const MAX_RESPONSE_BYTES = 1 << 20
+
+/**
+ * Server-chosen text made safe for a terminal: RFC 6749 §5.2 allows only printable ASCII in `error`
+ * and `error_description`, so anything else (control characters, escape sequences, bidi overrides)
+ * is shown as a `\uXXXX` escape instead of being interpreted.
+ */
+export function escapeServerText(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`)
+}
+
+async function readLimited(response: Response): Promise<string> {
+  const reader = response.body?.getReader()
+  if (!reader) return ''
+  const chunks: Uint8Array[] = []
+  let total = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    total += value.length
+    if (total > MAX_RESPONSE_BYTES) {
+      await reader.cancel()
+      throw new CliError(`the token endpoint answered with more than ${MAX_RESPONSE_BYTES >> 20} MiB`, EXIT_INVALID)
+    }
+    chunks.push(value)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+export interface TokenRequest {
+  endpoint: string
+  params: URLSearchParams
+  /** An `Authorization` header value (client_secret_basic). */
+  authorization?: string
+  timeoutMs: number
+}
+
+/** The successful token response (RFC 6749 §5.1); at least `access_token` and `token_type`. */
+export interface TokenResponse {
+  access_token: string
+  token_type: string
+  [member: string]: unknown
+}
+
+/**
+ * POSTs the token request and returns the parsed success response.
+ * @throws {@link CliError}: exit 1 for an OAuth error answer (the client or request was refused),
+ *   exit 3 when the endpoint cannot be reached, times out, or answers 5xx (e.g. 503
+ *   `temporarily_unavailable`: try again later).
+ */
+export async function requestToken(request: TokenRequest): Promise<TokenResponse> {
+  let response: Response
+  try {
+    response = await fetch(request.endpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'application/json',
+        ...(request.authorization === undefined ? {} : { authorization: request.authorization }),
+      },
+      body: request.params.toString(),
+      redirect: 'error',
+      signal: AbortSignal.timeout(request.timeoutMs),
+    })
+  } catch (error) {
+    const reason = error instanceof Error && error.name === 'TimeoutError' ? 'timed out' : error instanceof Error ? (causeText(error) ?? error.message) : String(error)
+    throw new CliError(`cannot reach the token endpoint ${request.endpoint}: ${reason}`, EXIT_UNAVAILABLE, { cause: error })
+  }
+  const text = await readLimited(response)
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch {
+    body = undefined
+  }
+  const member = (name: string) => (typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[name] : undefined)
+  const unavailable = response.status >= 500
+  if (!response.ok) {
+    const error = member('error')
+    const description = member('error_description')
+    if (typeof error !== 'string') {
+      throw new CliError(`the token endpoint answered HTTP ${response.status} without an OAuth error`, unavailable ? EXIT_UNAVAILABLE : EXIT_INVALID)
+    }
+    const retry = response.headers.get('retry-after')
+    throw new CliError(
+      `${escapeServerText(error)}${typeof description === 'string' ? `: ${escapeServerText(description)}` : ''} (HTTP ${response.status}${retry && unavailable ? `, retry after ${escapeServerText(retry)} s` : ''})`,
+      unavailable ? EXIT_UNAVAILABLE : EXIT_INVALID,
+    )
+  }
+  const accessToken = member('access_token')
+  const tokenType = member('token_type')
+  if (typeof accessToken !== 'string' || accessToken === '' || typeof tokenType !== 'string') {
+    throw new CliError('the token endpoint answered without access_token and token_type (RFC 6749 §5.1)', EXIT_INVALID)
+  }
+  return body as TokenResponse
+}
+
+/** The innermost cause's message (`connect ECONNREFUSED …` rather than `fetch failed`). */
+function causeText(error: Error): string | undefined {
+  let current: unknown = error.cause
+  let text: string | undefined
+  for (let depth = 0; current instanceof Error && depth < 4; current = current.cause, depth++) text = current.message || text
+  return text
+}

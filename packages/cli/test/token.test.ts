@@ -1,0 +1,187 @@
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import { createServer, type IncomingMessage, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { after, before, beforeEach, describe, it } from 'node:test'
+import { importJWK, signJWT, verifyJWT } from 'jotjwt'
+import { CLI, jot, scratchDir } from './helpers.js'
+
+const dir = scratchDir()
+const at = (name: string) => join(dir.path, name)
+const SECRET = 'demo secret: with+symbols&more'
+const API = 'https://api.example/orders'
+
+/**
+ * A tiny authorization server on 127.0.0.1: discovery, a token endpoint whose answer the test sets,
+ * and the JWK Set of the key it signs access tokens with. It records each token request.
+ */
+let server: Server
+let issuer = ''
+let requests: { headers: IncomingMessage['headers']; params: URLSearchParams }[] = []
+let answer: (params: URLSearchParams) => Promise<{ status: number; headers?: Record<string, string>; body: unknown }>
+let discovery: () => Record<string, unknown>
+let jwks: unknown
+
+async function accessToken(params: URLSearchParams): Promise<string> {
+  const key = await importJWK(JSON.parse(readFileSync(at('as.private.jwk'), 'utf8')), { alg: 'ES256' })
+  return signJWT({ client_id: 'demo', scope: params.get('scope') ?? 'demo:read' }, key, {
+    issuer,
+    audience: params.getAll('resource')[0] ?? API,
+    subject: 'demo',
+    expiresIn: 300,
+    typ: 'at+jwt',
+  })
+}
+
+before(async () => {
+  assert.equal((await jot(['keygen', 'ES256', '--out', at('as')])).code, 0)
+  assert.equal((await jot(['keygen', 'ES256', '--out', at('client')])).code, 0)
+  jwks = JSON.parse((await jot(['jwks', at('as.public.jwk')])).stdout)
+  server = createServer((request, response) => {
+    let body = ''
+    request.setEncoding('utf8').on('data', (chunk: string) => (body += chunk))
+    request.on('end', async () => {
+      const json = (status: number, value: unknown, headers: Record<string, string> = {}) => {
+        response.writeHead(status, { 'content-type': 'application/json', ...headers })
+        response.end(JSON.stringify(value))
+      }
+      if (request.url === '/.well-known/openid-configuration') return json(200, discovery())
+      if (request.url === '/jwks.json') return json(200, jwks)
+      if (request.url === '/token' && request.method === 'POST') {
+        const params = new URLSearchParams(body)
+        requests.push({ headers: request.headers, params })
+        const { status, headers, body: reply } = await answer(params)
+        return json(status, reply, headers)
+      }
+      return json(404, { error: 'not_found' })
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+})
+
+beforeEach(() => {
+  requests = []
+  discovery = () => ({ issuer, jwks_uri: `${issuer}/jwks.json`, token_endpoint: `${issuer}/token` })
+  answer = async (params) => ({ status: 200, body: { access_token: await accessToken(params), token_type: 'Bearer', expires_in: 300 } })
+})
+
+after(() => {
+  server.close()
+  dir.remove()
+})
+
+const env = { DEMO_SECRET: SECRET }
+
+describe('jotjwt token', () => {
+  it('client_secret_basic: the form-encoded id and secret in Basic (RFC 6749 §2.3.1), scope and every resource in the body; the token alone on stdout', async () => {
+    const run = await jot(['token', '--issuer', issuer, '--client-id', 'demo:1', '--client-secret-env', 'DEMO_SECRET', '--scope', 'demo:read demo:write', '--resource', API, '--resource', 'https://api.example/b'], { env })
+    assert.equal(run.code, 0, run.stderr)
+    assert.match(run.stdout, /^ey[\w-]+\.[\w-]+\.[\w-]+\n$/)
+    const [{ headers, params }] = requests as [(typeof requests)[0]]
+    assert.equal(headers.authorization, `Basic ${Buffer.from('demo%3A1:demo+secret%3A+with%2Bsymbols%26more').toString('base64')}`)
+    assert.equal(headers['content-type'], 'application/x-www-form-urlencoded')
+    assert.equal(params.get('grant_type'), 'client_credentials')
+    assert.equal(params.get('scope'), 'demo:read demo:write')
+    assert.deepEqual(params.getAll('resource'), [API, 'https://api.example/b'])
+    assert.equal(params.get('client_secret'), null)
+  })
+
+  it('client_secret_post: id and secret in the body, no Authorization header', async () => {
+    const run = await jot(['token', '--issuer', issuer, '--client-id', 'demo', '--client-secret-env', 'DEMO_SECRET', '--auth-method', 'post'], { env })
+    assert.equal(run.code, 0, run.stderr)
+    const [{ headers, params }] = requests as [(typeof requests)[0]]
+    assert.equal(headers.authorization, undefined)
+    assert.deepEqual([params.get('client_id'), params.get('client_secret')], ['demo', SECRET])
+  })
+
+  it('private_key_jwt: a fresh, short-lived assertion signed by the client key, iss = sub = client id, aud = issuer (RFC 7523 §3)', async () => {
+    const runs = [
+      await jot(['token', '--issuer', issuer, '--client-id', 'demo', '--client-key', at('client.private.jwk')]),
+      await jot(['token', '--issuer', issuer, '--client-id', 'demo', '--client-key', at('client.private.jwk')]),
+    ]
+    for (const run of runs) assert.equal(run.code, 0, run.stderr)
+    const publicKey = await importJWK(JSON.parse(readFileSync(at('client.public.jwk'), 'utf8')), { alg: 'ES256' })
+    const jtis = new Set<unknown>()
+    for (const { headers, params } of requests) {
+      assert.equal(headers.authorization, undefined)
+      assert.equal(params.get('client_assertion_type'), 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer')
+      const { payload } = await verifyJWT(params.get('client_assertion')!, publicKey, { issuer: 'demo', subject: 'demo', audience: issuer })
+      assert.ok(payload.exp! - payload.iat! <= 60)
+      jtis.add(payload.jti)
+    }
+    assert.equal(jtis.size, 2, 'each assertion has its own jti')
+  })
+
+  it('pipes into jotjwt verify --issuer, which finds the keys by discovery', async () => {
+    const command = `"${process.execPath}" "${CLI}" token --issuer ${issuer} --client-id demo --client-secret-env DEMO_SECRET | "${process.execPath}" "${CLI}" verify --issuer ${issuer} --audience ${API} --typ at+jwt`
+    // Asynchronously: this process serves the HTTP the pipe talks to. A failure rejects (exit status ≠ 0).
+    const { stdout } = await promisify(execFile)('/bin/sh', ['-c', command], { env: { ...process.env, ...env, NO_COLOR: '1' } })
+    assert.match(stdout, /Valid: signature verified/)
+  })
+
+  it('an OAuth error: its code and description (escaped) on stderr, nothing on stdout, exit 1', async () => {
+    answer = async () => ({ status: 401, headers: { 'www-authenticate': 'Basic' }, body: { error: 'invalid_client', error_description: 'unknown client \u001b[31mred\u202e' } })
+    const run = await jot(['token', '--issuer', issuer, '--client-id', 'demo', '--client-secret-env', 'DEMO_SECRET'], { env })
+    assert.equal(run.code, 1)
+    assert.equal(run.stdout, '')
+    assert.match(run.stderr, /invalid_client: unknown client \\u001b\[31mred\\u202e \(HTTP 401\)/)
+    assert.ok(!run.stderr.includes('\u001b[31m'), 'no terminal escape reaches the terminal')
+  })
+
+  it('503 temporarily_unavailable: exit 3 (try again), with the Retry-After', async () => {
+    answer = async () => ({ status: 503, headers: { 'retry-after': '5' }, body: { error: 'temporarily_unavailable' } })
+    const run = await jot(['token', '--issuer', issuer, '--client-id', 'demo', '--client-secret-env', 'DEMO_SECRET'], { env })
+    assert.equal(run.code, 3)
+    assert.match(run.stderr, /temporarily_unavailable \(HTTP 503, retry after 5 s\)/)
+  })
+
+  it('an answer without an access token, or not JSON: refused', async () => {
+    answer = async () => ({ status: 200, body: { token_type: 'Bearer' } })
+    const missing = await jot(['token', '--issuer', issuer, '--client-id', 'demo', '--client-secret-env', 'DEMO_SECRET'], { env })
+    assert.equal(missing.code, 1)
+    assert.match(missing.stderr, /without access_token/)
+    answer = async () => ({ status: 502, body: '<html>bad gateway</html>' })
+    const html = await jot(['token', '--issuer', issuer, '--client-id', 'demo', '--client-secret-env', 'DEMO_SECRET'], { env })
+    assert.equal(html.code, 3)
+    assert.match(html.stderr, /HTTP 502 without an OAuth error/)
+  })
+
+  it('a plain-http token endpoint beyond loopback is refused before credentials are sent', async () => {
+    discovery = () => ({ issuer, jwks_uri: `${issuer}/jwks.json`, token_endpoint: 'http://as.example/token' })
+    const run = await jot(['token', '--issuer', issuer, '--client-id', 'demo', '--client-secret-env', 'DEMO_SECRET'], { env })
+    assert.equal(run.code, 1)
+    assert.match(run.stderr, /is not https:/)
+    assert.equal(requests.length, 0)
+  })
+
+  it('discovery naming another issuer: refused (OpenID Discovery §4.3), exit 3', async () => {
+    discovery = () => ({ issuer: 'https://evil.example', jwks_uri: `${issuer}/jwks.json`, token_endpoint: `${issuer}/token` })
+    const run = await jot(['token', '--issuer', issuer, '--client-id', 'demo', '--client-secret-env', 'DEMO_SECRET'], { env })
+    assert.equal(run.code, 3)
+    assert.match(run.stderr, /ERR_OIDC_DISCOVERY_INVALID/)
+    assert.equal(requests.length, 0)
+  })
+
+  it('usage errors (exit 2) before any request: no credentials, both kinds, an unset variable, a bad method', async () => {
+    const cases = [
+      { args: ['--client-id', 'demo', '--client-secret-env', 'DEMO_SECRET'], message: /--issuer/ },
+      { args: ['--issuer', issuer, '--client-id', 'demo'], message: /either --client-secret-env VAR or --client-key FILE/ },
+      { args: ['--issuer', issuer, '--client-id', 'demo', '--client-secret-env', 'DEMO_SECRET', '--client-key', at('client.private.jwk')], message: /either/ },
+      { args: ['--issuer', issuer, '--client-id', 'demo', '--client-secret-env', 'UNSET_VARIABLE'], message: /UNSET_VARIABLE/ },
+      { args: ['--issuer', issuer, '--client-id', 'demo', '--client-secret-env', 'DEMO_SECRET', '--auth-method', 'magic'], message: /unknown --auth-method/ },
+      { args: ['--issuer', issuer, '--client-id', 'demo', '--client-secret-env', 'DEMO_SECRET', '--auth-method', 'private_key_jwt'], message: /needs --client-key/ },
+      { args: ['--issuer', 'http://as.example', '--client-id', 'demo', '--client-secret-env', 'DEMO_SECRET'], message: /allow-http/ },
+    ]
+    for (const { args, message } of cases) {
+      const run = await jot(['token', ...args], { env })
+      assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`)
+      assert.match(run.stderr, message)
+      assert.ok(!run.stderr.includes(SECRET))
+    }
+    assert.equal(requests.length, 0)
+  })
+})
