@@ -1,4 +1,4 @@
-// `npm start`: the whole flow in one process. An issuer signs an ES256 access token, a resource
+// `npm run demo`: the whole flow in one process. An issuer signs an ES256 access token, a resource
 // server verifies it with only the published public JWK, and a tampered and an expired token are
 // rejected with stable error codes.
 import {
