@@ -5,7 +5,7 @@ import { describe, test } from 'node:test'
 import { buildApp } from '../src/http/app.js'
 import type { CoreHandlers } from '../src/http/core.js'
 import { OAuthError } from '../src/oauth/errors.js'
-import { StoreUnavailable } from '../src/store/store.js'
+import { StoreInvalidKey, StoreUnavailable } from '../src/store/store.js'
 import { ISSUER, recordingCore, stubStore, testConfig, testContext } from './http-stubs.js'
 
 const FORM = 'application/x-www-form-urlencoded'
@@ -128,6 +128,11 @@ describe('errors are RFC 6749 §5.2 JSON', () => {
       assert.match(String(response.headers['retry-after']), /^\d+$/)
       assert.doesNotMatch(response.body, /connection refused/)
     }
+  })
+
+  test('an identifier the store cannot hold (ERR_STORE_INVALID_KEY): 400 invalid_request', async () => {
+    const response = await app({ core: throwing(new StoreInvalidKey('jti has U+0000')) }).inject({ method: 'POST', url: '/token', payload: 'grant_type=client_credentials', headers: { 'content-type': FORM } })
+    assertOAuthError(response, 400, 'invalid_request')
   })
 
   test('any other error: 500 server_error with the request id, and no stack or message', async () => {

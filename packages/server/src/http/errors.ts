@@ -7,7 +7,8 @@
  *   503 `temporarily_unavailable` with `Retry-After`. RFC 6749 defines that code for the
  *   authorization endpoint only (§4.1.2.1); using it at the token endpoint is an extension, chosen
  *   because a client must learn "retry later" rather than "your request is wrong";
- * - Fastify's own request errors (body too large, malformed length): 4xx `invalid_request`;
+ * - an identifier the store refuses (`ERR_STORE_INVALID_KEY`: not well-formed Unicode, U+0000) and
+ *   Fastify's own request errors (body too large, malformed length): 4xx `invalid_request`;
  * - anything else: 500 `server_error`, logged with its stack under the request id, which the
  *   response carries in `X-Request-Id` so the two can be matched.
  * @module
@@ -46,6 +47,10 @@ export function errorResponse(error: unknown, context: { bodyLimit: number; requ
       body: { error: 'temporarily_unavailable', error_description: 'the service cannot reach its storage; retry later' },
       severity: 'warn',
     }
+  }
+  if ((error as { code?: unknown } | null)?.code === 'ERR_STORE_INVALID_KEY') {
+    // An identifier from the request (a client id, a jti) that no database can store faithfully.
+    return { status: 400, headers: { 'cache-control': 'no-store' }, body: { error: 'invalid_request', error_description: 'the request names an identifier this server cannot store' }, severity: 'none' }
   }
   const status = clientErrorStatus(error)
   if (status !== undefined) {

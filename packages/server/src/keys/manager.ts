@@ -9,7 +9,7 @@ import { createKeyManager, type KeyManager } from 'jotjwt'
 import { durationSeconds } from '../config/duration.js'
 import type { ServiceConfig } from '../config/schema.js'
 import type { Store } from '../store/store.js'
-import { createKeyStore } from './key-store.js'
+import { createEncryptedKeyStore } from './key-store.js'
 
 /**
  * The key manager for `config.keys.alg`. Keys stay published for `tokens.maxAccessTokenTtl` +
@@ -28,7 +28,7 @@ export function serviceKeyManager(config: ServiceConfig, store: Store, options: 
   if (encryptionKey === undefined) throw new TypeError('keys.encryptionKey is not set')
   return createKeyManager({
     alg: config.keys.alg,
-    store: createKeyStore(store, encryptionKey),
+    store: createEncryptedKeyStore(store, Buffer.from(encryptionKey, 'base64url')),
     rotationPeriod: durationSeconds(config.keys.rotationPeriod),
     publishAhead: durationSeconds(config.keys.publishAhead),
     maxTokenLifetime: durationSeconds(config.tokens.maxAccessTokenTtl),
