@@ -65,6 +65,10 @@ export function recordingCore(behaviour?: (endpoint: string, request: OAuthReque
     token: handler('token'),
     revocation: handler('revocation'),
     introspection: handler('introspection'),
-    metadata: (config) => ({ issuer: config.issuer, token_endpoint: `${config.issuer}/token`, jwks_uri: `${config.issuer}/jwks.json` }),
+    metadata: ({ config }) => ({
+      status: 200,
+      headers: { 'Cache-Control': 'public, max-age=300' },
+      body: { issuer: config.issuer, token_endpoint: `${config.issuer}/token`, jwks_uri: `${config.issuer}/jwks.json` },
+    }),
   }
 }

@@ -5,7 +5,6 @@
  * @module
  */
 import type { OAuthRequest, OAuthResponse, ServiceContext } from '../service/context.js'
-import type { ServiceConfig } from '../config/schema.js'
 
 export type OAuthHandler = (request: OAuthRequest, ctx: ServiceContext) => Promise<OAuthResponse>
 
@@ -16,6 +15,6 @@ export interface CoreHandlers {
   revocation: OAuthHandler
   /** RFC 7662 §2 */
   introspection: OAuthHandler
-  /** The RFC 8414 metadata document. */
-  metadata(config: ServiceConfig): unknown
+  /** The RFC 8414 metadata document, as served at both well-known paths. */
+  metadata(ctx: ServiceContext): OAuthResponse | Promise<OAuthResponse>
 }

@@ -6,9 +6,10 @@
 import { readFile } from 'node:fs/promises'
 import type { DestinationStream } from 'pino'
 import { hashSecret } from '../crypto/secret-hash.js'
-import { discoveryDocument } from '../oauth/discovery.js'
-import { handleIntrospection } from '../oauth/introspect.js'
-import { handleRevocation } from '../oauth/revoke.js'
+import { handleMetadataRequest } from '../oauth/discovery.js'
+import { handleIntrospectionRequest } from '../oauth/introspect.js'
+import { handleRevocationRequest } from '../oauth/revoke.js'
+import { createOAuthRuntime } from '../oauth/runtime.js'
 import { handleTokenRequest } from '../oauth/token.js'
 import { durationSeconds } from '../config/duration.js'
 import { checkDeployment, ConfigError, validateConfig } from '../config/load.js'
@@ -31,9 +32,9 @@ const MAX_TIMER_MS = 2 ** 31 - 1
 /** The OAuth core behind the HTTP endpoints. */
 const CORE: CoreHandlers = {
   token: handleTokenRequest,
-  revocation: handleRevocation,
-  introspection: handleIntrospection,
-  metadata: discoveryDocument,
+  revocation: handleRevocationRequest,
+  introspection: handleIntrospectionRequest,
+  metadata: handleMetadataRequest,
 }
 
 export interface StartOptions {
@@ -166,7 +167,7 @@ export async function startService(input: ServiceConfigInput, options: StartOpti
     // plans its successor; later boots apply the schedule that passed while the service was down.
     await keys.rotate()
 
-    const ctx: ServiceContext = { config, store, keys, now, log }
+    const ctx: ServiceContext = { config, store, keys, now, log, oauth: createOAuthRuntime(config) }
     const app = buildApp(ctx, { core: CORE, logger: log, ...(https ? { https } : {}) })
     await app.listen({ host: config.listen.host, port: config.listen.port })
     const { port } = app.server.address() as { port: number }
@@ -187,7 +188,7 @@ export async function startService(input: ServiceConfigInput, options: StartOpti
         if (ownsStore) await store.close()
         log.info({}, 'jotjwt-server stopped')
       })())
-    const metadata = (await CORE.metadata(config)) as Record<string, unknown>
+    const metadata = (await CORE.metadata(ctx)).body as Record<string, unknown>
     return { url, issuer, ctx, metadata, ...(demo ? { demo } : {}), close }
   } catch (error) {
     if (ownsStore) await store.close()

@@ -7,14 +7,13 @@
 import type { FastifyInstance } from 'fastify'
 import type { ServiceContext } from '../../service/context.js'
 import type { CoreHandlers } from '../core.js'
+import { sendResponse } from '../respond.js'
 
 export const DISCOVERY_PATHS = ['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server'] as const
 
-/** Metadata changes only with the configuration (a restart); five minutes of caching is harmless. */
-const HEADERS = { 'cache-control': 'public, max-age=300', 'access-control-allow-origin': '*' }
-
 export function discoveryRoutes(app: FastifyInstance, ctx: ServiceContext, core: CoreHandlers): void {
   for (const path of DISCOVERY_PATHS) {
-    app.get(path, async (_request, reply) => reply.headers(HEADERS).send(await core.metadata(ctx.config)))
+    // Public metadata: browser-based clients read it from other origins.
+    app.get(path, async (_request, reply) => sendResponse(reply.header('access-control-allow-origin', '*'), await core.metadata(ctx)))
   }
 }
