@@ -33,13 +33,15 @@ function checkContentType(contentType: string | undefined): void {
   }
 }
 
+/**
+ * decodeURIComponent throws where WHATWG form decoding would guess: a `%` not followed by two hex
+ * digits (kept as text by WHATWG) and escaped bytes that are not UTF-8 (U+FFFD there).
+ */
 function decodeComponent(raw: string): string {
-  // A `%` not followed by two hex digits is not an escape; WHATWG would keep it as text.
-  if (/%(?![0-9A-Fa-f]{2})/.test(raw)) refuse('the request body has an invalid percent-encoding')
   try {
     return decodeURIComponent(raw.replaceAll('+', ' '))
   } catch {
-    refuse('the request body has percent-encoded bytes that are not UTF-8')
+    refuse('the request body has a malformed percent-encoding, or escaped bytes that are not UTF-8')
   }
 }
 

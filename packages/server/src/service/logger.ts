@@ -35,14 +35,13 @@ const SECRET_FIELDS = [
   'params',
 ]
 
-/** A request as logged: what it asked for, not what it carried. */
-function requestFields(request: { id?: unknown; method?: unknown; url?: unknown; routeOptions?: { url?: unknown } }): Record<string, unknown> {
+/**
+ * A request as logged (Fastify's own error paths log `{ req }`): what it asked for, not what it
+ * carried. Not the URL's query: a token may travel there (RFC 6750 §2.3).
+ */
+function requestFields(request: { method?: unknown; url?: unknown; routeOptions?: { url?: unknown } }): Record<string, unknown> {
   const url = typeof request.url === 'string' ? request.url : ''
-  return {
-    method: request.method,
-    // The matched route (or the path without its query, which may carry a token: RFC 6750 §2.3).
-    route: request.routeOptions?.url ?? url.split('?')[0],
-  }
+  return { method: request.method, route: request.routeOptions?.url ?? url.split('?')[0] }
 }
 
 /**
@@ -59,7 +58,7 @@ export function createLogger(level: ServiceConfig['log']['level'], stream?: Dest
     {
       level,
       base: { service: 'jotjwt-server' },
-      serializers: { req: requestFields, request: requestFields, err: pino.stdSerializers.err },
+      serializers: { req: requestFields, err: pino.stdSerializers.err },
       redact: { paths: SECRET_FIELDS.flatMap((field) => [field, `*.${field}`]), censor: '[redacted]' },
     },
     stream ?? pino.destination({ dest: 1, sync: true }),
