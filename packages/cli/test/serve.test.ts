@@ -6,6 +6,7 @@ import { cpSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import { isSecretHash } from 'jotjwt-server'
 import { jot, scratchDir } from './helpers.js'
 
 const dir = scratchDir()
@@ -47,5 +48,18 @@ describe('jotjwt serve', () => {
     assert.equal(run.code, 2, run.stderr)
     assert.match(run.stderr, /keys\.encryptionKey: required outside dev mode/)
     assert.match(run.stderr, /issuer: required outside dev mode/)
+  })
+
+  it('--hash-secret: a hash of the secret on stdin (a new salt each time), never the secret', async () => {
+    const secret = 'billing-secret-0123456789abcdef'
+    const runs = [await jot(['serve', '--hash-secret'], { input: `${secret}\n` }), await jot(['serve', '--hash-secret'], { input: secret })]
+    for (const run of runs) {
+      assert.equal(run.code, 0, run.stderr)
+      assert.ok(isSecretHash(run.stdout.trim()), run.stdout)
+      assert.ok(!run.stdout.includes(secret))
+    }
+    assert.notEqual(runs[0]!.stdout, runs[1]!.stdout)
+    const short = await jot(['serve', '--hash-secret'], { input: 'short' })
+    assert.equal(short.code, 2)
   })
 })

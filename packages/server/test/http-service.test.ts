@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
+import { ConfigError } from '../src/config/load.js'
 import { startService, type RunningService } from '../src/service/service.js'
 import { openStore } from '../src/store/index.js'
 import { StoreUnavailable, type Store } from '../src/store/store.js'
@@ -109,4 +110,29 @@ describe('the running service', () => {
     }
     assert.equal((await fetch(`${service.url}/ready`)).status, 200)
   })
+})
+
+test('client settings the service cannot honour are refused at start, each by its path', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'jotjwt-service-'))
+  try {
+    await assert.rejects(
+      startService({
+        dev: true,
+        dataDir,
+        listen: { port: 0 },
+        keys: { alg: 'ES256' },
+        clients: [
+          { clientId: 'a', clientSecretHash: 'plain-text-not-a-hash', resources: [API] },
+          { clientId: 'b', clientSecret: SECRET, accessTokenAlg: 'RS256', resources: [API] },
+        ],
+      }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.issues.length === 2 &&
+        error.issues[0]!.startsWith('clients.0.clientSecretHash: not a secret hash') &&
+        error.issues[1]!.startsWith('clients.1.accessTokenAlg: the service signs with keys.alg (ES256) only'),
+    )
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true })
+  }
 })

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import type { DestinationStream } from 'pino'
-import { hashSecret } from '../crypto/secret-hash.js'
+import { hashSecret, isSecretHash } from '../crypto/secret-hash.js'
 import { handleMetadataRequest } from '../oauth/discovery.js'
 import { handleIntrospectionRequest } from '../oauth/introspect.js'
 import { handleRevocationRequest } from '../oauth/revoke.js'
@@ -111,15 +111,19 @@ async function readTls(tls: NonNullable<ServiceConfig['http']['tls']>): Promise<
 }
 
 /**
- * The store keeps one key list, so the service signs with one algorithm (`keys.alg`). A client
- * asking for another would have no key to sign with: refused at start, not at its first request.
+ * Client settings only the service can judge, refused at start rather than at the client's first
+ * request: the store keeps one key list, so tokens are signed with `keys.alg` only; and a
+ * `clientSecretHash` must be one this service can check.
  */
-function checkSigningAlgorithms(config: ServiceConfig): void {
-  const issues = config.clients.flatMap((client, index) =>
-    client.accessTokenAlg === undefined || client.accessTokenAlg === config.keys.alg
+function checkClients(config: ServiceConfig): void {
+  const issues = config.clients.flatMap((client, index) => [
+    ...(client.accessTokenAlg === undefined || client.accessTokenAlg === config.keys.alg
       ? []
-      : [`clients.${index}.accessTokenAlg: the service signs with keys.alg (${config.keys.alg}) only; remove it or set keys.alg`],
-  )
+      : [`clients.${index}.accessTokenAlg: the service signs with keys.alg (${config.keys.alg}) only; remove it or set keys.alg`]),
+    ...(client.clientSecret === undefined && client.clientSecretHash !== undefined && !isSecretHash(client.clientSecretHash)
+      ? [`clients.${index}.clientSecretHash: not a secret hash (make one with: jotjwt serve --hash-secret)`]
+      : []),
+  ])
   if (issues.length > 0) throw new ConfigError(issues)
 }
 
@@ -152,7 +156,7 @@ export async function startService(input: ServiceConfigInput, options: StartOpti
   const { issuer } = config
   // checkDeployment requires it outside dev mode, and prepareDevMode sets it in dev mode.
   if (issuer === undefined) throw new ConfigError(['issuer: required'])
-  checkSigningAlgorithms(config)
+  checkClients(config)
   const https = config.http.tls === undefined ? undefined : await readTls(config.http.tls)
 
   const now = options.now ?? (() => Date.now() / 1000)
