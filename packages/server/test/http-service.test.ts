@@ -1,7 +1,10 @@
 // The whole service (startService: real store, real OAuth core, real listener): what it logs while
 // tokens are issued, introspected and revoked, and how it answers while its database is down.
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { get } from 'node:https'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
@@ -42,6 +45,7 @@ describe('the running service', () => {
         dataDir,
         listen: { host: '127.0.0.1', port: 0 },
         log: { level: 'trace' },
+        keys: { checkInterval: 1 },
         clients: [{ clientId: 'billing', clientSecret: SECRET, scopes: ['orders:read'], resources: [API] }],
       },
       { store: switchableStore(store, down), logStream: { write: (line: string) => void lines.push(line) } },
@@ -91,7 +95,7 @@ describe('the running service', () => {
     assert.equal(completed.length, 5)
   })
 
-  test('the database down: /ready and the token endpoint answer 503 with Retry-After, /health 200', async () => {
+  test('the database down: /ready and the token endpoint answer 503 with Retry-After, /health 200, rotation failures are logged', async () => {
     down.value = true
     try {
       const ready = await fetch(`${service.url}/ready`)
@@ -105,6 +109,10 @@ describe('the running service', () => {
       assert.equal(body.error, 'temporarily_unavailable')
       assert.doesNotMatch(JSON.stringify(body), /ECONNREFUSED|5432/)
       assert.equal((await fetch(`${service.url}/health`)).status, 200)
+      // The rotation timer (every keys.checkInterval) meets the outage: logged, never thrown.
+      const logged = () => lines.some((line) => (JSON.parse(line) as { msg?: string }).msg === 'key rotation failed')
+      for (let waited = 0; !logged() && waited < 3000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100))
+      assert.ok(logged(), 'a failed rotation is logged')
     } finally {
       down.value = false
     }
@@ -134,5 +142,40 @@ test('client settings the service cannot honour are refused at start, each by it
     )
   } finally {
     rmSync(dataDir, { recursive: true, force: true })
+  }
+})
+
+test('http.tls: the service serves HTTPS with the configured certificate and key files', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'jotjwt-tls-'))
+  try {
+    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { encoding: 'utf8' })
+    assert.equal(made.status, 0, `this test makes its certificate with openssl: ${made.error?.message ?? made.stderr}`)
+    const probe = createServer()
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+    const { port } = probe.address() as { port: number }
+    await new Promise((resolve) => probe.close(resolve))
+    const service = await startService({
+      issuer: `https://127.0.0.1:${port}`,
+      listen: { host: '127.0.0.1', port },
+      dataDir: dir,
+      log: { level: 'silent' },
+      keys: { encryptionKey: Buffer.alloc(32, 9).toString('base64url') },
+      http: { tls: { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') } },
+    })
+    try {
+      assert.equal(service.url, `https://127.0.0.1:${port}`)
+      const status = await new Promise<number | undefined>((resolve, reject) =>
+        get(`${service.url}/health`, { ca: readFileSync(join(dir, 'cert.pem')) }, (response) => {
+          response.resume()
+          resolve(response.statusCode)
+        }).on('error', reject),
+      )
+      assert.equal(status, 200)
+    } finally {
+      await service.close()
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
   }
 })
