@@ -61,6 +61,7 @@ export function buildApp(ctx: ServiceContext, options: AppOptions): FastifyInsta
     genReqId: () => randomUUID(),
     bodyLimit,
     trustProxy,
+    // The logger and https options change Fastify's generic parameters; routes use only the common surface.
   }) as unknown as FastifyInstance
 
   app.removeAllContentTypeParsers()
