@@ -122,7 +122,7 @@ function checkEndpoint(endpoint: string, allowHttp: boolean): void {
  * authorization server's identifier), a fresh `jti`, and a short `exp`.
  */
 async function clientAssertion(file: string, algFlag: string | undefined, clientId: string, issuer: string, context: Context): Promise<string> {
-  const material = (await loadKeyMaterial(file, undefined, 'client-key', context))!
+  const material = (await loadKeyMaterial(file, undefined, 'client-key', context, { flag: 'alg', given: algFlag !== undefined }))!
   const alg = signingAlgorithm(requireAlgorithm(material, algFlag === undefined ? undefined : signingAlgorithm(algFlag), 'sig'))
   const key = await importMaterial(material, alg)
   if (key.type !== 'private') throw new CliError(`${material.source} is not a private key; private_key_jwt signs with one`, EXIT_INVALID)

@@ -1,23 +1,14 @@
 /**
  * A client of an OAuth 2.0 token endpoint (RFC 6749 §3.2), as `jotjwt token` uses it: one POST of
  * form parameters, the answer read within a size limit, and an error response reported by its
- * RFC 6749 §5.2 code and description. Redirects are refused: a redirected POST would carry the
- * client's credentials to wherever the redirect points.
+ * RFC 6749 §5.2 code and description (escaped for the terminal with every error line). Redirects
+ * are refused: a redirected POST would carry the client's credentials to wherever the redirect points.
  * @module
  */
 import { CliError, EXIT_INVALID, EXIT_UNAVAILABLE } from '../cli/errors.js'
 
 /** The most read of a token response: access tokens are small; a larger answer is not one. */
 const MAX_RESPONSE_BYTES = 1 << 20
-
-/**
- * Server-chosen text made safe for a terminal: RFC 6749 §5.2 allows only printable ASCII in `error`
- * and `error_description`, so anything else (control characters, escape sequences, bidi overrides)
- * is shown as a `\uXXXX` escape instead of being interpreted.
- */
-export function escapeServerText(text: string): string {
-  return text.replace(/[^\x20-\x7e]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`)
-}
 
 async function readLimited(response: Response): Promise<string> {
   const reader = response.body?.getReader()
@@ -93,7 +84,8 @@ export async function requestToken(request: TokenRequest): Promise<TokenResponse
     }
     const retry = response.headers.get('retry-after')
     throw new CliError(
-      `${escapeServerText(error)}${typeof description === 'string' ? `: ${escapeServerText(description)}` : ''} (HTTP ${response.status}${retry && unavailable ? `, retry after ${escapeServerText(retry)} s` : ''})`,
+      // Server text: the error line is escaped for the terminal where every error is reported (cli/errors.ts).
+      `${error}${typeof description === 'string' ? `: ${description}` : ''} (HTTP ${response.status}${retry && unavailable ? `, retry after ${retry} s` : ''})`,
       unavailable ? EXIT_UNAVAILABLE : EXIT_INVALID,
     )
   }
