@@ -74,7 +74,7 @@ test('rotation: unexpired tokens always verify against the served JWKS; no key s
         const resolver = createLocalKeySet(jwks as never)
         for (const entry of tokens) {
           if (entry.exp <= now || revoked.has(entry.kid)) continue
-          await verifyJWT(entry.token, resolver, { currentTime: now, typ: 'at+jwt' }).catch((error: unknown) => {
+          await verifyJWT(entry.token, resolver, { currentTime: now, typ: 'at+jwt', audience: 'https://api.example' }).catch((error: unknown) => {
             throw new Error(`token of ${entry.kid} (exp ${entry.exp - start}) does not verify at ${now - start}: ${(error as Error).message}`)
           })
         }
