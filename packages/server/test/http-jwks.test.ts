@@ -7,6 +7,7 @@ import { test } from 'node:test'
 import fc from 'fast-check'
 import { createKeyManager, createMemoryKeyStore } from 'jotjwt'
 import { JWKS_MAX_AGE_CAP, jwksResponse } from '../src/keys/jwks-response.js'
+import type { ServiceContext } from '../src/service/context.js'
 import { testConfig } from './http-stubs.js'
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k', 'priv', 'seed']
@@ -23,7 +24,7 @@ test('jwks: max-age ≤ publishAhead/2 and ≤ the cap; a copy cached twice for 
         const keys = createKeyManager({ alg: 'ES256', store: createMemoryKeyStore(), publishAhead, rotationPeriod, maxTokenLifetime: 600, clockTolerance: 30, currentTime: () => now })
         for (const advance of advances) {
           now += advance
-          const response = await jwksResponse({ config, keys })
+          const response = await jwksResponse({ config, keys } as ServiceContext)
           assert.equal(response.status, 200)
           assert.equal(response.headers['access-control-allow-origin'], '*')
           const maxAge = Number(/^public, max-age=(\d+)$/.exec(response.headers['cache-control'] ?? '')?.[1])

@@ -10,6 +10,7 @@
  * @module
  */
 import { durationSeconds } from '../config/duration.js'
+import { publishedKeySet } from '../oauth/signing-keys.js'
 import type { OAuthResponse, ServiceContext } from '../service/context.js'
 
 /** The longest `max-age` announced (5 minutes): how long an emergency-revoked key may stay in caches. */
@@ -21,11 +22,12 @@ export function jwksMaxAge(publishAhead: number): number {
 }
 
 /**
- * The JWK Set (`next`, `active` and `retiring` public keys, as the key manager publishes them) with
- * its caching headers; readable from any origin (public keys, and browsers verify tokens too).
+ * The JWK Set (the `next`, `active` and `retiring` public keys of every key manager, as the OAuth
+ * core publishes them) with its caching headers; readable from any origin (public keys, and
+ * browsers verify tokens too).
  */
-export async function jwksResponse(ctx: Pick<ServiceContext, 'config' | 'keys'>): Promise<OAuthResponse> {
-  const jwks = await ctx.keys.jwks()
+export async function jwksResponse(ctx: ServiceContext): Promise<OAuthResponse> {
+  const jwks = await publishedKeySet(ctx)
   return {
     status: 200,
     headers: {

@@ -5,11 +5,10 @@
  */
 import type { FastifyInstance } from 'fastify'
 import { jwksResponse } from '../../keys/jwks-response.js'
+import { ENDPOINT_PATHS } from '../../oauth/endpoints.js'
 import type { ServiceContext } from '../../service/context.js'
 import { sendResponse } from '../respond.js'
 
-export const JWKS_PATH = '/jwks.json'
-
 export function jwksRoutes(app: FastifyInstance, ctx: ServiceContext): void {
-  app.get(JWKS_PATH, async (_request, reply) => sendResponse(reply, await jwksResponse(ctx)))
+  app.get(ENDPOINT_PATHS.jwks, async (_request, reply) => sendResponse(reply, await jwksResponse(ctx)))
 }

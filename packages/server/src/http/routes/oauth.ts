@@ -6,14 +6,12 @@
  * @module
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { ENDPOINT_PATHS } from '../../oauth/endpoints.js'
 import { OAuthError } from '../../oauth/errors.js'
 import type { ServiceContext } from '../../service/context.js'
 import type { CoreHandlers, OAuthHandler } from '../core.js'
 import { parseForm } from '../form.js'
 import { requestContext, sendResponse } from '../respond.js'
-
-/** The endpoint paths, as the discovery document names them. */
-export const OAUTH_PATHS = { token: '/token', revocation: '/revoke', introspection: '/introspect' } as const
 
 /**
  * The one `Authorization` header. Node keeps only the first of several, so a second one would be
@@ -29,9 +27,10 @@ function authorization(request: FastifyRequest): string | undefined {
 }
 
 export function oauthRoutes(app: FastifyInstance, ctx: ServiceContext, core: CoreHandlers): void {
-  for (const [name, path] of Object.entries(OAUTH_PATHS) as [keyof typeof OAUTH_PATHS, string][]) {
+  // The paths the metadata document names (oauth/endpoints.ts), so the two cannot disagree.
+  for (const name of ['token', 'revocation', 'introspection'] as const) {
     const handler: OAuthHandler = core[name]
-    app.post(path, async (request, reply) => {
+    app.post(ENDPOINT_PATHS[name], async (request, reply) => {
       const form = parseForm(request.headers['content-type'], request.body as Uint8Array | undefined)
       return sendResponse(reply, await handler({ ...form, authorization: authorization(request) }, requestContext(ctx, request)))
     })
