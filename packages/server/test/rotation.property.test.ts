@@ -23,16 +23,19 @@ const ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64url')
 
 type Action =
   | { kind: 'advance'; seconds: number }
+  /** Jump to `before` seconds ahead of the next scheduled change (a key activating or retiring). */
+  | { kind: 'nearChange'; before: number }
   | { kind: 'sign'; ttl: number }
   | { kind: 'rotate' }
-  | { kind: 'revoke'; which: 'signing' | 'other' }
+  | { kind: 'revoke'; which: 'active' | 'next' | 'retiring' }
   | { kind: 'restart' }
 
 const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('advance' as const), seconds: fc.oneof(fc.integer({ min: 1, max: 600 }), fc.integer({ min: 600, max: 2 * ROTATION })) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('nearChange' as const), before: fc.oneof(fc.integer({ min: -120, max: 5 }), fc.integer({ min: 5, max: MAX_TTL })) }) },
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('sign' as const), ttl: fc.integer({ min: 1, max: MAX_TTL }) }) },
   { weight: 2, arbitrary: fc.constant({ kind: 'rotate' as const }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('revoke' as const), which: fc.constantFrom('signing' as const, 'other' as const) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('revoke' as const), which: fc.constantFrom('active' as const, 'next' as const, 'retiring' as const) }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'restart' as const }) },
 )
 
@@ -56,6 +59,8 @@ test('rotation: unexpired tokens always verify against the served JWKS; no key s
       const firstSeen = new Map<string, number>()
       const firstSigned = new Map<string, number>()
       const revoked = new Map<string, number>()
+      /** When the signing key was revoked in an emergency. */
+      const emergencies: number[] = []
       const signers: string[] = []
       const tokens: Array<{ token: string; kid: string; exp: number }> = []
 
@@ -81,7 +86,14 @@ test('rotation: unexpired tokens always verify against the served JWKS; no key s
       }
 
       await served()
-      for (const step of actions) {
+      for (let step of actions) {
+        if (step.kind === 'nearChange') {
+          // Turned into a plain time jump to just before (or after) the schedule's next change.
+          const changes = (await ctx.keys.keys()).flatMap((key) => [key.activateAt, key.deactivateAt, key.retireAt]).filter((at): at is number => at !== undefined && at > now)
+          const next = Math.min(...changes)
+          if (!Number.isFinite(next) || next - step.before <= now) continue
+          step = { kind: 'advance', seconds: next - step.before - now }
+        }
         switch (step.kind) {
           case 'advance': {
             // Also check just before each token in the jump expires: publication is an interval, so
@@ -108,10 +120,11 @@ test('rotation: unexpired tokens always verify against the served JWKS; no key s
             await served()
             assert.ok(firstSeen.has(kid), `the signing key ${kid} is published when it signs`)
             if (!firstSigned.has(kid)) {
-              const previous = signers.at(-1)
-              const firstBoot = previous === undefined
-              const afterEmergency = previous !== undefined && revoked.has(previous)
               const publishedFor = now - firstSeen.get(kid)!
+              const firstBoot = signers.length === 0
+              // The successor promoted (or created) when the signing key was revoked: it was published
+              // by the time of that revocation and signs from then on.
+              const afterEmergency = emergencies.some((at) => firstSeen.get(kid)! <= at && at <= now)
               assert.ok(
                 publishedFor >= PUBLISH_AHEAD || firstBoot || afterEmergency,
                 `key ${kid} first signs ${publishedFor}s after it was published (publish-ahead ${PUBLISH_AHEAD}s)`,
@@ -127,11 +140,12 @@ test('rotation: unexpired tokens always verify against the served JWKS; no key s
             break
           case 'revoke': {
             const keys = await ctx.keys.keys()
-            const signing = keys.find((k) => k.state === 'active')
-            const target = step.which === 'signing' ? signing : keys.find((k) => k.state === 'next' || k.state === 'retiring')
+            const target = keys.find((k) => k.state === step.which)
             if (target) {
               await ctx.keys.revoke(target.kid)
               revoked.set(target.kid, now)
+              if (step.which === 'active') emergencies.push(now)
+              await served()
             }
             break
           }
@@ -142,6 +156,6 @@ test('rotation: unexpired tokens always verify against the served JWKS; no key s
         await checkTokens()
       }
     }),
-    { numRuns: 60 },
+    { numRuns: 200 },
   )
 })

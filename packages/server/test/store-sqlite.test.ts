@@ -3,7 +3,6 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
@@ -81,13 +80,29 @@ describe('sqlite store: replicas in other processes', () => {
   it('processes migrating one new file at the same instant all succeed, each migration applied once', async () => {
     const path = join(root, 'processes', 'jotjwt.db')
     const fixture = fileURLToPath(new URL('./fixtures/sqlite-migrate.ts', import.meta.url))
-    const replicas = Array.from({ length: 4 }, () => spawn(process.execPath, ['--import', 'tsx', fixture, path], { stdio: ['pipe', 'pipe', 'inherit'] }))
-    const lines = replicas.map((replica) => createInterface({ input: replica.stdout })[Symbol.asyncIterator]())
-    const next = async (line: AsyncIterator<string>) => (await line.next()).value as string
-    assert.deepEqual(await Promise.all(lines.map(next)), ['ready', 'ready', 'ready', 'ready'])
-    for (const replica of replicas) replica.stdin.write('go\n')
-    assert.deepEqual(await Promise.all(lines.map(next)), ['migrated', 'migrated', 'migrated', 'migrated'])
-    await Promise.all(replicas.map((replica) => once(replica, 'exit')))
+    // Each replica's whole output is kept, so a replica that fails (at open, or migrating) fails the
+    // test with what it printed instead of leaving an await pending.
+    const replicas = Array.from({ length: 4 }, () => {
+      const child = spawn(process.execPath, ['--import', 'tsx', fixture, path], { stdio: ['pipe', 'pipe', 'pipe'] })
+      const output = { stdout: '', stderr: '' }
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output.stdout += chunk))
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output.stderr += chunk))
+      const exited = once(child, 'exit').then(([code]) => code as number | null)
+      return { child, output, exited }
+    })
+    const describeReplicas = () => JSON.stringify(replicas.map((replica) => replica.output))
+    // Wait until every replica is ready (or one has exited, which fails the test).
+    let poll: NodeJS.Timeout | undefined
+    const outcome = await Promise.race([
+      new Promise<'ready'>((resolve) => {
+        poll = setInterval(() => replicas.every((replica) => replica.output.stdout.includes('ready\n')) && resolve('ready'), 10)
+      }),
+      Promise.any(replicas.map((replica) => replica.exited)).then(() => 'exited' as const),
+    ]).finally(() => clearInterval(poll))
+    assert.equal(outcome, 'ready', `a replica exited before every replica was ready: ${describeReplicas()}`)
+    for (const replica of replicas) replica.child.stdin.write('go\n')
+    assert.deepEqual(await Promise.all(replicas.map((replica) => replica.exited)), [0, 0, 0, 0], describeReplicas())
+    assert.deepEqual(replicas.map((replica) => replica.output.stdout), Array(4).fill('ready\nmigrated\n'), describeReplicas())
     const db = new Database(path, { readonly: true })
     try {
       assert.deepEqual(db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all(), migrations.map((migration) => migration.version))
