@@ -35,6 +35,9 @@ export const ENTRY_POINTS = [
   { name: 'all of jot/jwt', from: 'jotjwt/jwt', jot: ['*'], jose: ['SignJWT', 'jwtVerify', 'decodeJwt', 'UnsecuredJWT'], jwsOnly: true },
   { name: 'all of jot/jwks', from: 'jotjwt/jwks', jot: ['*'], jose: ['createLocalJWKSet', 'createRemoteJWKSet', 'EmbeddedJWK'], jwsOnly: true },
   { name: 'all of jot/errors', from: 'jotjwt/errors', jot: ['*'], jose: ['errors'], jwsOnly: false },
+  { name: 'make a DPoP proof, from the subpath', from: 'jotjwt/dpop', jot: ['createDPoPProof'], jose: ['SignJWT', 'exportJWK'], jwsOnly: true },
+  { name: 'verify DPoP proofs, from the subpath', from: 'jotjwt/dpop', jot: ['createDPoPVerifier', 'createMemoryReplayStore', 'checkDPoPBinding'], jose: ['jwtVerify', 'EmbeddedJWK', 'calculateJwkThumbprint'], jwsOnly: true },
+  { name: 'all of jot/dpop', from: 'jotjwt/dpop', jot: ['*'], jose: ['SignJWT', 'exportJWK', 'jwtVerify', 'EmbeddedJWK', 'calculateJwkThumbprint'], jwsOnly: true },
   { name: 'all of jot/jwe', from: 'jotjwt/jwe', jot: ['*'], jose: ['CompactEncrypt', 'compactDecrypt', 'EncryptJWT', 'jwtDecrypt'], jwsOnly: false },
 ]
 

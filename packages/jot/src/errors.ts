@@ -237,6 +237,54 @@ export class JWEDecompressionLimit extends JotError {
   override readonly code = 'ERR_JWE_DECOMPRESSION_LIMIT'
 }
 
+/**
+ * What made a DPoP proof invalid (RFC 9449 §4.3): `malformed` (not a compact JWS of bounded length,
+ * bad base64url or JSON, an unsupported `crit`), `typ`, `alg` (`none`, symmetric, or outside the
+ * allowlist), `jwk` (missing, too large, carrying a private key, or not a key for `alg`),
+ * `signature`, `claims` (a required claim missing or of the wrong type), `htm`, `htu`, `stale` (`iat`
+ * older than the accepted window, or `exp` passed), `future` (`iat` or `nbf` ahead of the clock),
+ * `ath` (missing or not the hash of the access token) and `replay` (its `jti` was used before).
+ */
+export type DPoPProofFailure =
+  | 'malformed'
+  | 'typ'
+  | 'alg'
+  | 'jwk'
+  | 'signature'
+  | 'claims'
+  | 'htm'
+  | 'htu'
+  | 'stale'
+  | 'future'
+  | 'ath'
+  | 'replay'
+
+/**
+ * A DPoP proof was refused (RFC 9449 §4.3): answer with the `invalid_dpop_proof` error (§5, §7.1).
+ * `reason` says which check failed; `cause` is the underlying JWS error, when there is one.
+ */
+export class DPoPProofInvalid extends JotError {
+  override readonly code = 'ERR_DPOP_PROOF_INVALID'
+  readonly reason: DPoPProofFailure
+  constructor(message: string, reason: DPoPProofFailure, options?: { cause?: unknown }) {
+    super(message, options)
+    this.reason = reason
+  }
+}
+
+/**
+ * The server requires a nonce in DPoP proofs and this proof has none (`missing`) or not an accepted
+ * one (`mismatch`): answer with `use_dpop_nonce` and a fresh `DPoP-Nonce` header (RFC 9449 §8, §9).
+ */
+export class DPoPNonceRequired extends JotError {
+  override readonly code = 'ERR_DPOP_NONCE_REQUIRED'
+  readonly reason: 'missing' | 'mismatch'
+  constructor(message: string, reason: 'missing' | 'mismatch') {
+    super(message)
+    this.reason = reason
+  }
+}
+
 /** Every concrete error class jot throws. */
 export type AnyJotError =
   | Base64URLInvalid
@@ -271,6 +319,8 @@ export type AnyJotError =
   | KeyStoreConflict
   | KeyStoreFailed
   | JWTInsufficientScope
+  | DPoPProofInvalid
+  | DPoPNonceRequired
 
 /** Every stable error code, e.g. `'ERR_JWT_EXPIRED'`. */
 export type JotErrorCode = AnyJotError['code'] | 'ERR_JOT'

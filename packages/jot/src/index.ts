@@ -12,10 +12,11 @@
  * @module
  */
 // The root entry is the union of the per-area subpath entries (jot/jws, jot/jwt, jot/jwe, jot/keys,
-// jot/jwks) and the error classes (jot/errors); each area's exports are listed once, in its entry file.
+// jot/jwks, jot/dpop) and the error classes (jot/errors); each area's exports are listed once, in its entry file.
 export * from './errors.js'
 export * from './entry/jws.js'
 export * from './entry/jwt.js'
 export * from './entry/jwe.js'
 export * from './entry/keys.js'
 export * from './entry/jwks.js'
+export * from './entry/dpop.js'

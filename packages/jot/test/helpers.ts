@@ -16,3 +16,8 @@ export async function rejectsWith(
     return true
   })
 }
+
+/** Asserts that `promise` rejects with a JotError carrying `code` and this `reason` (DPoP and claim errors). */
+export function rejectsWithReason(promise: Promise<unknown> | (() => Promise<unknown>), code: JotErrorCode, reason: string): Promise<void> {
+  return rejectsWith(promise, code, (error) => assert.equal((error as { reason?: unknown }).reason, reason, error.message))
+}

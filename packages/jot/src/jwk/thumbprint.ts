@@ -28,11 +28,11 @@ const REQUIRED: Readonly<Record<string, readonly string[]>> = /* @__PURE__ */ ta
   oct: ['k', 'kty'],
 })
 
-async function thumbprintBytes(input: JWK | JotKey, hash: ThumbprintHash): Promise<Uint8Array> {
-  const spec = typeof hash === 'string' ? HASHES[hash] : undefined
-  if (!spec) throw new InvalidArgument('thumbprint hash must be sha256, sha384 or sha512')
-  const jwk = isJotKey(input) ? await exportJWK(input.type === 'private' ? await toPublicKey(input) : input) : input
-  if (!isPlainObject(jwk)) throw new InvalidArgument('thumbprint input must be a JWK or a JotKey')
+/**
+ * @internal The members RFC 7638 §3.2 hashes, in lexicographic order: for a public key, the key
+ * itself and nothing else (DPoP proofs carry exactly this as their `jwk`, RFC 9449 §4.2).
+ */
+export function requiredMembers(jwk: JWK): Record<string, string> {
   const required = typeof jwk.kty === 'string' ? REQUIRED[jwk.kty] : undefined
   if (!required) throw new KeyInvalid('JWK "kty" must be EC, OKP, RSA, AKP or oct')
   const canonical: Record<string, string> = {}
@@ -41,7 +41,15 @@ async function thumbprintBytes(input: JWK | JotKey, hash: ThumbprintHash): Promi
     if (typeof value !== 'string') throw new KeyInvalid(`JWK member "${name}" must be a string`)
     canonical[name] = value
   }
-  return runtime.digest(spec.name, encodeUtf8(JSON.stringify(canonical)))
+  return canonical
+}
+
+async function thumbprintBytes(input: JWK | JotKey, hash: ThumbprintHash): Promise<Uint8Array> {
+  const spec = typeof hash === 'string' ? HASHES[hash] : undefined
+  if (!spec) throw new InvalidArgument('thumbprint hash must be sha256, sha384 or sha512')
+  const jwk = isJotKey(input) ? await exportJWK(input.type === 'private' ? await toPublicKey(input) : input) : input
+  if (!isPlainObject(jwk)) throw new InvalidArgument('thumbprint input must be a JWK or a JotKey')
+  return runtime.digest(spec.name, encodeUtf8(JSON.stringify(requiredMembers(jwk))))
 }
 
 /**

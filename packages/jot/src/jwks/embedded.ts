@@ -16,7 +16,7 @@ import { importJWK } from '../key/import.js'
 import type { JWK } from '../key/jwk.js'
 import { hasSecretMembers } from '../key/members.js'
 import type { JWSAlgorithmName } from '../jwa/signing.js'
-import type { KeyResolver } from '../jws/types.js'
+import type { JWSHeaderParameters, KeyResolver } from '../jws/types.js'
 import { admissibleAlgorithm } from './select.js'
 
 /** Options of {@link createEmbeddedJWKResolver}. */
@@ -40,13 +40,21 @@ export function createEmbeddedJWKResolver(options: EmbeddedJWKOptions = {}): Key
   const pinned = options.thumbprints && new Set(options.thumbprints)
   const policy = { allowSymmetric: false, requireKid: false, maxCandidates: 1 }
   return async (header) => {
-    const { jwk } = header
-    if (!isPlainObject(jwk)) throw new JWSInvalid('the header has no "jwk" object')
-    if (hasSecretMembers(jwk)) {
-      throw new KeyUsageInvalid('an embedded "jwk" must be a public key')
-    }
+    const jwk = embeddedPublicJWK(header)
     if (!admissibleAlgorithm(header, policy)) throw new JWKSNoMatchingKey('the embedded "jwk" cannot verify this "alg"')
-    if (pinned && !pinned.has(await jwkThumbprint(jwk as JWK))) throw new JWKSNoMatchingKey('the embedded "jwk" is not a pinned key')
-    return importJWK(jwk as JWK, { alg: header.alg as JWSAlgorithmName })
+    if (pinned && !pinned.has(await jwkThumbprint(jwk))) throw new JWKSNoMatchingKey('the embedded "jwk" is not a pinned key')
+    return importJWK(jwk, { alg: header.alg as JWSAlgorithmName })
   }
+}
+
+/**
+ * @internal The header's `jwk`, refused unless it is a public key (RFC 7515 §4.1.3; RFC 9449 §4.2:
+ * "MUST NOT contain a private key"); an `oct` key's `k` counts as private. The one rule every use of
+ * an embedded key shares: this resolver and DPoP proof verification (dpop/verify.ts).
+ */
+export function embeddedPublicJWK(header: Readonly<JWSHeaderParameters>): JWK {
+  const { jwk } = header
+  if (!isPlainObject(jwk)) throw new JWSInvalid('the header has no "jwk" object')
+  if (hasSecretMembers(jwk)) throw new KeyUsageInvalid('an embedded "jwk" must be a public key')
+  return jwk as JWK
 }

@@ -43,11 +43,12 @@ function run(command: string, args: string[], cwd: string): string {
 // A sign/verify round trip per module format, through the subpath entries only.
 const ESM_CONSUMER = `
 import assert from 'node:assert/strict'
-import { generateSecret } from 'jotjwt/keys'
+import { generateKeyPair, generateSecret } from 'jotjwt/keys'
 import { signJWT, verifyJWT } from 'jotjwt/jwt'
 import { signCompactJWS, verifyCompactJWS } from 'jotjwt/jws'
 import { encryptJWT, decryptJWT } from 'jotjwt/jwe'
 import { createLocalKeySet } from 'jotjwt/jwks'
+import { createDPoPProof, verifyDPoPProof } from 'jotjwt/dpop'
 import { isJotError } from 'jotjwt/errors'
 import * as root from 'jotjwt'
 
@@ -64,6 +65,10 @@ await assert.rejects(verifyJWT(token, secret), (error) => isJotError(error) && e
 assert.equal(typeof encryptJWT, 'function')
 assert.equal(typeof decryptJWT, 'function')
 assert.equal(typeof createLocalKeySet, 'function')
+const { privateKey: dpopKey } = await generateKeyPair('ES256')
+const dpopRequest = { method: 'GET', url: 'https://rs.example/orders' }
+const proof = await createDPoPProof(dpopKey, dpopRequest)
+assert.equal((await verifyDPoPProof(proof, { ...dpopRequest, algorithms: ['ES256'], replay: false })).payload.htm, 'GET')
 // One module instance per format: a subpath export is the very function the root exports.
 assert.equal(root.verifyJWT, verifyJWT)
 await assert.rejects(import('jotjwt/dist/esm/index.js'), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' })
@@ -97,6 +102,7 @@ ${from('jotjwt/jwt')}
 ${from('jotjwt/jws')}
 ${from('jotjwt/jwe')}
 ${from('jotjwt/jwks')}
+${from('jotjwt/dpop')}
 ${from('jotjwt/errors')}
 ${from('jotjwt')}
 
@@ -108,11 +114,15 @@ export async function roundTrip(): Promise<string | undefined> {
   const set = jwks.createLocalKeySet({ keys: [] })
   const options: jwe.EncryptJWTOptions = { enc: 'A256GCM' }
   const code: errors.JotErrorCode = 'ERR_JWT_EXPIRED'
+  const replay: dpop.ReplayStore = dpop.createMemoryReplayStore()
+  const proofCode: errors.JotErrorCode = 'ERR_DPOP_PROOF_INVALID'
+  // @ts-expect-error: the replay store is required (a store or false)
+  void dpop.createDPoPVerifier({ algorithms: ['ES256'] })
   // @ts-expect-error: JWE lives in jotjwt/jwe, not in the JWS entry
   void jws.encryptJWT
   // @ts-expect-error: the claims of a verified JWT are typed, not any
   const wrong: number = verified.payload.sub
-  void [flattened, set, options, code, wrong, root.cryptoBackend]
+  void [flattened, set, options, code, replay, proofCode, wrong, root.cryptoBackend]
   return verified.payload.sub
 }
 `
