@@ -11,6 +11,7 @@ import type { Command, Context, Output } from './cli/command.js'
 import { describeError, EXIT_USAGE, UsageError } from './cli/errors.js'
 import { decode } from './commands/decode.js'
 import { decrypt } from './commands/decrypt.js'
+import { dpop } from './commands/dpop.js'
 import { encrypt } from './commands/encrypt.js'
 import { jwks } from './commands/jwks.js'
 import { key } from './commands/key.js'
@@ -23,7 +24,7 @@ import { colorEnabled, createPalette } from './format/color.js'
 import { guardOutput } from './format/terminal.js'
 import { createStdinReader } from './io/input.js'
 
-const COMMANDS: readonly Command[] = [decode, verify, sign, encrypt, decrypt, keygen, key, jwks, token, serve]
+const COMMANDS: readonly Command[] = [decode, verify, sign, encrypt, decrypt, keygen, key, jwks, token, dpop, serve]
 
 function version(): string {
   const read = (path: string) => (JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { version: string }).version

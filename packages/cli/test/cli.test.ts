@@ -5,7 +5,7 @@ import { Readable } from 'node:stream'
 import { after, describe, it } from 'node:test'
 import { jot, scratchDir } from './helpers.js'
 
-const COMMANDS = ['decode', 'verify', 'sign', 'encrypt', 'decrypt', 'keygen', 'key', 'jwks']
+const COMMANDS = ['decode', 'verify', 'sign', 'encrypt', 'decrypt', 'keygen', 'key', 'jwks', 'dpop']
 
 describe('jot conventions', () => {
   it('--version names the CLI, library and Node versions', async () => {
