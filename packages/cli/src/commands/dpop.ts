@@ -21,12 +21,12 @@ export const dpop = defineCommand({
     'jti; with --token also ath, the hash of the access token sent with the request, and with',
     '--nonce the server\'s DPoP-Nonce. Send it as the DPoP header, with "Authorization: DPoP TOKEN".',
     'A proof is for one request only: servers refuse it again, and after a minute or so.',
-    'The key is a PEM or JWK private key of an asymmetric algorithm: --alg, else the JWK\'s "alg",',
-    'else the key type\'s default (RSA: RS256, EC: ES256/384/512, Ed25519: EdDSA).',
+    'The key is a private key (PEM, DER or JWK) of an asymmetric algorithm: --alg, else the JWK\'s',
+    '"alg", else the key type\'s default (RSA: RS256, EC: ES256/384/512, Ed25519: EdDSA).',
     'The method is used exactly as given: HTTP methods are case-sensitive.',
   ].join('\n'),
   options: {
-    key: { type: 'string', short: 'k', value: 'FILE|-', description: 'private key file (PEM or JWK)' },
+    key: { type: 'string', short: 'k', value: 'FILE|-', description: 'private key file (PEM, DER or JWK)' },
     'key-env': { type: 'string', value: 'VAR', description: 'read the private key from this environment variable' },
     alg: { type: 'string', short: 'a', value: 'ALG', description: 'signature algorithm, e.g. ES256, EdDSA, PS256' },
     method: { type: 'string', short: 'X', value: 'METHOD', description: 'HTTP method of the request (htm), e.g. GET' },
@@ -50,7 +50,7 @@ export const dpop = defineCommand({
     if (values.url === undefined) throw new UsageError('which URL? pass --url, e.g. --url https://api.example/orders')
     if (values.token !== undefined && values['token-env'] !== undefined) throw new UsageError('pass --token or --token-env, not both')
     const token = values['token-env'] === undefined ? values.token : utf8(readEnv(values['token-env'], 'access token', context.env))
-    const material = await loadKeyMaterial(values.key, values['key-env'], 'key', context)
+    const material = await loadKeyMaterial(values.key, values['key-env'], 'key', context, { flag: 'alg', given: values.alg !== undefined })
     if (!material) throw new UsageError('no key: pass --key FILE or --key-env VAR')
     const alg = signingAlgorithm(requireAlgorithm(material, values.alg === undefined ? undefined : signingAlgorithm(values.alg), 'sig'))
     const key = await importMaterial(material, alg)
