@@ -21,7 +21,7 @@ import { importJWK } from '../key/import.js'
 import type { JWK } from '../key/jwk.js'
 import type { JotKey } from '../key/key.js'
 
-/** A proof's key with what the verifier learns from it, kept per header (see `keyFor`). */
+/** A proof's key with what the verifier learns from it; a verifier keeps it per checked header (dpop/verify.ts). */
 export interface ProofKey {
   readonly key: JotKey
   readonly jwk: JWK
