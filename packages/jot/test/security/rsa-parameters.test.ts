@@ -1,6 +1,6 @@
 /**
- * RSA public parameters, enforced on every import path (JWK, SPKI PEM, PKCS#1 PEM, PKCS#8 and PKCS#1
- * private keys, X.509 certificates) for every RSA algorithm (RS*, PS*, RSA-OAEP*, RSA1_5), on the
+ * RSA public parameters, enforced on every import path (JWK; SPKI, PKCS#1 and X.509 certificates as PEM
+ * and DER; PKCS#8 and PKCS#1 private keys) for every RSA algorithm (RS*, PS*, RSA-OAEP*, RSA1_5), on the
  * backend this run uses: 3 ≤ e < 2^32 and odd, a modulus of 2048–16384 bits and odd, and no ROCA
  * fingerprint (CVE-2017-15361; vectors in test/vectors/roca.json).
  */
@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { createHash, createPrivateKey, generateKeyPairSync, randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { describe, it } from 'node:test'
-import { type JWK, cryptoBackend, exportJWK, generateKeyPair, importJWK, importKey, importPEM, signJWT, verifyJWT } from 'jotjwt'
+import { type JWK, cryptoBackend, exportJWK, generateKeyPair, importDER, importJWK, importKey, importPEM, signJWT, verifyJWT } from 'jotjwt'
 import { der, toPEM } from '../der.js'
 import { rejectsWith } from '../helpers.js'
 
@@ -46,14 +46,18 @@ const rsaPublicKey = (n: Uint8Array, e: Uint8Array): Uint8Array => der(0x30, int
 const RSA_ENCRYPTION = der(0x30, der(0x06, Uint8Array.of(0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01)), der(0x05))
 const spki = (n: Uint8Array, e: Uint8Array): Uint8Array => der(0x30, RSA_ENCRYPTION, der(0x03, Uint8Array.of(0), rsaPublicKey(n, e)))
 
+/** sha256WithRSAEncryption (1.2.840.113549.1.1.11), the certificate's signature algorithm. */
+const SHA256_WITH_RSA = der(0x30, der(0x06, Uint8Array.of(0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b)), der(0x05))
+
 /**
- * An X.509 v3 certificate around an SPKI. Its other fields are empty and it is signed by nobody:
- * importPEM takes only the subject public key from a certificate and judges nothing else.
+ * An X.509 v3 certificate around an SPKI. Its names and validity are empty and its signature is empty:
+ * import takes only the subject public key from a certificate and judges nothing else.
  */
 function certificate(subjectPublicKeyInfo: Uint8Array): Uint8Array {
   const empty = der(0x30)
-  const tbs = der(0x30, der(0xa0, der(0x02, Uint8Array.of(2))), der(0x02, Uint8Array.of(1)), empty, empty, empty, empty, subjectPublicKeyInfo)
-  return der(0x30, tbs, empty, der(0x03, Uint8Array.of(0)))
+  const version = der(0xa0, der(0x02, Uint8Array.of(2)))
+  const tbs = der(0x30, version, der(0x02, Uint8Array.of(1)), SHA256_WITH_RSA, empty, empty, empty, subjectPublicKeyInfo)
+  return der(0x30, tbs, SHA256_WITH_RSA, der(0x03, Uint8Array.of(0)))
 }
 
 /** Each public key path, importing (n, e) for `alg`. */
@@ -61,7 +65,10 @@ const FORMS = {
   JWK: (n: Uint8Array, e: Uint8Array, alg: RSAAlgorithm) => importJWK({ kty: 'RSA', n: b64u(n), e: b64u(e) }, { alg }),
   'SPKI PEM': (n: Uint8Array, e: Uint8Array, alg: RSAAlgorithm) => importPEM(toPEM(spki(n, e), 'PUBLIC KEY'), { alg }),
   'PKCS#1 PEM': (n: Uint8Array, e: Uint8Array, alg: RSAAlgorithm) => importPEM(toPEM(rsaPublicKey(n, e), 'RSA PUBLIC KEY'), { alg }),
-  certificate: (n: Uint8Array, e: Uint8Array, alg: RSAAlgorithm) => importKey(toPEM(certificate(spki(n, e)), 'CERTIFICATE'), { alg }),
+  'certificate PEM': (n: Uint8Array, e: Uint8Array, alg: RSAAlgorithm) => importKey(toPEM(certificate(spki(n, e)), 'CERTIFICATE'), { alg }),
+  'SPKI DER': (n: Uint8Array, e: Uint8Array, alg: RSAAlgorithm) => importDER(spki(n, e), { alg }),
+  'PKCS#1 DER': (n: Uint8Array, e: Uint8Array, alg: RSAAlgorithm) => importDER(rsaPublicKey(n, e), { alg }),
+  'certificate DER': (n: Uint8Array, e: Uint8Array, alg: RSAAlgorithm) => importKey(certificate(spki(n, e)), { alg }),
 } as const
 
 type RSAAlgorithm = 'RS256' | 'PS384' | 'RSA-OAEP-256'
@@ -182,6 +189,9 @@ describe('ROCA: the published vulnerable keys are refused', () => {
     })
     it(`${roca.pem.pkcs1Private.file}: as PKCS#8 for ${alg}`, async () => {
       await refusedAsROCA(importPEM(privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, { alg }))
+    })
+    it(`${roca.pem.pkcs1Private.file}: as PKCS#8 DER for ${alg}`, async () => {
+      await refusedAsROCA(importDER(new Uint8Array(privateKey.export({ type: 'pkcs8', format: 'der' })), { alg }))
     })
     it(`${roca.pem.pkcs1Private.file}: as a private JWK for ${alg}`, async () => {
       await refusedAsROCA(importJWK(privateKey.export({ format: 'jwk' }) as JWK, { alg }))
