@@ -133,7 +133,11 @@ export class KeyAlgorithmMismatch extends JotError {
   override readonly code = 'ERR_KEY_ALG_MISMATCH'
 }
 
-/** The key is too weak for the algorithm: HMAC secret shorter than the hash output, RSA under 2048 bits. */
+/**
+ * The key is too weak for the algorithm: an HMAC secret shorter than the hash output; an RSA key under
+ * 2048 bits, with an even modulus, with a public exponent that is not odd and at least 3, or with the
+ * ROCA fingerprint (CVE-2017-15361). The message says which.
+ */
 export class KeyTooWeak extends JotError {
   override readonly code = 'ERR_KEY_TOO_WEAK'
 }

@@ -67,6 +67,9 @@ export const ML_DSA_SEED_LENGTH = 32
 /** RSA keys below this size are refused for every RSA algorithm (RFC 7518 §3.3, §3.5). */
 export const MIN_RSA_BITS = 2048
 
+/** RSA keys above this size are refused: OpenSSL's limit for RSA operations, and a bound on verification cost. */
+export const MAX_RSA_BITS = 16384
+
 /* @__NO_SIDE_EFFECTS__ */ const hmac = (name: JWSAlgorithmName, hash: HashName, size: number): HmacAlgorithm => ({
   name, family: 'hmac', kty: 'oct', hash, size,
 })

@@ -1,16 +1,16 @@
 /** Key generation for every JWS algorithm and every JWE key management algorithm. @module */
 import * as runtime from '#runtime'
-import { InvalidArgument, KeyTooWeak } from '../errors.js'
+import { InvalidArgument, KeyTooWeak, NotSupported } from '../errors.js'
 import { contentEncryption, type ContentEncryptionName } from '../jwa/content-encryption.js'
 import type { Curve } from '../jwa/curves.js'
-import { MIN_RSA_BITS } from '../jwa/signing.js'
+import { MAX_RSA_BITS, MIN_RSA_BITS } from '../jwa/signing.js'
 import { algorithmFor, importSecret, wrapImported } from './import.js'
 import type { JotKey, KeyAlgorithmName } from './key.js'
 
 export interface GenerateKeyPairOptions {
   /** Key ID to attach to both halves. */
   kid?: string
-  /** RSA modulus length in bits; default 2048, minimum 2048. */
+  /** RSA modulus length in bits; default 2048, minimum 2048, maximum 16384. */
   modulusLength?: number
   /**
    * Curve for `EdDSA` (`Ed25519`, the default, or `Ed448`) and for ECDH-ES (`P-256`, the default,
@@ -38,6 +38,9 @@ export async function generateKeyPair<A extends KeyAlgorithmName>(
   const modulusLength = options.modulusLength ?? MIN_RSA_BITS
   if (algorithm.kty === 'RSA' && (!Number.isInteger(modulusLength) || modulusLength < MIN_RSA_BITS)) {
     throw new KeyTooWeak(`RSA keys must be at least ${MIN_RSA_BITS} bits`)
+  }
+  if (algorithm.kty === 'RSA' && modulusLength > MAX_RSA_BITS) {
+    throw new NotSupported(`RSA keys of more than ${MAX_RSA_BITS} bits are not supported`)
   }
   let curve: Curve | undefined
   if (algorithm.family === 'ecdsa' || algorithm.family === 'eddsa' || algorithm.family === 'ecdh-es') {

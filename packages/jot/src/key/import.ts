@@ -23,13 +23,14 @@ import { encodeUtf8 } from '../lib/utf8.js'
 import { contentEncryption, type ContentEncryptionName } from '../jwa/content-encryption.js'
 import { curveInfo, type Curve } from '../jwa/curves.js'
 import { isKeyManagement, keyManagementAlgorithm, type KeyAlgorithm } from '../jwa/key-management.js'
-import { jwsAlgorithm, MIN_RSA_BITS, ML_DSA_SEED_LENGTH } from '../jwa/signing.js'
+import { jwsAlgorithm, ML_DSA_SEED_LENGTH } from '../jwa/signing.js'
 import type { KeyKind, KeySource, RuntimeKey } from '../runtime/types.js'
 import { anyKeyInternals, createJotKey, rawSecretKey, type JotKey, type KeyAlgorithmName } from './key.js'
 import type { JWK } from './jwk.js'
 import { DER_PEM_LABELS, derKeyStructure } from './der.js'
 import { inspectKeyMaterial, type KeyMaterialInfo } from './material.js'
 import { isSamePublicKey, parseLabelled, parsePEM, subjectPublicKey, type ParseKeyOptions, type ParsedKeyMaterial } from './pem.js'
+import { checkRSAPublicNumbers } from './rsa.js'
 
 /** Options shared by every import function. */
 export interface ImportKeyOptions<A extends KeyAlgorithmName = KeyAlgorithmName> {
@@ -234,6 +235,7 @@ async function importParsed<A extends KeyAlgorithmName>(
     throw new KeyAlgorithmMismatch(`the key is an ${material.alg} key, not ${algorithm.name}`)
   }
   const curve = algorithm.kty === 'EC' || algorithm.kty === 'OKP' ? checkCurve(algorithm, material.curve) : undefined
+  if (material.rsa) checkRSAPublicNumbers(material.rsa)
   const key = await importChecked(algorithm, curve, { format: material.format, der: material.der }, material.kind, options)
   if (material.statedPublicKey !== undefined) {
     await assertStatedPublicKey(key, material.statedPublicKey, `${key.alg} PKCS#8 "publicKey" (RFC 5958) is not the public key of its "privateKey"`)
@@ -279,6 +281,7 @@ export async function importJWK<A extends KeyAlgorithmName>(jwk: JWK, options: I
     members[name] = value
     if (!NAME_MEMBERS.has(name)) checkMemberLength(name, decodeMember(name, value), algorithm, curve)
   }
+  if (kty === 'RSA') checkRSAPublicNumbers({ n: decodeMember('n', members.n!), e: decodeMember('e', members.e!) })
   const kid = options.kid ?? (typeof jwk.kid === 'string' ? jwk.kid : undefined)
   const withKid = { ...options, ...(kid === undefined ? {} : { kid }) }
   if (kty === 'oct') {
@@ -450,7 +453,7 @@ function checkJWESecret(algorithm: KeyAlgorithm, bytes: Uint8Array, enc: Content
   }
 }
 
-/** The size minimums live here, after import, so every input format meets the same bar. */
+/** The secret minimums live here, so every input format meets the same bar (RSA keys meet theirs in key/rsa.ts). */
 async function importChecked(
   algorithm: KeyAlgorithm,
   curve: Curve | undefined,
@@ -492,10 +495,6 @@ export function wrapImported(
   kid: string | undefined,
   enc?: ContentEncryptionName,
 ): JotKey {
-  // RFC 7518 §3.3, §4.2, §4.3: RSA keys of 2048 bits or more, for signatures and key encryption alike.
-  if (algorithm.kty === 'RSA' && (runtimeKey.bits ?? 0) < MIN_RSA_BITS) {
-    throw new KeyTooWeak(`RSA keys must be at least ${MIN_RSA_BITS} bits (got ${runtimeKey.bits ?? 'unknown'})`)
-  }
   if (kid !== undefined && typeof kid !== 'string') throw new InvalidArgument('kid must be a string')
   return createJotKey(algorithm, runtimeKey, curve, kid, enc)
 }

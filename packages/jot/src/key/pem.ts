@@ -30,6 +30,7 @@ import {
   readSequence,
   type DERElement,
 } from './asn1.js'
+import type { RSAPublicNumbers } from './rsa.js'
 
 export interface ParsedKeyMaterial {
   /** Normalized format: every input becomes SPKI (public) or PKCS#8 (private). */
@@ -48,6 +49,8 @@ export interface ParsedKeyMaterial {
    * derives (see {@link isSamePublicKey}) rather than let it be silently ignored.
    */
   readonly statedPublicKey?: Uint8Array
+  /** Set for RSA keys: the modulus and public exponent, for the importer's parameter checks (key/rsa.ts). */
+  readonly rsa?: RSAPublicNumbers
 }
 
 const OID_RSA_ENCRYPTION = '1.2.840.113549.1.1.1'
@@ -151,13 +154,15 @@ function checkECPoint(point: Uint8Array, curve: ECCurveInfo): void {
   if (point.length !== expected) throw new KeyInvalid(`EC public key is not a valid ${curve.name} point encoding`)
 }
 
-function checkPublicKey({ kty, curve, mlDsa }: Identified, key: Uint8Array, depth: number): void {
+/** Checks a public key's structure; for RSA, returns its numbers. */
+function checkPublicKey({ kty, curve, mlDsa }: Identified, key: Uint8Array, depth: number): RSAPublicNumbers | undefined {
   if (kty === 'RSA') {
     // RFC 8017 App. A.1.1: RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }
     const fields = children(readDER(key, TAG.SEQUENCE, 'RSAPublicKey', depth))
-    decodeInteger(fields.read(TAG.INTEGER, 'modulus'), 'modulus')
-    decodeInteger(fields.read(TAG.INTEGER, 'publicExponent'), 'publicExponent')
+    const n = decodeInteger(fields.read(TAG.INTEGER, 'modulus'), 'modulus')
+    const e = decodeInteger(fields.read(TAG.INTEGER, 'publicExponent'), 'publicExponent')
     fields.end('RSAPublicKey')
+    return { n, e }
   } else if (curve?.kty === 'EC') {
     checkECPoint(key, curve)
   } else if (curve?.kty === 'OKP' && key.length !== curve.keyLength) {
@@ -165,6 +170,7 @@ function checkPublicKey({ kty, curve, mlDsa }: Identified, key: Uint8Array, dept
   } else if (mlDsa && key.length !== mlDsa.publicKeyLength) {
     throw new KeyInvalid(`${mlDsa.name} public key must be ${mlDsa.publicKeyLength} bytes`)
   }
+  return undefined
 }
 
 /** RFC 5915 §3 ECPrivateKey, read into the parts PKCS#8 conversion and checking need. */
@@ -205,7 +211,8 @@ const RSA_PRIVATE_KEY_FIELDS = [
   'coefficient',
 ]
 
-function checkPrivateKey({ kty, curve, mlDsa }: Identified, key: Uint8Array, depth: number): void {
+/** Checks a private key's structure; for RSA, returns its public numbers. */
+function checkPrivateKey({ kty, curve, mlDsa }: Identified, key: Uint8Array, depth: number): RSAPublicNumbers | undefined {
   if (kty === 'RSA') {
     // RFC 8017 App. A.1.2: version 0 is two-prime; version 1 adds otherPrimeInfos, which WebCrypto
     // cannot import, so both backends refuse it alike.
@@ -213,8 +220,9 @@ function checkPrivateKey({ kty, curve, mlDsa }: Identified, key: Uint8Array, dep
     const version = decodeVersion(fields.read(TAG.INTEGER, 'RSAPrivateKey version'), 'RSAPrivateKey version')
     if (version === 1) throw new NotSupported('multi-prime RSA keys are not supported')
     if (version !== 0) throw new KeyInvalid('RSAPrivateKey version must be 0')
-    for (const name of RSA_PRIVATE_KEY_FIELDS) decodeInteger(fields.read(TAG.INTEGER, name), name)
+    const [n, e] = RSA_PRIVATE_KEY_FIELDS.map((name) => decodeInteger(fields.read(TAG.INTEGER, name), name))
     fields.end('RSAPrivateKey')
+    return { n: n!, e: e! }
   } else if (curve?.kty === 'EC') {
     const ec = readECPrivateKey(key, depth)
     // RFC 5915 fixes the length at the curve size, but OpenSSL before 1.1.0 dropped leading zero
@@ -235,6 +243,7 @@ function checkPrivateKey({ kty, curve, mlDsa }: Identified, key: Uint8Array, dep
   } else if (mlDsa) {
     mlDsaSeed(mlDsa, key, depth)
   }
+  return undefined
 }
 
 /**
@@ -268,6 +277,7 @@ function result(
   format: 'spki' | 'pkcs8',
   der: Uint8Array,
   { kty, curve, mlDsa }: Identified,
+  rsa: RSAPublicNumbers | undefined,
   statedPublicKey?: Uint8Array,
 ): ParsedKeyMaterial {
   const common = {
@@ -275,6 +285,7 @@ function result(
     der: der.slice(),
     kind: format === 'spki' ? 'public' : 'private',
     kty,
+    ...(rsa === undefined ? {} : { rsa: Object.freeze({ n: rsa.n.slice(), e: rsa.e.slice() }) }),
     ...(statedPublicKey === undefined ? {} : { statedPublicKey: statedPublicKey.slice() }),
   } as const
   return Object.freeze(curve ? { ...common, curve: curve.name } : mlDsa ? { ...common, alg: mlDsa.name } : common)
@@ -297,8 +308,8 @@ export function parseDER(der: Uint8Array, format: 'spki' | 'pkcs8', options: Par
     const algorithm = identifyAlgorithm(fields.read(TAG.SEQUENCE, 'AlgorithmIdentifier'), options)
     const key = decodeBitString(fields.read(TAG.BIT_STRING, 'subjectPublicKey'), 'subjectPublicKey')
     fields.end('SubjectPublicKeyInfo')
-    checkPublicKey(algorithm, key, 2)
-    return result(format, der, algorithm)
+    const rsa = checkPublicKey(algorithm, key, 2)
+    return result(format, der, algorithm, rsa)
   }
   if (format === 'pkcs8') {
     const fields = children(readDER(der, TAG.SEQUENCE, 'PrivateKeyInfo'))
@@ -311,14 +322,14 @@ export function parseDER(der: Uint8Array, format: 'spki' | 'pkcs8', options: Par
     // RFC 5958 §2: publicKey is a v2 (version 1) field.
     const publicKey = version === 1 ? fields.optional(TAG.CONTEXT_1_PRIMITIVE, 'publicKey') : undefined
     fields.end('PrivateKeyInfo')
-    checkPrivateKey(algorithm, privateKey.contents, 2)
+    const rsa = checkPrivateKey(algorithm, privateKey.contents, 2)
     const statedPublicKey = publicKey && decodeBitString(publicKey, 'publicKey')
     if (statedPublicKey) checkPublicKey(algorithm, statedPublicKey, 2)
-    if (!attributes && !publicKey) return result(format, der, algorithm)
+    if (!attributes && !publicKey) return result(format, der, algorithm, rsa)
     // Normalized to the v1 core that every backend reads (OpenSSL 3.0 rejects v2 publicKey), so the
     // backend derives the public key from the private key alone; the stated one goes back to the
     // caller, which refuses the key unless the two agree.
-    return result(format, wrapPKCS8(algorithmIdentifier.encoded, privateKey.contents), algorithm, statedPublicKey)
+    return result(format, wrapPKCS8(algorithmIdentifier.encoded, privateKey.contents), algorithm, rsa, statedPublicKey)
   }
   throw new InvalidArgument('DER format must be "spki" or "pkcs8"')
 }
