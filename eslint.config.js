@@ -26,6 +26,15 @@ export default tseslint.config(
     },
   },
   {
+    // The debugger page and what it bundles run in the browser: no Node built-ins or globals.
+    files: ['packages/debugger/src/page/**/*.ts', 'packages/debugger/src/inspect/**/*.ts'],
+    languageOptions: { globals: globals.browser },
+    rules: {
+      'no-restricted-globals': ['error', 'Buffer', 'process', 'require', '__dirname', 'setImmediate'],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*'], message: 'the debugger page runs in the browser' }] }],
+    },
+  },
+  {
     files: ['packages/jot/src/**/*.ts'],
     ignores: ['packages/jot/src/runtime/node/**'],
     languageOptions: { globals: { ...portableGlobals } },

@@ -3,19 +3,14 @@
 // it on 127.0.0.1, and drives Debian's /usr/bin/chromium with playwright-core. Used by
 // chromium.test.ts and by scripts/support-table.mjs.
 import { build } from 'esbuild'
-import { existsSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import type { Vectors } from '../portable/conformance.js'
 import type { SuiteRun } from './page.js'
+import { CHROMIUM, CHROMIUM_ARGS } from './chromium-launch.js'
 
-export const CHROMIUM = process.env.JOT_CHROMIUM ?? '/usr/bin/chromium'
-export const chromiumInstalled = () => existsSync(CHROMIUM)
-
-// What works on our machines (closed network, root): no sandbox, no GPU, and none of Chromium's
-// background connections, each of which the network would refuse.
-const CHROMIUM_ARGS = ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+export { CHROMIUM, chromiumInstalled } from './chromium-launch.js'
 
 export interface PageBundle {
   code: string
