@@ -90,10 +90,9 @@ async function signingKey(): Promise<JotKey> {
     const material = parseKeyText(textarea('encode-key').value, byId<HTMLInputElement>('encode-secret-base64url').checked ? 'base64url' : 'text')
     return importMaterial(material, alg())
   }
-  if (state.signing?.key.alg !== alg()) {
-    state.signing = await generateKey(alg(), newKid())
-    setHeaderMember('kid', state.signing.key.kid!)
-  }
+  // The key's kid goes into the token's header unless the reader's header names another (the
+  // library adds it), so the editor is never rewritten behind the reader's back.
+  if (state.signing?.key.alg !== alg()) state.signing = await generateKey(alg(), newKid())
   return state.signing.key
 }
 

@@ -54,14 +54,21 @@ function updateToken(): void {
 /** A verdict is about one token, key and setting: when any changes, verify again (local keys) or withdraw it. */
 function verifyChanged(): void {
   ++verifyRun
-  if (sourceKind() === 'pasted' && byId<HTMLTextAreaElement>('key').value.trim() !== '' && token !== '') {
+  if (verifiesAsYouType()) {
+    renderReport(undefined, 'Verifying…')
     autoVerify()
   } else if (reportShown) {
     renderReport(undefined, 'The token or the settings changed: press Verify again.')
   }
 }
 
-const autoVerify = debounce(() => void verify(), 200)
+/** A pasted key verifies as you type; a URL is fetched only when the reader presses Verify. */
+const verifiesAsYouType = () => sourceKind() === 'pasted' && byId<HTMLTextAreaElement>('key').value.trim() !== '' && token !== ''
+
+// Checked again when it fires: the reader may have switched to a URL in the meantime.
+const autoVerify = debounce(() => {
+  if (verifiesAsYouType()) void verify()
+}, 200)
 
 async function verify(): Promise<void> {
   const run = ++verifyRun
