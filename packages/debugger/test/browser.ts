@@ -121,8 +121,11 @@ export async function openPage(session: Session, options: OpenOptions = {}): Pro
       assert.ok(requests.length > 0, 'no request was recorded at all: the recorder is broken')
       for (const request of requests) {
         const sent = [request.method, request.url, ...Object.entries(request.headers).flat(), request.body].join('\n')
+        // Also without whitespace and percent-encoding: a token sent as pasted (wrapped over lines)
+        // or in a query string is still the token.
+        const forms = [sent, sent.replace(/\s+/g, ''), percentDecoded(sent).replace(/\s+/g, '')]
         for (const secret of secrets) {
-          assert.ok(!sent.includes(secret), `a ${request.kind} request (${request.method} ${new URL(request.url).origin}) carries a secret (${secret.slice(0, 12)}…)`)
+          assert.ok(!forms.some((form) => form.includes(secret)), `a ${request.kind} request (${request.method} ${new URL(request.url).origin}) carries a secret (${secret.slice(0, 12)}…)`)
         }
         const sameOrigin = request.url.startsWith(`${session.origin}/`)
         const allowed = allowedURLs.includes(request.url)
@@ -135,6 +138,14 @@ export async function openPage(session: Session, options: OpenOptions = {}): Pro
       }
       assert.deepEqual(pageErrors, [], 'errors in the page')
     },
+  }
+}
+
+function percentDecoded(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '))
+  } catch {
+    return text
   }
 }
 
@@ -153,20 +164,23 @@ export interface KeyServer {
 
 /**
  * A stand-in issuer on 127.0.0.1: a JWK Set and an OpenID configuration, readable cross-origin
- * (CORS), as a real issuer would have to publish them for the page.
+ * (CORS), as a real issuer would have to publish them for the page. It even allows credentialed
+ * reads (the most permissive CORS there is), so only the page's own `credentials: 'omit'` keeps
+ * cookies out of its requests, and the tests can see that it does.
  */
 export async function startKeyServer(initial: unknown): Promise<KeyServer> {
   let jwks = initial
   const received: string[] = []
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     received.push(`${request.method} ${request.url} ${JSON.stringify(request.headers)}`)
+    const cors = { 'access-control-allow-origin': request.headers.origin ?? '*', 'access-control-allow-credentials': 'true', vary: 'origin' }
     const json = (body: unknown) => {
-      response.writeHead(200, { 'content-type': 'application/json', 'access-control-allow-origin': '*' })
+      response.writeHead(200, { 'content-type': 'application/json', ...cors })
       response.end(JSON.stringify(body))
     }
     if (request.url === '/jwks.json') json(jwks)
     else if (request.url === '/.well-known/openid-configuration') json({ issuer: url, jwks_uri: `${url}/jwks.json` })
-    else response.writeHead(404, { 'access-control-allow-origin': '*' }).end()
+    else response.writeHead(404, cors).end()
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
