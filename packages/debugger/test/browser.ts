@@ -65,6 +65,8 @@ export interface RecordedPage {
 export interface OpenOptions extends BrowserContextOptions {
   /** Where to go, relative to the page (e.g. `#token=…`). */
   readonly path?: string
+  /** The page to open, when not the session's own debugger server (e.g. one `jotjwt serve` started). */
+  readonly pageUrl?: string
 }
 
 /**
@@ -72,7 +74,8 @@ export interface OpenOptions extends BrowserContextOptions {
  * human times are the same on every machine.
  */
 export async function openPage(session: Session, options: OpenOptions = {}): Promise<RecordedPage> {
-  const { path = '', ...contextOptions } = options
+  const { path = '', pageUrl = session.debuggerServer.url, ...contextOptions } = options
+  const origin = new URL(pageUrl).origin
   const context = await session.browser.newContext({ locale: 'en-GB', timezoneId: 'Europe/Paris', ...contextOptions })
   const requests: RecordedRequest[] = []
   const pending: Promise<void>[] = []
@@ -108,7 +111,7 @@ export async function openPage(session: Session, options: OpenOptions = {}): Pro
   }
   context.on('page', watch)
   const page = await context.newPage()
-  await page.goto(`${session.debuggerServer.url}${path}`)
+  await page.goto(`${pageUrl}${path}`)
   await page.waitForSelector('#tab-decode')
 
   return {
@@ -127,7 +130,7 @@ export async function openPage(session: Session, options: OpenOptions = {}): Pro
         for (const secret of secrets) {
           assert.ok(!forms.some((form) => form.includes(secret)), `a ${request.kind} request (${request.method} ${new URL(request.url).origin}) carries a secret (${secret.slice(0, 12)}…)`)
         }
-        const sameOrigin = request.url.startsWith(`${session.origin}/`)
+        const sameOrigin = request.url.startsWith(`${origin}/`)
         const allowed = allowedURLs.includes(request.url)
         assert.ok(sameOrigin || allowed, `the page requested ${request.method} ${request.url}, which is neither its own file nor a URL the test typed`)
         if (!sameOrigin) {

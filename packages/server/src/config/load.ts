@@ -83,6 +83,8 @@ const ENVIRONMENT: readonly (readonly [string, readonly string[], (value: string
   ['JOTJWT_KEY_ENCRYPTION_KEY', ['keys', 'encryptionKey'], text],
   ['JOTJWT_LOG_LEVEL', ['log', 'level'], text],
   ['JOTJWT_DEV', ['dev'], boolean],
+  ['JOTJWT_DEBUGGER', ['debugger', 'enabled'], boolean],
+  ['JOTJWT_DEBUGGER_PORT', ['debugger', 'port'], integer],
 ]
 
 const CLIENT_SECRET_PREFIX = 'JOTJWT_CLIENT_SECRET_'
@@ -172,6 +174,10 @@ export function checkDeployment(config: ServiceConfig): void {
   const issues: string[] = []
   const issuer = config.issuer === undefined ? undefined : new URL(config.issuer)
   if (config.issuer !== undefined && /[?#]/.test(config.issuer)) issues.push('issuer: must not have a query or fragment (RFC 8414 §2)')
+  const pagePort = debuggerPort(config)
+  if (debuggerEnabled(config) && pagePort !== 0 && pagePort === config.listen.port && config.debugger.host === config.listen.host) {
+    issues.push('debugger.port: the debugger page needs an origin of its own, apart from the issuer\'s endpoints (another port or host than listen)')
+  }
   if (config.dev) {
     if (!isLoopbackHost(config.listen.host)) {
       issues.push('listen.host: dev mode listens on loopback only (127.0.0.1, ::1 or localhost): its demo client secret is printed at start')
@@ -198,6 +204,17 @@ export function checkDeployment(config: ServiceConfig): void {
     })
   }
   if (issues.length > 0) throw new ConfigError(issues)
+}
+
+/** Whether the service serves the debugger page: as configured, else in dev mode only. */
+export function debuggerEnabled(config: ServiceConfig): boolean {
+  return config.debugger.enabled ?? config.dev
+}
+
+/** The debugger page's port: as configured, else the one after the service's (a free one when the service's is 0 or the last). */
+export function debuggerPort(config: ServiceConfig): number {
+  const next = config.listen.port === 0 || config.listen.port === 65535 ? 0 : config.listen.port + 1
+  return config.debugger.port ?? next
 }
 
 /** Command-line overrides (`jotjwt serve --dev --port N`), applied after the environment. */

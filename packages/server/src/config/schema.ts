@@ -121,6 +121,19 @@ export const configSchema = z.strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     })
     .prefault({}),
+  /**
+   * The JWT debugger page (jotjwt-debugger), on a listener of its own: a page that renders tokens
+   * must never share an origin with the issuer's endpoints and cookies.
+   */
+  debugger: z
+    .strictObject({
+      /** Default: on in dev mode, off otherwise. */
+      enabled: z.boolean().optional(),
+      host: z.string().default('127.0.0.1'),
+      /** Default: the port after `listen.port` (8081), or a free one when that is 0. 0 picks a free port. */
+      port: z.number().int().min(0).max(65535).optional(),
+    })
+    .prefault({}),
 })
 
 /** The configuration as written by users (everything optional that has a default). */

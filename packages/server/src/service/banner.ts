@@ -28,6 +28,7 @@ export function startupBanner(service: RunningService, options: { cli: string })
     ['token', metadata.token_endpoint],
     ['revoke', metadata.revocation_endpoint],
     ['introspect', metadata.introspection_endpoint],
+    ...(service.debuggerUrl === undefined ? [] : [['debugger', `${service.debuggerUrl}  (JWT debugger page: tokens and keys stay in your browser)`] as [string, unknown]]),
   ]
   const lines = [
     `jotjwt token service${service.ctx.config.dev ? ' (dev mode)' : ''} listening on ${service.url}`,

@@ -12,7 +12,8 @@ import { handleRevocationRequest } from '../oauth/revoke.js'
 import { createOAuthRuntime } from '../oauth/runtime.js'
 import { handleTokenRequest } from '../oauth/token.js'
 import { durationSeconds } from '../config/duration.js'
-import { checkDeployment, ConfigError, validateConfig } from '../config/load.js'
+import { createDebuggerServer, type DebuggerServer } from 'jotjwt-debugger'
+import { checkDeployment, ConfigError, debuggerEnabled, debuggerPort, validateConfig } from '../config/load.js'
 import type { ClientConfig, ServiceConfig, ServiceConfigInput } from '../config/schema.js'
 import { buildApp } from '../http/app.js'
 import type { CoreHandlers } from '../http/core.js'
@@ -56,6 +57,8 @@ export interface RunningService {
   metadata: Record<string, unknown>
   /** Dev mode only: the demo client and its secret. */
   demo?: DemoClient
+  /** Where the debugger page is, when it is served (`debugger.enabled`, on by default in dev mode), e.g. `http://127.0.0.1:8081/`. */
+  debuggerUrl?: string
   /** Stops accepting connections, lets requests in flight finish, stops the timers, closes the store. */
   close(): Promise<void>
 }
@@ -127,6 +130,24 @@ function checkClients(config: ServiceConfig): void {
   if (issues.length > 0) throw new ConfigError(issues)
 }
 
+/**
+ * The debugger page on a listener of its own (its own origin), never a route of the service's app.
+ * A port that was only defaulted (the one after the service's) and is taken gives way to a free
+ * one, so `npm start` does not fail because 8081 is in use; a configured port is kept, or the start
+ * fails saying which setting to change.
+ */
+async function startDebuggerPage(config: ServiceConfig, port: number): Promise<DebuggerServer> {
+  const { host } = config.debugger
+  try {
+    return await createDebuggerServer({ host, port })
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException
+    if (code === 'EADDRINUSE' && config.debugger.port === undefined && port !== 0) return createDebuggerServer({ host, port: 0 })
+    const advice = 'set debugger.port or JOTJWT_DEBUGGER_PORT, or turn the page off with JOTJWT_DEBUGGER=0'
+    throw Object.assign(new Error(`the debugger page cannot listen on ${host}:${port}: ${message} (${advice})`, { cause: error }), { code })
+  }
+}
+
 /** Calls `task` every `periodSeconds` without keeping the process alive; a failure is logged, never thrown. */
 function every(periodSeconds: number, task: () => Promise<unknown>, log: ServiceLogger, what: string): NodeJS.Timeout {
   const timer = setInterval(() => {
@@ -150,6 +171,9 @@ function every(periodSeconds: number, task: () => Promise<unknown>, log: Service
  */
 export async function startService(input: ServiceConfigInput, options: StartOptions = {}): Promise<RunningService> {
   let config = validateConfig(input)
+  // Before dev mode turns a listen port of 0 into a real one: the page then takes a free port too,
+  // not the one after the service's, which may be taken.
+  const pagePort = debuggerPort(config)
   let demo: DemoClient | undefined
   if (config.dev) ({ config, demo } = await prepareDevMode(config))
   checkDeployment(config)
@@ -178,22 +202,30 @@ export async function startService(input: ServiceConfigInput, options: StartOpti
     const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host
     const url = `${https ? 'https' : 'http'}://${host}:${port}`
 
+    let page: DebuggerServer | undefined
+    try {
+      if (debuggerEnabled(config)) page = await startDebuggerPage(config, pagePort)
+    } catch (error) {
+      await app.close()
+      throw error
+    }
+
     const timers = [
       every(durationSeconds(config.keys.checkInterval), () => keys.rotate(), log, 'key rotation'),
       every(PURGE_INTERVAL_SECONDS, () => store.purgeExpired(now()), log, 'purging expired entries'),
     ]
-    log.info({ url, issuer, store: store.backend, dev: config.dev }, 'jotjwt-server listening')
+    log.info({ url, issuer, store: store.backend, dev: config.dev, debugger: page?.url }, 'jotjwt-server listening')
 
     let closing: Promise<void> | undefined
     const close = () =>
       (closing ??= (async () => {
         for (const timer of timers) clearInterval(timer)
-        await app.close()
+        await Promise.all([app.close(), page?.close()])
         if (ownsStore) await store.close()
         log.info({}, 'jotjwt-server stopped')
       })())
     const metadata = (await CORE.metadata(ctx)).body as Record<string, unknown>
-    return { url, issuer, ctx, metadata, ...(demo ? { demo } : {}), close }
+    return { url, issuer, ctx, metadata, ...(demo ? { demo } : {}), ...(page ? { debuggerUrl: page.url } : {}), close }
   } catch (error) {
     if (ownsStore) await store.close()
     throw error
