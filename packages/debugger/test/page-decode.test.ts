@@ -125,6 +125,20 @@ describe('decoding the seeds\' tokens in the page', () => {
     await opened.context.close()
   })
 
+  test('a file dropped on the field is read as the token', async () => {
+    const opened = await pageAt(SEED_EDDSA_IAT + 60)
+    const { page } = opened
+    await page.evaluate((text) => {
+      const transfer = new DataTransfer()
+      transfer.items.add(new File([text], 'token.txt', { type: 'text/plain' }))
+      document.querySelector('#token')!.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }))
+    }, `Authorization: Bearer ${SEED_EDDSA_WRAPPED}\n`)
+    await page.waitForFunction(() => document.querySelector('#decode-status')?.textContent?.startsWith('A JWT signed with EdDSA'))
+    assert.match(await text(opened, '#decode-status'), /expires in 4m/)
+    await opened.assertPrivate(segmentsOf(SEED_EDDSA))
+    await opened.context.close()
+  })
+
   test('what the library refuses is shown with its code and meaning, and hostile text stays text', async () => {
     const opened = await pageAt(Date.UTC(2025, 11, 1) / 1000)
     const { page } = opened

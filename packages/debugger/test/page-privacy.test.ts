@@ -91,6 +91,10 @@ describe('privacy', () => {
     assert.equal(await shared.inputValue('#token'), issued, 'the link opens with its token')
     assert.equal(await shared.inputValue('#jwks-url'), '', 'and without what was not shared')
 
+    // Nothing kept in the browser either.
+    const stored = await page.evaluate(async () => ({ local: localStorage.length, session: sessionStorage.length, databases: (await indexedDB.databases()).length, caches: (await caches.keys()).length }))
+    assert.deepEqual(stored, { local: 0, session: 0, databases: 0, caches: 0 })
+
     // Leaving the pages is when trackers send beacons.
     await shared.close({ runBeforeUnload: true })
     await page.close({ runBeforeUnload: true })
