@@ -24,7 +24,7 @@ export const ERROR_MEANINGS: Readonly<Record<JotErrorCode, string>> = {
   ERR_JWT_INSUFFICIENT_SCOPE: 'The token is valid but does not grant a required scope.',
   ERR_KEY_INVALID: 'The key cannot be read: a damaged PEM or DER, or a JWK with missing or malformed members.',
   ERR_KEY_ALG_MISMATCH: 'The key does not fit the token\'s algorithm: a different key type or curve, a secret where a public key is needed (or the reverse), or a JWK whose alg, use or key_ops say otherwise.',
-  ERR_KEY_TOO_WEAK: 'The key is too weak for the algorithm: an HMAC secret shorter than the hash (32 bytes for HS256), or RSA under 2048 bits.',
+  ERR_KEY_TOO_WEAK: 'The key is too weak for the algorithm: an HMAC secret shorter than the hash (32 bytes for HS256), an RSA key under 2048 bits or with unsafe parameters (or the ROCA flaw).',
   ERR_KEY_USAGE_INVALID: 'The key cannot be used this way, e.g. a public key to sign.',
   ERR_INVALID_ARGUMENT: 'A setting is missing or makes no sense for this check (for example an access token check needs an issuer and an audience).',
   ERR_JWKS_INVALID: 'The key set is not a JWK Set: a JSON object with a "keys" array.',
@@ -40,6 +40,8 @@ export const ERROR_MEANINGS: Readonly<Record<JotErrorCode, string>> = {
   ERR_JWE_DECRYPTION_FAILED: 'The token does not decrypt with this key: a wrong key, or a token changed after encryption.',
   ERR_JWE_PBES2_COUNT_EXCEEDED: 'The password-based encryption asks for more PBKDF2 iterations than allowed.',
   ERR_JWE_DECOMPRESSION_LIMIT: 'The decompressed content would be larger than allowed.',
+  ERR_DPOP_PROOF_INVALID: 'The DPoP proof is refused: malformed, signed with a key it does not carry, for another request, too old, or replayed (RFC 9449 §4.3).',
+  ERR_DPOP_NONCE_REQUIRED: 'The server wants a DPoP proof with the nonce it issued; the proof has none, or another (RFC 9449 §8).',
 }
 
 /** The explanation for any code the page reports, including its own for input that is not a compact token. */
