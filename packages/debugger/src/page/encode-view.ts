@@ -4,13 +4,13 @@
  * as JWK and PEM so the reader can give the public half to a verifier.
  * @module
  */
+import { isJotError } from 'jotjwt'
 import type { ContentEncryptionName, JotKey, JWSAlgorithmName, KeyAlgorithmName } from 'jotjwt'
 import { decodeToken } from '../inspect/decode.js'
 import { CONTENT_ENCRYPTION_CHOICES, EditorError, encodeToken, generateKey, KEY_MANAGEMENT_CHOICES, SIGNING_ALGORITHMS, type GeneratedKey } from '../inspect/encode.js'
 import { explainCode } from '../inspect/error-codes.js'
 import { importMaterial, parseKeyText } from '../inspect/key-material.js'
 import { scanToken } from '../inspect/scan.js'
-import { isJotError } from 'jotjwt'
 import { byId, debounce, h, replaceChildren } from './dom.js'
 import { displayJSON } from './json-view.js'
 import { renderBackdrop } from './token-field.js'
