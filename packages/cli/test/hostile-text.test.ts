@@ -131,9 +131,9 @@ describe('hostile strings in a token are escaped in human output', () => {
   it('verify, invalid: wrong key, an unknown alg, a claim that does not match', async () => {
     const runs = {
       'wrong key': await jot(['verify', '--key-env', 'SECRET', '--alg', 'HS256', validToken], { env: { SECRET: `${SECRET} but another` } }),
-      'unknown alg': await jot(['verify', '--key-env', 'SECRET', hs256({ ...hostileHeader, alg: EVIL }, hostilePayload)], { env: { SECRET } }),
-      'issuer mismatch': await jot(['verify', '--key-env', 'SECRET', '--issuer', 'https://issuer.example', validToken], { env: { SECRET } }),
-      'typ mismatch': await jot(['verify', '--key-env', 'SECRET', '--typ', 'at+jwt', hs256({ ...hostileHeader, typ: EVIL }, hostilePayload)], { env: { SECRET } }),
+      'unknown alg': await jot(['verify', '--key-env', 'SECRET', '--alg', 'HS256', hs256({ ...hostileHeader, alg: EVIL }, hostilePayload)], { env: { SECRET } }),
+      'issuer mismatch': await jot(['verify', '--key-env', 'SECRET', '--alg', 'HS256', '--issuer', 'https://issuer.example', validToken], { env: { SECRET } }),
+      'typ mismatch': await jot(['verify', '--key-env', 'SECRET', '--alg', 'HS256', '--typ', 'at+jwt', hs256({ ...hostileHeader, typ: EVIL }, hostilePayload)], { env: { SECRET } }),
     }
     for (const [name, result] of Object.entries(runs)) {
       assert.equal(result.code, 1, `${name}: ${result.stderr}`)
@@ -194,7 +194,7 @@ describe('--json output is exact JSON with every unsafe character written as \\u
   })
 
   it('a failure as JSON keeps the message exactly, escaped', async () => {
-    const invalid = await jot(['verify', '--json', '--key-env', 'SECRET', hs256({ alg: EVIL }, hostilePayload)], { env: { SECRET } })
+    const invalid = await jot(['verify', '--json', '--key-env', 'SECRET', '--alg', 'HS256', hs256({ alg: EVIL }, hostilePayload)], { env: { SECRET } })
     assert.equal(invalid.code, 1)
     assertSafe(invalid, 'verify --json, invalid')
     assert.deepEqual(Object.keys(JSON.parse(invalid.stdout)), ['valid', 'error', 'message'])
