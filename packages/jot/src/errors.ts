@@ -162,6 +162,14 @@ export class JWKSNoMatchingKey extends JotError {
   override readonly code = 'ERR_JWKS_NO_MATCHING_KEY'
 }
 
+/**
+ * A token's `kid` names two or more keys of the key set that all fit its `alg`: which of them is
+ * meant is a guess, so the token is refused (unless the key set allows ambiguous `kid`s).
+ */
+export class JWKSMultipleMatchingKeys extends JotError {
+  override readonly code = 'ERR_JWKS_MULTIPLE_MATCHING_KEYS'
+}
+
 /** A key set (or discovery document) could not be fetched: network error, status other than 200, or an oversize body. */
 export class JWKSFetchFailed extends JotError {
   override readonly code = 'ERR_JWKS_FETCH_FAILED'
@@ -316,6 +324,7 @@ export type AnyJotError =
   | JWEDecompressionLimit
   | JWKSInvalid
   | JWKSNoMatchingKey
+  | JWKSMultipleMatchingKeys
   | JWKSFetchFailed
   | JWKSTimeout
   | JWKSStale

@@ -4,7 +4,7 @@
  * material. Remote key sets carry the import cache across refetches for JWKs that did not change.
  * @module
  */
-import { InvalidArgument, JWKSInvalid, JWKSNoMatchingKey, quote } from '../errors.js'
+import { InvalidArgument, JWKSInvalid, JWKSNoMatchingKey } from '../errors.js'
 import { isPlainObject } from '../lib/bytes.js'
 import type { JWSAlgorithm } from '../jwa/signing.js'
 import { importJWK } from '../key/import.js'
@@ -13,7 +13,7 @@ import type { JWK, JWKSet } from '../key/jwk.js'
 import { withoutPrivateMembers } from '../key/members.js'
 import type { JWSHeaderParameters } from '../jws/types.js'
 import { MAX_CANDIDATE_KEYS } from '../jws/verify.js'
-import { selectJWKs, type SelectionPolicy } from './select.js'
+import { describe, selectJWKs, type SelectionPolicy } from './select.js'
 import type { KeySetOptions } from './types.js'
 
 interface Entry {
@@ -29,7 +29,12 @@ export function selectionPolicy(options: KeySetOptions = {}): SelectionPolicy {
   if (!Number.isInteger(maxCandidates) || maxCandidates < 1 || maxCandidates > MAX_CANDIDATE_KEYS) {
     throw new InvalidArgument(`maxCandidates must be an integer from 1 to ${MAX_CANDIDATE_KEYS}`)
   }
-  return { allowSymmetric: options.allowSymmetricKeys === true, requireKid: options.requireKid === true, maxCandidates }
+  return {
+    allowSymmetric: options.allowSymmetricKeys === true,
+    requireKid: options.requireKid === true,
+    allowAmbiguousKids: options.allowAmbiguousKids === true,
+    maxCandidates,
+  }
 }
 
 /** RFC 7517 §5: a JSON object whose `keys` member is an array of JWK objects. */
@@ -39,7 +44,24 @@ export function checkJWKSet(value: unknown): JWKSet {
   return value as unknown as JWKSet
 }
 
+/** Key types with a public half (RFC 7518 §6.2–6.3, RFC 8037 §2, RFC 9964 §3); unknown ones are ignored (RFC 7517 §5). */
+const ASYMMETRIC_KEY_TYPES: ReadonlySet<unknown> = new Set(['RSA', 'EC', 'OKP', 'AKP'])
+
+/**
+ * Where symmetric keys may verify, a set must hold secrets only or public keys only. A set of public
+ * keys is made to be published, so a secret in it is a secret anyone may have read; a set of secrets
+ * with public keys in it has lost track of what it is. Either way the set is refused as a whole
+ * rather than trusted key by key (RFC 8725 §3.2).
+ */
+function checkKeyKinds(keys: readonly JWK[], policy: SelectionPolicy): void {
+  if (!policy.allowSymmetric) return // oct keys are never chosen then: the set holds only public keys that count
+  if (keys.some((jwk) => jwk.kty === 'oct') && keys.some((jwk) => ASYMMETRIC_KEY_TYPES.has(jwk.kty))) {
+    throw new JWKSInvalid('a JWK Set used with symmetric keys must not also hold asymmetric keys')
+  }
+}
+
 export class KeyIndex {
+  readonly #policy: SelectionPolicy
   readonly #entries: readonly Entry[]
   /** Entries by `kid`, each list in document order: a token with a `kid` costs one lookup, not a scan. */
   readonly #byKid = new Map<string, Entry[]>()
@@ -47,9 +69,12 @@ export class KeyIndex {
   readonly longestKid: number = 0
 
   /** `previous`: an older index of the same source, whose imports are reused for unchanged JWKs. */
-  constructor(jwks: unknown, previous?: KeyIndex) {
+  constructor(jwks: unknown, policy: SelectionPolicy, previous?: KeyIndex) {
+    const { keys } = checkJWKSet(jwks)
+    checkKeyKinds(keys, policy)
+    this.#policy = policy
     const reuse = new Map(previous ? previous.#entries.map((entry) => [entry.fingerprint, entry]) : [])
-    this.#entries = checkJWKSet(jwks).keys.map((jwk) => {
+    this.#entries = keys.map((jwk) => {
       const copy = structuredClone(jwk)
       const fingerprint = JSON.stringify(copy)
       return reuse.get(fingerprint) ?? { jwk: Object.freeze(copy), fingerprint, imported: new Map() }
@@ -76,12 +101,13 @@ export class KeyIndex {
   /**
    * The imported keys that may verify a token with this header, or an empty array when no JWK
    * matches. JWKs that match but fail to import (malformed, unsupported here) are skipped; if all
-   * do, the first import error is thrown as the `cause` of {@link JWKSNoMatchingKey}.
+   * do, the first import error is thrown as the `cause` of {@link JWKSNoMatchingKey}. A `kid` that
+   * several JWKs fit is refused with {@link JWKSMultipleMatchingKeys} (see select.ts).
    */
-  async candidates(header: Readonly<JWSHeaderParameters>, policy: SelectionPolicy): Promise<JotKey[]> {
+  async candidates(header: Readonly<JWSHeaderParameters>): Promise<JotKey[]> {
     // A token with a kid can only match JWKs with exactly that kid (RFC 7517 §4.5); select among those.
     const pool = header.kid === undefined ? this.#entries : (this.#byKid.get(header.kid) ?? [])
-    const { algorithm, matches } = selectJWKs(pool, header, policy)
+    const { algorithm, matches } = selectJWKs(pool, header, this.#policy)
     if (!algorithm || matches.length === 0) return []
     const keys: JotKey[] = []
     let firstError: unknown
@@ -105,9 +131,4 @@ function importFor(entry: Entry, algorithm: JWSAlgorithm): Promise<JotKey | { er
     entry.imported.set(algorithm.name, imported)
   }
   return imported
-}
-
-/** A header's `kid` and `alg` for an error message; both are untrusted, hence quoted. */
-export function describe(header: Readonly<JWSHeaderParameters>): string {
-  return header.kid === undefined ? `alg ${quote(header.alg)} (no kid)` : `kid ${quote(header.kid)} and alg ${quote(header.alg)}`
 }

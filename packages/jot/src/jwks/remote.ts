@@ -33,8 +33,8 @@ import type { JotKey } from '../key/key.js'
 import type { JWSHeaderParameters } from '../jws/types.js'
 import { millisecondClockFrom } from '../jwt/time.js'
 import { checkURL, fetchJSON, fetchPolicy, freshnessLifetime, type FetchPolicy } from './fetch.js'
-import { describe, KeyIndex, selectionPolicy } from './key-index.js'
-import { admissibleAlgorithm, type SelectionPolicy } from './select.js'
+import { KeyIndex, selectionPolicy } from './key-index.js'
+import { admissibleAlgorithm, describe, type SelectionPolicy } from './select.js'
 import type { KeySetEvent, KeySetFetchReason, KeySetState, RemoteKeySet, RemoteKeySetOptions } from './types.js'
 
 /** Most `kid`s remembered as absent; the oldest are forgotten first. */
@@ -132,7 +132,7 @@ class RemoteKeySetCache {
     // A header no key could ever match (unknown or symmetric alg, missing required kid) costs no fetch.
     if (!admissibleAlgorithm(header, this.#policy)) throw new JWKSNoMatchingKey(`no key in the key set matches ${describe(header)}`)
     const index = await this.#usableIndex()
-    const keys = await index.candidates(header, this.#policy)
+    const keys = await index.candidates(header)
     if (keys.length > 0) {
       this.#refreshAheadIfDue()
       return keys
@@ -193,7 +193,7 @@ class RemoteKeySetCache {
     } catch (error) {
       throw noMatch(error)
     }
-    const keys = await this.#index!.candidates(header, this.#policy)
+    const keys = await this.#index!.candidates(header)
     if (keys.length > 0) return keys
     // Only the latest fetch's view counts: a fetch started since may well have the kid.
     if (kid !== undefined && generation === this.#generation) this.#rememberAbsent(kid)
@@ -233,7 +233,7 @@ class RemoteKeySetCache {
   async #fetchOnce(reason: KeySetFetchReason): Promise<void> {
     try {
       const { body, headers } = await fetchJSON(this.#url, this.#fetch, 'JWKS', (message, cause) => new JWKSInvalid(message, { cause }))
-      const index = new KeyIndex(body, this.#index)
+      const index = new KeyIndex(body, this.#policy, this.#index)
       const { minCacheAge, maxCacheAge, cacheMaxAge } = this.#timing
       const lifetime = freshnessLifetime(headers)
       const maxAge = lifetime === undefined ? cacheMaxAge : clamp(lifetime * 1000, minCacheAge, maxCacheAge)
@@ -265,7 +265,7 @@ class RemoteKeySetCache {
     // Persisted state may be old, tampered with, or written by an instance whose clock was wrong: it
     // gets no more trust than a fresh fetch would have.
     if (fetchedAt > now + RESTORE_SKEW) throw new InvalidArgument('options.state was fetched in the future')
-    this.#index = new KeyIndex(state.jwks)
+    this.#index = new KeyIndex(state.jwks, this.#policy)
     this.#fetchedAt = fetchedAt
     this.#expiresAt = Math.min(expiresAt, fetchedAt + this.#timing.maxCacheAge)
     // The cooldown carries over: a fleet of cold starts does not turn into a fetch storm.

@@ -12,10 +12,15 @@
  *   could never be imported, does not take up a candidate slot;
  * - symmetric (`oct`) keys are never chosen unless the caller allows them: a published key set holds
  *   public keys, and an HMAC "key" anyone can read is no key at all (RFC 8725 §3.2);
- * - JWKs are considered in document order and at most `maxCandidates` are returned, so duplicate
- *   `kid`s behave predictably and cost bounded work.
+ * - a `kid` names one key: a token whose `kid` fits two or more JWKs is refused unless the caller
+ *   allows ambiguous `kid`s. RFC 7517 §4.5 lets a set repeat a `kid` across key types (the `alg`
+ *   then tells them apart), so only keys that all fit the token's `alg` are ambiguous, and the
+ *   refusal is per token: one bad key never takes the whole set down;
+ * - JWKs are considered in document order and at most `maxCandidates` are returned, so kid-less
+ *   tokens (and allowed duplicate `kid`s) behave predictably and cost bounded work.
  * @module
  */
+import { JWKSMultipleMatchingKeys, quote } from '../errors.js'
 import { jwsAlgorithm, type JWSAlgorithm } from '../jwa/signing.js'
 import type { JWK } from '../key/jwk.js'
 import type { JWSHeaderParameters } from '../jws/types.js'
@@ -24,6 +29,7 @@ import type { JWSHeaderParameters } from '../jws/types.js'
 export interface SelectionPolicy {
   readonly allowSymmetric: boolean
   readonly requireKid: boolean
+  readonly allowAmbiguousKids: boolean
   readonly maxCandidates: number
 }
 
@@ -39,9 +45,15 @@ export function selectJWKs<T extends { readonly jwk: JWK }>(
   const algorithm = admissibleAlgorithm(header, policy)
   const matches: T[] = []
   if (!algorithm) return { algorithm, matches }
+  // A second fitting key under the token's kid is looked for even when maxCandidates is 1.
+  const refuseAmbiguous = header.kid !== undefined && !policy.allowAmbiguousKids
   for (const entry of keys) {
-    if (fits(entry.jwk, algorithm, header.kid)) matches.push(entry)
-    if (matches.length === policy.maxCandidates) break
+    if (!fits(entry.jwk, algorithm, header.kid)) continue
+    if (refuseAmbiguous && matches.length === 1) {
+      throw new JWKSMultipleMatchingKeys(`several keys of the key set match ${describe(header)}`)
+    }
+    matches.push(entry)
+    if (matches.length === policy.maxCandidates && !refuseAmbiguous) break
   }
   return { algorithm, matches }
 }
@@ -51,7 +63,10 @@ export function selectJWKs<T extends { readonly jwk: JWK }>(
  * unknown `alg`, a symmetric `alg` where those are not allowed, a missing `kid` where one is
  * required). Remote key sets use it so such tokens never cause a fetch.
  */
-export function admissibleAlgorithm(header: Readonly<JWSHeaderParameters>, policy: SelectionPolicy): JWSAlgorithm | undefined {
+export function admissibleAlgorithm(
+  header: Readonly<JWSHeaderParameters>,
+  policy: Pick<SelectionPolicy, 'allowSymmetric' | 'requireKid'>,
+): JWSAlgorithm | undefined {
   const algorithm = jwsAlgorithm(header.alg)
   if (!algorithm || (algorithm.kty === 'oct' && !policy.allowSymmetric)) return undefined
   if (header.kid === undefined && policy.requireKid) return undefined
@@ -69,4 +84,9 @@ function fits(jwk: JWK, algorithm: JWSAlgorithm, kid: string | undefined): boole
   if (jwk.use !== undefined && jwk.use !== 'sig') return false
   if (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes('verify'))) return false
   return true
+}
+
+/** A header's `kid` and `alg` for an error message; both are untrusted, hence quoted. */
+export function describe(header: Readonly<JWSHeaderParameters>): string {
+  return header.kid === undefined ? `alg ${quote(header.alg)} (no kid)` : `kid ${quote(header.kid)} and alg ${quote(header.alg)}`
 }

@@ -10,11 +10,18 @@ export interface KeySetOptions {
   /**
    * Let symmetric (`oct`) JWKs verify HMAC tokens. Off by default: a published key set holds public
    * keys, and a secret that anyone can download verifies tokens anyone can forge (RFC 8725 §3.2).
+   * With it, a set that holds both `oct` and asymmetric keys is refused (`ERR_JWKS_INVALID`).
    */
   allowSymmetricKeys?: boolean
   /** Refuse tokens without a `kid` header. Default false: they are tried against every fitting key. */
   requireKid?: boolean
-  /** Most keys tried for one token (duplicate `kid`s, kid-less tokens): 1 to 5, default 5. */
+  /**
+   * Let a token's `kid` name several keys that all fit its `alg`, and try each in document order.
+   * Off by default: such a token is refused with `ERR_JWKS_MULTIPLE_MATCHING_KEYS`, since which key
+   * was meant is a guess (a `kid` repeated across key types is never ambiguous: the `alg` decides).
+   */
+  allowAmbiguousKids?: boolean
+  /** Most keys tried for one token (kid-less tokens, `allowAmbiguousKids`): 1 to 5, default 5. */
   maxCandidates?: number
 }
 

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test'
 import { selectJWKs, type SelectionPolicy } from '../../src/jwks/select.js'
 import type { JWK } from '../../src/key/jwk.js'
 
-const policy = (maxCandidates: number): SelectionPolicy => ({ allowSymmetric: false, requireKid: false, maxCandidates })
+const policy = (maxCandidates: number): SelectionPolicy => ({ allowSymmetric: false, requireKid: false, allowAmbiguousKids: false, maxCandidates })
 const select = (keys: JWK[], header: Record<string, unknown>, maxCandidates = 5) =>
   selectJWKs(keys.map((jwk) => ({ jwk })), header as never, policy(maxCandidates)).matches.map(({ jwk }) => jwk)
 
