@@ -115,7 +115,8 @@ export function buildProtectedHeader(
   if (key.kid !== undefined) header.kid = key.kid
   Object.assign(header, extra, { alg: key.alg })
   if (!b64) {
-    header.b64 = false
+    // A contradicting `b64` of the caller's stays, for prepareHeader to refuse rather than overwrite.
+    header.b64 ??= false
     header.crit = [...new Set([...(header.crit ?? []), 'b64'])]
   }
   return header
