@@ -349,7 +349,12 @@ export type JotErrorCode = AnyJotError['code'] | 'ERR_JOT'
  * ```
  */
 export function isJotError(value: unknown): value is AnyJotError {
-  return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true
+  if (typeof value !== 'object' || value === null) return false
+  try {
+    return (value as { [BRAND]?: unknown })[BRAND] === true
+  } catch {
+    return false // a Proxy whose traps throw is no JotError
+  }
 }
 
 /**

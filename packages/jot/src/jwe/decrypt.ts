@@ -23,7 +23,7 @@ import { encodeUtf8 } from '../lib/utf8.js'
 import { isDirect } from '../jwa/key-management.js'
 import { isJotKey, jweKeyInternals, type JotKey } from '../key/key.js'
 import { decryptContent } from './content.js'
-import { checkJWEHeader, JWE_HEADER_ERRORS, type CheckedJWEHeader, type PreparedJWEOptions } from './header.js'
+import { checkJWEHeader, type CheckedJWEHeader, type PreparedJWEOptions } from './header.js'
 import { decodeMember } from './member.js'
 import { unwrapBudget, unwrapContentKey, type UnwrapBudget } from './key-management.js'
 import type { DecryptedJWE, JWEHeaderParameters, JWEKeyResolver, JWESerialization } from './types.js'
@@ -48,7 +48,7 @@ export function checkLength(length: number, options: PreparedJWEOptions): void {
 
 /** JSON serializations may arrive as text: parse strictly (duplicate members rejected). */
 export function parseJWESerialization(input: unknown, options: PreparedJWEOptions): Record<string, unknown> {
-  const value = parseJSONSerialization(input, options.maxTokenLength, 'JWE JSON serialization', JWE_HEADER_ERRORS)
+  const value = parseJSONSerialization(input, options.maxTokenLength, 'JWE JSON serialization')
   // RFC 8725 §3.3: a JWS and a JWE are told apart, never confused.
   if ('signature' in value || 'signatures' in value || 'payload' in value) {
     throw new JWEInvalid('this is a JWS, not a JWE; verify it with the JWS functions')

@@ -13,7 +13,8 @@ import { encode as encodeBase64URL } from '../lib/base64url.js'
 import { isPlainObject, isUint8Array, timingSafeEqual } from '../lib/bytes.js'
 import { parseJSONObject } from '../lib/json.js'
 import { encodeUtf8 } from '../lib/utf8.js'
-import { isJotKey, jweKeyInternals, type JotKey } from '../key/key.js'
+import { jweKeyInternals, type JotKey } from '../key/key.js'
+import { checkKey } from '../lib/arguments.js'
 import { encryptContent } from './content.js'
 import { checkJWEHeader } from './header.js'
 import { DEFAULT_PBES2_COUNT, fixedBytes, wrapContentKey, type WrappedKey } from './key-management.js'
@@ -135,10 +136,9 @@ export async function encryptParts(
   recipients: readonly RecipientInput[],
   options: EncryptInput,
 ): Promise<EncryptedParts> {
-  if (!Array.isArray(recipients) || recipients.length === 0) throw new InvalidArgument('at least one recipient is required')
+  if (recipients.length === 0) throw new InvalidArgument('at least one recipient is required')
   const keys = recipients.map(({ key }) => {
-    if (!isJotKey(key)) throw new InvalidArgument('an encryption key must be a JotKey (see importKey)')
-    jweKeyInternals(key)
+    jweKeyInternals(checkKey(key))
     return key
   })
   const single = recipients.length === 1

@@ -59,8 +59,8 @@ function limit(value: unknown, fallback: number, name: string, minimum: number, 
 }
 
 /** Validates and freezes the decryption options; a prepared decrypter does this once. */
-export function prepareJWEOptions(options: DecryptJWEOptions = {}): PreparedJWEOptions {
-  if (!isPlainObject(options)) throw new InvalidArgument('options must be an object')
+/** `options` as read by readOptions (lib/arguments.ts). */
+export function prepareJWEOptions(options: DecryptJWEOptions): PreparedJWEOptions {
   const { crit = [] } = options
   if (!Array.isArray(crit) || crit.some((name) => typeof name !== 'string')) {
     throw new InvalidArgument('crit must be an array of header parameter names')

@@ -4,7 +4,7 @@ import { InvalidArgument, KeyInvalid } from '../errors.js'
 import { table } from '../jwa/curves.js'
 import type { HashName } from '../jwa/signing.js'
 import { encode as encodeBase64URL } from '../lib/base64url.js'
-import { isPlainObject } from '../lib/bytes.js'
+import { readObject } from '../lib/arguments.js'
 import { encodeUtf8 } from '../lib/utf8.js'
 import { exportJWK, toPublicKey } from '../key/export.js'
 import { isJotKey, type JotKey } from '../key/key.js'
@@ -47,8 +47,7 @@ export function requiredMembers(jwk: JWK): Record<string, string> {
 async function thumbprintBytes(input: JWK | JotKey, hash: ThumbprintHash): Promise<Uint8Array> {
   const spec = typeof hash === 'string' ? HASHES[hash] : undefined
   if (!spec) throw new InvalidArgument('thumbprint hash must be sha256, sha384 or sha512')
-  const jwk = isJotKey(input) ? await exportJWK(input.type === 'private' ? await toPublicKey(input) : input) : input
-  if (!isPlainObject(jwk)) throw new InvalidArgument('thumbprint input must be a JWK or a JotKey')
+  const jwk = isJotKey(input) ? await exportJWK(input.type === 'private' ? await toPublicKey(input) : input) : readObject<JWK>(input, 'the JWK')
   return runtime.digest(spec.name, encodeUtf8(JSON.stringify(requiredMembers(jwk))))
 }
 

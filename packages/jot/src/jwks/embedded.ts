@@ -10,6 +10,7 @@
  * @module
  */
 import { JWKSNoMatchingKey, JWSInvalid, KeyUsageInvalid } from '../errors.js'
+import { readObject, readOptions, readStringIterable } from '../lib/arguments.js'
 import { isPlainObject } from '../lib/bytes.js'
 import { jwkThumbprint } from '../jwk/thumbprint.js'
 import { importJWK } from '../key/import.js'
@@ -36,10 +37,12 @@ export interface EmbeddedJWKOptions {
  * const jkt = await jwkThumbprint(key) // compare with the access token's cnf.jkt
  * ```
  */
-export function createEmbeddedJWKResolver(options: EmbeddedJWKOptions = {}): KeyResolver {
-  const pinned = options.thumbprints && new Set(options.thumbprints)
-  const policy = { allowSymmetric: false, requireKid: false, maxCandidates: 1 }
+export function createEmbeddedJWKResolver(options?: EmbeddedJWKOptions): KeyResolver {
+  const { thumbprints } = readOptions(options)
+  const pinned = thumbprints === undefined ? undefined : new Set(readStringIterable(thumbprints, 'thumbprints'))
+  const policy = { allowSymmetric: false, requireKid: false }
   return async (header) => {
+    header = readObject(header, 'header')
     const jwk = embeddedPublicJWK(header)
     if (!admissibleAlgorithm(header, policy)) throw new JWKSNoMatchingKey('the embedded "jwk" cannot verify this "alg"')
     if (pinned && !pinned.has(await jwkThumbprint(jwk))) throw new JWKSNoMatchingKey('the embedded "jwk" is not a pinned key')

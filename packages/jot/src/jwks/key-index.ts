@@ -5,6 +5,7 @@
  * @module
  */
 import { InvalidArgument, JWKSInvalid, JWKSNoMatchingKey } from '../errors.js'
+import { checkBoolean } from '../lib/arguments.js'
 import { isPlainObject } from '../lib/bytes.js'
 import type { JWSAlgorithm } from '../jwa/signing.js'
 import { importJWK } from '../key/import.js'
@@ -23,16 +24,16 @@ interface Entry {
   readonly imported: Map<string, Promise<JotKey | { error: unknown }>>
 }
 
-/** Validates key-set options once. */
-export function selectionPolicy(options: KeySetOptions = {}): SelectionPolicy {
+/** Validates key-set options (as read by readOptions, lib/arguments.ts) once. */
+export function selectionPolicy(options: KeySetOptions): SelectionPolicy {
   const { maxCandidates = MAX_CANDIDATE_KEYS } = options
   if (!Number.isInteger(maxCandidates) || maxCandidates < 1 || maxCandidates > MAX_CANDIDATE_KEYS) {
     throw new InvalidArgument(`maxCandidates must be an integer from 1 to ${MAX_CANDIDATE_KEYS}`)
   }
   return {
-    allowSymmetric: options.allowSymmetricKeys === true,
-    requireKid: options.requireKid === true,
-    allowAmbiguousKids: options.allowAmbiguousKids === true,
+    allowSymmetric: checkBoolean(options.allowSymmetricKeys, 'allowSymmetricKeys'),
+    requireKid: checkBoolean(options.requireKid, 'requireKid'),
+    allowAmbiguousKids: checkBoolean(options.allowAmbiguousKids, 'allowAmbiguousKids'),
     maxCandidates,
   }
 }

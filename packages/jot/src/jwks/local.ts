@@ -1,5 +1,6 @@
 /** Key sets held in memory: a JWK Set as a {@link KeyResolver}. @module */
 import { JWKSNoMatchingKey } from '../errors.js'
+import { readObject, readOptions } from '../lib/arguments.js'
 import type { JWKSet } from '../key/jwk.js'
 import type { KeyResolver } from '../jws/types.js'
 import { KeyIndex, selectionPolicy } from './key-index.js'
@@ -29,10 +30,10 @@ import type { KeySetOptions } from './types.js'
  *   `allowSymmetricKeys`; verification fails with {@link JWKSNoMatchingKey} when no key fits the
  *   token, {@link JWKSMultipleMatchingKeys} when its `kid` is ambiguous.
  */
-export function createLocalKeySet(jwks: JWKSet, options: KeySetOptions = {}): KeyResolver {
-  const policy = selectionPolicy(options)
-  const index = new KeyIndex(jwks, policy)
+export function createLocalKeySet(jwks: JWKSet, options?: KeySetOptions): KeyResolver {
+  const index = new KeyIndex(readObject(jwks, 'jwks'), selectionPolicy(readOptions(options)))
   return async (header) => {
+    header = readObject(header, 'header')
     const keys = await index.candidates(header)
     if (keys.length === 0) throw new JWKSNoMatchingKey(`no key in the key set matches ${describe(header)}`)
     return keys

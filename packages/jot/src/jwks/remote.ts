@@ -28,6 +28,7 @@
  * @module
  */
 import { InvalidArgument, isJotError, type JotError, JWKSFetchFailed, JWKSInvalid, JWKSNoMatchingKey, JWKSStale } from '../errors.js'
+import { readObject, readOptions } from '../lib/arguments.js'
 import { toMilliseconds, type Duration } from '../lib/duration.js'
 import type { JotKey } from '../key/key.js'
 import type { JWSHeaderParameters } from '../jws/types.js'
@@ -302,9 +303,9 @@ class RemoteKeySetCache {
  *   Verification fails with {@link JWKSNoMatchingKey}, {@link JWKSStale}, {@link JWKSFetchFailed},
  *   {@link JWKSTimeout} or {@link JWKSInvalid}.
  */
-export function createRemoteKeySet(uri: string | URL, options: RemoteKeySetOptions = {}): RemoteKeySet {
-  const cache = new RemoteKeySetCache(uri, options)
-  const resolver = (header: Readonly<JWSHeaderParameters>) => cache.resolve(header)
+export function createRemoteKeySet(uri: string | URL, options?: RemoteKeySetOptions): RemoteKeySet {
+  const cache = new RemoteKeySetCache(uri, readOptions(options))
+  const resolver = async (header: Readonly<JWSHeaderParameters>) => cache.resolve(readObject(header, 'header'))
   return Object.assign(resolver, {
     reload: () => cache.reload(),
     exportState: () => cache.exportState(),

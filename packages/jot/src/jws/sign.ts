@@ -1,7 +1,8 @@
 /** Producing one signature; shared by the three serializations and by JWT signing. @module */
 import { InvalidArgument } from '../errors.js'
+import { checkBytesOrString, checkKey } from '../lib/arguments.js'
 import { encode as encodeBase64URL } from '../lib/base64url.js'
-import { isPlainObject, isUint8Array } from '../lib/bytes.js'
+import { isPlainObject } from '../lib/bytes.js'
 import { parseJSONObject, stringifyJSON } from '../lib/json.js'
 import { decodeUtf8, encodeUtf8 } from '../lib/utf8.js'
 import type { JotKey } from '../key/key.js'
@@ -17,11 +18,10 @@ export interface SignedEntry {
   readonly signature: string
 }
 
-/** Normalizes a payload argument to bytes. */
-export function payloadBytes(payload: Uint8Array | string): Uint8Array {
-  if (typeof payload === 'string') return encodeUtf8(payload)
-  if (isUint8Array(payload)) return payload
-  throw new InvalidArgument('payload must be a Uint8Array or a string')
+/** Normalizes a payload (or plaintext) argument to bytes. */
+export function payloadBytes(payload: unknown, name = 'payload'): Uint8Array {
+  const checked = checkBytesOrString(payload, name)
+  return typeof checked === 'string' ? encodeUtf8(checked) : checked
 }
 
 /** The payload as it will appear in the JWS (RFC 7515 §7, RFC 7797 §3). */
@@ -48,6 +48,7 @@ export function prepareHeader(
   unprotectedHeader: JWSHeaderParameters | undefined,
   b64: boolean,
 ): PreparedHeader {
+  checkKey(key)
   if (unprotectedHeader !== undefined && !isPlainObject(unprotectedHeader)) {
     throw new InvalidArgument('unprotectedHeader must be an object')
   }

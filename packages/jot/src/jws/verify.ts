@@ -19,7 +19,6 @@ import {
   checkAlgorithmAllowed,
   checkHeader,
   checkKeyAlgorithm,
-  JWS_HEADER_ERRORS,
   type CheckedHeader,
   type PreparedJWSOptions,
 } from './header.js'
@@ -204,5 +203,5 @@ export function checkLength(length: number, options: PreparedJWSOptions): void {
 
 /** JSON serializations may arrive as text: parse strictly (duplicate members rejected). */
 export function parseSerialization(input: unknown, options: PreparedJWSOptions): Record<string, unknown> {
-  return parseJSONSerialization(input, options.maxTokenLength, 'JWS JSON serialization', JWS_HEADER_ERRORS)
+  return parseJSONSerialization(input, options.maxTokenLength, 'JWS JSON serialization')
 }

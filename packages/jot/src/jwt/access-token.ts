@@ -6,10 +6,10 @@
  * @module
  */
 import { InvalidArgument, JWTClaimInvalid, JWTInsufficientScope } from '../errors.js'
-import { isPlainObject } from '../lib/bytes.js'
+import { readObject, readStringArray } from '../lib/arguments.js'
 import type { JotKey } from '../key/key.js'
 import type { KeyResolver, VerifyJWSOptions } from '../jws/types.js'
-import { scopesOf } from './scope.js'
+import { grantedScopes } from './scope.js'
 import type { Instant, JWTClaims, VerifiedJWT } from './types.js'
 import type { Duration } from '../lib/duration.js'
 import { createVerifier } from './verify.js'
@@ -67,17 +67,18 @@ export interface VerifiedAccessToken extends VerifiedJWT<AccessTokenClaims> {
  *   another type), {@link JWTExpired}, {@link JWTInsufficientScope}, {@link JWSSignatureInvalid}, key-set errors.
  */
 export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): (token: string) => Promise<VerifiedAccessToken> {
-  if (!isPlainObject(options)) throw new InvalidArgument('options must be an object')
+  options = readObject<AccessTokenVerifierOptions>(options, 'options')
   if (options.issuer === undefined) throw new InvalidArgument('issuer is required for access tokens (RFC 9068 §4)')
   if (options.audience === undefined) throw new InvalidArgument('audience is required for access tokens (RFC 9068 §4)')
-  const { requiredScopes = [], ...rest } = options
+  const { requiredScopes: scopesOption, ...rest } = options
+  const requiredScopes = scopesOption === undefined ? [] : readStringArray(scopesOption, 'requiredScopes')
   // The claims validator checks `typ` before required claims, so an ID token fails as the wrong kind
   // of token rather than as one missing `client_id`. `iss`, `aud` and `exp` are required by the options.
   const verify = createVerifier<AccessTokenClaims>({ ...rest, typ: 'at+jwt', requireExpiration: true, requiredClaims: PROFILE_CLAIMS })
   return async (token) => {
     const verified = await verify(token)
     if (typeof verified.payload.client_id !== 'string') throw new JWTClaimInvalid('"client_id" must be a string', 'client_id', 'type')
-    const scopes = scopesOf(verified.payload)
+    const scopes = grantedScopes(verified.payload)
     const missing = requiredScopes.filter((scope) => !scopes.includes(scope))
     if (missing.length > 0) throw new JWTInsufficientScope('the token lacks a required scope', 'scope', 'insufficient')
     return { ...verified, scopes }

@@ -1,5 +1,6 @@
 /** Reading a JWT without verifying it. @module */
 import { JWSInvalid } from '../errors.js'
+import { readObject } from '../lib/arguments.js'
 import { decodeText as decodeBase64URLText } from '../lib/base64url.js'
 import { deepFreeze } from '../lib/freeze.js'
 import { parseJSONObject } from '../lib/json.js'
@@ -32,7 +33,7 @@ export function decodeJWTUnverified<P = JWTClaims>(
 ): { header: JWSHeaderParameters; payload: P & JWTClaims } {
   // The common call passes no options: reuse one prepared default instead of building it per call.
   defaults ??= prepareJWSOptions()
-  const [protectedB64, payloadB64] = splitCompact(token, options ? prepareJWSOptions(options) : defaults)
+  const [protectedB64, payloadB64] = splitCompact(token, options === undefined ? defaults : prepareJWSOptions(readObject(options, 'options')))
   const header = remember(headers, protectedB64, (encoded) => deepFreeze(decodeProtectedHeader(encoded)!))
   if (header.b64 === false) throw new JWSInvalid('"b64": false is not allowed in a JWT')
   const payload = parseJSONObject(decodeBase64URLText(payloadB64), 'JWT claims set') as P & JWTClaims

@@ -5,6 +5,7 @@
  * @module
  */
 import { JWEInvalid, JWTClaimInvalid } from '../errors.js'
+import { checkKeyOrResolver, readOptions } from '../lib/arguments.js'
 import { parseJSONObjectBytes } from '../lib/json.js'
 import { decodeUtf8 } from '../lib/utf8.js'
 import { decryptCompactPrepared } from '../jwe/compact/decrypt.js'
@@ -69,8 +70,10 @@ function checkReplicatedClaims(header: JWEHeaderParameters, claims: JWTClaims): 
 export async function decryptJWT<P = JWTClaims>(
   token: string,
   key: JotKey | JWEKeyResolver,
-  options: DecryptJWTOptions = {},
+  options?: DecryptJWTOptions,
 ): Promise<DecryptedJWT<P>> {
+  key = checkKeyOrResolver(key)
+  options = readOptions(options)
   const prepared = prepareJWEOptions(options)
   const validateClaims = compileClaimsValidator(options)
   const { plaintext, protectedHeader, key: usedKey } = await decryptCompactPrepared(token, key, prepared)
@@ -97,8 +100,11 @@ export async function decryptAndVerifyJWT<P = JWTClaims>(
   token: string,
   decryptionKey: JotKey | JWEKeyResolver,
   verificationKey: JotKey | KeyResolver,
-  options: DecryptAndVerifyJWTOptions = {},
+  options?: DecryptAndVerifyJWTOptions,
 ): Promise<DecryptedNestedJWT<P>> {
+  decryptionKey = checkKeyOrResolver(decryptionKey, 'decryptionKey')
+  verificationKey = checkKeyOrResolver(verificationKey, 'verificationKey')
+  options = readOptions(options)
   const prepared = prepareJWEOptions(options)
   const innerOptions: VerifyJWSOptions = {}
   if (options.algorithms !== undefined) innerOptions.algorithms = options.algorithms

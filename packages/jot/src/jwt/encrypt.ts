@@ -4,6 +4,7 @@
  * @module
  */
 import { InvalidArgument } from '../errors.js'
+import { checkKey, readObject, readOptions } from '../lib/arguments.js'
 import { decode as decodeBase64URL } from '../lib/base64url.js'
 import { isPlainObject } from '../lib/bytes.js'
 import { parseJSONObjectBytes } from '../lib/json.js'
@@ -78,9 +79,10 @@ function jweOptions(base: JWEHeaderParameters, claims: JWTClaims, options: JWTEn
  * })
  * ```
  */
-export async function encryptJWT<P extends JWTClaims = JWTClaims>(claims: P, key: JotKey, options: EncryptJWTOptions = {}): Promise<string> {
-  if (!isPlainObject(claims)) throw new InvalidArgument('JWT claims must be a plain object')
-  const payload: JWTClaims = { ...claims }
+export async function encryptJWT<P extends JWTClaims = JWTClaims>(claims: P, key: JotKey, options?: EncryptJWTOptions): Promise<string> {
+  const payload = readObject<JWTClaims>(claims, 'JWT claims')
+  checkKey(key)
+  options = readOptions(options)
   const now = clockFrom(options.currentTime)()
   for (const step of compileClaimSteps(options)) step(payload, now)
   checkRegisteredTypes(payload)
@@ -103,9 +105,10 @@ export async function signAndEncryptJWT<P extends JWTClaims = JWTClaims>(
   claims: P,
   signingKey: JotKey,
   encryptionKey: JotKey,
-  options: SignAndEncryptJWTOptions = {},
+  options?: SignAndEncryptJWTOptions,
 ): Promise<string> {
-  const { encryption = {}, ...signing } = options
+  checkKey(encryptionKey, 'encryptionKey')
+  const { encryption = {}, ...signing } = readOptions(options)
   refuseTestOnlyOptions(signing, 'options')
   const inner = await signJWT(claims, signingKey, signing)
   const signedClaims = parseJSONObjectBytes(decodeBase64URL(inner.split('.')[1]!), 'JWT claims set') as JWTClaims

@@ -5,6 +5,7 @@
  * @module
  */
 import { JWTClaimInvalid } from '../errors.js'
+import { readObject, readStringArray } from '../lib/arguments.js'
 import type { JWTClaims } from './types.js'
 
 const SCOPE_CLAIMS = ['scope', 'scp', 'scopes'] as const
@@ -20,6 +21,26 @@ const SCOPE_CLAIMS = ['scope', 'scp', 'scopes'] as const
  * @throws {@link JWTClaimInvalid} (reason `type`) when a scope claim is neither a string nor an array of strings.
  */
 export function scopesOf(claims: JWTClaims): string[] {
+  return grantedScopes(readObject<JWTClaims>(claims, 'claims'))
+}
+
+/**
+ * True when the token grants every one of `required`.
+ *
+ * @example
+ * ```ts
+ * if (!hasScopes(payload, ['orders:write'])) return reply(403, 'insufficient_scope')
+ * ```
+ * @throws {@link JWTClaimInvalid} as {@link scopesOf}; {@link InvalidArgument} when `required` is not an array of strings.
+ */
+export function hasScopes(claims: JWTClaims, required: readonly string[]): boolean {
+  const wanted = readStringArray(required, 'required')
+  const granted = new Set(scopesOf(claims))
+  return wanted.every((scope) => granted.has(scope))
+}
+
+/** @internal {@link scopesOf} for claims jot parsed itself (a verified token's), which need no copy. */
+export function grantedScopes(claims: JWTClaims): string[] {
   const scopes = new Set<string>()
   for (const name of SCOPE_CLAIMS) {
     const value = claims[name]
@@ -31,17 +52,4 @@ export function scopesOf(claims: JWTClaims): string[] {
     for (const scope of list as string[]) if (scope !== '') scopes.add(scope)
   }
   return [...scopes]
-}
-
-/**
- * True when the token grants every one of `required`.
- *
- * @example
- * ```ts
- * if (!hasScopes(payload, ['orders:write'])) return reply(403, 'insufficient_scope')
- * ```
- */
-export function hasScopes(claims: JWTClaims, required: readonly string[]): boolean {
-  const granted = new Set(scopesOf(claims))
-  return required.every((scope) => granted.has(scope))
 }

@@ -1,12 +1,12 @@
 /** JWT signing (RFC 7519 §7.1) with a prepared signer. @module */
 import { InvalidArgument } from '../errors.js'
+import { checkKey, readObject, readOptions } from '../lib/arguments.js'
 import { encode as encodeBase64URL, encodeSigningInput } from '../lib/base64url.js'
-import { isPlainObject } from '../lib/bytes.js'
 import { toSeconds } from '../lib/duration.js'
 import { stringifyJSON } from '../lib/json.js'
 import { settle, then, type MaybePromise } from '../lib/maybe-promise.js'
 import { decodeUtf8, encodeUtf8 } from '../lib/utf8.js'
-import { isJotKey, type JotKey } from '../key/key.js'
+import type { JotKey } from '../key/key.js'
 import { prepareHeader } from '../jws/sign.js'
 import { createSignature } from '../jws/signature.js'
 import { checkRegisteredTypes } from './claims.js'
@@ -75,9 +75,12 @@ export function compileClaimSteps(options: SignJWTOptions): ClaimStep[] {
  * ```
  */
 export function createSigner<P extends JWTClaims = JWTClaims>(options: CreateSignerOptions): (claims: P) => Promise<string> {
-  if (!isPlainObject(options)) throw new InvalidArgument('options must be an object')
-  const { key } = options
-  if (!isJotKey(key)) throw new InvalidArgument('options.key must be a JotKey (see importKey)')
+  options = readObject<CreateSignerOptions>(options, 'options')
+  return compileSigner<P>(options, checkKey(options.key, 'options.key'))
+}
+
+/** `options` as read by {@link readObject} or {@link readOptions}; `key` checked. */
+function compileSigner<P extends JWTClaims>(options: SignJWTOptions, key: JotKey): (claims: P) => Promise<string> {
   const header = prepareHeader(
     key,
     { typ: options.typ ?? 'JWT', ...(options.kid === undefined ? {} : { kid: options.kid }), ...options.header },
@@ -89,8 +92,7 @@ export function createSigner<P extends JWTClaims = JWTClaims>(options: CreateSig
   const steps = compileClaimSteps(options)
   const clock = clockFrom(options.currentTime)
   const signClaims = (claims: P): MaybePromise<string> => {
-    if (!isPlainObject(claims)) throw new InvalidArgument('JWT claims must be a plain object')
-    const payload: JWTClaims = { ...claims }
+    const payload = readObject<JWTClaims>(claims, 'JWT claims')
     const now = clock()
     for (const step of steps) step(payload, now)
     checkRegisteredTypes(payload)
@@ -111,6 +113,6 @@ export function createSigner<P extends JWTClaims = JWTClaims>(options: CreateSig
  * const token = await signJWT({ sub: 'user-1' }, privateKey, { expiresIn: '15m', issuer, audience: 'api' })
  * ```
  */
-export async function signJWT<P extends JWTClaims = JWTClaims>(claims: P, key: JotKey, options: SignJWTOptions = {}): Promise<string> {
-  return createSigner<P>({ ...options, key })(claims)
+export async function signJWT<P extends JWTClaims = JWTClaims>(claims: P, key: JotKey, options?: SignJWTOptions): Promise<string> {
+  return compileSigner<P>(readOptions(options), checkKey(key))(claims)
 }

@@ -4,8 +4,8 @@
  * @module
  */
 import { InvalidArgument, JWSInvalid } from '../errors.js'
+import { readObject, readOptions } from '../lib/arguments.js'
 import { encode as encodeBase64URL, decode as decodeBase64URL } from '../lib/base64url.js'
-import { isPlainObject } from '../lib/bytes.js'
 import { parseJSONObjectBytes, stringifyJSON } from '../lib/json.js'
 import { checkHeader, prepareJWSOptions } from '../jws/header.js'
 import { splitCompact } from '../jws/compact/verify.js'
@@ -23,10 +23,9 @@ import type { JWTClaimOptions, JWTClaims } from './types.js'
  * const token = encodeUnsecuredJWT({ sub: 'test-user' }) // 'eyJhbGciOiJub25lIn0.eyJzdWIiOi….'
  * ```
  */
-export function encodeUnsecuredJWT(claims: JWTClaims, header: Omit<JWSHeaderParameters, 'alg'> = {}): string {
-  if (!isPlainObject(claims)) throw new InvalidArgument('JWT claims must be a plain object')
-  if (!isPlainObject(header)) throw new InvalidArgument('header must be an object')
-  const fullHeader: JWSHeaderParameters = { alg: 'none', ...header }
+export function encodeUnsecuredJWT(claims: JWTClaims, header?: Omit<JWSHeaderParameters, 'alg'>): string {
+  claims = readObject<JWTClaims>(claims, 'JWT claims')
+  const fullHeader: JWSHeaderParameters = { alg: 'none', ...readOptions(header, 'header') }
   // Never emit what decodeUnsecuredJWT would refuse.
   const { alg, b64 } = checkHeader(fullHeader, undefined, new Set(fullHeader.crit ?? []))
   if (alg !== 'none' || !b64) throw new InvalidArgument('an unsecured JWT has alg "none" and a base64url payload')
@@ -44,8 +43,9 @@ export function encodeUnsecuredJWT(claims: JWTClaims, header: Omit<JWSHeaderPara
  */
 export function decodeUnsecuredJWT<P = JWTClaims>(
   token: string,
-  options: JWTClaimOptions & { maxTokenLength?: number; crit?: readonly string[] } = {},
+  options?: JWTClaimOptions & { maxTokenLength?: number; crit?: readonly string[] },
 ): { header: JWSHeaderParameters; payload: P & JWTClaims } {
+  options = readOptions(options)
   const prepared = prepareJWSOptions(options)
   const [protectedB64, payloadB64, signature] = splitCompact(token, prepared)
   const header = decodeProtectedHeader(protectedB64)!

@@ -1,6 +1,5 @@
 /** JWT verification (RFC 7519 §7.2) with a prepared verifier. @module */
-import { InvalidArgument } from '../errors.js'
-import { isPlainObject } from '../lib/bytes.js'
+import { checkKeyOrResolver, readObject, readOptions } from '../lib/arguments.js'
 import { decodeText as decodeBase64URLText } from '../lib/base64url.js'
 import { parseJSONObject } from '../lib/json.js'
 import type { JotKey } from '../key/key.js'
@@ -27,7 +26,8 @@ import type { CreateVerifierOptions, JWTClaims, VerifiedJWT, VerifyJWTOptions } 
  * ```
  */
 export function createVerifier<P = JWTClaims>(options: CreateVerifierOptions): (token: string) => Promise<VerifiedJWT<P>> {
-  const { verifySignature, validateClaims } = compileVerifier<P>(options)
+  options = readObject<CreateVerifierOptions>(options, 'options')
+  const { verifySignature, validateClaims } = compileVerifier<P>(options, checkKeyOrResolver(options.key, 'options.key'))
   const verify = (token: string) => then(verifySignature(token), validateClaims)
   if (!options.cache) return (token) => settle(verify, token)
   const cache = new VerifiedTokenCache<VerifiedJWT<P>>(options.cache === true ? {} : options.cache)
@@ -55,10 +55,8 @@ interface CompiledVerifier<P> {
   readonly validateClaims: (verified: VerifiedJWT<P>) => VerifiedJWT<P>
 }
 
-function compileVerifier<P>(options: CreateVerifierOptions): CompiledVerifier<P> {
-  if (!isPlainObject(options)) throw new InvalidArgument('options must be an object')
-  const { key } = options
-  if (key === undefined) throw new InvalidArgument('options.key is required')
+/** `options` as read by {@link readObject} or {@link readOptions}; `key` checked. */
+function compileVerifier<P>(options: VerifyJWTOptions, key: JotKey | KeyResolver): CompiledVerifier<P> {
   const jwsOptions = prepareJWSOptions(options)
   const checkClaims = compileClaimsValidator(options)
   return {
@@ -91,10 +89,10 @@ function withClaims<P>({ signedPayload, protectedHeader, key }: VerifiedEntry): 
 export async function verifyJWT<P = JWTClaims>(
   token: string,
   key: JotKey | KeyResolver,
-  options: VerifyJWTOptions = {},
+  options?: VerifyJWTOptions,
 ): Promise<VerifiedJWT<P>> {
   // One token per verifier: a cache could never hit, so the uncached path runs, and bundles that
   // only call verifyJWT leave the cache out.
-  const { verifySignature, validateClaims } = compileVerifier<P>({ ...options, key })
+  const { verifySignature, validateClaims } = compileVerifier<P>(readOptions(options), checkKeyOrResolver(key))
   return then(verifySignature(token), validateClaims)
 }

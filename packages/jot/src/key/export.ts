@@ -1,6 +1,7 @@
 /** Key export to JWK and PEM, and deriving a public key from a private one. @module */
 import * as runtime from '#runtime'
 import { InvalidArgument } from '../errors.js'
+import { checkKey } from '../lib/arguments.js'
 import { encode as encodeBase64URL } from '../lib/base64url.js'
 import { isKeyManagement } from '../jwa/key-management.js'
 import { anyKeyInternals, createJotKey, isRawSecretKey, type JotKey, type KeyAlgorithmName } from './key.js'
@@ -18,7 +19,7 @@ import { canonicalPKCS8, encodePEM } from './pem.js'
  * ```
  */
 export async function exportJWK(key: JotKey): Promise<JWK> {
-  const { algorithm, runtimeKey } = anyKeyInternals(key)
+  const { algorithm, runtimeKey } = anyKeyInternals(checkKey(key))
   const members = isRawSecretKey(runtimeKey)
     ? { kty: 'oct', k: encodeBase64URL(runtimeKey.secret) }
     : await runtime.exportJWK(runtimeKey)
@@ -38,7 +39,7 @@ export async function exportJWK(key: JotKey): Promise<JWK> {
  * ```
  */
 export async function exportPEM(key: JotKey): Promise<string> {
-  const { runtimeKey } = anyKeyInternals(key)
+  const { runtimeKey } = anyKeyInternals(checkKey(key))
   if (key.type === 'secret') throw new InvalidArgument('secret keys have no PEM form; use exportJWK')
   if (key.type === 'public') return encodePEM(await runtime.exportDER(runtimeKey, 'spki'), 'PUBLIC KEY')
   return encodePEM(canonicalPKCS8(await runtime.exportDER(runtimeKey, 'pkcs8')), 'PRIVATE KEY')
@@ -54,6 +55,7 @@ export async function exportPEM(key: JotKey): Promise<string> {
  * ```
  */
 export async function toPublicKey<A extends KeyAlgorithmName>(key: JotKey<A>): Promise<JotKey<A>> {
+  checkKey(key)
   if (key.type === 'public') return key
   if (key.type === 'secret') throw new InvalidArgument('a secret key has no public half')
   const { algorithm, runtimeKey } = anyKeyInternals(key)

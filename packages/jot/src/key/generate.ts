@@ -4,6 +4,7 @@ import { InvalidArgument, KeyTooWeak, NotSupported } from '../errors.js'
 import { contentEncryption, type ContentEncryptionName } from '../jwa/content-encryption.js'
 import type { Curve } from '../jwa/curves.js'
 import { MAX_RSA_BITS, MIN_RSA_BITS } from '../jwa/signing.js'
+import { readOptions } from '../lib/arguments.js'
 import { algorithmFor, importSecret, wrapImported } from './import.js'
 import type { JotKey, KeyAlgorithmName } from './key.js'
 
@@ -30,8 +31,9 @@ export interface GenerateKeyPairOptions {
  */
 export async function generateKeyPair<A extends KeyAlgorithmName>(
   alg: A,
-  options: GenerateKeyPairOptions = {},
+  options?: GenerateKeyPairOptions,
 ): Promise<{ privateKey: JotKey<A>; publicKey: JotKey<A> }> {
+  options = readOptions(options)
   const algorithm = algorithmFor(alg)
   if (algorithm.kty === 'oct') throw new InvalidArgument(`${alg} uses a secret; call generateSecret`)
   if (algorithm.family === 'rsa1_5') throw new InvalidArgument('RSA1_5 exists in jot only to decrypt legacy tokens')
@@ -68,8 +70,9 @@ export async function generateKeyPair<A extends KeyAlgorithmName>(
  */
 export async function generateSecret<A extends KeyAlgorithmName>(
   alg: A,
-  options: { kid?: string; length?: number; enc?: ContentEncryptionName } = {},
+  options?: { kid?: string; length?: number; enc?: ContentEncryptionName },
 ): Promise<JotKey<A>> {
+  options = readOptions(options)
   const algorithm = algorithmFor(alg)
   const kid = options.kid === undefined ? {} : { kid: options.kid }
   switch (algorithm.family) {

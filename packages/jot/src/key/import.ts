@@ -17,8 +17,9 @@ import {
   NotSupported,
   quote,
 } from '../errors.js'
+import { readObject } from '../lib/arguments.js'
 import { decode as decodeBase64URL } from '../lib/base64url.js'
-import { isPlainObject, isUint8Array } from '../lib/bytes.js'
+import { isUint8Array } from '../lib/bytes.js'
 import { encodeUtf8 } from '../lib/utf8.js'
 import { contentEncryption, type ContentEncryptionName } from '../jwa/content-encryption.js'
 import { curveInfo, type Curve } from '../jwa/curves.js'
@@ -93,7 +94,8 @@ function keyTypeFor(algorithm: KeyAlgorithm, crv: unknown): string {
  * @throws {@link KeyInvalid}, {@link KeyAlgorithmMismatch}, {@link KeyTooWeak}, {@link NotSupported}
  */
 export async function importKey<A extends KeyAlgorithmName>(input: KeyInput, options: ImportKeyOptions<A>): Promise<JotKey<A>> {
-  const algorithm = algorithmFor(options?.alg)
+  options = readObject<ImportKeyOptions<A>>(options, 'options')
+  const algorithm = algorithmFor(options.alg)
   if (typeof input === 'string' || isUint8Array(input)) {
     if (algorithm.kty === 'oct') return importSecret(input, options)
     if (typeof input === 'string') return importPEM(input, options)
@@ -101,7 +103,7 @@ export async function importKey<A extends KeyAlgorithmName>(input: KeyInput, opt
     // asymmetric algorithm refuses as a mismatch.
     return derKeyStructure(input) ? importDER(input, options) : importSecret(input, options)
   }
-  if (isPlainObject(input)) return importJWK(input as JWK, options)
+  if (typeof input === 'object' && input !== null) return importJWK(input, options)
   throw new InvalidArgument('key input must be a JWK object, PEM text, DER bytes or secret bytes')
 }
 
@@ -121,6 +123,7 @@ export async function importKey<A extends KeyAlgorithmName>(input: KeyInput, opt
  * ```
  */
 export async function importSecret<A extends KeyAlgorithmName>(secret: Uint8Array | string, options: ImportKeyOptions<A>): Promise<JotKey<A>> {
+  options = readObject<ImportKeyOptions<A>>(options, 'options')
   const algorithm = algorithmFor(options?.alg)
   if (algorithm.kty !== 'oct') throw new KeyAlgorithmMismatch(`${algorithm.name} needs an asymmetric key, not a secret`)
   const bytes = typeof secret === 'string' ? encodeUtf8(secret) : isUint8Array(secret) ? secret : undefined
@@ -187,6 +190,7 @@ function keyInfo({ kind, kty, curve, alg }: ParsedKeyMaterial): PEMKeyInfo {
  * ```
  */
 export async function importPEM<A extends KeyAlgorithmName>(pem: string, options: ImportKeyOptions<A>): Promise<JotKey<A>> {
+  options = readObject<ImportKeyOptions<A>>(options, 'options')
   const algorithm = algorithmFor(options?.alg)
   if (algorithm.kty === 'oct') throw new KeyAlgorithmMismatch(`${algorithm.name} needs a secret, not a PEM key`)
   if (typeof pem !== 'string') throw new InvalidArgument('PEM input must be a string')
@@ -206,6 +210,7 @@ export async function importPEM<A extends KeyAlgorithmName>(pem: string, options
  * {@link KeyTooWeak}, {@link NotSupported} as for {@link importPEM}.
  */
 export async function importDER<A extends KeyAlgorithmName>(der: Uint8Array, options: ImportKeyOptions<A>): Promise<JotKey<A>> {
+  options = readObject<ImportKeyOptions<A>>(options, 'options')
   const algorithm = algorithmFor(options?.alg)
   if (algorithm.kty === 'oct') throw new KeyAlgorithmMismatch(`${algorithm.name} needs a secret, not a DER key`)
   return importParsed(algorithm, parseKeyDER(der, { keyAgreement: algorithm.family === 'ecdh-es' }), options)
@@ -264,8 +269,9 @@ const NAME_MEMBERS: ReadonlySet<string> = new Set(['crv', 'alg'])
  * ```
  */
 export async function importJWK<A extends KeyAlgorithmName>(jwk: JWK, options: ImportKeyOptions<A>): Promise<JotKey<A>> {
+  options = readObject<ImportKeyOptions<A>>(options, 'options')
   const algorithm = algorithmFor(options?.alg)
-  if (!isPlainObject(jwk)) throw new InvalidArgument('a JWK must be a plain object')
+  jwk = readObject<JWK>(jwk, 'the JWK')
   const kty = keyTypeFor(algorithm, jwk.crv) as keyof typeof PUBLIC_MEMBERS
   if (jwk.kty !== kty) {
     throw new KeyAlgorithmMismatch(`${algorithm.name} needs a JWK with kty "${kty}"`)

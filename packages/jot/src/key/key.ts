@@ -6,7 +6,7 @@
  * again. A signing key can never encrypt, and an encryption key can never sign or verify.
  * @module
  */
-import { KeyUsageInvalid } from '../errors.js'
+import { InvalidArgument, KeyUsageInvalid } from '../errors.js'
 import type { ContentEncryptionName } from '../jwa/content-encryption.js'
 import type { Curve } from '../jwa/curves.js'
 import {
@@ -61,7 +61,7 @@ export class JotKey<A extends KeyAlgorithmName = KeyAlgorithmName> {
     kid: string | undefined,
     enc: ContentEncryptionName | undefined,
   ) {
-    if (token !== CONSTRUCT) throw new TypeError('use importKey(), importJWK() or generateKeyPair() to create a JotKey')
+    if (token !== CONSTRUCT) throw new InvalidArgument('use importKey(), importJWK() or generateKeyPair() to create a JotKey')
     this.alg = algorithm.name as A
     this.type = runtimeKey.kind
     this.curve = curve

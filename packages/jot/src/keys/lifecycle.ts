@@ -24,6 +24,7 @@
  * @module
  */
 import { InvalidArgument, isJotError, quote } from '../errors.js'
+import { checkMethods, checkNumber, checkString, readObject } from '../lib/arguments.js'
 import { toSeconds, type Duration } from '../lib/duration.js'
 import { jwsAlgorithm, type JWSAlgorithmName } from '../jwa/signing.js'
 import type { Curve } from '../jwa/curves.js'
@@ -93,6 +94,9 @@ export interface KeyManager {
 
 /** The state of `key` at `now`; `retention` = maxTokenLifetime + clockTolerance. */
 export function keyState(key: StoredKey, now: number, retention: number): KeyState {
+  key = readObject<StoredKey>(key, 'key')
+  checkNumber(now, 'now')
+  checkNumber(retention, 'retention')
   if (key.revokedAt !== undefined && now >= key.revokedAt) return 'retired'
   if (now < key.activateAt) return 'next'
   if (key.deactivateAt === undefined || now < key.deactivateAt) return 'active'
@@ -113,7 +117,9 @@ export function keyState(key: StoredKey, now: number, retention: number): KeySta
  * ```
  */
 export function createKeyManager(options: KeyManagerOptions): KeyManager {
-  const { alg, store = createMemoryKeyStore() } = options
+  options = readObject<KeyManagerOptions>(options, 'options')
+  const { alg } = options
+  const store = options.store === undefined ? createMemoryKeyStore() : checkMethods<KeyStore>(options.store, ['load', 'save'], 'options.store')
   const algorithm = jwsAlgorithm(alg)
   if (!algorithm || algorithm.kty === 'oct') throw new InvalidArgument(`alg must be an asymmetric JWS algorithm (the JWKS is public), not ${quote(alg)}`)
   const rotationPeriod = toSeconds(options.rotationPeriod ?? '30d', 'rotationPeriod')
@@ -250,6 +256,9 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
           retireAt: key.revokedAt ?? (key.deactivateAt === undefined ? undefined : key.deactivateAt + retention),
         }))
       }),
-    revoke: (kid) => serialized(async () => void (await apply(clock(), kid))),
+    revoke: async (kid) => {
+      checkString(kid, 'kid')
+      return serialized(async () => void (await apply(clock(), kid)))
+    },
   }
 }

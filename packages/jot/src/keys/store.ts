@@ -12,6 +12,7 @@
  */
 import * as runtime from '#runtime'
 import { JWKSInvalid, KeyStoreConflict, KeyStoreFailed } from '../errors.js'
+import { checkMethods, checkString, readArray, readObject } from '../lib/arguments.js'
 import { encode as encodeBase64URL } from '../lib/base64url.js'
 import { isPlainObject } from '../lib/bytes.js'
 import { parseJSONObject } from '../lib/json.js'
@@ -69,6 +70,8 @@ export function createMemoryKeyStore(): KeyStore {
     load: async () => ({ keys: structuredClone(keys), version: String(version) }),
     // No await between the comparison and the write: the swap is atomic on the event loop.
     save: async (next, expectedVersion) => {
+      next = storedKeys(next)
+      checkString(expectedVersion, 'expectedVersion')
       if (expectedVersion !== String(version)) throw new KeyStoreConflict('the key store changed since it was loaded')
       keys = structuredClone([...next])
       version++
@@ -105,6 +108,8 @@ const LIFECYCLE = 'jot_lifecycle'
  *   malformed file, {@link KeyStoreConflict} when the file changed since it was loaded or is locked.
  */
 export function createFileKeyStore(path: string, fs: KeyStoreFileSystem): KeyStore {
+  checkString(path, 'path')
+  checkMethods(fs, ['readFile', 'writeFile', 'rename', 'unlink'], 'fs')
   const lock = `${path}.lock`
 
   async function read(): Promise<{ text: string | undefined; version: string }> {
@@ -125,6 +130,8 @@ export function createFileKeyStore(path: string, fs: KeyStoreFileSystem): KeySto
       return { keys, version }
     },
     async save(keys, expectedVersion) {
+      keys = storedKeys(keys)
+      checkString(expectedVersion, 'expectedVersion')
       const text = JSON.stringify({ keys: keys.map(toFileJWK) }, null, 2) + '\n'
       try {
         await fs.writeFile(lock, '', { mode: 0o600, flag: 'wx' })
@@ -148,6 +155,11 @@ export function createFileKeyStore(path: string, fs: KeyStoreFileSystem): KeySto
       }
     },
   }
+}
+
+/** The `keys` argument of {@link KeyStore.save}: an array of stored-key objects, copied. */
+function storedKeys(keys: unknown): StoredKey[] {
+  return readArray<unknown>(keys, 'keys').map((key) => readObject<StoredKey>(key, 'each key'))
 }
 
 async function versionOf(text: string): Promise<string> {

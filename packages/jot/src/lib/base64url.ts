@@ -26,15 +26,7 @@ const GROUP = /* @__PURE__ */ (() => {
 
 const INVALID = 'base64url input has a character outside the URL-safe alphabet'
 
-/**
- * Decodes strict base64url text to bytes.
- *
- * @example
- * ```ts
- * base64url.decode('aGk') // Uint8Array [104, 105]
- * ```
- * @throws {@link Base64URLInvalid} on padding, foreign characters or a non-canonical last character.
- */
+/** Decodes strict base64url text to bytes (public as `base64url.decode`, lib/base64url-public.ts). */
 export function decode(input: string): Uint8Array {
   return decodeInto(input, undefined)
 }
@@ -94,14 +86,7 @@ function decodeInto(input: string, buffer: Uint8Array | undefined): Uint8Array {
   return out
 }
 
-/**
- * Encodes bytes (or a string, as UTF-8) to unpadded base64url.
- *
- * @example
- * ```ts
- * base64url.encode('hi') // 'aGk'
- * ```
- */
+/** Encodes bytes (or a string, as UTF-8) to unpadded base64url (public as `base64url.encode`). */
 export function encode(input: Uint8Array | string): string {
   // Text is encoded into scratch memory, and the characters are written as ASCII bytes into another
   // scratch buffer and turned into a string in one native call: 2–4× faster than building the string

@@ -14,10 +14,15 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
 
 /**
  * Realm-safe check for a Uint8Array (a Buffer, or an array from another realm, also passes); a
- * bare `instanceof` fails across realms (iframes, vm contexts).
+ * bare `instanceof` fails across realms (iframes, vm contexts). Never throws: a Proxy whose traps
+ * throw is not bytes.
  */
 export function isUint8Array(value: unknown): value is Uint8Array {
-  return value instanceof Uint8Array || Object.prototype.toString.call(value) === '[object Uint8Array]'
+  try {
+    return value instanceof Uint8Array || Object.prototype.toString.call(value) === '[object Uint8Array]'
+  } catch {
+    return false
+  }
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {

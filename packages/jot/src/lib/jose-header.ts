@@ -5,8 +5,8 @@
  * @module
  */
 import { quote, TokenTooLarge, type JotError } from '../errors.js'
+import { readObject } from './arguments.js'
 import { decode as decodeBase64URL } from './base64url.js'
-import { isPlainObject } from './bytes.js'
 import { parseJSONObject, parseJSONObjectBytes } from './json.js'
 
 type Header = Record<string, unknown>
@@ -78,14 +78,11 @@ export function decodeProtectedHeader<H extends Header>(encoded: string, what: s
 
 /**
  * A JSON serialization, given as an object or as JSON text: text is length-checked, then parsed
- * strictly (duplicate members rejected). `what` names it in errors, e.g. "JWS JSON serialization".
+ * strictly (duplicate members rejected; not an object: `ERR_JSON_INVALID`). Anything but an object
+ * or text is the caller's mistake. `what` names it in errors, e.g. "JWS JSON serialization".
  */
-export function parseJSONSerialization(input: unknown, maxTokenLength: number, what: string, errors: HeaderErrors): Header {
-  let value: unknown = input
-  if (typeof input === 'string') {
-    checkLength(input.length, maxTokenLength)
-    value = parseJSONObject(input, what)
-  }
-  if (!isPlainObject(value)) throw new errors.Invalid(`a ${what} must be an object or JSON text`)
-  return value
+export function parseJSONSerialization(input: unknown, maxTokenLength: number, what: string): Header {
+  if (typeof input !== 'string') return readObject<Header>(input, `a ${what}`)
+  checkLength(input.length, maxTokenLength)
+  return parseJSONObject(input, what)
 }

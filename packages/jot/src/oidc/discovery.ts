@@ -5,6 +5,7 @@
  * @module
  */
 import { InvalidArgument, OIDCDiscoveryInvalid, quote } from '../errors.js'
+import { checkString, readOptions } from '../lib/arguments.js'
 import type { Duration } from '../lib/duration.js'
 import { checkURL, fetchJSON, fetchPolicy } from '../jwks/fetch.js'
 import { createRemoteKeySet } from '../jwks/remote.js'
@@ -49,7 +50,9 @@ export interface DiscoveryOptions {
  *   {@link OIDCDiscoveryInvalid} for an invalid document or an issuer mismatch;
  *   {@link JWKSFetchFailed} / {@link JWKSTimeout} when it cannot be fetched (the same bounded fetch as key sets).
  */
-export async function discoverOIDCProvider(issuer: string, options: DiscoveryOptions = {}): Promise<OIDCProviderMetadata> {
+export async function discoverOIDCProvider(issuer: string, options?: DiscoveryOptions): Promise<OIDCProviderMetadata> {
+  checkString(issuer, 'issuer')
+  options = readOptions(options)
   const allowHttp = options.allowHttp === true
   checkURL(issuer, allowHttp, 'the issuer')
   // Discovery §2: an issuer identifier has no query or fragment (the well-known path is appended to it).
@@ -79,8 +82,9 @@ export async function discoverOIDCProvider(issuer: string, options: DiscoveryOpt
  */
 export async function createOIDCKeySet(
   issuer: string,
-  options: RemoteKeySetOptions = {},
+  options?: RemoteKeySetOptions,
 ): Promise<{ provider: OIDCProviderMetadata; keys: RemoteKeySet }> {
+  options = readOptions(options)
   const provider = await discoverOIDCProvider(issuer, options)
   return { provider, keys: createRemoteKeySet(provider.jwks_uri, options) }
 }

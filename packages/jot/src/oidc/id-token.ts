@@ -5,7 +5,7 @@
  * @module
  */
 import { InvalidArgument, JWTClaimInvalid, JWTClaimMissing } from '../errors.js'
-import { isPlainObject } from '../lib/bytes.js'
+import { readObject, readOptions, readStringArray } from '../lib/arguments.js'
 import { toSeconds, type Duration } from '../lib/duration.js'
 import type { JotKey } from '../key/key.js'
 import type { KeyResolver, VerifyJWSOptions } from '../jws/types.js'
@@ -95,12 +95,12 @@ export interface IdTokenCheck {
 export function createIdTokenVerifier(
   options: IdTokenVerifierOptions,
 ): (token: string, check?: IdTokenCheck) => Promise<VerifiedJWT<IdTokenClaims>> {
-  if (!isPlainObject(options)) throw new InvalidArgument('options must be an object')
-  const { issuer, clientId, trustedAudiences = [], acrValues, requireAuthTime = false } = options
+  options = readObject<IdTokenVerifierOptions>(options, 'options')
+  const { issuer, clientId, trustedAudiences, acrValues, requireAuthTime = false } = options
   if (typeof issuer !== 'string' || issuer === '') throw new InvalidArgument('issuer is required')
   if (typeof clientId !== 'string' || clientId === '') throw new InvalidArgument('clientId is required')
-  const trusted = new Set([clientId, ...trustedAudiences])
-  const acr = acrValues && new Set(acrValues)
+  const trusted = new Set([clientId, ...(trustedAudiences === undefined ? [] : readStringArray(trustedAudiences, 'trustedAudiences'))])
+  const acr = acrValues === undefined ? undefined : new Set(readStringArray(acrValues, 'acrValues'))
   const tolerance = toSeconds(options.clockTolerance ?? 0, 'clockTolerance')
   const defaultMaxAge = options.maxAge === undefined ? undefined : toSeconds(options.maxAge, 'maxAge')
   const clock = clockFrom(options.currentTime)
@@ -115,7 +115,8 @@ export function createIdTokenVerifier(
     ...(options.currentTime === undefined ? {} : { currentTime: options.currentTime }),
   })
 
-  return async (token, check = {}) => {
+  return async (token, check) => {
+    check = readOptions(check, 'check')
     const verified = await verify(token)
     const { payload, header } = verified
     if (header.typ !== undefined && (typeof header.typ !== 'string' || normalizeTyp(header.typ) !== 'jwt')) {
@@ -148,7 +149,7 @@ export function createIdTokenVerifier(
  * const { payload } = await verifyIdToken(idToken, { issuer, clientId: 'my-app', key: keys }, { nonce })
  * ```
  */
-export function verifyIdToken(token: string, options: IdTokenVerifierOptions, check: IdTokenCheck = {}): Promise<VerifiedJWT<IdTokenClaims>> {
+export function verifyIdToken(token: string, options: IdTokenVerifierOptions, check?: IdTokenCheck): Promise<VerifiedJWT<IdTokenClaims>> {
   return createIdTokenVerifier(options)(token, check)
 }
 

@@ -103,8 +103,12 @@ describe('local key set: selection', () => {
   })
 
   it('rejects something that is not a JWK Set', () => {
-    for (const bad of [null, {}, { keys: {} }, { keys: [1] }, { keys: [null] }]) {
+    for (const bad of [{}, { keys: {} }, { keys: [1] }, { keys: [null] }]) {
       assert.throws(() => createLocalKeySet(bad as never), (e: unknown) => isJotError(e) && e.code === 'ERR_JWKS_INVALID')
+    }
+    // Not an object at all: the caller's mistake, not a malformed document.
+    for (const bad of [null, 'keys', [es256.jwk]]) {
+      assert.throws(() => createLocalKeySet(bad as never), (e: unknown) => isJotError(e) && e.code === 'ERR_INVALID_ARGUMENT')
     }
   })
 })

@@ -1,5 +1,6 @@
 import { InvalidArgument, JWEInvalid } from '../../errors.js'
 import type { JotKey } from '../../key/key.js'
+import { checkKeyOrResolver, readOptions } from '../../lib/arguments.js'
 import { checkLength, decryptRecipient } from '../decrypt.js'
 import { prepareJWEOptions, type PreparedJWEOptions } from '../header.js'
 import type { DecryptedJWE, DecryptJWEOptions, JWEKeyResolver } from '../types.js'
@@ -47,7 +48,7 @@ export function decryptCompactPrepared(
 export async function decryptCompactJWE(
   token: string,
   key: JotKey | JWEKeyResolver,
-  options: DecryptJWEOptions = {},
+  options?: DecryptJWEOptions,
 ): Promise<DecryptedJWE> {
-  return decryptCompactPrepared(token, key, prepareJWEOptions(options))
+  return decryptCompactPrepared(token, checkKeyOrResolver(key), prepareJWEOptions(readOptions(options)))
 }

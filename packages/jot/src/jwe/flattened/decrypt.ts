@@ -1,5 +1,6 @@
 import { JWEInvalid } from '../../errors.js'
 import type { JotKey } from '../../key/key.js'
+import { checkKeyOrResolver, readOptions } from '../../lib/arguments.js'
 import { checkLength, decryptRecipient, parseJWESerialization, serializedLength } from '../decrypt.js'
 import { prepareJWEOptions } from '../header.js'
 import type { DecryptedJWE, DecryptJWEOptions, FlattenedJWE, JWEKeyResolver } from '../types.js'
@@ -15,9 +16,10 @@ import type { DecryptedJWE, DecryptJWEOptions, FlattenedJWE, JWEKeyResolver } fr
 export async function decryptFlattenedJWE(
   jwe: FlattenedJWE | string,
   key: JotKey | JWEKeyResolver,
-  options: DecryptJWEOptions = {},
+  options?: DecryptJWEOptions,
 ): Promise<DecryptedJWE> {
-  const prepared = prepareJWEOptions(options)
+  key = checkKeyOrResolver(key)
+  const prepared = prepareJWEOptions(readOptions(options))
   const input = parseJWESerialization(jwe, prepared)
   if ('recipients' in input) throw new JWEInvalid('this is a general JWE; use decryptGeneralJWE')
   const { protected: protectedB64 = '', unprotected, header, encrypted_key, iv, ciphertext, tag, aad } = input

@@ -3,6 +3,7 @@ import { encodeUtf8 } from '../../lib/utf8.js'
 import { InvalidArgument } from '../../errors.js'
 import { payloadBytes } from '../../jws/sign.js'
 import type { JotKey } from '../../key/key.js'
+import { readOptions } from '../../lib/arguments.js'
 import { encryptParts } from '../encrypt.js'
 import type { EncryptJWEOptions, FlattenedJWE, JWEHeaderParameters } from '../types.js'
 
@@ -40,9 +41,10 @@ export function aadBytes(aad: unknown): Uint8Array | undefined {
 export async function encryptFlattenedJWE(
   plaintext: Uint8Array | string,
   key: JotKey,
-  options: EncryptFlattenedJWEOptions = {},
+  options?: EncryptFlattenedJWEOptions,
 ): Promise<FlattenedJWE> {
-  const parts = await encryptParts(payloadBytes(plaintext), [{ key, header: options.unprotectedHeader }], {
+  options = readOptions(options)
+  const parts = await encryptParts(payloadBytes(plaintext, 'plaintext'), [{ key, header: options.unprotectedHeader }], {
     ...options,
     aad: aadBytes(options.aad),
   })

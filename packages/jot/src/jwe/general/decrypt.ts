@@ -1,5 +1,6 @@
 import { JWEDecryptionFailed, JWEInvalid } from '../../errors.js'
 import type { JotKey } from '../../key/key.js'
+import { checkKeyOrResolver, readOptions } from '../../lib/arguments.js'
 import { isPlainObject } from '../../lib/bytes.js'
 import { checkLength, decryptSelected, parseJWESerialization, selectRecipient, serializedLength } from '../decrypt.js'
 import { MAX_RECIPIENTS, prepareJWEOptions } from '../header.js'
@@ -24,9 +25,10 @@ import type { DecryptedJWE, DecryptJWEOptions, GeneralJWE, JWEKeyResolver } from
 export async function decryptGeneralJWE(
   jwe: GeneralJWE | string,
   key: JotKey | JWEKeyResolver,
-  options: DecryptJWEOptions = {},
+  options?: DecryptJWEOptions,
 ): Promise<DecryptedJWE & { recipientIndex: number }> {
-  const prepared = prepareJWEOptions(options)
+  key = checkKeyOrResolver(key)
+  const prepared = prepareJWEOptions(readOptions(options))
   const input = parseJWESerialization(jwe, prepared)
   const { protected: protectedB64 = '', unprotected, recipients, iv, ciphertext, tag, aad } = input
   if (!Array.isArray(recipients) || recipients.length === 0) throw new JWEInvalid('"recipients" must be a non-empty array')

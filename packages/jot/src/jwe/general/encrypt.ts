@@ -1,5 +1,6 @@
 import { payloadBytes } from '../../jws/sign.js'
 import type { JotKey } from '../../key/key.js'
+import { readArray, readObject, readOptions } from '../../lib/arguments.js'
 import { encryptParts } from '../encrypt.js'
 import { aadBytes, type EncryptJSONJWEOptions } from '../flattened/encrypt.js'
 import type { GeneralJWE, JWEHeaderParameters } from '../types.js'
@@ -23,10 +24,14 @@ export interface GeneralJWERecipient {
 export async function encryptGeneralJWE(
   plaintext: Uint8Array | string,
   recipients: readonly GeneralJWERecipient[],
-  options: EncryptJSONJWEOptions = {},
+  options?: EncryptJSONJWEOptions,
 ): Promise<GeneralJWE> {
-  const inputs = Array.isArray(recipients) ? recipients.map(({ key, unprotectedHeader }) => ({ key, header: unprotectedHeader })) : recipients
-  const parts = await encryptParts(payloadBytes(plaintext), inputs, { ...options, aad: aadBytes(options.aad) })
+  const inputs = readArray<unknown>(recipients, 'recipients').map((recipient) => {
+    const { key, unprotectedHeader } = readObject<GeneralJWERecipient>(recipient, 'each recipient')
+    return { key, header: unprotectedHeader }
+  })
+  options = readOptions(options)
+  const parts = await encryptParts(payloadBytes(plaintext, 'plaintext'), inputs, { ...options, aad: aadBytes(options.aad) })
   const jwe: Partial<GeneralJWE> = {}
   if (parts.protected !== '') jwe.protected = parts.protected
   if (options.sharedUnprotectedHeader !== undefined) jwe.unprotected = options.sharedUnprotectedHeader

@@ -1,5 +1,6 @@
 import { InvalidArgument, JWSInvalid } from '../../errors.js'
 import type { JotKey } from '../../key/key.js'
+import { checkKeyOrResolver, readOptions } from '../../lib/arguments.js'
 import type { MaybePromise } from '../../lib/maybe-promise.js'
 import { prepareJWSOptions, type PreparedJWSOptions } from '../header.js'
 import type { KeyResolver, VerifiedJWS, VerifyJWSOptions } from '../types.js'
@@ -59,7 +60,8 @@ export function verifyCompactPrepared(
 export async function verifyCompactJWS(
   token: string,
   key: JotKey | KeyResolver,
-  options: VerifyCompactJWSOptions = {},
+  options?: VerifyCompactJWSOptions,
 ): Promise<VerifiedJWS> {
-  return verifyCompactPrepared(token, key, prepareJWSOptions(options), options.payload)
+  options = readOptions(options)
+  return verifyCompactPrepared(token, checkKeyOrResolver(key), prepareJWSOptions(options), options.payload)
 }

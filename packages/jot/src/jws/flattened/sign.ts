@@ -1,3 +1,4 @@
+import { readOptions } from '../../lib/arguments.js'
 import type { JotKey } from '../../key/key.js'
 import { encodePayload, payloadBytes, signEntry } from '../sign.js'
 import type { FlattenedJWS, JWSHeaderParameters, SignJWSOptions } from '../types.js'
@@ -19,8 +20,9 @@ export interface SignFlattenedJWSOptions extends SignJWSOptions {
 export async function signFlattenedJWS(
   payload: Uint8Array | string,
   key: JotKey,
-  options: SignFlattenedJWSOptions = {},
+  options?: SignFlattenedJWSOptions,
 ): Promise<FlattenedJWS> {
+  options = readOptions(options)
   const b64 = options.b64 !== false
   const entry = await signEntry(key, encodePayload(payloadBytes(payload), b64), options.protectedHeader, options.unprotectedHeader, b64)
   const jws: FlattenedJWS = { signature: entry.signature }

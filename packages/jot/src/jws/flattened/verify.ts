@@ -1,5 +1,6 @@
 import { JWSInvalid } from '../../errors.js'
 import type { JotKey } from '../../key/key.js'
+import { checkKeyOrResolver, readOptions } from '../../lib/arguments.js'
 import { prepareJWSOptions } from '../header.js'
 import type { FlattenedJWS, KeyResolver, VerifiedJWS, VerifyJWSOptions } from '../types.js'
 import { checkLength, parseSerialization, verifySignatureEntry } from '../verify.js'
@@ -32,8 +33,10 @@ export function optionalString(value: unknown, name: string): string | undefined
 export async function verifyFlattenedJWS(
   jws: FlattenedJWS | string,
   key: JotKey | KeyResolver,
-  options: VerifyJSONJWSOptions = {},
+  options?: VerifyJSONJWSOptions,
 ): Promise<VerifiedJWS> {
+  options = readOptions(options)
+  key = checkKeyOrResolver(key)
   const prepared = prepareJWSOptions(options)
   const input = parseSerialization(jws, prepared)
   assertNotJWE(input)

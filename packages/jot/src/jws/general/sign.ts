@@ -1,4 +1,5 @@
 import { InvalidArgument } from '../../errors.js'
+import { readArray, readObject, readOptions } from '../../lib/arguments.js'
 import type { JotKey } from '../../key/key.js'
 import { encodePayload, payloadBytes, signEntry } from '../sign.js'
 import type { GeneralJWS, JWSHeaderParameters } from '../types.js'
@@ -22,9 +23,11 @@ export interface GeneralJWSSigner {
 export async function signGeneralJWS(
   payload: Uint8Array | string,
   signers: readonly GeneralJWSSigner[],
-  options: { b64?: boolean; detached?: boolean } = {},
+  options?: { b64?: boolean; detached?: boolean },
 ): Promise<GeneralJWS> {
-  if (!Array.isArray(signers) || signers.length === 0) throw new InvalidArgument('signers must be a non-empty array')
+  signers = readArray<unknown>(signers, 'signers').map((signer) => readObject<GeneralJWSSigner>(signer, 'each signer'))
+  if (signers.length === 0) throw new InvalidArgument('signers must be a non-empty array')
+  options = readOptions(options)
   // RFC 7797 §3: every signature of one JWS must agree on b64, so it is an option of the whole JWS.
   const b64 = options.b64 !== false
   const encoded = encodePayload(payloadBytes(payload), b64)

@@ -1,5 +1,6 @@
 import { JWSInvalid, JWSSignatureInvalid } from '../../errors.js'
 import type { JotKey } from '../../key/key.js'
+import { checkKeyOrResolver, readOptions } from '../../lib/arguments.js'
 import { isPlainObject } from '../../lib/bytes.js'
 import { assertNotJWE, optionalString, type VerifyJSONJWSOptions } from '../flattened/verify.js'
 import { prepareJWSOptions } from '../header.js'
@@ -38,8 +39,10 @@ function assertOneB64(signatures: ReadonlyArray<Record<string, unknown>>): void 
 export async function verifyGeneralJWS(
   jws: GeneralJWS | string,
   key: JotKey | KeyResolver,
-  options: VerifyJSONJWSOptions = {},
+  options?: VerifyJSONJWSOptions,
 ): Promise<VerifiedJWS & { signatureIndex: number }> {
+  options = readOptions(options)
+  key = checkKeyOrResolver(key)
   const prepared = prepareJWSOptions(options)
   const input = parseSerialization(jws, prepared)
   assertNotJWE(input)
