@@ -30,6 +30,7 @@ type Kind =
   | 'string' // text only
   | 'optional-string' // text, or absent
   | 'payload' // Uint8Array or text
+  | 'bytes' // a Uint8Array
   | 'object' // a plain object (claims, a JWK, a header, required options)
   | 'options' // a plain object, or absent
   | 'key' // a JotKey
@@ -113,6 +114,7 @@ const ACCEPTS: Record<Kind, ReadonlySet<Category>> = {
   'string': new Set(['string']),
   'optional-string': new Set(['string', 'undefined']),
   'payload': new Set(['string', 'bytes']),
+  'bytes': new Set(['bytes']),
   'object': new Set(['plain-object', 'hostile-object']),
   'options': new Set(['plain-object', 'hostile-object', 'undefined']),
   'key': new Set([]),
@@ -145,6 +147,7 @@ const hmac = await keys.generateSecret('HS256', { kid: 'h' })
 const aes = await keys.generateSecret('A128KW', { kid: 'a' })
 const esJwk = await keys.exportJWK(es.publicKey)
 const esPem = await keys.exportPEM(es.publicKey)
+const esDer = Uint8Array.from(Buffer.from(esPem.replace(/-----[^-]+-----|\s/g, ''), 'base64'))
 const ISSUER = 'https://issuer.example'
 const token = await jwt.signJWT({ sub: 'u', iss: ISSUER, aud: 'api' }, es.privateKey, { expiresIn: 600 })
 const accessToken = await jwt.signJWT({ sub: 'u', client_id: 'c', jti: 'j', scope: 'read' }, es.privateKey, {
@@ -261,6 +264,9 @@ const SPECS: Record<string, Spec> = {
   importPEM: { params: ['string', 'object'], valid: () => [esPem, { alg: 'ES256' }] },
   importSecret: { params: ['payload', 'object'], valid: () => [crypto.getRandomValues(new Uint8Array(32)), { alg: 'HS256' }] },
   inspectPEM: { params: ['string'], valid: () => [esPem] },
+  importDER: { params: ['bytes', 'object'], valid: () => [esDer, { alg: 'ES256' }] },
+  inspectDER: { params: ['bytes'], valid: () => [esDer] },
+  inspectKeyMaterial: { params: ['payload'], valid: () => [esDer] },
   exportJWK: { params: ['key'], valid: () => [es.publicKey] },
   exportPEM: { params: ['key'], valid: () => [es.publicKey] },
   toPublicKey: { params: ['key'], valid: () => [es.privateKey] },
