@@ -1,6 +1,7 @@
 /** The binding of an access token to a DPoP key (RFC 9449 §6, §7.1). @module */
 import { InvalidArgument, JWTClaimInvalid, JWTClaimMissing } from '../errors.js'
 import type { JWTClaims } from '../jwt/types.js'
+import { readObject } from '../lib/arguments.js'
 import { isPlainObject } from '../lib/bytes.js'
 
 /**
@@ -19,7 +20,7 @@ import { isPlainObject } from '../lib/bytes.js'
  *   {@link JWTClaimInvalid} (claim `cnf`, reason `mismatch` or `type`) when it names another key.
  */
 export function checkDPoPBinding(claims: JWTClaims, jkt: string): void {
-  if (!isPlainObject(claims)) throw new InvalidArgument('claims must be the access token\'s claims object')
+  claims = readObject<JWTClaims>(claims, 'claims')
   if (typeof jkt !== 'string' || jkt === '') throw new InvalidArgument('jkt must be the DPoP proof key\'s thumbprint')
   const { cnf } = claims
   if (cnf === undefined) throw new JWTClaimMissing('the access token is not DPoP-bound (no "cnf")', 'cnf', 'missing')

@@ -7,9 +7,9 @@ import { prepareHeader, signWithHeader } from '../jws/sign.js'
 import { clockFrom } from '../jwt/time.js'
 import type { Instant } from '../jwt/types.js'
 import { exportJWK, toPublicKey } from '../key/export.js'
-import { isJotKey, type JotKey } from '../key/key.js'
+import type { JotKey } from '../key/key.js'
+import { checkKey, readObject } from '../lib/arguments.js'
 import { encode as encodeBase64URL } from '../lib/base64url.js'
-import { isPlainObject } from '../lib/bytes.js'
 import { stringifyJSON } from '../lib/json.js'
 import { accessTokenHash } from './ath.js'
 import { checkMethod } from './htm.js'
@@ -53,13 +53,13 @@ function optionalText(value: unknown, name: string): string | undefined {
  *   method or URL that is not an HTTP one.
  */
 export async function createDPoPProof(key: JotKey, options: CreateDPoPProofOptions): Promise<string> {
-  if (!isJotKey(key)) throw new InvalidArgument('the key must be a JotKey (see importKey)')
+  checkKey(key)
+  options = readObject<CreateDPoPProofOptions>(options, 'options')
   const algorithm = jwsAlgorithm(key.alg)
   // RFC 9449 §4.2: an asymmetric signature algorithm; the public half goes in the header.
   if (!algorithm || algorithm.kty === 'oct' || key.type !== 'private') {
     throw new InvalidArgument(`DPoP proofs are signed with the private key of an asymmetric signature algorithm, not a ${key.type} ${quote(key.alg)} key`)
   }
-  if (!isPlainObject(options)) throw new InvalidArgument('options must be an object')
   const htm = checkMethod(options.method)
   const htu = htuFor(options.url)
   if (htu === undefined) throw new InvalidArgument('url must be an absolute http(s) URL without user information')

@@ -11,6 +11,7 @@
  * @module
  */
 import { InvalidArgument } from '../errors.js'
+import { checkNumber, checkString, readOptions } from '../lib/arguments.js'
 import type { MaybePromise } from '../lib/maybe-promise.js'
 
 /**
@@ -60,14 +61,17 @@ export const DEFAULT_MAX_REPLAY_ENTRIES = 100_000
  * const verifyProof = createDPoPVerifier({ algorithms: ['ES256', 'EdDSA'], replay: createMemoryReplayStore() })
  * ```
  */
-export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}): ReplayStore {
-  const { maxEntries = DEFAULT_MAX_REPLAY_ENTRIES } = options
+export function createMemoryReplayStore(options?: MemoryReplayStoreOptions): ReplayStore {
+  const { maxEntries = DEFAULT_MAX_REPLAY_ENTRIES } = readOptions(options)
   if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new InvalidArgument('maxEntries must be a positive integer')
   // Insertion order is close to expiry order (a proof's expiry is its iat plus one window), so
   // expired entries are found at the front.
   const entries = new Map<string, number>()
   return {
     useOnce(id, expiresAt, now) {
+      checkString(id, 'id')
+      checkNumber(expiresAt, 'expiresAt')
+      checkNumber(now, 'now')
       const seen = entries.get(id)
       if (seen !== undefined && now < seen) return false
       entries.delete(id)

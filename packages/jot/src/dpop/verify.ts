@@ -15,7 +15,7 @@ import type { JWSHeaderParameters } from '../jws/types.js'
 import { compileClaimsValidator } from '../jwt/claims.js'
 import { clockFrom } from '../jwt/time.js'
 import { decodeText as decodeBase64URLText, encode as encodeBase64URL } from '../lib/base64url.js'
-import { isPlainObject } from '../lib/bytes.js'
+import { readObject } from '../lib/arguments.js'
 import { toSeconds } from '../lib/duration.js'
 import { parseJSONObject } from '../lib/json.js'
 import { encodeUtf8 } from '../lib/utf8.js'
@@ -128,7 +128,7 @@ async function replayId(jkt: string, jti: string): Promise<string> {
  *   replay store's own errors unchanged; {@link InvalidArgument} for a malformed request argument.
  */
 export function createDPoPVerifier(options: DPoPVerifierOptions): (proof: string, request: DPoPRequest) => Promise<VerifiedDPoPProof> {
-  if (!isPlainObject(options)) throw new InvalidArgument('options must be an object')
+  options = readObject<DPoPVerifierOptions>(options, 'options')
   const algorithms = checkAlgorithms(options.algorithms)
   const { replay } = options
   if (replay !== false && typeof (replay as Partial<ReplayStore> | undefined)?.useOnce !== 'function') {
@@ -162,7 +162,7 @@ export function createDPoPVerifier(options: DPoPVerifierOptions): (proof: string
   }
 
   return async (proof, request) => {
-    if (!isPlainObject(request)) throw new InvalidArgument('the request must be an object')
+    request = readObject<DPoPRequest>(request, 'the request')
     const method = checkMethod(request.method)
     const htu = normalizeHtu(request.url)
     if (htu === undefined) throw new InvalidArgument('the request url must be an absolute http(s) URL')

@@ -17,6 +17,7 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { describe, it } from 'node:test'
 import * as root from 'jotjwt'
+import * as dpop from 'jotjwt/dpop'
 import * as errors from 'jotjwt/errors'
 import * as jwe from 'jotjwt/jwe'
 import * as jwks from 'jotjwt/jwks'
@@ -39,6 +40,7 @@ type Kind =
   | 'key-input' // a JWK object, PEM text or secret bytes
   | 'array'
   | 'serialization' // a JSON serialization: a plain object or its JSON text
+  | 'untrusted' // what a request carried, of any type: refused with the format's own error (a DPoP header)
   | 'url' // an absolute URL, as text
   | 'number'
   | 'any' // predicates and the like: never throw at all
@@ -123,6 +125,7 @@ const ACCEPTS: Record<Kind, ReadonlySet<Category>> = {
   'key-input': new Set(['plain-object', 'hostile-object', 'string', 'bytes']),
   'array': new Set(['array']),
   'serialization': new Set(['string', 'plain-object', 'hostile-object']),
+  'untrusted': new Set(['undefined', 'null', 'number', 'boolean', 'string', 'symbol', 'bigint', 'function', 'plain-object', 'array', 'class-instance', 'bytes', 'hostile-object']),
   'url': new Set(['string']),
   'number': new Set(['number']),
   'internal': new Set([]),
@@ -164,6 +167,8 @@ const encryptedJWT = await jwe.encryptJWT({ sub: 'u' }, aes, { expiresIn: 600 })
 const nestedJWT = await jwe.signAndEncryptJWT({ sub: 'u' }, es.privateKey, aes, { expiresIn: 600 })
 const unsecured = jwt.encodeUnsecuredJWT({ sub: 'u' })
 const header = { alg: 'ES256', kid: 'es' }
+const dpopProof = await dpop.createDPoPProof(es.privateKey, { method: 'POST', url: `${ISSUER}/token` })
+const dpopJkt = await keys.jwkThumbprint(es.publicKey)
 
 // No test reaches the network: discovery and key sets fetch from this stub.
 const stubFetch: typeof fetch = async (input) => {
@@ -303,13 +308,30 @@ const SPECS: Record<string, Spec> = {
   },
   discoverOIDCProvider: { params: ['url', 'options'], valid: () => [ISSUER, { fetch: stubFetch }] },
   createOIDCKeySet: { params: ['url', 'options'], valid: () => [ISSUER, { fetch: stubFetch }] },
+  // jot/dpop
+  createDPoPProof: { params: ['key', 'object'], valid: () => [es.privateKey, { method: 'POST', url: `${ISSUER}/token` }] },
+  createDPoPVerifier: {
+    params: ['object'],
+    valid: () => [{ algorithms: ['ES256'], replay: false }],
+    returns: { '': { params: ['untrusted', 'object'], valid: () => [dpopProof, { method: 'POST', url: `${ISSUER}/token` }] } },
+  },
+  verifyDPoPProof: {
+    params: ['untrusted', 'object'],
+    valid: () => [dpopProof, { method: 'POST', url: `${ISSUER}/token`, algorithms: ['ES256'], replay: false }],
+  },
+  checkDPoPBinding: { params: ['object', 'string'], valid: () => [{ cnf: { jkt: dpopJkt } }, dpopJkt] },
+  createMemoryReplayStore: {
+    params: ['options'],
+    valid: () => [{}],
+    returns: { useOnce: { params: ['string', 'number', 'number'], valid: () => ['id', 2, 1] } },
+  },
   // jot/errors
   isJotError: { params: ['any'], valid: () => [new errors.InvalidArgument('x')] },
   quote: { params: ['any'], valid: () => ['x'] },
 }
 
 const ENTRIES: Record<string, Record<string, unknown>> = {
-  '.': root, './jws': jws, './jwt': jwt, './jwe': jwe, './keys': keys, './jwks': jwks, './errors': errors,
+  '.': root, './jws': jws, './jwt': jwt, './jwe': jwe, './keys': keys, './jwks': jwks, './dpop': dpop, './errors': errors,
 }
 
 /** Every function the entry points export, by name (namespaces flattened as `ns.name`). */
