@@ -41,6 +41,9 @@ const FORMS: ReadonlyArray<readonly [string, Buffer, RegExp]> = [
   ['a JSON array of JWKs', Buffer.from(JSON.stringify([publicKey.export({ format: 'jwk' })])), /is a JSON array; a JWK Set is an object/],
   ['the PEM saved as UTF-16LE with a BOM', Buffer.from(`\ufeff${pem}`, 'utf16le'), /ERR_KEY_ALG_MISMATCH/],
   ['the PEM saved as UTF-16BE without a BOM', Buffer.from(pem, 'utf16le').swap16(), /ERR_KEY_ALG_MISMATCH/],
+  ['the base64 of the PEM file, as a Kubernetes Secret holds it', Buffer.from(Buffer.from(pem).toString('base64')), /ERR_KEY_ALG_MISMATCH/],
+  ['the base64 body in quotes, as docker --env-file keeps them', Buffer.from(`"${spki.toString('base64')}"`), /ERR_KEY_ALG_MISMATCH/],
+  ['the hex of the DER', Buffer.from(spki.toString('hex')), /ERR_KEY_ALG_MISMATCH/],
 ]
 
 /** What an attacker holding only `key` mints: HS256 over a fresh, unexpired claims set. */
@@ -77,7 +80,7 @@ describe('jotjwt verify: public key material is never an HMAC secret', () => {
     }
   })
 
-  it('reads a DER public key and a one-line base64 PEM body as the RSA key they are', async () => {
+  it('reads a DER public key, a one-line base64 PEM body and the base64 of a PEM file as the RSA key they are', async () => {
     const der = join(dir.path, 'issuer.der')
     writeFileSync(der, spki)
     const jwk = JSON.parse((await jot(['key', '--to', 'jwk', der])).stdout)
@@ -85,6 +88,9 @@ describe('jotjwt verify: public key material is never an HMAC secret', () => {
     const env = { JOT_TEST_ISSUER_KEY: spki.toString('base64') }
     const fromEnv = JSON.parse((await jot(['key', '--to', 'jwk', '--key-env', 'JOT_TEST_ISSUER_KEY'], { env })).stdout)
     assert.equal(fromEnv.n, jwk.n)
+    const kubernetes = { JOT_TEST_ISSUER_KEY: Buffer.from(pem).toString('base64') }
+    const fromSecret = JSON.parse((await jot(['key', '--to', 'jwk', '--key-env', 'JOT_TEST_ISSUER_KEY'], { env: kubernetes })).stdout)
+    assert.equal(fromSecret.n, jwk.n)
   })
 
   it('a raw secret needs --alg: without it the key is refused and the message says what to do', async () => {

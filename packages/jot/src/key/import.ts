@@ -407,7 +407,7 @@ const KEY_MATERIAL_ADVICE: Record<KeyMaterialInfo['format'], string> = {
 }
 
 function describeKeyMaterial(found: KeyMaterialInfo): string {
-  if (found.format === 'der') return `${found.encoding === 'base64' ? 'base64-encoded ' : ''}DER ${found.structure}`
+  if (found.format === 'der') return `${found.encoding === 'binary' ? '' : `${found.encoding}-encoded `}DER ${found.structure}`
   const name = found.format === 'pem' ? 'PEM' : found.format === 'ssh' ? 'SSH key' : 'JSON'
   return found.encoding === 'utf-8' ? name : `${name} (${found.encoding.toUpperCase()})`
 }

@@ -6,6 +6,10 @@
  *
  * Each check is structural (a complete DER structure, an armour line, an SSH blob that names its own
  * key type, text that parses as JSON), so a real secret, random bytes or random text, does not match.
+ * Text that is one more wrapping of key material (base64 or hex of any of these forms, as a
+ * Kubernetes Secret holds base64 of a PEM file; a quoted string, as `docker --env-file` keeps the
+ * quotes; escaped line breaks, as `.env` files write them) is unwrapped and read again, a few times
+ * at most: a secret decodes to random bytes, which match nothing.
  * @module
  */
 import { Base64URLInvalid, InvalidArgument } from '../errors.js'
@@ -31,9 +35,9 @@ export type KeyMaterialInfo =
       readonly text: string
     }
   | {
-      /** A DER key structure, as bytes or as base64 (or base64url) text. */
+      /** A DER key structure, as bytes or as base64 (or base64url) or hex text. */
       readonly format: 'der'
-      readonly encoding: 'binary' | 'base64'
+      readonly encoding: 'binary' | 'base64' | 'hex'
       readonly structure: DERKeyStructure
       /** The DER bytes, which {@link importDER} and {@link inspectDER} read. */
       readonly der: Uint8Array
@@ -47,6 +51,14 @@ const PEM_ARMOUR = /-----BEGIN [\x20-\x2c\x2e-\x7e]{0,80}-----/
 const SSH2_ARMOUR = /---- BEGIN SSH2 [A-Z ]{0,40}----/
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/
 const BASE64URL = /^[A-Za-z0-9_-]+={0,2}$/
+const HEX = /^(?:[0-9A-Fa-f]{2})+$/
+
+/**
+ * How many wrappings (base64 or hex of PEM, JSON, SSH or DER; quotes) are undone. Each one shrinks
+ * the text, so the work stays linear; three cover the forms seen in practice (base64 of a base64 PEM
+ * body, in quotes).
+ */
+const MAX_WRAPPINGS = 3
 
 const utf8 = new TextDecoder()
 
@@ -65,10 +77,14 @@ const utf8 = new TextDecoder()
 export function inspectKeyMaterial(input: Uint8Array | string): KeyMaterialInfo | undefined {
   const bytes = typeof input === 'string' ? encodeUtf8(input) : isUint8Array(input) ? input : undefined
   if (!bytes) throw new InvalidArgument('key material must be bytes or text')
+  return inspectBytes(bytes, 0)
+}
+
+function inspectBytes(bytes: Uint8Array, wrappings: number): KeyMaterialInfo | undefined {
   const structure = derKeyStructure(bytes)
   if (structure) return { format: 'der', encoding: 'binary', structure, der: bytes.slice() }
   for (const encoding of textEncodings(bytes)) {
-    const found = inspectText(decodeText(bytes, encoding), encoding)
+    const found = inspectText(decodeText(bytes, encoding), encoding, wrappings)
     if (found) return found
   }
   return undefined
@@ -96,7 +112,7 @@ function decodeText(bytes: Uint8Array, encoding: TextEncoding): string {
   return text
 }
 
-function inspectText(text: string, encoding: TextEncoding): KeyMaterialInfo | undefined {
+function inspectText(text: string, encoding: TextEncoding, wrappings: number): KeyMaterialInfo | undefined {
   if (PEM_ARMOUR.test(text)) return { format: 'pem', encoding, text }
   if (SSH2_ARMOUR.test(text) || hasOpenSSHKey(text)) return { format: 'ssh', encoding, text }
   const trimmed = text.trim()
@@ -108,9 +124,35 @@ function inspectText(text: string, encoding: TextEncoding): KeyMaterialInfo | un
       // Not JSON after all; it may still be a secret that starts with a brace.
     }
   }
-  const der = decodeBase64(trimmed.replace(/\s+/g, ''))
-  const structure = der === undefined ? undefined : derKeyStructure(der)
-  return der && structure ? { format: 'der', encoding: 'base64', structure, der } : undefined
+  if (wrappings >= MAX_WRAPPINGS) return undefined
+  const quoted = unquote(trimmed)
+  if (quoted !== undefined) return inspectText(quoted, encoding, wrappings + 1)
+  // Line breaks, real or written as \n, are no part of base64 or hex (RFC 4648 §3.3).
+  const compact = trimmed.replace(/\\[nr]|\s+/g, '')
+  for (const [name, decoded] of [['hex', decodeHex(compact)], ['base64', decodeBase64(compact)]] as const) {
+    const found = decoded && inspectBytes(decoded, wrappings + 1)
+    if (found) return found.format === 'der' && found.encoding === 'binary' ? { ...found, encoding: name } : found
+  }
+  return undefined
+}
+
+/** The contents of a JSON string literal (its escapes decoded) or of single quotes. */
+function unquote(text: string): string | undefined {
+  if (text.length >= 2 && text.startsWith("'") && text.endsWith("'")) return text.slice(1, -1)
+  if (!text.startsWith('"')) return undefined
+  try {
+    const value: unknown = JSON.parse(text)
+    return typeof value === 'string' ? value : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function decodeHex(text: string): Uint8Array | undefined {
+  if (!HEX.test(text)) return undefined
+  const bytes = new Uint8Array(text.length / 2)
+  for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(text.slice(2 * i, 2 * i + 2), 16)
+  return bytes
 }
 
 /**

@@ -118,6 +118,20 @@ const KEY_MATERIAL: ReadonlyArray<readonly [string, Uint8Array | string, string]
   ['a JWK in UTF-16LE', utf16(JSON.stringify(rsaJwk), 'le', true), 'json'],
   ['an ssh-rsa line in UTF-16LE', utf16(opensshLine(rsa.publicKey), 'le', true), 'ssh'],
   ['a base64 PEM body in UTF-16LE', utf16(base64(rsaSpki), 'le', false), 'der'],
+  // One more wrapping, as keys are handed around: a Kubernetes Secret's data is base64 of the file,
+  // `docker --env-file` keeps quotes, `.env` files write line breaks as \n.
+  ['the base64 of a PEM file (a Kubernetes Secret)', Buffer.from(rsaPem).toString('base64'), 'pem'],
+  ['the base64 of a certificate PEM file, in 76-character lines', Buffer.from(fixture('cert-rsa.pem')).toString('base64').replace(/.{76}/g, '$&\n'), 'pem'],
+  ['the base64 of a JWK', Buffer.from(JSON.stringify(rsaJwk)).toString('base64'), 'json'],
+  ['the base64url of a JWK Set', Buffer.from(JSON.stringify({ keys: [rsaJwk] })).toString('base64url'), 'json'],
+  ['the base64 of an ssh-ed25519 line', Buffer.from(opensshLine(ed25519.publicKey)).toString('base64'), 'ssh'],
+  ['the base64 of a base64 PEM body', Buffer.from(base64(rsaSpki)).toString('base64'), 'der'],
+  ['the hex of a DER SPKI', Buffer.from(rsaSpki).toString('hex'), 'der'],
+  ['the hex of a DER certificate, in capitals', Buffer.from(rsaCertificate).toString('hex').toUpperCase(), 'der'],
+  ['a base64 PEM body with its line breaks written as \\n', rsaPem.split('\n').slice(1, -2).join('\\n'), 'der'],
+  ['a base64 PEM body in double quotes', `"${base64(rsaSpki)}"`, 'der'],
+  ['a base64 PEM body in single quotes', `'${base64(rsaSpki)}'`, 'der'],
+  ['a JWK as a JSON string', JSON.stringify(JSON.stringify(rsaJwk)), 'json'],
 ]
 
 describe('public key material offered as an HMAC secret', () => {
@@ -245,6 +259,10 @@ describe('real secrets still import', () => {
       bytes.map((b) => Buffer.from(b).toString('base64url')),
       bytes.map((b) => Buffer.from(b).toString('hex')),
       bytes.map((b) => Buffer.from(Uint8Array.of(0x30, b.length, ...b)).toString('base64')),
+      // Wrapped once more, as key material is: base64 of base64 or hex text, in quotes.
+      bytes.map((b) => Buffer.from(Buffer.from(b).toString('hex')).toString('base64')),
+      bytes.map((b) => Buffer.from(Buffer.from(b).toString('base64')).toString('base64')),
+      bytes.map((b) => `"${Buffer.from(b).toString('base64')}"`),
     )
     await fc.assert(fc.asyncProperty(text, (secret) => imports(secret, 'HS256')), { numRuns: 2000 })
   })
