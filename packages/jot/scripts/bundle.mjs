@@ -18,7 +18,7 @@ const tsconfig = fileURLToPath(new URL('../tsconfig.tsx.json', import.meta.url))
 export const JWE_MARKERS = ['ERR_JWE', 'maxPBES2Count', 'AES-GCM', 'AES-KW', 'AES-CBC', 'subtle.deriveBits', 'deflate-raw', '}-gcm', '-wrap']
 
 /**
- * Entry points: what a user imports (from `jot` or one of its subpaths, `from`, default `jot`), and
+ * Entry points: what a user imports (from `jotjwt` or one of its subpaths, `from`, default `jotjwt`), and
  * jose's nearest equivalent. `jwsOnly` entries must bundle without any JWE code.
  */
 export const ENTRY_POINTS = [
@@ -31,14 +31,14 @@ export const ENTRY_POINTS = [
   { name: 'everything', jot: ['*'], jose: ['*'], jwsOnly: false },
   { name: 'verify a JWT, from the subpath', from: 'jotjwt/jwt', jot: ['verifyJWT'], jose: ['jwtVerify'], jwsOnly: true },
   { name: 'import a JWK, from the subpath', from: 'jotjwt/keys', jot: ['importJWK'], jose: ['importJWK'], jwsOnly: true },
-  { name: 'all of jot/jws', from: 'jotjwt/jws', jot: ['*'], jose: ['CompactSign', 'compactVerify', 'FlattenedSign', 'flattenedVerify', 'GeneralSign', 'generalVerify'], jwsOnly: true },
-  { name: 'all of jot/jwt', from: 'jotjwt/jwt', jot: ['*'], jose: ['SignJWT', 'jwtVerify', 'decodeJwt', 'UnsecuredJWT'], jwsOnly: true },
-  { name: 'all of jot/jwks', from: 'jotjwt/jwks', jot: ['*'], jose: ['createLocalJWKSet', 'createRemoteJWKSet', 'EmbeddedJWK'], jwsOnly: true },
-  { name: 'all of jot/errors', from: 'jotjwt/errors', jot: ['*'], jose: ['errors'], jwsOnly: false },
+  { name: 'all of jotjwt/jws', from: 'jotjwt/jws', jot: ['*'], jose: ['CompactSign', 'compactVerify', 'FlattenedSign', 'flattenedVerify', 'GeneralSign', 'generalVerify'], jwsOnly: true },
+  { name: 'all of jotjwt/jwt', from: 'jotjwt/jwt', jot: ['*'], jose: ['SignJWT', 'jwtVerify', 'decodeJwt', 'UnsecuredJWT'], jwsOnly: true },
+  { name: 'all of jotjwt/jwks', from: 'jotjwt/jwks', jot: ['*'], jose: ['createLocalJWKSet', 'createRemoteJWKSet', 'EmbeddedJWK'], jwsOnly: true },
+  { name: 'all of jotjwt/errors', from: 'jotjwt/errors', jot: ['*'], jose: ['errors'], jwsOnly: false },
   { name: 'make a DPoP proof, from the subpath', from: 'jotjwt/dpop', jot: ['createDPoPProof'], jose: ['SignJWT', 'exportJWK'], jwsOnly: true },
   { name: 'verify DPoP proofs, from the subpath', from: 'jotjwt/dpop', jot: ['createDPoPVerifier', 'createMemoryReplayStore', 'checkDPoPBinding'], jose: ['jwtVerify', 'EmbeddedJWK', 'calculateJwkThumbprint'], jwsOnly: true },
-  { name: 'all of jot/dpop', from: 'jotjwt/dpop', jot: ['*'], jose: ['SignJWT', 'exportJWK', 'jwtVerify', 'EmbeddedJWK', 'calculateJwkThumbprint'], jwsOnly: true },
-  { name: 'all of jot/jwe', from: 'jotjwt/jwe', jot: ['*'], jose: ['CompactEncrypt', 'compactDecrypt', 'EncryptJWT', 'jwtDecrypt'], jwsOnly: false },
+  { name: 'all of jotjwt/dpop', from: 'jotjwt/dpop', jot: ['*'], jose: ['SignJWT', 'exportJWK', 'jwtVerify', 'EmbeddedJWK', 'calculateJwkThumbprint'], jwsOnly: true },
+  { name: 'all of jotjwt/jwe', from: 'jotjwt/jwe', jot: ['*'], jose: ['CompactEncrypt', 'compactDecrypt', 'EncryptJWT', 'jwtDecrypt'], jwsOnly: false },
 ]
 
 export async function bundle(pkg, names, conditions) {
