@@ -132,6 +132,16 @@ describe('jotjwt token', () => {
     assert.ok(!run.stderr.includes('\u001b[31m'), 'no terminal escape reaches the terminal')
   })
 
+  it('an access token with a line break or an escape sequence: refused, nothing on stdout (RFC 6749 Appendix A.12)', async () => {
+    for (const hostile of ['eyJ.a.b\n Valid: signature verified', 'eyJ.a.b\u001b[32m', 'eyJ.a.b\u202e', 'eyJ.a.b\u0085']) {
+      answer = async () => ({ status: 200, body: { access_token: hostile, token_type: 'Bearer' } })
+      const run = await jot(['token', '--issuer', issuer, '--client-id', 'demo', '--client-secret-env', 'DEMO_SECRET'], { env: { ...env, FORCE_COLOR: '1' } })
+      assert.equal(run.code, 1, JSON.stringify(run))
+      assert.equal(run.stdout, '')
+      assert.match(run.stderr, /access_token that is not printable ASCII/)
+    }
+  })
+
   it('503 temporarily_unavailable: exit 3 (try again), with the Retry-After', async () => {
     answer = async () => ({ status: 503, headers: { 'retry-after': '5' }, body: { error: 'temporarily_unavailable' } })
     const run = await jot(['token', '--issuer', issuer, '--client-id', 'demo', '--client-secret-env', 'DEMO_SECRET'], { env })

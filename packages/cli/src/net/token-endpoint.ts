@@ -94,8 +94,16 @@ export async function requestToken(request: TokenRequest): Promise<TokenResponse
   if (typeof accessToken !== 'string' || accessToken === '' || typeof tokenType !== 'string') {
     throw new CliError('the token endpoint answered without access_token and token_type (RFC 6749 §5.1)', EXIT_INVALID)
   }
+  // The token is printed alone for `$(jotjwt token …)` and pipes: a line break or escape sequence in it
+  // would forge lines on a terminal or headers in a script, and no valid token has one.
+  if (!ACCESS_TOKEN.test(accessToken)) {
+    throw new CliError('the token endpoint answered with an access_token that is not printable ASCII (RFC 6749 Appendix A.12)', EXIT_INVALID)
+  }
   return body as TokenResponse
 }
+
+/** RFC 6749 Appendix A.12: access-token = 1*VSCHAR, VSCHAR = %x20-7E. */
+const ACCESS_TOKEN = /^[\x20-\x7e]+$/
 
 /** The innermost cause's message (`connect ECONNREFUSED …` rather than `fetch failed`). */
 function causeText(error: Error): string | undefined {
