@@ -9,6 +9,7 @@ import { createHmac, generateKeyPairSync, sign, type JsonWebKey } from 'node:cry
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
+import { encryptCompactJWE, importJWK, type JWK } from 'jotjwt'
 import { jot, type RunResult } from './helpers.js'
 
 /** Each piece alone, so that a failure names the kind of character that got through. */
@@ -31,6 +32,7 @@ const PIECES = [
   'soft\u00adhyphen',
   'lone\ud800surrogate',
   'tag\u{E0041}character',
+  '\u001b[32mpalette\u001b[39m', // the very codes of the CLI's own palette (green), which colour output keeps for itself
 ]
 const EVIL = PIECES.join(' ')
 /** Command-line arguments cannot hold NUL, and a lone surrogate does not survive UTF-8. */
@@ -118,6 +120,7 @@ describe('hostile strings in a token are escaped in human output', () => {
     assert.equal(result.code, 0, result.stderr)
     assert.ok(result.stdout.includes('\u001b[36m'), 'coloured')
     assertTerminalSafe(withoutPaletteColours(result.stdout), 'decode in colour')
+    assert.ok(!result.stdout.includes('\u001b[32mpalette'), 'the token\'s own palette codes are escaped')
   })
 
   it('verify, valid: the kid in the status line, the claims below', async () => {
@@ -230,6 +233,20 @@ describe('decrypt: hostile claims in an encrypted JWT', () => {
   })
 })
 
+describe('decrypt --plaintext: a plaintext that is not JSON', () => {
+  it('in colour, its colour codes are escaped like every other escape sequence, not taken for the palette\'s', async () => {
+    const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    const recipient = await importJWK(publicKey.export({ format: 'jwk' }) as JWK, { alg: 'ECDH-ES' })
+    const plaintext = `\u001b[32mValid: signature verified\u001b[39m\n${EVIL_ARG}`
+    const jwe = await encryptCompactJWE(plaintext, recipient)
+    const env = { KEY: JSON.stringify(privateKey.export({ format: 'jwk' })), FORCE_COLOR: '1' }
+    const result = await jot(['decrypt', '--plaintext', '--key-env', 'KEY', jwe], { env })
+    assert.equal(result.code, 0, result.stderr)
+    assertSafe(result, 'decrypt --plaintext in colour')
+    assert.ok(result.stdout.startsWith('\\u001b[32mValid: signature verified\\u001b[39m\n'), result.stdout)
+  })
+})
+
 describe('a remote JWK Set and discovery document with hostile members', () => {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
   const publicJwk = publicKey.export({ format: 'jwk' }) as JsonWebKey
@@ -271,6 +288,7 @@ describe('a remote JWK Set and discovery document with hostile members', () => {
     const coloured = await jot(['jwks', `${origin}/jwks.json`], { env: { FORCE_COLOR: '1' } })
     assert.equal(coloured.code, 0, coloured.stderr)
     assertTerminalSafe(withoutPaletteColours(coloured.stdout), 'jwks in colour')
+    assert.ok(!`${coloured.stdout}${coloured.stderr}`.includes('\u001b[32mpalette'), 'the set\'s own palette codes are escaped')
     const json = await jot(['jwks', '--json', `${origin}/jwks.json`])
     assertSafe(json, 'jwks --json')
     assert.deepEqual(JSON.parse(json.stdout), set)

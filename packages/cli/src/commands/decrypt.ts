@@ -9,7 +9,7 @@ import { decodeJWTUnverified, decryptAndVerifyJWT, decryptCompactJWE, decryptJWT
 import type { ContentEncryptionName, DecryptJWTOptions, JWEKeyResolver, JWSAlgorithmName, KeyAlgorithmName, KeyManagementAlgorithmName } from 'jotjwt'
 import { defineCommand } from '../cli/command.js'
 import { describeError, EXIT_INVALID, failureJSON, UsageError } from '../cli/errors.js'
-import { escapeTerminal } from '../format/terminal.js'
+import { escapeTerminal, escapeText } from '../format/terminal.js'
 import { analyzeClaims, renderToken, tokenJSON, type TokenDisplay } from '../format/token-view.js'
 import { readToken, utf8 } from '../io/input.js'
 import { keyManagementAlgorithm, signingAlgorithm } from '../keys/algorithms.js'
@@ -93,9 +93,10 @@ export const decrypt = defineCommand({
     try {
       if (values.plaintext) {
         const { plaintext } = await decryptCompactJWE(token, key, options)
-        // Like all output it passes the guard (format/terminal.ts): controls and invisible characters
-        // become \uXXXX, which leaves an inner JWT as it is and compact JSON claims equal in value.
-        stdout.write(utf8(plaintext) + (nested ? '\n' : ''))
+        // Sender's text: controls and invisible characters become \uXXXX, colour codes too (the guard
+        // would keep those of the palette), which leaves an inner JWT as it is and compact JSON claims
+        // equal in value.
+        stdout.write(escapeText(utf8(plaintext)) + (nested ? '\n' : ''))
         return 0
       }
       if (nested && verifying) {

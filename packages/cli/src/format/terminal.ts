@@ -12,16 +12,18 @@
  * C0 and lone surrogates, and leaves the others raw only inside strings, where `\uXXXX` stands for the
  * very same character. Escaping JSON text thus keeps it valid and equal to the original value.
  *
- * Two entry points, one escape:
+ * Three entry points, one escape:
  * - {@link escapeTerminal} for a value shown inline (an alg or kid in a status line, a table cell, an
  *   error line): line breaks are escaped too, so the value cannot start a line of its own;
+ * - {@link escapeText} for someone else's text shown as it is (a decrypted plaintext): line feeds
+ *   stay, every escape sequence is escaped, colour codes included;
  * - {@link guardOutput}, which every write to stdout and stderr passes through (main.ts): the text is
  *   the CLI's own layout, so its line breaks and its palette's colour codes stay, and anything else
  *   is escaped. That covers JSON documents, decrypted plaintext and stack traces, and anything a
  *   command forgets to escape cannot move the cursor or reorder the line.
  * @module
  */
-import type { Palette } from './color.js'
+import { createPalette, type Palette } from './color.js'
 
 const UNSAFE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu
 const ESC = '\u001b'
@@ -41,4 +43,15 @@ export function escapeTerminal(value: unknown): string {
 export function guardOutput(text: string, palette: Palette): string {
   const ownColour = (offset: number) => palette.sequences.some((sequence) => text.startsWith(sequence, offset))
   return text.replace(UNSAFE, (char: string, offset: number) => (char === '\n' || (char === ESC && ownColour(offset)) ? char : escapeCodePoint(char)))
+}
+
+const NO_COLOURS = createPalette(false)
+
+/**
+ * Someone else's text written as it is, over several lines (a decrypted plaintext): everything
+ * unsafe escaped but line feeds. Unlike the guard it keeps no colour codes, since these would be the
+ * sender's, which the guard could not tell from the palette's own when colour is on.
+ */
+export function escapeText(text: string): string {
+  return guardOutput(text, NO_COLOURS)
 }
