@@ -11,6 +11,7 @@ import { describeError, EXIT_INVALID, failureJSON } from '../cli/errors.js'
 import { escapeTerminal } from '../format/terminal.js'
 import { analyzeClaims, renderToken, tokenJSON } from '../format/token-view.js'
 import { readToken } from '../io/input.js'
+import { DISPLAY_MAX_TOKEN_LENGTH } from '../token/compact.js'
 import { signingAlgorithm } from '../keys/algorithms.js'
 import { VERIFICATION_KEY_OPTIONS, verificationKey } from '../keys/verification.js'
 import { CLAIM_CHECK_OPTIONS, claimChecks } from '../claims/checks.js'
@@ -46,7 +47,8 @@ export const verify = defineCommand({
   jsonVerdict: true,
   async run({ values, positionals }, context) {
     const algorithms = values.alg?.map(signingAlgorithm) as JWSAlgorithmName[] | undefined
-    const options = claimChecks(values)
+    // The library's default length cap is for servers; decode and decrypt read tokens up to this too.
+    const options = { ...claimChecks(values), maxTokenLength: DISPLAY_MAX_TOKEN_LENGTH }
     if (algorithms) options.algorithms = algorithms
     const token = await readToken(positionals[0], context.stdin)
     const { key, source } = await verificationKey(values, algorithms, context)
