@@ -291,7 +291,10 @@ export async function importJWK<A extends KeyAlgorithmName>(jwk: JWK, options: I
   const kid = options.kid ?? (typeof jwk.kid === 'string' ? jwk.kid : undefined)
   const withKid = { ...options, ...(kid === undefined ? {} : { kid }) }
   if (kty === 'oct') {
-    return importChecked(algorithm, undefined, { format: 'secret', bytes: decodeMember('k', members.k!) }, kind, withKid) as Promise<JotKey<A>>
+    const bytes = decodeMember('k', members.k!)
+    // An oct JWK made from a public key (k = its PEM or DER) is the same confusion as importSecret's.
+    assertNotKeyMaterial(bytes)
+    return importChecked(algorithm, undefined, { format: 'secret', bytes }, kind, withKid) as Promise<JotKey<A>>
   }
   members.kty = kty
   const key = await importChecked(algorithm, curve, { format: 'jwk', jwk: members }, kind, withKid)

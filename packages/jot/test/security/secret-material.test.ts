@@ -16,8 +16,10 @@ import { describe, it } from 'node:test'
 import fc from 'fast-check'
 import {
   type JWSAlgorithmName,
+  createLocalKeySet,
   exportJWK,
   importDER,
+  importJWK,
   importKey,
   importPEM,
   importSecret,
@@ -171,6 +173,21 @@ describe('public key material offered as an HMAC secret', () => {
     const mac = createHmac('sha256', rsaSpki).update(`${header}.${payload}`).digest('base64url')
     const publicKey = await importKey(rsaSpki, { alg: 'RS256' })
     await rejectsWith(verifyJWT(`${header}.${payload}.${mac}`, publicKey), 'ERR_ALG_NOT_ALLOWED')
+  })
+
+  it('an oct JWK whose k is key material is refused too: importJWK, importKey and a local key set', async () => {
+    for (const material of [rsaSpki, new TextEncoder().encode(rsaPem), new TextEncoder().encode(Buffer.from(rsaPem).toString('base64'))]) {
+      const jwk = { kty: 'oct', k: Buffer.from(material).toString('base64url') }
+      await rejectsWith(importJWK(jwk, { alg: 'HS256' }), 'ERR_KEY_ALG_MISMATCH')
+      await rejectsWith(importKey(jwk, { alg: 'HS512', unsafeAllowShortSecret: true }), 'ERR_KEY_ALG_MISMATCH')
+    }
+    const header = Buffer.from('{"alg":"HS256","kid":"k"}').toString('base64url')
+    const payload = Buffer.from(JSON.stringify({ exp: Math.floor(Date.now() / 1000) + 60 })).toString('base64url')
+    const forged = `${header}.${payload}.${createHmac('sha256', rsaSpki).update(`${header}.${payload}`).digest('base64url')}`
+    const keys = createLocalKeySet({ keys: [{ kty: 'oct', kid: 'k', k: Buffer.from(rsaSpki).toString('base64url') }] }, { allowSymmetricKeys: true })
+    await rejectsWith(verifyJWT(forged, keys), 'ERR_JWKS_NO_MATCHING_KEY')
+    const secret = crypto.getRandomValues(new Uint8Array(32))
+    assert.equal((await importJWK({ kty: 'oct', k: Buffer.from(secret).toString('base64url') }, { alg: 'HS256' })).type, 'secret')
   })
 
   it('text with NUL characters is refused as a secret (binary read as text, or UTF-16 read as UTF-8)', async () => {
