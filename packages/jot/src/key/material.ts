@@ -166,9 +166,14 @@ function hasOpenSSHKey(text: string): boolean {
   for (let i = 0; i + 1 < words.length; i++) {
     const name = words[i]!
     if (name.length === 0 || name.length > 64) continue
-    // Just the base64 characters that encode the length and the name: the rest may be cut or wrapped.
-    const blob = decodeBase64(words[i + 1]!.slice(0, Math.ceil((4 + name.length) / 3) * 4))
-    if (!blob || blob.length < 4 + name.length) continue
+    // Just the base64 characters that encode the length and the name, whole groups of four that the
+    // blob goes on after (so no padding): the rest may be cut or wrapped. A shorter word is no blob,
+    // and is skipped without a decode that fails.
+    const length4 = Math.ceil((4 + name.length) / 3) * 4
+    const head = words[i + 1]!.slice(0, length4)
+    if (head.length < length4 || head.includes('=')) continue
+    const blob = decodeBase64(head)
+    if (!blob) continue
     const length = ((blob[0]! << 24) | (blob[1]! << 16) | (blob[2]! << 8) | blob[3]!) >>> 0
     if (length === name.length && String.fromCharCode(...blob.subarray(4, 4 + length)) === name) return true
   }

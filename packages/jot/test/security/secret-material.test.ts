@@ -284,6 +284,17 @@ describe('real secrets still import', () => {
     await fc.assert(fc.asyncProperty(text, (secret) => imports(secret, 'HS256')), { numRuns: 2000 })
   })
 
+  it('a large text is read in time linear in its size, whatever its words (no per-word failure path)', () => {
+    // Words that are not an SSH blob once cost an exception each: 2 MiB of them took seconds.
+    for (const word of ['ab ', 'a ABCDEF== ']) {
+      const text = word.repeat((2 << 20) / word.length)
+      const started = performance.now()
+      assert.equal(inspectKeyMaterial(text), undefined)
+      const elapsed = performance.now() - started
+      assert.ok(elapsed < 3000, `${JSON.stringify(word)} × ${text.length / word.length}: ${Math.round(elapsed)} ms`)
+    }
+  })
+
   it('binary secrets with NUL bytes, and passphrases', async () => {
     const binary = fc.uint8Array({ minLength: 32, maxLength: 64 }).map((b) => Uint8Array.of(...b.subarray(0, 16), 0, 0, ...b.subarray(16)))
     await fc.assert(fc.asyncProperty(binary, (bytes) => imports(bytes, 'HS256')), { numRuns: 500 })
