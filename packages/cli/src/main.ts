@@ -21,7 +21,7 @@ import { sign } from './commands/sign.js'
 import { token } from './commands/token.js'
 import { verify } from './commands/verify.js'
 import { colorEnabled, createPalette } from './format/color.js'
-import { guardOutput } from './format/terminal.js'
+import { escapeTerminal, escapeText, guardOutput } from './format/terminal.js'
 import { createStdinReader } from './io/input.js'
 
 const COMMANDS: readonly Command[] = [decode, verify, sign, encrypt, decrypt, keygen, key, jwks, token, dpop, serve]
@@ -78,6 +78,17 @@ function output(stream: NodeJS.WriteStream): Output {
   return { color, write: (text) => void stream.write(guardOutput(text, color)) }
 }
 
+/**
+ * A stack trace for --debug. Its first lines are the error's name and message, which may quote
+ * attacker text with line breaks and colour codes of its own: they are escaped as the error line is.
+ * The frames that follow are the CLI's own.
+ */
+function debugTrace(error: Error, stack: string): string {
+  const lines = stack.split('\n')
+  const messageLines = String(error.message).split('\n').length
+  return `${escapeTerminal(lines.slice(0, messageLines).join('\n'))}\n${escapeText(lines.slice(messageLines).join('\n'))}`
+}
+
 async function main(argv: string[]): Promise<number> {
   const context: Context = {
     stdout: output(process.stdout),
@@ -115,7 +126,7 @@ async function main(argv: string[]): Promise<number> {
     const name = command ? `jotjwt ${command.name}` : 'jotjwt'
     context.stderr.write(`${name}: ${color.red('error:')} ${report.line}\n`)
     if (error instanceof UsageError) context.stderr.write(`Run "${name} --help" for usage.\n`)
-    if (argv.includes('--debug') && error instanceof Error && error.stack) context.stderr.write(`${error.stack}\n`)
+    if (argv.includes('--debug') && error instanceof Error && error.stack) context.stderr.write(`${debugTrace(error, error.stack)}\n`)
     return report.exitCode
   }
 }

@@ -167,6 +167,15 @@ describe('error lines that quote hostile input are escaped', () => {
     assert.match(runs['sign --debug'].stderr, /\nUsageError: the claims argument is not valid JSON: .*\\u001b\[2J/, 'the stack trace too')
   })
 
+  it('--debug: the message inside the stack trace is escaped like the error line, colour codes and line breaks included', async () => {
+    const result = await jot(['decode', '--debug', 'a.b.c', EVIL_ARG], { env: { FORCE_COLOR: '1' } })
+    assert.equal(result.code, 2)
+    assertTerminalSafe(withoutPaletteColours(result.stderr), 'decode --debug in colour')
+    assert.ok(!result.stderr.includes('\u001b[32mpalette'), 'the argument\'s own palette codes are escaped')
+    assertNoForgedVerdict(result.stderr, 'decode --debug')
+    assert.match(result.stderr, /\nUsageError: unexpected argument ".*line\\u000abreak\\u000a Valid: signature verified.*"\n {4}at /)
+  })
+
   it('usage errors: an unknown command, an unexpected argument, an unknown option', async () => {
     const runs = {
       'unknown command': await jot([EVIL_ARG]),
