@@ -124,6 +124,26 @@ describe('claims nested thousands of levels deep', () => {
 })
 
 describe('claims named like members of Object.prototype', () => {
+  it('header values that are objects with a member named toString or valueOf: shown, never an unexpected error', async () => {
+    const hostile = '{"toString":1,"valueOf":{}}'
+    const jws = `${b64url(`{"alg":${hostile},"kid":${hostile},"typ":${hostile}}`)}.${b64url(`{"exp":${hostile}}`)}.c2ln`
+    const jwe = `${b64url(`{"alg":${hostile},"enc":${hostile},"cty":${hostile}}`)}.YQ.Yg.Yw.ZA`
+    const runs = {
+      'decode, JWS': await jot(['decode', jws]),
+      'decode, JWE': await jot(['decode', jwe]),
+      'decrypt, JWE': await jot(['decrypt', '--key-env', 'SECRET', '--alg', 'A256KW', jwe], { env: { SECRET: 'k'.repeat(32) } }),
+      'verify, JWS': await jot(['verify', '--key-env', 'SECRET', '--alg', 'HS256', jws], { env: { SECRET } }),
+      'a JWK whose crv is such an object': await jot(['key', '--to', 'pem', '-'], { input: `{"kty":"EC","crv":${hostile},"x":"AA","y":"AA"}` }),
+    }
+    for (const [name, result] of Object.entries(runs)) {
+      assert.doesNotMatch(result.stderr, /unexpected error/, `${name}: ${result.stderr}`)
+      assert.ok(result.code === 0 || result.code === 1 || result.code === 2, `${name}: exit ${result.code}`)
+    }
+    assert.equal(runs['decode, JWS'].code, 0, runs['decode, JWS'].stderr)
+    assert.ok(runs['decode, JWS'].stdout.startsWith('JWT, signed with {"toString":1,"valueOf":{}}'), runs['decode, JWS'].stdout)
+    assert.equal(runs['decode, JWE'].code, 0, runs['decode, JWE'].stderr)
+  })
+
   it('are shown as claims, with no time annotation', async () => {
     const claims = '{"constructor":1,"toString":2,"__proto__":3,"hasOwnProperty":4,"valueOf":5,"exp":9999999999}'
     const human = await jot(['decode', hs256(claims)])

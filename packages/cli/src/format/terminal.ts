@@ -34,9 +34,23 @@ function escapeCodePoint(char: string): string {
   return escaped
 }
 
-/** A value for one line: every unsafe code point escaped, line breaks included. */
+/**
+ * A value for one line: every unsafe code point escaped, line breaks included. A string is shown as
+ * it is, anything else as its JSON: a header's `alg` may be an array (which String() would show as
+ * its bare items) or an object with a member named `toString` (which String() would call and fail
+ * on); its type alone when it nests too deep for JSON.stringify.
+ */
 export function escapeTerminal(value: unknown): string {
-  return String(value).replace(UNSAFE, escapeCodePoint)
+  return inlineText(value).replace(UNSAFE, escapeCodePoint)
+}
+
+function inlineText(value: unknown): string {
+  if (typeof value === 'string') return value
+  try {
+    return JSON.stringify(value) ?? String(value)
+  } catch {
+    return Object.prototype.toString.call(value)
+  }
 }
 
 /** The last step before a stream: escapes what is unsafe, except line feeds and the ESC that starts one of `palette`'s colours. */

@@ -100,7 +100,11 @@ function defaultFor(kty: string, crv: unknown, purpose: Purpose): KeyAlgorithmNa
   if (kty === 'RSA') return purpose === 'sig' ? 'RS256' : 'RSA-OAEP-256'
   if (crv === 'X25519' || crv === 'X448') return 'ECDH-ES'
   if (crv === 'Ed25519' || crv === 'Ed448') return 'EdDSA'
-  if (kty === 'EC') return purpose === 'sig' ? EC_SIGNING[String(crv)] : 'ECDH-ES'
+  if (kty === 'EC') {
+    if (purpose !== 'sig') return 'ECDH-ES'
+    // A crv that is no string (a JSON object with a member named toString) names no curve.
+    return typeof crv === 'string' ? EC_SIGNING[crv] : undefined
+  }
   if (kty === 'oct') return purpose === 'sig' ? 'HS256' : undefined
   return undefined
 }
