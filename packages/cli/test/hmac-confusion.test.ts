@@ -44,7 +44,16 @@ const FORMS: ReadonlyArray<readonly [string, Buffer, RegExp]> = [
   ['the base64 of the PEM file, as a Kubernetes Secret holds it', Buffer.from(Buffer.from(pem).toString('base64')), /ERR_KEY_ALG_MISMATCH/],
   ['the base64 body in quotes, as docker --env-file keeps them', Buffer.from(`"${spki.toString('base64')}"`), /ERR_KEY_ALG_MISMATCH/],
   ['the hex of the DER', Buffer.from(spki.toString('hex')), /ERR_KEY_ALG_MISMATCH/],
+  ['the PEM saved as UTF-32LE', utf32le(pem), /holds NUL bytes, so it is not read as a secret/],
+  ['two DER certificates in one file (a bundle)', Buffer.concat([certificate, certificate]), /holds NUL bytes, so it is not read as a secret/],
 ]
+
+/** `text` encoded as UTF-32LE (every character of a PEM is ASCII). */
+function utf32le(text: string): Buffer {
+  const bytes = Buffer.alloc(text.length * 4)
+  for (let i = 0; i < text.length; i++) bytes.writeUInt32LE(text.charCodeAt(i), i * 4)
+  return bytes
+}
 
 /** What an attacker holding only `key` mints: HS256 over a fresh, unexpired claims set. */
 function forge(key: Buffer): string {
@@ -106,5 +115,18 @@ describe('jotjwt verify: public key material is never an HMAC secret', () => {
     assert.equal(signed.code, 2)
     assert.match(signed.stderr, /--alg/)
     assert.equal((await jot(['verify', '--key', file, '--alg', 'HS256', token])).code, 0)
+  })
+
+  it('a binary secret file (NUL bytes) is refused even with --alg; the same bytes as an oct JWK are used', async () => {
+    const secret = Buffer.concat([Buffer.of(0), randomBytes(31)])
+    const file = join(dir.path, 'binary.secret')
+    writeFileSync(file, secret)
+    const token = forge(secret)
+    const refused = await jot(['verify', '--key', file, '--alg', 'HS256', token])
+    assert.equal(refused.code, 1)
+    assert.match(refused.stderr, /holds NUL bytes, so it is not read as a secret; give a binary secret as a JWK/)
+    const jwk = join(dir.path, 'binary.jwk')
+    writeFileSync(jwk, JSON.stringify({ kty: 'oct', k: secret.toString('base64url') }))
+    assert.equal((await jot(['verify', '--key', jwk, '--alg', 'HS256', token])).code, 0)
   })
 })

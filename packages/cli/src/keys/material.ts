@@ -47,6 +47,12 @@ export function parseKeyMaterial(bytes: Uint8Array, source: string, algorithm: A
   }
   const text = found?.format === 'json' ? found.text.trim() : utf8(bytes).trim()
   if (text.startsWith('{') || text.startsWith('[')) return parseJSON(text, source)
+  // A file with NUL bytes is binary: text saved as UTF-16 or UTF-32, a certificate bundle, a key
+  // store — material that is not what it looks like. A binary secret has one explicit form instead:
+  // an oct JWK, whose `k` says exactly which bytes the secret is.
+  if (bytes.includes(0)) {
+    throw new CliError(`${source} holds NUL bytes, so it is not read as a secret; give a binary secret as a JWK: {"kty":"oct","k":"<base64url of the bytes>"}`, EXIT_INVALID)
+  }
   if (!algorithm.given) {
     const flag = `--${algorithm.flag}`
     throw new UsageError(`${source} is not a key jot reads (PEM, DER or JWK); if it is a secret, name its algorithm with ${flag} (e.g. ${flag} HS256 for an HMAC secret)`)
