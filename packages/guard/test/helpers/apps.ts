@@ -53,8 +53,8 @@ export async function startApp(adapter: AdapterName, options: GuardOptions): Pro
     const url = await app.listen({ port: 0, host: '127.0.0.1' })
     return { name: adapter, url, close: () => app.close() }
   }
-  const app = new Hono()
-  app.use('*', honoGuard.auth(options))
+  // Hono carries the middleware's variable types along the chain: c.get('auth') is typed.
+  const app = new Hono().use('*', honoGuard.auth(options))
   app.on(['GET', 'POST'], '/orders', (c) => c.json({ client: c.get('auth')?.claims.client_id ?? null }))
   app.get('/orders/write', honoGuard.requiredScopes('orders:write'), (c) => c.json({ client: c.get('auth')?.claims.client_id }))
   return new Promise((resolve) => {
