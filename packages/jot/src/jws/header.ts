@@ -21,6 +21,8 @@ export interface PreparedJWSOptions {
   readonly algorithms: ReadonlySet<string> | undefined
   readonly crit: ReadonlySet<string>
   readonly maxTokenLength: number
+  /** Asymmetric signatures are checked off the calling thread (VerifyJWSOptions.offload). */
+  readonly offload: boolean
   /** Checked protected headers by their encoding (see jws/verify.ts); lives as long as the options. */
   readonly headerCache: Map<string, { readonly protectedHeader: JWSHeaderParameters | undefined; readonly header: CheckedHeader }>
 }
@@ -41,6 +43,7 @@ export function prepareJWSOptions(options: VerifyJWSOptions = {}): PreparedJWSOp
     algorithms: algorithms && new Set(algorithms),
     crit: new Set([...BUILT_IN_CRIT, ...crit]),
     maxTokenLength,
+    offload: options.offload === true,
     headerCache: new Map(),
   }
 }
