@@ -102,6 +102,13 @@ export interface GuardOptions extends KeySource {
   problemDetails?: boolean
   /** Called with every refusal before it is answered (logging, metrics). Exceptions are ignored. */
   onError?: (error: GuardError, request: unknown) => void
+  /**
+   * Check signatures in node:crypto's thread pool rather than on the event loop (jot's `offload`):
+   * under concurrent load the event loop keeps serving requests while other cores verify. Default
+   * true; false trades that for a little less latency per request on an idle or single-core server.
+   * No effect on WebCrypto runtimes (edge), which are asynchronous anyway.
+   */
+  offload?: boolean
   /** Cache verified tokens (jot's bounded cache; claims are re-checked on every hit). Default off. */
   cache?: boolean | { maxEntries?: number; ttl?: Duration }
   /** The claim the scope helpers read when they are not given `customScopeKey`. Default: `scope` (also `scp`, `scopes`). */

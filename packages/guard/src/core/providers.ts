@@ -187,6 +187,7 @@ export function compileProviders(options: GuardOptions): Provider[] {
       issuer,
       clockTolerance: options.clockTolerance ?? 60,
       requireExpiration: true,
+      offload: options.offload !== false,
       ...(typeof audience === 'function' ? { acceptAnyAudience: true } : { audience }),
       ...(rfc9068 ? { typ: 'at+jwt' } : {}),
       ...(requiredClaims.length > 0 ? { requiredClaims } : {}),

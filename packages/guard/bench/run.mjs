@@ -1,0 +1,202 @@
+// `npm run bench:guard`: the same app on Express, Fastify and Hono with no authentication, with jot
+// guard, and with each framework's incumbent, in one run. ES256 access tokens (RFC 9068), 1,000
+// distinct ones sent round-robin; verified-token caches off, then on where the library has one.
+// Each app runs in its own process (pinned to CPU 0 when taskset exists), autocannon in another
+// (CPU 1). Rounds are interleaved (every contender once per round, the starting point rotating) so
+// drift on this shared VM hits all alike; the median round counts. Writes docs/benchmarks-guard.md.
+//
+// Knobs: GUARD_BENCH_ROUNDS (default 3), GUARD_BENCH_SECONDS (4), GUARD_BENCH_CONNECTIONS (16),
+// GUARD_BENCH_ONLY (comma-separated framework names).
+import { spawn, spawnSync } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import { cpus, tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { exportJWK, exportPEM, generateKeyPair, signJWT } from 'jotjwt'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const root = join(here, '..', '..', '..')
+const ROUNDS = Number(process.env.GUARD_BENCH_ROUNDS ?? 3)
+const SECONDS = Number(process.env.GUARD_BENCH_SECONDS ?? 4)
+const CONNECTIONS = Number(process.env.GUARD_BENCH_CONNECTIONS ?? 16)
+const WARMUP_SECONDS = 2
+const TOKENS = 1000
+const ONLY = process.env.GUARD_BENCH_ONLY?.split(',')
+
+const FRAMEWORKS = process.env.GUARD_BENCH_FRAMEWORKS ? JSON.parse(process.env.GUARD_BENCH_FRAMEWORKS) : {
+  express: ['none', 'jot', 'express-oauth2-jwt-bearer', 'express-jwt+jwks-rsa', 'jot+cache'],
+  fastify: ['none', 'jot', '@fastify/jwt', 'jot+cache', '@fastify/jwt+cache'],
+  hono: ['none', 'jot', 'hono/jwt', 'jot+cache'],
+}
+const INCUMBENT_NOTES = {
+  'express-oauth2-jwt-bearer': 'issuer + jwksUri (remote JWKS, cached by jose); no verified-token cache',
+  'express-jwt+jwks-rsa': 'jwks-rsa expressJwtSecret (cache: true, rateLimit: true); no verified-token cache',
+  '@fastify/jwt': 'public key PEM (no JWKS fetch), fast-jwt verifier, cache off',
+  '@fastify/jwt+cache': 'the same with fast-jwt\'s verified-token cache (`verify.cache: true`)',
+  'hono/jwt': 'public key PEM (its JWKS middleware fetches the key set on every request), `typ: at+jwt`',
+}
+const taskset = process.env.GUARD_BENCH_PIN !== '0' && spawnSync('taskset', ['--version']).status === 0
+const pinned = (cpu, args) => (taskset ? ['taskset', ['-c', String(cpu), process.execPath, ...args]] : [process.execPath, args])
+
+const versionOf = (name) => JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version
+
+// The issuer: one ES256 key, its JWKS on loopback, 1,000 distinct access tokens.
+const { privateKey, publicKey } = await generateKeyPair('ES256', { kid: 'bench-key' })
+const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'bench-key', alg: 'ES256', use: 'sig' }] })
+const jwksServer = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=3600' }).end(jwks))
+await new Promise((resolve) => jwksServer.listen(0, '127.0.0.1', resolve))
+const base = `http://127.0.0.1:${jwksServer.address().port}`
+const issuer = `${base}/`
+const audience = 'https://api.example/orders'
+const tokens = []
+for (let i = 0; i < TOKENS; i++) {
+  tokens.push(
+    await signJWT({ sub: `client-${i % 10}`, client_id: `client-${i % 10}`, jti: randomUUID(), scope: 'orders:read' }, privateKey, {
+      issuer,
+      audience,
+      expiresIn: '2h',
+      typ: 'at+jwt',
+    }),
+  )
+}
+const work = mkdtempSync(join(tmpdir(), 'jotjwt-guard-bench-'))
+const configFile = join(work, 'config.json')
+const tokensFile = join(work, 'tokens.json')
+writeFileSync(configFile, JSON.stringify({ issuer, jwksUri: `${base}/jwks.json`, audience, publicPem: await exportPEM(publicKey) }))
+writeFileSync(tokensFile, JSON.stringify(tokens))
+
+function startApp(name) {
+  // "…@inline": jot with offload: false (signatures checked on the event loop instead of the thread pool).
+  const inline = name.endsWith('@inline')
+  const [command, args] = pinned(0, [join(here, 'app.mjs'), name.replace(/@inline$/, ''), configFile])
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'], cwd: here, env: { ...process.env, GUARD_BENCH_INLINE: inline ? '1' : '0' } })
+  return new Promise((resolve, reject) => {
+    let out = ''
+    child.stdout.on('data', (chunk) => {
+      out += chunk
+      if (out.includes('\n')) resolve({ name, child, url: `http://127.0.0.1:${out.trim()}` })
+    })
+    child.on('exit', (code) => reject(new Error(`${name} exited with ${code}`)))
+  })
+}
+
+function load(url, seconds) {
+  const [command, args] = pinned(1, [join(here, 'load.mjs'), url, tokensFile, String(seconds), String(CONNECTIONS)])
+  const result = spawnSync(command, args, { encoding: 'utf8', cwd: here, maxBuffer: 1 << 20 })
+  if (result.status !== 0) throw new Error(`load generator failed: ${result.stderr}`)
+  return JSON.parse(result.stdout)
+}
+
+async function expectStatus(app, token, status) {
+  const response = await fetch(`${app.url}/orders`, token ? { headers: { authorization: `Bearer ${token}` } } : {})
+  await response.arrayBuffer()
+  if (response.status !== status) throw new Error(`${app.name}: expected ${status}, got ${response.status}`)
+}
+
+const contenders = Object.entries(FRAMEWORKS)
+  .filter(([framework]) => !ONLY || ONLY.includes(framework))
+  .flatMap(([framework, names]) => names.map((name) => `${framework}:${name}`))
+const apps = []
+try {
+  for (const name of contenders) apps.push(await startApp(name))
+  // Every contender accepts a valid token and (but no auth) refuses a missing one before it is timed.
+  for (const app of apps) {
+    await expectStatus(app, tokens[0], 200)
+    await expectStatus(app, undefined, app.name.endsWith(':none') ? 200 : 401)
+  }
+  console.log(`# ${apps.length} apps ready; warm-up ${WARMUP_SECONDS} s each, then ${ROUNDS} rounds of ${SECONDS} s, ${CONNECTIONS} connections${taskset ? ', apps on CPU 0, load on CPU 1' : ''}`)
+  for (const app of apps) load(app.url, WARMUP_SECONDS)
+  const runs = new Map(apps.map((app) => [app.name, []]))
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let i = 0; i < apps.length; i++) {
+      const app = apps[(i + round * 3) % apps.length]
+      const result = load(app.url, SECONDS)
+      if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) throw new Error(`${app.name}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`)
+      runs.get(app.name).push(result.rps)
+      console.log(`round ${round + 1} ${app.name.padEnd(40)} ${Math.round(result.rps).toLocaleString('en-US').padStart(8)} req/s`)
+    }
+  }
+  report(runs)
+} finally {
+  for (const app of apps) app.child.kill()
+  jwksServer.close()
+  rmSync(work, { recursive: true, force: true })
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)]
+}
+
+function report(runs) {
+  const fmt = (n) => Math.round(n).toLocaleString('en-US')
+  const lines = []
+  const verdicts = []
+  const overheads = {}
+  for (const [framework, names] of Object.entries(FRAMEWORKS)) {
+    if (ONLY && !ONLY.includes(framework)) continue
+    const none = median(runs.get(`${framework}:none`))
+    lines.push(`## ${framework[0].toUpperCase()}${framework.slice(1)}`, '')
+    lines.push('| contender | req/s (median) | min – max | µs per request | overhead over no auth (µs) | ÷ jot\'s overhead |', '|---|---:|---:|---:|---:|---:|')
+    const jotOverhead = 1e6 / median(runs.get(`${framework}:jot`)) - 1e6 / none
+    for (const name of names) {
+      const values = runs.get(`${framework}:${name}`)
+      const rps = median(values)
+      const overhead = 1e6 / rps - 1e6 / none
+      overheads[`${framework}:${name}`] = overhead
+      const label = name === 'none' ? 'no auth' : name.startsWith('jot') ? `**${name}**` : name
+      lines.push(
+        `| ${label} | ${fmt(rps)} | ${fmt(Math.min(...values))} – ${fmt(Math.max(...values))} | ${(1e6 / rps).toFixed(1)} | ${name === 'none' ? '–' : overhead.toFixed(1)} | ${name === 'none' ? '–' : (overhead / jotOverhead).toFixed(2)} |`,
+      )
+    }
+    lines.push('')
+    const uncachedIncumbents = names.filter((n) => n !== 'none' && !n.startsWith('jot') && !n.endsWith('+cache'))
+    const cachedIncumbents = names.filter((n) => !n.startsWith('jot') && n.endsWith('+cache'))
+    for (const incumbent of uncachedIncumbents) {
+      const ok = overheads[`${framework}:jot`] < overheads[`${framework}:${incumbent}`]
+      verdicts.push(`- ${framework}, caches off: jot ${overheads[`${framework}:jot`].toFixed(1)} µs vs ${incumbent} ${overheads[`${framework}:${incumbent}`].toFixed(1)} µs → ${ok ? 'jot lower' : '**jot not lower**'}`)
+    }
+    for (const incumbent of cachedIncumbents) {
+      const ok = overheads[`${framework}:jot+cache`] < overheads[`${framework}:${incumbent}`]
+      verdicts.push(`- ${framework}, caches on: jot+cache ${overheads[`${framework}:jot+cache`].toFixed(1)} µs vs ${incumbent} ${overheads[`${framework}:${incumbent}`].toFixed(1)} µs → ${ok ? 'jot lower' : '**jot not lower**'}`)
+    }
+  }
+  const eojb = overheads['express:express-oauth2-jwt-bearer']
+  if (eojb !== undefined) {
+    const share = overheads['express:jot'] / eojb
+    verdicts.push(`- Express: jot's overhead is ${(share * 100).toFixed(0)} % of express-oauth2-jwt-bearer's (target ≤ 50 %) → ${share <= 0.5 ? 'met' : '**not met**'}`)
+  }
+  const cpu = cpus()[0]?.model ?? 'unknown CPU'
+  const doc = [
+    '# jot guard benchmarks',
+    '',
+    `Generated by \`npm run bench:guard\` on ${new Date().toISOString()}: ${cpu}, ${cpus().length} cores, Node ${process.version}.`,
+    `Versions: express ${versionOf('express')}, fastify ${versionOf('fastify')}, hono ${versionOf('hono')}, express-oauth2-jwt-bearer ${versionOf('express-oauth2-jwt-bearer')},`,
+    `express-jwt ${versionOf('express-jwt')}, jwks-rsa ${versionOf('jwks-rsa')}, @fastify/jwt ${versionOf('@fastify/jwt')}, autocannon ${versionOf('autocannon')}.`,
+    '',
+    'Method: the same app (GET /orders answering a small JSON body) on each framework with no',
+    'authentication, with jot guard and with the incumbent middleware, each in its own process',
+    `${taskset ? '(pinned to CPU 0) ' : ''}and loaded by autocannon from another process${taskset ? ' (CPU 1)' : ''} with ${CONNECTIONS} connections.`,
+    `Tokens: ${TOKENS} distinct ES256 RFC 9068 access tokens sent round-robin, so a verified-token cache`,
+    'helps only when it holds them all. Every contender first accepts a valid token and refuses a',
+    'missing one; a run with any non-2xx answer aborts the benchmark.',
+    `Warm-up ${WARMUP_SECONDS} s per contender, then ${ROUNDS} interleaved rounds of ${SECONDS} s (every contender once per`,
+    'round, starting point rotating); the table shows the median round and the spread.',
+    '"µs per request" is 1,000,000 ÷ req/s (each app runs on one core); the overhead is that minus',
+    'the same framework\'s no-auth figure: what authentication adds to each request.',
+    '',
+    'Incumbent configurations:',
+    ...Object.entries(INCUMBENT_NOTES).map(([name, note]) => `- ${name}: ${note}.`),
+    '- jot: `issuer` + `jwksUri` (remote key set), `algorithms: [\'ES256\']`, `profile: \'rfc9068\'`; `jot+cache` adds `cache: true` (1,000 entries, claims re-checked on each hit).',
+    '',
+    ...lines,
+    '## Targets',
+    '',
+    ...verdicts,
+    '',
+  ].join('\n')
+  writeFileSync(join(root, 'docs', 'benchmarks-guard.md'), doc)
+  console.log(`\n${lines.join('\n')}\n${verdicts.join('\n')}\n\nwritten: docs/benchmarks-guard.md`)
+}
