@@ -84,7 +84,7 @@ export interface GuardOptions extends KeySource {
    * `'jwt'`: any JWT that passes the other checks.
    */
   profile?: 'jwt' | 'rfc9068'
-  /** Leeway for `exp`, `nbf` and `iat`. Default 60 s (at most 300 s). */
+  /** Leeway for `exp`, `nbf` and `iat`. Default 60 s. */
   clockTolerance?: Duration
   /** Refuse tokens issued (`iat`) longer ago than this. */
   maxTokenAge?: Duration

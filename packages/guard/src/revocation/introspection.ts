@@ -31,7 +31,7 @@ export interface IntrospectionOptions {
   maxEntries?: number
   /** Seconds before giving up on a request. Default 5. */
   timeout?: number
-  /** Largest response body read, in bytes. Default 64 KiB. */
+  /** Largest response body accepted, in characters. Default 65,536. */
   maxResponseBytes?: number
   /** The fetch implementation; the global `fetch` by default. */
   fetch?: typeof fetch
