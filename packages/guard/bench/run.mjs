@@ -4,7 +4,7 @@
 // Each app runs in its own process, autocannon in another. Rounds are interleaved (every contender once per round, the starting point rotating) so
 // drift on this shared VM hits all alike; the median round counts. Writes docs/benchmarks-guard.md.
 //
-// Knobs: GUARD_BENCH_ROUNDS (default 5), GUARD_BENCH_SECONDS (3), GUARD_BENCH_CONNECTIONS (16),
+// Knobs: GUARD_BENCH_ROUNDS (default 9), GUARD_BENCH_SECONDS (1.5), GUARD_BENCH_CONNECTIONS (16),
 // GUARD_BENCH_ONLY (comma-separated framework names), GUARD_BENCH_PIN=1.
 import { spawn, spawnSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
@@ -17,8 +17,8 @@ import { exportJWK, exportPEM, generateKeyPair, signJWT } from 'jotjwt'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..', '..', '..')
-const ROUNDS = Number(process.env.GUARD_BENCH_ROUNDS ?? 5)
-const SECONDS = Number(process.env.GUARD_BENCH_SECONDS ?? 3)
+const ROUNDS = Number(process.env.GUARD_BENCH_ROUNDS ?? 9)
+const SECONDS = Number(process.env.GUARD_BENCH_SECONDS ?? 1.5)
 const CONNECTIONS = Number(process.env.GUARD_BENCH_CONNECTIONS ?? 16)
 const WARMUP_SECONDS = 2
 const TOKENS = 1000
@@ -187,7 +187,7 @@ function report(runs) {
     'missing one; a run with any non-2xx answer aborts the benchmark.',
     `Warm-up ${WARMUP_SECONDS} s per contender, then ${ROUNDS} interleaved rounds of ${SECONDS} s (every contender once per`,
     'round, starting point rotating); the table shows the median round and the spread.',
-    '"µs per request" is 1,000,000 ÷ req/s (each app runs on one core); the overhead is that minus',
+    '"µs per request" is 1,000,000 ÷ req/s, the time per request at saturation; the overhead is that minus',
     'the same framework\'s no-auth figure: what authentication adds to each request.',
     '',
     'Incumbent configurations:',
