@@ -61,7 +61,9 @@ const reader: RequestReader<FastifyRequest> = {
 }
 
 function send(reply: FastifyReply, answer: ErrorResponse): void {
-  reply.code(answer.status).headers(answer.headers).send(answer.body)
+  // Bytes, not a string: Fastify would append "; charset=utf-8" to the content type of a string, and
+  // every adapter answers alike (application/json types take no charset, RFC 8259 §11).
+  reply.code(answer.status).headers(answer.headers).send(answer.body === undefined ? undefined : Buffer.from(answer.body))
 }
 
 /**
