@@ -1,6 +1,7 @@
 // One contender's app in its own process: `node app.mjs <contender> <config.json>`. Prints its port
 // on stdout once listening. Every app has the same route: GET /orders answers {"ok":true} after
 // its authentication middleware (or none) has accepted the request.
+import { createPublicKey, verify } from 'node:crypto'
 import { createServer } from 'node:http'
 import { readFileSync } from 'node:fs'
 
@@ -46,7 +47,20 @@ async function honoApp(use) {
   return createServer(getRequestListener(app.fetch))
 }
 
+// The floor: the one P-256 signature check every uncached verification needs, and nothing else (no
+// claims, no key lookup), done synchronously with a prepared key. What no library can go below.
+const floorKey = { key: createPublicKey(publicPem), dsaEncoding: 'ieee-p1363' }
+function signatureOnly(authorization) {
+  const token = authorization?.startsWith('Bearer ') ? authorization.slice(7) : ''
+  const dot = token.lastIndexOf('.')
+  return dot > 0 && verify('sha256', Buffer.from(token.slice(0, dot)), floorKey, Buffer.from(token.slice(dot + 1), 'base64url'))
+}
+
 const contenders = {
+  'express:floor': () => expressApp([(req, res, next) => (signatureOnly(req.headers.authorization) ? next() : res.status(401).end())]),
+  'fastify:floor': () =>
+    fastifyApp(async (app) => app.addHook('onRequest', (request, reply, done) => (signatureOnly(request.headers.authorization) ? done() : reply.code(401).send()))),
+  'hono:floor': () => honoApp([async (c, next) => (signatureOnly(c.req.header('authorization')) ? next() : c.body(null, 401))]),
   'express:none': () => expressApp([]),
   'express:jot': async () => expressApp([(await import('jotjwt-guard/express')).auth(jotOptions(false))]),
   'express:jot+cache': async () => expressApp([(await import('jotjwt-guard/express')).auth(jotOptions(true))]),
