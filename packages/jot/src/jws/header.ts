@@ -5,6 +5,7 @@
  */
 import { AlgorithmNotAllowed, InvalidArgument, JWSCritUnsupported, JWSInvalid, quote } from '../errors.js'
 import { isPlainObject } from '../lib/bytes.js'
+import { checkBoolean } from '../lib/arguments.js'
 import { checkCrit, checkKid, jointHeader, type HeaderErrors } from '../lib/jose-header.js'
 import type { JWSAlgorithmName } from '../jwa/signing.js'
 import type { JotKey } from '../key/key.js'
@@ -43,7 +44,7 @@ export function prepareJWSOptions(options: VerifyJWSOptions = {}): PreparedJWSOp
     algorithms: algorithms && new Set(algorithms),
     crit: new Set([...BUILT_IN_CRIT, ...crit]),
     maxTokenLength,
-    offload: options.offload === true,
+    offload: checkBoolean(options.offload, 'offload'),
     headerCache: new Map(),
   }
 }

@@ -44,3 +44,8 @@ test('HMAC stays on the calling thread (node:crypto), offload or not', async () 
   const token = await createSigner({ key, expiresIn: '5m' })({ sub: 'a' })
   assert.equal(await stateAfterOneTurn(createVerifier({ key, offload: true })(token)), cryptoBackend === 'node' ? 'fulfilled' : 'pending')
 })
+
+test('offload must be a boolean', async () => {
+  const { publicKey } = await generateKeyPair('ES256')
+  assert.throws(() => createVerifier({ key: publicKey, offload: 'yes' as unknown as boolean }), { code: 'ERR_INVALID_ARGUMENT' })
+})
