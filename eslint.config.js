@@ -43,4 +43,15 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [{ group: ['node:*'], message: 'only runtime/node may use Node built-ins' }] }],
     },
   },
+  {
+    // The guard's core and the Hono adapter run on edge runtimes too: Web APIs only. Node built-ins
+    // are for the adapters of Node frameworks (Express, Fastify).
+    files: ['packages/guard/src/**/*.ts'],
+    ignores: ['packages/guard/src/adapters/node.ts', 'packages/guard/src/adapters/express.ts', 'packages/guard/src/adapters/fastify.ts'],
+    languageOptions: { globals: { ...portableGlobals, fetch: 'readonly', Response: 'readonly', Headers: 'readonly', URLSearchParams: 'readonly', AbortSignal: 'readonly', btoa: 'readonly' } },
+    rules: {
+      'no-restricted-globals': ['error', 'Buffer', 'process', 'require', '__dirname', 'setImmediate'],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*'], message: 'the guard core runs on edge runtimes: Web APIs only' }] }],
+    },
+  },
 )

@@ -5,6 +5,7 @@
  */
 import { AlgorithmNotAllowed, InvalidArgument, JWSCritUnsupported, JWSInvalid, quote } from '../errors.js'
 import { isPlainObject } from '../lib/bytes.js'
+import { checkBoolean } from '../lib/arguments.js'
 import { checkCrit, checkKid, jointHeader, type HeaderErrors } from '../lib/jose-header.js'
 import type { JWSAlgorithmName } from '../jwa/signing.js'
 import type { JotKey } from '../key/key.js'
@@ -21,6 +22,8 @@ export interface PreparedJWSOptions {
   readonly algorithms: ReadonlySet<string> | undefined
   readonly crit: ReadonlySet<string>
   readonly maxTokenLength: number
+  /** Asymmetric signatures are checked off the calling thread (VerifyJWSOptions.offload). */
+  readonly offload: boolean
   /** Checked protected headers by their encoding (see jws/verify.ts); lives as long as the options. */
   readonly headerCache: Map<string, { readonly protectedHeader: JWSHeaderParameters | undefined; readonly header: CheckedHeader }>
 }
@@ -41,6 +44,7 @@ export function prepareJWSOptions(options: VerifyJWSOptions = {}): PreparedJWSOp
     algorithms: algorithms && new Set(algorithms),
     crit: new Set([...BUILT_IN_CRIT, ...crit]),
     maxTokenLength,
+    offload: checkBoolean(options.offload, 'offload'),
     headerCache: new Map(),
   }
 }

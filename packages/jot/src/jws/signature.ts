@@ -36,16 +36,16 @@ export function createSignature(key: JotKey, input: Uint8Array): MaybePromise<Ui
  * Throws {@link JWSSignatureInvalid} unless `signature` is a valid signature of `input` by `key`. A
  * signature refused by the shape check says so ("malformed"); one that has the right shape but does
  * not verify gets the generic message. Returns undefined when the check is done (a synchronous
- * primitive), or a promise of it.
+ * primitive), or a promise of it. `offload`: see VerifyJWSOptions.offload.
  */
-export function checkSignature(key: JotKey, input: Uint8Array, signature: Uint8Array): Promise<void> | undefined {
+export function checkSignature(key: JotKey, input: Uint8Array, signature: Uint8Array, offload = false): Promise<void> | undefined {
   const { algorithm, runtimeKey } = keyInternals(key)
   if (!hasValidShape(algorithm, key, signature)) {
     throw new JWSSignatureInvalid(`signature is malformed for ${algorithm.name} (wrong length or out of range)`)
   }
   let valid: MaybePromise<boolean>
   try {
-    valid = runtime.verify(algorithm, runtimeKey, input, signature)
+    valid = runtime.verify(algorithm, runtimeKey, input, signature, offload)
   } catch (cause) {
     throw verificationFailed(cause)
   }

@@ -61,6 +61,14 @@ export interface VerifyJWSOptions {
   crit?: readonly string[]
   /** Maximum input length in characters; default {@link DEFAULT_MAX_TOKEN_LENGTH}. */
   maxTokenLength?: number
+  /**
+   * Check asymmetric signatures off the calling thread where the crypto backend can: node:crypto's
+   * thread pool (`crypto.verify` with a callback). For servers under concurrent load: the event
+   * loop stays free for requests while other cores verify, at the cost of a thread hop per token
+   * (a little more latency when idle). HMAC stays on the calling thread (it is cheap); WebCrypto is
+   * asynchronous anyway. Default false.
+   */
+  offload?: boolean
 }
 
 /** Default cap on token length: 16 KiB, above the largest real-world ID and access tokens. */

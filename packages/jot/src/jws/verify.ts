@@ -108,7 +108,7 @@ export function verifyEntry(
   checkAlgorithmAllowed(header.alg, options.algorithms)
   // Only a resolver's answer may be a promise; a key given directly is used as it is (and refused
   // below unless it is a JotKey).
-  const checked = { protectedHeader, header, entry, detached }
+  const checked = { protectedHeader, header, entry, detached, offload: options.offload }
   if (typeof keyOrResolver !== 'function') return verifyWithCandidates(keyOrResolver, checked)
   return then(keyOrResolver(header.joint, { serialization }), (resolved) => verifyWithCandidates(resolved, checked))
 }
@@ -116,7 +116,13 @@ export function verifyEntry(
 /** Picks the candidates bound to the header's `alg` and checks the signature with them. */
 function verifyWithCandidates(
   resolved: KeyCandidates,
-  { protectedHeader, header, entry, detached }: CheckedProtectedHeader & { readonly entry: SignatureEntry; readonly detached: SignedDetached | undefined },
+  {
+    protectedHeader,
+    header,
+    entry,
+    detached,
+    offload,
+  }: CheckedProtectedHeader & { readonly entry: SignatureEntry; readonly detached: SignedDetached | undefined; readonly offload: boolean },
 ): MaybePromise<VerifiedEntry> {
   const candidates = checkedCandidates(resolved)
   // Only keys bound to the header's alg are tried; if none is, fail exactly as for a single key.
@@ -124,7 +130,7 @@ function verifyWithCandidates(
   if (keys.length === 0) checkKeyAlgorithm(header.alg, candidates[0]!)
   const payload = choosePayload(entry.payload, detached, header.b64)
   if (keys.length > 1) {
-    return firstVerifyingKey(keys, signingInput(entry.protected, payload), decodeBase64URL(entry.signature)).then(
+    return firstVerifyingKey(keys, signingInput(entry.protected, payload), decodeBase64URL(entry.signature), offload).then(
       (key): VerifiedEntry => ({ signedPayload: payload, b64: header.b64, protectedHeader, key }),
     )
   }
@@ -132,7 +138,7 @@ function verifyWithCandidates(
   // synchronously, WebCrypto copies them when called), so scratch memory will do.
   const key = keys[0]!
   const verified: VerifiedEntry = { signedPayload: payload, b64: header.b64, protectedHeader, key }
-  const pending = checkSignature(key, signingInput(entry.protected, payload, true), decodeBase64URLTransient(entry.signature))
+  const pending = checkSignature(key, signingInput(entry.protected, payload, true), decodeBase64URLTransient(entry.signature), offload)
   return pending === undefined ? verified : pending.then(() => verified)
 }
 
@@ -171,11 +177,11 @@ function checkedCandidates(resolved: KeyCandidates): readonly JotKey[] {
  * Tries each candidate in order and returns the first whose signature verifies. One candidate fails
  * exactly as it always did; with several, the signature error is reported once all have failed.
  */
-async function firstVerifyingKey(keys: readonly JotKey[], input: Uint8Array, signature: Uint8Array): Promise<JotKey> {
+async function firstVerifyingKey(keys: readonly JotKey[], input: Uint8Array, signature: Uint8Array, offload: boolean): Promise<JotKey> {
   let firstError: unknown
   for (const key of keys) {
     try {
-      await checkSignature(key, input, signature)
+      await checkSignature(key, input, signature, offload)
       return key
     } catch (error) {
       firstError ??= error

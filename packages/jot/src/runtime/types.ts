@@ -56,9 +56,11 @@ export interface CryptoRuntime {
 
   /**
    * Verifies a signature whose length (and ECDSA range) the caller has already checked. HMAC must be
-   * compared in constant time. A private key verifies as its public half.
+   * compared in constant time. A private key verifies as its public half. `offload`: run an
+   * asymmetric verification off the calling thread where the backend can (node:crypto's thread
+   * pool); WebCrypto is asynchronous anyway and ignores it.
    */
-  verify(alg: JWSAlgorithm, key: RuntimeKey, data: Uint8Array, signature: Uint8Array): MaybePromise<boolean>
+  verify(alg: JWSAlgorithm, key: RuntimeKey, data: Uint8Array, signature: Uint8Array, offload?: boolean): MaybePromise<boolean>
 
   /** The public half of a private key. */
   publicKey(key: RuntimeKey): Promise<RuntimeKey>

@@ -221,13 +221,28 @@ export const sign: CryptoRuntime['sign'] = (alg, key, data) => {
   return nodeSign(digestName(alg), data, signInput(alg, keyObject))
 }
 
-export const verify: CryptoRuntime['verify'] = (alg, key, data, signature) => {
+export const verify: CryptoRuntime['verify'] = (alg, key, data, signature, offload) => {
   const keyObject = keyObjectOf(key)
   if (alg.family === 'hmac') {
     const expected = createHmac(HASH[alg.hash], keyObject).update(data).digest()
     return expected.length === signature.length && timingSafeEqual(expected, signature)
   }
+  if (offload) return verifyInThreadPool(digestName(alg), data, signInput(alg, keyObject), signature)
   return nodeVerify(digestName(alg), data, signInput(alg, keyObject), signature)
+}
+
+/**
+ * crypto.verify's callback form runs in libuv's thread pool: a server under concurrent load keeps
+ * its event loop for requests while other cores check signatures. The inputs may be scratch memory
+ * that the next call overwrites (runtime/types.ts). Node copies the inputs of an asynchronous job
+ * when it is created, but does not document it: the job gets its own copies (a few hundred bytes).
+ */
+function verifyInThreadPool(digest: string | null, data: Uint8Array, key: ReturnType<typeof signInput>, signature: Uint8Array): Promise<boolean> {
+  const ownData = Uint8Array.prototype.slice.call(data)
+  const ownSignature = Uint8Array.prototype.slice.call(signature)
+  return new Promise((resolve, reject) => {
+    nodeVerify(digest, ownData, key, ownSignature, (error, valid) => (error ? reject(error) : resolve(valid)))
+  })
 }
 
 export const publicKey: CryptoRuntime['publicKey'] = async (key) => {

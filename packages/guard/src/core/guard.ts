@@ -1,0 +1,191 @@
+/**
+ * The framework-agnostic core: `authenticate(request)` → the verified token, a refusal, or nothing
+ * (no token and `authRequired: false`). Adapters and gateways share it; it imports no framework.
+ *
+ * Order of checks (each refusal is final): extract the token (one location only, RFC 6750 §2) →
+ * pick the issuer by the token's `iss` (several issuers: decoded without trust, only to choose; the
+ * chosen issuer's verifier then checks `iss` again) → jot's verifier (algorithm allowlist, key by
+ * `kid` with refetch on rotation, signature, `typ`, required claims, `iss`, `aud`, times) → audience
+ * function → revocation (denylist, then introspection).
+ * @module
+ */
+import { decodeJWTUnverified, type AccessTokenClaims, type JWSHeaderParameters, type JWTClaims, type VerifiedJWT } from 'jotjwt'
+import { isHeaderSafeText } from '../errors/challenge.js'
+import { GuardError, InvalidTokenError, ServiceUnavailableError, UnauthorizedError } from '../errors/errors.js'
+import { errorResponse, type ErrorResponse, type ResponseSettings } from '../errors/response.js'
+import type { AuthorizationRule, RuleContext } from '../authz/rules.js'
+import type { Denylist } from '../revocation/denylist.js'
+import { compileLocations, extractToken, tokenFromAuthorization, type CompiledLocations, type TokenLocation } from '../token/extract.js'
+import { INVALID_TOKEN, verificationFailure } from './failure.js'
+import type { GuardOptions } from './options.js'
+import { compileProviders, type Provider } from './providers.js'
+import { plainRequestReader, type GuardRequest, type RequestReader } from './request.js'
+
+/** A verified token. */
+export interface GuardAuth<C = JWTClaims> {
+  /** The verified claims. */
+  readonly claims: C
+  /** The token's protected header. */
+  readonly header: JWSHeaderParameters
+  /** The token itself, e.g. to call downstream services on the caller's behalf. */
+  readonly token: string
+  /** Where the token was found. */
+  readonly location: TokenLocation
+}
+
+/** What {@link Guard.authenticate} resolves to. */
+export type AuthenticateResult<C> = GuardAuth<C> | GuardError | undefined
+
+/** A compiled guard. */
+export interface Guard<C = JWTClaims> {
+  /**
+   * Authenticates a request: the verified token, a refusal ({@link GuardError}: answer it with
+   * {@link Guard.errorResponse}), or undefined when there is no token and `authRequired` is false.
+   * Never rejects for anything a client sends.
+   */
+  authenticate(request: GuardRequest): Promise<AuthenticateResult<C>>
+  authenticate<R>(request: R, reader: RequestReader<R>): Promise<AuthenticateResult<C>>
+  /** Runs an authorization rule; `auth` undefined (no token) gives a 401 challenge. */
+  authorize(auth: GuardAuth<JWTClaims> | undefined, rule: AuthorizationRule): GuardError | undefined
+  /** The HTTP answer to a refusal: status, `WWW-Authenticate`, optional problem+json body. */
+  errorResponse(error: GuardError): ErrorResponse
+  /** Passes a refusal to the `onError` hook (exceptions there are ignored). */
+  report(error: GuardError, request: unknown): void
+  /** Resolves once every issuer's keys are loaded (discovery, JWKS, imports); rejects with the first failure. */
+  ready(): Promise<void>
+  /** The enabled token locations. */
+  readonly locations: CompiledLocations
+}
+
+const MISSING = 'no access token'
+
+function responseSettings(options: GuardOptions): ResponseSettings {
+  const realm = options.realm ?? 'api'
+  if (typeof realm !== 'string' || !isHeaderSafeText(realm)) throw new TypeError('realm must be printable ASCII (it is sent in WWW-Authenticate)')
+  const verbosity = options.errorVerbosity ?? 'generic'
+  if (verbosity !== 'none' && verbosity !== 'generic' && verbosity !== 'detailed') throw new TypeError("errorVerbosity must be 'none', 'generic' or 'detailed'")
+  return { realm, verbosity, problemDetails: options.problemDetails === true }
+}
+
+/** Settings for refusals made without a guard (a rule that runs before any guard did). */
+export const DEFAULT_RESPONSE_SETTINGS: ResponseSettings = { realm: 'api', verbosity: 'generic', problemDetails: false }
+
+/**
+ * Builds a guard. Options are validated here, once; keys and discovery load at the first request
+ * (or on `ready()`).
+ *
+ * @example
+ * ```ts
+ * const guard = createGuard({ issuer: 'https://as.example', jwksUri: 'https://as.example/jwks.json', audience: 'https://api.example', algorithms: ['ES256'], profile: 'rfc9068' })
+ * const result = await guard.authenticate({ method: 'GET', url: '/orders', headers: { authorization } })
+ * if (result instanceof GuardError) return guard.errorResponse(result)
+ * ```
+ * @throws TypeError for invalid options (missing `algorithms` or `audience`, no or several key sources, …).
+ */
+export function createGuard<C extends object = JWTClaims>(options: GuardOptions & { profile: 'rfc9068' }): Guard<C & AccessTokenClaims>
+export function createGuard<C extends object = JWTClaims>(options: GuardOptions): Guard<C & JWTClaims>
+export function createGuard(options: GuardOptions): Guard {
+  if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object')
+  const providers = compileProviders(options)
+  const single = providers.length === 1 ? providers[0]! : undefined
+  const byIssuer = new Map(providers.map((provider) => [provider.issuer, provider]))
+  const locations = compileLocations(options.tokenLocations)
+  const settings = responseSettings(options)
+  const authRequired = options.authRequired !== false
+  const { audience, onError } = options
+  const audienceCheck = typeof audience === 'function' ? audience : undefined
+  const denylist: Denylist | undefined = options.revocation?.denylist
+  if (denylist !== undefined && typeof denylist.isRevoked !== 'function') throw new TypeError('revocation.denylist must have isRevoked(jti, claims)')
+  const checksRevocation = denylist !== undefined || options.revocation?.introspection !== undefined
+  if (options.customScopeKey !== undefined && typeof options.customScopeKey !== 'string') throw new TypeError('customScopeKey must be a claim name or JSON Pointer')
+  const ruleContext: RuleContext = { customScopeKey: options.customScopeKey }
+
+  function providerFor(token: string): Provider | GuardError {
+    if (single) return single
+    let iss: unknown
+    try {
+      iss = decodeJWTUnverified(token).payload.iss
+    } catch (error) {
+      return verificationFailure(error)
+    }
+    // The unverified iss only chooses which issuer's verifier runs; that verifier checks it again.
+    return (typeof iss === 'string' && byIssuer.get(iss)) || new InvalidTokenError(INVALID_TOKEN, 'unexpected "iss"')
+  }
+
+  async function revocationFailure(provider: Provider, verified: VerifiedJWT, token: string): Promise<GuardError | undefined> {
+    const { jti } = verified.payload
+    if (typeof jti !== 'string') return new InvalidTokenError(INVALID_TOKEN, '"jti" is missing (needed to check revocation)')
+    try {
+      if (denylist !== undefined && (await denylist.isRevoked(jti, verified.payload))) {
+        return new InvalidTokenError('the access token was revoked', 'the token is on the denylist')
+      }
+      if (provider.introspection !== undefined) {
+        const check = await provider.introspection()
+        if (!(await check.isActive(token, verified.payload))) return new InvalidTokenError('the access token was revoked', 'introspection says the token is not active')
+      }
+    } catch (error) {
+      return new ServiceUnavailableError('the revocation status is unavailable', 'the revocation check failed', { cause: error })
+    }
+    return undefined
+  }
+
+  async function verify(token: string, location: TokenLocation): Promise<GuardAuth | GuardError> {
+    const provider = providerFor(token)
+    if (provider instanceof GuardError) return provider
+    let verified: VerifiedJWT
+    try {
+      verified = await provider.verify(token)
+    } catch (error) {
+      return verificationFailure(error)
+    }
+    const claims = verified.payload
+    if (audienceCheck !== undefined) {
+      const { aud } = claims
+      const audiences = aud === undefined ? [] : typeof aud === 'string' ? [aud] : aud
+      if (!audienceCheck(audiences, claims)) return new InvalidTokenError(INVALID_TOKEN, 'unexpected "aud"')
+    }
+    // RFC 9068 §2.2: client_id is a string (the verifier checked that it is present).
+    if (options.profile === 'rfc9068' && typeof claims.client_id !== 'string') return new InvalidTokenError(INVALID_TOKEN, '"client_id" must be a string')
+    if (checksRevocation) {
+      const refusal = await revocationFailure(provider, verified, token)
+      if (refusal) return refusal
+    }
+    return { claims, header: verified.header, token, location }
+  }
+
+  function authenticate<R>(request: R, reader: RequestReader<R>): Promise<AuthenticateResult<JWTClaims>> {
+    let token: string | undefined
+    let location: TokenLocation = 'header'
+    if (locations.headerOnly) {
+      const found = tokenFromAuthorization(reader.authorization(request))
+      if (found instanceof GuardError) return Promise.resolve(found)
+      token = found
+    } else {
+      const found = extractToken(request, reader, locations)
+      if (found instanceof GuardError) return Promise.resolve(found)
+      if (found !== undefined) ({ token, location } = found)
+    }
+    if (token === undefined) return Promise.resolve(authRequired ? new UnauthorizedError(MISSING) : undefined)
+    return verify(token, location)
+  }
+
+  return {
+    locations,
+    authenticate: (request: unknown, reader?: RequestReader<unknown>) =>
+      reader === undefined ? authenticate(request as GuardRequest, plainRequestReader) : authenticate(request, reader),
+    authorize(auth, rule) {
+      if (auth === undefined) return new UnauthorizedError(MISSING)
+      return rule(auth.claims, ruleContext)
+    },
+    errorResponse: (error) => errorResponse(error, settings),
+    report(error, request) {
+      if (onError === undefined) return
+      try {
+        onError(error, request)
+      } catch {
+        // A failing logger must not change the answer.
+      }
+    },
+    ready: () => Promise.all(providers.map((provider) => provider.ready())).then(() => undefined),
+  } as Guard
+}
