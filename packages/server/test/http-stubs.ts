@@ -79,10 +79,14 @@ export function recordingCore(behaviour?: (endpoint: string, request: OAuthReque
     }
     return echo
   }
+  const unused = (endpoint: string) => () => Promise.reject(new Error(`recording core: ${endpoint} is not recorded`))
   return {
     token: handler('token'),
     revocation: handler('revocation'),
     introspection: handler('introspection'),
+    userinfo: handler('userinfo'),
+    authorization: unused('authorization'),
+    login: unused('login'),
     metadata: ({ config }) => ({
       status: 200,
       headers: { 'Cache-Control': 'public, max-age=300' },

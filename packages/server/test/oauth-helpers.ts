@@ -8,9 +8,10 @@ import { configSchema, type ServiceConfigInput } from '../src/config/schema.js'
 import { hashSecret, type SecretVerifierOptions } from '../src/crypto/secret-hash.js'
 import { CLIENT_ASSERTION_TYPE } from '../src/oauth/client-auth.js'
 import { OAuthError } from '../src/oauth/errors.js'
+import { createStoreLoginProvider } from '../src/login/provider.js'
 import { createOAuthRuntime } from '../src/oauth/runtime.js'
 import type { Logger, OAuthRequest, ServiceContext } from '../src/service/context.js'
-import type { ClientRecord } from '../src/store/store.js'
+import type { ClientRecord, UserRecord } from '../src/store/store.js'
 import { createMemoryStore, type MemoryStore } from './memory-store.js'
 
 export const ISSUER = 'https://as.example'
@@ -25,8 +26,12 @@ export interface TestContext {
   logs: { level: string; fields: Record<string, unknown>; message: string }[]
 }
 
+/** The key-encryption key of every test context (it seals refresh-token successors, derives the CSRF key). */
+export const ENCRYPTION_KEY = Buffer.alloc(32, 9).toString('base64url')
+
 export interface TestContextOptions {
   clients?: ClientRecord[]
+  users?: UserRecord[]
   config?: Omit<ServiceConfigInput, 'issuer'>
   secrets?: SecretVerifierOptions
   /** Algorithms besides ES256 to keep keys for (`ctx.keysByAlg`). */
@@ -36,12 +41,16 @@ export interface TestContextOptions {
 
 export function createTestContext(options: TestContextOptions = {}): TestContext {
   const clock = { now: T0 }
-  const config = configSchema.parse({ issuer: ISSUER, ...options.config })
-  const store = createMemoryStore(options.clients)
+  const config = configSchema.parse({ issuer: ISSUER, ...options.config, keys: { encryptionKey: ENCRYPTION_KEY, ...options.config?.keys } })
+  const store = createMemoryStore(options.clients, options.users)
   const logs: TestContext['logs'] = []
   const record = (level: string) => (fields: Record<string, unknown>, message: string) => void logs.push({ level, fields, message })
   const log: Logger = { info: record('info'), warn: record('warn'), error: record('error') }
   const manager = (alg: JWSAlgorithmName): KeyManager => createKeyManager({ alg, currentTime: () => clock.now, maxTokenLifetime: '1d' })
+  const oauth = createOAuthRuntime(config, {
+    ...(options.secrets === undefined ? {} : { secrets: options.secrets, passwords: options.secrets }),
+    ...(options.fetch === undefined ? {} : { clientKeys: { fetch: options.fetch } }),
+  })
   const ctx: ServiceContext = {
     config,
     store,
@@ -49,10 +58,8 @@ export function createTestContext(options: TestContextOptions = {}): TestContext
     keysByAlg: new Map((options.extraAlgs ?? []).map((alg) => [alg, manager(alg)])),
     now: () => clock.now,
     log,
-    oauth: createOAuthRuntime(config, {
-      ...(options.secrets === undefined ? {} : { secrets: options.secrets }),
-      ...(options.fetch === undefined ? {} : { clientKeys: { fetch: options.fetch } }),
-    }),
+    oauth,
+    login: createStoreLoginProvider(store, oauth.passwords),
   }
   return { ctx, store, clock, logs }
 }
