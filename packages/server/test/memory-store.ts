@@ -119,8 +119,8 @@ export function createMemoryStore(clients: ClientRecord[] = [], users: UserRecor
     getGrant: async (id) => copy(state.grants.get(id)),
     revokeGrant: async (id, now) => {
       const grant = state.grants.get(id)
-      if (!grant) return 0
-      grant.revokedAt ??= now
+      if (!grant || grant.revokedAt !== undefined) return 0
+      grant.revokedAt = now
       let denylisted = 0
       for (const [jti, expiresAt] of state.grantTokens.get(id) ?? []) {
         if (expiresAt <= now || revocations.has(jti)) continue

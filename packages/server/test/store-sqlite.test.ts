@@ -112,6 +112,30 @@ describe('sqlite store: replicas in other processes', () => {
   })
 })
 
+describe('sqlite store: refresh rotation across processes', () => {
+  it('of 4 processes rotating the same 20 tokens at the same instant, exactly one wins each, and its successor is the one stored', async () => {
+    const path = join(root, 'rotation', 'jotjwt.db')
+    const store = track(createSqliteStore({ path }))
+    await store.migrate()
+    await store.createGrant({ id: 'g', clientId: 'app', subject: 'u', scopes: [], audiences: ['https://api.example/'], authTime: 1000, createdAt: 1000, expiresAt: 100_000 })
+    const hashes = Array.from({ length: 20 }, (_, i) => `token-${i}`)
+    for (const tokenHash of hashes) await store.createRefreshToken({ tokenHash, grantId: 'g', clientId: 'app', createdAt: 1000, expiresAt: 5000 })
+    const fixture = fileURLToPath(new URL('./fixtures/sqlite-rotate.ts', import.meta.url))
+    const replicas = Array.from({ length: 4 }, () => spawn(process.execPath, ['--import', 'tsx', fixture, path, hashes.join(',')], { stdio: ['pipe', 'pipe', 'inherit'] }))
+    const lines = replicas.map((replica) => createInterface({ input: replica.stdout })[Symbol.asyncIterator]())
+    const next = async (line: AsyncIterator<string>) => (await line.next()).value as string
+    assert.deepEqual(await Promise.all(lines.map(next)), ['ready', 'ready', 'ready', 'ready'])
+    for (const replica of replicas) replica.stdin.write('go\n')
+    const outcomes = (await Promise.all(lines.map(next))).map((line) => JSON.parse(line) as boolean[])
+    await Promise.all(replicas.map((replica) => once(replica, 'exit')))
+    for (const [index, tokenHash] of hashes.entries()) {
+      const winners = replicas.filter((_, replica) => outcomes[replica]![index])
+      assert.equal(winners.length, 1, tokenHash)
+      assert.equal((await store.getRefreshToken(tokenHash))?.successorHash, `${tokenHash}-by-${winners[0]!.pid}`)
+    }
+  })
+})
+
 describe('sqlite store: unavailable database', () => {
   it('a write lock held beyond busyTimeout is StoreUnavailable, and the store works once it is released', async () => {
     const path = join(root, 'locked', 'jotjwt.db')

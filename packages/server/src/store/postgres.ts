@@ -323,11 +323,14 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     // Two statements in one transaction, on purpose: the UPDATE waits for any recordAccessToken
     // holding the grant row (FOR SHARE) to commit, and the INSERT that follows, a statement of its
     // own, then reads the jtis with a fresh snapshot that includes the one just recorded (READ
-    // COMMITTED; a single statement would read them with the snapshot taken before the wait).
+    // COMMITTED; a single statement would read them with the snapshot taken before the wait). Only
+    // the revocation that changes the row copies the jtis: after it, none can be recorded, so a
+    // second revocation (say, a thousand concurrent reuses) has nothing to add and waits for nothing.
     async revokeGrant(id, now) {
       if (!isStorableKey(id)) return 0
       return transaction(async (client) => {
-        await client.query(`UPDATE ${schema}.grants SET revoked_at = coalesce(revoked_at, $2) WHERE id = $1`, [id, now])
+        const { rowCount: revoked } = await client.query(`UPDATE ${schema}.grants SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`, [id, now])
+        if (revoked !== 1) return 0
         const { rowCount } = await client.query(
           `INSERT INTO ${schema}.revoked_tokens (jti, client_id, expires_at, revoked_at)
            SELECT t.jti, g.data->>'clientId', t.expires_at, $2 FROM ${schema}.grant_access_tokens t JOIN ${schema}.grants g ON g.id = t.grant_id

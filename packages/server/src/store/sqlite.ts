@@ -238,13 +238,14 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       }),
 
     // A transaction: SQLite runs one writer at a time, so no recordAccessToken can slip in between
-    // marking the grant revoked and copying its jtis to the denylist.
+    // marking the grant revoked and copying its jtis to the denylist. Only the revocation that
+    // changes the row copies them: after it, none can be recorded.
     revokeGrant: (id, now) =>
       call(() => {
         if (!isStorableKey(id)) return 0
         return db
           .transaction(() => {
-            sql('UPDATE grants SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?').run(now, id)
+            if (sql('UPDATE grants SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, id).changes !== 1) return 0
             return sql(`INSERT INTO revoked_tokens (jti, client_id, expires_at, revoked_at)
               SELECT t.jti, json_extract(g.data, '$.clientId'), t.expires_at, ? FROM grant_access_tokens t JOIN grants g ON g.id = t.grant_id
               WHERE t.grant_id = ? AND t.expires_at > ? ON CONFLICT (jti) DO NOTHING`).run(now, id, now).changes

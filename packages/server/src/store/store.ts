@@ -246,9 +246,10 @@ export interface Store {
   createGrant(grant: GrantRecord): Promise<boolean>
   getGrant(id: string): Promise<GrantRecord | undefined>
   /**
-   * Revokes the family: marks the grant revoked (the first revocation time is kept), so none of its
-   * refresh tokens is accepted any more, and puts the `jti` of every access token recorded for it
-   * that is still alive at `now` on the revocation denylist. Returns how many were denylisted.
+   * Revokes the family: marks the grant revoked, so none of its refresh tokens is accepted any
+   * more, and puts the `jti` of every access token recorded for it that is still alive at `now` on
+   * the revocation denylist. Returns how many were denylisted. Revoking a revoked grant changes
+   * nothing (the first revocation time is kept) and returns 0.
    * Atomic with {@link recordAccessToken}: an access token is either recorded before the revocation
    * (and denylisted by it) or refused after it.
    */
