@@ -10,7 +10,7 @@ import { CLIENT_ASSERTION_TYPE } from '../src/oauth/client-auth.js'
 import { OAuthError } from '../src/oauth/errors.js'
 import { createStoreLoginProvider } from '../src/login/provider.js'
 import { createOAuthRuntime } from '../src/oauth/runtime.js'
-import type { Logger, OAuthRequest, ServiceContext } from '../src/service/context.js'
+import type { BrowserRequest, BrowserResponse, Logger, OAuthRequest, ServiceContext } from '../src/service/context.js'
 import type { ClientRecord, UserRecord } from '../src/store/store.js'
 import { createMemoryStore, type MemoryStore } from './memory-store.js'
 
@@ -147,4 +147,68 @@ export async function rejectsWith(promise: Promise<unknown>, error: string, stat
     return caught
   }
   assert.fail(`expected ${error}, but it resolved`)
+}
+
+/** A user of the built-in login, with a password hashed at the test cost. */
+export async function testUser(username: string, password: string, overrides: Partial<UserRecord> = {}): Promise<UserRecord> {
+  return {
+    subject: `sub-${username}`,
+    username,
+    passwordHash: await hashSecret(password, { cost: TEST_HASH_COST }),
+    name: `${username[0]!.toUpperCase()}${username.slice(1)} Example`,
+    email: `${username}@example.com`,
+    emailVerified: true,
+    groups: ['staff'],
+    createdAt: T0,
+    updatedAt: T0,
+    ...overrides,
+  }
+}
+
+export const REDIRECT_URI = 'https://app.example/callback'
+/** RFC 7636 Appendix B's verifier and its S256 challenge. */
+export const CODE_VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk'
+export const CODE_CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM'
+
+/** A public client of the authorization code flow. */
+export function appClient(clientId = 'app', overrides: Partial<ClientRecord> = {}): ClientRecord {
+  return {
+    clientId,
+    authMethod: 'none',
+    grantTypes: ['authorization_code', 'refresh_token'],
+    redirectUris: [REDIRECT_URI],
+    scopes: ['read'],
+    resources: [API],
+    createdAt: T0,
+    updatedAt: T0,
+    ...overrides,
+  }
+}
+
+/** A browser request as the HTTP layer hands it over. */
+export function browserRequest(params: Record<string, string>, options: { cookies?: Record<string, string>; method?: 'GET' | 'POST'; resources?: string[]; repeated?: string[] } = {}): BrowserRequest {
+  return {
+    method: options.method ?? 'GET',
+    params: new Map(Object.entries(params)),
+    resources: options.resources ?? [],
+    repeated: new Set(options.repeated ?? []),
+    cookies: new Map(Object.entries(options.cookies ?? {})),
+    headers: {},
+    address: '192.0.2.1',
+  }
+}
+
+/** A good authorization request's parameters for `appClient()`, with `changes`. */
+export function authorizationParams(changes: Record<string, string> = {}): Record<string, string> {
+  return { response_type: 'code', client_id: 'app', redirect_uri: REDIRECT_URI, scope: 'openid profile', state: 's-1', nonce: 'n-1', code_challenge: CODE_CHALLENGE, code_challenge_method: 'S256', ...changes }
+}
+
+/** The hidden fields and CSRF cookie of a login page, to post it back. */
+export function formOf(response: BrowserResponse, csrfCookie: string): { fields: Record<string, string>; cookies: Record<string, string> } {
+  assert.ok(response.html, `no page: ${response.status}`)
+  const fields: Record<string, string> = {}
+  for (const match of response.html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields[match[1]!] = match[2]!.replaceAll('&amp;', '&').replaceAll('&quot;', '"').replaceAll('&#39;', "'").replaceAll('&lt;', '<').replaceAll('&gt;', '>')
+  const cookie = response.cookies.find((value) => value.startsWith(`${csrfCookie}=`))
+  assert.ok(cookie, 'the page sets its CSRF cookie')
+  return { fields, cookies: { [csrfCookie]: cookie.slice(csrfCookie.length + 1).split(';')[0]! } }
 }
