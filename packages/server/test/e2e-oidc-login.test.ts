@@ -4,6 +4,9 @@
 // OIDC validator, userinfo, refresh rotation, and introspection of the rotated family; then reuse of
 // the spent refresh token revokes the family, its access tokens included.
 import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { createIdTokenVerifier, createRemoteKeySet, decodeJWTUnverified } from 'jotjwt'
 import * as oidc from 'openid-client'
@@ -110,6 +113,11 @@ for (const backend of BACKENDS) {
       assert.equal(access.payload.aud, API)
       assert.deepEqual(access.payload.groups, ['admins', 'engineering'])
 
+      // OIDC Discovery §3: RS256 among the algorithms; both lists are published in the one JWKS.
+      assert.ok(config.serverMetadata().id_token_signing_alg_values_supported?.includes('RS256'))
+      const jwks = (await (await fetch(`${service.issuer}/jwks.json`)).json()) as { keys: { alg: string }[] }
+      assert.deepEqual([...new Set(jwks.keys.map((key) => key.alg))].sort(), ['ES256', 'RS256'])
+
       const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub)
       assert.deepEqual(userinfo, {
         sub: 'user-0001',
@@ -179,3 +187,47 @@ for (const backend of BACKENDS) {
     })
   })
 }
+
+describe('the login seam through the running service', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'jotjwt-seam-'))
+  let service: Awaited<ReturnType<typeof startService>>
+  before(async () => {
+    service = await startService(
+      {
+        dev: true,
+        dataDir,
+        listen: { host: '127.0.0.1', port: 0 },
+        log: { level: 'silent' },
+        clients: [{ clientId: 'spa', authMethod: 'none', grantTypes: ['authorization_code'], redirectUris: ['http://127.0.0.1:5173/callback'], resources: [API] }],
+        users: [{ ...ADA, groups: [] }],
+      },
+      {
+        // A proxy in front logged the person in and says who (having stripped any copy a client sent).
+        login: (builtIn) => ({
+          ...builtIn,
+          recognize: async ({ headers }) => (typeof headers['x-authenticated-user'] === 'string' ? builtIn.user(headers['x-authenticated-user']) : undefined),
+          loginUrl: (returnTo) => `https://sso.example/login?return_to=${encodeURIComponent(returnTo)}`,
+        }),
+      },
+    )
+  })
+  after(async () => {
+    await service?.close()
+    rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  test('a recognized person gets a code without the form; anyone else is sent to the external login', async () => {
+    const url = new URL(`${service.issuer}/authorize`)
+    for (const [name, value] of Object.entries({ response_type: 'code', client_id: 'spa', redirect_uri: 'http://127.0.0.1:5173/callback', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' })) {
+      url.searchParams.set(name, value)
+    }
+    const recognized = await new Browser().request(url.href, { headers: { 'x-authenticated-user': 'ada' } })
+    assert.equal(recognized.status, 303)
+    assert.ok(new URL(recognized.headers.get('location')!).searchParams.get('code'))
+    const anonymous = await new Browser().request(url.href)
+    assert.equal(anonymous.status, 303)
+    const external = new URL(anonymous.headers.get('location')!)
+    assert.equal(external.origin, 'https://sso.example')
+    assert.equal(new URL(external.searchParams.get('return_to')!).searchParams.get('client_id'), 'spa')
+  })
+})

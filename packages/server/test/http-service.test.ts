@@ -175,7 +175,7 @@ test('client and user settings the service cannot honour are refused at start, e
           'clients.0.clientSecretHash: not a secret hash (make one with: jotjwt serve --hash-secret)',
           'clients.1.userClaims.profile.sub: a registered claim, which no mapping may set',
           'userClaims.email.iss: a registered claim, which no mapping may set',
-          'users.0.passwordHash: not a secret hash (make one with: jotjwt serve --hash-secret)',
+          'users.0.passwordHash: not a secret hash (make one with: jotjwt serve --hash-password)',
           'users.1.username: another user has this username',
         ])
         return true

@@ -5,7 +5,7 @@
  *
  * Defaults are for a production deployment; `dev: true` (what `npm start` uses) relaxes only what a
  * laptop needs: a generated key-encryption key kept in the data directory, a plain-HTTP loopback
- * issuer, a demo client.
+ * issuer, demo clients and demo users.
  * @module
  */
 import { z } from 'zod'
@@ -129,7 +129,7 @@ export const userSchema = z
     subject: z.string().min(1).max(255).optional(),
     /** The password in the clear (hashed before it is stored; prefer `passwordHash`). */
     password: z.string().min(8).max(512).optional(),
-    /** A password hash made with `jotjwt serve --hash-secret` (never the password itself). */
+    /** A password hash made with `jotjwt serve --hash-password` (never the password itself). */
     passwordHash: z.string().optional(),
     name: z.string().max(255).optional(),
     email: z.email().optional(),

@@ -1,7 +1,7 @@
 /**
  * The login seam. The built-in login page asks a {@link LoginProvider} who a username and password
  * belong to; the service then runs the session, the authorization code, the tokens and userinfo.
- * A deployment plugs its own provider into `startService(config, { login })`:
+ * A deployment plugs its own provider into `startService(config, { login: (builtIn) => provider })`:
  *
  * - a directory of its own (LDAP, a user database): implement `authenticate` and `user`;
  * - a login page of its own (an SSO portal, passkeys): implement `loginUrl`, which the service
@@ -25,6 +25,25 @@ export interface LoginRequest {
   cookies: ReadonlyMap<string, string>
 }
 
+/**
+ * Who people are, for the built-in login page and everything after it.
+ *
+ * @example
+ * ```ts
+ * // Behind an SSO proxy that logs people in and sets X-Authenticated-User (and strips any copy a
+ * // client sends): the proxy's users, with the claims of the configured users of the same name.
+ * await startService(config, {
+ *   login: (builtIn) => ({
+ *     ...builtIn,
+ *     recognize: async ({ headers }) => {
+ *       const name = headers['x-authenticated-user']
+ *       return typeof name === 'string' ? builtIn.user(name) : undefined
+ *     },
+ *     loginUrl: (returnTo) => `https://sso.example.com/login?return_to=${encodeURIComponent(returnTo)}`,
+ *   }),
+ * })
+ * ```
+ */
 export interface LoginProvider {
   /**
    * The person these credentials belong to, or undefined. Must take the same time whether the

@@ -55,10 +55,11 @@ export interface StartOptions {
   /** Where log lines go; default stdout. */
   logStream?: DestinationStream
   /**
-   * Who people are: a deployment's own login (its directory, or an external login page). Default:
-   * the built-in login page over the configured `users` (`login/provider.ts`).
+   * Who people are: given the built-in provider (the login page over the configured `users`), the
+   * one to use: a deployment's own directory or external login, possibly built on the built-in one
+   * (`login/provider.ts`). Default: the built-in one.
    */
-  login?: LoginProvider
+  login?: (builtIn: LoginProvider) => LoginProvider
 }
 
 export interface RunningService {
@@ -177,8 +178,8 @@ async function readTls(tls: NonNullable<ServiceConfig['http']['tls']>): Promise<
  * claim mapping must not produce a registered claim.
  */
 function checkSettings(config: ServiceConfig): void {
-  const hashProblem = (hash: string | undefined, clear: string | undefined, path: string) =>
-    clear === undefined && hash !== undefined && !isSecretHash(hash) ? [`${path}: not a secret hash (make one with: jotjwt serve --hash-secret)`] : []
+  const hashProblem = (hash: string | undefined, clear: string | undefined, path: string, flag: string) =>
+    clear === undefined && hash !== undefined && !isSecretHash(hash) ? [`${path}: not a secret hash (make one with: jotjwt serve ${flag})`] : []
   const mappingProblems = (mapping: Record<string, Record<string, string>> | undefined, path: string) =>
     Object.entries(mapping ?? {}).flatMap(([scope, claims]) =>
       Object.keys(claims).filter((claim) => RESERVED_USER_CLAIMS.has(claim)).map((claim) => `${path}.${scope}.${claim}: a registered claim, which no mapping may set`),
@@ -186,14 +187,14 @@ function checkSettings(config: ServiceConfig): void {
   const seen = { subject: new Set<string>(), username: new Set<string>() }
   const issues = [
     ...config.clients.flatMap((client, index) => [
-      ...hashProblem(client.clientSecretHash, client.clientSecret, `clients.${index}.clientSecretHash`),
+      ...hashProblem(client.clientSecretHash, client.clientSecret, `clients.${index}.clientSecretHash`, '--hash-secret'),
       ...mappingProblems(client.userClaims, `clients.${index}.userClaims`),
     ]),
     ...mappingProblems(config.userClaims, 'userClaims'),
     ...config.users.flatMap((user, index) => {
       const subject = user.subject ?? user.username
       const problems = [
-        ...hashProblem(user.passwordHash, user.password, `users.${index}.passwordHash`),
+        ...hashProblem(user.passwordHash, user.password, `users.${index}.passwordHash`, '--hash-password'),
         ...(seen.subject.has(subject) ? [`users.${index}.subject: another user has the subject ${JSON.stringify(subject)}`] : []),
         ...(seen.username.has(user.username) ? [`users.${index}.username: another user has this username`] : []),
       ]
@@ -269,7 +270,8 @@ export async function startService(input: ServiceConfigInput, options: StartOpti
     await syncUsers(store, config.users, Math.floor(now()), log)
     const { keys, keysByAlg } = serviceKeyManagers(config, store, { now })
     const oauth = createOAuthRuntime(config)
-    const ctx: ServiceContext = { config, store, keys, keysByAlg, now, log, oauth, login: options.login ?? createStoreLoginProvider(store, oauth.passwords) }
+    const builtIn = createStoreLoginProvider(store, oauth.passwords)
+    const ctx: ServiceContext = { config, store, keys, keysByAlg, now, log, oauth, login: options.login?.(builtIn) ?? builtIn }
     // First boot creates each algorithm's first key (it signs at once: nothing can have cached a
     // JWKS yet) and plans its successor; later boots apply the schedule that passed while the
     // service was down.
