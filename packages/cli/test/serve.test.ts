@@ -62,4 +62,15 @@ describe('jotjwt serve', () => {
     const short = await jot(['serve', '--hash-secret'], { input: 'short' })
     assert.equal(short.code, 2)
   })
+
+  it('--hash-password: a hash of the password on stdin, at least 8 characters', async () => {
+    const run = await jot(['serve', '--hash-password'], { input: 'horse battery\n' })
+    assert.equal(run.code, 0, run.stderr)
+    assert.ok(isSecretHash(run.stdout.trim()), run.stdout)
+    assert.ok(!run.stdout.includes('horse battery'))
+    const short = await jot(['serve', '--hash-password'], { input: 'short' })
+    assert.equal(short.code, 2)
+    assert.match(short.stderr, /a password is 8 to 512 characters/)
+    assert.equal((await jot(['serve', '--hash-password', '--hash-secret'], { input: 'horse battery' })).code, 2)
+  })
 })

@@ -232,3 +232,65 @@ describe('refusals outside dev mode', () => {
     assert.match(issue!, /^clients\.1\.jwksUri: must be an https: URL outside dev mode/)
   })
 })
+
+describe('clients of the authorization code flow, and users', () => {
+  const dev = { JOTJWT_DEV: '1' }
+  const yaml = (text: string) => file(`clients:\n${text}`)
+
+  test('a public client: no secret, no client credentials, redirect URIs with the authorization code grant', async () => {
+    const config = await loadConfig({
+      file: yaml('  - { clientId: spa, authMethod: none, grantTypes: [authorization_code, refresh_token], redirectUris: ["http://127.0.0.1:5173/cb", "com.example.app:/cb"], resources: [https://api.example] }'),
+      env: dev,
+    })
+    assert.deepEqual(config.clients[0]!.redirectUris, ['http://127.0.0.1:5173/cb', 'com.example.app:/cb'])
+    const found = await issues(
+      loadConfig({
+        file: yaml(
+          [
+            '  - { clientId: a, authMethod: none, clientSecret: ' + SECRET + ', grantTypes: [authorization_code], redirectUris: [https://a.example/cb], resources: [https://api.example] }',
+            '  - { clientId: b, authMethod: none, grantTypes: [client_credentials], resources: [https://api.example] }',
+            '  - { clientId: c, authMethod: none, grantTypes: [authorization_code], resources: [https://api.example] }',
+            '  - { clientId: d, clientSecret: ' + SECRET + ', grantTypes: [refresh_token], resources: [https://api.example] }',
+            '  - { clientId: e, clientSecret: ' + SECRET + ', scopes: [openid, orders:read], resources: [https://api.example] }',
+            '  - { clientId: f, authMethod: none, grantTypes: [authorization_code], redirectUris: ["https://f.example/cb#frag", "/relative"], resources: [https://api.example] }',
+          ].join('\n'),
+        ),
+        env: dev,
+      }),
+    )
+    assert.deepEqual(found, [
+      'clients.0.authMethod: a public client (authMethod none) has no secret and no keys',
+      'clients.1.grantTypes: a public client cannot use client_credentials (RFC 6749 section 4.4: confidential clients only)',
+      'clients.2.redirectUris: redirectUris go with the authorization_code grant: list both or neither',
+      'clients.3.grantTypes: refresh tokens are issued by the authorization_code grant: list it too',
+      'clients.4.scopes.0: an identity scope (openid, profile, email, groups, offline_access) is not listed: every authorization code client may ask for it',
+      'clients.5.redirectUris.0: an absolute URI without a fragment (RFC 6749 section 3.1.2)',
+      'clients.5.redirectUris.1: an absolute URI without a fragment (RFC 6749 section 3.1.2)',
+    ])
+  })
+
+  test('outside dev mode an http: redirect URI only on loopback (RFC 8252 §7.3)', async () => {
+    const text = `${PRODUCTION_YAML}
+  - clientId: web
+    authMethod: none
+    grantTypes: [authorization_code]
+    redirectUris: [https://web.example/cb, http://127.0.0.1:8000/cb, "http://[::1]/cb", http://web.example/cb]
+    resources: [https://api.example.com/orders]
+`
+    assert.deepEqual(await issues(loadConfig({ file: file(text) })), [
+      'clients.1.redirectUris.3: an http: redirect URI is allowed only on loopback (127.0.0.1, [::1]) outside dev mode; authorization codes would cross the network in the clear',
+    ])
+  })
+
+  test('users: a password or its hash, not both; refresh token lifetimes with defaults; the grace window at most 5 minutes', async () => {
+    const config = await loadConfig({ file: file('users:\n  - { username: ada, password: a-long-password, groups: [admins] }\n'), env: dev })
+    assert.deepEqual(config.users[0], { username: 'ada', password: 'a-long-password', emailVerified: false, groups: ['admins'] })
+    assert.deepEqual(config.tokens.refreshToken, { idleTtl: '14d', absoluteTtl: '30d', graceWindow: 0 })
+    const found = await issues(loadConfig({ file: file('users:\n  - { username: ada, password: a-long-password, passwordHash: x }\n  - { username: bob, password: short }\ntokens: { refreshToken: { graceWindow: 301 } }\n'), env: dev }))
+    assert.deepEqual(found, [
+      'tokens.refreshToken.graceWindow: at most 300 seconds',
+      'users.0.password: give password or passwordHash, not both',
+      'users.1.password: Too small: expected string to have >=8 characters',
+    ])
+  })
+})

@@ -1,7 +1,9 @@
 // What `npm start` does, end to end through the BUILT command line (run `npm run build` first):
 // `jotjwt serve --dev` prints a curl command and a jotjwt pipe; both are run verbatim in a shell and
-// get a token; Ctrl-C (SIGINT) stops the service with exit status 0; a restart on the same data
-// directory keeps the demo client's secret and the keys, so the first token's key is still published.
+// get a token; it prints how to log in as a demo user, which works as printed (the URL, the form,
+// the command the callback page shows); Ctrl-C (SIGINT) stops the service with exit status 0; a
+// restart on the same data directory keeps the demo secrets and the keys, so the first token's key
+// is still published.
 import assert from 'node:assert/strict'
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
@@ -9,6 +11,8 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { after, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import { decodeJWTUnverified } from 'jotjwt'
+import { Browser, logIn } from './browser.js'
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'cli', 'dist', 'main.js')
 const scratch = mkdtempSync(join(tmpdir(), 'jotjwt-dev-start-'))
@@ -84,10 +88,27 @@ test('npm start: the printed curl command and jotjwt pipe work; Ctrl-C stops cle
   assert.equal(pipe.status, 0, `${pipe.stdout}\n${pipe.stderr}`)
   assert.match(pipe.stdout, /Valid/)
 
+  // Log in as printed: open the URL, sign in as a demo user, and run the command the page shows.
+  const authorizationUrl = line(first.banner, `${issuer}/authorize?`)
+  const [, , password, , ...groups] = line(first.banner, 'alice ').split(/\s+/)
+  assert.deepEqual(groups.join(' '), 'admins, developers')
+  const callback = await logIn(new Browser(), authorizationUrl, 'alice', password!)
+  assert.equal(`${callback.origin}${callback.pathname}`, `${issuer}/dev/callback`)
+  const page = await fetch(callback)
+  assert.equal(page.status, 200)
+  const command = /<pre><code>([^<]*)<\/code><\/pre>/.exec(await page.text())?.[1]?.replaceAll('&#39;', "'").replaceAll('&amp;', '&')
+  assert.ok(command?.startsWith('curl '), 'the page shows the exchange command')
+  const exchange = shell(command!)
+  assert.equal(exchange.status, 0, exchange.stderr)
+  const tokens = JSON.parse(exchange.stdout) as Record<string, string>
+  assert.ok(tokens.access_token && tokens.id_token && tokens.refresh_token, exchange.stdout)
+  assert.deepEqual(decodeJWTUnverified(tokens.id_token).payload.groups, ['admins', 'developers'])
+
   // The data directory is private, and so are the files with the secrets.
   assert.equal(statSync(data).mode & 0o777, 0o700)
   assert.equal(statSync(join(data, 'dev-key-encryption-key')).mode & 0o777, 0o600)
   assert.equal(statSync(join(data, 'dev-demo-client.json')).mode & 0o777, 0o600)
+  assert.equal(statSync(join(data, 'dev-demo-users.json')).mode & 0o777, 0o600)
 
   first.child.kill('SIGINT')
   const stopped = await first.exited
@@ -96,6 +117,7 @@ test('npm start: the printed curl command and jotjwt pipe work; Ctrl-C stops cle
   const second = await serve(port)
   try {
     assert.equal(line(second.banner, 'client_secret').split(/\s+/)[1], secret, 'the demo secret survives a restart')
+    assert.equal(line(second.banner, 'alice ').split(/\s+/)[2], password, 'and so do the demo passwords')
     const again = shell(line(second.banner, 'curl '))
     assert.equal(again.status, 0, again.stderr)
     const secondToken = (JSON.parse(again.stdout) as { access_token: string }).access_token

@@ -12,6 +12,7 @@ import { ConfigError } from '../src/config/load.js'
 import { startService, type RunningService } from '../src/service/service.js'
 import { openStore } from '../src/store/index.js'
 import { StoreUnavailable, type Store } from '../src/store/store.js'
+import { Browser, loginForm, logIn } from './browser.js'
 
 const SECRET = 'logging-secret-0123456789-abcdefgh'
 const API = 'https://api.example/orders'
@@ -58,7 +59,7 @@ describe('the running service', () => {
   })
 
   const post = (path: string, body: string, authorization = basic('billing', SECRET)) =>
-    fetch(`${service.url}${path}`, { method: 'POST', headers: { ...FORM, authorization }, body })
+    fetch(`${service.url}${path}`, { method: 'POST', headers: { ...FORM, ...(authorization === '' ? {} : { authorization }) }, body })
 
   test('token, introspection and revocation with secrets: the log has client ids and jtis, never a secret or token', async () => {
     const issued = await post('/token', 'grant_type=client_credentials')
@@ -95,6 +96,38 @@ describe('the running service', () => {
     assert.equal(completed.length, 5)
   })
 
+  test('a person logs in, gets tokens and refreshes: the log has the login, never a password, cookie, code or token', async () => {
+    const { app, users } = service.demo!
+    const [alice] = users
+    const browser = new Browser()
+    const failed = await browser.submit(loginForm(await browser.request(app.authorizationUrl)), alice!.username, 'not her password')
+    assert.equal(failed.status, 401)
+    const callback = await logIn(browser, app.authorizationUrl, alice!.username, alice!.password)
+    const code = callback.searchParams.get('code')!
+    const exchanged = await post('/token', new URLSearchParams({ grant_type: 'authorization_code', client_id: app.clientId, code, redirect_uri: app.redirectUri, code_verifier: app.codeVerifier }).toString(), '')
+    assert.equal(exchanged.status, 200)
+    const tokens = (await exchanged.json()) as Record<string, string>
+    const refreshed = await post('/token', new URLSearchParams({ grant_type: 'refresh_token', client_id: app.clientId, refresh_token: tokens.refresh_token! }).toString(), '')
+    assert.equal(refreshed.status, 200)
+
+    const log = lines.join('')
+    const secrets: [string, string][] = [
+      ['the password', alice!.password],
+      ['the wrong password', 'not her password'],
+      ['the session cookie', browser.cookies.get('jotjwt-dev-session')!],
+      ['the CSRF cookie', browser.cookies.get('jotjwt-dev-csrf')!],
+      ['the code', code],
+      ['the PKCE verifier', app.codeVerifier],
+      ['the refresh token', tokens.refresh_token!],
+      ['the ID token', tokens.id_token!],
+      ['the access token', tokens.access_token!],
+    ]
+    for (const [what, secret] of secrets) assert.ok(!log.includes(secret), `the log contains ${what}`)
+    const messages = lines.map((line) => JSON.parse(line) as Record<string, unknown>)
+    assert.ok(messages.some((entry) => entry.msg === 'login failed' && entry.client_id === app.clientId))
+    assert.ok(messages.some((entry) => entry.msg === 'login succeeded' && entry.sub === alice!.username))
+  })
+
   test('the database down: /ready and the token endpoint answer 503 with Retry-After, /health 200, rotation failures are logged', async () => {
     down.value = true
     try {
@@ -120,7 +153,7 @@ describe('the running service', () => {
   })
 })
 
-test('client settings the service cannot honour are refused at start, each by its path', async () => {
+test('client and user settings the service cannot honour are refused at start, each by its path', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'jotjwt-service-'))
   try {
     await assert.rejects(
@@ -131,16 +164,50 @@ test('client settings the service cannot honour are refused at start, each by it
         keys: { alg: 'ES256' },
         clients: [
           { clientId: 'a', clientSecretHash: 'plain-text-not-a-hash', resources: [API] },
-          { clientId: 'b', clientSecret: SECRET, accessTokenAlg: 'RS256', resources: [API] },
+          { clientId: 'b', clientSecret: SECRET, resources: [API], userClaims: { profile: { sub: 'username' } } },
         ],
+        userClaims: { email: { iss: 'email' } },
+        users: [{ username: 'x', passwordHash: 'nope' }, { username: 'x', subject: 'another' }],
       }),
-      (error: unknown) =>
-        error instanceof ConfigError &&
-        error.issues.length === 2 &&
-        error.issues[0]!.startsWith('clients.0.clientSecretHash: not a secret hash') &&
-        error.issues[1]!.startsWith('clients.1.accessTokenAlg: the service signs with keys.alg (ES256) only'),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError)
+        assert.deepEqual(error.issues, [
+          'clients.0.clientSecretHash: not a secret hash (make one with: jotjwt serve --hash-secret)',
+          'clients.1.userClaims.profile.sub: a registered claim, which no mapping may set',
+          'userClaims.email.iss: a registered claim, which no mapping may set',
+          'users.0.passwordHash: not a secret hash (make one with: jotjwt serve --hash-password)',
+          'users.1.username: another user has this username',
+        ])
+        return true
+      },
     )
   } finally {
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+})
+
+test('a client may name another access token algorithm: the service keeps keys for it too', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'jotjwt-service-'))
+  const service = await startService({
+    dev: true,
+    dataDir,
+    listen: { port: 0 },
+    log: { level: 'silent' },
+    clients: [{ clientId: 'rsa', clientSecret: SECRET, accessTokenAlg: 'PS256', resources: [API] }],
+  })
+  try {
+    const response = await fetch(`${service.url}/token`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`rsa:${SECRET}`).toString('base64')}` },
+      body: new URLSearchParams({ grant_type: 'client_credentials' }),
+    })
+    const { access_token } = (await response.json()) as { access_token: string }
+    assert.equal(JSON.parse(Buffer.from(access_token.split('.')[0]!, 'base64url').toString()).alg, 'PS256')
+    const jwks = (await (await fetch(`${service.url}/jwks.json`)).json()) as { keys: { alg: string }[] }
+    assert.deepEqual([...new Set(jwks.keys.map((key) => key.alg))].sort(), ['ES256', 'PS256', 'RS256'])
+    assert.deepEqual(service.metadata.id_token_signing_alg_values_supported, ['ES256', 'RS256', 'PS256'])
+  } finally {
+    await service.close()
     rmSync(dataDir, { recursive: true, force: true })
   }
 })

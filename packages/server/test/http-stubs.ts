@@ -31,6 +31,24 @@ export function stubStore(methods: Partial<Store> = {}): Store {
     isTokenRevoked: unexpected('isTokenRevoked'),
     useOnce: unexpected('useOnce'),
     purgeExpired: unexpected('purgeExpired'),
+    getUser: unexpected('getUser'),
+    findUserByUsername: unexpected('findUserByUsername'),
+    putUser: unexpected('putUser'),
+    listUsers: unexpected('listUsers'),
+    deleteUser: unexpected('deleteUser'),
+    createSession: unexpected('createSession'),
+    getSession: unexpected('getSession'),
+    deleteSession: unexpected('deleteSession'),
+    createAuthorizationCode: unexpected('createAuthorizationCode'),
+    getAuthorizationCode: unexpected('getAuthorizationCode'),
+    consumeAuthorizationCode: unexpected('consumeAuthorizationCode'),
+    createGrant: unexpected('createGrant'),
+    getGrant: unexpected('getGrant'),
+    revokeGrant: unexpected('revokeGrant'),
+    recordAccessToken: unexpected('recordAccessToken'),
+    createRefreshToken: unexpected('createRefreshToken'),
+    getRefreshToken: unexpected('getRefreshToken'),
+    rotateRefreshToken: unexpected('rotateRefreshToken'),
     ...methods,
   } as Store
 }
@@ -61,10 +79,14 @@ export function recordingCore(behaviour?: (endpoint: string, request: OAuthReque
     }
     return echo
   }
+  const unused = (endpoint: string) => () => Promise.reject(new Error(`recording core: ${endpoint} is not recorded`))
   return {
     token: handler('token'),
     revocation: handler('revocation'),
     introspection: handler('introspection'),
+    userinfo: handler('userinfo'),
+    authorization: unused('authorization'),
+    login: unused('login'),
     metadata: ({ config }) => ({
       status: 200,
       headers: { 'Cache-Control': 'public, max-age=300' },

@@ -23,8 +23,24 @@ const SECRET = 'an interop secret: with -_.!~*\'() and spaces'
 const ODD_ID = 'svc:odd id (ü)'
 
 describe('authorization server metadata (RFC 8414)', () => {
-  it('derives every URL from the issuer and lists what part 1 supports', () => {
-    const { ctx } = createTestContext()
+  it('derives every URL from the issuer and lists what the service supports', async () => {
+    const { ctx } = createTestContext({
+      extraAlgs: ['RS256'],
+      config: {
+        clients: [
+          { clientId: 'api', clientSecret: 'a-long-enough-client-secret', scopes: ['orders:read'], resources: [API] },
+          {
+            clientId: 'app',
+            authMethod: 'none',
+            grantTypes: ['authorization_code', 'refresh_token'],
+            redirectUris: ['https://app.example/cb'],
+            scopes: ['orders:write'],
+            resources: [API],
+            userClaims: { profile: { nickname: 'attributes.nickname' } },
+          },
+        ],
+      },
+    })
     const { status, headers, body } = handleMetadataRequest(ctx)
     assert.equal(status, 200)
     assert.equal(headers['Cache-Control'], 'public, max-age=300')
@@ -32,15 +48,27 @@ describe('authorization server metadata (RFC 8414)', () => {
     const algs = [...CLIENT_ASSERTION_ALGORITHMS]
     assert.deepEqual(body, {
       issuer: ISSUER,
-      jwks_uri: `${ISSUER}/jwks.json`,
+      authorization_endpoint: `${ISSUER}/authorize`,
       token_endpoint: `${ISSUER}/token`,
+      userinfo_endpoint: `${ISSUER}/userinfo`,
+      jwks_uri: `${ISSUER}/jwks.json`,
       revocation_endpoint: `${ISSUER}/revoke`,
       introspection_endpoint: `${ISSUER}/introspect`,
-      grant_types_supported: ['client_credentials'],
-      response_types_supported: [],
-      token_endpoint_auth_methods_supported: auth,
+      scopes_supported: ['openid', 'profile', 'email', 'groups', 'offline_access', 'orders:read', 'orders:write'],
+      response_types_supported: ['code'],
+      response_modes_supported: ['query'],
+      grant_types_supported: ['client_credentials', 'authorization_code', 'refresh_token'],
+      code_challenge_methods_supported: ['S256'],
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: ['ES256', 'RS256'],
+      claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'azp', 'at_hash', 'name', 'preferred_username', 'email', 'email_verified', 'groups', 'nickname'],
+      request_parameter_supported: false,
+      request_uri_parameter_supported: false,
+      claims_parameter_supported: false,
+      authorization_response_iss_parameter_supported: true,
+      token_endpoint_auth_methods_supported: [...auth, 'none'],
       token_endpoint_auth_signing_alg_values_supported: algs,
-      revocation_endpoint_auth_methods_supported: auth,
+      revocation_endpoint_auth_methods_supported: [...auth, 'none'],
       revocation_endpoint_auth_signing_alg_values_supported: algs,
       introspection_endpoint_auth_methods_supported: auth,
       introspection_endpoint_auth_signing_alg_values_supported: algs,

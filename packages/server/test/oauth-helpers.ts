@@ -8,9 +8,10 @@ import { configSchema, type ServiceConfigInput } from '../src/config/schema.js'
 import { hashSecret, type SecretVerifierOptions } from '../src/crypto/secret-hash.js'
 import { CLIENT_ASSERTION_TYPE } from '../src/oauth/client-auth.js'
 import { OAuthError } from '../src/oauth/errors.js'
+import { createStoreLoginProvider } from '../src/login/provider.js'
 import { createOAuthRuntime } from '../src/oauth/runtime.js'
-import type { Logger, OAuthRequest, ServiceContext } from '../src/service/context.js'
-import type { ClientRecord } from '../src/store/store.js'
+import type { BrowserRequest, BrowserResponse, Logger, OAuthRequest, ServiceContext } from '../src/service/context.js'
+import type { ClientRecord, UserRecord } from '../src/store/store.js'
 import { createMemoryStore, type MemoryStore } from './memory-store.js'
 
 export const ISSUER = 'https://as.example'
@@ -25,8 +26,12 @@ export interface TestContext {
   logs: { level: string; fields: Record<string, unknown>; message: string }[]
 }
 
+/** The key-encryption key of every test context (it seals refresh-token successors, derives the CSRF key). */
+export const ENCRYPTION_KEY = Buffer.alloc(32, 9).toString('base64url')
+
 export interface TestContextOptions {
   clients?: ClientRecord[]
+  users?: UserRecord[]
   config?: Omit<ServiceConfigInput, 'issuer'>
   secrets?: SecretVerifierOptions
   /** Algorithms besides ES256 to keep keys for (`ctx.keysByAlg`). */
@@ -36,12 +41,16 @@ export interface TestContextOptions {
 
 export function createTestContext(options: TestContextOptions = {}): TestContext {
   const clock = { now: T0 }
-  const config = configSchema.parse({ issuer: ISSUER, ...options.config })
-  const store = createMemoryStore(options.clients)
+  const config = configSchema.parse({ issuer: ISSUER, ...options.config, keys: { encryptionKey: ENCRYPTION_KEY, ...options.config?.keys } })
+  const store = createMemoryStore(options.clients, options.users)
   const logs: TestContext['logs'] = []
   const record = (level: string) => (fields: Record<string, unknown>, message: string) => void logs.push({ level, fields, message })
   const log: Logger = { info: record('info'), warn: record('warn'), error: record('error') }
   const manager = (alg: JWSAlgorithmName): KeyManager => createKeyManager({ alg, currentTime: () => clock.now, maxTokenLifetime: '1d' })
+  const oauth = createOAuthRuntime(config, {
+    ...(options.secrets === undefined ? {} : { secrets: options.secrets, passwords: options.secrets }),
+    ...(options.fetch === undefined ? {} : { clientKeys: { fetch: options.fetch } }),
+  })
   const ctx: ServiceContext = {
     config,
     store,
@@ -49,10 +58,8 @@ export function createTestContext(options: TestContextOptions = {}): TestContext
     keysByAlg: new Map((options.extraAlgs ?? []).map((alg) => [alg, manager(alg)])),
     now: () => clock.now,
     log,
-    oauth: createOAuthRuntime(config, {
-      ...(options.secrets === undefined ? {} : { secrets: options.secrets }),
-      ...(options.fetch === undefined ? {} : { clientKeys: { fetch: options.fetch } }),
-    }),
+    oauth,
+    login: createStoreLoginProvider(store, oauth.passwords),
   }
   return { ctx, store, clock, logs }
 }
@@ -140,4 +147,68 @@ export async function rejectsWith(promise: Promise<unknown>, error: string, stat
     return caught
   }
   assert.fail(`expected ${error}, but it resolved`)
+}
+
+/** A user of the built-in login, with a password hashed at the test cost. */
+export async function testUser(username: string, password: string, overrides: Partial<UserRecord> = {}): Promise<UserRecord> {
+  return {
+    subject: `sub-${username}`,
+    username,
+    passwordHash: await hashSecret(password, { cost: TEST_HASH_COST }),
+    name: `${username[0]!.toUpperCase()}${username.slice(1)} Example`,
+    email: `${username}@example.com`,
+    emailVerified: true,
+    groups: ['staff'],
+    createdAt: T0,
+    updatedAt: T0,
+    ...overrides,
+  }
+}
+
+export const REDIRECT_URI = 'https://app.example/callback'
+/** RFC 7636 Appendix B's verifier and its S256 challenge. */
+export const CODE_VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk'
+export const CODE_CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM'
+
+/** A public client of the authorization code flow. */
+export function appClient(clientId = 'app', overrides: Partial<ClientRecord> = {}): ClientRecord {
+  return {
+    clientId,
+    authMethod: 'none',
+    grantTypes: ['authorization_code', 'refresh_token'],
+    redirectUris: [REDIRECT_URI],
+    scopes: ['read'],
+    resources: [API],
+    createdAt: T0,
+    updatedAt: T0,
+    ...overrides,
+  }
+}
+
+/** A browser request as the HTTP layer hands it over. */
+export function browserRequest(params: Record<string, string>, options: { cookies?: Record<string, string>; method?: 'GET' | 'POST'; resources?: string[]; repeated?: string[] } = {}): BrowserRequest {
+  return {
+    method: options.method ?? 'GET',
+    params: new Map(Object.entries(params)),
+    resources: options.resources ?? [],
+    repeated: new Set(options.repeated ?? []),
+    cookies: new Map(Object.entries(options.cookies ?? {})),
+    headers: {},
+    address: '192.0.2.1',
+  }
+}
+
+/** A good authorization request's parameters for `appClient()`, with `changes`. */
+export function authorizationParams(changes: Record<string, string> = {}): Record<string, string> {
+  return { response_type: 'code', client_id: 'app', redirect_uri: REDIRECT_URI, scope: 'openid profile', state: 's-1', nonce: 'n-1', code_challenge: CODE_CHALLENGE, code_challenge_method: 'S256', ...changes }
+}
+
+/** The hidden fields and CSRF cookie of a login page, to post it back. */
+export function formOf(response: BrowserResponse, csrfCookie: string): { fields: Record<string, string>; cookies: Record<string, string> } {
+  assert.ok(response.html, `no page: ${response.status}`)
+  const fields: Record<string, string> = {}
+  for (const match of response.html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields[match[1]!] = match[2]!.replaceAll('&amp;', '&').replaceAll('&quot;', '"').replaceAll('&#39;', "'").replaceAll('&lt;', '<').replaceAll('&gt;', '>')
+  const cookie = response.cookies.find((value) => value.startsWith(`${csrfCookie}=`))
+  assert.ok(cookie, 'the page sets its CSRF cookie')
+  return { fields, cookies: { [csrfCookie]: cookie.slice(csrfCookie.length + 1).split(';')[0]! } }
 }

@@ -12,6 +12,7 @@ import { createLocalKeySet, decodeJWTUnverified, signJWT, verifyJWT } from 'jotj
 import { configSchema } from '../src/config/schema.js'
 import { serviceKeyManager } from '../src/keys/manager.js'
 import { jwksResponse } from '../src/keys/jwks-response.js'
+import { createStoreLoginProvider } from '../src/login/provider.js'
 import { createOAuthRuntime } from '../src/oauth/runtime.js'
 import type { ServiceContext } from '../src/service/context.js'
 import { createMemoryStore } from './memory-store.js'
@@ -52,7 +53,8 @@ test('rotation: unexpired tokens always verify against the served JWKS; no key s
       const store = createMemoryStore()
       const context = (): ServiceContext => {
         const keys = serviceKeyManager(config, store, { now: () => now })
-        return { config, store, keys, now: () => now, log: { info() {}, warn() {}, error() {} }, oauth: createOAuthRuntime(config) }
+        const oauth = createOAuthRuntime(config)
+        return { config, store, keys, now: () => now, log: { info() {}, warn() {}, error() {} }, oauth, login: createStoreLoginProvider(store, oauth.passwords) }
       }
       let ctx = context()
 

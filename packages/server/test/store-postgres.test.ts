@@ -11,7 +11,7 @@ import { mkdtempSync } from 'node:fs'
 import { createServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, describe, it } from 'node:test'
+import { after, afterEach, describe, it } from 'node:test'
 import { promisify } from 'node:util'
 import pg from 'pg'
 import { openStore } from '../src/store/index.js'
@@ -31,6 +31,12 @@ after(async () => {
   await Promise.all(opened.map((store) => store.close().catch(() => undefined)))
   for (const schema of schemas) await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined)
   await admin.end()
+})
+
+// Each test's stores (up to ten pooled connections each) are closed when it ends, so a run never
+// holds more connections than one test needs: the server's max_connections is shared.
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((store) => store.close().catch(() => undefined)))
 })
 
 let reachable: Promise<void> | undefined
@@ -77,7 +83,10 @@ describe('postgres store: its own schema', () => {
     const { rows } = await admin.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name', [schema])
     assert.deepEqual(
       rows.map((row) => row.table_name),
-      ['clients', 'revoked_tokens', 'schema_migrations', 'signing_keys', 'single_use'],
+      [
+        'authorization_codes', 'clients', 'grant_access_tokens', 'grants', 'refresh_tokens', 'revoked_tokens', 'schema_migrations',
+        'sessions', 'signing_key_sets', 'signing_keys', 'single_use', 'users',
+      ],
     )
   })
 })

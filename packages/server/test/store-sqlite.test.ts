@@ -76,38 +76,62 @@ describe('sqlite store: files', () => {
   })
 })
 
+/**
+ * Runs `count` replicas of `fixture` (in `fixtures/`) in processes of their own with `args`, waits
+ * until every one says `ready`, starts them at the same instant (a line on stdin), and returns what
+ * each printed after `ready` once all have exited with status 0. Each replica's whole output is
+ * kept, so a replica that fails (at open, or at work) fails the test with what it printed instead
+ * of leaving an await pending.
+ */
+async function replicasInProcesses(fixture: string, args: string[], count = 4): Promise<string[]> {
+  const path = fileURLToPath(new URL(`./fixtures/${fixture}`, import.meta.url))
+  const replicas = Array.from({ length: count }, () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
+    const output = { stdout: '', stderr: '' }
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output.stdout += chunk))
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output.stderr += chunk))
+    const exited = once(child, 'exit').then(([code]) => code as number | null)
+    return { child, output, exited }
+  })
+  const describeReplicas = () => JSON.stringify(replicas.map((replica) => replica.output))
+  // Wait until every replica is ready (or one has exited, which fails the test).
+  let poll: NodeJS.Timeout | undefined
+  const outcome = await Promise.race([
+    new Promise<'ready'>((resolve) => {
+      poll = setInterval(() => replicas.every((replica) => replica.output.stdout.includes('ready\n')) && resolve('ready'), 10)
+    }),
+    Promise.any(replicas.map((replica) => replica.exited)).then(() => 'exited' as const),
+  ]).finally(() => clearInterval(poll))
+  assert.equal(outcome, 'ready', `a replica exited before every replica was ready: ${describeReplicas()}`)
+  for (const replica of replicas) replica.child.stdin.write('go\n')
+  assert.deepEqual(await Promise.all(replicas.map((replica) => replica.exited)), Array(count).fill(0), describeReplicas())
+  return replicas.map((replica) => replica.output.stdout.replace(/^ready\n/, ''))
+}
+
 describe('sqlite store: replicas in other processes', () => {
   it('processes migrating one new file at the same instant all succeed, each migration applied once', async () => {
     const path = join(root, 'processes', 'jotjwt.db')
-    const fixture = fileURLToPath(new URL('./fixtures/sqlite-migrate.ts', import.meta.url))
-    // Each replica's whole output is kept, so a replica that fails (at open, or migrating) fails the
-    // test with what it printed instead of leaving an await pending.
-    const replicas = Array.from({ length: 4 }, () => {
-      const child = spawn(process.execPath, ['--import', 'tsx', fixture, path], { stdio: ['pipe', 'pipe', 'pipe'] })
-      const output = { stdout: '', stderr: '' }
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output.stdout += chunk))
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output.stderr += chunk))
-      const exited = once(child, 'exit').then(([code]) => code as number | null)
-      return { child, output, exited }
-    })
-    const describeReplicas = () => JSON.stringify(replicas.map((replica) => replica.output))
-    // Wait until every replica is ready (or one has exited, which fails the test).
-    let poll: NodeJS.Timeout | undefined
-    const outcome = await Promise.race([
-      new Promise<'ready'>((resolve) => {
-        poll = setInterval(() => replicas.every((replica) => replica.output.stdout.includes('ready\n')) && resolve('ready'), 10)
-      }),
-      Promise.any(replicas.map((replica) => replica.exited)).then(() => 'exited' as const),
-    ]).finally(() => clearInterval(poll))
-    assert.equal(outcome, 'ready', `a replica exited before every replica was ready: ${describeReplicas()}`)
-    for (const replica of replicas) replica.child.stdin.write('go\n')
-    assert.deepEqual(await Promise.all(replicas.map((replica) => replica.exited)), [0, 0, 0, 0], describeReplicas())
-    assert.deepEqual(replicas.map((replica) => replica.output.stdout), Array(4).fill('ready\nmigrated\n'), describeReplicas())
+    assert.deepEqual(await replicasInProcesses('sqlite-migrate.ts', [path]), Array(4).fill('migrated\n'))
     const db = new Database(path, { readonly: true })
     try {
       assert.deepEqual(db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all(), migrations.map((migration) => migration.version))
     } finally {
       db.close()
+    }
+  })
+
+  it('of 4 processes rotating the same 20 refresh tokens at the same instant, exactly one wins each, and its successor is the one stored', async () => {
+    const path = join(root, 'rotation', 'jotjwt.db')
+    const store = track(createSqliteStore({ path }))
+    await store.migrate()
+    await store.createGrant({ id: 'g', clientId: 'app', subject: 'u', scopes: [], audiences: ['https://api.example/'], authTime: 1000, createdAt: 1000, expiresAt: 100_000 })
+    const hashes = Array.from({ length: 20 }, (_, i) => `token-${i}`)
+    for (const tokenHash of hashes) await store.createRefreshToken({ tokenHash, grantId: 'g', clientId: 'app', createdAt: 1000, expiresAt: 5000 })
+    const outcomes = (await replicasInProcesses('sqlite-rotate.ts', [path, hashes.join(',')])).map((line) => JSON.parse(line) as { pid: number; won: boolean[] })
+    for (const [index, tokenHash] of hashes.entries()) {
+      const winners = outcomes.filter((outcome) => outcome.won[index])
+      assert.equal(winners.length, 1, tokenHash)
+      assert.equal((await store.getRefreshToken(tokenHash))?.successorHash, `${tokenHash}-by-${winners[0]!.pid}`)
     }
   })
 })

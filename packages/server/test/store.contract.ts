@@ -5,7 +5,16 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { latestSchemaVersion } from '../src/store/migrations.js'
-import { StoreConflict, StoreInvalidKey, type ClientRecord, type Store } from '../src/store/store.js'
+import {
+  StoreConflict,
+  StoreInvalidKey,
+  type AuthorizationCodeRecord,
+  type ClientRecord,
+  type GrantRecord,
+  type RefreshTokenRecord,
+  type Store,
+  type UserRecord,
+} from '../src/store/store.js'
 
 /** One database of a backend, of its own (a new file, a new schema). */
 export interface TestDatabase {
@@ -42,6 +51,49 @@ export function client(clientId: string, overrides: Partial<ClientRecord> = {}):
     ...overrides,
   }
 }
+
+export function user(subject: string, overrides: Partial<UserRecord> = {}): UserRecord {
+  return {
+    subject,
+    username: `user-${subject}`,
+    passwordHash: 'hash-of-the-password',
+    name: 'Ada Lovelace',
+    email: 'ada@example.com',
+    emailVerified: true,
+    groups: ['admins', 'engineering'],
+    createdAt: 1_700_000_000,
+    updatedAt: 1_700_000_000,
+    ...overrides,
+  }
+}
+
+function code(codeHash: string, overrides: Partial<AuthorizationCodeRecord> = {}): AuthorizationCodeRecord {
+  return {
+    codeHash,
+    clientId: 'app',
+    redirectUri: 'https://app.example/cb?x=1',
+    codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    grantId: `grant-of-${codeHash}`,
+    subject: 'user-1',
+    scopes: ['openid', 'profile'],
+    audiences: ['https://api.example/'],
+    authTime: 990,
+    nonce: 'n-0S6_WzA2Mj',
+    createdAt: 1000,
+    expiresAt: 1060,
+    ...overrides,
+  }
+}
+
+function grant(id: string, overrides: Partial<GrantRecord> = {}): GrantRecord {
+  return { id, clientId: 'app', subject: 'user-1', scopes: ['openid'], audiences: ['https://api.example/'], authTime: 990, createdAt: 1000, expiresAt: 100_000, ...overrides }
+}
+
+function refreshToken(tokenHash: string, grantId: string, overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord {
+  return { tokenHash, grantId, clientId: 'app', createdAt: 1000, expiresAt: 5000, ...overrides }
+}
+
+const successor = (tokenHash: string, expiresAt = 9000) => ({ tokenHash, sealed: `sealed ${tokenHash}`, createdAt: 2000, expiresAt })
 
 const odd = [
   "'; DROP TABLE clients; --",
@@ -176,6 +228,196 @@ export function storeContract(harness: StoreHarness): void {
     })
   })
 
+  describe(`${harness.backend} store: signing keys per algorithm`, () => {
+    it('keeps one list per algorithm, each with its own version, apart from the default list', async () => {
+      const { store } = await freshStore(harness)
+      const defaultVersion = await store.saveKeys('default list', '0')
+      assert.deepEqual(await store.loadKeys('RS256'), { data: undefined, version: '0' })
+      const rsa = await store.saveKeys('rsa list', '0', 'RS256')
+      await assert.rejects(store.saveKeys('stale', '0', 'RS256'), StoreConflict)
+      const eddsa = await store.saveKeys('eddsa list', '0', 'EdDSA')
+      const rsa2 = await store.saveKeys('rsa list 2', rsa, 'RS256')
+      assert.deepEqual(await store.loadKeys(), { data: 'default list', version: defaultVersion })
+      assert.deepEqual(await store.loadKeys('RS256'), { data: 'rsa list 2', version: rsa2 })
+      assert.deepEqual(await store.loadKeys('EdDSA'), { data: 'eddsa list', version: eddsa })
+      await assert.rejects(store.saveKeys('x', '0', 'bad\u0000'), StoreInvalidKey)
+    })
+
+    it('of 20 concurrent saves of one algorithm\'s list (two replicas), exactly one wins', async () => {
+      const { store, database } = await freshStore(harness)
+      const outcomes = await race([store, database.open()], 20, (replica) => replica.saveKeys(`writer ${Math.random()}`, '0', 'RS256'))
+      assert.equal(outcomes.filter((outcome) => outcome.status === 'fulfilled').length, 1)
+      for (const outcome of outcomes) if (outcome.status === 'rejected') assert.ok(outcome.reason instanceof StoreConflict, String(outcome.reason))
+    })
+  })
+
+  describe(`${harness.backend} store: users`, () => {
+    it('stores, finds by subject and by username, replaces, lists and deletes users', async () => {
+      const { store } = await freshStore(harness)
+      const ada = user('u-1', { username: 'ada', attributes: { department: 'R&D', nested: { n: [1, null] } } })
+      await store.putUser(ada)
+      await store.putUser(user('u-0', { username: 'grace', groups: [] }))
+      assert.deepEqual(await store.getUser('u-1'), ada)
+      assert.deepEqual(await store.findUserByUsername('ada'), ada)
+      assert.equal(await store.findUserByUsername('Ada'), undefined, 'usernames are compared exactly')
+      const renamed = { ...ada, username: 'ada.l', updatedAt: 1_700_000_100 }
+      await store.putUser(renamed)
+      assert.equal(await store.findUserByUsername('ada'), undefined)
+      assert.deepEqual(await store.findUserByUsername('ada.l'), renamed)
+      assert.deepEqual((await store.listUsers()).map((record) => record.subject), ['u-0', 'u-1'])
+      assert.equal(await store.deleteUser('u-1'), true)
+      assert.equal(await store.deleteUser('u-1'), false)
+      assert.equal(await store.getUser('u-1'), undefined)
+    })
+
+    it('refuses a username another subject has, and keeps both users as they were', async () => {
+      const { store } = await freshStore(harness)
+      await store.putUser(user('u-1', { username: 'ada' }))
+      await store.putUser(user('u-2', { username: 'grace' }))
+      await assert.rejects(store.putUser(user('u-2', { username: 'ada' })), StoreConflict)
+      assert.equal((await store.findUserByUsername('ada'))?.subject, 'u-1')
+      assert.equal((await store.getUser('u-2'))?.username, 'grace')
+    })
+
+    it('keeps SQL-shaped and Unicode usernames apart, and refuses unstorable ones', async () => {
+      const { store } = await freshStore(harness)
+      for (const [index, name] of odd.entries()) await store.putUser(user(`s-${index}`, { username: name }))
+      for (const [index, name] of odd.entries()) assert.equal((await store.findUserByUsername(name))?.subject, `s-${index}`, JSON.stringify(name))
+      assert.equal(await store.findUserByUsername('%'), undefined)
+      await assert.rejects(store.putUser(user('s-x', { username: 'nul\u0000' })), StoreInvalidKey)
+      await assert.rejects(store.putUser(user('\uD800')), StoreInvalidKey)
+      assert.equal(await store.findUserByUsername('nul\u0000'), undefined)
+    })
+  })
+
+  describe(`${harness.backend} store: sessions`, () => {
+    it('finds a session while it lives (until expiresAt) and deletes it', async () => {
+      const { store } = await freshStore(harness)
+      const session = { idHash: 'sid-hash', subject: 'u-1', authTime: 990.5, createdAt: 1000, expiresAt: 2000 }
+      await store.createSession(session)
+      assert.deepEqual(await store.getSession('sid-hash', 1999.9), session)
+      assert.equal(await store.getSession('sid-hash', 2000), undefined)
+      assert.equal(await store.getSession('other', 1000), undefined)
+      assert.equal(await store.deleteSession('sid-hash'), true)
+      assert.equal(await store.deleteSession('sid-hash'), false)
+      assert.equal(await store.getSession('sid-hash', 1000), undefined)
+      assert.equal(await store.getSession('\uD800', 1000), undefined)
+    })
+  })
+
+  describe(`${harness.backend} store: authorization codes`, () => {
+    it('keeps the code with everything its grant needs; consumed once, and only while it lives', async () => {
+      const { store } = await freshStore(harness)
+      const record = code('c-1')
+      await store.createAuthorizationCode(record)
+      assert.deepEqual(await store.getAuthorizationCode('c-1'), record)
+      assert.equal(await store.consumeAuthorizationCode('c-1', 1010), true)
+      assert.equal(await store.consumeAuthorizationCode('c-1', 1011), false)
+      assert.deepEqual(await store.getAuthorizationCode('c-1'), { ...record, consumedAt: 1010 })
+      const withoutNonce = code('c-2')
+      delete withoutNonce.nonce
+      await store.createAuthorizationCode(withoutNonce)
+      assert.equal(await store.consumeAuthorizationCode('c-2', 1060), false, 'dead from expiresAt on')
+      assert.deepEqual(await store.getAuthorizationCode('c-2'), withoutNonce)
+      assert.equal(await store.consumeAuthorizationCode('unknown', 1000), false)
+      assert.equal(await store.getAuthorizationCode('unknown'), undefined)
+    })
+
+    it('of 50 concurrent redemptions of one code (two replicas), exactly one consumes it', async () => {
+      const { store, database } = await freshStore(harness)
+      await store.createAuthorizationCode(code('raced'))
+      const outcomes = await race([store, database.open()], 50, (replica) => replica.consumeAuthorizationCode('raced', 1001))
+      assert.deepEqual(outcomes.filter((outcome) => outcome.status === 'rejected'), [])
+      assert.equal(outcomes.filter((outcome) => outcome.status === 'fulfilled' && outcome.value).length, 1)
+    })
+  })
+
+  describe(`${harness.backend} store: grants and their families`, () => {
+    it('creates a grant once and reads it back', async () => {
+      const { store } = await freshStore(harness)
+      const record = grant('g-1', { scopes: ['openid', 'groups'], audiences: ['https://a.example/', 'https://b.example/'] })
+      assert.equal(await store.createGrant(record), true)
+      assert.equal(await store.createGrant({ ...record, subject: 'someone else' }), false)
+      assert.deepEqual(await store.getGrant('g-1'), record)
+      assert.equal(await store.getGrant('g-2'), undefined)
+    })
+
+    it('revoking a family denylists its live access tokens, keeps the first revocation time, and refuses new ones', async () => {
+      const { store } = await freshStore(harness)
+      await store.createGrant(grant('g-1'))
+      await store.createGrant(grant('g-2', { clientId: 'other' }))
+      assert.equal(await store.recordAccessToken('g-1', { jti: 'at-1', expiresAt: 3000 }), true)
+      assert.equal(await store.recordAccessToken('g-1', { jti: 'at-old', expiresAt: 1500 }), true)
+      assert.equal(await store.recordAccessToken('g-2', { jti: 'at-2', expiresAt: 3000 }), true)
+      assert.equal(await store.recordAccessToken('unknown', { jti: 'at-x', expiresAt: 3000 }), false)
+      assert.equal(await store.revokeGrant('g-1', 2000), 1, 'at-old expired at 1500: nothing to denylist')
+      assert.equal(await store.isTokenRevoked('at-1'), true)
+      assert.equal(await store.isTokenRevoked('at-old'), false)
+      assert.equal(await store.isTokenRevoked('at-2'), false, 'another family is untouched')
+      assert.equal((await store.getGrant('g-1'))?.revokedAt, 2000)
+      assert.equal(await store.revokeGrant('g-1', 2500), 0)
+      assert.equal((await store.getGrant('g-1'))?.revokedAt, 2000)
+      assert.equal(await store.recordAccessToken('g-1', { jti: 'at-3', expiresAt: 3000 }), false)
+      assert.equal(await store.isTokenRevoked('at-3'), false)
+      assert.equal(await store.revokeGrant('unknown', 2000), 0)
+    })
+
+    it('an access token recorded while its family is revoked (two replicas) is either refused or denylisted', async () => {
+      const { store, database } = await freshStore(harness)
+      const replica = database.open()
+      await store.createGrant(grant('g-race'))
+      const records = Array.from({ length: 40 }, (_, i) => (i % 2 ? store : replica).recordAccessToken('g-race', { jti: `race-${i}`, expiresAt: 9000 }))
+      const revocation = (await Promise.all([Promise.all(records.slice(0, 20)), replica.revokeGrant('g-race', 2000), Promise.all(records.slice(20))]))
+      const recorded = [...revocation[0], ...revocation[2]]
+      for (const [i, accepted] of recorded.entries()) {
+        if (accepted) assert.equal(await store.isTokenRevoked(`race-${i}`), true, `race-${i} was recorded, so the revocation must have denylisted it`)
+      }
+    })
+  })
+
+  describe(`${harness.backend} store: refresh tokens`, () => {
+    it('rotates a live token once: consumed with its successor, the successor created in its family', async () => {
+      const { store } = await freshStore(harness)
+      await store.createGrant(grant('g-1'))
+      const first = refreshToken('rt-1', 'g-1')
+      await store.createRefreshToken(first)
+      assert.deepEqual(await store.getRefreshToken('rt-1'), first)
+      assert.equal(await store.rotateRefreshToken('rt-1', successor('rt-2'), 2000), true)
+      assert.deepEqual(await store.getRefreshToken('rt-1'), { ...first, consumedAt: 2000, successorHash: 'rt-2', successorSealed: 'sealed rt-2' })
+      assert.deepEqual(await store.getRefreshToken('rt-2'), { tokenHash: 'rt-2', grantId: 'g-1', clientId: 'app', createdAt: 2000, expiresAt: 9000 })
+      assert.equal(await store.rotateRefreshToken('rt-1', successor('rt-3'), 2001), false)
+      assert.equal(await store.getRefreshToken('rt-3'), undefined, 'a lost rotation creates nothing')
+      assert.equal(await store.rotateRefreshToken('rt-2', successor('rt-3'), 2001), true)
+      assert.equal(await store.rotateRefreshToken('unknown', successor('rt-4'), 2001), false)
+    })
+
+    it('does not rotate a token past its idle lifetime, of a revoked family, or past the family\'s absolute lifetime', async () => {
+      const { store } = await freshStore(harness)
+      await store.createGrant(grant('g-idle'))
+      await store.createRefreshToken(refreshToken('idle', 'g-idle', { expiresAt: 1500 }))
+      assert.equal(await store.rotateRefreshToken('idle', successor('s-idle'), 1500), false)
+      await store.createGrant(grant('g-revoked'))
+      await store.createRefreshToken(refreshToken('revoked', 'g-revoked'))
+      await store.revokeGrant('g-revoked', 1200)
+      assert.equal(await store.rotateRefreshToken('revoked', successor('s-revoked'), 1300), false)
+      await store.createGrant(grant('g-old', { expiresAt: 1400 }))
+      await store.createRefreshToken(refreshToken('old', 'g-old'))
+      assert.equal(await store.rotateRefreshToken('old', successor('s-old'), 1400), false)
+      for (const hash of ['idle', 'revoked', 'old']) assert.equal((await store.getRefreshToken(hash))?.consumedAt, undefined, hash)
+    })
+
+    it('of 50 concurrent rotations of one token (two replicas), exactly one wins and its successor is the one stored', async () => {
+      const { store, database } = await freshStore(harness)
+      await store.createGrant(grant('g-1'))
+      await store.createRefreshToken(refreshToken('raced', 'g-1'))
+      const outcomes = await race([store, database.open()], 50, async (replica) => ({ won: await replica.rotateRefreshToken('raced', successor(`s-${Math.random()}`), 2000) }))
+      assert.deepEqual(outcomes.filter((outcome) => outcome.status === 'rejected'), [])
+      assert.equal(outcomes.filter((outcome) => outcome.status === 'fulfilled' && outcome.value.won).length, 1)
+      const { successorHash } = (await store.getRefreshToken('raced'))!
+      assert.ok(successorHash && (await store.getRefreshToken(successorHash))?.grantId === 'g-1')
+    })
+  })
+
   describe(`${harness.backend} store: revocation`, () => {
     it('records a revocation once; revoking again changes nothing', async () => {
       const { store } = await freshStore(harness)
@@ -252,6 +494,35 @@ export function storeContract(harness: StoreHarness): void {
       assert.equal((await store.getClient('untouched'))?.clientId, 'untouched')
       assert.equal((await store.loadKeys()).data, 'keys')
       assert.equal(await store.purgeExpired(1000), 3)
+    })
+
+    it('deletes expired sessions, codes, refresh tokens and recorded access tokens, and expired grants with their families', async () => {
+      const { store } = await freshStore(harness)
+      await store.createSession({ idHash: 'gone', subject: 'u', authTime: 0, createdAt: 0, expiresAt: 100 })
+      await store.createSession({ idHash: 'kept', subject: 'u', authTime: 0, createdAt: 0, expiresAt: 101 })
+      await store.createAuthorizationCode(code('gone', { expiresAt: 100 }))
+      await store.createAuthorizationCode(code('kept', { expiresAt: 101 }))
+      await store.createGrant(grant('old', { expiresAt: 100 }))
+      await store.createRefreshToken(refreshToken('in-old-family', 'old', { expiresAt: 500 }))
+      await store.recordAccessToken('old', { jti: 'at-in-old-family', expiresAt: 500 })
+      await store.createGrant(grant('live', { expiresAt: 1000 }))
+      await store.createRefreshToken(refreshToken('rt-gone', 'live', { expiresAt: 100 }))
+      await store.createRefreshToken(refreshToken('rt-kept', 'live', { expiresAt: 500 }))
+      await store.recordAccessToken('live', { jti: 'at-gone', expiresAt: 100 })
+      await store.recordAccessToken('live', { jti: 'at-kept', expiresAt: 500 })
+      assert.ok((await store.purgeExpired(100)) >= 5)
+      assert.equal(await store.getSession('gone', 0), undefined)
+      assert.ok(await store.getSession('kept', 0))
+      assert.equal(await store.getAuthorizationCode('gone'), undefined)
+      assert.ok(await store.getAuthorizationCode('kept'))
+      assert.equal(await store.getGrant('old'), undefined)
+      assert.equal(await store.getRefreshToken('in-old-family'), undefined, 'gone with its grant')
+      assert.equal(await store.getRefreshToken('rt-gone'), undefined)
+      assert.ok(await store.getRefreshToken('rt-kept'))
+      // Only the live family's unexpired access token is left to denylist.
+      assert.equal(await store.revokeGrant('live', 100), 1)
+      assert.equal(await store.isTokenRevoked('at-kept'), true)
+      assert.equal(await store.isTokenRevoked('at-gone'), false)
     })
   })
 }

@@ -51,7 +51,7 @@ function stopSignal(): Promise<NodeJS.Signals> {
 export const serve = defineCommand({
   name: 'serve',
   summary: 'run the token service: OAuth 2.0 token, revocation, introspection and JWKS endpoints',
-  usage: '[--config FILE] [--dev] [--port N] | --hash-secret < SECRET',
+  usage: '[--config FILE] [--dev] [--port N] | --hash-secret < SECRET | --hash-password < PASSWORD',
   description: [
     'Runs jot\'s token service (the jotjwt-server package, installed separately). Settings come from',
     'the configuration file (YAML or JSON), then the JOTJWT_* environment variables, then these flags.',
@@ -61,30 +61,36 @@ export const serve = defineCommand({
     'stop, 2 for an invalid configuration (every problem is listed), 3 when the store, port or',
     'package is unavailable.',
     'With --hash-secret it starts nothing: it reads a client secret on stdin and prints its hash, for',
-    'a client\'s clientSecretHash (the configuration then holds no secret).',
+    'a client\'s clientSecretHash (the configuration then holds no secret); --hash-password does the',
+    'same for a user\'s passwordHash.',
   ].join('\n'),
   options: {
     config: { type: 'string', short: 'c', value: 'FILE', description: 'the configuration file (YAML or JSON)' },
     dev: { type: 'boolean', description: 'dev mode: loopback only, generated keys and a demo client, nothing to configure' },
     port: { type: 'string', short: 'p', value: 'N', description: 'the port to listen on (overrides JOTJWT_PORT and the file; 0 picks a free one)' },
     'hash-secret': { type: 'boolean', description: 'read a client secret on stdin, print its hash (for clientSecretHash) and exit' },
+    'hash-password': { type: 'boolean', description: 'read a user\'s password on stdin, print its hash (for passwordHash) and exit' },
   },
   examples: [
     'jotjwt serve --dev',
     'JOTJWT_PORT=9000 jotjwt serve --dev',
     'jotjwt serve --config /etc/jotjwt/server.yaml',
     'printf %s "$BILLING_SECRET" | jotjwt serve --hash-secret',
+    'printf %s "$ADA_PASSWORD" | jotjwt serve --hash-password',
   ],
   maxPositionals: 0,
   async run({ values }, context) {
     const port = portFlag(values.port)
     const server = await loadServer()
-    if (values['hash-secret']) {
-      if (values.config !== undefined || values.dev || port !== undefined) throw new UsageError('--hash-secret takes no other options')
+    // Client secrets and passwords are hashed alike (scrypt); they differ in the shortest accepted,
+    // as the configuration schema has it.
+    const hashing = values['hash-secret'] ? { flag: '--hash-secret', what: 'client secret', min: 16 } : values['hash-password'] ? { flag: '--hash-password', what: 'password', min: 8 } : undefined
+    if (hashing) {
+      if (values.config !== undefined || values.dev || port !== undefined || (values['hash-secret'] && values['hash-password'])) throw new UsageError(`${hashing.flag} takes no other options`)
       // On stdin, not as an argument: arguments show in `ps` and shell history.
-      if (context.stdin.isTTY) throw new UsageError('pipe the secret in: printf %s "$SECRET" | jotjwt serve --hash-secret')
-      const secret = utf8(await context.stdin.read('client secret')).replace(/\r?\n$/, '')
-      if (secret.length < 16 || secret.length > 512) throw new UsageError('a client secret is 16 to 512 characters')
+      if (context.stdin.isTTY) throw new UsageError(`pipe the ${hashing.what} in: printf %s "$SECRET" | jotjwt serve ${hashing.flag}`)
+      const secret = utf8(await context.stdin.read(hashing.what)).replace(/\r?\n$/, '')
+      if (secret.length < hashing.min || secret.length > 512) throw new UsageError(`a ${hashing.what} is ${hashing.min} to 512 characters`)
       context.stdout.write(`${await server.hashSecret(secret)}\n`)
       return 0
     }

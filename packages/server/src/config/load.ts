@@ -201,6 +201,14 @@ export function checkDeployment(config: ServiceConfig): void {
       if (client.jwksUri !== undefined && !client.jwksUri.startsWith('https:')) {
         issues.push(`clients.${index}.jwksUri: must be an https: URL outside dev mode (keys fetched over http: can be swapped on the way)`)
       }
+      client.redirectUris.forEach((uri, position) => {
+        // RFC 9700 §4.1.1 / RFC 8252 §7.3: codes cross the network over TLS, or stay on the machine
+        // (a loopback http: URI for a native app). Private-use schemes (com.example.app:/cb) are native apps'.
+        const url = new URL(uri)
+        if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+          issues.push(`clients.${index}.redirectUris.${position}: an http: redirect URI is allowed only on loopback (127.0.0.1, [::1]) outside dev mode; authorization codes would cross the network in the clear`)
+        }
+      })
     })
   }
   if (issues.length > 0) throw new ConfigError(issues)

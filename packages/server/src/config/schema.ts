@@ -5,7 +5,7 @@
  *
  * Defaults are for a production deployment; `dev: true` (what `npm start` uses) relaxes only what a
  * laptop needs: a generated key-encryption key kept in the data directory, a plain-HTTP loopback
- * issuer, a demo client.
+ * issuer, demo clients and demo users.
  * @module
  */
 import { z } from 'zod'
@@ -15,12 +15,56 @@ const duration = z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+
 
 const signingAlg = z.enum(['ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'])
 
+/** RFC 6749 §3.3 scope-token. */
+const scopeToken = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'a scope token (RFC 6749 section 3.3)')
+
+/**
+ * The scopes of a person's identity (OIDC Core §5.4 and §11, and `groups`): every client that uses
+ * the authorization code flow may ask for them, so they are never listed in a client's `scopes`,
+ * which are the API scopes it may ask for.
+ */
+export const IDENTITY_SCOPES: readonly string[] = Object.freeze(['openid', 'profile', 'email', 'groups', 'offline_access'])
+
+/**
+ * Which user claims each scope releases (OIDC Core §5.4), claim name → user field: `username`,
+ * `name`, `email`, `emailVerified`, `groups`, or `attributes.<name>` for a further attribute.
+ */
+const userClaims = z.record(scopeToken, z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/, 'a claim name'), z.string().regex(/^(username|name|email|emailVerified|groups|attributes\.[^.]+)$/, 'username, name, email, emailVerified, groups or attributes.<name>')))
+
+/** The default claim mapping: OIDC Core §5.4 for `profile` and `email`, and the person's groups. */
+export const DEFAULT_USER_CLAIMS: Readonly<Record<string, Readonly<Record<string, string>>>> = Object.freeze({
+  profile: { name: 'name', preferred_username: 'username' },
+  email: { email: 'email', email_verified: 'emailVerified' },
+  groups: { groups: 'groups' },
+})
+
+/** RFC 6749 §3.1.2: an absolute URI without a fragment. Custom schemes are allowed for native apps (RFC 8252 §7.1). */
+const redirectUri = z.string().max(2048).refine((value) => {
+  if (value.includes('#')) return false
+  try {
+    return new URL(value).protocol !== 'javascript:' && !/\s/.test(value)
+  } catch {
+    return false
+  }
+}, 'an absolute URI without a fragment (RFC 6749 section 3.1.2)')
+
+/** Refresh token lifetimes (RFC 6749 §1.5, rotated on every use, RFC 9700 §4.14.2). */
+const refreshTokenLifetimes = {
+  /** Unused this long, a refresh token dies (each use issues a successor with a new idle lifetime). */
+  idleTtl: duration,
+  /** No token of a grant's family lives past this, counted from the login. */
+  absoluteTtl: duration,
+  /** After a rotation, concurrent uses of the spent token get the same successor for this long (0: none, at most 5 minutes). */
+  graceWindow: duration.refine((value) => typeof value !== 'number' || value <= 300, 'at most 300 seconds'),
+}
+
 /** An OAuth client declared in the configuration (created or updated in the store at start). */
 export const clientSchema = z
   .strictObject({
     clientId: z.string().min(1).max(255),
     name: z.string().max(255).optional(),
-    authMethod: z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt']).default('client_secret_basic'),
+    /** `none`: a public client (a browser or native app): no secret, PKCE protects its codes. */
+    authMethod: z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none']).default('client_secret_basic'),
     /** The secret in the clear (hashed before it is stored; prefer `clientSecretHash` or an environment override). */
     clientSecret: z.string().min(16).max(512).optional(),
     /** A secret hash as produced by `jotjwt serve --hash-secret` (never the secret itself). */
@@ -29,28 +73,72 @@ export const clientSchema = z
     jwks: z.strictObject({ keys: z.array(z.record(z.string(), z.unknown())).min(1) }).optional(),
     /** For `private_key_jwt`: where the client publishes its JWK Set (HTTPS outside dev mode). */
     jwksUri: z.url().optional(),
-    grantTypes: z.array(z.literal('client_credentials')).default(['client_credentials']),
-    scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'a scope token (RFC 6749 §3.3)')).default([]),
+    grantTypes: z.array(z.enum(['client_credentials', 'authorization_code', 'refresh_token'])).min(1).default(['client_credentials']),
+    /** Where the authorization endpoint may send the browser back, compared exactly (RFC 6749 §3.1.2.3). */
+    redirectUris: z.array(redirectUri).default([]),
+    /** The API scopes it may ask for; the identity scopes (openid, profile, email, groups, offline_access) need no listing. */
+    scopes: z.array(scopeToken.refine((scope) => !IDENTITY_SCOPES.includes(scope), 'an identity scope (openid, profile, email, groups, offline_access) is not listed: every authorization code client may ask for it')).default([]),
     /** RFC 8707 resource indicators this client may ask for: absolute URIs without a fragment. */
     resources: z.array(z.url()).min(1),
     defaultResource: z.url().optional(),
     accessTokenAlg: signingAlg.optional(),
     accessTokenTtl: duration.optional(),
+    /** Its ID tokens' algorithm (OIDC Registration `id_token_signed_response_alg`); default RS256. */
+    idTokenAlg: signingAlg.optional(),
+    /** Overrides of `tokens.refreshToken` for this client. */
+    refreshToken: z.strictObject(refreshTokenLifetimes).partial().optional(),
+    /** The claim mapping for this client, replacing `userClaims`. */
+    userClaims: userClaims.optional(),
     /** Extra access-token claims; RFC 9068 and JWT registered claims cannot be set here. */
     extraClaims: z.record(z.string(), z.unknown()).optional(),
   })
-  .refine((c) => c.authMethod === 'private_key_jwt' || c.clientSecret !== undefined || c.clientSecretHash !== undefined, {
+  .refine((c) => c.authMethod === 'private_key_jwt' || c.authMethod === 'none' || c.clientSecret !== undefined || c.clientSecretHash !== undefined, {
     message: 'a client authenticated by secret needs clientSecret or clientSecretHash',
     path: ['clientSecret'],
+  })
+  .refine((c) => c.authMethod !== 'none' || (c.clientSecret === undefined && c.clientSecretHash === undefined && c.jwks === undefined && c.jwksUri === undefined), {
+    message: 'a public client (authMethod none) has no secret and no keys',
+    path: ['authMethod'],
+  })
+  .refine((c) => c.authMethod !== 'none' || !c.grantTypes.includes('client_credentials'), {
+    message: 'a public client cannot use client_credentials (RFC 6749 section 4.4: confidential clients only)',
+    path: ['grantTypes'],
   })
   .refine((c) => c.authMethod !== 'private_key_jwt' || c.jwks !== undefined || c.jwksUri !== undefined, {
     message: 'a private_key_jwt client needs jwks or jwksUri',
     path: ['jwks'],
   })
+  .refine((c) => c.grantTypes.includes('authorization_code') === c.redirectUris.length > 0, {
+    message: 'redirectUris go with the authorization_code grant: list both or neither',
+    path: ['redirectUris'],
+  })
+  .refine((c) => !c.grantTypes.includes('refresh_token') || c.grantTypes.includes('authorization_code'), {
+    message: 'refresh tokens are issued by the authorization_code grant: list it too',
+    path: ['grantTypes'],
+  })
   .refine((c) => c.defaultResource === undefined || c.resources.includes(c.defaultResource), {
     message: 'defaultResource must be one of resources',
     path: ['defaultResource'],
   })
+
+/** A person who can log in with the built-in login page (written to the store at start). */
+export const userSchema = z
+  .strictObject({
+    username: z.string().min(1).max(255),
+    /** `sub`: stable, never reassigned (OIDC Core §2). Default: the username; set it when usernames may change. */
+    subject: z.string().min(1).max(255).optional(),
+    /** The password in the clear (hashed before it is stored; prefer `passwordHash`). */
+    password: z.string().min(8).max(512).optional(),
+    /** A password hash made with `jotjwt serve --hash-password` (never the password itself). */
+    passwordHash: z.string().optional(),
+    name: z.string().max(255).optional(),
+    email: z.email().optional(),
+    emailVerified: z.boolean().default(false),
+    groups: z.array(z.string().min(1).max(255)).default([]),
+    /** Further attributes a claim mapping can name (`attributes.department`). */
+    attributes: z.record(z.string(), z.unknown()).optional(),
+  })
+  .refine((u) => u.password === undefined || u.passwordHash === undefined, { message: 'give password or passwordHash, not both', path: ['password'] })
 
 export const configSchema = z.strictObject({
   /** Development mode: what `npm start` runs. Never on a public address. */
@@ -97,9 +185,35 @@ export const configSchema = z.strictObject({
       clockTolerance: duration.default('30s'),
       /** RFC 7523 §3: also accept the token endpoint URL as a client assertion's `aud` (the issuer always is). */
       acceptTokenEndpointAsAudience: z.boolean().default(false),
+      /** ID token lifetime (capped by maxAccessTokenTtl, which the key schedule keeps keys published for). */
+      idTokenTtl: duration.default('10m'),
+      /** Authorization code lifetime (RFC 6749 §4.1.2: short, at most 10 minutes). */
+      authorizationCodeTtl: duration.refine((value) => typeof value !== 'number' || value <= 600, 'at most 600 seconds').default('1m'),
+      refreshToken: z
+        .strictObject({
+          idleTtl: refreshTokenLifetimes.idleTtl.default('14d'),
+          absoluteTtl: refreshTokenLifetimes.absoluteTtl.default('30d'),
+          graceWindow: refreshTokenLifetimes.graceWindow.default(0),
+        })
+        .prefault({}),
     })
     .prefault({}),
   clients: z.array(clientSchema).default([]),
+  /** The people who can log in with the built-in login page. */
+  users: z.array(userSchema).default([]),
+  /** Which user claims each scope releases in ID tokens and at userinfo (clients may override). */
+  userClaims: userClaims.default(() => structuredClone(DEFAULT_USER_CLAIMS) as Record<string, Record<string, string>>),
+  login: z
+    .strictObject({
+      /** How long a login lasts in the browser (the session cookie). */
+      sessionTtl: duration.default('12h'),
+      /** Failed logins per username per window before the form answers 429 (0: no limit). */
+      failuresPerUser: z.number().int().nonnegative().default(5),
+      /** Failed logins per client address per window before the form answers 429 (0: no limit). */
+      failuresPerAddress: z.number().int().nonnegative().default(20),
+      window: duration.default('15m'),
+    })
+    .prefault({}),
   rateLimit: z
     .strictObject({
       /** Token requests per client per window; 0 disables. */
@@ -141,3 +255,4 @@ export type ServiceConfigInput = z.input<typeof configSchema>
 /** The validated configuration, defaults applied. */
 export type ServiceConfig = z.output<typeof configSchema>
 export type ClientConfig = z.output<typeof clientSchema>
+export type UserConfig = z.output<typeof userSchema>

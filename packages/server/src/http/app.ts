@@ -8,7 +8,8 @@
  * - errors: always RFC 6749 §5.2 JSON (`http/errors.ts`); unknown paths are 404 JSON, a known path
  *   with another method is 405 with `Allow`;
  * - headers on every response: `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer`,
- *   a `Content-Security-Policy` that lets a browser render nothing, `X-Request-Id`, and
+ *   a `Content-Security-Policy` that lets a browser render nothing (the login's pages set their own,
+ *   as strict but for their stylesheet), `X-Request-Id`, and
  *   `Cache-Control: no-store` (RFC 6749 §5.1, with `Pragma: no-cache`) unless the route says the
  *   response is public (JWKS, discovery);
  * - logging: one line per request (method, route, status, duration, request id), never headers or
@@ -18,6 +19,7 @@
 import { randomUUID } from 'node:crypto'
 import { fastify, LogController, type FastifyInstance } from 'fastify'
 import type { ServiceContext } from '../service/context.js'
+import type { DevMode } from '../service/dev.js'
 import type { CoreHandlers } from './core.js'
 import type { ServiceLogger } from '../service/logger.js'
 import { errorResponse } from './errors.js'
@@ -25,7 +27,10 @@ import { sendResponse } from './respond.js'
 import { discoveryRoutes } from './routes/discovery.js'
 import { healthRoutes } from './routes/health.js'
 import { jwksRoutes } from './routes/jwks.js'
+import { browserRoutes } from './routes/browser.js'
+import { devRoutes } from './routes/dev.js'
 import { oauthRoutes } from './routes/oauth.js'
+import { userinfoRoutes } from './routes/userinfo.js'
 
 export interface AppOptions {
   /** The OAuth core's endpoint functions. */
@@ -34,6 +39,8 @@ export interface AppOptions {
   logger?: ServiceLogger
   /** TLS certificate and key (PEM): the app serves HTTPS. */
   https?: { cert: Buffer; key: Buffer }
+  /** Dev mode: what it made, for its callback page (`routes/dev.ts`). */
+  dev?: DevMode
 }
 
 const SECURITY_HEADERS = {
@@ -75,7 +82,9 @@ export function buildApp(ctx: ServiceContext, options: AppOptions): FastifyInsta
   })
 
   app.addHook('onSend', async (request, reply, payload) => {
-    reply.headers(SECURITY_HEADERS).header('x-request-id', request.id)
+    // A page of the login sets a policy of its own (one that lets its stylesheet load).
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) if (!reply.hasHeader(name)) reply.header(name, value)
+    reply.header('x-request-id', request.id)
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store')
     if (reply.getHeader('cache-control') === 'no-store' && !reply.hasHeader('pragma')) reply.header('pragma', 'no-cache')
     return payload
@@ -104,6 +113,9 @@ export function buildApp(ctx: ServiceContext, options: AppOptions): FastifyInsta
   discoveryRoutes(app, ctx, options.core)
   jwksRoutes(app, ctx)
   oauthRoutes(app, ctx, options.core)
+  userinfoRoutes(app, ctx, options.core)
+  browserRoutes(app, ctx, options.core)
   healthRoutes(app, ctx)
+  if (options.dev) devRoutes(app, ctx, options.dev)
   return app
 }

@@ -4,9 +4,10 @@
  * shells and the HTTP behaviour can be tested on its own.
  * @module
  */
-import type { OAuthRequest, OAuthResponse, ServiceContext } from '../service/context.js'
+import type { BrowserRequest, BrowserResponse, OAuthRequest, OAuthResponse, ServiceContext } from '../service/context.js'
 
 export type OAuthHandler = (request: OAuthRequest, ctx: ServiceContext) => Promise<OAuthResponse>
+export type BrowserHandler = (request: BrowserRequest, ctx: ServiceContext) => Promise<BrowserResponse>
 
 export interface CoreHandlers {
   /** RFC 6749 §3.2 */
@@ -15,6 +16,12 @@ export interface CoreHandlers {
   revocation: OAuthHandler
   /** RFC 7662 §2 */
   introspection: OAuthHandler
+  /** OIDC Core §5.3 */
+  userinfo: OAuthHandler
+  /** RFC 6749 §3.1, OIDC Core §3.1.2 (a browser) */
+  authorization: BrowserHandler
+  /** The built-in login form's submission (a browser) */
+  login: BrowserHandler
   /** The RFC 8414 metadata document, as served at both well-known paths. */
   metadata(ctx: ServiceContext): OAuthResponse | Promise<OAuthResponse>
 }

@@ -45,23 +45,23 @@ function decodeComponent(raw: string): string {
   }
 }
 
+/** Strictly decoded parameters: the first value of each name (never `resource`), every `resource`, and the names repeated. */
+export interface Parameters {
+  params: Map<string, string>
+  resources: string[]
+  repeated: Set<string>
+}
+
 /**
- * Parses an OAuth request body into the core's parameters. Refuses: another content type, a body
- * that is not UTF-8, broken percent escapes, and any parameter given twice (RFC 6749 §3.1, §3.2:
- * "Request and response parameters MUST NOT be included more than once"), except `resource`.
- * Parameters sent without a value count as omitted (RFC 6749 §3.1). `resource` values go to
- * `resources` only, never to `params`, so no caller can read just the first of several.
+ * Decodes `application/x-www-form-urlencoded` text (a body or a query string) strictly: broken
+ * percent escapes and escaped bytes that are not UTF-8 are refused, not guessed. Parameters sent
+ * without a value count as omitted (RFC 6749 §3.1). `resource` values go to `resources` only, never
+ * to `params`, so no caller can read just the first of several.
  */
-export function parseForm(contentType: string | undefined, body: Uint8Array | undefined): Pick<OAuthRequest, 'params' | 'resources'> {
-  checkContentType(contentType)
-  let text: string
-  try {
-    text = strictUtf8.decode(body ?? new Uint8Array())
-  } catch {
-    refuse('the request body is not UTF-8')
-  }
+export function parseParameters(text: string): Parameters {
   const params = new Map<string, string>()
   const resources: string[] = []
+  const repeated = new Set<string>()
   for (const pair of text.split('&')) {
     if (pair === '') continue
     const equals = pair.indexOf('=')
@@ -72,12 +72,34 @@ export function parseForm(contentType: string | undefined, body: Uint8Array | un
       resources.push(value)
       continue
     }
-    if (params.has(name)) {
-      // Named only when it is a plain parameter name: the description allows few characters (RFC 6749 §5.2).
-      const which = /^[A-Za-z0-9_.-]{1,64}$/.test(name) ? `the ${name} parameter` : 'a parameter'
-      refuse(`${which} is included more than once (RFC 6749 section 3.1)`)
-    }
-    params.set(name, value)
+    if (params.has(name)) repeated.add(name)
+    else params.set(name, value)
+  }
+  return { params, resources, repeated }
+}
+
+/** The body as UTF-8 text, or a refusal. */
+export function formText(contentType: string | undefined, body: Uint8Array | undefined): string {
+  checkContentType(contentType)
+  try {
+    return strictUtf8.decode(body ?? new Uint8Array())
+  } catch {
+    refuse('the request body is not UTF-8')
+  }
+}
+
+/**
+ * Parses an OAuth request body into the core's parameters. Refuses: another content type, a body
+ * that is not UTF-8, broken percent escapes, and any parameter given twice (RFC 6749 §3.1, §3.2:
+ * "Request and response parameters MUST NOT be included more than once"), except `resource`.
+ */
+export function parseForm(contentType: string | undefined, body: Uint8Array | undefined): Pick<OAuthRequest, 'params' | 'resources'> {
+  const { params, resources, repeated } = parseParameters(formText(contentType, body))
+  const [name] = repeated
+  if (name !== undefined) {
+    // Named only when it is a plain parameter name: the description allows few characters (RFC 6749 §5.2).
+    const which = /^[A-Za-z0-9_.-]{1,64}$/.test(name) ? `the ${name} parameter` : 'a parameter'
+    refuse(`${which} is included more than once (RFC 6749 section 3.1)`)
   }
   return { params, resources }
 }

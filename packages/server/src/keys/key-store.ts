@@ -10,25 +10,31 @@ import { KeyStoreConflict, KeyStoreFailed, type KeyStore, type StoredKey } from 
 import { DecryptionFailed, encryptionKeyId, open, seal } from '../crypto/encryption.js'
 import { StoreConflict, type Store } from '../store/store.js'
 
-/** Bound to the sealed key list as additional data: it opens as nothing else. */
-const PURPOSE = 'jotjwt/signing-keys/v1'
+/**
+ * Bound to the sealed key list as additional data: it opens as nothing else. The default
+ * algorithm's list keeps the purpose it always had; another algorithm's list names it, so one
+ * list cannot be moved into another algorithm's row.
+ */
+const purposeOf = (alg: string | undefined): string => (alg === undefined ? 'jotjwt/signing-keys/v1' : `jotjwt/signing-keys/v1/${alg}`)
 
 /**
- * A `KeyStore` for `createKeyManager` that keeps the key list in `store`, sealed under
- * `encryptionKey` (32 bytes: `keys.encryptionKey` decoded).
+ * A `KeyStore` for `createKeyManager` that keeps the key list of `alg` (undefined: the service's
+ * default algorithm) in `store`, sealed under `encryptionKey` (32 bytes: `keys.encryptionKey` decoded).
  *
  * @example
  * ```ts
  * const keys = createKeyManager({ alg: 'ES256', store: createEncryptedKeyStore(store, Buffer.from(config.keys.encryptionKey, 'base64url')) })
+ * const rsa = createKeyManager({ alg: 'RS256', store: createEncryptedKeyStore(store, encryptionKey, 'RS256') })
  * ```
  * @throws (from `load`) `KeyStoreFailed` when the stored list was sealed under another key or was
  *   altered, naming the key ids; `StoreUnavailable` when the database is.
  */
-export function createEncryptedKeyStore(store: Store, encryptionKey: Uint8Array): KeyStore {
+export function createEncryptedKeyStore(store: Store, encryptionKey: Uint8Array, alg?: string): KeyStore {
   encryptionKeyId(encryptionKey) // a key of the wrong size fails here, at startup
+  const PURPOSE = purposeOf(alg)
   return {
     async load() {
-      const { data, version } = await store.loadKeys()
+      const { data, version } = await store.loadKeys(alg)
       if (data === undefined) return { keys: [], version }
       let text: string
       try {
@@ -45,7 +51,7 @@ export function createEncryptedKeyStore(store: Store, encryptionKey: Uint8Array)
     },
     async save(keys, expectedVersion) {
       try {
-        return await store.saveKeys(seal(JSON.stringify(keys), encryptionKey, PURPOSE), expectedVersion)
+        return await store.saveKeys(seal(JSON.stringify(keys), encryptionKey, PURPOSE), expectedVersion, alg)
       } catch (error) {
         if (error instanceof StoreConflict) throw new KeyStoreConflict('the signing keys changed since they were loaded', { cause: error })
         throw error

@@ -15,24 +15,28 @@ import { signingKeyFor } from './signing-keys.js'
 
 /**
  * Claim names `extraClaims` can never set: the JWT registered claims (RFC 7519 §4.1), RFC 9068 §2.2
- * claims and the ones resource servers make security decisions on (`scp`/`scopes` are read as
- * scopes by verifiers, jot's `scopesOf` among them; `cnf` binds a token to a key, RFC 7800; `act`
- * and `may_act` express delegation, RFC 8693 §4), and JOSE header names, which in a payload would
- * only confuse a reader.
+ * claims (and §2.2.3.1 `groups`, which speaks for the person logged in), the ones resource servers
+ * make security decisions on (`scp`/`scopes` are read as scopes by verifiers, jot's `scopesOf`
+ * among them; `cnf` binds a token to a key, RFC 7800; `act` and `may_act` express delegation,
+ * RFC 8693 §4), and JOSE header names, which in a payload would only confuse a reader.
  */
 export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
-  'iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti',
+  'iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'groups',
   'client_id', 'scope', 'scp', 'scopes', 'auth_time', 'acr', 'amr', 'cnf', 'act', 'may_act', 'azp', 'nonce',
   'alg', 'kid', 'typ', 'cty', 'crit', 'jku', 'jwk', 'x5u', 'x5c', 'x5t', 'x5t#S256', 'b64', 'enc', 'zip',
 ])
 
 /** What a grant decided: who the token is about, for which audiences, with which scopes. */
 export interface AccessTokenGrant {
-  /** `sub`: the client itself for client_credentials (RFC 9068 §2.2). */
+  /** `sub`: the client itself for client_credentials, the person for a login (RFC 9068 §2.2). */
   subject: string
   /** `aud`: the resource indicators (RFC 8707), at least one. */
   audiences: readonly string[]
   scopes: readonly string[]
+  /** RFC 9068 §2.2.1 `auth_time`, for a person's token. */
+  authTime?: number
+  /** RFC 9068 §2.2.3.1 `groups`, when the `groups` scope was granted. */
+  groups?: readonly string[]
 }
 
 export interface MintedAccessToken {
@@ -75,6 +79,8 @@ export async function mintAccessToken(ctx: ServiceContext, client: ClientRecord,
     exp: iat + Math.floor(ttl),
     jti: randomBytes(16).toString('base64url'),
     ...(grant.scopes.length === 0 ? {} : { scope: grant.scopes.join(' ') }),
+    ...(grant.authTime === undefined ? {} : { auth_time: Math.floor(grant.authTime) }),
+    ...(grant.groups === undefined ? {} : { groups: [...grant.groups] }),
   })
   const key = await signingKeyFor(ctx, client.accessTokenAlg)
   const token = await signJWT(claims, key, { typ: 'at+jwt' })

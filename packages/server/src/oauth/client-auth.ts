@@ -1,7 +1,9 @@
 /**
  * Client authentication (RFC 6749 §2.3) at the token, revocation and introspection endpoints:
  * `client_secret_basic` (§2.3.1, the Authorization header), `client_secret_post` (§2.3.1, form
- * parameters) and `private_key_jwt` (RFC 7523 §2.2 and §3, a JWT signed with one of the client's keys).
+ * parameters) and `private_key_jwt` (RFC 7523 §2.2 and §3, a JWT signed with one of the client's
+ * keys); and `none` for public clients, which only name themselves with `client_id` (§2.1, §3.2.1)
+ * and are accepted where the endpoint allows them (token and revocation, not introspection).
  *
  * Rules kept here, once for every endpoint:
  * - one method per request (RFC 6749 §2.3: "MUST NOT use more than one authentication method in
@@ -25,7 +27,7 @@ import { param } from './request.js'
 /** RFC 7523 §2.2. */
 export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
 
-/** The authentication methods this service accepts (discovery's `*_auth_methods_supported`). */
+/** The authentication methods of confidential clients (discovery's `*_auth_methods_supported`, with `none` where public clients are accepted). */
 export const CLIENT_AUTH_METHODS = Object.freeze(['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const)
 
 /** Client assertion algorithms: asymmetric only (the keys are the client's published public keys). */
@@ -59,6 +61,7 @@ const MAX_JTI_LENGTH = 256
 type Credentials =
   | { method: 'client_secret_basic' | 'client_secret_post'; clientId: string; secret: string }
   | { method: 'private_key_jwt'; clientId: string | undefined; assertion: string }
+  | { method: 'none'; clientId: string }
 
 /** The description for every failure before the client has proven its identity. */
 const FAILED = 'client authentication failed'
@@ -74,9 +77,15 @@ const FAILED = 'client authentication failed'
  * @throws {@link OAuthError} `invalid_client` (401), `invalid_request` (400), or
  *   `temporarily_unavailable` (503, too many secret checks at once); `StoreUnavailable` from the store.
  */
-export async function authenticateClient(request: OAuthRequest, ctx: ServiceContext): Promise<ClientRecord> {
-  const credentials = presentedCredentials(request, ctx)
+export async function authenticateClient(request: OAuthRequest, ctx: ServiceContext, options: { allowPublic?: boolean } = {}): Promise<ClientRecord> {
+  const credentials = presentedCredentials(request, ctx, options.allowPublic === true)
   const fail = (description: string) => invalidClient(description, credentials.method === 'client_secret_basic', ctx)
+  if (credentials.method === 'none') {
+    const client = await ctx.store.getClient(credentials.clientId)
+    // A confidential client that presents no credentials fails like an unknown one.
+    if (client?.authMethod !== 'none') throw fail(FAILED)
+    return client
+  }
   return credentials.method === 'private_key_jwt' ? byAssertion(credentials, ctx, fail) : bySecret(credentials, ctx, fail)
 }
 
@@ -86,7 +95,7 @@ function invalidClient(description: string, viaHeader: boolean, ctx: ServiceCont
   return new OAuthError('invalid_client', description, viaHeader ? { headers: { 'WWW-Authenticate': `Basic realm="${realm}"` } } : {})
 }
 
-function presentedCredentials(request: OAuthRequest, ctx: ServiceContext): Credentials {
+function presentedCredentials(request: OAuthRequest, ctx: ServiceContext, allowPublic: boolean): Credentials {
   const { authorization } = request
   const secret = param(request, 'client_secret')
   const assertion = param(request, 'client_assertion')
@@ -114,6 +123,7 @@ function presentedCredentials(request: OAuthRequest, ctx: ServiceContext): Crede
     if (assertionType !== CLIENT_ASSERTION_TYPE) throw invalidClient('unsupported client_assertion_type', false, ctx)
     return { method: 'private_key_jwt', clientId, assertion }
   }
+  if (allowPublic && clientId !== undefined) return { method: 'none', clientId }
   throw invalidClient('client authentication required', false, ctx)
 }
 

@@ -7,7 +7,11 @@ import type { ServiceConfig } from '../config/schema.js'
 
 /** Endpoint paths, relative to the issuer (an issuer with a path keeps it: `https://as.example/t1/token`). */
 export const ENDPOINT_PATHS = Object.freeze({
+  authorization: '/authorize',
+  /** Where the built-in login form posts (not in the metadata: only our own page uses it). */
+  login: '/login',
   token: '/token',
+  userinfo: '/userinfo',
   revocation: '/revoke',
   introspection: '/introspect',
   jwks: '/jwks.json',

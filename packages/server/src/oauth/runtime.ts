@@ -1,13 +1,17 @@
 /**
  * The OAuth core's per-process state, created once at start-up and handed to every handler in
- * `ServiceContext.oauth`: the verified-secret cache and KDF limiter, the token endpoint's rate
- * limiter, client key sets, and the resolver over the service's own published keys. Nothing here
- * must be shared between replicas (the store holds what must be).
+ * `ServiceContext.oauth`: the verified-secret caches and KDF limiters (client secrets, passwords),
+ * the token endpoint's rate limiter, the login throttle, client key sets, the resolver over the
+ * service's own published keys, and the keys derived from `keys.encryptionKey`. Nothing here must be
+ * shared between replicas (the store holds what must be; the derived keys are the same everywhere
+ * because the encryption key is).
  * @module
  */
+import { hkdfSync } from 'node:crypto'
 import type { KeyResolver } from 'jotjwt'
 import type { ServiceConfig } from '../config/schema.js'
 import { createSecretVerifier, type SecretVerifier, type SecretVerifierOptions } from '../crypto/secret-hash.js'
+import { createLoginThrottle, type LoginThrottle } from '../login/throttle.js'
 import type { ServiceContext } from '../service/context.js'
 import { createClientKeySets, type ClientKeySetOptions, type ClientKeySets } from './client-keys.js'
 import { createRateLimiter, type RateLimiter } from './rate-limit.js'
@@ -15,28 +19,44 @@ import { createPublishedKeyResolver } from './signing-keys.js'
 
 export interface OAuthRuntime {
   secrets: SecretVerifier
+  /** Password checks of the built-in login: a verifier of their own, so logins and client authentication do not queue behind each other. */
+  passwords: SecretVerifier
   rateLimit: RateLimiter
+  loginThrottle: LoginThrottle
   clientKeys: ClientKeySets
   /** A resolver over the keys the service publishes now. */
   publishedKeys: (ctx: ServiceContext) => Promise<KeyResolver>
+  /** `keys.encryptionKey` decoded: seals refresh-token successors for the grace window. */
+  encryptionKey: Uint8Array
+  /** HKDF of the encryption key for the login form's CSRF tokens (`login/csrf.ts`). */
+  csrfKey: Uint8Array
 }
 
 export interface OAuthRuntimeOptions {
   secrets?: SecretVerifierOptions
+  passwords?: SecretVerifierOptions
   clientKeys?: ClientKeySetOptions
 }
 
 /**
  * @example
  * ```ts
- * const ctx: ServiceContext = { config, store, keys, now, log, oauth: createOAuthRuntime(config) }
+ * const ctx: ServiceContext = { config, store, keys, now, log, login, oauth: createOAuthRuntime(config) }
  * ```
+ * @throws TypeError when `keys.encryptionKey` is not set (dev mode generates one, elsewhere it is required).
  */
 export function createOAuthRuntime(config: ServiceConfig, options: OAuthRuntimeOptions = {}): OAuthRuntime {
+  if (config.keys.encryptionKey === undefined) throw new TypeError('keys.encryptionKey is not set')
+  const encryptionKey = Buffer.from(config.keys.encryptionKey, 'base64url')
   return {
     secrets: createSecretVerifier(options.secrets),
+    passwords: createSecretVerifier(options.passwords),
     rateLimit: createRateLimiter(config.rateLimit),
+    loginThrottle: createLoginThrottle(config.login),
     clientKeys: createClientKeySets(options.clientKeys),
     publishedKeys: createPublishedKeyResolver(),
+    encryptionKey,
+    // RFC 5869: a key of its own for each use of the one configured secret.
+    csrfKey: new Uint8Array(hkdfSync('sha256', encryptionKey, new Uint8Array(0), 'jotjwt login csrf v1', 32)),
   }
 }

@@ -15,7 +15,16 @@ function managerFor(ctx: ServiceContext, alg: string): KeyManager {
   return manager
 }
 
-function managers(ctx: ServiceContext): KeyManager[] {
+/**
+ * Every key manager of the service, the default algorithm's first: all are published, rotated on
+ * the same schedule and checked by readiness.
+ *
+ * @example
+ * ```ts
+ * for (const manager of keyManagers(ctx)) await manager.rotate()
+ * ```
+ */
+export function keyManagers(ctx: Pick<ServiceContext, 'config' | 'keys' | 'keysByAlg'>): KeyManager[] {
   return [ctx.keys, ...[...(ctx.keysByAlg ?? new Map<string, KeyManager>()).entries()].filter(([alg]) => alg !== ctx.config.keys.alg).map(([, m]) => m)]
 }
 
@@ -40,7 +49,7 @@ export function signingKeyFor(ctx: ServiceContext, alg: string | undefined): Pro
  * ```
  */
 export async function publishedKeySet(ctx: ServiceContext): Promise<JWKSet> {
-  const sets = await Promise.all(managers(ctx).map((manager) => manager.jwks()))
+  const sets = await Promise.all(keyManagers(ctx).map((manager) => manager.jwks()))
   return { keys: sets.flatMap((set) => set.keys) }
 }
 

@@ -1,20 +1,30 @@
 /**
- * The token endpoint (RFC 6749 §3.2): client authentication, the per-client rate limit, then the
- * grant. Part 1 serves the client credentials grant (§4.4) with RFC 8707 resource indicators.
+ * The token endpoint (RFC 6749 §3.2): client authentication (public clients name themselves with
+ * `client_id`), the per-client rate limit, then the grant: client credentials (§4.4) with RFC 8707
+ * resource indicators, authorization code with PKCE (§4.1.3, `authorization-code.ts`) and refresh
+ * token with rotation (§6, `refresh-token.ts`).
  * @module
  */
 import type { OAuthRequest, OAuthResponse, ServiceContext } from '../service/context.js'
 import type { ClientRecord } from '../store/store.js'
 import { mintAccessToken } from './access-token.js'
+import { authorizationCodeGrant } from './authorization-code.js'
 import { authenticateClient } from './client-auth.js'
 import { OAuthError } from './errors.js'
+import { refreshTokenGrant } from './refresh-token.js'
+import { NO_STORE } from './response.js'
 import { param, resourceParams } from './request.js'
+import { grantedAudiences, requestedScopes } from './scopes-and-resources.js'
+
+/** The grants this service implements (discovery's `grant_types_supported`). */
+const GRANTS = Object.freeze({
+  client_credentials: clientCredentials,
+  authorization_code: authorizationCodeGrant,
+  refresh_token: refreshTokenGrant,
+})
 
 /** Grant types this service implements (discovery's `grant_types_supported`). */
-export const GRANT_TYPES = Object.freeze(['client_credentials'] as const)
-
-/** RFC 6749 §5.1: token responses must not be cached. */
-export const NO_STORE = Object.freeze({ 'Cache-Control': 'no-store', Pragma: 'no-cache' })
+export const GRANT_TYPES = Object.freeze(Object.keys(GRANTS) as (keyof typeof GRANTS)[])
 
 /**
  * Handles a token request.
@@ -28,17 +38,17 @@ export const NO_STORE = Object.freeze({ 'Cache-Control': 'no-store', Pragma: 'no
 export async function handleTokenRequest(request: OAuthRequest, ctx: ServiceContext): Promise<OAuthResponse> {
   const grantType = param(request, 'grant_type')
   if (grantType === undefined) throw new OAuthError('invalid_request', 'grant_type is required')
-  const client = await authenticateClient(request, ctx)
+  const client = await authenticateClient(request, ctx, { allowPublic: true })
   ctx.oauth.rateLimit(client.clientId, ctx.now())
-  if (!(GRANT_TYPES as readonly string[]).includes(grantType)) throw new OAuthError('unsupported_grant_type', 'this server supports the client_credentials grant')
+  if (!Object.hasOwn(GRANTS, grantType)) throw new OAuthError('unsupported_grant_type', `this server supports the grant types ${GRANT_TYPES.join(', ')}`)
   if (!client.grantTypes.includes(grantType)) throw new OAuthError('unauthorized_client', 'the client may not use this grant type')
-  return clientCredentials(request, client, ctx)
+  return GRANTS[grantType as keyof typeof GRANTS](request, client, ctx)
 }
 
 /** RFC 6749 §4.4. */
 async function clientCredentials(request: OAuthRequest, client: ClientRecord, ctx: ServiceContext): Promise<OAuthResponse> {
   const scopes = grantedScopes(request, client)
-  const audiences = grantedAudiences(request, client)
+  const audiences = grantedAudiences(resourceParams(request), client)
   const { token, expiresIn } = await mintAccessToken(ctx, client, { subject: client.clientId, audiences, scopes })
   return {
     status: 200,
@@ -49,9 +59,6 @@ async function clientCredentials(request: OAuthRequest, client: ClientRecord, ct
   }
 }
 
-/** RFC 6749 §3.3 scope-token: one or more of %x21 / %x23-5B / %x5D-7E. */
-const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/
-
 /**
  * The scopes to grant: every requested scope must be in the client's allowlist (else
  * `invalid_scope`, RFC 6749 §5.2). A request without `scope` is granted the client's whole allowlist
@@ -60,42 +67,5 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/
  */
 function grantedScopes(request: OAuthRequest, client: ClientRecord): string[] {
   const requested = param(request, 'scope')
-  if (requested === undefined) return [...client.scopes]
-  const scopes = [...new Set(requested.split(' '))]
-  if (scopes.some((scope) => !SCOPE_TOKEN.test(scope))) {
-    throw new OAuthError('invalid_scope', 'scope must be scope tokens separated by single spaces (RFC 6749 section 3.3)')
-  }
-  if (scopes.some((scope) => !client.scopes.includes(scope))) throw new OAuthError('invalid_scope', 'a requested scope is not allowed for this client')
-  return scopes
-}
-
-/**
- * The audiences (RFC 8707 §2): each `resource` must be an absolute URI without a fragment and in the
- * client's allowlist, else `invalid_target`. Without one, the client's `defaultResource`, or its only
- * allowed resource; a client allowed several must name one.
- */
-function grantedAudiences(request: OAuthRequest, client: ClientRecord): string[] {
-  const requested = [...new Set(resourceParams(request))]
-  if (requested.length === 0) {
-    const fallback = client.defaultResource ?? (client.resources.length === 1 ? client.resources[0] : undefined)
-    if (fallback === undefined) throw new OAuthError('invalid_target', 'name the resource the token is for with the resource parameter (RFC 8707)')
-    return [fallback]
-  }
-  for (const resource of requested) {
-    if (!isResourceIndicator(resource)) throw new OAuthError('invalid_target', 'resource must be an absolute URI without a fragment (RFC 8707 section 2)')
-    // Exact string comparison: the allowlist holds the identifiers resource servers check `aud` against.
-    if (!client.resources.includes(resource)) throw new OAuthError('invalid_target', 'a requested resource is not allowed for this client')
-  }
-  return requested
-}
-
-function isResourceIndicator(value: string): boolean {
-  if (value.includes('#')) return false
-  try {
-    // WHATWG URL parsing accepts only absolute URLs here (no base), with a scheme.
-    new URL(value)
-    return true
-  } catch {
-    return false
-  }
+  return requested === undefined ? [...client.scopes] : requestedScopes(requested, (scope) => client.scopes.includes(scope))
 }

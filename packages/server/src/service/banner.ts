@@ -1,15 +1,13 @@
 /**
  * What `jotjwt serve` prints once it listens: the endpoints (from the discovery document, the one
- * place they are defined), and in dev mode the demo client with two commands that work as printed:
- * a `curl` that gets a token, and a `jotjwt` pipe that gets one and verifies it against the JWKS.
+ * place they are defined), and in dev mode the demo client with two commands that work as printed
+ * (a `curl` that gets a token, and a `jotjwt` pipe that gets one and verifies it against the JWKS),
+ * then how to log in as a demo user: the URL to open, after which the page the browser lands on
+ * shows the command that exchanges the code.
  * @module
  */
+import { shellQuote } from '../lib/shell.js'
 import type { RunningService } from './service.js'
-
-/** Single-quotes `value` for a POSIX shell. */
-function shellQuote(value: string): string {
-  return `'${value.replaceAll("'", `'\\''`)}'`
-}
 
 /**
  * The startup text. `cli` is how the user runs the CLI (`jotjwt`, or `npx jotjwt` in a checkout).
@@ -25,7 +23,9 @@ export function startupBanner(service: RunningService, options: { cli: string })
     ['issuer', issuer],
     ['discovery', `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`],
     ['JWKS', metadata.jwks_uri],
+    ['authorize', metadata.authorization_endpoint],
     ['token', metadata.token_endpoint],
+    ['userinfo', metadata.userinfo_endpoint],
     ['revoke', metadata.revocation_endpoint],
     ['introspect', metadata.introspection_endpoint],
     ...(service.debuggerUrl === undefined ? [] : [['debugger', `${service.debuggerUrl}  (JWT debugger page: tokens and keys stay in your browser)`] as [string, unknown]]),
@@ -52,7 +52,14 @@ export function startupBanner(service: RunningService, options: { cli: string })
       `  ${secretVariable}=${shellQuote(demo.clientSecret)} ${options.cli} token --issuer ${shellQuote(issuer)} --client-id ${demo.clientId} --client-secret-env ${secretVariable}` +
         ` | ${options.cli} verify --issuer ${shellQuote(issuer)} --audience ${shellQuote(demo.resource)} --typ at+jwt`,
       '',
-      `Stop with Ctrl-C. Keys and clients stay in ${service.ctx.config.dataDir} for the next start.`,
+      `Log in as a person (authorization code with PKCE, public client ${demo.app.clientId}):`,
+      ...demo.users.map((user) => `  ${user.username.padEnd(6)} password ${user.password}   groups ${user.groups.join(', ')}`),
+      `  (passwords kept in ${demo.usersFile})`,
+      '',
+      'Open this URL in a browser and sign in; the page it lands on shows the command that exchanges the code for tokens:',
+      `  ${demo.app.authorizationUrl}`,
+      '',
+      `Stop with Ctrl-C. Keys, clients and users stay in ${service.ctx.config.dataDir} for the next start.`,
       '',
     )
   }

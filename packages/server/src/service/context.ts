@@ -6,6 +6,7 @@
  */
 import type { KeyManager } from 'jotjwt'
 import type { ServiceConfig } from '../config/schema.js'
+import type { LoginProvider } from '../login/provider.js'
 import type { OAuthRuntime } from '../oauth/runtime.js'
 import type { Store } from '../store/store.js'
 
@@ -22,12 +23,15 @@ export interface ServiceContext {
   /** The key manager of the default algorithm (`config.keys.alg`). */
   keys: KeyManager
   /**
-   * Key managers of the other algorithms clients name in `accessTokenAlg`, by algorithm (each with
-   * its own key list). Every key of every manager is published; see `oauth/signing-keys.ts`.
+   * Key managers of the other algorithms the service signs with (RS256 for ID tokens, and what
+   * clients name in `accessTokenAlg` and `idTokenAlg`), by algorithm, each with its own key list.
+   * Every key of every manager is published; see `oauth/signing-keys.ts`.
    */
   keysByAlg?: ReadonlyMap<string, KeyManager>
   /** Per-process OAuth state (secret cache, rate limits, client key sets): `createOAuthRuntime(config)`. */
   oauth: OAuthRuntime
+  /** Who people are: the built-in store-backed login, or a deployment's own (`login/provider.ts`). */
+  login: LoginProvider
   /** Seconds since the epoch (fractional allowed); tests inject a simulated clock. */
   now(): number
   log: Logger
@@ -47,9 +51,37 @@ export interface OAuthRequest {
   authorization: string | undefined
 }
 
-/** What a core handler answers; the HTTP layer writes it as JSON. */
+/** What a core handler answers; the HTTP layer writes it as JSON (nothing when `body` is undefined). */
 export interface OAuthResponse {
   status: number
   headers: Record<string, string>
   body: unknown
+}
+
+/**
+ * A browser's request to the authorization endpoint or the login form, after the HTTP layer has
+ * parsed the query or form strictly (`http/form.ts`).
+ */
+export interface BrowserRequest {
+  method: 'GET' | 'POST'
+  /** Query (GET) or form (POST) parameters, the first value of each name; never `resource`. */
+  params: ReadonlyMap<string, string>
+  /** Every `resource` parameter (RFC 8707 §2), in request order. */
+  resources: readonly string[]
+  /** Names given more than once (RFC 6749 §3.1 forbids it; the endpoint answers with an error). */
+  repeated: ReadonlySet<string>
+  cookies: ReadonlyMap<string, string>
+  headers: Readonly<Record<string, string | string[] | undefined>>
+  /** The client's address (the forwarded one behind `http.trustProxy`), for the login throttle. */
+  address: string
+}
+
+/** What the browser endpoints answer: an HTML page or a redirect, with cookies to set. */
+export interface BrowserResponse {
+  status: number
+  headers: Record<string, string>
+  /** `Set-Cookie` values. */
+  cookies: string[]
+  /** The HTML page; undefined for a redirect. */
+  html?: string
 }

@@ -16,7 +16,7 @@ import type { ServiceConfig } from '../config/schema.js'
 
 export type ServiceLogger = PinoLogger
 
-/** Names of fields whose values are credentials, in the spellings of RFC 6749/7009/7523 and our config. */
+/** Names of fields whose values are credentials, in the spellings of RFC 6749/7009/7523/7636, OIDC and our config. */
 const SECRET_FIELDS = [
   'authorization',
   'client_secret',
@@ -25,8 +25,14 @@ const SECRET_FIELDS = [
   'assertion',
   'access_token',
   'refresh_token',
+  'id_token',
+  'code_verifier',
+  'csrf_token',
+  'cookie',
   'token',
   'password',
+  'passwordHash',
+  'secretHash',
   'secret',
   'encryptionKey',
   'privateKey',

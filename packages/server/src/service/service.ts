@@ -1,27 +1,33 @@
 /**
  * Starting and stopping the token service: configuration (with dev-mode bootstrap), store,
- * clients, keys, timers, HTTP. One function, so the CLI, tests and embedders start it the same way.
+ * clients, users, keys, timers, HTTP. One function, so the CLI, tests and embedders start it the
+ * same way.
  * @module
  */
 import { readFile } from 'node:fs/promises'
 import type { DestinationStream } from 'pino'
 import { hashSecret, isSecretHash } from '../crypto/secret-hash.js'
+import { handleAuthorizationRequest, handleLoginSubmission } from '../login/flow.js'
+import { createStoreLoginProvider, type LoginProvider } from '../login/provider.js'
 import { handleMetadataRequest } from '../oauth/discovery.js'
 import { handleIntrospectionRequest } from '../oauth/introspect.js'
 import { handleRevocationRequest } from '../oauth/revoke.js'
 import { createOAuthRuntime } from '../oauth/runtime.js'
+import { keyManagers } from '../oauth/signing-keys.js'
 import { handleTokenRequest } from '../oauth/token.js'
+import { handleUserinfoRequest } from '../oauth/userinfo.js'
+import { RESERVED_USER_CLAIMS } from '../oauth/user-claims.js'
 import { durationSeconds } from '../config/duration.js'
 import { createDebuggerServer, type DebuggerServer } from 'jotjwt-debugger'
 import { checkDeployment, ConfigError, debuggerEnabled, debuggerPort, validateConfig } from '../config/load.js'
-import type { ClientConfig, ServiceConfig, ServiceConfigInput } from '../config/schema.js'
+import type { ClientConfig, ServiceConfig, ServiceConfigInput, UserConfig } from '../config/schema.js'
 import { buildApp } from '../http/app.js'
 import type { CoreHandlers } from '../http/core.js'
-import { serviceKeyManager } from '../keys/manager.js'
+import { serviceKeyManagers } from '../keys/manager.js'
 import { openStore } from '../store/index.js'
-import type { ClientRecord, Store } from '../store/store.js'
+import type { ClientRecord, Store, UserRecord } from '../store/store.js'
 import type { ServiceContext } from './context.js'
-import { prepareDevMode, type DemoClient } from './dev.js'
+import { prepareDevMode, type DevMode } from './dev.js'
 import { createLogger, type ServiceLogger } from './logger.js'
 
 /** How often expired revocations and single-use entries are deleted (they are ignored once expired anyway). */
@@ -35,6 +41,9 @@ const CORE: CoreHandlers = {
   token: handleTokenRequest,
   revocation: handleRevocationRequest,
   introspection: handleIntrospectionRequest,
+  userinfo: handleUserinfoRequest,
+  authorization: handleAuthorizationRequest,
+  login: handleLoginSubmission,
   metadata: handleMetadataRequest,
 }
 
@@ -45,6 +54,12 @@ export interface StartOptions {
   now?: () => number
   /** Where log lines go; default stdout. */
   logStream?: DestinationStream
+  /**
+   * Who people are: given the built-in provider (the login page over the configured `users`), the
+   * one to use: a deployment's own directory or external login, possibly built on the built-in one
+   * (`login/provider.ts`). Default: the built-in one.
+   */
+  login?: (builtIn: LoginProvider) => LoginProvider
 }
 
 export interface RunningService {
@@ -55,8 +70,8 @@ export interface RunningService {
   ctx: ServiceContext
   /** The RFC 8414 metadata document it serves (endpoint URLs). */
   metadata: Record<string, unknown>
-  /** Dev mode only: the demo client and its secret. */
-  demo?: DemoClient
+  /** Dev mode only: the demo clients, users and secrets. */
+  demo?: DevMode
   /** Where the debugger page is, when it is served (`debugger.enabled`, on by default in dev mode), e.g. `http://127.0.0.1:8081/`. */
   debuggerUrl?: string
   /** Stops accepting connections, lets requests in flight finish, stops the timers, closes the store. */
@@ -64,6 +79,9 @@ export interface RunningService {
 }
 
 function clientRecord(client: ClientConfig, secretHash: string | undefined, createdAt: number, updatedAt: number): ClientRecord {
+  const refreshToken =
+    client.refreshToken &&
+    Object.fromEntries(Object.entries(client.refreshToken).flatMap(([name, value]) => (value === undefined ? [] : [[name, durationSeconds(value)]])))
   return {
     clientId: client.clientId,
     authMethod: client.authMethod,
@@ -76,9 +94,13 @@ function clientRecord(client: ClientConfig, secretHash: string | undefined, crea
     ...(secretHash === undefined ? {} : { secretHash }),
     ...(client.jwks === undefined ? {} : { jwks: client.jwks }),
     ...(client.jwksUri === undefined ? {} : { jwksUri: client.jwksUri }),
+    ...(client.redirectUris.length === 0 ? {} : { redirectUris: client.redirectUris }),
     ...(client.defaultResource === undefined ? {} : { defaultResource: client.defaultResource }),
     ...(client.accessTokenAlg === undefined ? {} : { accessTokenAlg: client.accessTokenAlg }),
     ...(client.accessTokenTtl === undefined ? {} : { accessTokenTtl: durationSeconds(client.accessTokenTtl) }),
+    ...(client.idTokenAlg === undefined ? {} : { idTokenAlg: client.idTokenAlg }),
+    ...(refreshToken === undefined ? {} : { refreshToken }),
+    ...(client.userClaims === undefined ? {} : { userClaims: client.userClaims }),
     ...(client.extraClaims === undefined ? {} : { extraClaims: client.extraClaims }),
   }
 }
@@ -102,6 +124,43 @@ async function syncClients(store: Store, clients: readonly ClientConfig[], now: 
   }
 }
 
+/**
+ * The same for the people of the built-in login: each configured user is written to the store
+ * (the password hashed), and a stored user no longer configured is deleted: their sessions stop
+ * counting and their grants stop refreshing (`LoginProvider.user` no longer finds them).
+ */
+async function syncUsers(store: Store, users: readonly UserConfig[], now: number, log: ServiceLogger): Promise<void> {
+  const subjects = new Set<string>()
+  for (const user of users) {
+    const subject = user.subject ?? user.username
+    subjects.add(subject)
+    const existing = await store.getUser(subject)
+    const passwordHash = user.password === undefined ? user.passwordHash : await hashSecret(user.password)
+    const record: UserRecord = {
+      subject,
+      username: user.username,
+      emailVerified: user.emailVerified,
+      groups: user.groups,
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+      ...(passwordHash === undefined ? {} : { passwordHash }),
+      ...(user.name === undefined ? {} : { name: user.name }),
+      ...(user.email === undefined ? {} : { email: user.email }),
+      ...(user.attributes === undefined ? {} : { attributes: user.attributes }),
+    }
+    // Configured usernames are unique (checkSettings): a stored holder under another subject is
+    // stale, renamed further down this list or no longer configured. It is written again if it is.
+    const holder = await store.findUserByUsername(user.username)
+    if (holder && holder.subject !== subject) await store.deleteUser(holder.subject)
+    await store.putUser(record)
+  }
+  for (const stored of await store.listUsers()) {
+    if (subjects.has(stored.subject)) continue
+    await store.deleteUser(stored.subject)
+    log.info({ sub: stored.subject }, 'user deleted: no longer in the configuration')
+  }
+}
+
 async function readTls(tls: NonNullable<ServiceConfig['http']['tls']>): Promise<{ cert: Buffer; key: Buffer }> {
   const read = async (path: string, setting: string) => {
     try {
@@ -114,19 +173,36 @@ async function readTls(tls: NonNullable<ServiceConfig['http']['tls']>): Promise<
 }
 
 /**
- * Client settings only the service can judge, refused at start rather than at the client's first
- * request: the store keeps one key list, so tokens are signed with `keys.alg` only; and a
- * `clientSecretHash` must be one this service can check.
+ * Settings only the service can judge, refused at start rather than at the first request: a secret
+ * or password hash must be one this service can check; subjects and usernames must be unique; a
+ * claim mapping must not produce a registered claim.
  */
-function checkClients(config: ServiceConfig): void {
-  const issues = config.clients.flatMap((client, index) => [
-    ...(client.accessTokenAlg === undefined || client.accessTokenAlg === config.keys.alg
-      ? []
-      : [`clients.${index}.accessTokenAlg: the service signs with keys.alg (${config.keys.alg}) only; remove it or set keys.alg`]),
-    ...(client.clientSecret === undefined && client.clientSecretHash !== undefined && !isSecretHash(client.clientSecretHash)
-      ? [`clients.${index}.clientSecretHash: not a secret hash (make one with: jotjwt serve --hash-secret)`]
-      : []),
-  ])
+function checkSettings(config: ServiceConfig): void {
+  const hashProblem = (hash: string | undefined, clear: string | undefined, path: string, flag: string) =>
+    clear === undefined && hash !== undefined && !isSecretHash(hash) ? [`${path}: not a secret hash (make one with: jotjwt serve ${flag})`] : []
+  const mappingProblems = (mapping: Record<string, Record<string, string>> | undefined, path: string) =>
+    Object.entries(mapping ?? {}).flatMap(([scope, claims]) =>
+      Object.keys(claims).filter((claim) => RESERVED_USER_CLAIMS.has(claim)).map((claim) => `${path}.${scope}.${claim}: a registered claim, which no mapping may set`),
+    )
+  const seen = { subject: new Set<string>(), username: new Set<string>() }
+  const issues = [
+    ...config.clients.flatMap((client, index) => [
+      ...hashProblem(client.clientSecretHash, client.clientSecret, `clients.${index}.clientSecretHash`, '--hash-secret'),
+      ...mappingProblems(client.userClaims, `clients.${index}.userClaims`),
+    ]),
+    ...mappingProblems(config.userClaims, 'userClaims'),
+    ...config.users.flatMap((user, index) => {
+      const subject = user.subject ?? user.username
+      const problems = [
+        ...hashProblem(user.passwordHash, user.password, `users.${index}.passwordHash`, '--hash-password'),
+        ...(seen.subject.has(subject) ? [`users.${index}.subject: another user has the subject ${JSON.stringify(subject)}`] : []),
+        ...(seen.username.has(user.username) ? [`users.${index}.username: another user has this username`] : []),
+      ]
+      seen.subject.add(subject)
+      seen.username.add(user.username)
+      return problems
+    }),
+  ]
   if (issues.length > 0) throw new ConfigError(issues)
 }
 
@@ -158,8 +234,9 @@ function every(periodSeconds: number, task: () => Promise<unknown>, log: Service
 
 /**
  * Starts the service: validates the configuration (completing it in dev mode), opens and migrates
- * the store, writes the configured clients, makes sure a signing key exists, starts key rotation
- * (every `keys.checkInterval`, at run time) and purging, and listens.
+ * the store, writes the configured clients and users, makes sure every algorithm has a signing key,
+ * starts key rotation (every `keys.checkInterval`, at run time, all algorithms on one schedule) and
+ * purging, and listens.
  *
  * @example
  * ```ts
@@ -174,13 +251,13 @@ export async function startService(input: ServiceConfigInput, options: StartOpti
   // Before dev mode turns a listen port of 0 into a real one: the page then takes a free port too,
   // not the one after the service's, which may be taken.
   const pagePort = debuggerPort(config)
-  let demo: DemoClient | undefined
+  let demo: DevMode | undefined
   if (config.dev) ({ config, demo } = await prepareDevMode(config))
   checkDeployment(config)
   const { issuer } = config
   // checkDeployment requires it outside dev mode, and prepareDevMode sets it in dev mode.
   if (issuer === undefined) throw new ConfigError(['issuer: required'])
-  checkClients(config)
+  checkSettings(config)
   const https = config.http.tls === undefined ? undefined : await readTls(config.http.tls)
 
   const now = options.now ?? (() => Date.now() / 1000)
@@ -190,13 +267,20 @@ export async function startService(input: ServiceConfigInput, options: StartOpti
   try {
     await store.migrate()
     await syncClients(store, config.clients, Math.floor(now()), log)
-    const keys = serviceKeyManager(config, store, { now })
-    // First boot creates the first key (it signs at once: nothing can have cached a JWKS yet) and
-    // plans its successor; later boots apply the schedule that passed while the service was down.
-    await keys.rotate()
+    await syncUsers(store, config.users, Math.floor(now()), log)
+    const { keys, keysByAlg } = serviceKeyManagers(config, store, { now })
+    const oauth = createOAuthRuntime(config)
+    const builtIn = createStoreLoginProvider(store, oauth.passwords)
+    const ctx: ServiceContext = { config, store, keys, keysByAlg, now, log, oauth, login: options.login?.(builtIn) ?? builtIn }
+    // First boot creates each algorithm's first key (it signs at once: nothing can have cached a
+    // JWKS yet) and plans its successor; later boots apply the schedule that passed while the
+    // service was down.
+    const rotateAll = async () => {
+      for (const manager of keyManagers(ctx)) await manager.rotate()
+    }
+    await rotateAll()
 
-    const ctx: ServiceContext = { config, store, keys, now, log, oauth: createOAuthRuntime(config) }
-    const app = buildApp(ctx, { core: CORE, logger: log, ...(https ? { https } : {}) })
+    const app = buildApp(ctx, { core: CORE, logger: log, ...(https ? { https } : {}), ...(demo ? { dev: demo } : {}) })
     await app.listen({ host: config.listen.host, port: config.listen.port })
     const { port } = app.server.address() as { port: number }
     const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host
@@ -211,7 +295,7 @@ export async function startService(input: ServiceConfigInput, options: StartOpti
     }
 
     const timers = [
-      every(durationSeconds(config.keys.checkInterval), () => keys.rotate(), log, 'key rotation'),
+      every(durationSeconds(config.keys.checkInterval), rotateAll, log, 'key rotation'),
       every(PURGE_INTERVAL_SECONDS, () => store.purgeExpired(now()), log, 'purging expired entries'),
     ]
     log.info({ url, issuer, store: store.backend, dev: config.dev, debugger: page?.url }, 'jotjwt-server listening')

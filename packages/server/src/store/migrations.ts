@@ -87,6 +87,118 @@ export const migrations: readonly Migration[] = [
       );
       CREATE INDEX single_use_expires_at ON single_use (expires_at);`,
   },
+  {
+    version: 2,
+    // Hashes (token_hash, code_hash, id_hash) are base64url SHA-256 of what the browser or client
+    // holds. Families: a grant owns its refresh tokens and the access-token jtis issued under it
+    // (ON DELETE CASCADE, so purging an expired grant purges its family). The signing_keys row of
+    // migration 1 stays the default algorithm's list; the other algorithms get one row each here.
+    name: 'signing keys per algorithm, users, sessions, authorization codes, grants, refresh tokens',
+    sqlite: `
+      CREATE TABLE signing_key_sets (
+        alg TEXT PRIMARY KEY,
+        data TEXT NOT NULL,
+        version INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE users (
+        subject TEXT PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE,
+        data TEXT NOT NULL CHECK (json_valid(data))
+      ) STRICT;
+      CREATE TABLE sessions (
+        id_hash TEXT PRIMARY KEY,
+        subject TEXT NOT NULL,
+        auth_time REAL NOT NULL,
+        created_at REAL NOT NULL,
+        expires_at REAL NOT NULL
+      ) STRICT;
+      CREATE INDEX sessions_expires_at ON sessions (expires_at);
+      CREATE TABLE authorization_codes (
+        code_hash TEXT PRIMARY KEY,
+        data TEXT NOT NULL CHECK (json_valid(data)),
+        expires_at REAL NOT NULL,
+        consumed_at REAL
+      ) STRICT;
+      CREATE INDEX authorization_codes_expires_at ON authorization_codes (expires_at);
+      CREATE TABLE grants (
+        id TEXT PRIMARY KEY,
+        data TEXT NOT NULL CHECK (json_valid(data)),
+        expires_at REAL NOT NULL,
+        revoked_at REAL
+      ) STRICT;
+      CREATE INDEX grants_expires_at ON grants (expires_at);
+      CREATE TABLE refresh_tokens (
+        token_hash TEXT PRIMARY KEY,
+        grant_id TEXT NOT NULL REFERENCES grants (id) ON DELETE CASCADE,
+        client_id TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        expires_at REAL NOT NULL,
+        consumed_at REAL,
+        successor_hash TEXT,
+        successor_sealed TEXT
+      ) STRICT;
+      CREATE INDEX refresh_tokens_grant_id ON refresh_tokens (grant_id);
+      CREATE INDEX refresh_tokens_expires_at ON refresh_tokens (expires_at);
+      CREATE TABLE grant_access_tokens (
+        grant_id TEXT NOT NULL REFERENCES grants (id) ON DELETE CASCADE,
+        jti TEXT NOT NULL,
+        expires_at REAL NOT NULL,
+        PRIMARY KEY (grant_id, jti)
+      ) STRICT;
+      CREATE INDEX grant_access_tokens_expires_at ON grant_access_tokens (expires_at);`,
+    postgres: `
+      CREATE TABLE signing_key_sets (
+        alg text PRIMARY KEY,
+        data text NOT NULL,
+        version bigint NOT NULL
+      );
+      CREATE TABLE users (
+        subject text COLLATE "C" PRIMARY KEY,
+        username text NOT NULL UNIQUE,
+        data json NOT NULL
+      );
+      CREATE TABLE sessions (
+        id_hash text PRIMARY KEY,
+        subject text NOT NULL,
+        auth_time double precision NOT NULL,
+        created_at double precision NOT NULL,
+        expires_at double precision NOT NULL
+      );
+      CREATE INDEX sessions_expires_at ON sessions (expires_at);
+      CREATE TABLE authorization_codes (
+        code_hash text PRIMARY KEY,
+        data json NOT NULL,
+        expires_at double precision NOT NULL,
+        consumed_at double precision
+      );
+      CREATE INDEX authorization_codes_expires_at ON authorization_codes (expires_at);
+      CREATE TABLE grants (
+        id text PRIMARY KEY,
+        data json NOT NULL,
+        expires_at double precision NOT NULL,
+        revoked_at double precision
+      );
+      CREATE INDEX grants_expires_at ON grants (expires_at);
+      CREATE TABLE refresh_tokens (
+        token_hash text PRIMARY KEY,
+        grant_id text NOT NULL REFERENCES grants (id) ON DELETE CASCADE,
+        client_id text NOT NULL,
+        created_at double precision NOT NULL,
+        expires_at double precision NOT NULL,
+        consumed_at double precision,
+        successor_hash text,
+        successor_sealed text
+      );
+      CREATE INDEX refresh_tokens_grant_id ON refresh_tokens (grant_id);
+      CREATE INDEX refresh_tokens_expires_at ON refresh_tokens (expires_at);
+      CREATE TABLE grant_access_tokens (
+        grant_id text NOT NULL REFERENCES grants (id) ON DELETE CASCADE,
+        jti text NOT NULL,
+        expires_at double precision NOT NULL,
+        PRIMARY KEY (grant_id, jti)
+      );
+      CREATE INDEX grant_access_tokens_expires_at ON grant_access_tokens (expires_at);`,
+  },
 ]
 
 /** The schema version this code needs. */

@@ -12,7 +12,8 @@
 import pg from 'pg'
 import { migrationsTable, pendingMigrations } from './migrations.js'
 import { checkStorableKey, isStorableKey, parseKeysVersion } from './storable.js'
-import { StoreConflict, StoreUnavailable, type ClientRecord, type Store } from './store.js'
+import { codeFromRow, grantFromRow, refreshTokenFromRow, withoutColumns, type CodeRow, type GrantRow, type RefreshTokenRow } from './rows.js'
+import { StoreConflict, StoreUnavailable, type ClientRecord, type SessionRecord, type Store, type UserRecord } from './store.js'
 
 export interface PostgresStoreOptions {
   /** A `postgres://` connection URL (its password never appears in errors). */
@@ -77,6 +78,30 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       return await pool.query<Row>(text, values)
     } catch (error) {
       throw unavailableOr(error)
+    }
+  }
+
+  /** Runs `work` in a transaction on one connection of the pool; database failures as StoreUnavailable. */
+  const transaction = async <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
+    let client: pg.PoolClient
+    try {
+      client = await pool.connect()
+    } catch (error) {
+      throw unavailableOr(error)
+    }
+    let failure: Error | undefined
+    try {
+      await client.query('BEGIN')
+      const result = await work(client)
+      await client.query('COMMIT')
+      return result
+    } catch (error) {
+      failure = error instanceof Error ? error : new Error(String(error))
+      await client.query('ROLLBACK').catch(() => undefined)
+      throw unavailableOr(error)
+    } finally {
+      // A connection that failed mid-transaction is discarded rather than handed to the next caller.
+      client.release(failure)
     }
   }
 
@@ -145,21 +170,26 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       return isStorableKey(clientId) && (await query(`DELETE FROM ${schema}.clients WHERE client_id = $1`, [clientId])).rowCount === 1
     },
 
-    async loadKeys() {
+    async loadKeys(alg) {
       // bigint arrives as text: the version is passed through as it is.
-      const { rows } = await query<{ data: string; version: string }>(`SELECT data, version FROM ${schema}.signing_keys WHERE id = 1`)
+      const { rows } =
+        alg === undefined
+          ? await query<{ data: string; version: string }>(`SELECT data, version FROM ${schema}.signing_keys WHERE id = 1`)
+          : await query<{ data: string; version: string }>(`SELECT data, version FROM ${schema}.signing_key_sets WHERE alg = $1`, [alg])
       return rows[0] ? { data: rows[0].data, version: rows[0].version } : { data: undefined, version: '0' }
     },
 
-    async saveKeys(data, expectedVersion) {
+    async saveKeys(data, expectedVersion, alg) {
+      if (alg !== undefined) checkStorableKey(alg, 'alg')
       const expected = parseKeysVersion(expectedVersion)
+      const [table, column, key] = alg === undefined ? ['signing_keys', 'id', 1] : ['signing_key_sets', 'alg', alg]
       // The first save inserts the row, later ones update it; either only if nobody saved since
       // (a concurrent UPDATE waits for the row lock, then re-checks the version and matches nothing).
       const { rows } =
         expected === 0
-          ? await query<{ version: string }>(`INSERT INTO ${schema}.signing_keys (id, data, version) VALUES (1, $1, 1) ON CONFLICT (id) DO NOTHING RETURNING version`, [data])
+          ? await query<{ version: string }>(`INSERT INTO ${schema}.${table} (${column}, data, version) VALUES ($1, $2, 1) ON CONFLICT (${column}) DO NOTHING RETURNING version`, [key, data])
           : expected !== undefined
-            ? await query<{ version: string }>(`UPDATE ${schema}.signing_keys SET data = $1, version = version + 1 WHERE id = 1 AND version = $2 RETURNING version`, [data, expected])
+            ? await query<{ version: string }>(`UPDATE ${schema}.${table} SET data = $2, version = version + 1 WHERE ${column} = $1 AND version = $3 RETURNING version`, [key, data, expected])
             : { rows: [] }
       if (!rows[0]) throw new StoreConflict('the signing keys changed since they were loaded')
       return rows[0].version
@@ -193,11 +223,182 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       return rowCount === 1
     },
 
+    async getUser(subject) {
+      if (!isStorableKey(subject)) return undefined
+      return (await query<{ data: UserRecord }>(`SELECT data FROM ${schema}.users WHERE subject = $1`, [subject])).rows[0]?.data
+    },
+
+    async findUserByUsername(username) {
+      if (!isStorableKey(username)) return undefined
+      return (await query<{ data: UserRecord }>(`SELECT data FROM ${schema}.users WHERE username = $1`, [username])).rows[0]?.data
+    },
+
+    async putUser(user) {
+      checkStorableKey(user.subject, 'subject')
+      checkStorableKey(user.username, 'username')
+      try {
+        await query(`INSERT INTO ${schema}.users (subject, username, data) VALUES ($1, $2, $3) ON CONFLICT (subject) DO UPDATE SET username = EXCLUDED.username, data = EXCLUDED.data`, [
+          user.subject,
+          user.username,
+          JSON.stringify(user),
+        ])
+      } catch (error) {
+        if ((error as { code?: unknown }).code === '23505') throw new StoreConflict('another user has this username')
+        throw error
+      }
+    },
+
+    async listUsers() {
+      return (await query<{ data: UserRecord }>(`SELECT data FROM ${schema}.users ORDER BY subject`)).rows.map((row) => row.data)
+    },
+
+    async deleteUser(subject) {
+      return isStorableKey(subject) && (await query(`DELETE FROM ${schema}.users WHERE subject = $1`, [subject])).rowCount === 1
+    },
+
+    async createSession(session) {
+      checkStorableKey(session.idHash, 'idHash')
+      checkStorableKey(session.subject, 'subject')
+      await query(`INSERT INTO ${schema}.sessions (id_hash, subject, auth_time, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`, [
+        session.idHash,
+        session.subject,
+        session.authTime,
+        session.createdAt,
+        session.expiresAt,
+      ])
+    },
+
+    async getSession(idHash, now) {
+      if (!isStorableKey(idHash)) return undefined
+      const { rows } = await query<SessionRecord>(
+        `SELECT id_hash AS "idHash", subject, auth_time AS "authTime", created_at AS "createdAt", expires_at AS "expiresAt" FROM ${schema}.sessions WHERE id_hash = $1 AND expires_at > $2`,
+        [idHash, now],
+      )
+      return rows[0]
+    },
+
+    async deleteSession(idHash) {
+      return isStorableKey(idHash) && (await query(`DELETE FROM ${schema}.sessions WHERE id_hash = $1`, [idHash])).rowCount === 1
+    },
+
+    async createAuthorizationCode(code) {
+      checkStorableKey(code.codeHash, 'codeHash')
+      await query(`INSERT INTO ${schema}.authorization_codes (code_hash, data, expires_at) VALUES ($1, $2, $3)`, [
+        code.codeHash,
+        JSON.stringify(withoutColumns(code, ['consumedAt'])),
+        code.expiresAt,
+      ])
+    },
+
+    async getAuthorizationCode(codeHash) {
+      if (!isStorableKey(codeHash)) return undefined
+      const row = (await query<CodeRow>(`SELECT data, expires_at, consumed_at FROM ${schema}.authorization_codes WHERE code_hash = $1`, [codeHash])).rows[0]
+      return row && codeFromRow(row)
+    },
+
+    // One statement: a concurrent redemption waits for the row lock, then re-checks consumed_at.
+    async consumeAuthorizationCode(codeHash, now) {
+      if (!isStorableKey(codeHash)) return false
+      const { rowCount } = await query(`UPDATE ${schema}.authorization_codes SET consumed_at = $2 WHERE code_hash = $1 AND consumed_at IS NULL AND expires_at > $2`, [codeHash, now])
+      return rowCount === 1
+    },
+
+    async createGrant(grant) {
+      checkStorableKey(grant.id, 'id')
+      const { rowCount } = await query(`INSERT INTO ${schema}.grants (id, data, expires_at, revoked_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING`, [
+        grant.id,
+        JSON.stringify(withoutColumns(grant, ['expiresAt', 'revokedAt'])),
+        grant.expiresAt,
+        grant.revokedAt ?? null,
+      ])
+      return rowCount === 1
+    },
+
+    async getGrant(id) {
+      if (!isStorableKey(id)) return undefined
+      const row = (await query<GrantRow>(`SELECT data, expires_at, revoked_at FROM ${schema}.grants WHERE id = $1`, [id])).rows[0]
+      return row && grantFromRow(row)
+    },
+
+    // Two statements in one transaction, on purpose: the UPDATE waits for any recordAccessToken
+    // holding the grant row (FOR SHARE) to commit, and the INSERT that follows, a statement of its
+    // own, then reads the jtis with a fresh snapshot that includes the one just recorded (READ
+    // COMMITTED; a single statement would read them with the snapshot taken before the wait). Only
+    // the revocation that changes the row copies the jtis: after it, none can be recorded, so a
+    // second revocation (say, a thousand concurrent reuses) has nothing to add and waits for nothing.
+    async revokeGrant(id, now) {
+      if (!isStorableKey(id)) return 0
+      return transaction(async (client) => {
+        const { rowCount: revoked } = await client.query(`UPDATE ${schema}.grants SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`, [id, now])
+        if (revoked !== 1) return 0
+        const { rowCount } = await client.query(
+          `INSERT INTO ${schema}.revoked_tokens (jti, client_id, expires_at, revoked_at)
+           SELECT t.jti, g.data->>'clientId', t.expires_at, $2 FROM ${schema}.grant_access_tokens t JOIN ${schema}.grants g ON g.id = t.grant_id
+           WHERE t.grant_id = $1 AND t.expires_at > $2 ON CONFLICT (jti) DO NOTHING`,
+          [id, now],
+        )
+        return rowCount ?? 0
+      })
+    },
+
+    // FOR SHARE conflicts with revokeGrant's UPDATE: whichever comes second waits for the first to
+    // commit, so a jti is never recorded into a family that is being revoked without being denylisted.
+    async recordAccessToken(grantId, { jti, expiresAt }) {
+      checkStorableKey(jti, 'jti')
+      if (!isStorableKey(grantId)) return false
+      const { rowCount } = await query(
+        `INSERT INTO ${schema}.grant_access_tokens (grant_id, jti, expires_at)
+         SELECT id, $2, $3 FROM ${schema}.grants WHERE id = $1 AND revoked_at IS NULL FOR SHARE
+         ON CONFLICT DO NOTHING`,
+        [grantId, jti, expiresAt],
+      )
+      return rowCount === 1
+    },
+
+    async createRefreshToken(token) {
+      checkStorableKey(token.tokenHash, 'tokenHash')
+      checkStorableKey(token.grantId, 'grantId')
+      await query(
+        `INSERT INTO ${schema}.refresh_tokens (token_hash, grant_id, client_id, created_at, expires_at, consumed_at, successor_hash, successor_sealed)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [token.tokenHash, token.grantId, token.clientId, token.createdAt, token.expiresAt, token.consumedAt ?? null, token.successorHash ?? null, token.successorSealed ?? null],
+      )
+    },
+
+    async getRefreshToken(tokenHash) {
+      if (!isStorableKey(tokenHash)) return undefined
+      const row = (await query<RefreshTokenRow>(`SELECT * FROM ${schema}.refresh_tokens WHERE token_hash = $1`, [tokenHash])).rows[0]
+      return row && refreshTokenFromRow(row)
+    },
+
+    // One statement: the conditional UPDATE decides (a concurrent one waits for the row lock, then
+    // re-checks consumed_at and matches nothing), and the successor is inserted from what it returned,
+    // so a consumed token always has its successor.
+    async rotateRefreshToken(tokenHash, successor, now) {
+      if (!isStorableKey(tokenHash)) return false
+      checkStorableKey(successor.tokenHash, 'tokenHash')
+      const { rows } = await query<{ rotated: string }>(
+        `WITH consumed AS (
+           UPDATE ${schema}.refresh_tokens AS token SET consumed_at = $2, successor_hash = $3, successor_sealed = $4
+           WHERE token.token_hash = $1 AND token.consumed_at IS NULL AND token.expires_at > $2
+             AND EXISTS (SELECT 1 FROM ${schema}.grants g WHERE g.id = token.grant_id AND g.revoked_at IS NULL AND g.expires_at > $2)
+           RETURNING token.grant_id, token.client_id
+         ), successor AS (
+           INSERT INTO ${schema}.refresh_tokens (token_hash, grant_id, client_id, created_at, expires_at)
+           SELECT $3, grant_id, client_id, $5, $6 FROM consumed RETURNING 1
+         )
+         SELECT count(*) AS rotated FROM successor`,
+        [tokenHash, now, successor.tokenHash, successor.sealed, successor.createdAt, successor.expiresAt],
+      )
+      return Number(rows[0]?.rotated ?? 0) === 1
+    },
+
     async purgeExpired(now) {
+      // Grants first: their families go with them (ON DELETE CASCADE).
+      const tables = ['grants', 'revoked_tokens', 'single_use', 'sessions', 'authorization_codes', 'refresh_tokens', 'grant_access_tokens']
+      const deletes = tables.map((table) => `${table} AS (DELETE FROM ${schema}.${table} WHERE expires_at <= $1 RETURNING 1)`)
       const { rows } = await query<{ count: string }>(
-        `WITH revoked AS (DELETE FROM ${schema}.revoked_tokens WHERE expires_at <= $1 RETURNING 1),
-              used AS (DELETE FROM ${schema}.single_use WHERE expires_at <= $1 RETURNING 1)
-         SELECT (SELECT count(*) FROM revoked) + (SELECT count(*) FROM used) AS count`,
+        `WITH ${deletes.join(', ')} SELECT ${tables.map((table) => `(SELECT count(*) FROM ${table})`).join(' + ')} AS count`,
         [now],
       )
       return Number(rows[0]?.count ?? 0)

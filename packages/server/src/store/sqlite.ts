@@ -12,7 +12,8 @@ import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { migrationsTable, pendingMigrations } from './migrations.js'
 import { checkStorableKey, isStorableKey, parseKeysVersion } from './storable.js'
-import { StoreConflict, StoreUnavailable, type ClientRecord, type Store } from './store.js'
+import { grantFromRow, codeFromRow, refreshTokenFromRow, withoutColumns, type CodeRow, type GrantRow, type RefreshTokenRow } from './rows.js'
+import { StoreConflict, StoreUnavailable, type ClientRecord, type SessionRecord, type Store, type UserRecord } from './store.js'
 
 export interface SqliteStoreOptions {
   /** The database file; its directory is created (mode 0700) and a new file is made mode 0600. */
@@ -99,21 +100,28 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
     deleteClient: (clientId) => call(() => isStorableKey(clientId) && sql('DELETE FROM clients WHERE client_id = ?').run(clientId).changes === 1),
 
-    loadKeys: () =>
+    loadKeys: (alg) =>
       call(() => {
-        const row = sql('SELECT data, version FROM signing_keys WHERE id = 1').get() as { data: string; version: number } | undefined
+        const row = (alg === undefined ? sql('SELECT data, version FROM signing_keys WHERE id = 1').get() : sql('SELECT data, version FROM signing_key_sets WHERE alg = ?').get(alg)) as
+          | { data: string; version: number }
+          | undefined
         return row ? { data: row.data, version: String(row.version) } : { data: undefined, version: '0' }
       }),
 
-    saveKeys: (data, expectedVersion) =>
+    saveKeys: (data, expectedVersion, alg) =>
       call(() => {
+        if (alg !== undefined) checkStorableKey(alg, 'alg')
         const expected = parseKeysVersion(expectedVersion)
         // The first save inserts the row, later ones update it; either only if nobody saved since.
+        const [insert, update, key] =
+          alg === undefined
+            ? ['INSERT INTO signing_keys (id, data, version) VALUES (?, ?, 1) ON CONFLICT (id) DO NOTHING RETURNING version', 'UPDATE signing_keys SET data = ?, version = version + 1 WHERE id = ? AND version = ? RETURNING version', 1]
+            : ['INSERT INTO signing_key_sets (alg, data, version) VALUES (?, ?, 1) ON CONFLICT (alg) DO NOTHING RETURNING version', 'UPDATE signing_key_sets SET data = ?, version = version + 1 WHERE alg = ? AND version = ? RETURNING version', alg]
         const saved =
           expected === 0
-            ? sql('INSERT INTO signing_keys (id, data, version) VALUES (1, ?, 1) ON CONFLICT (id) DO NOTHING RETURNING version').pluck().get(data)
+            ? sql(insert).pluck().get(key, data)
             : expected !== undefined
-              ? sql('UPDATE signing_keys SET data = ?, version = version + 1 WHERE id = 1 AND version = ? RETURNING version').pluck().get(data, expected)
+              ? sql(update).pluck().get(data, key, expected)
               : undefined
         if (saved === undefined) throw new StoreConflict('the signing keys changed since they were loaded')
         return String(saved)
@@ -138,12 +146,184 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         return statement.run(namespace, id, expiresAt, now).changes === 1
       }),
 
+    getUser: (subject) =>
+      call(() => {
+        if (!isStorableKey(subject)) return undefined
+        const data = sql('SELECT data FROM users WHERE subject = ?').pluck().get(subject) as string | undefined
+        return data === undefined ? undefined : (JSON.parse(data) as UserRecord)
+      }),
+
+    findUserByUsername: (username) =>
+      call(() => {
+        if (!isStorableKey(username)) return undefined
+        const data = sql('SELECT data FROM users WHERE username = ?').pluck().get(username) as string | undefined
+        return data === undefined ? undefined : (JSON.parse(data) as UserRecord)
+      }),
+
+    putUser: (user) =>
+      call(() => {
+        checkStorableKey(user.subject, 'subject')
+        checkStorableKey(user.username, 'username')
+        try {
+          sql('INSERT INTO users (subject, username, data) VALUES (?, ?, ?) ON CONFLICT (subject) DO UPDATE SET username = excluded.username, data = excluded.data').run(
+            user.subject,
+            user.username,
+            JSON.stringify(user),
+          )
+        } catch (error) {
+          if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new StoreConflict('another user has this username')
+          throw error
+        }
+      }),
+
+    listUsers: () => call(() => (sql('SELECT data FROM users ORDER BY subject').pluck().all() as string[]).map((data) => JSON.parse(data) as UserRecord)),
+
+    deleteUser: (subject) => call(() => isStorableKey(subject) && sql('DELETE FROM users WHERE subject = ?').run(subject).changes === 1),
+
+    createSession: (session) =>
+      call(() => {
+        checkStorableKey(session.idHash, 'idHash')
+        checkStorableKey(session.subject, 'subject')
+        sql('INSERT INTO sessions (id_hash, subject, auth_time, created_at, expires_at) VALUES (?, ?, ?, ?, ?)').run(
+          session.idHash,
+          session.subject,
+          session.authTime,
+          session.createdAt,
+          session.expiresAt,
+        )
+      }),
+
+    getSession: (idHash, now) =>
+      call(() => {
+        if (!isStorableKey(idHash)) return undefined
+        const row = sql('SELECT id_hash AS idHash, subject, auth_time AS authTime, created_at AS createdAt, expires_at AS expiresAt FROM sessions WHERE id_hash = ? AND expires_at > ?').get(idHash, now)
+        return row as SessionRecord | undefined
+      }),
+
+    deleteSession: (idHash) => call(() => isStorableKey(idHash) && sql('DELETE FROM sessions WHERE id_hash = ?').run(idHash).changes === 1),
+
+    createAuthorizationCode: (code) =>
+      call(() => {
+        checkStorableKey(code.codeHash, 'codeHash')
+        sql('INSERT INTO authorization_codes (code_hash, data, expires_at, consumed_at) VALUES (?, ?, ?, NULL)').run(
+          code.codeHash,
+          JSON.stringify(withoutColumns(code, ['consumedAt'])),
+          code.expiresAt,
+        )
+      }),
+
+    getAuthorizationCode: (codeHash) =>
+      call(() => {
+        if (!isStorableKey(codeHash)) return undefined
+        const row = sql('SELECT data, expires_at, consumed_at FROM authorization_codes WHERE code_hash = ?').get(codeHash) as CodeRow | undefined
+        return row && codeFromRow(row)
+      }),
+
+    // One statement: of concurrent redemptions exactly one finds consumed_at still NULL.
+    consumeAuthorizationCode: (codeHash, now) =>
+      call(() => isStorableKey(codeHash) && sql('UPDATE authorization_codes SET consumed_at = ? WHERE code_hash = ? AND consumed_at IS NULL AND expires_at > ?').run(now, codeHash, now).changes === 1),
+
+    createGrant: (grant) =>
+      call(() => {
+        checkStorableKey(grant.id, 'id')
+        const data = JSON.stringify(withoutColumns(grant, ['expiresAt', 'revokedAt']))
+        return sql('INSERT INTO grants (id, data, expires_at, revoked_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING').run(grant.id, data, grant.expiresAt, grant.revokedAt ?? null).changes === 1
+      }),
+
+    getGrant: (id) =>
+      call(() => {
+        if (!isStorableKey(id)) return undefined
+        const row = sql('SELECT data, expires_at, revoked_at FROM grants WHERE id = ?').get(id) as GrantRow | undefined
+        return row && grantFromRow(row)
+      }),
+
+    // A transaction: SQLite runs one writer at a time, so no recordAccessToken can slip in between
+    // marking the grant revoked and copying its jtis to the denylist. Only the revocation that
+    // changes the row copies them: after it, none can be recorded.
+    revokeGrant: (id, now) =>
+      call(() => {
+        if (!isStorableKey(id)) return 0
+        return db
+          .transaction(() => {
+            if (sql('UPDATE grants SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, id).changes !== 1) return 0
+            return sql(`INSERT INTO revoked_tokens (jti, client_id, expires_at, revoked_at)
+              SELECT t.jti, json_extract(g.data, '$.clientId'), t.expires_at, ? FROM grant_access_tokens t JOIN grants g ON g.id = t.grant_id
+              WHERE t.grant_id = ? AND t.expires_at > ? ON CONFLICT (jti) DO NOTHING`).run(now, id, now).changes
+          })
+          .immediate()
+      }),
+
+    recordAccessToken: (grantId, { jti, expiresAt }) =>
+      call(() => {
+        checkStorableKey(jti, 'jti')
+        if (!isStorableKey(grantId)) return false
+        const statement = sql(`INSERT INTO grant_access_tokens (grant_id, jti, expires_at)
+          SELECT id, ?, ? FROM grants WHERE id = ? AND revoked_at IS NULL ON CONFLICT DO NOTHING`)
+        return statement.run(jti, expiresAt, grantId).changes === 1
+      }),
+
+    createRefreshToken: (token) =>
+      call(() => {
+        checkStorableKey(token.tokenHash, 'tokenHash')
+        checkStorableKey(token.grantId, 'grantId')
+        sql(`INSERT INTO refresh_tokens (token_hash, grant_id, client_id, created_at, expires_at, consumed_at, successor_hash, successor_sealed)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(
+          token.tokenHash,
+          token.grantId,
+          token.clientId,
+          token.createdAt,
+          token.expiresAt,
+          token.consumedAt ?? null,
+          token.successorHash ?? null,
+          token.successorSealed ?? null,
+        )
+      }),
+
+    getRefreshToken: (tokenHash) =>
+      call(() => {
+        if (!isStorableKey(tokenHash)) return undefined
+        const row = sql('SELECT * FROM refresh_tokens WHERE token_hash = ?').get(tokenHash) as RefreshTokenRow | undefined
+        return row && refreshTokenFromRow(row)
+      }),
+
+    // The conditional UPDATE decides (one writer at a time); the successor is inserted in the same
+    // transaction, so a consumed token always has its successor.
+    rotateRefreshToken: (tokenHash, successor, now) =>
+      call(() => {
+        if (!isStorableKey(tokenHash)) return false
+        checkStorableKey(successor.tokenHash, 'tokenHash')
+        return db
+          .transaction(() => {
+            const consumed = sql(`UPDATE refresh_tokens SET consumed_at = ?, successor_hash = ?, successor_sealed = ?
+              WHERE token_hash = ? AND consumed_at IS NULL AND expires_at > ?
+                AND EXISTS (SELECT 1 FROM grants g WHERE g.id = refresh_tokens.grant_id AND g.revoked_at IS NULL AND g.expires_at > ?)
+              RETURNING grant_id, client_id`).get(now, successor.tokenHash, successor.sealed, tokenHash, now, now) as { grant_id: string; client_id: string } | undefined
+            if (!consumed) return false
+            sql('INSERT INTO refresh_tokens (token_hash, grant_id, client_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)').run(
+              successor.tokenHash,
+              consumed.grant_id,
+              consumed.client_id,
+              successor.createdAt,
+              successor.expiresAt,
+            )
+            return true
+          })
+          .immediate()
+      }),
+
     purgeExpired: (now) =>
       call(() =>
-        db.transaction(
-          () =>
-            sql('DELETE FROM revoked_tokens WHERE expires_at <= ?').run(now).changes +
-            sql('DELETE FROM single_use WHERE expires_at <= ?').run(now).changes,
+        db.transaction(() =>
+          [
+            // Grants first: their families go with them (ON DELETE CASCADE).
+            'DELETE FROM grants WHERE expires_at <= ?',
+            'DELETE FROM revoked_tokens WHERE expires_at <= ?',
+            'DELETE FROM single_use WHERE expires_at <= ?',
+            'DELETE FROM sessions WHERE expires_at <= ?',
+            'DELETE FROM authorization_codes WHERE expires_at <= ?',
+            'DELETE FROM refresh_tokens WHERE expires_at <= ?',
+            'DELETE FROM grant_access_tokens WHERE expires_at <= ?',
+          ].reduce((count, statement) => count + sql(statement).run(now).changes, 0),
         )(),
       ),
   }

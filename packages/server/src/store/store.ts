@@ -11,8 +11,10 @@
  *   which the HTTP layer answers with 503 and `Retry-After`; nothing else about the database leaks.
  * - Times are seconds since the epoch (as in JWT claims), passed in by the caller: the store has no
  *   clock of its own, so tests drive time.
- * - Secrets never reach the store in the clear: client secrets arrive hashed, private keys arrive
- *   encrypted (see `crypto/`).
+ * - Secrets never reach the store in the clear: client secrets and passwords arrive hashed, private
+ *   keys and refresh-token successors arrive sealed (see `crypto/`), session ids, authorization
+ *   codes and refresh tokens arrive as their SHA-256 (`crypto/token-hash.ts`), so a copy of the
+ *   database holds nothing a browser or client could present.
  * - Keys (client ids, `jti`s, single-use namespaces and ids) are well-formed Unicode without U+0000
  *   (see `storable.ts`): writes refuse others with {@link StoreInvalidKey}, lookups find nothing.
  * - An entry with an `expiresAt` is dead from that second on (RFC 7519 §4.1.4: a JWT is not accepted
@@ -27,7 +29,8 @@ export interface ClientRecord {
   name?: string
   /**
    * RFC 7591 §2 `token_endpoint_auth_method`: how the client authenticates at the token endpoint.
-   * `none` marks a public client (part 2).
+   * `none` marks a public client (RFC 6749 §2.1): it proves nothing but its `client_id`, and PKCE
+   * protects its authorization codes.
    */
   authMethod: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none'
   /** The secret's slow-KDF hash (`crypto/secret-hash.ts` format); absent for key-authenticated clients. */
@@ -35,8 +38,10 @@ export interface ClientRecord {
   /** For `private_key_jwt`: the client's public keys (a JWK Set) or where to fetch them. */
   jwks?: { keys: Record<string, unknown>[] }
   jwksUri?: string
-  /** Grants it may use (part 1: `client_credentials`). */
+  /** Grants it may use: `client_credentials`, `authorization_code`, `refresh_token`. */
   grantTypes: string[]
+  /** Where the authorization endpoint may send the browser back (RFC 6749 §3.1.2), compared exactly. */
+  redirectUris?: string[]
   /** Scopes it may ask for; a request for any other scope is `invalid_scope`. */
   scopes: string[]
   /** RFC 8707 resource indicators (token audiences) it may ask for; any other is `invalid_target`. */
@@ -47,6 +52,12 @@ export interface ClientRecord {
   accessTokenAlg?: string
   /** Access token lifetime in seconds, when not the service default. */
   accessTokenTtl?: number
+  /** JWS algorithm of its ID tokens (OIDC Registration `id_token_signed_response_alg`), when not RS256. */
+  idTokenAlg?: string
+  /** Refresh token lifetimes in seconds, when not the service defaults (`tokens.refreshToken`). */
+  refreshToken?: { idleTtl?: number; absoluteTtl?: number; graceWindow?: number }
+  /** The user claims by scope it receives (`userClaims` in the configuration), when not the service default. */
+  userClaims?: Record<string, Record<string, string>>
   /** Extra claims put into its access tokens (reserved claims can never be overridden). */
   extraClaims?: Record<string, unknown>
   createdAt: number
@@ -59,6 +70,102 @@ export interface KeyRecordSnapshot {
   data: string | undefined
   /** Changes with every save; `'0'` before the first one. */
   version: string
+}
+
+/** A person who can log in, as stored (OIDC Core §5.1 claims come from here through the claim mapping). */
+export interface UserRecord {
+  /** `sub` (OIDC Core §2): stable and never reassigned; the key of the record. */
+  subject: string
+  /** What the person types at the login form; unique, compared exactly. */
+  username: string
+  /** The password's slow-KDF hash (`crypto/secret-hash.ts` format); absent: no password login. */
+  passwordHash?: string
+  name?: string
+  email?: string
+  emailVerified?: boolean
+  groups: string[]
+  /** Further attributes a claim mapping can name (`attributes.department`). */
+  attributes?: Record<string, unknown>
+  createdAt: number
+  updatedAt: number
+}
+
+/** A login session (the browser's session cookie). */
+export interface SessionRecord {
+  /** SHA-256 of the session id the cookie carries. */
+  idHash: string
+  subject: string
+  /** When the person authenticated: the ID token's `auth_time` (OIDC Core §2), checked against `max_age`. */
+  authTime: number
+  createdAt: number
+  expiresAt: number
+}
+
+/**
+ * An authorization code (RFC 6749 §4.1.2), with everything the grant it starts will hold. The grant
+ * id is chosen when the code is issued, so a replayed code can revoke what its first redemption
+ * issued (§4.1.2) even while that redemption is still running.
+ */
+export interface AuthorizationCodeRecord {
+  /** SHA-256 of the code. */
+  codeHash: string
+  clientId: string
+  /** The `redirect_uri` of the authorization request; the token request must repeat it (§4.1.3). */
+  redirectUri: string
+  /** RFC 7636 §4.2 S256 `code_challenge`. */
+  codeChallenge: string
+  grantId: string
+  subject: string
+  scopes: string[]
+  /** The access tokens' audiences (RFC 8707 resource indicators). */
+  audiences: string[]
+  authTime: number
+  /** OIDC Core §3.1.2.1 `nonce`, echoed in the ID token. */
+  nonce?: string
+  createdAt: number
+  expiresAt: number
+  /** Set by the one redemption that won (`consumeAuthorizationCode`). */
+  consumedAt?: number
+}
+
+/** A grant: what a person authorized a client to do, and the family of tokens issued under it. */
+export interface GrantRecord {
+  id: string
+  clientId: string
+  subject: string
+  scopes: string[]
+  audiences: string[]
+  authTime: number
+  createdAt: number
+  /** The absolute lifetime: no refresh token of the family is accepted from here on. */
+  expiresAt: number
+  /** Set when the family was revoked (refresh token reuse, code replay, RFC 7009 revocation). */
+  revokedAt?: number
+}
+
+/** A refresh token (RFC 6749 §1.5), stored as its hash only. */
+export interface RefreshTokenRecord {
+  /** SHA-256 of the token. */
+  tokenHash: string
+  grantId: string
+  clientId: string
+  createdAt: number
+  /** The idle lifetime: dead from here on unless used (and so rotated) before. */
+  expiresAt: number
+  /** When it was used and rotated; a later use is reuse (RFC 9700 §4.14.2). */
+  consumedAt?: number
+  /** The successor it was rotated into: its hash, and the token sealed so the grace window can hand it out again. */
+  successorHash?: string
+  successorSealed?: string
+}
+
+/** What the rotation of a refresh token writes: the successor, created in the same atomic step. */
+export interface RefreshTokenSuccessor {
+  tokenHash: string
+  /** The successor token, sealed (`crypto/encryption.ts`) for the grace window. */
+  sealed: string
+  createdAt: number
+  expiresAt: number
 }
 
 /** Operational counters for `/ready` and tests. */
@@ -85,13 +192,15 @@ export interface Store {
   /** True when a client was deleted. */
   deleteClient(clientId: string): Promise<boolean>
 
-  // Signing keys (the library's key manager persists through this, see keys/key-store.ts)
-  loadKeys(): Promise<KeyRecordSnapshot>
+  // Signing keys (the library's key manager persists through this, see keys/key-store.ts): one list
+  // per algorithm, each with its own compare-and-swap version. `alg` undefined names the service's
+  // default algorithm's list (the one list migration 1 created).
+  loadKeys(alg?: string): Promise<KeyRecordSnapshot>
   /**
-   * Replaces the key list if the stored version is still `expectedVersion`; returns the new version.
-   * Throws {@link StoreConflict} when another writer saved in between.
+   * Replaces the key list of `alg` if its stored version is still `expectedVersion`; returns the new
+   * version. Throws {@link StoreConflict} when another writer saved in between.
    */
-  saveKeys(data: string, expectedVersion: string): Promise<string>
+  saveKeys(data: string, expectedVersion: string, alg?: string): Promise<string>
 
   // Revocation (RFC 7009) of JWT access tokens, by `jti`, until they expire
   /** Records the revocation; revoking a revoked token again changes nothing. */
@@ -106,7 +215,68 @@ export interface Store {
    */
   useOnce(namespace: string, id: string, expiresAt: number, now: number): Promise<boolean>
 
-  /** Deletes revocations and single-use entries that have expired at `now` (`expiresAt` ≤ `now`); returns how many. */
+  // People (the built-in login)
+  getUser(subject: string): Promise<UserRecord | undefined>
+  findUserByUsername(username: string): Promise<UserRecord | undefined>
+  /** Inserts or replaces the user by `subject`. Throws {@link StoreConflict} when another subject has the username. */
+  putUser(user: UserRecord): Promise<void>
+  listUsers(): Promise<UserRecord[]>
+  /** True when a user was deleted. */
+  deleteUser(subject: string): Promise<boolean>
+
+  // Login sessions
+  createSession(session: SessionRecord): Promise<void>
+  /** The session, while it lives (`now` < `expiresAt`). */
+  getSession(idHash: string, now: number): Promise<SessionRecord | undefined>
+  /** True when a session was deleted. */
+  deleteSession(idHash: string): Promise<boolean>
+
+  // Authorization codes
+  createAuthorizationCode(code: AuthorizationCodeRecord): Promise<void>
+  /** The code as stored, consumed or not, expired or not (the caller tells replay from expiry). */
+  getAuthorizationCode(codeHash: string): Promise<AuthorizationCodeRecord | undefined>
+  /**
+   * Single use (RFC 6749 §4.1.2): true for exactly one call per code, and only while it lives
+   * (`now` < `expiresAt`). Atomic across replicas.
+   */
+  consumeAuthorizationCode(codeHash: string, now: number): Promise<boolean>
+
+  // Grants and their token families
+  /** Creates the grant; false when one with this id exists already (the existing one is kept). */
+  createGrant(grant: GrantRecord): Promise<boolean>
+  getGrant(id: string): Promise<GrantRecord | undefined>
+  /**
+   * Revokes the family: marks the grant revoked, so none of its refresh tokens is accepted any
+   * more, and puts the `jti` of every access token recorded for it that is still alive at `now` on
+   * the revocation denylist. Returns how many were denylisted. Revoking a revoked grant changes
+   * nothing (the first revocation time is kept) and returns 0.
+   * Atomic with {@link recordAccessToken}: an access token is either recorded before the revocation
+   * (and denylisted by it) or refused after it.
+   */
+  revokeGrant(id: string, now: number): Promise<number>
+  /**
+   * Records an access token issued under a live grant, so revoking the family can denylist it.
+   * False (nothing recorded) when the grant is revoked or unknown: the token must not be handed out.
+   */
+  recordAccessToken(grantId: string, token: { jti: string; expiresAt: number }): Promise<boolean>
+
+  // Refresh tokens
+  createRefreshToken(token: RefreshTokenRecord): Promise<void>
+  getRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | undefined>
+  /**
+   * Rotation: if the token is unconsumed and alive at `now` and its grant is neither revoked nor past
+   * its absolute lifetime, marks it consumed with its successor and creates the successor, all in
+   * one atomic step, and returns true. Of any number of concurrent calls for one token (on any
+   * number of replicas), at most one returns true.
+   */
+  rotateRefreshToken(tokenHash: string, successor: RefreshTokenSuccessor, now: number): Promise<boolean>
+
+  /**
+   * Deletes what has expired at `now` (`expiresAt` ≤ `now`): revocations, single-use entries,
+   * sessions, authorization codes, refresh tokens, recorded access tokens, and grants past their
+   * absolute lifetime with their families. Returns how many entries were deleted (the members of a
+   * purged grant's family go with it uncounted).
+   */
   purgeExpired(now: number): Promise<number>
 }
 

@@ -18,7 +18,7 @@ import { requestContext, sendResponse } from '../respond.js'
  * silently ignored here while a proxy in front may have acted on it: refuse instead (RFC 6749 §2.3
  * allows one authentication method per request).
  */
-function authorization(request: FastifyRequest): string | undefined {
+export function authorization(request: FastifyRequest): string | undefined {
   const raw = request.raw.rawHeaders
   let count = 0
   for (let index = 0; index < raw.length; index += 2) if (raw[index]!.toLowerCase() === 'authorization') count++

@@ -1,0 +1,98 @@
+/**
+ * The refresh token grant (RFC 6749 §6) with rotation and reuse detection (RFC 9700 §4.14.2):
+ *
+ * - every use rotates: the token is consumed and a successor issued, atomically in the store, so of
+ *   any number of concurrent uses exactly one rotates it;
+ * - a consumed token presented again is reuse: the whole family (the grant) is revoked, its refresh
+ *   tokens and its live access tokens, because either the client or a thief now holds a token that
+ *   someone else already used;
+ * - except inside the client's grace window (`refreshToken.graceWindow`, default 0): a use of the
+ *   spent token shortly after its rotation gets the **same** successor again, as long as that
+ *   successor has not been used itself. This absorbs clients that refresh from several tabs or
+ *   threads at once (Hydra's `rotation_grace_period`); the successor is kept sealed with the spent
+ *   token for this, while only hashes identify tokens. With no grace window the concurrent losers
+ *   count as reuse and revoke the family, the winner's successor included;
+ * - a token dies unused after the idle lifetime, and no token of the family lives past the grant's
+ *   absolute lifetime.
+ * @module
+ */
+import { open, seal } from '../crypto/encryption.js'
+import { hashToken, randomToken } from '../crypto/token-hash.js'
+import type { OAuthRequest, OAuthResponse, ServiceContext } from '../service/context.js'
+import type { ClientRecord, GrantRecord, RefreshTokenRecord } from '../store/store.js'
+import { OAuthError } from './errors.js'
+import { refreshLifetimes, refreshTokenExpiry, revokeFamily, userTokenResponse } from './grant-tokens.js'
+import { param, resourceParams } from './request.js'
+import { requestedScopes } from './scopes-and-resources.js'
+
+/** The sealed successor opens only as the successor of this token (bound as additional data). */
+const successorPurpose = (tokenHash: string) => `jotjwt/refresh-successor/v1 ${tokenHash}`
+
+/** One description for every token that is not live and this client's: nothing to probe. */
+const INVALID = 'the refresh token is invalid, expired or revoked'
+
+/**
+ * Handles `grant_type=refresh_token` for an authenticated `client`.
+ *
+ * @throws {@link OAuthError} `invalid_request`, `invalid_grant`, `invalid_scope`, `invalid_target`;
+ *   `StoreUnavailable` from the store.
+ */
+export async function refreshTokenGrant(request: OAuthRequest, client: ClientRecord, ctx: ServiceContext): Promise<OAuthResponse> {
+  const presented = param(request, 'refresh_token')
+  if (presented === undefined) throw new OAuthError('invalid_request', 'refresh_token is required')
+  const tokenHash = hashToken(presented)
+  const token = await ctx.store.getRefreshToken(tokenHash)
+  // RFC 6749 §6: the token must have been issued to the authenticated client.
+  if (!token || token.clientId !== client.clientId) throw new OAuthError('invalid_grant', INVALID)
+  const grant = await ctx.store.getGrant(token.grantId)
+  if (!grant || grant.revokedAt !== undefined) throw new OAuthError('invalid_grant', INVALID)
+  if (token.consumedAt !== undefined) return spent(token, grant, client, ctx)
+  const now = ctx.now()
+  if (token.expiresAt <= now || grant.expiresAt <= now) throw new OAuthError('invalid_grant', INVALID)
+
+  // RFC 6749 §6 and RFC 8707 §2.2: the new access token may be narrower than the grant, never wider.
+  // Checked before rotating, so a bad request leaves the token usable.
+  const scope = param(request, 'scope')
+  const scopes = scope === undefined ? undefined : requestedScopes(scope, (name) => grant.scopes.includes(name))
+  const resources = [...new Set(resourceParams(request))]
+  if (resources.some((resource) => !grant.audiences.includes(resource))) throw new OAuthError('invalid_target', 'a requested resource was not part of the grant')
+
+  const successor = randomToken()
+  const rotated = await ctx.store.rotateRefreshToken(
+    tokenHash,
+    {
+      tokenHash: hashToken(successor),
+      sealed: seal(successor, ctx.oauth.encryptionKey, successorPurpose(tokenHash)),
+      createdAt: now,
+      expiresAt: refreshTokenExpiry(ctx, client, grant, now),
+    },
+    now,
+  )
+  if (!rotated) {
+    // Another use rotated it in between (or it died this instant).
+    const again = await ctx.store.getRefreshToken(tokenHash)
+    if (again?.consumedAt !== undefined) return spent(again, grant, client, ctx)
+    throw new OAuthError('invalid_grant', INVALID)
+  }
+  return userTokenResponse(ctx, client, grant, {
+    ...(scopes === undefined ? {} : { scopes }),
+    ...(resources.length === 0 ? {} : { audiences: resources }),
+    refreshToken: successor,
+  })
+}
+
+/** A consumed token: the same successor inside the grace window, else reuse. */
+async function spent(token: RefreshTokenRecord, grant: GrantRecord, client: ClientRecord, ctx: ServiceContext): Promise<OAuthResponse> {
+  const { graceWindow } = refreshLifetimes(ctx, client)
+  const now = ctx.now()
+  if (graceWindow > 0 && token.consumedAt! + graceWindow > now && token.successorHash !== undefined && token.successorSealed !== undefined) {
+    const successor = await ctx.store.getRefreshToken(token.successorHash)
+    // Only while the successor is unused: once it was used, the chain moved on, and this is reuse.
+    if (successor && successor.consumedAt === undefined && successor.expiresAt > now) {
+      const value = open(token.successorSealed, ctx.oauth.encryptionKey, successorPurpose(token.tokenHash))
+      return userTokenResponse(ctx, client, grant, { refreshToken: value })
+    }
+  }
+  await revokeFamily(ctx, grant.id, client.clientId, 'refresh token reused')
+  throw new OAuthError('invalid_grant', 'the refresh token was already used; its grant is revoked')
+}

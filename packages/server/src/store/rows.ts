@@ -1,0 +1,61 @@
+/**
+ * Rows to records, the same for both backends: a record's JSON document plus the columns the
+ * database decides on (expiry, consumption, revocation), which live outside the document so that a
+ * conditional UPDATE can test them. SQLite returns the document as text, PostgreSQL's `json` as a
+ * parsed value.
+ * @module
+ */
+import type { AuthorizationCodeRecord, GrantRecord, RefreshTokenRecord } from './store.js'
+
+export interface CodeRow {
+  data: string | object
+  expires_at: number
+  consumed_at: number | null
+}
+
+export interface GrantRow {
+  data: string | object
+  expires_at: number
+  revoked_at: number | null
+}
+
+export interface RefreshTokenRow {
+  token_hash: string
+  grant_id: string
+  client_id: string
+  created_at: number
+  expires_at: number
+  consumed_at: number | null
+  successor_hash: string | null
+  successor_sealed: string | null
+}
+
+const document = <T>(data: string | object): T => (typeof data === 'string' ? JSON.parse(data) : data) as T
+
+/** `record` without the fields kept in columns of their own. */
+export function withoutColumns<T extends object, K extends keyof T>(record: T, columns: readonly K[]): Omit<T, K> {
+  const copy = { ...record }
+  for (const column of columns) delete copy[column]
+  return copy
+}
+
+export function codeFromRow(row: CodeRow): AuthorizationCodeRecord {
+  return { ...document<AuthorizationCodeRecord>(row.data), expiresAt: row.expires_at, ...(row.consumed_at === null ? {} : { consumedAt: row.consumed_at }) }
+}
+
+export function grantFromRow(row: GrantRow): GrantRecord {
+  return { ...document<GrantRecord>(row.data), expiresAt: row.expires_at, ...(row.revoked_at === null ? {} : { revokedAt: row.revoked_at }) }
+}
+
+export function refreshTokenFromRow(row: RefreshTokenRow): RefreshTokenRecord {
+  return {
+    tokenHash: row.token_hash,
+    grantId: row.grant_id,
+    clientId: row.client_id,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    ...(row.consumed_at === null ? {} : { consumedAt: row.consumed_at }),
+    ...(row.successor_hash === null ? {} : { successorHash: row.successor_hash }),
+    ...(row.successor_sealed === null ? {} : { successorSealed: row.successor_sealed }),
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * Just enough of a browser for the login tests: a cookie jar (name → value, as the server set
+ * them), requests that do not follow redirects, and a reader for the login form's fields, so tests
+ * fill and post the real form, CSRF token included.
+ */
+import assert from 'node:assert/strict'
+
+export interface Page {
+  status: number
+  headers: Headers
+  body: string
+  /** Set-Cookie values of this response. */
+  setCookies: string[]
+}
+
+/** The HTML character references the service's escaping produces (lib/html.ts). */
+function unescapeHtml(text: string): string {
+  return text.replace(/&(amp|lt|gt|quot|#39|#96);/g, (_, name: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", '#96': '`' })[name]!)
+}
+
+export interface LoginForm {
+  action: string
+  /** Every field of the form, in order: the hidden ones with their values, username and password empty. */
+  fields: [string, string][]
+}
+
+/** The login form of a page, read from its HTML. */
+export function loginForm(page: Page): LoginForm {
+  const action = /<form method="post" action="([^"]*)">/.exec(page.body)?.[1]
+  assert.ok(action, `no login form in:\n${page.body}`)
+  const fields: [string, string][] = []
+  for (const match of page.body.matchAll(/<input ([^>]*)>/g)) {
+    const attributes = Object.fromEntries([...match[1]!.matchAll(/([a-z-]+)(?:="([^"]*)")?/g)].map(([, name, value]) => [name!, unescapeHtml(value ?? '')]))
+    if (attributes.name !== undefined) fields.push([attributes.name, attributes.value ?? ''])
+  }
+  return { action: unescapeHtml(action), fields }
+}
+
+export class Browser {
+  /** Cookies by name, as the server last set them (Max-Age=0 deletes). */
+  readonly cookies = new Map<string, string>()
+
+  async request(url: string, init: { method?: string; form?: [string, string][]; headers?: Record<string, string> } = {}): Promise<Page> {
+    const headers: Record<string, string> = { ...init.headers }
+    if (this.cookies.size > 0 && headers.cookie === undefined) headers.cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ')
+    let body: string | undefined
+    if (init.form) {
+      headers['content-type'] = 'application/x-www-form-urlencoded'
+      body = new URLSearchParams(init.form).toString()
+    }
+    const response = await fetch(url, { method: init.method ?? (body === undefined ? 'GET' : 'POST'), headers, redirect: 'manual', ...(body === undefined ? {} : { body }) })
+    const setCookies = response.headers.getSetCookie()
+    for (const cookie of setCookies) {
+      const [pair, ...attributes] = cookie.split(';').map((part) => part.trim())
+      const equals = pair!.indexOf('=')
+      const [name, value] = [pair!.slice(0, equals), pair!.slice(equals + 1)]
+      if (attributes.some((attribute) => /^max-age=0$/i.test(attribute))) this.cookies.delete(name)
+      else this.cookies.set(name, value)
+    }
+    return { status: response.status, headers: response.headers, body: await response.text(), setCookies }
+  }
+
+  /** Posts the login form with these credentials (and `changes` applied to its fields). */
+  submit(form: LoginForm, username: string, password: string, changes: Record<string, string | undefined> = {}): Promise<Page> {
+    const fields: [string, string][] = form.fields
+      .map(([name, value]): [string, string] => [name, name === 'username' ? username : name === 'password' ? password : value])
+      .filter(([name]) => !(name in changes && changes[name] === undefined))
+      .map(([name, value]): [string, string] => [name, changes[name] ?? value])
+    return this.request(form.action, { form: fields })
+  }
+}
+
+/** Opens the authorization URL and logs in through the form; returns the redirect to the client. */
+export async function logIn(browser: Browser, authorizationUrl: string, username: string, password: string): Promise<URL> {
+  const page = await browser.request(authorizationUrl)
+  assert.equal(page.status, 200, page.body)
+  const answer = await browser.submit(loginForm(page), username, password)
+  assert.equal(answer.status, 303, answer.body)
+  return new URL(answer.headers.get('location')!)
+}
