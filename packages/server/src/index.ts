@@ -28,5 +28,6 @@ export type { LoginProvider, LoginRequest, LoginUser } from './login/provider.js
 export { buildApp, type AppOptions } from './http/app.js'
 export { jwksResponse } from './keys/jwks-response.js'
 export { startService, type RunningService, type StartOptions } from './service/service.js'
+export { openKeyAdministration, type KeyAdministration, type SigningKeyInfo } from './service/keys-admin.js'
 export type { DemoApp, DemoClient, DemoUser, DevMode } from './service/dev.js'
 export { startupBanner } from './service/banner.js'

@@ -10,6 +10,7 @@ import { defineCommand, type Context } from '../cli/command.js'
 import { CliError, EXIT_INVALID, UsageError } from '../cli/errors.js'
 import { formatJSON, renderJSON } from '../format/json.js'
 import { escapeTerminal } from '../format/terminal.js'
+import { formatTable } from '../format/table.js'
 import { keyAlgorithm, purposeOf } from '../keys/algorithms.js'
 import { algorithmIsExplicit, jwkFor } from '../keys/jwk-output.js'
 import { importMaterial, loadKeyMaterial, requireAlgorithm, type KeyMaterial } from '../keys/material.js'
@@ -46,13 +47,9 @@ async function fetchSet(url: string, options: { allowHttp: boolean; timeout?: nu
   return set.exportState()!.jwks
 }
 
-/** A table of a set's keys; its cells are the set's own strings, so each is escaped to stay on its row. */
+/** A table of a set's keys. */
 function summary(set: JWKSet): string {
-  const rows = set.keys.map((jwk) => [jwk.kid ?? '-', jwk.kty ?? '?', jwk.crv ?? (jwk.n ? 'RSA' : '-'), jwk.alg ?? '-', jwk.use ?? '-'].map(escapeTerminal))
-  const header = ['kid', 'kty', 'crv', 'alg', 'use']
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)))
-  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()
-  return [line(header), ...rows.map(line)].join('\n') + '\n'
+  return formatTable(['kid', 'kty', 'crv', 'alg', 'use'], set.keys.map((jwk) => [jwk.kid ?? '-', jwk.kty ?? '?', jwk.crv ?? (jwk.n ? 'RSA' : '-'), jwk.alg ?? '-', jwk.use ?? '-']))
 }
 
 export const jwks = defineCommand({

@@ -8,8 +8,9 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type * as Server from 'jotjwt-server'
-import { defineCommand } from '../cli/command.js'
-import { CliError, EXIT_UNAVAILABLE, EXIT_USAGE, UsageError } from '../cli/errors.js'
+import { defineCommand, type Context } from '../cli/command.js'
+import { CliError, EXIT_INVALID, EXIT_UNAVAILABLE, EXIT_USAGE, UsageError } from '../cli/errors.js'
+import { formatTable } from '../format/table.js'
 import { utf8 } from '../io/input.js'
 
 const SERVER_PACKAGE = 'jotjwt-server'
@@ -48,10 +49,33 @@ function stopSignal(): Promise<NodeJS.Signals> {
   })
 }
 
+/** `--keys` / `--revoke-key`: the signing keys of the configured deployment, listed after any revocation. */
+async function administerKeys(server: typeof Server, config: Server.ServiceConfigInput, revoke: string | undefined, json: boolean, context: Context): Promise<number> {
+  const admin = await server.openKeyAdministration(config)
+  try {
+    if (revoke !== undefined) {
+      const known = await admin.list()
+      if (!known.some((key) => key.kid === revoke)) throw new CliError(`no signing key has kid "${revoke}"; jotjwt serve --keys lists them`, EXIT_INVALID)
+      await admin.revoke(revoke)
+      context.stderr.write(`revoked ${revoke}: it is no longer published, and it signs nothing from now on\n`)
+    }
+    const keys = await admin.list()
+    if (json) context.stdout.write(`${JSON.stringify(keys, null, 2)}\n`)
+    else context.stdout.write(formatTable(['kid', 'alg', 'state', 'publishes', 'signs', 'stops signing', 'leaves JWKS'], keys.map((key) => [key.kid, key.alg, key.state, time(key.createdAt), time(key.activateAt), time(key.deactivateAt), time(key.retireAt)])))
+    return 0
+  } finally {
+    await admin.close()
+  }
+}
+
+function time(seconds: number | undefined): string {
+  return seconds === undefined ? '-' : new Date(Math.floor(seconds) * 1000).toISOString().replace('.000Z', 'Z')
+}
+
 export const serve = defineCommand({
   name: 'serve',
   summary: 'run the token service: OAuth 2.0 token, revocation, introspection and JWKS endpoints',
-  usage: '[--config FILE] [--dev] [--port N] | --hash-secret < SECRET | --hash-password < PASSWORD',
+  usage: '[--config FILE] [--dev] [--port N] | [--config FILE] [--dev] (--keys | --revoke-key KID) | --hash-secret < SECRET | --hash-password < PASSWORD',
   description: [
     'Runs jot\'s token service (the jotjwt-server package, installed separately). Settings come from',
     'the configuration file (YAML or JSON), then the JOTJWT_* environment variables, then these flags.',
@@ -63,6 +87,10 @@ export const serve = defineCommand({
     'With --hash-secret it starts nothing: it reads a client secret on stdin and prints its hash, for',
     'a client\'s clientSecretHash (the configuration then holds no secret); --hash-password does the',
     'same for a user\'s passwordHash.',
+    'With --keys it starts nothing either: it lists the deployment\'s signing keys (from the store the',
+    'configuration names) with their states. --revoke-key KID revokes one in an emergency, also while',
+    'the service runs: every replica stops publishing it at once and, if it was signing, its successor',
+    'signs from then on.',
   ].join('\n'),
   options: {
     config: { type: 'string', short: 'c', value: 'FILE', description: 'the configuration file (YAML or JSON)' },
@@ -70,6 +98,9 @@ export const serve = defineCommand({
     port: { type: 'string', short: 'p', value: 'N', description: 'the port to listen on (overrides JOTJWT_PORT and the file; 0 picks a free one)' },
     'hash-secret': { type: 'boolean', description: 'read a client secret on stdin, print its hash (for clientSecretHash) and exit' },
     'hash-password': { type: 'boolean', description: 'read a user\'s password on stdin, print its hash (for passwordHash) and exit' },
+    keys: { type: 'boolean', description: 'list the signing keys and their states (next, active, retiring, retired) and exit' },
+    'revoke-key': { type: 'string', value: 'KID', description: 'emergency: revoke the signing key with this kid, then list the keys and exit' },
+    json: { type: 'boolean', description: 'with --keys or --revoke-key: the key list as JSON' },
   },
   examples: [
     'jotjwt serve --dev',
@@ -77,6 +108,8 @@ export const serve = defineCommand({
     'jotjwt serve --config /etc/jotjwt/server.yaml',
     'printf %s "$BILLING_SECRET" | jotjwt serve --hash-secret',
     'printf %s "$ADA_PASSWORD" | jotjwt serve --hash-password',
+    'jotjwt serve --config /etc/jotjwt/server.yaml --keys',
+    'jotjwt serve --config /etc/jotjwt/server.yaml --revoke-key NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs',
   ],
   maxPositionals: 0,
   async run({ values }, context) {
@@ -94,6 +127,9 @@ export const serve = defineCommand({
       context.stdout.write(`${await server.hashSecret(secret)}\n`)
       return 0
     }
+    const administering = values.keys || values['revoke-key'] !== undefined
+    if (administering && port !== undefined) throw new UsageError('--keys and --revoke-key start no service: --port does not apply')
+    if (values.json && !administering) throw new UsageError('--json applies to --keys and --revoke-key')
     let service: Server.RunningService
     try {
       const config = await server.loadConfig({
@@ -101,6 +137,7 @@ export const serve = defineCommand({
         env: context.env,
         overrides: { ...(values.dev ? { dev: true } : {}), ...(port === undefined ? {} : { port }) },
       })
+      if (administering) return await administerKeys(server, config, values['revoke-key'], Boolean(values.json), context)
       service = await server.startService(config)
     } catch (error) {
       if (error instanceof server.ConfigError) throw new CliError(`invalid configuration: ${error.message}`, EXIT_USAGE)
