@@ -91,7 +91,7 @@ describe('jotjwt serve', () => {
     const revoked = await jot(['serve', '--dev', '--revoke-key', active.kid, '--json'], { env })
     assert.equal(revoked.code, 0, revoked.stderr)
     assert.match(revoked.stderr, /revoked .*: it is no longer published, and it signs nothing from now on/)
-    const after = JSON.parse(revoked.stdout) as Array<{ kid: string; state: string }>
+    const after = JSON.parse(revoked.stdout) as Array<{ kid: string; alg: string; state: string }>
     assert.equal(after.find((key) => key.kid === active.kid)?.state, 'retired')
     assert.ok(after.some((key) => key.alg === 'ES256' && key.state === 'active' && key.kid !== active.kid), 'its successor signs')
     assert.equal((await jot(['serve', '--dev', '--keys', '--port', '9000'], { env })).code, 2)
