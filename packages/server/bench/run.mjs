@@ -1,0 +1,232 @@
+// `npm run bench:server`: jot's token service (on SQLite and on PostgreSQL) and node-oidc-provider,
+// configured alike (ES256 JWT access tokens, client_secret_basic), in one run: client_credentials,
+// chained refresh_token, introspection of a JWT access token, JWKS. Each issuer runs in its own
+// process pinned to CPU 0, autocannon in another pinned to CPU 1 (when taskset exists). Rounds are
+// interleaved (every contender once per scenario and round, the starting point rotating) so drift on
+// this shared machine hits all alike; the median round counts. Writes docs/benchmarks-server.md.
+//
+// Knobs: SERVER_BENCH_ROUNDS (default 3), SERVER_BENCH_SECONDS (3), SERVER_BENCH_CONNECTIONS (32),
+// JOTJWT_TEST_DATABASE_URL (PostgreSQL, default postgres://postgres@127.0.0.1:5432/test).
+import { spawn, spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const root = join(here, '..', '..', '..')
+const ROUNDS = Number(process.env.SERVER_BENCH_ROUNDS ?? 3)
+const SECONDS = Number(process.env.SERVER_BENCH_SECONDS ?? 3)
+const CONNECTIONS = Number(process.env.SERVER_BENCH_CONNECTIONS ?? 32)
+const WARMUP_SECONDS = 2
+const loadAtStart = loadavg()
+const bench = {
+  clientId: 'bench',
+  clientSecret: 'bench-client-secret-0123456789abcdef',
+  redirectUri: 'https://app.example/callback',
+  scope: 'orders:read',
+  audience: 'https://api.example/orders',
+  resourceServerId: 'orders-api',
+  resourceServerSecret: 'orders-api-secret-0123456789abcdef',
+  username: 'grace',
+  password: 'a long enough password',
+  postgresUrl: process.env.JOTJWT_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+}
+const taskset = spawnSync('taskset', ['--version']).status === 0
+const pinned = (cpu, args) => (taskset ? ['taskset', ['-c', String(cpu), process.execPath, ...args]] : [process.execPath, args])
+const versionOf = (name) => JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version
+const basic = (id, secret) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`
+const form = { 'content-type': 'application/x-www-form-urlencoded' }
+
+const work = mkdtempSync(join(tmpdir(), 'jotjwt-server-bench-'))
+const configFile = join(work, 'config.json')
+writeFileSync(configFile, JSON.stringify(bench))
+
+const CONTENDERS = {
+  'jot (SQLite)': { script: 'app-jot.mjs', args: ['sqlite'], jwks: '/jwks.json', introspection: true },
+  'jot (PostgreSQL)': { script: 'app-jot.mjs', args: ['postgres'], jwks: '/jwks.json', introspection: true },
+  'node-oidc-provider (memory adapter)': { script: 'app-oidc.mjs', args: [], jwks: '/jwks', introspection: false },
+}
+
+function start(name) {
+  const { script, args } = CONTENDERS[name]
+  const [command, argv] = pinned(0, [join(here, script), ...args, configFile])
+  const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'ignore'], cwd: here })
+  return new Promise((resolve, reject) => {
+    let out = ''
+    child.stdout.on('data', (chunk) => {
+      out += chunk
+      if (!out.includes('\n')) return
+      const [port, control] = out.trim().split(' ')
+      resolve({ name, child, ...CONTENDERS[name], url: `http://127.0.0.1:${port}`, control: `http://127.0.0.1:${control}` })
+    })
+    child.on('exit', (code) => reject(new Error(`${name} exited with ${code}`)))
+  })
+}
+
+async function post(url, headers, body) {
+  const response = await fetch(url, { method: 'POST', headers: { ...form, ...headers }, body })
+  const answer = await response.json()
+  if (response.status !== 200) throw new Error(`${url}: ${response.status} ${JSON.stringify(answer)}`)
+  return answer
+}
+
+const clientAuth = { authorization: basic(bench.clientId, bench.clientSecret) }
+const ccBody = `grant_type=client_credentials&scope=${encodeURIComponent(bench.scope)}`
+
+/** The request each scenario sends, for one app (the refresh scenario seeds fresh chains first). */
+const SCENARIOS = {
+  client_credentials: async (app) => ({ url: `${app.url}/token`, method: 'POST', headers: { ...form, ...clientAuth }, body: ccBody }),
+  'refresh_token (chained)': async (app) => ({
+    url: `${app.url}/token`,
+    method: 'POST',
+    headers: { ...form, ...clientAuth },
+    refreshTokens: await (await fetch(`${app.control}/seed?n=${CONNECTIONS}`)).json(),
+  }),
+  'introspection (JWT access token)': async (app) => {
+    if (!app.introspection) return undefined
+    const { access_token: token } = await post(`${app.url}/token`, clientAuth, ccBody)
+    return { url: `${app.url}/introspect`, method: 'POST', headers: { ...form, authorization: basic(bench.resourceServerId, bench.resourceServerSecret) }, body: `token=${token}` }
+  },
+  JWKS: async (app) => ({ url: `${app.url}${app.jwks}`, method: 'GET' }),
+}
+
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100
+function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS
+}
+
+function load(scenario, seconds) {
+  const file = join(work, 'scenario.json')
+  writeFileSync(file, JSON.stringify(scenario))
+  const [command, args] = pinned(1, [join(here, 'load.mjs'), file, String(seconds), String(CONNECTIONS)])
+  const result = spawnSync(command, args, { encoding: 'utf8', cwd: here, maxBuffer: 1 << 20 })
+  if (result.status !== 0) throw new Error(`load generator failed: ${result.stderr}`)
+  return JSON.parse(result.stdout)
+}
+
+const decode = (token) => token.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()))
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+
+const apps = []
+try {
+  for (const name of Object.keys(CONTENDERS)) apps.push(await start(name))
+  const samples = {}
+  for (const app of apps) {
+    const { access_token: token } = await post(`${app.url}/token`, clientAuth, ccBody)
+    samples[app.name] = decode(token)
+  }
+  console.log(`# ${apps.length} issuers ready; ${ROUNDS} rounds of ${SECONDS} s, ${CONNECTIONS} connections${taskset ? ', issuers on CPU 0, load on CPU 1' : ''}`)
+  for (const app of apps) for (const make of Object.values(SCENARIOS)) { const scenario = await make(app); if (scenario) load(scenario, WARMUP_SECONDS) }
+  const runs = {}
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [scenarioName, make] of Object.entries(SCENARIOS)) {
+      for (let i = 0; i < apps.length; i++) {
+        const app = apps[(i + round) % apps.length]
+        const scenario = await make(app)
+        if (!scenario) continue
+        const cpuBefore = cpuSeconds(app.child.pid)
+        const result = load(scenario, SECONDS)
+        result.cpu = ((cpuSeconds(app.child.pid) - cpuBefore) * 1e6) / result.total
+        ;((runs[scenarioName] ??= {})[app.name] ??= []).push(result)
+        console.log(`round ${round + 1} ${scenarioName.padEnd(34)} ${app.name.padEnd(36)} ${Math.round(result.rps).toString().padStart(6)}/s p50 ${result.p50} p99 ${result.p99} ms non-2xx ${result.non2xx} errors ${result.errors}`)
+      }
+    }
+  }
+  report(runs, samples)
+} finally {
+  for (const app of apps) app.child.kill('SIGTERM')
+  rmSync(work, { recursive: true, force: true })
+}
+
+function report(runs, samples) {
+  const fmt = (n) => Math.round(n).toLocaleString('en-US')
+  const rows = []
+  const verdicts = []
+  const oidc = 'node-oidc-provider (memory adapter)'
+  for (const [scenarioName, byApp] of Object.entries(runs)) {
+    rows.push(`## ${scenarioName}`, '', '| issuer | per s (median round) | min – max | p50 ms | p99 ms | non-2xx | CPU µs per request |', '|---|---:|---:|---:|---:|---:|---:|')
+    for (const [name, results] of Object.entries(byApp)) {
+      const rps = results.map((r) => r.rps)
+      const mid = results.find((r) => r.rps === median(rps))
+      const non2xx = results.reduce((sum, r) => sum + r.non2xx + r.errors + r.timeouts, 0)
+      rows.push(`| ${name.startsWith('jot') ? `**${name}**` : name} | ${fmt(mid.rps)} | ${fmt(Math.min(...rps))} – ${fmt(Math.max(...rps))} | ${mid.p50} | ${mid.p99} | ${non2xx} | ${fmt(median(results.map((r) => r.cpu)))} |`)
+    }
+    rows.push('')
+    const theirs = byApp[oidc] && median(byApp[oidc].map((r) => r.rps))
+    for (const jot of ['jot (SQLite)', 'jot (PostgreSQL)']) {
+      const mine = byApp[jot]
+      if (!mine) continue
+      const rps = median(mine.map((r) => r.rps))
+      const p99 = mine.find((r) => r.rps === rps).p99
+      if (scenarioName === 'client_credentials') {
+        const ok = rps >= 2 * theirs && p99 <= 10
+        verdicts.push(`- client_credentials, ${jot}: ${fmt(rps)}/s = ${(rps / theirs).toFixed(2)}× node-oidc-provider's ${fmt(theirs)}/s (target ≥ 2×), p99 ${p99} ms (target ≤ 10) → ${ok ? 'met' : `**not met** (${rps >= 2 * theirs ? '' : `throughput short by ${fmt(2 * theirs - rps)}/s`}${p99 > 10 ? ` p99 over by ${p99 - 10} ms` : ''})`}`)
+      } else if (theirs) {
+        verdicts.push(`- ${scenarioName}, ${jot}: ${fmt(rps)}/s vs ${fmt(theirs)}/s → ${rps > theirs ? 'ahead' : `**behind** by ${fmt(theirs - rps)}/s (${((1 - rps / theirs) * 100).toFixed(0)} %)`}`)
+      } else {
+        verdicts.push(`- ${scenarioName}, ${jot}: ${fmt(rps)}/s (node-oidc-provider cannot introspect JWT access tokens)`)
+      }
+    }
+  }
+  const model = cpus()[0]?.model ?? 'unknown CPU'
+  const sample = Object.entries(samples).map(([name, [header, payload]]) => `- ${name}: header \`${JSON.stringify(header)}\`, claims \`${JSON.stringify(payload)}\``)
+  const doc = [
+    '# jot token service benchmarks',
+    '',
+    `Generated by \`npm run bench:server\` on ${new Date().toISOString()}: ${model}, ${cpus().length} cores, Node ${process.version}.`,
+    `Load average (1, 5, 15 min) ${loadAtStart.map((n) => n.toFixed(1)).join(', ')} at the start and ${loadavg().map((n) => n.toFixed(1)).join(', ')} at the end.`,
+    '**The figures are noisy**: other work shares this 2-core machine while it runs, so compare within a',
+    'table (the rounds are interleaved), not across runs.',
+    `Versions: jotjwt-server ${JSON.parse(readFileSync(join(here, '..', 'package.json'), 'utf8')).version}, oidc-provider ${versionOf('oidc-provider')}, autocannon ${versionOf('autocannon')}, better-sqlite3 ${versionOf('better-sqlite3')}, pg ${versionOf('pg')}, ${spawnSync('psql', ['--version'], { encoding: 'utf8' }).stdout.trim() || 'PostgreSQL (version unknown)'}.`,
+    '',
+    '## Method',
+    '',
+    `Command: \`npm run bench:server\` (= \`npm run build --silent && node packages/server/bench/run.mjs\`), with SERVER_BENCH_ROUNDS=${ROUNDS}, SERVER_BENCH_SECONDS=${SECONDS}, SERVER_BENCH_CONNECTIONS=${CONNECTIONS}.`,
+    `Each issuer runs in its own process${taskset ? ' pinned to CPU 0 (`taskset -c 0`)' : ''}; autocannon runs in another${taskset ? ' pinned to CPU 1' : ''},`,
+    `${CONNECTIONS} connections, ${SECONDS} s per measurement after a ${WARMUP_SECONDS} s warm-up per issuer and scenario; ${ROUNDS} interleaved rounds`,
+    '(every issuer once per scenario and round, the starting point rotating); the table shows the median round,',
+    'the spread, and the CPU time the issuer process used (all threads, from /proc) per request.',
+    'Any non-2xx answer, connection error or timeout is counted in the "non-2xx" column (all rounds).',
+    '',
+    'PostgreSQL is the machine\'s own server (127.0.0.1:5432, the one the test suite uses), not pinned:',
+    'it shares both cores with everything else, so on PostgreSQL jot\'s figures include the database\'s',
+    'work competing with the load generator. Redis is not used: node-oidc-provider ran on its built-in',
+    'in-memory adapter (it ships no SQL adapter), which favours it, since its store costs no I/O.',
+    '',
+    'Setup, alike on both: one confidential client with `client_secret_basic`, scope `orders:read`,',
+    `resource \`${bench.audience}\`, ES256 JWT access tokens (RFC 9068 \`typ: at+jwt\`), 10 min lifetime.`,
+    'node-oidc-provider: `features.clientCredentials`, `features.resourceIndicators` with',
+    '`getResourceServerInfo` → `accessTokenFormat: \'jwt\'`, `jwt.sign.alg: \'ES256\'`; `rotateRefreshToken: true`.',
+    'jot: the client is declared in the configuration (its secret scrypt-hashed into the store; after the first',
+    'success the secret check is an HMAC comparison, no KDF on the hot path); rate limiting off.',
+    '',
+    'One access token of each, decoded (header, claims), to show the setups match:',
+    ...sample,
+    '',
+    'Scenarios:',
+    '- client_credentials: `POST /token` with `grant_type=client_credentials&scope=orders:read` and Basic auth.',
+    '  Neither issuer writes a client_credentials access token to its store: jot reads the client record',
+    '  (and checks the secret), signs, answers; a JWT access token is self-contained and jot\'s revocation is',
+    '  a denylist of `jti`s written only when a token is revoked. node-oidc-provider does not store JWT access tokens either.',
+    '- refresh_token (chained): each connection starts from its own refresh token (issued before the',
+    '  measurement: jot through the real login form and authorization code flow, node-oidc-provider through its',
+    '  Grant and RefreshToken models) and every request spends the successor the last answer returned.',
+    '  Both rotate and store the refresh token; jot also records each access token\'s `jti` in the grant',
+    '  (so revoking the family, on reuse, denylists its access tokens): each refresh is a transaction.',
+    '- introspection (JWT access token): `POST /introspect` by a resource server (Basic auth) of a jot access',
+    '  token: signature and claims checked, then one denylist lookup. node-oidc-provider cannot introspect its',
+    '  JWT access tokens (only opaque ones), so jot\'s figure stands alone.',
+    '- JWKS: `GET` of the key set.',
+    '',
+    ...rows,
+    '## Targets',
+    '',
+    ...verdicts,
+    '',
+  ].join('\n')
+  writeFileSync(join(root, 'docs', 'benchmarks-server.md'), doc)
+  console.log(`\n${rows.join('\n')}\n${verdicts.join('\n')}\n\nwritten: docs/benchmarks-server.md`)
+}
