@@ -229,20 +229,32 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
     return entry
   }
 
+  /**
+   * The stored list with the schedule applied, for readers (signingKey, jwks). Readers that call
+   * while one is waiting its turn share that one load: it starts after each of their calls, so each
+   * still sees every save (a replica's revocation included) made before it called, as if it had
+   * loaded alone. A busy issuer then loads and decrypts once per batch, not once per token.
+   */
+  let waitingRead: Promise<{ now: number; keys: StoredKey[] }> | undefined
+  const read = (): Promise<{ now: number; keys: StoredKey[] }> =>
+    (waitingRead ??= serialized(async () => {
+      waitingRead = undefined // callers from here on need a load that starts after them
+      const now = clock()
+      return { now, keys: await apply(now) }
+    }))
+
   return {
     rotate: () => serialized(async () => void (await apply(clock()))),
-    signingKey: () =>
-      serialized(async () => {
-        const now = clock()
-        const active = (await apply(now)).find((key) => keyState(key, now, retention) === 'active')!
-        return (await material(active)).privateKey
-      }),
-    jwks: () =>
-      serialized(async () => {
-        const now = clock()
-        const published = (await apply(now)).filter((key) => keyState(key, now, retention) !== 'retired')
-        return { keys: await Promise.all(published.map(async (key) => (await material(key)).publicJwk)) }
-      }),
+    signingKey: async () => {
+      const { now, keys } = await read()
+      const active = keys.find((key) => keyState(key, now, retention) === 'active')!
+      return (await material(active)).privateKey
+    },
+    jwks: async () => {
+      const { now, keys } = await read()
+      const published = keys.filter((key) => keyState(key, now, retention) !== 'retired')
+      return { keys: await Promise.all(published.map(async (key) => (await material(key)).publicJwk)) }
+    },
     keys: () =>
       serialized(async () => {
         const now = clock()

@@ -171,6 +171,51 @@ describe('key lifecycle (property, simulated time)', () => {
   })
 })
 
+describe('key lifecycle: concurrent readers', () => {
+  it('signing keys asked for at once share a load of the store, not one each', async () => {
+    const store = createMemoryKeyStore()
+    let loads = 0
+    const counting: KeyStore = { load: () => (loads++, store.load()), save: (...args) => store.save(...args) }
+    const manager = createKeyManager({ alg: 'ES256', store: counting, currentTime: () => START })
+    await manager.signingKey()
+    loads = 0
+    const keys = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? manager.signingKey() : manager.jwks().then(() => manager.signingKey()))))
+    assert.equal(new Set(keys.map((key) => key.kid)).size, 1)
+    assert.ok(loads <= 4, `${loads} loads for 75 concurrent reads`)
+  })
+
+  it('a reader that calls while a load is in flight waits for a load that starts after it (a revocation made in between is seen)', async () => {
+    const store = createMemoryKeyStore()
+    let gate: Promise<void> | undefined
+    let loading!: () => void
+    const slow: KeyStore = {
+      load: async () => {
+        const loaded = await store.load() // read first: this load predates the revocation below
+        if (gate) {
+          loading()
+          await gate
+        }
+        return loaded
+      },
+      save: (...args) => store.save(...args),
+    }
+    const manager = createKeyManager({ alg: 'ES256', store: slow, currentTime: () => START })
+    const other = createKeyManager({ alg: 'ES256', store, currentTime: () => START })
+    const first = await manager.signingKey()
+    let release!: () => void
+    gate = new Promise<void>((resolve) => (release = resolve))
+    const started = new Promise<void>((resolve) => (loading = resolve))
+    const early = manager.signingKey()
+    await started
+    gate = undefined
+    await other.revoke(first.kid!)
+    const late = manager.signingKey()
+    release()
+    assert.equal((await early).kid, first.kid, 'the load in flight was made before the revocation')
+    assert.notEqual((await late).kid, first.kid, 'the later caller sees the revocation')
+  })
+})
+
 describe('key lifecycle: managers sharing one store', () => {
   const stores: Array<[string, () => Promise<{ a: KeyStore; b: KeyStore; cleanup: () => Promise<void> }>]> = [
     ['memory store', async () => {
