@@ -91,6 +91,32 @@ const SCENARIOS = {
   JWKS: async (app) => ({ url: `${app.url}${app.jwks}`, method: 'GET' }),
 }
 
+/** What a CPU profile of jot's client_credentials path showed (taken by hand, see the command; not rerun by this script). */
+const PROFILE_NOTES = [
+  '## Where jot\'s client_credentials time goes',
+  '',
+  'Profile: `taskset -c 0 node --cpu-prof packages/server/bench/app-jot.mjs sqlite <config>` loaded for 6 s by',
+  '`taskset -c 1 node packages/server/bench/load.mjs` (client_credentials, 32 connections); shares of all samples:',
+  '',
+  '- Before this benchmark\'s fix, every token loaded the signing-key list from the store and decrypted it',
+  '  (AES-256-GCM), one token at a time: the key manager serialized each `signingKey()` call behind a full',
+  '  load. On PostgreSQL that put a database round trip, in series, in front of every signature (and every JWKS',
+  '  answer). Now reads asked for at once share one load (still started after each caller asked, so a',
+  '  revocation saved by another replica is seen as before): client_credentials on SQLite went from about',
+  '  740 to about 2,250 tokens/s in the same setup, and CPU per token from about 570 to 340 µs.',
+  '- After it: 41 % idle (the issuer waited for requests: the load generator\'s core is shared with the',
+  '  database and other work on this machine); the P-256 signature 7 %; Fastify\'s request pipeline',
+  '  (routing, body parser, hooks, reply) about 7 % inclusive, of which about 2 % is a per-request child',
+  '  logger with redaction although logging is silent; the SQLite read of the client record 3.4 %; the',
+  '  batched key-list load and decryption still about 2.5 %; socket writes 2.8 %; the cached secret check',
+  '  (HMAC) 1.4 %; random bytes for `jti` 1 %.',
+  '- What stands between jot and 2× node-oidc-provider: per token jot spends more CPU than node-oidc-provider',
+  '  (see the CPU column), and 2× would need about half of its figure. The next steps are a short-lived',
+  '  in-process cache of the client record and of the decrypted key list (invalidated on a local save, bounded',
+  '  in age for other replicas\' changes: that is a decision about revocation latency), and no per-request',
+  '  child logger when logging is off. On PostgreSQL the client read is a network round trip per token.',
+]
+
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100
 function cpuSeconds(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
@@ -140,32 +166,6 @@ try {
   for (const app of apps) app.child.kill('SIGTERM')
   rmSync(work, { recursive: true, force: true })
 }
-
-/** What a CPU profile of jot's client_credentials path showed (taken by hand, see the command; not rerun by this script). */
-const PROFILE_NOTES = [
-  '## Where jot\'s client_credentials time goes',
-  '',
-  'Profile: `taskset -c 0 node --cpu-prof packages/server/bench/app-jot.mjs sqlite <config>` loaded for 6 s by',
-  '`taskset -c 1 node packages/server/bench/load.mjs` (client_credentials, 32 connections); shares of all samples:',
-  '',
-  '- Before this benchmark\'s fix, every token loaded the signing-key list from the store and decrypted it',
-  '  (AES-256-GCM), one token at a time: the key manager serialized each `signingKey()` call behind a full',
-  '  load. On PostgreSQL that put a database round trip, in series, in front of every signature (and every JWKS',
-  '  answer). Now reads asked for at once share one load (still started after each caller asked, so a',
-  '  revocation saved by another replica is seen as before): client_credentials on SQLite went from about',
-  '  740 to about 2,250 tokens/s in the same setup, and CPU per token from about 570 to 340 µs.',
-  '- After it: 41 % idle (the issuer waited for requests: the load generator\'s core is shared with the',
-  '  database and other work on this machine); the P-256 signature 7 %; Fastify\'s request pipeline',
-  '  (routing, body parser, hooks, reply) about 7 % inclusive, of which about 2 % is a per-request child',
-  '  logger with redaction although logging is silent; the SQLite read of the client record 3.4 %; the',
-  '  batched key-list load and decryption still about 2.5 %; socket writes 2.8 %; the cached secret check',
-  '  (HMAC) 1.4 %; random bytes for `jti` 1 %.',
-  '- What stands between jot and 2× node-oidc-provider: per token jot spends more CPU than node-oidc-provider',
-  '  (see the CPU column), and 2× would need about half of its figure. The next steps are a short-lived',
-  '  in-process cache of the client record and of the decrypted key list (invalidated on a local save, bounded',
-  '  in age for other replicas\' changes: that is a decision about revocation latency), and no per-request',
-  '  child logger when logging is off. On PostgreSQL the client read is a network round trip per token.',
-]
 
 function report(runs, samples) {
   const fmt = (n) => Math.round(n).toLocaleString('en-US')
