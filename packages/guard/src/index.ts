@@ -39,6 +39,7 @@ export {
   type RuleContext,
   type ScopeRuleOptions,
 } from './authz/rules.js'
-export type { ClaimPath } from './authz/path.js'
+export { compilePath, valueAt, type ClaimPath } from './authz/path.js'
 export { createMemoryDenylist, type Denylist } from './revocation/denylist.js'
 export { createIntrospectionCheck, IntrospectionFailed, type IntrospectionCheck, type IntrospectionOptions } from './revocation/introspection.js'
+export { authorizationOf } from './adapters/node.js'

@@ -1,0 +1,71 @@
+/**
+ * Reading and validating a configuration. Every problem is reported at once, each named by its path
+ * in the file (`providers.orders.algorithms: ...`), so a user fixes the file in one pass.
+ * @module
+ */
+import { readFile } from 'node:fs/promises'
+import { parse } from 'yaml'
+import { gatewayConfigSchema, type GatewayConfig, type Requirement } from './schema.js'
+
+/** An invalid configuration; `problems` lists every one as `path: message`. */
+export class GatewayConfigError extends Error {
+  readonly problems: readonly string[]
+  constructor(problems: readonly string[]) {
+    super(problems.join('; '))
+    this.name = 'GatewayConfigError'
+    this.problems = problems
+  }
+}
+
+function describe(path: readonly PropertyKey[]): string {
+  return path.length === 0 ? '(top level)' : path.map(String).join('.')
+}
+
+/** The providers a requirement names. */
+export function requiredProviders(requires: Requirement): readonly string[] {
+  if (requires === 'none') return []
+  if ('provider' in requires) return [requires.provider]
+  if ('any' in requires) return requires.any
+  if ('all' in requires) return requires.all
+  if ('allowMissing' in requires) return requires.allowMissing
+  return requires.allowMissingOrFailed
+}
+
+/**
+ * Validates a parsed configuration object.
+ *
+ * @example
+ * ```ts
+ * const config = validateConfig({ providers: { k8s: { issuer, jwks: { remote: { url } }, audiences: ['api'], algorithms: ['RS256'] } }, rules: [{ requires: { provider: 'k8s' } }] })
+ * ```
+ * @throws GatewayConfigError listing every problem by path.
+ */
+export function validateConfig(value: unknown): GatewayConfig {
+  const result = gatewayConfigSchema.safeParse(value)
+  if (!result.success) throw new GatewayConfigError(result.error.issues.map((issue) => `${describe(issue.path)}: ${issue.message}`))
+  const config = result.data
+  const problems: string[] = []
+  config.rules.forEach((rule, index) => {
+    for (const name of requiredProviders(rule.requires)) {
+      if (!Object.hasOwn(config.providers, name)) problems.push(`rules.${index}.requires: no provider named "${name}"`)
+    }
+  })
+  if (problems.length > 0) throw new GatewayConfigError(problems)
+  return config
+}
+
+/** Parses YAML (JSON is YAML) text and validates it. */
+export function parseConfig(text: string): GatewayConfig {
+  let value: unknown
+  try {
+    value = parse(text)
+  } catch (error) {
+    throw new GatewayConfigError([`(file): not valid YAML or JSON: ${(error as Error).message}`])
+  }
+  return validateConfig(value)
+}
+
+/** Reads and validates a configuration file. */
+export async function loadConfig(file: string): Promise<GatewayConfig> {
+  return parseConfig(await readFile(file, 'utf8'))
+}

@@ -1,0 +1,136 @@
+/**
+ * The gateway configuration, as users write it (YAML or JSON). Field names read as a superset of
+ * Envoy's `jwt_authn` and Gloo's JWT and RBAC options (`providers`, `rules`, `requires`,
+ * `claimsToHeaders`, `clockSkewSeconds`, `allowMissing`, `allowMissingOrFailed`), so a team moving
+ * from either recognises every field. The same schema validates the file and generates the JSON
+ * Schema published for editors (`gateway.schema.json`).
+ * @module
+ */
+import { z } from 'zod'
+
+/** RFC 9110 §5.6.2 token: a header field name. Lower-cased when compiled. */
+const headerName = z.string().regex(/^[!#$%&'*+\-.^`|~0-9A-Za-z]+$/, 'a header name (RFC 9110 token characters; no underscores)')
+
+/** A claim path: a top-level claim name, a JSON Pointer (`/kubernetes.io/serviceaccount/name`), or segments. */
+const claimPath = z.union([z.string().min(1), z.array(z.string()).min(1)])
+
+const seconds = z.number().positive()
+
+const remoteJwks = z
+  .object({
+    url: z.url(),
+    timeout: seconds.optional().describe('seconds to wait for the JWKS endpoint (default 5)'),
+    cacheDuration: seconds.optional().describe('longest time keys are trusted without a refetch (default 600)'),
+    cooldown: seconds.optional().describe('shortest time between two fetches, also on unknown kids (default 30)'),
+    maxStale: seconds.optional().describe('how long known keys keep verifying while the endpoint fails (default 21600)'),
+    minCacheAge: seconds.optional().describe('lower bound for the endpoint’s max-age (default 60)'),
+    refreshAhead: seconds.optional().describe('refresh this long before expiry (default 30)'),
+  })
+  .strict()
+
+const localJwks = z
+  .object({
+    jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).optional().describe('a JWK Set inline'),
+    pem: z.string().optional().describe('one public key as PEM'),
+    file: z.string().optional().describe('a file holding a JWK Set (JSON) or a PEM public key'),
+  })
+  .strict()
+  .refine((local) => [local.jwks, local.pem, local.file].filter((v) => v !== undefined).length === 1, 'give exactly one of jwks, pem, file')
+
+const claimToHeader = z
+  .object({
+    claim: claimPath,
+    header: headerName,
+    arrays: z.enum(['join', 'json']).optional().describe('arrays as a comma-separated list (join, default) or as JSON'),
+  })
+  .strict()
+
+const provider = z
+  .object({
+    issuer: z.string().min(1).optional(),
+    issuers: z.array(z.string().min(1)).min(1).optional().describe('several issuers sharing these settings; the token’s iss picks one'),
+    discovery: z.boolean().optional().describe('find jwks_uri in <issuer>/.well-known/openid-configuration'),
+    jwks: z.object({ remote: remoteJwks.optional(), local: localJwks.optional() }).strict().optional(),
+    audiences: z.array(z.string().min(1)).min(1),
+    audienceMatch: z.enum(['any', 'all']).optional().describe('any (default, Envoy) or all of audiences must be in aud'),
+    algorithms: z.array(z.string().regex(/^(?:[RP]S(?:256|384|512)|ES(?:256|384|512|256K)|EdDSA|Ed25519|HS(?:256|384|512))$/, 'a JWS algorithm')).min(1),
+    profile: z.enum(['jwt', 'rfc9068']).optional().describe('rfc9068: typ at+jwt and the RFC 9068 claims required (an ID token is refused)'),
+    requiredClaims: z.array(z.string().min(1)).optional(),
+    maxTokenAge: seconds.optional().describe('refuse tokens issued (iat) longer ago than this many seconds'),
+    clockSkewSeconds: z.number().int().min(0).max(300).optional(),
+    tokenSource: z
+      .object({ header: z.boolean().optional(), query: z.boolean().optional(), cookie: z.string().min(1).optional() })
+      .strict()
+      .optional(),
+    claimsToHeaders: z.array(claimToHeader).optional(),
+    payloadHeader: headerName.optional().describe('the verified payload, base64url(JSON), for the upstream'),
+    allowHttp: z.boolean().optional().describe('allow http: JWKS and discovery URLs (loopback, tests)'),
+  })
+  .strict()
+  .refine((p) => (p.issuer === undefined) !== (p.issuers === undefined), { message: 'give issuer or issuers (one of them)', path: ['issuer'] })
+  .refine((p) => [p.discovery === true, p.jwks?.remote, p.jwks?.local].filter(Boolean).length === 1, {
+    message: 'give exactly one key source: discovery: true, jwks.remote or jwks.local',
+    path: ['jwks'],
+  })
+
+const claimOperator = z.enum(['equals', 'contains', 'prefix', 'suffix', 'regex', 'in'])
+
+const claimCondition = z
+  .object({
+    path: claimPath,
+    op: claimOperator,
+    value: z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.union([z.string(), z.number(), z.boolean(), z.null()]))]),
+  })
+  .strict()
+
+const providerList = z.array(z.string().min(1)).min(1)
+
+const requirement = z.union([
+  z.literal('none').describe('no token needed (claim headers are still stripped)'),
+  z.object({ provider: z.string().min(1) }).strict(),
+  z.object({ any: providerList }).strict(),
+  z.object({ all: providerList }).strict(),
+  z.object({ allowMissing: providerList }).strict(),
+  z.object({ allowMissingOrFailed: providerList }).strict(),
+])
+
+const rule = z
+  .object({
+    match: z
+      .object({
+        hosts: z.array(z.string().min(1)).min(1).optional(),
+        pathPrefix: z.string().startsWith('/').optional(),
+        methods: z.array(z.string().regex(/^[A-Z]+$/, 'an upper-case method')).min(1).optional(),
+      })
+      .strict()
+      .optional(),
+    requires: requirement,
+    bypassCorsPreflight: z.boolean().optional().describe('let CORS preflight requests through without a token'),
+    authorize: z
+      .object({
+        scopes: z.object({ all: z.array(z.string().min(1)).min(1).optional(), any: z.array(z.string().min(1)).min(1).optional() }).strict().optional(),
+        claims: z.array(claimCondition).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+
+/** The whole configuration file. */
+export const gatewayConfigSchema = z
+  .object({
+    listen: z.object({ host: z.string().optional(), port: z.number().int().min(0).max(65535).optional() }).strict().optional(),
+    trustedProxies: z.array(z.string().min(1)).optional().describe('addresses or CIDR ranges whose X-Forwarded-*/X-Original-URI headers are believed'),
+    realm: z.string().optional(),
+    errorVerbosity: z.enum(['none', 'generic', 'detailed']).optional(),
+    providers: z.record(z.string().min(1), provider),
+    rules: z.array(rule).min(1),
+  })
+  .strict()
+
+/** A validated configuration. */
+export type GatewayConfig = z.infer<typeof gatewayConfigSchema>
+export type ProviderConfig = GatewayConfig['providers'][string]
+export type RuleConfig = GatewayConfig['rules'][number]
+export type Requirement = RuleConfig['requires']
+export type ClaimCondition = z.infer<typeof claimCondition>

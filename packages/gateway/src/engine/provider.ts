@@ -1,0 +1,97 @@
+/**
+ * A provider compiled onto the guard's core: each provider is one `createGuard` (issuer or issuers,
+ * key source, algorithms, audiences, typ, required claims, skew), so the gateway and the framework
+ * middleware run the very same verification. What the gateway adds is the claim-header plan.
+ * @module
+ */
+import { readFileSync } from 'node:fs'
+import { base64url, type JWKSet, type JWSAlgorithmName, type JWTClaims } from 'jotjwt'
+import { compilePath, createGuard, valueAt, type Guard, type GuardOptions, type IssuerOptions, type KeySource, type TokenLocations } from 'jotjwt-guard'
+import type { ProviderConfig } from '../config/schema.js'
+
+/** A provider ready to authenticate requests and to turn its claims into headers. */
+export interface CompiledProvider {
+  readonly name: string
+  readonly issuers: ReadonlySet<string>
+  readonly guard: Guard
+  /** Every header this provider may set: the proxy must strip client copies of each of them. */
+  readonly managedHeaders: readonly string[]
+  /** The headers for a verified token's claims (lower-case names). */
+  headers(claims: JWTClaims): Record<string, string>
+}
+
+function keySource(config: ProviderConfig): KeySource {
+  const remote = config.jwks?.remote
+  if (remote) {
+    const { url, timeout, cacheDuration, cooldown, maxStale, minCacheAge, refreshAhead } = remote
+    const keySet = {
+      ...(timeout !== undefined ? { timeout } : {}),
+      ...(cacheDuration !== undefined ? { cacheMaxAge: cacheDuration } : {}),
+      ...(cooldown !== undefined ? { cooldown } : {}),
+      ...(maxStale !== undefined ? { maxStale } : {}),
+      ...(minCacheAge !== undefined ? { minCacheAge } : {}),
+      ...(refreshAhead !== undefined ? { refreshAhead } : {}),
+    }
+    return { jwksUri: url, keySet }
+  }
+  const local = config.jwks?.local
+  if (local?.pem !== undefined) return { pem: local.pem }
+  if (local?.jwks !== undefined) return { jwks: local.jwks as unknown as JWKSet }
+  if (local?.file !== undefined) {
+    const text = readFileSync(local.file, 'utf8')
+    return text.trimStart().startsWith('-----BEGIN') ? { pem: text } : { jwks: JSON.parse(text) as JWKSet }
+  }
+  return { discovery: true }
+}
+
+function headerValue(value: unknown, arrays: 'join' | 'json'): string | undefined {
+  if (value === undefined || value === null) return undefined
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value)
+  if (Array.isArray(value) && arrays === 'join' && value.every((item) => typeof item !== 'object' || item === null)) return value.map(String).join(',')
+  return JSON.stringify(value)
+}
+
+/** RFC 9110 §5.5: a field value must not carry CR, LF or NUL (a claim could otherwise split headers). */
+function isFieldValue(value: string): boolean {
+  return !/[\r\n\0]/.test(value)
+}
+
+/** Compiles one provider. */
+export function compileProvider(name: string, config: ProviderConfig, settings: Pick<GuardOptions, 'realm' | 'errorVerbosity'>): CompiledProvider {
+  const issuers = config.issuers ?? [config.issuer!]
+  const source = keySource(config)
+  const audiences = config.audiences
+  const options: GuardOptions = {
+    ...(config.issuers === undefined ? { issuer: config.issuer!, ...source } : { issuers: issuers.map((issuer): IssuerOptions => ({ issuer, ...source })) }),
+    audience: config.audienceMatch === 'all' ? (tokenAudiences) => audiences.every((aud) => tokenAudiences.includes(aud)) : audiences,
+    algorithms: config.algorithms as JWSAlgorithmName[],
+    ...(config.profile !== undefined ? { profile: config.profile } : {}),
+    ...(config.requiredClaims !== undefined ? { requiredClaims: config.requiredClaims } : {}),
+    ...(config.maxTokenAge !== undefined ? { maxTokenAge: config.maxTokenAge } : {}),
+    ...(config.clockSkewSeconds !== undefined ? { clockTolerance: config.clockSkewSeconds } : {}),
+    ...(config.tokenSource !== undefined ? { tokenLocations: config.tokenSource as TokenLocations } : {}),
+    ...(config.allowHttp === true ? { allowHttp: true } : {}),
+    ...settings,
+  }
+  const mappings = (config.claimsToHeaders ?? []).map((mapping) => ({
+    segments: compilePath(mapping.claim),
+    header: mapping.header.toLowerCase(),
+    arrays: mapping.arrays ?? 'join',
+  }))
+  const payloadHeader = config.payloadHeader?.toLowerCase()
+  return {
+    name,
+    issuers: new Set(issuers),
+    guard: createGuard(options),
+    managedHeaders: [...mappings.map((m) => m.header), ...(payloadHeader ? [payloadHeader] : [])],
+    headers(claims) {
+      const headers: Record<string, string> = {}
+      for (const { segments, header, arrays } of mappings) {
+        const value = headerValue(valueAt(claims, segments), arrays)
+        if (value !== undefined && isFieldValue(value)) headers[header] = value
+      }
+      if (payloadHeader) headers[payloadHeader] = base64url.encode(new TextEncoder().encode(JSON.stringify(claims)))
+      return headers
+    },
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * The original request behind a forward-auth subrequest. Proxies send the client's method and URI in
+ * `X-Forwarded-Method` / `X-Forwarded-Uri` (Caddy, Traefik) or `X-Original-Method` /
+ * `X-Original-URI` (the nginx convention) and the host in `X-Forwarded-Host`. Anyone can send these
+ * headers, so they are believed only from a configured trusted proxy address; from anyone else the
+ * request itself is judged (a client cannot pick a laxer rule by naming another path).
+ * @module
+ */
+import { BlockList, isIPv6 } from 'node:net'
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
+import { authorizationOf } from 'jotjwt-guard'
+import type { GatewayRequest } from '../engine/gateway.js'
+
+/** Addresses and CIDR ranges, compiled. */
+export function trustedProxyList(entries: readonly string[]): BlockList {
+  const list = new BlockList()
+  for (const entry of entries) {
+    const [address, prefix] = entry.split('/')
+    const type = isIPv6(address!) ? 'ipv6' : 'ipv4'
+    if (prefix === undefined) list.addAddress(address!, type)
+    else list.addSubnet(address!, Number(prefix), type)
+  }
+  return list
+}
+
+function first(value: string | string[] | undefined): string | undefined {
+  const text = Array.isArray(value) ? value[0] : value
+  // A list (several proxies appended) is ambiguous; the nearest trusted proxy sets a single value.
+  return text === undefined || text.includes(',') ? undefined : text.trim()
+}
+
+function isTrusted(message: IncomingMessage, trusted: BlockList): boolean {
+  let address = message.socket.remoteAddress
+  if (address === undefined) return false
+  // An IPv4 client on a dual-stack socket appears as ::ffff:a.b.c.d.
+  if (address.startsWith('::ffff:') && !address.slice(7).includes(':')) address = address.slice(7)
+  return trusted.check(address, isIPv6(address) ? 'ipv6' : 'ipv4')
+}
+
+/** The request to judge: the forwarded original from a trusted proxy, otherwise the request as received. */
+export function originalRequest(message: IncomingMessage, trusted: BlockList): GatewayRequest {
+  // Node keeps only the first Authorization header; the guard must see every copy (RFC 6750 §2: one
+  // token), so a repeated header is passed on as an array (IncomingHttpHeaders types it as a string).
+  const headers: IncomingHttpHeaders = { ...message.headers, authorization: authorizationOf(message) as string | undefined }
+  const own: GatewayRequest = { method: message.method ?? 'GET', host: headers.host, uri: message.url ?? '/', headers }
+  if (!isTrusted(message, trusted)) return own
+  const method = first(headers['x-forwarded-method']) ?? first(headers['x-original-method'])
+  const uri = first(headers['x-forwarded-uri']) ?? first(headers['x-original-uri'])
+  const host = first(headers['x-forwarded-host'])
+  return {
+    method: method?.toUpperCase() ?? own.method,
+    host: host ?? own.host,
+    uri: uri !== undefined && uri.startsWith('/') ? uri : own.uri,
+    headers,
+  }
+}
