@@ -16,6 +16,7 @@ import { encrypt } from './commands/encrypt.js'
 import { jwks } from './commands/jwks.js'
 import { key } from './commands/key.js'
 import { keygen } from './commands/keygen.js'
+import { gateway } from './commands/gateway.js'
 import { serve } from './commands/serve.js'
 import { sign } from './commands/sign.js'
 import { token } from './commands/token.js'
@@ -24,7 +25,7 @@ import { colorEnabled, createPalette } from './format/color.js'
 import { escapeTerminal, escapeText, guardOutput } from './format/terminal.js'
 import { createStdinReader } from './io/input.js'
 
-const COMMANDS: readonly Command[] = [decode, verify, sign, encrypt, decrypt, keygen, key, jwks, token, dpop, serve]
+const COMMANDS: readonly Command[] = [decode, verify, sign, encrypt, decrypt, keygen, key, jwks, token, dpop, serve, gateway]
 
 function version(): string {
   const read = (path: string) => (JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { version: string }).version
@@ -65,6 +66,7 @@ function overview(): string {
     '  jotjwt verify --key issuer.public.jwk "$TOKEN"',
     '  jotjwt verify --jwks https://issuer.example/.well-known/jwks.json --audience api "$TOKEN"',
     '  jotjwt serve --dev   (the token service; needs the jotjwt-server package)',
+    '  jotjwt gateway --config gateway.yaml   (forward-auth for proxies; needs jotjwt-gateway)',
     '',
   ].join('\n')
 }

@@ -30,14 +30,14 @@ async function loadServer(): Promise<typeof Server> {
   }
 }
 
-function portFlag(text: string | undefined): number | undefined {
+export function portFlag(text: string | undefined): number | undefined {
   if (text === undefined) return undefined
   if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) throw new UsageError(`--port takes a port number (0-65535; 0 picks a free one), not "${text}"`)
   return Number(text)
 }
 
 /** Resolves on the first SIGINT or SIGTERM; a second one ends the process at once (Node's default). */
-function stopSignal(): Promise<NodeJS.Signals> {
+export function stopSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       process.off('SIGINT', stop)
