@@ -14,3 +14,4 @@ export { gatewayConfigSchema, type ClaimCondition, type GatewayConfig, type Prov
 export { GatewayConfigError, loadConfig, parseConfig, validateConfig } from './config/load.js'
 export { createGateway, type Decision, type Gateway, type GatewayRequest } from './engine/gateway.js'
 export { startGateway, type RunningGateway } from './http/server.js'
+export { caddySite, nginxServer, separatorVariants, type SnippetOptions } from './proxies/snippets.js'

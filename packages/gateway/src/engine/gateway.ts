@@ -107,6 +107,10 @@ export function createGateway(config: GatewayConfig): Gateway {
     bypassCorsPreflight: rule.bypassCorsPreflight === true,
   }))
   const managedHeaders = [...new Set([...providers.values()].flatMap((provider) => provider.managedHeaders))]
+  // Every 2xx names every managed header, empty when there is no claim for it: a proxy that copies
+  // the auth response's headers onto the request (Caddy's copy_headers, Traefik's
+  // authResponseHeaders) then overwrites a client's copy instead of leaving it in place.
+  const allowed = (): Decision => ({ status: 200, headers: Object.fromEntries(managedHeaders.map((name) => [name, ''])) })
 
   async function authenticate(rule: CompiledRule, request: GatewayRequest): Promise<Outcome> {
     const guardRequest: GuardRequest = { method: request.method, url: request.uri, headers: request.headers }
@@ -145,14 +149,14 @@ export function createGateway(config: GatewayConfig): Gateway {
     // A CORS preflight carries no credentials by design (Fetch standard, CORS-preflight request).
     const headers = request.headers as Record<string, unknown>
     const preflight = request.method === 'OPTIONS' && headers.origin !== undefined && headers['access-control-request-method'] !== undefined
-    if (rule.requires === 'none' || (preflight && rule.bypassCorsPreflight)) return { status: 200, headers: {} }
+    if (rule.requires === 'none' || (preflight && rule.bypassCorsPreflight)) return allowed()
     const outcome = await authenticate(rule, request)
     if (outcome instanceof GuardError) {
       // Envoy's semantics: allowMissing lets a request without a token through, allowMissingOrFailed
       // also one whose token fails; neither gets claim headers. Authorization needs a token.
       const { requires } = rule
       const optional = typeof requires === 'object' && (('allowMissing' in requires && outcome instanceof UnauthorizedError) || 'allowMissingOrFailed' in requires)
-      if (optional && rule.authorize.length === 0) return { status: 200, headers: {} }
+      if (optional && rule.authorize.length === 0) return allowed()
       return refuse(outcome)
     }
     // Authorization reads the first provider's claims (under `all`, the first listed).
@@ -161,9 +165,9 @@ export function createGateway(config: GatewayConfig): Gateway {
       const refusal = provider.guard.authorize(auth, check)
       if (refusal) return refuse(refusal)
     }
-    const out: Record<string, string> = {}
-    for (const accepted of outcome) Object.assign(out, accepted.provider.headers(accepted.auth.claims))
-    return { status: 200, headers: out }
+    const decision = allowed()
+    for (const accepted of outcome) Object.assign(decision.headers, accepted.provider.headers(accepted.auth.claims))
+    return decision
   }
 
   return {
