@@ -123,6 +123,15 @@ export const gatewayConfigSchema = z
     trustedProxies: z.array(z.string().min(1)).optional().describe('addresses or CIDR ranges whose X-Forwarded-*/X-Original-URI headers are believed'),
     realm: z.string().optional(),
     errorVerbosity: z.enum(['none', 'generic', 'detailed']).optional(),
+    revocation: z
+      .object({
+        redis: z
+          .object({ url: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL'), prefix: z.string().optional().describe('key prefix (default jotjwt:revoked:, what jotjwt serve writes)') })
+          .strict(),
+      })
+      .strict()
+      .optional()
+      .describe('a jti denylist checked after every verification (tokens without jti are refused)'),
     providers: z.record(z.string().min(1), provider),
     rules: z.array(rule).min(1),
   })

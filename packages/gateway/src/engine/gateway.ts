@@ -12,6 +12,7 @@ import {
   ServiceUnavailableError,
   UnauthorizedError,
   type AuthorizationRule,
+  type Denylist,
   type GuardAuth,
   type GuardRequest,
   type ResponseSettings,
@@ -91,13 +92,13 @@ function forForwardAuth(error: GuardError): GuardError {
  *
  * @example
  * ```ts
- * const gateway = createGateway(await loadConfig('gateway.yaml'))
+ * const gateway = createGateway(await loadConfig('gateway.yaml')) // options.denylist: a jti denylist for every provider
  * const { status, headers } = await gateway.decide({ method: 'GET', host: 'api.example', uri: '/orders', headers: { authorization } })
  * ```
  */
-export function createGateway(config: GatewayConfig): Gateway {
+export function createGateway(config: GatewayConfig, options: { denylist?: Denylist } = {}): Gateway {
   const settings: ResponseSettings = { realm: config.realm ?? 'api', verbosity: config.errorVerbosity ?? 'generic', problemDetails: false }
-  const guardSettings = { realm: settings.realm, errorVerbosity: settings.verbosity }
+  const guardSettings = { realm: settings.realm, errorVerbosity: settings.verbosity, ...(options.denylist ? { revocation: { denylist: options.denylist } } : {}) }
   const providers = new Map(Object.entries(config.providers).map(([name, provider]) => [name, compileProvider(name, provider, guardSettings)]))
   const rules: CompiledRule[] = config.rules.map((rule, index) => ({
     matcher: compileMatch(rule.match),

@@ -57,7 +57,7 @@ function isFieldValue(value: string): boolean {
 }
 
 /** Compiles one provider. */
-export function compileProvider(name: string, config: ProviderConfig, settings: Pick<GuardOptions, 'realm' | 'errorVerbosity'>): CompiledProvider {
+export function compileProvider(name: string, config: ProviderConfig, settings: Pick<GuardOptions, 'realm' | 'errorVerbosity' | 'revocation'>): CompiledProvider {
   const issuers = config.issuers ?? [config.issuer!]
   const source = keySource(config)
   const audiences = config.audiences
