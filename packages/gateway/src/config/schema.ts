@@ -126,7 +126,7 @@ export const gatewayConfigSchema = z
     revocation: z
       .object({
         redis: z
-          .object({ url: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL'), prefix: z.string().optional().describe('key prefix (default jotjwt:revoked:, what jotjwt serve writes)') })
+          .object({ url: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL'), prefix: z.string().optional().describe('key prefix (default jotjwt:revoked:, the format jotjwt-guard/redis writes)') })
           .strict(),
       })
       .strict()

@@ -22,7 +22,7 @@ export interface RunningGateway {
 }
 
 /**
- * The Redis denylist that jotjwt serve feeds (keys `<prefix><jti>` expiring with the token). The
+ * The Redis denylist in jotjwt-guard/redis's format (keys `<prefix><jti>` expiring with the token). The
  * `redis` package is an optional peer, loaded only when the configuration asks for it.
  */
 async function redisDenylist(url: string, prefix: string | undefined): Promise<{ denylist: Denylist; close(): Promise<void> }> {
