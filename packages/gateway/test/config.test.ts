@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
-import { GatewayConfigError, parseConfig } from 'jotjwt-gateway'
+import { GatewayConfigError, gatewayConfigSchema, parseConfig } from 'jotjwt-gateway'
 
 const VALID = `
 providers:
@@ -51,6 +51,7 @@ test('a rule naming an unknown provider, or a provider without a key source, is 
 
 test('the published JSON Schema describes the same fields', () => {
   const schema = JSON.parse(readFileSync(new URL('../gateway.schema.json', import.meta.url), 'utf8'))
-  assert.deepEqual(Object.keys(schema.properties).sort(), ['errorVerbosity', 'listen', 'providers', 'realm', 'rules', 'trustedProxies'])
+  assert.deepEqual(Object.keys(schema.properties).sort(), Object.keys(gatewayConfigSchema.shape).sort())
+  assert.deepEqual(schema.required, ['providers', 'rules'])
   assert.equal(schema.additionalProperties, false)
 })
