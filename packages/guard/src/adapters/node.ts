@@ -9,7 +9,15 @@ import type { IncomingMessage } from 'node:http'
 
 const AUTHORIZATION = 'authorization'
 
-/** The `Authorization` header, or every copy of it when the request repeated it. */
+/**
+ * The `Authorization` header, or every copy of it when the request repeated it (the core then
+ * refuses the request with 400 `invalid_request`).
+ *
+ * @example
+ * ```ts
+ * const result = await guard.authenticate({ method: req.method, url: req.url, headers: { ...req.headers, authorization: authorizationOf(req) } })
+ * ```
+ */
 export function authorizationOf(message: IncomingMessage): string | string[] | undefined {
   const value = message.headers.authorization
   if (value === undefined) return undefined

@@ -10,7 +10,15 @@
 /** A claim name, a JSON Pointer, or explicit segments. */
 export type ClaimPath = string | readonly string[]
 
-/** The path's segments, checked once when a rule is created. */
+/**
+ * The path's segments, checked once when a rule is created.
+ *
+ * @example
+ * ```ts
+ * compilePath('/kubernetes.io/serviceaccount/name') // ['kubernetes.io', 'serviceaccount', 'name']
+ * compilePath('https://example.com/roles') // ['https://example.com/roles']
+ * ```
+ */
 export function compilePath(path: ClaimPath): readonly string[] {
   if (Array.isArray(path)) {
     if (path.length === 0 || !path.every((segment) => typeof segment === 'string')) throw new TypeError('a claim path array must list string segments')
@@ -25,7 +33,14 @@ export function compilePath(path: ClaimPath): readonly string[] {
     .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'))
 }
 
-/** The value at `segments` in `claims`, or undefined. */
+/**
+ * The value at `segments` in `claims` (own properties only), or undefined.
+ *
+ * @example
+ * ```ts
+ * valueAt({ org: { id: 'acme' } }, compilePath('/org/id')) // 'acme'
+ * ```
+ */
 export function valueAt(claims: unknown, segments: readonly string[]): unknown {
   let value = claims
   for (const segment of segments) {
