@@ -90,6 +90,17 @@ describe('forward-auth decisions', () => {
     }
   })
 
+  test('typ per provider: only tokens of that type pass (RFC 8725 §3.11)', async () => {
+    const orders = { ...providers(issuer).orders, profile: 'jwt', typ: 'JWT' }
+    const typed = await start({ trustedProxies: ['127.0.0.1'], providers: { orders }, rules: [{ requires: { provider: 'orders' } }] })
+    try {
+      assert.equal((await ask(typed, 'GET', '/x', bearer(await issuer.mint({}, { typ: 'JWT' })))).status, 200)
+      assert.equal((await ask(typed, 'GET', '/x', bearer(await issuer.mint()))).status, 401, 'an at+jwt token is not of type JWT')
+    } finally {
+      await typed.close()
+    }
+  })
+
   test('rules: none passes, allowMissing passes without a token but refuses a bad one, no match denies', async () => {
     assert.equal((await ask(gateway, 'GET', '/health')).status, 200)
     const open = await ask(gateway, 'GET', '/public/x')

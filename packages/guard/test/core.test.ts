@@ -27,6 +27,11 @@ describe('options', () => {
     assert.throws(() => createGuard({ ...base, algorithms: ['ES256', 'HS256'] }), /need an explicit secret/)
     assert.throws(() => createGuard({ ...keyless, secret: 'x'.repeat(32), algorithms: ['HS256', 'ES256'] }), /list only those/)
   })
+  test('typ: a non-empty string, and at+jwt under the rfc9068 profile', () => {
+    assert.throws(() => createGuard({ ...base, typ: '' }), /typ must be a non-empty string/)
+    assert.throws(() => createGuard({ ...base, profile: 'rfc9068', typ: 'JWT' }), /requires typ at\+jwt/)
+    createGuard({ ...base, profile: 'rfc9068', typ: 'application/at+jwt' })
+  })
   test('plain-HTTP key URLs need allowHttp', () => {
     assert.throws(() => createGuard({ ...base, jwksUri: 'http://as.example/jwks' }), /https/)
   })

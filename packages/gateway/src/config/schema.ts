@@ -55,6 +55,7 @@ const provider = z
     audienceMatch: z.enum(['any', 'all']).optional().describe('any (default, Envoy) or all of audiences must be in aud'),
     algorithms: z.array(z.string().regex(/^(?:[RP]S(?:256|384|512)|ES(?:256|384|512|256K)|EdDSA|Ed25519|HS(?:256|384|512))$/, 'a JWS algorithm')).min(1),
     profile: z.enum(['jwt', 'rfc9068']).optional().describe('rfc9068: typ at+jwt and the RFC 9068 claims required (an ID token is refused)'),
+    typ: z.string().min(1).optional().describe('the required typ header (RFC 8725 §3.11), e.g. at+jwt'),
     requiredClaims: z.array(z.string().min(1)).optional(),
     maxTokenAge: seconds.optional().describe('refuse tokens issued (iat) longer ago than this many seconds'),
     clockSkewSeconds: z.number().int().min(0).max(300).optional(),

@@ -66,6 +66,7 @@ export function compileProvider(name: string, config: ProviderConfig, settings: 
     audience: config.audienceMatch === 'all' ? (tokenAudiences) => audiences.every((aud) => tokenAudiences.includes(aud)) : audiences,
     algorithms: config.algorithms as JWSAlgorithmName[],
     ...(config.profile !== undefined ? { profile: config.profile } : {}),
+    ...(config.typ !== undefined ? { typ: config.typ } : {}),
     ...(config.requiredClaims !== undefined ? { requiredClaims: config.requiredClaims } : {}),
     ...(config.maxTokenAge !== undefined ? { maxTokenAge: config.maxTokenAge } : {}),
     ...(config.clockSkewSeconds !== undefined ? { clockTolerance: config.clockSkewSeconds } : {}),

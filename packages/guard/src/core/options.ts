@@ -84,6 +84,12 @@ export interface GuardOptions extends KeySource {
    * `'jwt'`: any JWT that passes the other checks.
    */
   profile?: 'jwt' | 'rfc9068'
+  /**
+   * The required `typ` header (RFC 8725 §3.11: explicit typing keeps one kind of JWT from passing
+   * for another), compared case-insensitively with `application/` optional. `profile: 'rfc9068'`
+   * implies `at+jwt`; another value with that profile is refused.
+   */
+  typ?: string
   /** Leeway for `exp`, `nbf` and `iat`. Default 60 s. */
   clockTolerance?: Duration
   /** Refuse tokens issued (`iat`) longer ago than this. */

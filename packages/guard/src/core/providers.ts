@@ -162,6 +162,11 @@ export function compileProviders(options: GuardOptions): Provider[] {
   if (audience === undefined) throw new TypeError('audience is required: the identifier(s) of this API, or a function')
   const requiredClaims = [...(options.requiredClaims ?? []), ...(rfc9068 ? ACCESS_TOKEN_CLAIMS : [])]
   const allowHttp = options.allowHttp === true
+  if (options.typ !== undefined && (typeof options.typ !== 'string' || options.typ === '')) throw new TypeError('typ must be a non-empty string')
+  if (rfc9068 && options.typ !== undefined && options.typ.toLowerCase().replace(/^application\//, '') !== 'at+jwt') {
+    throw new TypeError("profile 'rfc9068' requires typ at+jwt")
+  }
+  const typ = options.typ ?? (rfc9068 ? 'at+jwt' : undefined)
 
   let issuers: readonly IssuerOptions[]
   if (options.issuers !== undefined) {
@@ -189,7 +194,7 @@ export function compileProviders(options: GuardOptions): Provider[] {
       requireExpiration: true,
       offload: options.offload !== false,
       ...(typeof audience === 'function' ? { acceptAnyAudience: true } : { audience }),
-      ...(rfc9068 ? { typ: 'at+jwt' } : {}),
+      ...(typ !== undefined ? { typ } : {}),
       ...(requiredClaims.length > 0 ? { requiredClaims } : {}),
       ...(options.maxTokenAge !== undefined ? { maxTokenAge: options.maxTokenAge } : {}),
       ...(options.currentTime !== undefined ? { currentTime: options.currentTime } : {}),
