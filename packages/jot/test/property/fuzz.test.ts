@@ -1201,8 +1201,11 @@ function algorithmFitting(jwk: Record<string, unknown>): string {
     case 'AKP':
       // The parameter set is the JWK's own alg (RFC 9964 §3), when it names one.
       return ['ML-DSA-65', 'ML-DSA-87'].includes(jwk.alg as string) ? (jwk.alg as string) : 'ML-DSA-44'
-    default:
-      return { 'P-384': 'ES384', 'P-521': 'ES512', secp256k1: 'ES256K' }[String(jwk.crv)] ?? 'ES256'
+    default: {
+      // The fuzzed crv may be anything, an object without toString included: look up strings only.
+      const byCurve: Record<string, JWSAlgorithmName> = { 'P-384': 'ES384', 'P-521': 'ES512', secp256k1: 'ES256K' }
+      return typeof jwk.crv === 'string' && Object.hasOwn(byCurve, jwk.crv) ? byCurve[jwk.crv]! : 'ES256'
+    }
   }
 }
 
