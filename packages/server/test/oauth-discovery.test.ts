@@ -72,6 +72,7 @@ describe('authorization server metadata (RFC 8414)', () => {
       revocation_endpoint_auth_signing_alg_values_supported: algs,
       introspection_endpoint_auth_methods_supported: auth,
       introspection_endpoint_auth_signing_alg_values_supported: algs,
+      dpop_signing_alg_values_supported: ['ES256', 'EdDSA', 'RS256', 'PS256'],
     })
     assert.ok(!algs.some((alg) => alg.startsWith('HS')), 'client assertions are asymmetric only')
   })

@@ -198,6 +198,19 @@ export const configSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  /** DPoP (RFC 9449) at the token endpoint: proofs bind the tokens issued to the client's key. */
+  dpop: z
+    .strictObject({
+      /** Algorithms accepted for proofs (discovery's `dpop_signing_alg_values_supported`). */
+      algorithms: z.array(signingAlg).min(1).default(['ES256', 'EdDSA', 'RS256', 'PS256']),
+      /** How long a proof is accepted after its `iat` (RFC 9449 §11.1). */
+      maxAge: duration.default('60s'),
+      /** Require a server nonce in every proof (RFC 9449 §8), issued in `DPoP-Nonce`. */
+      requireNonce: z.boolean().default(false),
+      /** How long a nonce is current; the previous one is still accepted for as long again. */
+      nonceLifetime: duration.default('5m'),
+    })
+    .prefault({}),
   clients: z.array(clientSchema).default([]),
   /** The people who can log in with the built-in login page. */
   users: z.array(userSchema).default([]),

@@ -37,6 +37,8 @@ export interface AccessTokenGrant {
   authTime?: number
   /** RFC 9068 §2.2.3.1 `groups`, when the `groups` scope was granted. */
   groups?: readonly string[]
+  /** RFC 9449 §6.1: the thumbprint of the DPoP key the token is bound to (`cnf.jkt`). */
+  jkt?: string | undefined
 }
 
 export interface MintedAccessToken {
@@ -81,9 +83,22 @@ export async function mintAccessToken(ctx: ServiceContext, client: ClientRecord,
     ...(grant.scopes.length === 0 ? {} : { scope: grant.scopes.join(' ') }),
     ...(grant.authTime === undefined ? {} : { auth_time: Math.floor(grant.authTime) }),
     ...(grant.groups === undefined ? {} : { groups: [...grant.groups] }),
+    ...(grant.jkt === undefined ? {} : { cnf: { jkt: grant.jkt } }),
   })
   const key = await signingKeyFor(ctx, client.accessTokenAlg)
   const token = await signJWT(claims, key, { typ: 'at+jwt' })
   ctx.log.info({ jti: claims.jti, client_id: client.clientId }, 'access token issued')
   return { token, claims, expiresIn: claims.exp - iat }
+}
+
+/**
+ * The response's `token_type`: `DPoP` for a token bound to a DPoP key (RFC 9449 §5), else `Bearer`.
+ *
+ * @example
+ * ```ts
+ * tokenType(undefined) // 'Bearer'
+ * ```
+ */
+export function tokenType(jkt: string | undefined): 'DPoP' | 'Bearer' {
+  return jkt === undefined ? 'Bearer' : 'DPoP'
 }

@@ -44,6 +44,7 @@ export async function issueAuthorizationCode(ctx: ServiceContext, request: Autho
     audiences: request.audiences,
     authTime,
     ...(request.nonce === undefined ? {} : { nonce: request.nonce }),
+    ...(request.dpopJkt === undefined ? {} : { dpopJkt: request.dpopJkt }),
     createdAt: now,
     expiresAt: now + durationSeconds(ctx.config.tokens.authorizationCodeTtl),
   }
@@ -58,7 +59,7 @@ export async function issueAuthorizationCode(ctx: ServiceContext, request: Autho
  *
  * @throws {@link OAuthError}; `StoreUnavailable` from the store.
  */
-export async function authorizationCodeGrant(request: OAuthRequest, client: ClientRecord, ctx: ServiceContext): Promise<OAuthResponse> {
+export async function authorizationCodeGrant(request: OAuthRequest, client: ClientRecord, ctx: ServiceContext, jkt: string | undefined): Promise<OAuthResponse> {
   const code = param(request, 'code')
   if (code === undefined) throw new OAuthError('invalid_request', 'code is required')
   const redirectUri = param(request, 'redirect_uri')
@@ -75,6 +76,8 @@ export async function authorizationCodeGrant(request: OAuthRequest, client: Clie
   const verifier = param(request, 'code_verifier')
   if (verifier === undefined) throw new OAuthError('invalid_grant', 'code_verifier is required: the code was issued for a code_challenge (RFC 7636)')
   if (!verifyCodeVerifier(verifier, record.codeChallenge)) throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge (RFC 7636 section 4.6)')
+  // RFC 9449 §10: a code requested with dpop_jkt is redeemed only with a proof by that key.
+  if (record.dpopJkt !== undefined && record.dpopJkt !== jkt) throw new OAuthError('invalid_grant', 'the DPoP proof is not by the key of the authorization request (dpop_jkt)')
   // RFC 8707 §2.2: the token request may narrow the audiences the authorization request named.
   const requested = resourceParams(request)
   if (requested.some((resource) => !record.audiences.includes(resource))) throw new OAuthError('invalid_target', 'a requested resource was not part of the authorization')
@@ -86,6 +89,9 @@ export async function authorizationCodeGrant(request: OAuthRequest, client: Clie
     scopes: record.scopes,
     audiences: record.audiences,
     authTime: record.authTime,
+    // RFC 9449 §5: a public client's refresh tokens are bound to its DPoP key (a confidential
+    // client's are already bound to its credentials).
+    ...(jkt !== undefined && client.authMethod === 'none' ? { dpopJkt: jkt } : {}),
     createdAt: now,
     expiresAt: now + refreshLifetimes(ctx, client).absoluteTtl,
   }
@@ -101,6 +107,7 @@ export async function authorizationCodeGrant(request: OAuthRequest, client: Clie
     ...(requested.length === 0 ? {} : { audiences: [...new Set(requested)] }),
     nonce: record.nonce,
     refreshToken: client.grantTypes.includes('refresh_token') ? 'new' : undefined,
+    jkt,
   })
 }
 

@@ -65,6 +65,7 @@ const RECOGNIZED = [
   'prompt',
   'max_age',
   'login_hint',
+  'dpop_jkt',
 ] as const
 
 /** Bounds on values echoed back or kept with the code, so a request cannot make them arbitrarily large. */
@@ -83,6 +84,8 @@ export interface AuthorizationRequest {
   /** RFC 7636 S256 challenge. */
   codeChallenge: string
   nonce: string | undefined
+  /** RFC 9449 §10 `dpop_jkt`: the thumbprint of the key the code's token request must prove. */
+  dpopJkt: string | undefined
   prompt: ReadonlySet<string>
   /** OIDC Core §3.1.2.1 `max_age` in seconds. */
   maxAge: number | undefined
@@ -150,6 +153,9 @@ export async function validateAuthorizationRequest(request: Pick<BrowserRequest,
 
   const nonce = params.get('nonce')
   if (nonce !== undefined && nonce.length > MAX_NONCE) throw fail('invalid_request', `nonce is longer than ${MAX_NONCE} characters`)
+  const dpopJkt = params.get('dpop_jkt')
+  // RFC 9449 §10: a JWK SHA-256 thumbprint (RFC 7638), base64url: 43 characters.
+  if (dpopJkt !== undefined && !/^[A-Za-z0-9_-]{43}$/.test(dpopJkt)) throw fail('invalid_request', 'dpop_jkt must be a base64url SHA-256 JWK thumbprint (RFC 9449 section 10)')
   const prompt = new Set((params.get('prompt') ?? '').split(' ').filter((value) => value !== ''))
   for (const value of prompt) if (!PROMPTS.has(value)) throw fail('invalid_request', 'prompt has an unknown value')
   // OIDC Core §3.1.2.1: "none" with any other value is an error.
@@ -172,6 +178,7 @@ export async function validateAuthorizationRequest(request: Pick<BrowserRequest,
     audiences,
     codeChallenge,
     nonce,
+    dpopJkt,
     prompt,
     maxAge: maxAgeText === undefined ? undefined : Number(maxAgeText),
     loginHint,

@@ -65,6 +65,8 @@ export function serverMetadata(ctx: ServiceContext): Record<string, unknown> {
     revocation_endpoint_auth_signing_alg_values_supported: authAlgorithms,
     introspection_endpoint_auth_methods_supported: authMethods,
     introspection_endpoint_auth_signing_alg_values_supported: authAlgorithms,
+    // RFC 9449 §5.1
+    dpop_signing_alg_values_supported: [...config.dpop.algorithms],
   }
 }
 

@@ -21,6 +21,10 @@ export type OAuthErrorCode =
   /** RFC 6749 §4.1.2.1 (authorization endpoint); used at the token endpoint as an extension for 503. */
   | 'temporarily_unavailable'
   | 'server_error'
+  /** RFC 9449 §5 */
+  | 'invalid_dpop_proof'
+  /** RFC 9449 §8 */
+  | 'use_dpop_nonce'
 
 const STATUS: Record<OAuthErrorCode, number> = {
   invalid_request: 400,
@@ -33,6 +37,8 @@ const STATUS: Record<OAuthErrorCode, number> = {
   unsupported_token_type: 400,
   temporarily_unavailable: 503,
   server_error: 500,
+  invalid_dpop_proof: 400,
+  use_dpop_nonce: 400,
 }
 
 export interface OAuthErrorOptions {

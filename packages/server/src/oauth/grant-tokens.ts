@@ -8,7 +8,7 @@ import { durationSeconds } from '../config/duration.js'
 import { hashToken, randomToken } from '../crypto/token-hash.js'
 import type { OAuthResponse, ServiceContext } from '../service/context.js'
 import type { ClientRecord, GrantRecord } from '../store/store.js'
-import { mintAccessToken } from './access-token.js'
+import { mintAccessToken, tokenType } from './access-token.js'
 import { OAuthError } from './errors.js'
 import { mintIdToken } from './id-token.js'
 import { NO_STORE } from './response.js'
@@ -37,6 +37,8 @@ export interface UserTokenOptions {
   nonce?: string | undefined
   /** `'new'`: issue the family's first refresh token; a string: the (rotated) refresh token to return; undefined: none. */
   refreshToken: 'new' | string | undefined
+  /** The thumbprint of the request's DPoP proof key: the access token is bound to it (RFC 9449 §5). */
+  jkt: string | undefined
 }
 
 /**
@@ -58,6 +60,7 @@ export async function userTokenResponse(ctx: ServiceContext, client: ClientRecor
     scopes,
     authTime: grant.authTime,
     ...(scopes.includes('groups') ? { groups: user.groups } : {}),
+    jkt: options.jkt,
   })
   // Recorded before it is handed out: a family revoked from here on denylists it, one revoked
   // before refuses it (the store makes the two atomic).
@@ -84,7 +87,7 @@ export async function userTokenResponse(ctx: ServiceContext, client: ClientRecor
     headers: { ...NO_STORE },
     body: {
       access_token: access.token,
-      token_type: 'Bearer',
+      token_type: tokenType(options.jkt),
       expires_in: access.expiresIn,
       ...(scopes.length === 0 ? {} : { scope: scopes.join(' ') }),
       ...(refreshToken === undefined ? {} : { refresh_token: refreshToken }),

@@ -12,6 +12,7 @@
 import type { OAuthRequest, OAuthResponse, ServiceContext } from '../service/context.js'
 import { hashToken } from '../crypto/token-hash.js'
 import { authenticateClient } from './client-auth.js'
+import { tokenType } from './access-token.js'
 import { issuerOf } from './endpoints.js'
 import { OAuthError } from './errors.js'
 import { verifyIssuedToken } from './issued-token.js'
@@ -57,7 +58,9 @@ export async function handleIntrospectionRequest(request: OAuthRequest, ctx: Ser
       iat: claims.iat,
       ...(claims.nbf === undefined ? {} : { nbf: claims.nbf }),
       jti: claims.jti,
-      token_type: 'Bearer',
+      // RFC 9449 §6.2: a bound token's confirmation, so the resource server can check the proof.
+      ...(claims.cnf === undefined ? {} : { cnf: claims.cnf }),
+      token_type: tokenType((claims.cnf as { jkt?: string } | undefined)?.jkt),
     },
   }
 }

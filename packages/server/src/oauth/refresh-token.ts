@@ -37,7 +37,7 @@ const INVALID = 'the refresh token is invalid, expired or revoked'
  * @throws {@link OAuthError} `invalid_request`, `invalid_grant`, `invalid_scope`, `invalid_target`;
  *   `StoreUnavailable` from the store.
  */
-export async function refreshTokenGrant(request: OAuthRequest, client: ClientRecord, ctx: ServiceContext): Promise<OAuthResponse> {
+export async function refreshTokenGrant(request: OAuthRequest, client: ClientRecord, ctx: ServiceContext, jkt: string | undefined): Promise<OAuthResponse> {
   const presented = param(request, 'refresh_token')
   if (presented === undefined) throw new OAuthError('invalid_request', 'refresh_token is required')
   const tokenHash = hashToken(presented)
@@ -46,7 +46,10 @@ export async function refreshTokenGrant(request: OAuthRequest, client: ClientRec
   if (!token || token.clientId !== client.clientId) throw new OAuthError('invalid_grant', INVALID)
   const grant = await ctx.store.getGrant(token.grantId)
   if (!grant || grant.revokedAt !== undefined) throw new OAuthError('invalid_grant', INVALID)
-  if (token.consumedAt !== undefined) return spent(token, grant, client, ctx)
+  // RFC 9449 §5: a bound family is refreshed only with a proof by its key; without one the token
+  // is worth nothing to a thief, and is neither rotated nor taken as reuse.
+  if (grant.dpopJkt !== undefined && grant.dpopJkt !== jkt) throw new OAuthError('invalid_grant', 'the refresh token is bound to a DPoP key: send a proof by that key')
+  if (token.consumedAt !== undefined) return spent(token, grant, client, ctx, jkt)
   const now = ctx.now()
   if (token.expiresAt <= now || grant.expiresAt <= now) throw new OAuthError('invalid_grant', INVALID)
 
@@ -71,18 +74,19 @@ export async function refreshTokenGrant(request: OAuthRequest, client: ClientRec
   if (!rotated) {
     // Another use rotated it in between (or it died this instant).
     const again = await ctx.store.getRefreshToken(tokenHash)
-    if (again?.consumedAt !== undefined) return spent(again, grant, client, ctx)
+    if (again?.consumedAt !== undefined) return spent(again, grant, client, ctx, jkt)
     throw new OAuthError('invalid_grant', INVALID)
   }
   return userTokenResponse(ctx, client, grant, {
     ...(scopes === undefined ? {} : { scopes }),
     ...(resources.length === 0 ? {} : { audiences: resources }),
     refreshToken: successor,
+    jkt,
   })
 }
 
 /** A consumed token: the same successor inside the grace window, else reuse. */
-async function spent(token: RefreshTokenRecord, grant: GrantRecord, client: ClientRecord, ctx: ServiceContext): Promise<OAuthResponse> {
+async function spent(token: RefreshTokenRecord, grant: GrantRecord, client: ClientRecord, ctx: ServiceContext, jkt: string | undefined): Promise<OAuthResponse> {
   const { graceWindow } = refreshLifetimes(ctx, client)
   const now = ctx.now()
   if (graceWindow > 0 && token.consumedAt! + graceWindow > now && token.successorHash !== undefined && token.successorSealed !== undefined) {
@@ -90,7 +94,7 @@ async function spent(token: RefreshTokenRecord, grant: GrantRecord, client: Clie
     // Only while the successor is unused: once it was used, the chain moved on, and this is reuse.
     if (successor && successor.consumedAt === undefined && successor.expiresAt > now) {
       const value = open(token.successorSealed, ctx.oauth.encryptionKey, successorPurpose(token.tokenHash))
-      return userTokenResponse(ctx, client, grant, { refreshToken: value })
+      return userTokenResponse(ctx, client, grant, { refreshToken: value, jkt })
     }
   }
   await revokeFamily(ctx, grant.id, client.clientId, 'refresh token reused')

@@ -14,6 +14,7 @@ import { createSecretVerifier, type SecretVerifier, type SecretVerifierOptions }
 import { createLoginThrottle, type LoginThrottle } from '../login/throttle.js'
 import type { ServiceContext } from '../service/context.js'
 import { createClientKeySets, type ClientKeySetOptions, type ClientKeySets } from './client-keys.js'
+import { createDPoPRuntime, type DPoPRuntime } from './dpop.js'
 import { createRateLimiter, type RateLimiter } from './rate-limit.js'
 import { createPublishedKeyResolver } from './signing-keys.js'
 
@@ -30,6 +31,8 @@ export interface OAuthRuntime {
   encryptionKey: Uint8Array
   /** HKDF of the encryption key for the login form's CSRF tokens (`login/csrf.ts`). */
   csrfKey: Uint8Array
+  /** DPoP proofs and nonces at the token endpoint (`dpop.ts`). */
+  dpop: DPoPRuntime
 }
 
 export interface OAuthRuntimeOptions {
@@ -58,5 +61,6 @@ export function createOAuthRuntime(config: ServiceConfig, options: OAuthRuntimeO
     encryptionKey,
     // RFC 5869: a key of its own for each use of the one configured secret.
     csrfKey: new Uint8Array(hkdfSync('sha256', encryptionKey, new Uint8Array(0), 'jotjwt login csrf v1', 32)),
+    dpop: createDPoPRuntime(config, encryptionKey),
   }
 }

@@ -2,12 +2,13 @@
  * The token endpoint (RFC 6749 §3.2): client authentication (public clients name themselves with
  * `client_id`), the per-client rate limit, then the grant: client credentials (§4.4) with RFC 8707
  * resource indicators, authorization code with PKCE (§4.1.3, `authorization-code.ts`) and refresh
- * token with rotation (§6, `refresh-token.ts`).
+ * token with rotation (§6, `refresh-token.ts`). A request with a DPoP proof (RFC 9449 §5) gets
+ * tokens bound to the proof's key (`dpop.ts`).
  * @module
  */
 import type { OAuthRequest, OAuthResponse, ServiceContext } from '../service/context.js'
 import type { ClientRecord } from '../store/store.js'
-import { mintAccessToken } from './access-token.js'
+import { mintAccessToken, tokenType } from './access-token.js'
 import { authorizationCodeGrant } from './authorization-code.js'
 import { authenticateClient } from './client-auth.js'
 import { OAuthError } from './errors.js'
@@ -42,20 +43,24 @@ export async function handleTokenRequest(request: OAuthRequest, ctx: ServiceCont
   ctx.oauth.rateLimit(client.clientId, ctx.now())
   if (!Object.hasOwn(GRANTS, grantType)) throw new OAuthError('unsupported_grant_type', `this server supports the grant types ${GRANT_TYPES.join(', ')}`)
   if (!client.grantTypes.includes(grantType)) throw new OAuthError('unauthorized_client', 'the client may not use this grant type')
-  return GRANTS[grantType as keyof typeof GRANTS](request, client, ctx)
+  // Before the grant runs, so a bad proof consumes no code or refresh token.
+  const jkt = await ctx.oauth.dpop.proofKey(request, ctx)
+  const response = await GRANTS[grantType as keyof typeof GRANTS](request, client, ctx, jkt)
+  // RFC 9449 §8: a fresh nonce with every answer to a DPoP request, so the client's next proof can carry it.
+  return jkt === undefined ? response : { ...response, headers: { ...response.headers, ...ctx.oauth.dpop.nonceHeader(ctx.now()) } }
 }
 
 /** RFC 6749 §4.4. */
-async function clientCredentials(request: OAuthRequest, client: ClientRecord, ctx: ServiceContext): Promise<OAuthResponse> {
+async function clientCredentials(request: OAuthRequest, client: ClientRecord, ctx: ServiceContext, jkt: string | undefined): Promise<OAuthResponse> {
   const scopes = grantedScopes(request, client)
   const audiences = grantedAudiences(resourceParams(request), client)
-  const { token, expiresIn } = await mintAccessToken(ctx, client, { subject: client.clientId, audiences, scopes })
+  const { token, expiresIn } = await mintAccessToken(ctx, client, { subject: client.clientId, audiences, scopes, jkt })
   return {
     status: 200,
     headers: { ...NO_STORE },
     // RFC 6749 §5.1: `scope` is required when it differs from the request; it is always sent, so a
     // client that asked for none learns what it got.
-    body: { access_token: token, token_type: 'Bearer', expires_in: expiresIn, ...(scopes.length === 0 ? {} : { scope: scopes.join(' ') }) },
+    body: { access_token: token, token_type: tokenType(jkt), expires_in: expiresIn, ...(scopes.length === 0 ? {} : { scope: scopes.join(' ') }) },
   }
 }
 

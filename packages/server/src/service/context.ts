@@ -49,6 +49,8 @@ export interface OAuthRequest {
   resources: readonly string[]
   /** The `Authorization` header, if any. */
   authorization: string | undefined
+  /** The `DPoP` header (RFC 9449 §4.1), if any; several are joined with `,` and refused as malformed. */
+  dpop?: string | undefined
 }
 
 /** What a core handler answers; the HTTP layer writes it as JSON (nothing when `body` is undefined). */

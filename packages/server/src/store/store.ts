@@ -122,6 +122,8 @@ export interface AuthorizationCodeRecord {
   authTime: number
   /** OIDC Core §3.1.2.1 `nonce`, echoed in the ID token. */
   nonce?: string
+  /** RFC 9449 §10 `dpop_jkt`: the code is redeemed only with a DPoP proof by this key. */
+  dpopJkt?: string
   createdAt: number
   expiresAt: number
   /** Set by the one redemption that won (`consumeAuthorizationCode`). */
@@ -136,6 +138,11 @@ export interface GrantRecord {
   scopes: string[]
   audiences: string[]
   authTime: number
+  /**
+   * RFC 9449 §5: the thumbprint of the DPoP key a public client's refresh tokens are bound to; every
+   * refresh of the family must prove it.
+   */
+  dpopJkt?: string
   createdAt: number
   /** The absolute lifetime: no refresh token of the family is accepted from here on. */
   expiresAt: number

@@ -32,7 +32,8 @@ export function oauthRoutes(app: FastifyInstance, ctx: ServiceContext, core: Cor
     const handler: OAuthHandler = core[name]
     app.post(ENDPOINT_PATHS[name], async (request, reply) => {
       const form = parseForm(request.headers['content-type'], request.body as Uint8Array | undefined)
-      return sendResponse(reply, await handler({ ...form, authorization: authorization(request) }, requestContext(ctx, request)))
+      const dpop = request.headers.dpop
+      return sendResponse(reply, await handler({ ...form, authorization: authorization(request), dpop: Array.isArray(dpop) ? dpop.join(',') : dpop }, requestContext(ctx, request)))
     })
   }
 }
