@@ -14,19 +14,23 @@
  */
 export { createGuard, DEFAULT_RESPONSE_SETTINGS, type AuthenticateResult, type Guard, type GuardAuth } from './core/guard.js'
 export type { AudienceCheck, GuardOptions, IssuerOptions, KeySource } from './core/options.js'
+export type { DPoPMode, DPoPNonceSource, DPoPSettings } from './core/dpop.js'
 export { plainRequestReader, type GuardRequest, type RequestReader } from './core/request.js'
 export type { TokenLocation, TokenLocations } from './token/extract.js'
 export {
   GuardError,
   InsufficientScopeError,
   InvalidRequestError,
+  InvalidDPoPProofError,
   InvalidTokenError,
   isGuardError,
   ServiceUnavailableError,
   UnauthorizedError,
+  UseDPoPNonceError,
+  type AuthScheme,
   type GuardErrorCode,
 } from './errors/errors.js'
-export { bearerChallenge, quotedString, type ChallengeParameters } from './errors/challenge.js'
+export { bearerChallenge, dpopChallenge, quotedString, type ChallengeParameters } from './errors/challenge.js'
 export { errorResponse, type ErrorResponse, type ErrorVerbosity, type ResponseSettings } from './errors/response.js'
 export {
   claimCheck,

@@ -11,13 +11,14 @@ const extract = (req: GuardRequest, locations = {}) => extractToken(req, plainRe
 
 describe('Authorization header (RFC 6750 §2.1)', () => {
   test('the scheme is case-insensitive; one or more spaces', () => {
-    assert.equal(tokenFromAuthorization(`Bearer ${TOKEN}`), TOKEN)
-    assert.equal(tokenFromAuthorization(`bEaReR ${TOKEN}`), TOKEN)
-    assert.equal(tokenFromAuthorization(`Bearer   ${TOKEN}`), TOKEN)
+    assert.deepEqual(tokenFromAuthorization(`Bearer ${TOKEN}`), { token: TOKEN, scheme: 'Bearer' })
+    assert.deepEqual(tokenFromAuthorization(`bEaReR ${TOKEN}`), { token: TOKEN, scheme: 'Bearer' })
+    assert.deepEqual(tokenFromAuthorization(`Bearer   ${TOKEN}`), { token: TOKEN, scheme: 'Bearer' })
   })
   test('another scheme is no bearer credentials at all', () => {
     assert.equal(tokenFromAuthorization('Basic dXNlcjpwYXNz'), undefined)
-    assert.equal(tokenFromAuthorization(`DPoP ${TOKEN}`), undefined)
+    assert.equal(tokenFromAuthorization(`DPoP ${TOKEN}`), undefined, 'DPoP only when enabled')
+    assert.deepEqual(tokenFromAuthorization(`dpop ${TOKEN}`, true), { token: TOKEN, scheme: 'DPoP' })
     assert.equal(tokenFromAuthorization(`Bearerx ${TOKEN}`), undefined)
   })
   test('a Bearer header without a b64token is invalid_request', () => {
@@ -28,7 +29,7 @@ describe('Authorization header (RFC 6750 §2.1)', () => {
   test('two credentials in one header (joined duplicates) or a repeated header are invalid_request', () => {
     assert.ok(tokenFromAuthorization(`Bearer ${TOKEN}, Bearer ${TOKEN}`) instanceof InvalidRequestError)
     assert.ok(tokenFromAuthorization([`Bearer ${TOKEN}`, `Bearer ${TOKEN}`]) instanceof InvalidRequestError)
-    assert.equal(tokenFromAuthorization([`Bearer ${TOKEN}`]), TOKEN)
+    assert.deepEqual(tokenFromAuthorization([`Bearer ${TOKEN}`]), { token: TOKEN, scheme: 'Bearer' })
   })
 })
 
@@ -38,16 +39,16 @@ describe('other locations', () => {
     assert.equal(extract(req), undefined)
   })
   test('query (RFC 6750 §2.3) when enabled; twice is invalid_request', () => {
-    assert.deepEqual(extract(request({ url: `/r?x=1&access_token=${TOKEN}#frag` }), { query: true }), { token: TOKEN, location: 'query' })
+    assert.deepEqual(extract(request({ url: `/r?x=1&access_token=${TOKEN}#frag` }), { query: true }), { token: TOKEN, location: 'query', scheme: 'Bearer' })
     assert.ok(extract(request({ url: `/r?access_token=${TOKEN}&access_token=${TOKEN}` }), { query: true }) instanceof InvalidRequestError)
   })
   test('cookie when enabled, quoted values unwrapped; a repeated cookie is invalid_request', () => {
-    assert.deepEqual(extract(request({ headers: { cookie: `a=1; at="${TOKEN}"` } }), { cookie: 'at' }), { token: TOKEN, location: 'cookie' })
+    assert.deepEqual(extract(request({ headers: { cookie: `a=1; at="${TOKEN}"` } }), { cookie: 'at' }), { token: TOKEN, location: 'cookie', scheme: 'Bearer' })
     assert.ok(extract(request({ headers: { cookie: `at=${TOKEN}; at=${TOKEN}` } }), { cookie: 'at' }) instanceof InvalidRequestError)
   })
   test('form body (RFC 6750 §2.2) only for a form content type and a method with a body', () => {
     const form = { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }
-    assert.deepEqual(extract(request({ method: 'POST', headers: form, body: { access_token: TOKEN } }), { body: true }), { token: TOKEN, location: 'body' })
+    assert.deepEqual(extract(request({ method: 'POST', headers: form, body: { access_token: TOKEN } }), { body: true }), { token: TOKEN, location: 'body', scheme: 'Bearer' })
     assert.equal(extract(request({ method: 'GET', headers: form, body: { access_token: TOKEN } }), { body: true }), undefined)
     assert.equal(extract(request({ method: 'POST', headers: { 'content-type': 'application/json' }, body: { access_token: TOKEN } }), { body: true }), undefined)
     assert.ok(extract(request({ method: 'POST', headers: form, body: { access_token: [TOKEN, TOKEN] } }), { body: true }) instanceof InvalidRequestError)

@@ -52,6 +52,9 @@ const reader: RequestReader<Request> = {
   cookie: (req) => req.headers.cookie,
   contentType: (req) => req.headers['content-type'],
   body: (req) => req.body,
+  dpop: (req) => req.headers.dpop,
+  // Express's protocol and host follow its `trust proxy` setting; `dpopSettings.publicOrigin` overrides both.
+  origin: (req) => `${req.protocol}://${req.get('host')}`,
 }
 
 function send(res: Response, answer: ErrorResponse): void {

@@ -58,6 +58,9 @@ const reader: RequestReader<FastifyRequest> = {
   cookie: (request) => headerText(request.headers.cookie),
   contentType: (request) => headerText(request.headers['content-type']),
   body: (request) => request.body,
+  dpop: (request) => request.headers.dpop,
+  // Fastify's protocol and host follow its `trustProxy` setting; `dpopSettings.publicOrigin` overrides both.
+  origin: (request) => `${request.protocol}://${request.host}`,
 }
 
 function send(reply: FastifyReply, answer: ErrorResponse): void {

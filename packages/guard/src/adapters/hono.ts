@@ -37,6 +37,8 @@ const reader: RequestReader<Context> = {
   cookie: (c) => c.req.header('cookie'),
   contentType: (c) => c.req.header('content-type'),
   body: (c) => bodies.get(c),
+  dpop: (c) => c.req.header('dpop'),
+  origin: (c) => new URL(c.req.url).origin,
 }
 
 function respond(c: Context, answer: ErrorResponse): Response {

@@ -6,7 +6,9 @@
  * pick the issuer by the token's `iss` (several issuers: decoded without trust, only to choose; the
  * chosen issuer's verifier then checks `iss` again) → jot's verifier (algorithm allowlist, key by
  * `kid` with refetch on rotation, signature, `typ`, required claims, `iss`, `aud`, times) → audience
- * function → revocation (denylist, then introspection).
+ * function → DPoP (RFC 9449 §7: the proof of an `Authorization: DPoP` request, `core/dpop.ts`; a
+ * token bound by `cnf.jkt` is refused with the Bearer scheme) → revocation (denylist, then
+ * introspection).
  * @module
  */
 import { decodeJWTUnverified, type AccessTokenClaims, type JWSHeaderParameters, type JWTClaims, type VerifiedJWT } from 'jotjwt'
@@ -16,6 +18,8 @@ import { errorResponse, type ErrorResponse, type ResponseSettings } from '../err
 import type { AuthorizationRule, RuleContext } from '../authz/rules.js'
 import type { Denylist } from '../revocation/denylist.js'
 import { compileLocations, extractToken, tokenFromAuthorization, type CompiledLocations, type TokenLocation } from '../token/extract.js'
+import type { AuthScheme } from '../errors/errors.js'
+import { compileDPoP } from './dpop.js'
 import { INVALID_TOKEN, verificationFailure } from './failure.js'
 import type { GuardOptions } from './options.js'
 import { compileProviders, type Provider } from './providers.js'
@@ -31,6 +35,8 @@ export interface GuardAuth<C = JWTClaims> {
   readonly token: string
   /** Where the token was found. */
   readonly location: TokenLocation
+  /** For a DPoP request: the thumbprint of the proof's key, which the token's `cnf.jkt` names. */
+  readonly jkt?: string
 }
 
 /** What {@link Guard.authenticate} resolves to. */
@@ -59,12 +65,12 @@ export interface Guard<C = JWTClaims> {
 
 const MISSING = 'no access token'
 
-function responseSettings(options: GuardOptions): ResponseSettings {
+function responseSettings(options: GuardOptions, dpop: ResponseSettings['dpop']): ResponseSettings {
   const realm = options.realm ?? 'api'
   if (typeof realm !== 'string' || !isHeaderSafeText(realm)) throw new TypeError('realm must be printable ASCII (it is sent in WWW-Authenticate)')
   const verbosity = options.errorVerbosity ?? 'generic'
   if (verbosity !== 'none' && verbosity !== 'generic' && verbosity !== 'detailed') throw new TypeError("errorVerbosity must be 'none', 'generic' or 'detailed'")
-  return { realm, verbosity, problemDetails: options.problemDetails === true }
+  return { realm, verbosity, problemDetails: options.problemDetails === true, dpop }
 }
 
 /** Settings for refusals made without a guard (a rule that runs before any guard did). */
@@ -89,8 +95,10 @@ export function createGuard(options: GuardOptions): Guard {
   const providers = compileProviders(options)
   const single = providers.length === 1 ? providers[0]! : undefined
   const byIssuer = new Map(providers.map((provider) => [provider.issuer, provider]))
-  const locations = compileLocations(options.tokenLocations)
-  const settings = responseSettings(options)
+  const dpop = compileDPoP(options.dpop, options.dpopSettings)
+  const dpopMode = dpop.challenge.mode
+  const locations = compileLocations(options.tokenLocations, dpopMode !== 'off')
+  const settings = responseSettings(options, dpop.challenge)
   const authRequired = options.authRequired !== false
   const { audience, onError } = options
   const audienceCheck = typeof audience === 'function' ? audience : undefined
@@ -129,7 +137,7 @@ export function createGuard(options: GuardOptions): Guard {
     return undefined
   }
 
-  async function verify(token: string, location: TokenLocation): Promise<GuardAuth | GuardError> {
+  async function verify<R>(token: string, location: TokenLocation, scheme: AuthScheme, request: R, reader: RequestReader<R>): Promise<GuardAuth | GuardError> {
     const provider = providerFor(token)
     if (provider instanceof GuardError) return provider
     let verified: VerifiedJWT
@@ -146,27 +154,46 @@ export function createGuard(options: GuardOptions): Guard {
     }
     // RFC 9068 §2.2: client_id is a string (the verifier checked that it is present).
     if (options.profile === 'rfc9068' && typeof claims.client_id !== 'string') return new InvalidTokenError(INVALID_TOKEN, '"client_id" must be a string')
+    let jkt: string | undefined
+    if (scheme === 'DPoP') {
+      const checked = await dpop.check(request, reader, token, claims)
+      if (checked instanceof GuardError) return checked
+      jkt = checked
+    } else if (isDPoPBound(claims)) {
+      // RFC 9449 §7.2: a bound token is worthless without its proof; as a bearer token it is refused.
+      return new InvalidTokenError(INVALID_TOKEN, 'the access token is bound to a DPoP key', { scheme: dpopMode === 'off' ? 'Bearer' : 'DPoP' })
+    }
     if (checksRevocation) {
       const refusal = await revocationFailure(provider, verified, token)
       if (refusal) return refusal
     }
-    return { claims, header: verified.header, token, location }
+    return jkt === undefined ? { claims, header: verified.header, token, location } : { claims, header: verified.header, token, location, jkt }
+  }
+
+  async function verifyAs<R>(token: string, location: TokenLocation, scheme: AuthScheme, request: R, reader: RequestReader<R>): Promise<GuardAuth | GuardError> {
+    // RFC 9449 §7.1: with dpop 'required' the Bearer scheme is not accepted at all.
+    if (scheme === 'Bearer' && dpopMode === 'required') return new InvalidTokenError(INVALID_TOKEN, 'the DPoP scheme is required', { scheme: 'DPoP' })
+    const result = await verify(token, location, scheme, request, reader)
+    // Every refusal of a DPoP request is answered in the DPoP challenge.
+    if (result instanceof GuardError && scheme === 'DPoP') result.scheme = 'DPoP'
+    return result
   }
 
   function authenticate<R>(request: R, reader: RequestReader<R>): Promise<AuthenticateResult<JWTClaims>> {
     let token: string | undefined
     let location: TokenLocation = 'header'
+    let scheme: AuthScheme = 'Bearer'
     if (locations.headerOnly) {
-      const found = tokenFromAuthorization(reader.authorization(request))
+      const found = tokenFromAuthorization(reader.authorization(request), locations.dpop)
       if (found instanceof GuardError) return Promise.resolve(found)
-      token = found
+      if (found !== undefined) ({ token, scheme } = found)
     } else {
       const found = extractToken(request, reader, locations)
       if (found instanceof GuardError) return Promise.resolve(found)
-      if (found !== undefined) ({ token, location } = found)
+      if (found !== undefined) ({ token, location, scheme } = found)
     }
     if (token === undefined) return Promise.resolve(authRequired ? new UnauthorizedError(MISSING) : undefined)
-    return verify(token, location)
+    return verifyAs(token, location, scheme, request, reader)
   }
 
   return {
@@ -175,7 +202,9 @@ export function createGuard(options: GuardOptions): Guard {
       reader === undefined ? authenticate(request as GuardRequest, plainRequestReader) : authenticate(request, reader),
     authorize(auth, rule) {
       if (auth === undefined) return new UnauthorizedError(MISSING)
-      return rule(auth.claims, ruleContext)
+      const refusal = rule(auth.claims, ruleContext)
+      if (refusal !== undefined && auth.jkt !== undefined) refusal.scheme = 'DPoP'
+      return refusal
     },
     errorResponse: (error) => errorResponse(error, settings),
     report(error, request) {
@@ -188,4 +217,10 @@ export function createGuard(options: GuardOptions): Guard {
     },
     ready: () => Promise.all(providers.map((provider) => provider.ready())).then(() => undefined),
   } as Guard
+}
+
+/** True when the claims bind the token to a DPoP key (RFC 9449 §6: `cnf.jkt`). */
+function isDPoPBound(claims: JWTClaims): boolean {
+  const { cnf } = claims
+  return typeof cnf === 'object' && cnf !== null && Object.hasOwn(cnf, 'jkt')
 }

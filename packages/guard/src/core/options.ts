@@ -16,6 +16,7 @@ import type {
 } from 'jotjwt'
 import type { Denylist } from '../revocation/denylist.js'
 import type { IntrospectionOptions } from '../revocation/introspection.js'
+import type { DPoPMode, DPoPSettings } from './dpop.js'
 import type { TokenLocations } from '../token/extract.js'
 import type { ErrorVerbosity } from '../errors/response.js'
 import type { GuardError } from '../errors/errors.js'
@@ -121,6 +122,14 @@ export interface GuardOptions extends KeySource {
   customScopeKey?: string
   /** Revocation checks after verification: a `jti` denylist, RFC 7662 introspection, or both. */
   revocation?: { denylist?: Denylist; introspection?: IntrospectionOptions }
+  /**
+   * DPoP (RFC 9449): `'off'` (default: the Bearer scheme only), `'allowed'` (Bearer and DPoP) or
+   * `'required'` (DPoP only). A token bound to a DPoP key (`cnf.jkt`) is refused with the Bearer
+   * scheme in every mode.
+   */
+  dpop?: DPoPMode
+  /** How DPoP proofs are checked: algorithms, replay store, public origin, nonces. */
+  dpopSettings?: DPoPSettings
   /** Allow plain-HTTP discovery and JWKS URLs (tests, loopback sidecars). Default false. */
   allowHttp?: boolean
   /** The clock, for tests. */

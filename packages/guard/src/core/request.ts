@@ -20,6 +20,10 @@ export interface RequestReader<R> {
   contentType(request: R): string | undefined
   /** The parsed form body (an object of fields). Read only when body tokens are enabled and the body is a form. */
   body(request: R): unknown
+  /** The `DPoP` header (RFC 9449 §4.1); an array when repeated. Read only for `Authorization: DPoP`; without it no proof is found. */
+  dpop?(request: R): string | readonly string[] | undefined
+  /** The origin the request arrived at (`https://api.example`), for the proof's `htu` when `dpopSettings.publicOrigin` is not set. */
+  origin?(request: R): string | undefined
 }
 
 /** A framework-free request, for gateways and tests: what {@link plainRequestReader} reads. */
@@ -61,4 +65,7 @@ export const plainRequestReader: RequestReader<GuardRequest> = {
   cookie: (request) => single(header(request, 'cookie')),
   contentType: (request) => single(header(request, 'content-type')),
   body: (request) => request.body,
+  dpop: (request) => header(request, 'dpop'),
+  // Only a full URL says which origin the client addressed; a bare path needs `publicOrigin`.
+  origin: (request) => (request.url.startsWith('/') ? undefined : new URL(request.url).origin),
 }

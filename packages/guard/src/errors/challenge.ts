@@ -1,5 +1,5 @@
 /**
- * The `WWW-Authenticate: Bearer …` challenge (RFC 6750 §3) and the quoting rules of its parameters.
+ * The `WWW-Authenticate` challenges, Bearer (RFC 6750 §3) and DPoP (RFC 9449 §7.1), and the quoting rules of its parameters.
  * Every challenge the guard sends is built here, so no parameter value reaches a header unescaped:
  *
  * - `realm` is an auth-param value, a quoted-string (RFC 9110 §5.6.4, §11.2): `"` and `\` become
@@ -41,6 +41,16 @@ export function isScopeToken(value: string): boolean {
   return /^[\x21\x23-\x5B\x5D-\x7E]+$/.test(value)
 }
 
+/** The auth-params of a challenge, in the order they are written. */
+function authParams(parameters: ChallengeParameters): string[] {
+  const parts: string[] = []
+  if (parameters.realm !== undefined) parts.push(`realm=${quotedString(parameters.realm)}`)
+  if (parameters.error !== undefined) parts.push(`error=${quotedString(parameters.error)}`)
+  if (parameters.error_description !== undefined) parts.push(`error_description=${quotedString(descriptionText(parameters.error_description))}`)
+  if (parameters.scope !== undefined) parts.push(`scope=${quotedString(parameters.scope)}`)
+  return parts
+}
+
 /**
  * The value of a `WWW-Authenticate` header for the Bearer scheme. A request that carried no
  * credentials gets no `error` (RFC 6750 §3: "the resource server SHOULD NOT include an error code").
@@ -52,11 +62,21 @@ export function isScopeToken(value: string): boolean {
  * ```
  */
 export function bearerChallenge(parameters: ChallengeParameters): string {
-  const parts: string[] = []
-  if (parameters.realm !== undefined) parts.push(`realm=${quotedString(parameters.realm)}`)
-  if (parameters.error !== undefined) parts.push(`error=${quotedString(parameters.error)}`)
-  if (parameters.error_description !== undefined) parts.push(`error_description=${quotedString(descriptionText(parameters.error_description))}`)
-  if (parameters.scope !== undefined) parts.push(`scope=${quotedString(parameters.scope)}`)
+  const parts = authParams(parameters)
   // RFC 6750 §3 examples: the scheme, one space, then comma-separated auth-params.
   return parts.length === 0 ? 'Bearer' : `Bearer ${parts.join(', ')}`
+}
+
+/**
+ * A DPoP challenge (RFC 9449 §7.1): the Bearer parameters plus `algs`, the space-separated proof
+ * algorithms the server accepts.
+ *
+ * @example
+ * ```ts
+ * dpopChallenge({ realm: 'api', error: 'invalid_dpop_proof', algs: 'ES256 EdDSA' })
+ * // 'DPoP realm="api", error="invalid_dpop_proof", algs="ES256 EdDSA"'
+ * ```
+ */
+export function dpopChallenge(parameters: ChallengeParameters & { algs: string }): string {
+  return `DPoP ${[...authParams(parameters), `algs=${quotedString(parameters.algs)}`].join(', ')}`
 }

@@ -8,8 +8,14 @@
  * @module
  */
 
-/** The `error` codes of RFC 6750 §3.1, plus `temporarily_unavailable` (RFC 6749 §4.1.2.1) for 503. */
-export type GuardErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'temporarily_unavailable'
+/**
+ * The `error` codes of RFC 6750 §3.1, RFC 9449 §7.1 (`invalid_dpop_proof`) and §9 (`use_dpop_nonce`),
+ * plus `temporarily_unavailable` (RFC 6749 §4.1.2.1) for 503.
+ */
+export type GuardErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'invalid_dpop_proof' | 'use_dpop_nonce' | 'temporarily_unavailable'
+
+/** The authentication scheme a refusal answers: the one the request used (RFC 9449 §7.1). */
+export type AuthScheme = 'Bearer' | 'DPoP'
 
 /** Base class of every refusal. `instanceof GuardError` tells a refusal from an authenticated result. */
 export abstract class GuardError extends Error {
@@ -23,13 +29,16 @@ export abstract class GuardError extends Error {
   readonly detail: string
   /** For `insufficient_scope` from a scope rule: the scopes the resource needs (RFC 6750 §3). */
   readonly scope: string | undefined
+  /** The scheme whose challenge carries the error: `DPoP` for a request that used it, else `Bearer`. */
+  scheme: AuthScheme
 
-  constructor(description: string, detail?: string, options?: { cause?: unknown; scope?: string }) {
+  constructor(description: string, detail?: string, options?: { cause?: unknown; scope?: string; scheme?: AuthScheme }) {
     super(detail ?? description, options?.cause === undefined ? undefined : { cause: options.cause })
     this.name = new.target.name
     this.description = description
     this.detail = detail ?? description
     this.scope = options?.scope
+    this.scheme = options?.scheme ?? 'Bearer'
   }
 }
 
@@ -55,6 +64,24 @@ export class InvalidTokenError extends GuardError {
 export class InsufficientScopeError extends GuardError {
   readonly status = 403
   readonly error = 'insufficient_scope'
+}
+
+/** 401 `invalid_dpop_proof` (RFC 9449 §7.1): the DPoP proof is missing, repeated, or fails a check of §4.3. */
+export class InvalidDPoPProofError extends GuardError {
+  readonly status = 401
+  readonly error = 'invalid_dpop_proof'
+  constructor(description: string, detail?: string) {
+    super(description, detail, { scheme: 'DPoP' })
+  }
+}
+
+/** 401 `use_dpop_nonce` (RFC 9449 §9): the proof must carry the server's nonce, sent in `DPoP-Nonce`. */
+export class UseDPoPNonceError extends GuardError {
+  readonly status = 401
+  readonly error = 'use_dpop_nonce'
+  constructor(description: string) {
+    super(description, undefined, { scheme: 'DPoP' })
+  }
 }
 
 /**

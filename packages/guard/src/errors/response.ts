@@ -4,7 +4,8 @@
  * Fastify and Hono answer byte for byte alike.
  * @module
  */
-import { bearerChallenge } from './challenge.js'
+import type { DPoPChallengeSettings } from '../core/dpop.js'
+import { bearerChallenge, dpopChallenge, type ChallengeParameters } from './challenge.js'
 import type { GuardError } from './errors.js'
 
 /** How much of the reason a refusal reveals in `error_description`. */
@@ -15,6 +16,8 @@ export interface ResponseSettings {
   readonly realm: string
   readonly verbosity: ErrorVerbosity
   readonly problemDetails: boolean
+  /** The guard's DPoP mode and proof algorithms; absent: Bearer only. */
+  readonly dpop?: DPoPChallengeSettings | undefined
 }
 
 /** An HTTP answer to write as is. Header names are lower case. */
@@ -45,7 +48,9 @@ export function errorResponse(error: GuardError, settings: ResponseSettings): Er
   if (error.status === 503) {
     headers['retry-after'] = RETRY_AFTER_SECONDS
   } else {
-    headers['www-authenticate'] = bearerChallenge({ realm: settings.realm, error: error.error, error_description: description, scope: error.scope })
+    headers['www-authenticate'] = challenges(error, settings, { realm: settings.realm, error: error.error, error_description: description, scope: error.scope })
+    // RFC 9449 §9: the nonce the next proof must carry.
+    if (error.error === 'use_dpop_nonce' && settings.dpop?.nonce !== undefined) headers['dpop-nonce'] = settings.dpop.nonce.current()
   }
   if (!settings.problemDetails) return { status: error.status, headers, body: undefined }
   headers['content-type'] = 'application/problem+json'
@@ -54,4 +59,17 @@ export function errorResponse(error: GuardError, settings: ResponseSettings): Er
   if (error.error !== undefined) problem.error = error.error
   if (error.scope !== undefined) problem.scope = error.scope
   return { status: error.status, headers, body: JSON.stringify(problem) }
+}
+
+/**
+ * One challenge per accepted scheme (RFC 9449 §7.2; RFC 9110 §11.6.1 allows several in one field),
+ * the error on the challenge of the scheme the request used, the other one bare.
+ */
+function challenges(error: GuardError, settings: ResponseSettings, parameters: ChallengeParameters): string {
+  const mode = settings.dpop?.mode ?? 'off'
+  const bare = { realm: settings.realm }
+  const values: string[] = []
+  if (mode !== 'required') values.push(bearerChallenge(error.scheme === 'Bearer' ? parameters : bare))
+  if (mode !== 'off') values.push(dpopChallenge({ ...(error.scheme === 'DPoP' || mode === 'required' ? parameters : bare), algs: settings.dpop!.algs }))
+  return values.join(', ')
 }

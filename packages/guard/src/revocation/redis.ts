@@ -1,7 +1,8 @@
 /**
- * The Redis denylist. Key format (stable; any writer may produce it):
+ * The Redis denylist, and the Redis replay store for DPoP proofs. Key formats (stable; any writer may produce them):
  *
  *     jotjwt:revoked:<jti>   value: the revocation time (NumericDate seconds), expiring at the token's `exp` (EXAT)
+ *     jotjwt:dpop:<id>       value: "1", expiring when the proof would be refused as stale anyway (EXAT)
  *
  * A key exists exactly while the revoked token could still verify, so the set never grows beyond the
  * live revoked tokens and a lookup is one `EXISTS`. The client is the official `redis` package
@@ -10,6 +11,7 @@
  * connected client and keep control of its lifecycle, TLS and reconnection.
  * @module
  */
+import type { ReplayStore } from 'jotjwt'
 import type { Denylist } from './denylist.js'
 
 /** The default key prefix. */
@@ -55,6 +57,33 @@ export function createRedisDenylist(client: RedisDenylistClient, options: { pref
       const now = Date.now() / 1000
       if (exp <= now) return
       await client.set(keyOf(jti), String(Math.floor(now)), { expiration: { type: 'EXAT', value: Math.ceil(exp) } })
+    },
+  }
+}
+
+/** The default key prefix of used DPoP proofs. */
+export const DPOP_KEY_PREFIX = 'jotjwt:dpop:'
+
+/** The command the replay store uses, as node-redis (v5, v6) declares it. */
+export interface RedisReplayClient {
+  set(key: string, value: string, options: { condition: 'NX'; expiration: { type: 'EXAT'; value: number } }): Promise<unknown>
+}
+
+/**
+ * A DPoP replay store in Redis (`dpopSettings.replay`), shared by every replica: `SET NX` is atomic,
+ * so of two replicas receiving the same proof exactly one accepts it (RFC 9449 §11.1).
+ *
+ * @example
+ * ```ts
+ * const guard = createGuard({ ..., dpop: 'required', dpopSettings: { replay: createRedisReplayStore(redis), publicOrigin: 'https://api.example' } })
+ * ```
+ */
+export function createRedisReplayStore(client: RedisReplayClient, options: { prefix?: string } = {}): ReplayStore {
+  const prefix = options.prefix ?? DPOP_KEY_PREFIX
+  if (typeof prefix !== 'string') throw new TypeError('prefix must be a string')
+  return {
+    async useOnce(id, expiresAt) {
+      return (await client.set(prefix + id, '1', { condition: 'NX', expiration: { type: 'EXAT', value: Math.ceil(expiresAt) } })) === 'OK'
     },
   }
 }

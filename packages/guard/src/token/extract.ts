@@ -7,7 +7,7 @@
  * two tokens, in two places or twice in one, are `invalid_request` (400), never a choice between them.
  * @module
  */
-import { InvalidRequestError } from '../errors/errors.js'
+import { InvalidRequestError, type AuthScheme } from '../errors/errors.js'
 import type { RequestReader } from '../core/request.js'
 
 /** Where tokens are accepted. */
@@ -39,12 +39,22 @@ export interface CompiledLocations {
   readonly cookie: string | undefined
   /** Only the header: the synchronous path with no per-request allocation. */
   readonly headerOnly: boolean
+  /** The header also takes the DPoP scheme (RFC 9449 §7.1). */
+  readonly dpop: boolean
 }
 
 /** A token and where it came from. */
 export interface FoundToken {
   readonly token: string
   readonly location: TokenLocation
+  /** `DPoP` for `Authorization: DPoP`; every other location is Bearer. */
+  readonly scheme: AuthScheme
+}
+
+/** The credentials of an `Authorization` header. */
+export interface Credentials {
+  readonly token: string
+  readonly scheme: AuthScheme
 }
 
 /** RFC 6750 §2.1 b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=" */
@@ -56,7 +66,7 @@ const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 const MALFORMED_HEADER = 'the Authorization header is malformed'
 const SEVERAL_TOKENS = 'the request carries more than one access token'
 
-export function compileLocations(locations: TokenLocations = {}): CompiledLocations {
+export function compileLocations(locations: TokenLocations = {}, dpop = false): CompiledLocations {
   if (typeof locations !== 'object' || locations === null) throw new TypeError('tokenLocations must be an object')
   const header = locations.header ?? true
   const body = locations.body ?? false
@@ -66,31 +76,33 @@ export function compileLocations(locations: TokenLocations = {}): CompiledLocati
     throw new TypeError('tokenLocations.cookie must be a cookie name (an RFC 9110 token)')
   }
   if (!header && !body && !query && cookie === undefined) throw new TypeError('tokenLocations enables no location')
-  return { header, body, query, cookie, headerOnly: header && !body && !query && cookie === undefined }
+  if (dpop && !header) throw new TypeError('DPoP needs the Authorization header location (RFC 9449 section 7.1)')
+  return { header, body, query, cookie, headerOnly: header && !body && !query && cookie === undefined, dpop }
 }
 
 /**
- * The token from the `Authorization` header: a string, undefined when the header is absent or names
- * another scheme (RFC 9110 §11.4: schemes are case-insensitive), or a refusal for a malformed or
- * repeated header.
+ * The credentials of the `Authorization` header: the token and its scheme (`Bearer`, and `DPoP` when
+ * `dpop` is true), undefined when the header is absent or names another scheme (RFC 9110 §11.4:
+ * schemes are case-insensitive), or a refusal for a malformed or repeated header.
  */
-export function tokenFromAuthorization(value: string | readonly string[] | undefined): string | undefined | InvalidRequestError {
+export function tokenFromAuthorization(value: string | readonly string[] | undefined, dpop = false): Credentials | undefined | InvalidRequestError {
   if (value === undefined) return undefined
   if (typeof value !== 'string') {
     if (value.length > 1) return new InvalidRequestError(SEVERAL_TOKENS, 'the Authorization header is repeated')
-    return tokenFromAuthorization(value[0])
+    return tokenFromAuthorization(value[0], dpop)
   }
   const space = value.indexOf(' ')
-  const scheme = space === -1 ? value : value.slice(0, space)
-  if (scheme.length !== 6 || scheme.toLowerCase() !== 'bearer') return undefined
+  const name = (space === -1 ? value : value.slice(0, space)).toLowerCase()
+  const scheme: AuthScheme | undefined = name === 'bearer' ? 'Bearer' : dpop && name === 'dpop' ? 'DPoP' : undefined
+  if (scheme === undefined) return undefined
   // RFC 9110 §11.4: credentials = auth-scheme [ 1*SP token68 ]; several spaces are allowed.
   let start = space + 1
   while (value.charCodeAt(start) === 32) start++
   const token = space === -1 ? '' : value.slice(start)
   // A comma here means two credentials joined into one header (e.g. by a Fetch Headers object).
   if (token.indexOf(',') !== -1) return new InvalidRequestError(SEVERAL_TOKENS, 'the Authorization header holds more than one credential')
-  if (!B64TOKEN.test(token)) return new InvalidRequestError(MALFORMED_HEADER, 'the Bearer credentials are not a b64token (RFC 6750 section 2.1)')
-  return token
+  if (!B64TOKEN.test(token)) return new InvalidRequestError(MALFORMED_HEADER, `the ${scheme} credentials are not a b64token (RFC 6750 section 2.1)`)
+  return { token, scheme }
 }
 
 function fromQuery(url: string): string[] {
@@ -135,10 +147,14 @@ function fromBody(body: unknown): unknown[] {
  */
 export function extractToken<R>(request: R, reader: RequestReader<R>, locations: CompiledLocations): FoundToken | undefined | InvalidRequestError {
   const candidates: Array<{ value: unknown; location: TokenLocation }> = []
+  let scheme: AuthScheme = 'Bearer'
   if (locations.header) {
-    const token = tokenFromAuthorization(reader.authorization(request))
-    if (token instanceof InvalidRequestError) return token
-    if (token !== undefined) candidates.push({ value: token, location: 'header' })
+    const credentials = tokenFromAuthorization(reader.authorization(request), locations.dpop)
+    if (credentials instanceof InvalidRequestError) return credentials
+    if (credentials !== undefined) {
+      candidates.push({ value: credentials.token, location: 'header' })
+      scheme = credentials.scheme
+    }
   }
   if (locations.query) for (const value of fromQuery(reader.url(request))) candidates.push({ value, location: 'query' })
   if (locations.cookie !== undefined) for (const value of fromCookie(reader.cookie(request), locations.cookie)) candidates.push({ value, location: 'cookie' })
@@ -155,5 +171,5 @@ export function extractToken<R>(request: R, reader: RequestReader<R>, locations:
   if (typeof value !== 'string' || !B64TOKEN.test(value)) {
     return new InvalidRequestError('the access_token parameter is malformed', `the ${location} access token is not a b64token`)
   }
-  return { token: value, location }
+  return { token: value, location, scheme }
 }
