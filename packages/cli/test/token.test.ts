@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, beforeEach, describe, it } from 'node:test'
-import { importJWK, signJWT, verifyJWT } from 'jotjwt'
+import { createMemoryReplayStore, importJWK, jwkThumbprint, signJWT, verifyDPoPProof, verifyJWT } from 'jotjwt'
 import { CLI, jot, scratchDir } from './helpers.js'
 
 const dir = scratchDir()
@@ -114,6 +114,30 @@ describe('jotjwt token', () => {
       jtis.add(payload.jti)
     }
     assert.equal(jtis.size, 2, 'each assertion has its own jti')
+  })
+
+  it('--dpop-key: a DPoP proof for POST to the token endpoint by that key (RFC 9449 §5), retried once with the server\'s nonce (§8)', async () => {
+    answer = async (params) =>
+      requests.length === 1
+        ? { status: 400, headers: { 'dpop-nonce': 'n-1' }, body: { error: 'use_dpop_nonce', error_description: 'nonce required' } }
+        : { status: 200, body: { access_token: await accessToken(params), token_type: 'DPoP', expires_in: 300 } }
+    const run = await jot(['token', '--issuer', issuer, '--client-id', 'demo', '--client-secret-env', 'DEMO_SECRET', '--dpop-key', at('client.private.jwk')], { env })
+    assert.equal(run.code, 0, run.stderr)
+    assert.equal(requests.length, 2)
+    const jkt = await jwkThumbprint(await importJWK(JSON.parse(readFileSync(at('client.public.jwk'), 'utf8')), { alg: 'ES256' }))
+    const verify = (proof: unknown, nonce?: string) =>
+      verifyDPoPProof(proof as string, { algorithms: ['ES256'], replay: createMemoryReplayStore(), method: 'POST', url: `${issuer}/token`, ...(nonce === undefined ? {} : { nonce }) })
+    assert.equal((await verify(requests[0]!.headers.dpop)).jkt, jkt)
+    const retried = await verify(requests[1]!.headers.dpop, 'n-1')
+    assert.equal(retried.jkt, jkt)
+    assert.notEqual(retried.payload.jti, (await verify(requests[0]!.headers.dpop)).payload.jti, 'a new proof for the retry')
+  })
+
+  it('--dpop-key: a bearer token from a server without DPoP is refused, exit 1', async () => {
+    const run = await jot(['token', '--issuer', issuer, '--client-id', 'demo', '--client-secret-env', 'DEMO_SECRET', '--dpop-key', at('client.private.jwk')], { env })
+    assert.equal(run.code, 1)
+    assert.equal(run.stdout, '')
+    assert.match(run.stderr, /issued a Bearer token, not a DPoP-bound one/)
   })
 
   it('pipes into jotjwt verify --issuer, which finds the keys by discovery', async () => {

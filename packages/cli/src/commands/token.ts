@@ -4,11 +4,12 @@
  * endpoint is found by discovery from the issuer (the same discovery `verify --issuer` uses, with
  * its exact issuer check); the client authenticates with a secret from an environment variable
  * (never a flag: flags show in `ps` and shell history) or with a private key (private_key_jwt,
- * RFC 7523 §2.2).
+ * RFC 7523 §2.2). With `--dpop-key` the token is bound to that key (RFC 9449 §5): each request
+ * carries a DPoP proof, retried once with the server's nonce when it asks for one (§8).
  * @module
  */
 import { randomUUID } from 'node:crypto'
-import { discoverOIDCProvider, signJWT } from 'jotjwt'
+import { createDPoPProof, discoverOIDCProvider, signJWT, type JotKey } from 'jotjwt'
 import { defineCommand, type Context } from '../cli/command.js'
 import { CliError, EXIT_INVALID, UsageError } from '../cli/errors.js'
 import { readEnv, utf8 } from '../io/input.js'
@@ -37,6 +38,9 @@ export const token = defineCommand({
     'HTTP Basic, or in the body with --auth-method post) or with a private key (--client-key: a',
     'signed client assertion, private_key_jwt). A refusal prints the server\'s OAuth error code and',
     'description and exits 1; an unreachable or unavailable server exits 3.',
+    'With --dpop-key the request carries a DPoP proof made with that private key (RFC 9449), and the',
+    'token is bound to it: use it with "Authorization: DPoP" and a proof per request (jotjwt dpop).',
+    'A token of another type than DPoP is refused then (the server does not support DPoP).',
     'Plain http: is allowed for loopback hosts, elsewhere only with --allow-http.',
   ].join('\n'),
   options: {
@@ -48,12 +52,14 @@ export const token = defineCommand({
     'auth-method': { type: 'string', value: 'METHOD', description: 'basic, post or private_key_jwt (default: basic with a secret, private_key_jwt with a key)' },
     scope: { type: 'string', value: 'SCOPE', description: 'space-separated scopes to ask for' },
     resource: { type: 'string', multiple: true, value: 'URI', description: 'the resource (audience) the token is for (RFC 8707)' },
+    'dpop-key': { type: 'string', value: 'FILE', description: 'private key (PEM or JWK) to bind the token to with DPoP' },
     'allow-http': { type: 'boolean', description: 'allow http: URLs beyond loopback' },
     timeout: { type: 'string', value: 'SECONDS', description: 'network timeout for discovery and the token request (default 5)' },
   },
   examples: [
     'JOTJWT_SECRET=... jotjwt token --issuer https://as.example --client-id billing --client-secret-env JOTJWT_SECRET',
     'jotjwt token --issuer https://as.example --client-id billing --client-key billing.private.jwk --scope orders:read',
+    'jotjwt token --issuer https://as.example --client-id billing --client-secret-env S --dpop-key dpop.private.jwk',
     'jotjwt token --issuer http://127.0.0.1:8080 --client-id demo --client-secret-env S | jotjwt verify --issuer http://127.0.0.1:8080 --audience http://127.0.0.1:8080/api',
   ],
   maxPositionals: 0,
@@ -94,12 +100,19 @@ export const token = defineCommand({
       }
     }
 
+    const dpopKey = values['dpop-key'] === undefined ? undefined : await dpopKeyFrom(values['dpop-key'], context)
+
     const policy = (url: string) => ({ allowHttp: allowHttpFor(url, values['allow-http']), timeout })
     const metadata = await discoverOIDCProvider(issuer, policy(issuer))
     const endpoint = metadata.token_endpoint
     if (typeof endpoint !== 'string') throw new CliError(`the discovery document of ${issuer} names no token_endpoint`, EXIT_INVALID)
     checkEndpoint(endpoint, policy(endpoint).allowHttp)
-    const response = await requestToken({ endpoint, params, ...(authorization === undefined ? {} : { authorization }), timeoutMs: timeout * 1000 })
+    const dpop = dpopKey === undefined ? undefined : (nonce: string | undefined) => createDPoPProof(dpopKey, { method: 'POST', url: endpoint, ...(nonce === undefined ? {} : { nonce }) })
+    const response = await requestToken({ endpoint, params, ...(authorization === undefined ? {} : { authorization }), ...(dpop === undefined ? {} : { dpop }), timeoutMs: timeout * 1000 })
+    // RFC 9449 §5: a server without DPoP ignores the proof and issues a bearer token; the caller asked for a bound one.
+    if (dpop !== undefined && response.token_type.toLowerCase() !== 'dpop') {
+      throw new CliError(`the server issued a ${response.token_type} token, not a DPoP-bound one (does it support DPoP?)`, EXIT_INVALID)
+    }
     context.stdout.write(`${response.access_token}\n`)
     return 0
   },
@@ -127,4 +140,12 @@ async function clientAssertion(file: string, algFlag: string | undefined, client
   const key = await importMaterial(material, alg)
   if (key.type !== 'private') throw new CliError(`${material.source} is not a private key; private_key_jwt signs with one`, EXIT_INVALID)
   return signJWT({}, key, { issuer: clientId, subject: clientId, audience: issuer, jwtId: randomUUID(), expiresIn: ASSERTION_LIFETIME_SECONDS })
+}
+
+/** The DPoP key: a private key of an asymmetric algorithm (RFC 9449 §4.2), its algorithm from the key. */
+async function dpopKeyFrom(file: string, context: Context): Promise<JotKey> {
+  const material = (await loadKeyMaterial(file, undefined, 'dpop-key', context, { flag: 'alg', given: false }))!
+  const key = await importMaterial(material, signingAlgorithm(requireAlgorithm(material, undefined, 'sig')))
+  if (key.type !== 'private') throw new CliError(`${material.source} is not a private key; DPoP proofs are signed with one`, EXIT_INVALID)
+  return key
 }

@@ -33,6 +33,8 @@ export interface TokenRequest {
   params: URLSearchParams
   /** An `Authorization` header value (client_secret_basic). */
   authorization?: string
+  /** Makes the DPoP proof of the request (RFC 9449 §5), with the server's nonce once it asked for one. */
+  dpop?: (nonce: string | undefined) => Promise<string>
   timeoutMs: number
 }
 
@@ -50,6 +52,17 @@ export interface TokenResponse {
  *   `temporarily_unavailable`: try again later).
  */
 export async function requestToken(request: TokenRequest): Promise<TokenResponse> {
+  const first = await post(request, undefined)
+  // RFC 9449 §8: a server that requires nonces answers use_dpop_nonce with one; retry once with it.
+  const nonce = first.response.headers.get('dpop-nonce')
+  const retry = request.dpop !== undefined && first.response.status === 400 && nonce !== null && member(first.body, 'error') === 'use_dpop_nonce'
+  return tokenResponse(retry ? await post(request, nonce) : first)
+}
+
+const member = (body: unknown, name: string) => (typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[name] : undefined)
+
+async function post(request: TokenRequest, nonce: string | undefined): Promise<{ response: Response; body: unknown }> {
+  const proof = request.dpop === undefined ? undefined : await request.dpop(nonce)
   let response: Response
   try {
     response = await fetch(request.endpoint, {
@@ -58,6 +71,7 @@ export async function requestToken(request: TokenRequest): Promise<TokenResponse
         'content-type': 'application/x-www-form-urlencoded',
         accept: 'application/json',
         ...(request.authorization === undefined ? {} : { authorization: request.authorization }),
+        ...(proof === undefined ? {} : { dpop: proof }),
       },
       body: request.params.toString(),
       redirect: 'error',
@@ -74,11 +88,14 @@ export async function requestToken(request: TokenRequest): Promise<TokenResponse
   } catch {
     body = undefined
   }
-  const member = (name: string) => (typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[name] : undefined)
+  return { response, body }
+}
+
+function tokenResponse({ response, body }: { response: Response; body: unknown }): TokenResponse {
   const unavailable = response.status >= 500
   if (!response.ok) {
-    const error = member('error')
-    const description = member('error_description')
+    const error = member(body, 'error')
+    const description = member(body, 'error_description')
     if (typeof error !== 'string') {
       throw new CliError(`the token endpoint answered HTTP ${response.status} without an OAuth error`, unavailable ? EXIT_UNAVAILABLE : EXIT_INVALID)
     }
@@ -89,8 +106,8 @@ export async function requestToken(request: TokenRequest): Promise<TokenResponse
       unavailable ? EXIT_UNAVAILABLE : EXIT_INVALID,
     )
   }
-  const accessToken = member('access_token')
-  const tokenType = member('token_type')
+  const accessToken = member(body, 'access_token')
+  const tokenType = member(body, 'token_type')
   if (typeof accessToken !== 'string' || accessToken === '' || typeof tokenType !== 'string') {
     throw new CliError('the token endpoint answered without access_token and token_type (RFC 6749 §5.1)', EXIT_INVALID)
   }
