@@ -10,6 +10,7 @@ import { handleAuthorizationRequest, handleLoginSubmission } from '../src/login/
 import { serverMetadata } from '../src/oauth/discovery.js'
 import { handleIntrospectionRequest } from '../src/oauth/introspect.js'
 import { handleTokenRequest } from '../src/oauth/token.js'
+import { handleUserinfoRequest } from '../src/oauth/userinfo.js'
 import { createOAuthRuntime } from '../src/oauth/runtime.js'
 import type { OAuthRequest } from '../src/service/context.js'
 import {
@@ -152,6 +153,15 @@ describe('DPoP in the authorization code flow', () => {
     const next = (await handleTokenRequest(withProof(refresh(first.refresh_token!), await proofFor(test, privateKey)), test.ctx)).body as Record<string, string>
     assert.equal(next.token_type, 'DPoP')
     assert.deepEqual(decodeJWTUnverified(next.access_token!).payload.cnf, { jkt })
+  })
+
+  it('refuses a DPoP-bound token presented as a bearer token at userinfo (RFC 9449 §7.2)', async () => {
+    const test = await setup()
+    const { privateKey } = await clientKey()
+    const bound = (await handleTokenRequest(withProof(redeem(await code(test, { scope: 'openid' })), await proofFor(test, privateKey)), test.ctx)).body as Record<string, string>
+    const answer = await handleUserinfoRequest(form({}, { authorization: `Bearer ${bound.access_token}` }), test.ctx)
+    assert.equal(answer.status, 401)
+    assert.match(answer.headers['WWW-Authenticate']!, /error="invalid_token"/)
   })
 
   it('redeems a code requested with dpop_jkt only with a proof by that key (RFC 9449 §10)', async () => {

@@ -7,6 +7,8 @@
  * - no token: 401 with `WWW-Authenticate: Bearer realm="…"` and no error code (§3.1);
  * - a token sent two ways: 400 `invalid_request`;
  * - a token that is not ours, expired, revoked, or whose person or client is gone: 401 `invalid_token`;
+ * - a DPoP-bound token (`cnf`): 401 `invalid_token`: this endpoint takes bearer tokens only, and a
+ *   bound token without its proof must not work (RFC 9449 §7.2);
  * - a token without the `openid` scope (a client credentials token has none): 403
  *   `insufficient_scope` with `scope="openid"`.
  * @module
@@ -58,6 +60,7 @@ export async function handleUserinfoRequest(request: OAuthRequest, ctx: ServiceC
   const invalid = () => challenge(ctx, 401, 'invalid_token', 'the access token is invalid, expired or revoked')
   const claims = await verifyIssuedToken(token, ctx)
   if (!claims || (await ctx.store.isTokenRevoked(claims.jti))) return invalid()
+  if (claims.cnf !== undefined) return challenge(ctx, 401, 'invalid_token', 'the access token is DPoP-bound; userinfo accepts bearer tokens only')
   const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ') : []
   if (!scopes.includes('openid')) return challenge(ctx, 403, 'insufficient_scope', 'userinfo needs a token with the openid scope', 'openid')
   const [user, client] = await Promise.all([ctx.login.user(claims.sub), ctx.store.getClient(claims.client_id)])
