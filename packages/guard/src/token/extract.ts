@@ -37,7 +37,7 @@ export interface CompiledLocations {
   readonly body: boolean
   readonly query: boolean
   readonly cookie: string | undefined
-  /** Only the header: the synchronous path with no per-request allocation. */
+  /** Only the header: the synchronous path that reads nothing else of the request. */
   readonly headerOnly: boolean
   /** The header also takes the DPoP scheme (RFC 9449 §7.1). */
   readonly dpop: boolean
