@@ -80,6 +80,14 @@ describe('DPoP at the token endpoint (RFC 9449 §5)', () => {
     assert.deepEqual(decodeJWTUnverified(access_token!).payload.cnf, { jkt })
   })
 
+  it('refuses a request without a proof from a client registered with dpop_bound_access_tokens (RFC 9449 §5.2)', async () => {
+    const test = await setup({ clients: [await secretClient('svc', SECRET, { dpopBoundAccessTokens: true })] })
+    await rejectsWith(handleTokenRequest(clientCredentials(), test.ctx), 'invalid_dpop_proof', 400)
+    const { privateKey } = await clientKey()
+    const { body } = await handleTokenRequest(withProof(clientCredentials(), await proofFor(test, privateKey)), test.ctx)
+    assert.equal((body as Record<string, string>).token_type, 'DPoP')
+  })
+
   it('issues a Bearer token without cnf when there is no proof', async () => {
     const test = await setup()
     const { body } = await handleTokenRequest(clientCredentials(), test.ctx)

@@ -91,6 +91,8 @@ export const clientSchema = z
     userClaims: userClaims.optional(),
     /** Extra access-token claims; RFC 9068 and JWT registered claims cannot be set here. */
     extraClaims: z.record(z.string(), z.unknown()).optional(),
+    /** RFC 9449 §5.2 `dpop_bound_access_tokens`: every token request of this client must carry a DPoP proof. */
+    dpopBoundAccessTokens: z.boolean().default(false),
   })
   .refine((c) => c.authMethod === 'private_key_jwt' || c.authMethod === 'none' || c.clientSecret !== undefined || c.clientSecretHash !== undefined, {
     message: 'a client authenticated by secret needs clientSecret or clientSecretHash',

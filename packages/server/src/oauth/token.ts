@@ -45,6 +45,9 @@ export async function handleTokenRequest(request: OAuthRequest, ctx: ServiceCont
   if (!client.grantTypes.includes(grantType)) throw new OAuthError('unauthorized_client', 'the client may not use this grant type')
   // Before the grant runs, so a bad proof consumes no code or refresh token.
   const jkt = await ctx.oauth.dpop.proofKey(request, ctx)
+  if (jkt === undefined && client.dpopBoundAccessTokens === true) {
+    throw new OAuthError('invalid_dpop_proof', 'this client must send a DPoP proof (dpop_bound_access_tokens, RFC 9449 section 5.2)')
+  }
   const response = await GRANTS[grantType as keyof typeof GRANTS](request, client, ctx, jkt)
   // RFC 9449 §8: a fresh nonce with every answer to a DPoP request, so the client's next proof can carry it.
   return jkt === undefined ? response : { ...response, headers: { ...response.headers, ...ctx.oauth.dpop.nonceHeader(ctx.now()) } }

@@ -102,6 +102,7 @@ function clientRecord(client: ClientConfig, secretHash: string | undefined, crea
     ...(refreshToken === undefined ? {} : { refreshToken }),
     ...(client.userClaims === undefined ? {} : { userClaims: client.userClaims }),
     ...(client.extraClaims === undefined ? {} : { extraClaims: client.extraClaims }),
+    ...(client.dpopBoundAccessTokens ? { dpopBoundAccessTokens: true } : {}),
   }
 }
 

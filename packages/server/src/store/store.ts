@@ -58,6 +58,8 @@ export interface ClientRecord {
   refreshToken?: { idleTtl?: number; absoluteTtl?: number; graceWindow?: number }
   /** The user claims by scope it receives (`userClaims` in the configuration), when not the service default. */
   userClaims?: Record<string, Record<string, string>>
+  /** RFC 9449 §5.2 `dpop_bound_access_tokens`: its token requests without a DPoP proof are refused. */
+  dpopBoundAccessTokens?: boolean
   /** Extra claims put into its access tokens (reserved claims can never be overridden). */
   extraClaims?: Record<string, unknown>
   createdAt: number
