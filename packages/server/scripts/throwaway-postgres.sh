@@ -4,6 +4,8 @@
 #
 #   throwaway-postgres.sh start DIR PORT   initdb (first time) and start on 127.0.0.1:PORT, trust auth
 #   throwaway-postgres.sh stop DIR         fast shutdown (connections are terminated)
+#   throwaway-postgres.sh crash DIR        immediate shutdown: every backend dies at once, nothing in
+#                                          flight completes (the next start runs crash recovery)
 #   throwaway-postgres.sh destroy DIR      stop if running, delete DIR
 set -euo pipefail
 
@@ -22,7 +24,7 @@ as_owner() {
   if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-command=${1:?usage: throwaway-postgres.sh start DIR PORT | stop DIR | destroy DIR}
+command=${1:?usage: throwaway-postgres.sh start DIR PORT | stop DIR | crash DIR | destroy DIR}
 dir=${2:?missing DIR}
 bin=$(bindir)
 
@@ -39,6 +41,9 @@ case "$command" in
     ;;
   stop)
     as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+    ;;
+  crash)
+    as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null
     ;;
   destroy)
     if [[ -f "$dir/data/postmaster.pid" ]]; then as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null || true; fi
