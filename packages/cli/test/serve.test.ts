@@ -73,27 +73,4 @@ describe('jotjwt serve', () => {
     assert.match(short.stderr, /a password is 8 to 512 characters/)
     assert.equal((await jot(['serve', '--hash-password', '--hash-secret'], { input: 'horse battery' })).code, 2)
   })
-
-  it('--keys lists the signing keys; --revoke-key revokes one (exit 1 for an unknown kid); --json', async () => {
-    const env = { JOTJWT_DATA_DIR: join(dir.path, 'keys-admin'), JOTJWT_DEBUGGER: 'false' }
-    const listed = await jot(['serve', '--dev', '--keys', '--json'], { env })
-    assert.equal(listed.code, 0, listed.stderr)
-    const keys = JSON.parse(listed.stdout) as Array<{ kid: string; alg: string; state: string }>
-    const active = keys.find((key) => key.state === 'active' && key.alg === 'ES256')
-    assert.ok(active, listed.stdout)
-    const table = await jot(['serve', '--dev', '--keys'], { env })
-    assert.match(table.stdout, /^kid +alg +state +publishes +signs +stops signing +leaves JWKS\n/)
-    assert.match(table.stdout, new RegExp(`${active.kid} +ES256 +active `))
-
-    const unknown = await jot(['serve', '--dev', '--revoke-key', 'no-such-kid'], { env })
-    assert.equal(unknown.code, 1)
-    assert.match(unknown.stderr, /no signing key has kid "no-such-kid"; jotjwt serve --keys lists them/)
-    const revoked = await jot(['serve', '--dev', '--revoke-key', active.kid, '--json'], { env })
-    assert.equal(revoked.code, 0, revoked.stderr)
-    assert.match(revoked.stderr, /revoked .*: it is no longer published, and it signs nothing from now on/)
-    const after = JSON.parse(revoked.stdout) as Array<{ kid: string; alg: string; state: string }>
-    assert.equal(after.find((key) => key.kid === active.kid)?.state, 'retired')
-    assert.ok(after.some((key) => key.alg === 'ES256' && key.state === 'active' && key.kid !== active.kid), 'its successor signs')
-    assert.equal((await jot(['serve', '--dev', '--keys', '--port', '9000'], { env })).code, 2)
-  })
 })
