@@ -5,18 +5,16 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { decodeJWTUnverified } from 'jotjwt'
 import { createRedisDenylist, REVOKED_KEY_PREFIX } from 'jotjwt-guard/redis'
-import { createClient } from 'redis'
 import type { RunningGateway } from 'jotjwt-gateway'
 import { AUDIENCE, startIssuer, type TestIssuer } from '../../guard/test/helpers/issuer.js'
+import { connectRedis, REDIS_URL } from '../../guard/test/helpers/redis.js'
 import { ask, bearer, start } from './helpers/gateway.js'
-
-const REDIS_URL = process.env.JOTJWT_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 
 describe('jti denylist in Redis', () => {
   const prefix = `${REVOKED_KEY_PREFIX}gateway-test-${process.pid}-`
   let issuer: TestIssuer
   let gateway: RunningGateway
-  let redis: ReturnType<typeof createClient>
+  let redis: Awaited<ReturnType<typeof connectRedis>>
   const config = (url: string) => ({
     trustedProxies: ['127.0.0.1'],
     revocation: { redis: { url, prefix } },
@@ -25,8 +23,7 @@ describe('jti denylist in Redis', () => {
   })
   before(async () => {
     issuer = await startIssuer()
-    redis = createClient({ url: REDIS_URL })
-    await redis.connect()
+    redis = await connectRedis()
     gateway = await start(config(REDIS_URL))
   })
   after(async () => {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { createDPoPProof, generateKeyPair, jwkThumbprint, type JotKey } from 'jotjwt'
 import { randomUUID } from 'node:crypto'
-import { createClient } from 'redis'
+import { connectRedis } from './helpers/redis.js'
 import type { GuardOptions } from 'jotjwt-guard'
 import { createRedisReplayStore } from 'jotjwt-guard/redis'
 import { startApp, type AdapterName, type RunningApp } from './helpers/apps.js'
@@ -163,7 +163,7 @@ describe('DPoP at the guard (RFC 9449 §7)', () => {
   })
 
   test('shares used proofs between replicas through Redis (RFC 9449 §11.1)', async () => {
-    const redis = await createClient({ url: process.env.JOTJWT_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379' }).connect()
+    const redis = await connectRedis()
     const replay = createRedisReplayStore(redis, { prefix: `jotjwt:test:dpop:${randomUUID()}:` })
     const settings = { dpopSettings: { replay, publicOrigin: 'https://api.example' } }
     const [first, second] = await Promise.all([startApp('express5', options(settings)), startApp('fastify', options(settings))])

@@ -4,27 +4,14 @@ import assert from 'node:assert/strict'
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
-import { createClient } from 'redis'
 import { createGuard, createIntrospectionCheck, createMemoryDenylist, InvalidTokenError, ServiceUnavailableError, type Denylist } from 'jotjwt-guard'
 import { createRedisDenylist, REVOKED_KEY_PREFIX } from 'jotjwt-guard/redis'
 import { AUDIENCE, startIssuer, type TestIssuer } from './helpers/issuer.js'
+import { createClient } from 'redis'
+import { connectRedis, REDIS_URL } from './helpers/redis.js'
 import { decodeJWTUnverified } from 'jotjwt'
 
-const REDIS_URL = process.env.JOTJWT_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 const get = (token: string) => ({ method: 'GET', url: '/r', headers: { authorization: `Bearer ${token}` } })
-
-async function connectRedis() {
-  const client = createClient({ url: REDIS_URL, socket: { connectTimeout: 3000, reconnectStrategy: false } })
-  client.on('error', () => undefined)
-  try {
-    return await client.connect()
-  } catch (error) {
-    throw new Error(
-      `Redis is not reachable at ${REDIS_URL} (${(error as Error).message}). The denylist tests need it: start it ` +
-        `(redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no) or set JOTJWT_TEST_REDIS_URL.`,
-    )
-  }
-}
 
 describe('Redis denylist', () => {
   let issuer: TestIssuer
