@@ -65,6 +65,7 @@ describe('DPoP at the guard (RFC 9449 §7)', () => {
         const response = await send(`${app.url}/orders?page=2`, { headers: dpop(await proof()) })
         assert.equal(response.status, 200, response.body)
         assert.deepEqual(JSON.parse(response.body), { client: CLIENT_ID })
+        assert.equal(response.headers['dpop-nonce'], undefined, 'no nonces configured, no DPoP-Nonce')
       })
 
       test('refuses the token as a bearer token (no proof): invalid_token', async () => {
@@ -147,6 +148,32 @@ describe('DPoP at the guard (RFC 9449 §7)', () => {
       assert.equal(ok.status, 200)
     } finally {
       await app.close()
+    }
+  })
+
+  test('sends the current DPoP-Nonce on every answer to a DPoP request, so a rotated nonce reaches the client (RFC 9449 §8.2, §9)', async () => {
+    let current = 'nonce-1'
+    const nonce = { current: () => current, accepts: (value: string) => value === 'nonce-1' || value === 'nonce-2' }
+    for (const adapter of ADAPTERS) {
+      current = 'nonce-1'
+      const app = await startApp(adapter, options({ dpopSettings: { nonce } }))
+      try {
+        const withNonce = async (path: string, value: string) => {
+          const url = `${app.url}${path}`
+          return send(url, { headers: dpop(await createDPoPProof(key, { method: 'GET', url, accessToken: token, nonce: value })) })
+        }
+        const accepted = await withNonce('/orders', 'nonce-1')
+        assert.deepEqual([accepted.status, accepted.headers['dpop-nonce']], [200, 'nonce-1'], adapter)
+        current = 'nonce-2'
+        const rotated = await withNonce('/orders', 'nonce-1')
+        assert.deepEqual([rotated.status, rotated.headers['dpop-nonce']], [200, 'nonce-2'], `${adapter}: the previous nonce is still accepted, the answer names the new one`)
+        const forbidden = await withNonce('/orders/write', 'nonce-2')
+        assert.deepEqual([forbidden.status, forbidden.headers['dpop-nonce']], [403, 'nonce-2'], `${adapter}: a refusal in the DPoP challenge carries it too`)
+        const bearerRefused = await send(`${app.url}/orders`, { headers: bearer(token) })
+        assert.deepEqual([bearerRefused.status, bearerRefused.headers['dpop-nonce']], [401, 'nonce-2'], `${adapter}: so does the DPoP challenge to a bearer request`)
+      } finally {
+        await app.close()
+      }
     }
   })
 

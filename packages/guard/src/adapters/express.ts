@@ -93,6 +93,8 @@ export function auth(options: GuardOptions | Guard): AuthMiddleware<JWTClaims> {
       res.locals.auth = result
       // RFC 6750 §2.3: success responses to query-token requests SHOULD be Cache-Control: private.
       if (result?.location === 'query') res.setHeader('cache-control', 'private')
+      const headers = guard.responseHeaders(result)
+      for (const name in headers) res.setHeader(name, headers[name]!)
       next()
     }, next)
   }

@@ -89,6 +89,7 @@ export function authenticate(guard: Guard) {
       request.auth = result as GuardAuth<FastifyGuardClaims> | undefined
       // RFC 6750 §2.3: success responses to query-token requests SHOULD be Cache-Control: private.
       if (result?.location === 'query') reply.header('cache-control', 'private')
+      reply.headers(guard.responseHeaders(result))
       done()
     }, done)
   }

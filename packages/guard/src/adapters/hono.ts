@@ -85,6 +85,8 @@ export function auth(options: GuardOptions | Guard<any>): AuthMiddleware<any> {
     await next()
     // RFC 6750 §2.3: success responses to query-token requests SHOULD be Cache-Control: private.
     if (result?.location === 'query' && !c.res.headers.has('cache-control')) c.res.headers.set('cache-control', 'private')
+    const headers = guard.responseHeaders(result)
+    for (const name in headers) c.res.headers.set(name, headers[name]!)
   }
   return Object.assign(middleware, { guard })
 }

@@ -55,6 +55,12 @@ export interface Guard<C = JWTClaims> {
   authorize(auth: GuardAuth<JWTClaims> | undefined, rule: AuthorizationRule): GuardError | undefined
   /** The HTTP answer to a refusal: status, `WWW-Authenticate`, optional problem+json body. */
   errorResponse(error: GuardError): ErrorResponse
+  /**
+   * Headers for the answer to an accepted request (names in lower case): the current `DPoP-Nonce`
+   * for a DPoP request when nonces are configured (RFC 9449 §8.2, §9: a server may hand out a new
+   * nonce on any answer, and the client uses it from its next proof on); else none.
+   */
+  responseHeaders(auth: GuardAuth<unknown> | undefined): Record<string, string>
   /** Passes a refusal to the `onError` hook (exceptions there are ignored). */
   report(error: GuardError, request: unknown): void
   /** Resolves once every issuer's keys are loaded (discovery, JWKS, imports); rejects with the first failure. */
@@ -207,6 +213,10 @@ export function createGuard(options: GuardOptions): Guard {
       return refusal
     },
     errorResponse: (error) => errorResponse(error, settings),
+    responseHeaders(auth) {
+      const { nonce } = dpop.challenge
+      return nonce === undefined || auth?.jkt === undefined ? {} : { 'dpop-nonce': nonce.current() }
+    },
     report(error, request) {
       if (onError === undefined) return
       try {

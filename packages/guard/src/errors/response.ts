@@ -49,8 +49,11 @@ export function errorResponse(error: GuardError, settings: ResponseSettings): Er
     headers['retry-after'] = RETRY_AFTER_SECONDS
   } else {
     headers['www-authenticate'] = challenges(error, settings, { realm: settings.realm, error: error.error, error_description: description, scope: error.scope })
-    // RFC 9449 §9: the nonce the next proof must carry.
-    if (error.error === 'use_dpop_nonce' && settings.dpop?.nonce !== undefined) headers['dpop-nonce'] = settings.dpop.nonce.current()
+    // RFC 9449 §9: the nonce the next proof must carry; §8.2 lets any answer carry it, so every
+    // refusal with a DPoP challenge does, not only use_dpop_nonce: the client's next proof is then
+    // accepted the first time, also just after a rotation.
+    const dpop = settings.dpop
+    if (dpop?.nonce !== undefined && dpop.mode !== 'off') headers['dpop-nonce'] = dpop.nonce.current()
   }
   if (!settings.problemDetails) return { status: error.status, headers, body: undefined }
   headers['content-type'] = 'application/problem+json'
