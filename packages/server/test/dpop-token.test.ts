@@ -139,11 +139,36 @@ describe('DPoP nonces (RFC 9449 §8)', () => {
     await rejectsWith(handleTokenRequest(withProof(clientCredentials(), await proofFor(test, privateKey, { nonce })), test.ctx), 'use_dpop_nonce')
   })
 
+  it('sends DPoP-Nonce with grant errors too, so the retry after a rotation needs no extra round trip (RFC 9449 §8.2)', async () => {
+    const test = await setup({
+      config: { dpop: { requireNonce: true, nonceLifetime: '5m' } },
+      clients: [await secretClient('svc', SECRET), await secretClient('bound', SECRET, { dpopBoundAccessTokens: true }), appClient('app')],
+    })
+    const { privateKey } = await clientKey()
+    const nonce = (await rejectsWith(handleTokenRequest(withProof(clientCredentials(), await proofFor(test, privateKey)), test.ctx), 'use_dpop_nonce')).headers['DPoP-Nonce']!
+    const withNonce = async (request: OAuthRequest) => withProof(request, await proofFor(test, privateKey, { nonce }))
+
+    const unknownCode = await rejectsWith(handleTokenRequest(await withNonce(redeem('no-such-code')), test.ctx), 'invalid_grant', 400)
+    assert.equal(unknownCode.headers['DPoP-Nonce'], nonce)
+    const badScope = form({ grant_type: 'client_credentials', scope: 'not-granted' }, { authorization: basic('svc', SECRET) })
+    assert.equal((await rejectsWith(handleTokenRequest(await withNonce(badScope), test.ctx), 'invalid_scope', 400)).headers['DPoP-Nonce'], nonce)
+    // After a rotation the error names the new nonce, which the client's next proof then carries.
+    test.clock.now += 300
+    const rotated = await rejectsWith(handleTokenRequest(await withNonce(refresh('no-such-refresh-token')), test.ctx), 'invalid_grant')
+    assert.notEqual(rotated.headers['DPoP-Nonce'], undefined)
+    assert.notEqual(rotated.headers['DPoP-Nonce'], nonce)
+    // A client that must use DPoP and sent no proof learns the nonce with the refusal.
+    const bound = form({ grant_type: 'client_credentials' }, { authorization: basic('bound', SECRET) })
+    assert.equal((await rejectsWith(handleTokenRequest(bound, test.ctx), 'invalid_dpop_proof')).headers['DPoP-Nonce'], rotated.headers['DPoP-Nonce'])
+  })
+
   it('sends no DPoP-Nonce when nonces are not required', async () => {
     const test = await setup()
     const { privateKey } = await clientKey()
     const { headers } = await handleTokenRequest(withProof(clientCredentials(), await proofFor(test, privateKey)), test.ctx)
     assert.equal(headers['DPoP-Nonce'], undefined)
+    const refused = await rejectsWith(handleTokenRequest(withProof(redeem('no-such-code'), await proofFor(test, privateKey)), test.ctx), 'invalid_grant')
+    assert.equal(refused.headers['DPoP-Nonce'], undefined)
   })
 })
 

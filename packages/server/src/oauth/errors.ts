@@ -70,6 +70,11 @@ export class OAuthError extends Error {
     this.headers = options.headers ?? {}
   }
 
+  /** The same error with `headers` added to its own (which win on a clash). */
+  withHeaders(headers: Record<string, string>): OAuthError {
+    return new OAuthError(this.error, this.description, { status: this.status, headers: { ...headers, ...this.headers }, cause: this.cause })
+  }
+
   /** The JSON body of RFC 6749 §5.2. */
   body(): { error: OAuthErrorCode; error_description: string } {
     return { error: this.error, error_description: this.description }

@@ -37,6 +37,18 @@ export const GRANT_TYPES = Object.freeze(Object.keys(GRANTS) as (keyof typeof GR
  * @throws {@link OAuthError}; `StoreUnavailable` from the store.
  */
 export async function handleTokenRequest(request: OAuthRequest, ctx: ServiceContext): Promise<OAuthResponse> {
+  try {
+    return await tokenResponse(request, ctx)
+  } catch (error) {
+    // RFC 9449 §8.2: any answer may carry a new nonce. With nonces required, a refused DPoP request
+    // (invalid_grant, invalid_scope, …) learns the current one, so its retry is not refused again
+    // with use_dpop_nonce just because the nonce rotated meanwhile.
+    if (error instanceof OAuthError && request.dpop !== undefined) throw error.withHeaders(ctx.oauth.dpop.nonceHeader(ctx.now()))
+    throw error
+  }
+}
+
+async function tokenResponse(request: OAuthRequest, ctx: ServiceContext): Promise<OAuthResponse> {
   const grantType = param(request, 'grant_type')
   if (grantType === undefined) throw new OAuthError('invalid_request', 'grant_type is required')
   const client = await authenticateClient(request, ctx, { allowPublic: true })
@@ -46,7 +58,8 @@ export async function handleTokenRequest(request: OAuthRequest, ctx: ServiceCont
   // Before the grant runs, so a bad proof consumes no code or refresh token.
   const jkt = await ctx.oauth.dpop.proofKey(request, ctx)
   if (jkt === undefined && client.dpopBoundAccessTokens === true) {
-    throw new OAuthError('invalid_dpop_proof', 'this client must send a DPoP proof (dpop_bound_access_tokens, RFC 9449 section 5.2)')
+    // With the nonce its first proof needs (§8), when nonces are required.
+    throw new OAuthError('invalid_dpop_proof', 'this client must send a DPoP proof (dpop_bound_access_tokens, RFC 9449 section 5.2)', { headers: ctx.oauth.dpop.nonceHeader(ctx.now()) })
   }
   const response = await GRANTS[grantType as keyof typeof GRANTS](request, client, ctx, jkt)
   // RFC 9449 §8: a fresh nonce with every answer to a DPoP request, so the client's next proof can carry it.
