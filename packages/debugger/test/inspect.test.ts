@@ -31,8 +31,8 @@ describe('reading a pasted token', () => {
     assert.equal(runs.filter((run) => run.role === 'dot').length, 2)
   })
 
-  test('quotes, an Authorization header, a Bearer prefix and surrounding space are not the token', () => {
-    for (const pasted of [`"${SEED_RS256}"`, `'${SEED_RS256}'`, `Bearer ${SEED_RS256}`, `Authorization: Bearer ${SEED_RS256}\r\n`, `  bearer\t${SEED_RS256}  `]) {
+  test('quotes, an Authorization header, a Bearer or DPoP prefix, a DPoP header name and surrounding space are not the token', () => {
+    for (const pasted of [`"${SEED_RS256}"`, `'${SEED_RS256}'`, `Bearer ${SEED_RS256}`, `Authorization: Bearer ${SEED_RS256}\r\n`, `  bearer\t${SEED_RS256}  `, `Authorization: DPoP ${SEED_RS256}`, `DPoP: ${SEED_RS256}`, `dpop ${SEED_RS256}`]) {
       const { token, runs } = scanToken(pasted)
       assert.equal(token, SEED_RS256, pasted.slice(0, 24))
       assert.equal(runs.map((run) => run.text).join(''), pasted)

@@ -1,7 +1,8 @@
 /**
  * Reading a token out of whatever was pasted: wrapped over lines, indented, quoted, or after
- * `Authorization: Bearer`. None of those characters can occur inside a compact JWS or JWE (RFC 7515
- * §7.1, RFC 7516 §7.1: base64url characters and dots only), so dropping them never changes a token.
+ * `Authorization: Bearer` (or `DPoP`) or a `DPoP:` header name. A prefix ends in a colon or a space
+ * and none of those characters can occur inside a compact JWS or JWE (RFC 7515 §7.1, RFC 7516
+ * §7.1: base64url characters and dots only), so dropping them never changes a token.
  * The scan also says which segment each pasted character belongs to, so the page can colour the
  * text the user typed, wrapping and all, rather than a cleaned copy of it.
  * @module
@@ -22,7 +23,8 @@ export interface ScannedToken {
   readonly runs: readonly TextRun[]
 }
 
-const PREFIX = /^\s*(?:authorization\s*:\s*)?(?:bearer\s+)?/i
+/** `Authorization: Bearer` or `Authorization: DPoP` (RFC 9449 §7.1), and a `DPoP:` proof header's name. */
+const PREFIX = /^\s*(?:(?:authorization|dpop)\s*:\s*)?(?:(?:bearer|dpop)\s+)?/i
 
 /** The start and end of the token inside `text`: after a prefix and an opening quote, before its closing twin. */
 function tokenBounds(text: string): [number, number] {
