@@ -1,10 +1,11 @@
 // How the page looks and works for everyone: screenshots at 360 px and 1440 px in light and dark
-// (kept in test-artifacts/), no sideways scrolling, no serious accessibility violation found by
-// axe-core, and the whole flow done with the keyboard alone.
+// (kept in test-artifacts/, a DPoP proof's report included), no sideways scrolling, no serious
+// accessibility violation found by axe-core, and the whole flow done with the keyboard alone.
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import { after, before, describe, test } from 'node:test'
 import type { Page } from 'playwright-core'
+import { createDPoPProof, generateKeyPair } from 'jotjwt'
 import { ARTIFACTS, openPage, segmentsOf, startSession, type Session } from './browser.js'
 import { HS256_SECRET, SEED_EDDSA_IAT, SEED_EDDSA_WRAPPED, seedHS256Token } from './seeds.js'
 
@@ -14,9 +15,12 @@ const SCHEMES = ['light', 'dark'] as const
 
 let session: Session
 let hs256 = ''
+let proof = ''
 before(async () => {
   session = await startSession()
   hs256 = await seedHS256Token()
+  // Fresh at the page's fixed clock; the HS256 token is not bound, so the binding row fails.
+  proof = await createDPoPProof((await generateKeyPair('ES256')).privateKey, { method: 'GET', url: 'https://api.example/orders', accessToken: hs256, currentTime: SEED_EDDSA_IAT + 55 })
 })
 after(() => session.close())
 
@@ -27,6 +31,8 @@ async function fillDecode(page: Page): Promise<void> {
   await page.check('#allow-no-exp')
   await page.fill('#key', HS256_SECRET)
   await page.waitForSelector('#verdict.ok')
+  await page.fill('#dpop-proof', proof)
+  await page.waitForSelector('#dpop-verdict.fail')
 }
 
 async function assertNoSidewaysScroll(page: Page, what: string): Promise<void> {
@@ -72,7 +78,7 @@ describe('layout and accessibility', () => {
         await page.waitForSelector('#encode-status.ok')
         await assertNoSidewaysScroll(page, `encode ${width} ${colorScheme}`)
         await page.screenshot({ path: `${ARTIFACTS}encode-${width}-${colorScheme}.png`, fullPage: true })
-        await opened.assertPrivate([...segmentsOf(hs256), HS256_SECRET])
+        await opened.assertPrivate([...segmentsOf(hs256, proof), HS256_SECRET])
         await opened.context.close()
       })
     }

@@ -60,7 +60,7 @@ export const CLAIMS = table([
   ['entitlements', 'Entitlements', 'Entitlements the subject has, as the issuer names them.', 'RFC 9068 §2.2.3.1, RFC 7643 §4.1.2'],
   ['act', 'Actor', 'Who is acting on behalf of the subject (delegation, token exchange).', 'RFC 8693 §4.1'],
   ['may_act', 'Authorized Actor', 'Who may act on behalf of the subject.', 'RFC 8693 §4.4'],
-  ['cnf', 'Confirmation', 'The key the presenter must prove it holds (proof of possession, e.g. DPoP or mTLS).', 'RFC 7800 §3.1'],
+  ['cnf', 'Confirmation', 'The key the presenter must prove it holds (proof of possession). With "jkt", the token is DPoP-bound: accepted only with a DPoP proof signed by the key of that RFC 7638 thumbprint.', 'RFC 7800 §3.1, RFC 9449 §6.1'],
   ['events', 'Security Events', 'The events a Security Event Token reports.', 'RFC 8417 §2.2'],
   ['txn', 'Transaction Identifier', 'Ties the token to one transaction across parties.', 'RFC 8417 §2.2'],
   ['htm', 'HTTP Method', 'The HTTP method a DPoP proof is for.', 'RFC 9449 §4.2'],
@@ -90,4 +90,22 @@ export const HEADER_PARAMETERS = table([
   ['tag', 'Authentication Tag', 'The tag of AES-GCM key wrapping.', 'RFC 7518 §4.7.1.2'],
   ['p2s', 'PBES2 Salt Input', 'The salt of password-based key wrapping.', 'RFC 7518 §4.8.1.1'],
   ['p2c', 'PBES2 Count', 'The PBKDF2 iteration count of password-based key wrapping; jot refuses more than 10,000.', 'RFC 7518 §4.8.1.2'],
+])
+
+/** A DPoP proof's claims and header, where they mean something else than in other JWTs (RFC 9449 §4.2). */
+export const DPOP_PROOF_CLAIMS: ReadonlyMap<string, Definition> = new Map([
+  ...CLAIMS,
+  ...table([
+    ['jti', 'JWT ID', 'Unique for each proof: a server remembers it for a while and refuses the proof if it comes again (a replay).', 'RFC 9449 §4.2, §11.1'],
+    ['iat', 'Issued At', 'When the proof was made; a server accepts it only for a short time after (a minute, by default in jot).', 'RFC 9449 §4.2, §11.1'],
+    ['nonce', 'Nonce', 'A value the server handed out in its DPoP-Nonce header, which it may require in every proof.', 'RFC 9449 §4.2, §8, §9'],
+  ]),
+])
+
+export const DPOP_PROOF_HEADER: ReadonlyMap<string, Definition> = new Map([
+  ...HEADER_PARAMETERS,
+  ...table([
+    ['typ', 'Type', 'Always "dpop+jwt": a proof cannot pass for another kind of JWT.', 'RFC 9449 §4.2'],
+    ['jwk', 'JSON Web Key', 'The public key that signed the proof, by design: its RFC 7638 thumbprint is what a bound token\'s cnf.jkt names.', 'RFC 9449 §4.2, §6.1'],
+  ]),
 ])

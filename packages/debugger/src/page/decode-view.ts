@@ -4,7 +4,8 @@
  * Nothing here is verified, and the page says so.
  * @module
  */
-import type { DecodedToken } from '../inspect/decode.js'
+import type { DecodedToken, JSONObject } from '../inspect/decode.js'
+import { boundKeyThumbprint } from '../inspect/dpop.js'
 import { explainCode } from '../inspect/error-codes.js'
 import { CLAIMS, HEADER_PARAMETERS } from '../inspect/glossary.js'
 import { describeTime, tokenTimes } from '../inspect/times.js'
@@ -24,11 +25,21 @@ const elements = () => ({
   payloadJSON: byId('payload-json'),
   signatureSection: byId('signature-section'),
   signatureNote: byId('signature-note'),
+  binding: byId('binding'),
 })
 
 /** A relative time that {@link refreshRelativeTimes} keeps current. */
 function relative(claim: string, at: number, now: number): HTMLElement {
   return h('span', { class: 'relative', 'data-claim': claim, 'data-at': String(at) }, describeTime(claim, at, now))
+}
+
+/** A note after each time claim: the time in the reader's zone, and in words relative to now. */
+export function timeNotes(payload: JSONObject, now: number): Map<string, HTMLElement> {
+  const notes = new Map<string, HTMLElement>()
+  for (const [claim, time] of tokenTimes(payload, now).claims) {
+    notes.set(claim, h('span', { class: 'note' }, `  // ${time.local} · `, relative(claim, time.value, now)))
+  }
+  return notes
 }
 
 export function refreshRelativeTimes(root: ParentNode, now: number): void {
@@ -86,11 +97,19 @@ export function renderDecoded(decoded: DecodedToken, warnings: readonly Warning[
   ])
   renderJSONObject(view.headerJSON, header, { glossary: HEADER_PARAMETERS, idPrefix: 'tip-header' })
 
-  const notes = new Map<string, HTMLElement>()
-  for (const [claim, time] of times.claims) {
-    notes.set(claim, h('span', { class: 'note' }, `  // ${time.local} · `, relative(claim, time.value, now)))
-  }
+  const notes = timeNotes(payload, now)
+  const jkt = boundKeyThumbprint(payload)
+  if (jkt !== undefined) notes.set('cnf', h('span', { class: 'note' }, '  // DPoP-bound: see below the claims'))
   renderJSONObject(view.payloadJSON, payload, { glossary: CLAIMS, notes, idPrefix: 'tip-claim' })
+  view.binding.hidden = jkt === undefined
+  if (jkt !== undefined) {
+    replaceChildren(view.binding, [
+      h('strong', {}, 'DPoP-bound (RFC 9449 §6.1). '),
+      'Its cnf.jkt names the client\'s key by its RFC 7638 thumbprint, ',
+      h('code', { id: 'bound-jkt' }, jkt),
+      '. The token is accepted only with a DPoP proof signed by that key, sent in the DPoP header of each request (Authorization: DPoP); as a bearer token, or with another key\'s proof, a server refuses it, so a stolen copy is worthless without the key. Paste a proof under "DPoP proof" to check it.',
+    ])
+  }
   replaceChildren(view.times, [
     times.lifetime
       ? h('span', { id: 'lifetime' }, `Lifetime ${times.lifetime.text} (${times.lifetime.from} to exp). `)

@@ -5,12 +5,14 @@
  * @module
  */
 import { decodeToken, type DecodedToken } from '../inspect/decode.js'
+import { checkDPoPProof } from '../inspect/dpop.js'
 import { createPrivateFetch } from '../inspect/net.js'
 import { scanToken } from '../inspect/scan.js'
 import { verifyToken } from '../inspect/verify.js'
 import { tokenWarnings } from '../inspect/warnings.js'
 import { refreshRelativeTimes, renderDecoded } from './decode-view.js'
 import { byId, debounce, h } from './dom.js'
+import { readProofInput, renderProofReport } from './dpop-view.js'
 import { encodeShareState, installEncode, verificationKeyText } from './encode-view.js'
 import { installTooltipDismissal } from './json-view.js'
 import { fragmentFor, readFragment, type SharedState } from './share.js'
@@ -29,6 +31,8 @@ let token = ''
 let decoded: DecodedToken = { kind: 'empty' }
 let verifyRun = 0
 let reportShown = false
+let proofRun = 0
+let proofRecheck: ReturnType<typeof setTimeout> | undefined
 
 const privateFetch = createPrivateFetch((url) => {
   byId('no-requests').hidden = true
@@ -49,6 +53,18 @@ function updateToken(): void {
   else legend.replaceChildren()
   showWarnings()
   verifyChanged()
+  void checkProof()
+}
+
+/** The pasted DPoP proof against the token; nothing leaves the page. Checked again when it goes stale. */
+async function checkProof(): Promise<void> {
+  const run = ++proofRun
+  clearTimeout(proofRecheck)
+  const { proof, method, url } = readProofInput()
+  const report = await checkDPoPProof(proof, { token, decoded }, { method, url, now: now() })
+  if (run !== proofRun) return
+  renderProofReport(report, now())
+  if (report.staleAt !== undefined) proofRecheck = setTimeout(() => void checkProof(), Math.max(0, report.staleAt - now()) * 1000)
 }
 
 /** A verdict is about one token, key and setting: when any changes, verify again (local keys) or withdraw it. */
@@ -168,6 +184,7 @@ function main(): void {
     event.preventDefault()
     void verify()
   })
+  byId('dpop-form').addEventListener('input', () => void checkProof())
   byId('share').addEventListener('click', shareLink)
   byId('encode-to-decoder').addEventListener('click', () => {
     tokenInput.value = byId<HTMLTextAreaElement>('encode-output').value

@@ -5,7 +5,7 @@
  * @module
  */
 import { isPublishedKeyMaterial, parseKeyText } from '../inspect/key-material.js'
-import type { CheckStatus, KeySource, VerifyReport, VerifySettings } from '../inspect/verify.js'
+import type { CheckResult, CheckStatus, KeySource, VerifyReport, VerifySettings } from '../inspect/verify.js'
 import type { ExpectedKind } from '../inspect/warnings.js'
 import { byId, h, replaceChildren, showMatching } from './dom.js'
 
@@ -96,10 +96,22 @@ export function renderReport(report: VerifyReport | undefined, note?: string): v
     replaceChildren(verdict, ['✗ Invalid: ', h('code', { id: 'error-code' }, failure.code)])
     replaceChildren(detail, [failure.meaning, failure.meaning === '' ? '' : ' ', h('span', { class: 'message' }, `(${failure.message})`)])
   }
+  renderChecks(checks, report.checks)
+}
+
+/** One row per check: its status as a badge, what it checks, and why it failed when it did. */
+export function renderChecks(list: HTMLElement, checks: readonly (CheckResult & { readonly detail?: string })[]): void {
   replaceChildren(
-    checks,
-    report.checks.map((check) =>
-      h('li', { 'data-check': check.id, 'data-status': check.status }, h('span', { class: `badge ${check.status}` }, STATUS_TEXT[check.status]), ' ', check.label),
+    list,
+    checks.map((check) =>
+      h(
+        'li',
+        { 'data-check': check.id, 'data-status': check.status },
+        h('span', { class: `badge ${check.status}` }, STATUS_TEXT[check.status]),
+        ' ',
+        check.label,
+        check.detail !== undefined && h('span', { class: 'check-detail' }, check.detail),
+      ),
     ),
   )
 }
