@@ -36,6 +36,8 @@ export function stubStore(methods: Partial<Store> = {}): Store {
     putUser: unexpected('putUser'),
     listUsers: unexpected('listUsers'),
     deleteUser: unexpected('deleteUser'),
+    saveUpstreamAccount: unexpected('saveUpstreamAccount'),
+    getUpstreamAccount: unexpected('getUpstreamAccount'),
     createSession: unexpected('createSession'),
     getSession: unexpected('getSession'),
     deleteSession: unexpected('deleteSession'),

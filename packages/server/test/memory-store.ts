@@ -16,6 +16,7 @@ import {
   type SessionRecord,
   type Store,
   type StoreHealth,
+  type UpstreamAccountRecord,
   type UserRecord,
 } from '../src/store/store.js'
 
@@ -27,6 +28,8 @@ export interface MemoryStore extends Store {
     revocations: Map<string, Revocation>
     singleUse: Map<string, number>
     users: Map<string, UserRecord>
+    /** Upstream accounts by `issuer sub` (JSON of the pair). */
+    upstreamAccounts: Map<string, UpstreamAccountRecord>
     sessions: Map<string, SessionRecord>
     codes: Map<string, AuthorizationCodeRecord>
     grants: Map<string, GrantRecord>
@@ -45,6 +48,7 @@ export function createMemoryStore(clients: ClientRecord[] = [], users: UserRecor
     revocations: new Map(),
     singleUse: new Map(),
     users: new Map(users.map((user) => [user.subject, structuredClone(user)])),
+    upstreamAccounts: new Map(),
     sessions: new Map(),
     codes: new Map(),
     grants: new Map(),
@@ -95,6 +99,15 @@ export function createMemoryStore(clients: ClientRecord[] = [], users: UserRecor
     listUsers: async () => [...state.users.values()].sort((a, b) => (a.subject < b.subject ? -1 : 1)).map((user) => structuredClone(user)),
     deleteUser: async (subject) => state.users.delete(subject),
 
+    saveUpstreamAccount: async (account) => {
+      const key = JSON.stringify([account.issuer, account.upstreamSubject])
+      const existing = state.upstreamAccounts.get(key)
+      if (!existing && [...state.upstreamAccounts.values()].some((other) => other.subject === account.subject)) throw new StoreConflict('another upstream account has this subject')
+      const saved = existing ? { ...structuredClone(account), subject: existing.subject, createdAt: existing.createdAt } : structuredClone(account)
+      state.upstreamAccounts.set(key, saved)
+      return structuredClone(saved)
+    },
+    getUpstreamAccount: async (subject) => copy([...state.upstreamAccounts.values()].find((account) => account.subject === subject)),
     createSession: async (session) => void state.sessions.set(session.idHash, { ...session }),
     getSession: async (idHash, now) => {
       const session = state.sessions.get(idHash)

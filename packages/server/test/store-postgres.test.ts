@@ -85,7 +85,7 @@ describe('postgres store: its own schema', () => {
       rows.map((row) => row.table_name),
       [
         'authorization_codes', 'clients', 'grant_access_tokens', 'grants', 'refresh_tokens', 'revoked_tokens', 'schema_migrations',
-        'sessions', 'signing_key_sets', 'signing_keys', 'single_use', 'users',
+        'sessions', 'signing_key_sets', 'signing_keys', 'single_use', 'upstream_accounts', 'users',
       ],
     )
   })

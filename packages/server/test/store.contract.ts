@@ -13,6 +13,7 @@ import {
   type GrantRecord,
   type RefreshTokenRecord,
   type Store,
+  type UpstreamAccountRecord,
   type UserRecord,
 } from '../src/store/store.js'
 
@@ -91,6 +92,23 @@ function grant(id: string, overrides: Partial<GrantRecord> = {}): GrantRecord {
 
 function refreshToken(tokenHash: string, grantId: string, overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord {
   return { tokenHash, grantId, clientId: 'app', createdAt: 1000, expiresAt: 5000, ...overrides }
+}
+
+function upstreamAccount(subject: string, overrides: Partial<UpstreamAccountRecord> = {}): UpstreamAccountRecord {
+  return {
+    subject,
+    issuer: 'https://idp.example',
+    upstreamSubject: '248289761001',
+    upstream: 'corp',
+    username: 'ada',
+    name: 'Ada Lovelace',
+    email: 'ada@example.com',
+    emailVerified: true,
+    groups: ['admins'],
+    createdAt: 1000,
+    updatedAt: 1000,
+    ...overrides,
+  }
 }
 
 const successor = (tokenHash: string, expiresAt = 9000) => ({ tokenHash, sealed: `sealed ${tokenHash}`, createdAt: 2000, expiresAt })
@@ -287,6 +305,57 @@ export function storeContract(harness: StoreHarness): void {
       await assert.rejects(store.putUser(user('s-x', { username: 'nul\u0000' })), StoreInvalidKey)
       await assert.rejects(store.putUser(user('\uD800')), StoreInvalidKey)
       assert.equal(await store.findUserByUsername('nul\u0000'), undefined)
+    })
+  })
+
+  describe(`${harness.backend} store: upstream accounts`, () => {
+    it('keys an account by (issuer, upstream sub): a later login keeps its subject and creation time and replaces its profile', async () => {
+      const { store } = await freshStore(harness)
+      const first = upstreamAccount('acct-1')
+      assert.deepEqual(await store.saveUpstreamAccount(first), first)
+      // The next login proposes a fresh subject; the stored one wins.
+      const again = upstreamAccount('acct-2', { name: 'Ada King', groups: ['engineering', 'ü'], emailVerified: false, createdAt: 2000, updatedAt: 2000 })
+      const saved = await store.saveUpstreamAccount(again)
+      assert.deepEqual(saved, { ...again, subject: 'acct-1', createdAt: 1000 })
+      assert.deepEqual(await store.getUpstreamAccount('acct-1'), saved)
+      assert.equal(await store.getUpstreamAccount('acct-2'), undefined)
+      // A profile without the optional fields loses them.
+      const bare = upstreamAccount('acct-3', { groups: [], updatedAt: 3000 })
+      delete bare.name
+      delete bare.email
+      delete bare.emailVerified
+      assert.deepEqual(await store.saveUpstreamAccount(bare), { ...bare, subject: 'acct-1', createdAt: 1000 })
+    })
+
+    it('the same sub at another issuer, or the same email under another sub, is another person', async () => {
+      const { store } = await freshStore(harness)
+      const ada = await store.saveUpstreamAccount(upstreamAccount('acct-1'))
+      const otherIssuer = await store.saveUpstreamAccount(upstreamAccount('acct-2', { issuer: 'https://idp.example/' }))
+      const sameEmail = await store.saveUpstreamAccount(upstreamAccount('acct-3', { upstreamSubject: 'mallory' }))
+      assert.deepEqual([ada.subject, otherIssuer.subject, sameEmail.subject], ['acct-1', 'acct-2', 'acct-3'])
+      assert.equal((await store.getUpstreamAccount('acct-2'))?.issuer, 'https://idp.example/')
+    })
+
+    it('concurrent first logins of one person, on several replicas, agree on one subject', async () => {
+      const database = await harness.database()
+      const stores = [database.open(), database.open()]
+      await stores[0]!.migrate()
+      const outcomes = await race(stores, 8, (store) => store.saveUpstreamAccount(upstreamAccount(`candidate-${Math.random()}`)))
+      const subjects = new Set(outcomes.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value.subject : String(outcome.reason))))
+      assert.equal(subjects.size, 1, [...subjects].join(', '))
+      assert.match([...subjects][0]!, /^candidate-/)
+    })
+
+    it("refuses a new account with another account's subject, and keys no backend can store", async () => {
+      const { store } = await freshStore(harness)
+      await store.saveUpstreamAccount(upstreamAccount('acct-1'))
+      await assert.rejects(store.saveUpstreamAccount(upstreamAccount('acct-1', { upstreamSubject: 'someone else' })), StoreConflict)
+      assert.equal((await store.getUpstreamAccount('acct-1'))?.upstreamSubject, '248289761001')
+      await assert.rejects(store.saveUpstreamAccount(upstreamAccount('acct-2', { upstreamSubject: 'nul\u0000' })), StoreInvalidKey)
+      await assert.rejects(store.saveUpstreamAccount(upstreamAccount('acct-2', { issuer: '\uD800' })), StoreInvalidKey)
+      assert.equal(await store.getUpstreamAccount('nul\u0000'), undefined)
+      for (const [index, sub] of odd.entries()) await store.saveUpstreamAccount(upstreamAccount(`odd-${index}`, { upstreamSubject: sub }))
+      for (const [index, sub] of odd.entries()) assert.equal((await store.getUpstreamAccount(`odd-${index}`))?.upstreamSubject, sub, JSON.stringify(sub))
     })
   })
 

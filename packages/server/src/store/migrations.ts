@@ -199,6 +199,30 @@ export const migrations: readonly Migration[] = [
       );
       CREATE INDEX grant_access_tokens_expires_at ON grant_access_tokens (expires_at);`,
   },
+  {
+    version: 3,
+    // Keyed by the upstream's (issuer, subject) pair; jot's own subject is unique too. The profile
+    // is a JSON document, replaced at every login.
+    name: 'upstream accounts',
+    sqlite: `
+      CREATE TABLE upstream_accounts (
+        issuer TEXT NOT NULL,
+        upstream_subject TEXT NOT NULL,
+        subject TEXT NOT NULL UNIQUE,
+        created_at REAL NOT NULL,
+        data TEXT NOT NULL CHECK (json_valid(data)),
+        PRIMARY KEY (issuer, upstream_subject)
+      ) STRICT;`,
+    postgres: `
+      CREATE TABLE upstream_accounts (
+        issuer text COLLATE "C" NOT NULL,
+        upstream_subject text COLLATE "C" NOT NULL,
+        subject text COLLATE "C" NOT NULL UNIQUE,
+        created_at double precision NOT NULL,
+        data json NOT NULL,
+        PRIMARY KEY (issuer, upstream_subject)
+      );`,
+  },
 ]
 
 /** The schema version this code needs. */

@@ -12,7 +12,18 @@
 import pg from 'pg'
 import { migrationsTable, pendingMigrations } from './migrations.js'
 import { checkStorableKey, isStorableKey, parseKeysVersion } from './storable.js'
-import { codeFromRow, grantFromRow, refreshTokenFromRow, withoutColumns, type CodeRow, type GrantRow, type RefreshTokenRow } from './rows.js'
+import {
+  codeFromRow,
+  grantFromRow,
+  refreshTokenFromRow,
+  upstreamAccountFromRow,
+  UPSTREAM_ACCOUNT_COLUMNS,
+  withoutColumns,
+  type CodeRow,
+  type GrantRow,
+  type RefreshTokenRow,
+  type UpstreamAccountRow,
+} from './rows.js'
 import { StoreConflict, StoreUnavailable, type ClientRecord, type SessionRecord, type Store, type UserRecord } from './store.js'
 
 export interface PostgresStoreOptions {
@@ -254,6 +265,30 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
 
     async deleteUser(subject) {
       return isStorableKey(subject) && (await query(`DELETE FROM ${schema}.users WHERE subject = $1`, [subject])).rowCount === 1
+    },
+
+    // One statement: a concurrent first login of the same person waits for the row lock and updates.
+    async saveUpstreamAccount(account) {
+      checkStorableKey(account.issuer, 'issuer')
+      checkStorableKey(account.upstreamSubject, 'upstreamSubject')
+      checkStorableKey(account.subject, 'subject')
+      try {
+        const { rows } = await query<UpstreamAccountRow>(
+          `INSERT INTO ${schema}.upstream_accounts (issuer, upstream_subject, subject, created_at, data) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (issuer, upstream_subject) DO UPDATE SET data = EXCLUDED.data RETURNING *`,
+          [account.issuer, account.upstreamSubject, account.subject, account.createdAt, JSON.stringify(withoutColumns(account, UPSTREAM_ACCOUNT_COLUMNS))],
+        )
+        return upstreamAccountFromRow(rows[0]!)
+      } catch (error) {
+        if ((error as { code?: unknown }).code === '23505') throw new StoreConflict('another upstream account has this subject')
+        throw error
+      }
+    },
+
+    async getUpstreamAccount(subject) {
+      if (!isStorableKey(subject)) return undefined
+      const row = (await query<UpstreamAccountRow>(`SELECT * FROM ${schema}.upstream_accounts WHERE subject = $1`, [subject])).rows[0]
+      return row && upstreamAccountFromRow(row)
     },
 
     async createSession(session) {

@@ -5,7 +5,7 @@
  * parsed value.
  * @module
  */
-import type { AuthorizationCodeRecord, GrantRecord, RefreshTokenRecord } from './store.js'
+import type { AuthorizationCodeRecord, GrantRecord, RefreshTokenRecord, UpstreamAccountRecord } from './store.js'
 
 export interface CodeRow {
   data: string | object
@@ -57,5 +57,26 @@ export function refreshTokenFromRow(row: RefreshTokenRow): RefreshTokenRecord {
     ...(row.consumed_at === null ? {} : { consumedAt: row.consumed_at }),
     ...(row.successor_hash === null ? {} : { successorHash: row.successor_hash }),
     ...(row.successor_sealed === null ? {} : { successorSealed: row.successor_sealed }),
+  }
+}
+
+export interface UpstreamAccountRow {
+  issuer: string
+  upstream_subject: string
+  subject: string
+  created_at: number
+  data: string | object
+}
+
+/** The columns of an upstream account: its key, its subject and creation time (kept across logins). */
+export const UPSTREAM_ACCOUNT_COLUMNS = ['issuer', 'upstreamSubject', 'subject', 'createdAt'] as const
+
+export function upstreamAccountFromRow(row: UpstreamAccountRow): UpstreamAccountRecord {
+  return {
+    ...document<Omit<UpstreamAccountRecord, (typeof UPSTREAM_ACCOUNT_COLUMNS)[number]>>(row.data),
+    issuer: row.issuer,
+    upstreamSubject: row.upstream_subject,
+    subject: row.subject,
+    createdAt: row.created_at,
   }
 }

@@ -12,7 +12,18 @@ import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { migrationsTable, pendingMigrations } from './migrations.js'
 import { checkStorableKey, isStorableKey, parseKeysVersion } from './storable.js'
-import { grantFromRow, codeFromRow, refreshTokenFromRow, withoutColumns, type CodeRow, type GrantRow, type RefreshTokenRow } from './rows.js'
+import {
+  grantFromRow,
+  codeFromRow,
+  refreshTokenFromRow,
+  upstreamAccountFromRow,
+  UPSTREAM_ACCOUNT_COLUMNS,
+  withoutColumns,
+  type CodeRow,
+  type GrantRow,
+  type RefreshTokenRow,
+  type UpstreamAccountRow,
+} from './rows.js'
 import { StoreConflict, StoreUnavailable, type ClientRecord, type SessionRecord, type Store, type UserRecord } from './store.js'
 
 export interface SqliteStoreOptions {
@@ -179,6 +190,35 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     listUsers: () => call(() => (sql('SELECT data FROM users ORDER BY subject').pluck().all() as string[]).map((data) => JSON.parse(data) as UserRecord)),
 
     deleteUser: (subject) => call(() => isStorableKey(subject) && sql('DELETE FROM users WHERE subject = ?').run(subject).changes === 1),
+
+    // One statement: of concurrent first logins of a person, one inserts and the others update it.
+    saveUpstreamAccount: (account) =>
+      call(() => {
+        checkStorableKey(account.issuer, 'issuer')
+        checkStorableKey(account.upstreamSubject, 'upstreamSubject')
+        checkStorableKey(account.subject, 'subject')
+        try {
+          const row = sql(`INSERT INTO upstream_accounts (issuer, upstream_subject, subject, created_at, data) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (issuer, upstream_subject) DO UPDATE SET data = excluded.data RETURNING *`).get(
+            account.issuer,
+            account.upstreamSubject,
+            account.subject,
+            account.createdAt,
+            JSON.stringify(withoutColumns(account, UPSTREAM_ACCOUNT_COLUMNS)),
+          ) as UpstreamAccountRow
+          return upstreamAccountFromRow(row)
+        } catch (error) {
+          if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new StoreConflict('another upstream account has this subject')
+          throw error
+        }
+      }),
+
+    getUpstreamAccount: (subject) =>
+      call(() => {
+        if (!isStorableKey(subject)) return undefined
+        const row = sql('SELECT * FROM upstream_accounts WHERE subject = ?').get(subject) as UpstreamAccountRow | undefined
+        return row && upstreamAccountFromRow(row)
+      }),
 
     createSession: (session) =>
       call(() => {

@@ -92,6 +92,32 @@ export interface UserRecord {
   updatedAt: number
 }
 
+/**
+ * A person who logs in through an upstream OpenID provider (`upstreams` in the configuration). The
+ * account's key is the upstream's (`iss`, `sub`) pair, the only stable identifier of a person an
+ * OpenID provider gives (OIDC Core §5.7): never an email address, which the provider may let people
+ * change, or reassign. jot gives the account a `subject` of its own at the first login; the profile
+ * (`username`, `name`, `email`, `groups`) is replaced at every login with what the provider says then.
+ */
+export interface UpstreamAccountRecord {
+  /** jot's `sub` for the person: chosen at the first login, never reassigned. */
+  subject: string
+  /** The upstream's issuer identifier: its ID tokens' `iss`. */
+  issuer: string
+  /** The upstream's `sub` for the person. */
+  upstreamSubject: string
+  /** The configured upstream (`upstreams[].id`) of the last login. */
+  upstream: string
+  username: string
+  name?: string
+  email?: string
+  emailVerified?: boolean
+  groups: string[]
+  createdAt: number
+  /** The last login, which refreshed the profile. */
+  updatedAt: number
+}
+
 /** A login session (the browser's session cookie). */
 export interface SessionRecord {
   /** SHA-256 of the session id the cookie carries. */
@@ -232,6 +258,17 @@ export interface Store {
   listUsers(): Promise<UserRecord[]>
   /** True when a user was deleted. */
   deleteUser(subject: string): Promise<boolean>
+
+  // People of upstream OpenID providers
+  /**
+   * Saves the account of (`issuer`, `upstreamSubject`): inserted as given when it is new; otherwise
+   * its profile and `updatedAt` replace the stored ones, while its `subject` and `createdAt` stay.
+   * Returns the account as stored. Atomic: concurrent first logins of one person agree on one
+   * subject. Throws {@link StoreConflict} when the subject of a new account is another account's.
+   */
+  saveUpstreamAccount(account: UpstreamAccountRecord): Promise<UpstreamAccountRecord>
+  /** The upstream account jot knows by this subject. */
+  getUpstreamAccount(subject: string): Promise<UpstreamAccountRecord | undefined>
 
   // Login sessions
   createSession(session: SessionRecord): Promise<void>
