@@ -112,6 +112,9 @@ for (const backend of BACKENDS) {
       assert.equal(access.payload.sub, 'user-0001')
       assert.equal(access.payload.aud, API)
       assert.deepEqual(access.payload.groups, ['admins', 'engineering'])
+      // RFC 9068 §2.2.2: the name too (accessTokenClaims), but not the contact details of `email`.
+      assert.equal(access.payload.name, 'Ada Lovelace')
+      assert.equal(access.payload.email, undefined)
 
       // OIDC Discovery §3: RS256 among the algorithms; both lists are published in the one JWKS.
       assert.ok(config.serverMetadata().id_token_signing_alg_values_supported?.includes('RS256'))

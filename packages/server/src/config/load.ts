@@ -88,16 +88,30 @@ const ENVIRONMENT: readonly (readonly [string, readonly string[], (value: string
 ]
 
 const CLIENT_SECRET_PREFIX = 'JOTJWT_CLIENT_SECRET_'
+const UPSTREAM_SECRET_PREFIX = 'JOTJWT_UPSTREAM_SECRET_'
+
+const variableSuffix = (id: string) => id.toUpperCase().replace(/[^A-Z0-9]/g, '_')
 
 /** The variable holding a client's secret: `JOTJWT_CLIENT_SECRET_` + the id uppercased, other characters than A-Z and 0-9 as `_`. */
 export function clientSecretVariable(clientId: string): string {
-  return CLIENT_SECRET_PREFIX + clientId.toUpperCase().replace(/[^A-Z0-9]/g, '_')
+  return CLIENT_SECRET_PREFIX + variableSuffix(clientId)
 }
+
+/** The variable holding jot's client secret at an upstream provider: `JOTJWT_UPSTREAM_SECRET_` + the upstream's id, as for clients. */
+export function upstreamSecretVariable(id: string): string {
+  return UPSTREAM_SECRET_PREFIX + variableSuffix(id)
+}
+
+/** The secrets the environment may set: which list of the document, the member naming an entry, the variable of an entry. */
+const SECRET_VARIABLES = [
+  { prefix: CLIENT_SECRET_PREFIX, list: 'clients', id: 'clientId', what: 'client', variable: clientSecretVariable, replaces: ['clientSecretHash'] },
+  { prefix: UPSTREAM_SECRET_PREFIX, list: 'upstreams', id: 'id', what: 'upstream', variable: upstreamSecretVariable, replaces: [] },
+] as const
 
 /**
  * Applies the `JOTJWT_*` variables to a copy of `doc`. An empty variable counts as unset. A client
- * secret variable that names no configured client (or several) is an error, since a typo would
- * otherwise leave the client with a secret the operator believes replaced.
+ * or upstream secret variable that names no configured client or upstream (or several) is an error,
+ * since a typo would otherwise leave it with a secret the operator believes replaced.
  */
 export function applyEnvironment(doc: Doc, env: NodeJS.ProcessEnv, sources: Sources = new Map()): Doc {
   const result = structuredClone(doc)
@@ -118,21 +132,21 @@ export function applyEnvironment(doc: Doc, env: NodeJS.ProcessEnv, sources: Sour
       sources.set('store.url', 'JOTJWT_DATABASE_URL')
     }
   }
-  const clients = Array.isArray(result.clients) ? result.clients : []
-  for (const [name, secret] of Object.entries(env)) {
-    if (!name.startsWith(CLIENT_SECRET_PREFIX) || secret === undefined || secret === '') continue
-    const matches = clients.flatMap((client, index) =>
-      isObject(client) && typeof client.clientId === 'string' && clientSecretVariable(client.clientId) === name ? [index] : [],
-    )
-    if (matches.length !== 1) {
-      issues.push(`${name}: ${matches.length === 0 ? 'no configured client' : 'more than one configured client'} has this id (ids are matched uppercased, with characters other than A-Z and 0-9 as _)`)
-      continue
+  for (const { prefix, list, id, what, variable, replaces } of SECRET_VARIABLES) {
+    const entries = Array.isArray(result[list]) ? (result[list] as unknown[]) : []
+    for (const [name, secret] of Object.entries(env)) {
+      if (!name.startsWith(prefix) || secret === undefined || secret === '') continue
+      const matches = entries.flatMap((entry, index) => (isObject(entry) && typeof entry[id] === 'string' && variable(entry[id]) === name ? [index] : []))
+      if (matches.length !== 1) {
+        issues.push(`${name}: ${matches.length === 0 ? `no configured ${what}` : `more than one configured ${what}`} has this id (ids are matched uppercased, with characters other than A-Z and 0-9 as _)`)
+        continue
+      }
+      const entry = entries[matches[0]!] as Doc
+      entry.clientSecret = secret
+      // The variable replaces whatever secret the file declared, hashed or not.
+      for (const member of replaces) delete entry[member]
+      sources.set(`${list}.${matches[0]}.clientSecret`, name)
     }
-    const client = clients[matches[0]!] as Doc
-    client.clientSecret = secret
-    // The variable replaces whatever secret the file declared, hashed or not.
-    delete client.clientSecretHash
-    sources.set(`clients.${matches[0]}.clientSecret`, name)
   }
   if (issues.length > 0) throw new ConfigError(issues)
   return result
@@ -197,6 +211,11 @@ export function checkDeployment(config: ServiceConfig): void {
     } else if (config.http.tls === undefined && config.http.trustProxy === false) {
       issues.push('issuer: an https: issuer needs http.tls (certificate and key files) or http.trustProxy (a proxy in front terminates TLS)')
     }
+    config.upstreams.forEach((upstream, index) => {
+      if (!upstream.issuer.startsWith('https:')) {
+        issues.push(`upstreams.${index}.issuer: must be an https: URL outside dev mode (its keys, and the person's claims, would cross the network unprotected)`)
+      }
+    })
     config.clients.forEach((client, index) => {
       if (client.jwksUri !== undefined && !client.jwksUri.startsWith('https:')) {
         issues.push(`clients.${index}.jwksUri: must be an https: URL outside dev mode (keys fetched over http: can be swapped on the way)`)

@@ -38,6 +38,17 @@ export const DEFAULT_USER_CLAIMS: Readonly<Record<string, Readonly<Record<string
   groups: { groups: 'groups' },
 })
 
+/**
+ * The user claims access tokens carry by default (RFC 9068 §2.2.2 lets an authorization server put
+ * the person's attributes in them, so resource servers need no userinfo round trip): the name and
+ * the groups a destination decides on, not the contact details of the `email` scope (RFC 9068 §6:
+ * every resource server that receives the token reads them).
+ */
+export const DEFAULT_ACCESS_TOKEN_CLAIMS: Readonly<Record<string, Readonly<Record<string, string>>>> = Object.freeze({
+  profile: { name: 'name' },
+  groups: { groups: 'groups' },
+})
+
 /** RFC 6749 §3.1.2: an absolute URI without a fragment. Custom schemes are allowed for native apps (RFC 8252 §7.1). */
 const redirectUri = z.string().max(2048).refine((value) => {
   if (value.includes('#')) return false
@@ -142,6 +153,53 @@ export const userSchema = z
   })
   .refine((u) => u.password === undefined || u.passwordHash === undefined, { message: 'give password or passwordHash, not both', path: ['password'] })
 
+/**
+ * A claim of an upstream's ID token or userinfo response: its name (`groups`,
+ * `https://example.com/roles`), or an RFC 6901 JSON Pointer into nested claims (`/realm_access/roles`).
+ */
+const upstreamClaim = z.string().min(1).max(255)
+
+/** The signing algorithms an upstream's ID tokens may use, by default: the asymmetric ones jot knows (never `none` or HMAC). */
+export const DEFAULT_UPSTREAM_ALGORITHMS = Object.freeze(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const)
+
+/** An upstream OpenID provider people can log in with (OIDC Core §3.1: the authorization code flow, jot as its client). */
+export const upstreamSchema = z
+  .strictObject({
+    /** Names the upstream in its URLs (`/login/upstream/<id>/callback`, its redirect URI) and in logs. */
+    id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, - and _ (1 to 63; it is part of the redirect URI)'),
+    /** The button's label on the login page ("Sign in with …"). Default: the id. */
+    displayName: z.string().min(1).max(100).optional(),
+    /** The provider's issuer identifier: discovery is fetched from `<issuer>/.well-known/openid-configuration`, and its ID tokens' `iss` must equal it. */
+    issuer: z.url(),
+    /** jot's client id at the provider. */
+    clientId: z.string().min(1).max(255),
+    /** jot's client secret there; better set by `JOTJWT_UPSTREAM_SECRET_<ID>`. */
+    clientSecret: z.string().min(1).max(1024).optional(),
+    /** How jot authenticates at the provider's token endpoint (`none`: a public client, PKCE only). */
+    authMethod: z.enum(['client_secret_basic', 'client_secret_post', 'none']).default('client_secret_basic'),
+    /** The scopes jot asks the provider for; `openid` is required. */
+    scopes: z.array(scopeToken).default(['openid', 'profile', 'email']),
+    /** Which upstream claims become the person's fields (a claim name, or a JSON Pointer into nested claims). */
+    claims: z
+      .strictObject({
+        username: upstreamClaim.default('preferred_username'),
+        name: upstreamClaim.default('name'),
+        email: upstreamClaim.default('email'),
+        emailVerified: upstreamClaim.default('email_verified'),
+        groups: upstreamClaim.default('groups'),
+      })
+      .prefault({}),
+    /** The algorithms its ID tokens may be signed with. */
+    idTokenAlgorithms: z.array(signingAlg).min(1).default([...DEFAULT_UPSTREAM_ALGORITHMS]),
+    /** Also read the person's claims at the provider's userinfo endpoint (OIDC Core §5.3), when it has one. */
+    userinfo: z.boolean().default(true),
+  })
+  .refine((u) => u.scopes.includes('openid'), { message: 'the scopes must include openid (an OpenID Connect login)', path: ['scopes'] })
+  .refine((u) => (u.authMethod === 'none') === (u.clientSecret === undefined), {
+    message: 'a client secret goes with client_secret_basic or client_secret_post, and only with them (or set JOTJWT_UPSTREAM_SECRET_<ID>)',
+    path: ['clientSecret'],
+  })
+
 export const configSchema = z.strictObject({
   /** Development mode: what `npm start` runs. Never on a public address. */
   dev: z.boolean().default(false),
@@ -218,6 +276,10 @@ export const configSchema = z.strictObject({
   users: z.array(userSchema).default([]),
   /** Which user claims each scope releases in ID tokens and at userinfo (clients may override). */
   userClaims: userClaims.default(() => structuredClone(DEFAULT_USER_CLAIMS) as Record<string, Record<string, string>>),
+  /** Which user claims each scope puts in a person's access tokens. */
+  accessTokenClaims: userClaims.default(() => structuredClone(DEFAULT_ACCESS_TOKEN_CLAIMS) as Record<string, Record<string, string>>),
+  /** Upstream OpenID providers people can log in with, on the login page next to (or instead of) the password form. */
+  upstreams: z.array(upstreamSchema).default([]),
   login: z
     .strictObject({
       /** How long a login lasts in the browser (the session cookie). */
@@ -227,6 +289,8 @@ export const configSchema = z.strictObject({
       /** Failed logins per client address per window before the form answers 429 (0: no limit). */
       failuresPerAddress: z.number().int().nonnegative().default(20),
       window: duration.default('15m'),
+      /** Show the username and password form; `false` leaves the upstreams' buttons only. */
+      passwordForm: z.boolean().default(true),
     })
     .prefault({}),
   rateLimit: z
@@ -271,3 +335,4 @@ export type ServiceConfigInput = z.input<typeof configSchema>
 export type ServiceConfig = z.output<typeof configSchema>
 export type ClientConfig = z.output<typeof clientSchema>
 export type UserConfig = z.output<typeof userSchema>
+export type UpstreamConfig = z.output<typeof upstreamSchema>

@@ -35,8 +35,8 @@ export interface AccessTokenGrant {
   scopes: readonly string[]
   /** RFC 9068 §2.2.1 `auth_time`, for a person's token. */
   authTime?: number
-  /** RFC 9068 §2.2.3.1 `groups`, when the `groups` scope was granted. */
-  groups?: readonly string[]
+  /** The person's claims (`accessTokenClaims`): RFC 9068 §2.2.2 identity claims, §2.2.3.1 `groups`. */
+  userClaims?: Readonly<Record<string, unknown>>
   /** RFC 9449 §6.1: the thumbprint of the DPoP key the token is bound to (`cnf.jkt`). */
   jkt?: string | undefined
 }
@@ -72,7 +72,8 @@ export async function mintAccessToken(ctx: ServiceContext, client: ClientRecord,
     // The null prototype makes "__proto__" an ordinary claim name rather than a prototype change.
     claims[name] = value
   }
-  Object.assign(claims, {
+  // The person's claims, then the registered ones, which nothing can override.
+  Object.assign(claims, grant.userClaims, {
     iss: issuerOf(ctx.config),
     sub: grant.subject,
     aud: grant.audiences.length === 1 ? grant.audiences[0]! : [...grant.audiences],
@@ -82,7 +83,6 @@ export async function mintAccessToken(ctx: ServiceContext, client: ClientRecord,
     jti: randomBytes(16).toString('base64url'),
     ...(grant.scopes.length === 0 ? {} : { scope: grant.scopes.join(' ') }),
     ...(grant.authTime === undefined ? {} : { auth_time: Math.floor(grant.authTime) }),
-    ...(grant.groups === undefined ? {} : { groups: [...grant.groups] }),
     ...(grant.jkt === undefined ? {} : { cnf: { jkt: grant.jkt } }),
   })
   const key = await signingKeyFor(ctx, client.accessTokenAlg)

@@ -12,6 +12,7 @@ import { mintAccessToken, tokenType } from './access-token.js'
 import { OAuthError } from './errors.js'
 import { mintIdToken } from './id-token.js'
 import { NO_STORE } from './response.js'
+import { accessTokenUserClaims } from './user-claims.js'
 
 /** A client's refresh token lifetimes in seconds: its own settings, else `tokens.refreshToken`. */
 export function refreshLifetimes(ctx: ServiceContext, client: ClientRecord): { idleTtl: number; absoluteTtl: number; graceWindow: number } {
@@ -59,7 +60,7 @@ export async function userTokenResponse(ctx: ServiceContext, client: ClientRecor
     audiences: options.audiences ?? grant.audiences,
     scopes,
     authTime: grant.authTime,
-    ...(scopes.includes('groups') ? { groups: user.groups } : {}),
+    userClaims: accessTokenUserClaims(ctx, user, scopes),
     jkt: options.jkt,
   })
   // Recorded before it is handed out: a family revoked from here on denylists it, one revoked

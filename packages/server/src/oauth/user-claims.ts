@@ -1,7 +1,8 @@
 /**
  * User claims by scope (OIDC Core §5.4): the `userClaims` mapping (the client's own, else the
  * service's) names, for each scope, which claims it releases and which user field each comes from.
- * The same claims go into the ID token and the userinfo response, so the two never disagree.
+ * The same claims go into the ID token and the userinfo response, so the two never disagree. The
+ * `accessTokenClaims` mapping does the same for a person's access tokens.
  * @module
  */
 import type { LoginUser } from '../login/provider.js'
@@ -20,16 +21,8 @@ function field(user: LoginUser, name: string): unknown {
   return (user as unknown as Record<string, unknown>)[name]
 }
 
-/**
- * The claims `scopes` release about `user` for `client`; absent fields give no claim.
- *
- * @example
- * ```ts
- * userClaims(ctx, client, user, ['openid', 'profile']) // { name: 'Ada Lovelace', preferred_username: 'ada' }
- * ```
- */
-export function userClaims(ctx: ServiceContext, client: ClientRecord, user: LoginUser, scopes: readonly string[]): Record<string, unknown> {
-  const mapping = client.userClaims ?? ctx.config.userClaims
+/** The claims `mapping` releases about `user` for `scopes`; absent fields give no claim. */
+function mappedClaims(mapping: Readonly<Record<string, Readonly<Record<string, string>>>>, user: LoginUser, scopes: readonly string[]): Record<string, unknown> {
   // A null prototype: a claim named "__proto__" is an ordinary claim.
   const claims: Record<string, unknown> = Object.create(null)
   for (const scope of scopes) {
@@ -39,6 +32,31 @@ export function userClaims(ctx: ServiceContext, client: ClientRecord, user: Logi
     }
   }
   return claims
+}
+
+/**
+ * The claims `scopes` release about `user` for `client` in its ID tokens and at userinfo.
+ *
+ * @example
+ * ```ts
+ * userClaims(ctx, client, user, ['openid', 'profile']) // { name: 'Ada Lovelace', preferred_username: 'ada' }
+ * ```
+ */
+export function userClaims(ctx: ServiceContext, client: ClientRecord, user: LoginUser, scopes: readonly string[]): Record<string, unknown> {
+  return mappedClaims(client.userClaims ?? ctx.config.userClaims, user, scopes)
+}
+
+/**
+ * The claims about `user` a person's access token carries for `scopes` (`accessTokenClaims`; RFC
+ * 9068 §2.2.2 identity claims, §2.2.3.1 `groups`).
+ *
+ * @example
+ * ```ts
+ * accessTokenUserClaims(ctx, user, ['openid', 'profile', 'groups']) // { name: 'Ada Lovelace', groups: ['admins'] }
+ * ```
+ */
+export function accessTokenUserClaims(ctx: ServiceContext, user: LoginUser, scopes: readonly string[]): Record<string, unknown> {
+  return mappedClaims(ctx.config.accessTokenClaims, user, scopes)
 }
 
 /** Every claim name `mappings` can release (discovery's `claims_supported`). */

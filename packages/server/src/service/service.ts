@@ -192,6 +192,7 @@ function checkSettings(config: ServiceConfig): void {
       ...mappingProblems(client.userClaims, `clients.${index}.userClaims`),
     ]),
     ...mappingProblems(config.userClaims, 'userClaims'),
+    ...mappingProblems(config.accessTokenClaims, 'accessTokenClaims'),
     ...config.users.flatMap((user, index) => {
       const subject = user.subject ?? user.username
       const problems = [
