@@ -1,7 +1,7 @@
 /**
- * Just enough of a browser for the login tests: a cookie jar (name → value, as the server set
- * them), requests that do not follow redirects, and a reader for the login form's fields, so tests
- * fill and post the real form, CSRF token included.
+ * Just enough of a browser for the login tests: a cookie jar (name → value, as the servers set
+ * them; like a browser's, shared by every port of 127.0.0.1), requests that do not follow
+ * redirects, and a reader for a form's fields, so tests fill and post the real form, CSRF token included.
  */
 import assert from 'node:assert/strict'
 
@@ -24,16 +24,20 @@ export interface LoginForm {
   fields: [string, string][]
 }
 
-/** The login form of a page, read from its HTML. */
-export function loginForm(page: Page): LoginForm {
-  const action = /<form method="post" action="([^"]*)">/.exec(page.body)?.[1]
-  assert.ok(action, `no login form in:\n${page.body}`)
+/**
+ * A form of a page, read from its HTML: the one posting to `action` (as written in the page), or the
+ * first. Only that form's fields: a page may have several forms (the login page's upstream buttons).
+ */
+export function loginForm(page: Page, action?: string): LoginForm {
+  const forms = [...page.body.matchAll(/<form [^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/g)].map(([, target, body]) => ({ action: unescapeHtml(target!), body: body! }))
+  const form = action === undefined ? forms[0] : forms.find((candidate) => candidate.action === action)
+  assert.ok(form, `no form${action === undefined ? '' : ` posting to ${action}`} in:\n${page.body}`)
   const fields: [string, string][] = []
-  for (const match of page.body.matchAll(/<input ([^>]*)>/g)) {
+  for (const match of form.body.matchAll(/<input ([^>]*)>/g)) {
     const attributes = Object.fromEntries([...match[1]!.matchAll(/([a-z-]+)(?:="([^"]*)")?/g)].map(([, name, value]) => [name!, unescapeHtml(value ?? '')]))
     if (attributes.name !== undefined) fields.push([attributes.name, attributes.value ?? ''])
   }
-  return { action: unescapeHtml(action), fields }
+  return { action: form.action, fields }
 }
 
 export class Browser {

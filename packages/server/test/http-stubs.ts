@@ -89,6 +89,8 @@ export function recordingCore(behaviour?: (endpoint: string, request: OAuthReque
     userinfo: handler('userinfo'),
     authorization: unused('authorization'),
     login: unused('login'),
+    upstreamLogin: unused('upstreamLogin'),
+    upstreamCallback: unused('upstreamCallback'),
     metadata: ({ config }) => ({
       status: 200,
       headers: { 'Cache-Control': 'public, max-age=300' },

@@ -59,7 +59,7 @@ export function createTestContext(options: TestContextOptions = {}): TestContext
     now: () => clock.now,
     log,
     oauth,
-    login: createStoreLoginProvider(store, oauth.passwords),
+    login: createStoreLoginProvider(store, oauth.passwords, config.upstreams),
   }
   return { ctx, store, clock, logs }
 }

@@ -8,6 +8,8 @@ import type { BrowserRequest, BrowserResponse, OAuthRequest, OAuthResponse, Serv
 
 export type OAuthHandler = (request: OAuthRequest, ctx: ServiceContext) => Promise<OAuthResponse>
 export type BrowserHandler = (request: BrowserRequest, ctx: ServiceContext) => Promise<BrowserResponse>
+/** A browser endpoint of one upstream provider, named by its id in the path. */
+export type UpstreamHandler = (request: BrowserRequest, ctx: ServiceContext, upstreamId: string) => Promise<BrowserResponse>
 
 export interface CoreHandlers {
   /** RFC 6749 §3.2 */
@@ -22,6 +24,10 @@ export interface CoreHandlers {
   authorization: BrowserHandler
   /** The built-in login form's submission (a browser) */
   login: BrowserHandler
+  /** An upstream provider's button on the login page: starts the login there (a browser) */
+  upstreamLogin: UpstreamHandler
+  /** An upstream provider's redirect URI (a browser, sent back by the provider) */
+  upstreamCallback: UpstreamHandler
   /** The RFC 8414 metadata document, as served at both well-known paths. */
   metadata(ctx: ServiceContext): OAuthResponse | Promise<OAuthResponse>
 }

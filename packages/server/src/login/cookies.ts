@@ -1,5 +1,6 @@
 /**
- * The login's cookies: the session (who is logged in) and the login form's CSRF cookie.
+ * The login's cookies: the session (who is logged in), the login form's CSRF cookie, and the
+ * transaction of a login through an upstream provider (`upstream/transaction.ts`, `SameSite=Lax`).
  *
  * With an `https:` issuer they are `__Host-` cookies (RFC 6265bis §4.1.3.2): `Secure`, `Path=/` and
  * no `Domain`, so neither a sibling subdomain nor a plain-HTTP page can set or overwrite them
@@ -20,6 +21,8 @@ import { issuerOf } from '../oauth/endpoints.js'
 export interface CookieNames {
   session: string
   csrf: string
+  /** The login transaction of a login through an upstream provider (`upstream/transaction.ts`). */
+  upstream: string
   /** Whether the cookies carry `Secure` (an `https:` issuer). */
   secure: boolean
 }
@@ -27,14 +30,14 @@ export interface CookieNames {
 /**
  * @example
  * ```ts
- * cookieNames(config) // { session: '__Host-jotjwt-session', csrf: '__Host-jotjwt-csrf', secure: true }
+ * cookieNames(config) // { session: '__Host-jotjwt-session', csrf: '__Host-jotjwt-csrf', upstream: '__Host-jotjwt-upstream', secure: true }
  * ```
  */
 export function cookieNames(config: ServiceConfig): CookieNames {
   const secure = new URL(issuerOf(config)).protocol === 'https:'
   return secure
-    ? { session: '__Host-jotjwt-session', csrf: '__Host-jotjwt-csrf', secure }
-    : { session: 'jotjwt-dev-session', csrf: 'jotjwt-dev-csrf', secure }
+    ? { session: '__Host-jotjwt-session', csrf: '__Host-jotjwt-csrf', upstream: '__Host-jotjwt-upstream', secure }
+    : { session: 'jotjwt-dev-session', csrf: 'jotjwt-dev-csrf', upstream: 'jotjwt-dev-upstream', secure }
 }
 
 /**

@@ -7,6 +7,9 @@
  * one gets `login_required`; otherwise the person logs in: through the deployment's external login
  * (`LoginProvider.recognize` / `loginUrl`) or the built-in form.
  *
+ * The page also offers the upstream providers (`upstreams`), each a form of its own posting to
+ * `upstream/flow.ts`; with `login.passwordForm: false`, only they are offered.
+ *
  * The form posts to the login endpoint, which refuses it without a valid CSRF token (403), checks
  * the authorization request again (it travels in hidden fields), applies the login throttle (429),
  * asks the login provider (401 on failure, the form again), then starts a fresh session and sends
@@ -18,7 +21,7 @@ import { KdfSaturated, MAX_SECRET_LENGTH } from '../crypto/secret-hash.js'
 import { randomToken } from '../crypto/token-hash.js'
 import { issueAuthorizationCode } from '../oauth/authorization-code.js'
 import { AuthorizationError, authorizationResponseUrl, needsFreshLogin, validateAuthorizationRequest, type AuthorizationRequest } from '../oauth/authorization-request.js'
-import { endpointUrl } from '../oauth/endpoints.js'
+import { endpointUrl, upstreamLoginUrl } from '../oauth/endpoints.js'
 import type { BrowserRequest, BrowserResponse, ServiceContext } from '../service/context.js'
 import { cookieNames, setCookie } from './cookies.js'
 import { checkCsrfToken, csrfToken } from './csrf.js'
@@ -32,11 +35,13 @@ const CSRF_COOKIE_SECONDS = 3600
 /** The login form's own fields; given twice, the submission is refused. */
 const LOGIN_FIELDS = ['csrf_token', 'username', 'password']
 
-function page(status: number, html: string, options: { cookies?: string[]; headers?: Record<string, string> } = {}): BrowserResponse {
+/** A page of the login, with its headers. */
+export function page(status: number, html: string, options: { cookies?: string[]; headers?: Record<string, string> } = {}): BrowserResponse {
   return { status, headers: { ...PAGE_HEADERS, ...options.headers }, cookies: options.cookies ?? [], html }
 }
 
-function redirect(location: string, cookies: string[] = []): BrowserResponse {
+/** A 303 to `location` (RFC 9700 §4.12: never a 307, which would repost a form). */
+export function redirect(location: string, cookies: string[] = []): BrowserResponse {
   return { status: 303, headers: { Location: location }, cookies }
 }
 
@@ -49,7 +54,8 @@ function failure(error: AuthorizationError, ctx: ServiceContext): BrowserRespons
   return page(400, errorPage('This sign-in request cannot be completed', `The application sent an invalid request: ${error.description}.`, error.error))
 }
 
-async function validate(request: BrowserRequest, ctx: ServiceContext): Promise<AuthorizationRequest | BrowserResponse> {
+/** The authorization request, or the answer to an invalid one (back to the client, or a page). */
+export async function validate(request: Pick<BrowserRequest, 'params' | 'resources' | 'repeated'>, ctx: ServiceContext): Promise<AuthorizationRequest | BrowserResponse> {
   try {
     return await validateAuthorizationRequest(request, ctx)
   } catch (error) {
@@ -99,12 +105,10 @@ export async function handleAuthorizationRequest(request: BrowserRequest, ctx: S
  */
 export async function handleLoginSubmission(request: BrowserRequest, ctx: ServiceContext): Promise<BrowserResponse> {
   const { params } = request
-  // First: a form another site made the browser post is answered with nothing but a refusal.
-  if (!checkCsrfToken(ctx.oauth.csrfKey, request.cookies.get(cookieNames(ctx.config).csrf), params.get('csrf_token'))) {
-    return page(403, errorPage('The sign-in form has expired', 'This form was not sent by this site, or it is too old. Go back to the application and sign in again.'))
-  }
-  if (LOGIN_FIELDS.some((name) => request.repeated.has(name))) {
-    return page(400, errorPage('This sign-in request cannot be completed', 'The form was sent with a field given twice.', 'invalid_request'))
+  const refused = refuseForm(request, ctx, LOGIN_FIELDS)
+  if (refused) return refused
+  if (!ctx.config.login.passwordForm) {
+    return page(403, errorPage('Password sign-in is turned off', 'Go back to the application and sign in with one of the offered providers.'))
   }
   const authorization = await validate(request, ctx)
   if (!('client' in authorization)) return authorization
@@ -139,9 +143,32 @@ export async function handleLoginSubmission(request: BrowserRequest, ctx: Servic
   return loggedIn(ctx, authorization, user, request.cookies)
 }
 
-/** A fresh session for `user`, and the code back to the client. */
-async function loggedIn(ctx: ServiceContext, authorization: AuthorizationRequest, user: LoginUser, cookies: ReadonlyMap<string, string>): Promise<BrowserResponse> {
-  const { session, cookie } = await startSession(ctx, user, cookies)
+/**
+ * The refusal of a form of the login page posted without its CSRF token (403, before anything
+ * else: a form another site made the browser post), or with one of `fields` twice (400).
+ */
+export function refuseForm(request: BrowserRequest, ctx: ServiceContext, fields: readonly string[]): BrowserResponse | undefined {
+  if (!checkCsrfToken(ctx.oauth.csrfKey, request.cookies.get(cookieNames(ctx.config).csrf), request.params.get('csrf_token'))) {
+    return page(403, errorPage('The sign-in form has expired', 'This form was not sent by this site, or it is too old. Go back to the application and sign in again.'))
+  }
+  if (fields.some((name) => request.repeated.has(name))) {
+    return page(400, errorPage('This sign-in request cannot be completed', 'The form was sent with a field given twice.', 'invalid_request'))
+  }
+  return undefined
+}
+
+/**
+ * A fresh session for `user`, who authenticated at `authTime` (default now), and the code back to
+ * the client.
+ */
+export async function loggedIn(
+  ctx: ServiceContext,
+  authorization: AuthorizationRequest,
+  user: LoginUser,
+  cookies: ReadonlyMap<string, string>,
+  authTime?: number,
+): Promise<BrowserResponse> {
+  const { session, cookie } = await startSession(ctx, user, cookies, authTime)
   ctx.log.info({ client_id: authorization.client.clientId, sub: user.subject }, 'login succeeded')
   return redirect(await issueAuthorizationCode(ctx, authorization, user, session.authTime), [cookie])
 }
@@ -157,7 +184,8 @@ function loginForm(
   const existing = request.cookies.get(names.csrf)
   const value = existing !== undefined && /^[A-Za-z0-9_-]{43}$/.test(existing) ? existing : randomToken()
   const html = loginFormPage({
-    action: endpointUrl(ctx.config, 'login'),
+    action: ctx.config.login.passwordForm ? endpointUrl(ctx.config, 'login') : undefined,
+    upstreams: ctx.config.upstreams.map((upstream) => ({ action: upstreamLoginUrl(ctx.config, upstream.id), name: upstream.displayName ?? upstream.id })),
     csrfToken: csrfToken(ctx.oauth.csrfKey, value),
     carried: authorization.carried,
     clientName: authorization.client.name ?? authorization.client.clientId,

@@ -14,6 +14,8 @@ main{max-width:22rem;margin:4rem auto;padding:2rem;background:#fff;border-radius
 h1{font-size:1.4rem;margin:0 0 .25rem}label{display:block;margin:1rem 0 .25rem}
 input{box-sizing:border-box;width:100%;padding:.5rem;font:inherit;border:1px solid #a1a1aa;border-radius:.25rem}
 button{margin-top:1.5rem;width:100%;padding:.6rem;font:inherit;border:0;border-radius:.25rem;background:#2563eb;color:#fff}
+.upstream button{margin-top:.75rem;background:#fff;color:#18181b;border:1px solid #a1a1aa}
+.or{margin:1.5rem 0 0;text-align:center;color:#71717a}
 .error{color:#b91c1c}code{word-break:break-all}`
 
 /**
@@ -43,8 +45,11 @@ export function layout(title: string, body: Html): string {
 }
 
 export interface LoginFormPage {
-  /** Where the form posts (the login endpoint's absolute URL). */
-  action: string
+  /** Where the password form posts (the login endpoint's absolute URL); undefined: no password form. */
+  action: string | undefined
+  /** The upstream providers offered: a button each, posting the same hidden fields to `action`. */
+  upstreams: readonly { action: string; name: string }[]
+  /** The CSRF field of every form of the page. */
   csrfToken: string
   /** The authorization request's parameters, carried in hidden fields. */
   carried: readonly (readonly [string, string])[]
@@ -54,22 +59,35 @@ export interface LoginFormPage {
   error?: string | undefined
 }
 
-/** The sign-in form. */
+/** The sign-in page: the password form, then a button per upstream provider. */
 export function loginFormPage(page: LoginFormPage): string {
+  const hidden = html`<input type="hidden" name="csrf_token" value="${page.csrfToken}">
+${page.carried.map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">
+`)}`
+  const passwordForm =
+    page.action === undefined
+      ? undefined
+      : html`<form method="post" action="${page.action}">
+${hidden}<label for="username">Username</label>
+<input id="username" name="username" autocomplete="username" autocapitalize="none" required autofocus value="${page.username ?? ''}">
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit">Sign in</button>
+</form>`
+  const upstreams = page.upstreams.map(
+    (upstream) => html`<form class="upstream" method="post" action="${upstream.action}">
+${hidden}<button type="submit">Sign in with ${upstream.name}</button>
+</form>
+`,
+  )
   return layout(
     'Sign in',
     html`<h1>Sign in</h1>
 <p>to continue to <strong>${page.clientName}</strong></p>
 ${page.error === undefined ? undefined : html`<p class="error" role="alert">${page.error}</p>`}
-<form method="post" action="${page.action}">
-<input type="hidden" name="csrf_token" value="${page.csrfToken}">
-${page.carried.map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">
-`)}<label for="username">Username</label>
-<input id="username" name="username" autocomplete="username" autocapitalize="none" required autofocus value="${page.username ?? ''}">
-<label for="password">Password</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required>
-<button type="submit">Sign in</button>
-</form>`,
+${passwordForm}
+${passwordForm && upstreams.length > 0 ? html`<p class="or">or</p>` : undefined}
+${upstreams}`,
   )
 }
 

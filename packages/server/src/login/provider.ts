@@ -13,8 +13,10 @@
  * configuration's `users`, written there at start).
  * @module
  */
+import type { UpstreamConfig } from '../config/schema.js'
 import type { SecretVerifier } from '../crypto/secret-hash.js'
 import type { Store, UserRecord } from '../store/store.js'
+import { upstreamAccountUser } from '../upstream/accounts.js'
 
 /** A person as the login knows them: the source of `sub` and of every user claim. */
 export type LoginUser = Omit<UserRecord, 'passwordHash' | 'createdAt' | 'updatedAt'>
@@ -68,16 +70,19 @@ function loginUser({ passwordHash: _hash, createdAt: _created, updatedAt: _updat
 /**
  * The built-in provider: users from the store, passwords checked against their slow-KDF hash. An
  * unknown username, or a user without a password, costs the same KDF against a dummy hash
- * (`SecretVerifier`), so response times do not tell which usernames exist.
+ * (`SecretVerifier`), so response times do not tell which usernames exist. `user` also knows the
+ * people who logged in through one of `upstreams` (their accounts in the store); the accounts of a
+ * provider no longer configured (by issuer) are gone, as removed users are.
  *
  * @example
  * ```ts
- * const login = createStoreLoginProvider(store, createSecretVerifier())
+ * const login = createStoreLoginProvider(store, createSecretVerifier(), config.upstreams)
  * const user = await login.authenticate('ada', password)
  * ```
  * @throws (from `authenticate`) `KdfSaturated` when too many checks are running; the caller answers 503.
  */
-export function createStoreLoginProvider(store: Store, passwords: SecretVerifier): LoginProvider {
+export function createStoreLoginProvider(store: Store, passwords: SecretVerifier, upstreams: readonly UpstreamConfig[] = []): LoginProvider {
+  const issuers = new Set(upstreams.map((upstream) => upstream.issuer))
   return {
     async authenticate(username, password) {
       const user = await store.findUserByUsername(username)
@@ -87,7 +92,10 @@ export function createStoreLoginProvider(store: Store, passwords: SecretVerifier
     },
     async user(subject) {
       const user = await store.getUser(subject)
-      return user && loginUser(user)
+      if (user) return loginUser(user)
+      if (issuers.size === 0) return undefined
+      const account = await store.getUpstreamAccount(subject)
+      return account && issuers.has(account.issuer) ? upstreamAccountUser(account) : undefined
     },
   }
 }

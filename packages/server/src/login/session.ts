@@ -34,21 +34,27 @@ export async function currentSession(ctx: ServiceContext, cookies: ReadonlyMap<s
 
 /**
  * Starts a session for `user`, who just logged in, under a fresh id; deletes the session the
- * browser came with. Returns the session and its `Set-Cookie` value.
+ * browser came with. `authTime` is when they authenticated (OIDC Core §2 `auth_time`): now, unless
+ * an upstream provider says it was earlier. Returns the session and its `Set-Cookie` value.
  *
  * @example
  * ```ts
  * const { session, cookie } = await startSession(ctx, user, request.cookies)
  * ```
  */
-export async function startSession(ctx: ServiceContext, user: LoginUser, cookies: ReadonlyMap<string, string>): Promise<{ session: SessionRecord; cookie: string }> {
+export async function startSession(
+  ctx: ServiceContext,
+  user: LoginUser,
+  cookies: ReadonlyMap<string, string>,
+  authTime?: number,
+): Promise<{ session: SessionRecord; cookie: string }> {
   const names = cookieNames(ctx.config)
   const previous = cookies.get(names.session)
   if (previous !== undefined && SESSION_ID.test(previous)) await ctx.store.deleteSession(hashToken(previous))
   const id = randomToken()
   const now = ctx.now()
   const ttl = durationSeconds(ctx.config.login.sessionTtl)
-  const session: SessionRecord = { idHash: hashToken(id), subject: user.subject, authTime: Math.floor(now), createdAt: now, expiresAt: now + ttl }
+  const session: SessionRecord = { idHash: hashToken(id), subject: user.subject, authTime: Math.floor(authTime ?? now), createdAt: now, expiresAt: now + ttl }
   await ctx.store.createSession(session)
   return { session, cookie: setCookie(names.session, id, { maxAge: ttl, sameSite: 'Lax', secure: names.secure }) }
 }

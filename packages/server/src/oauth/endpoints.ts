@@ -10,6 +10,8 @@ export const ENDPOINT_PATHS = Object.freeze({
   authorization: '/authorize',
   /** Where the built-in login form posts (not in the metadata: only our own page uses it). */
   login: '/login',
+  /** Under it, per upstream provider: `/<id>` starts a login there, `/<id>/callback` is where it sends the browser back. */
+  upstreamLogin: '/login/upstream',
   token: '/token',
   userinfo: '/userinfo',
   revocation: '/revoke',
@@ -38,4 +40,24 @@ export function issuerOf(config: ServiceConfig): string {
  */
 export function endpointUrl(config: ServiceConfig, endpoint: EndpointName): string {
   return issuerOf(config).replace(/\/$/, '') + ENDPOINT_PATHS[endpoint]
+}
+
+/**
+ * Where the login page's button of an upstream provider posts: `<issuer>/login/upstream/<id>`.
+ *
+ * @example
+ * ```ts
+ * upstreamLoginUrl(config, 'corp') // 'https://as.example/login/upstream/corp'
+ * ```
+ */
+export function upstreamLoginUrl(config: ServiceConfig, id: string): string {
+  return `${endpointUrl(config, 'upstreamLogin')}/${id}`
+}
+
+/**
+ * jot's redirect URI at an upstream provider: `<issuer>/login/upstream/<id>/callback`, one per
+ * provider, so a response always reaches the login it belongs to (RFC 9700 §4.4.2, mix-up attacks).
+ */
+export function upstreamCallbackUrl(config: ServiceConfig, id: string): string {
+  return `${upstreamLoginUrl(config, id)}/callback`
 }

@@ -30,7 +30,19 @@ export function isCodeVerifier(verifier: string): boolean {
  */
 export function verifyCodeVerifier(verifier: string | undefined, challenge: string): boolean {
   if (verifier === undefined || !isCodeVerifier(verifier)) return false
-  const computed = Buffer.from(createHash('sha256').update(verifier, 'ascii').digest('base64url'))
+  const computed = Buffer.from(s256Challenge(verifier))
   const expected = Buffer.from(challenge)
   return computed.length === expected.length && timingSafeEqual(computed, expected)
+}
+
+/**
+ * RFC 7636 §4.2 S256: `BASE64URL(SHA256(ASCII(code_verifier)))`.
+ *
+ * @example
+ * ```ts
+ * s256Challenge('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk') // 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM'
+ * ```
+ */
+export function s256Challenge(verifier: string): string {
+  return createHash('sha256').update(verifier, 'ascii').digest('base64url')
 }

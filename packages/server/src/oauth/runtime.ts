@@ -2,7 +2,7 @@
  * The OAuth core's per-process state, created once at start-up and handed to every handler in
  * `ServiceContext.oauth`: the verified-secret caches and KDF limiters (client secrets, passwords),
  * the token endpoint's rate limiter, the login throttle, client key sets, the resolver over the
- * service's own published keys, and the keys derived from `keys.encryptionKey`. Nothing here must be
+ * service's own published keys, the upstream providers, and the keys derived from `keys.encryptionKey`. Nothing here must be
  * shared between replicas (the store holds what must be; the derived keys are the same everywhere
  * because the encryption key is).
  * @module
@@ -17,6 +17,7 @@ import { createClientKeySets, type ClientKeySetOptions, type ClientKeySets } fro
 import { createDPoPRuntime, type DPoPRuntime } from './dpop.js'
 import { createRateLimiter, type RateLimiter } from './rate-limit.js'
 import { createPublishedKeyResolver } from './signing-keys.js'
+import { createUpstreamProviders, type UpstreamProviders } from '../upstream/providers.js'
 
 export interface OAuthRuntime {
   secrets: SecretVerifier
@@ -33,6 +34,8 @@ export interface OAuthRuntime {
   csrfKey: Uint8Array
   /** DPoP proofs and nonces at the token endpoint (`dpop.ts`). */
   dpop: DPoPRuntime
+  /** The upstream providers' discovered metadata, key sets and ID token validators (`upstream/providers.ts`). */
+  upstreams: UpstreamProviders
 }
 
 export interface OAuthRuntimeOptions {
@@ -62,5 +65,6 @@ export function createOAuthRuntime(config: ServiceConfig, options: OAuthRuntimeO
     // RFC 5869: a key of its own for each use of the one configured secret.
     csrfKey: new Uint8Array(hkdfSync('sha256', encryptionKey, new Uint8Array(0), 'jotjwt login csrf v1', 32)),
     dpop: createDPoPRuntime(config, encryptionKey),
+    upstreams: createUpstreamProviders(),
   }
 }

@@ -16,6 +16,7 @@ import { createOAuthRuntime } from '../oauth/runtime.js'
 import { keyManagers } from '../oauth/signing-keys.js'
 import { handleTokenRequest } from '../oauth/token.js'
 import { handleUserinfoRequest } from '../oauth/userinfo.js'
+import { handleUpstreamCallback, handleUpstreamLogin } from '../upstream/flow.js'
 import { RESERVED_USER_CLAIMS } from '../oauth/user-claims.js'
 import { durationSeconds } from '../config/duration.js'
 import { createDebuggerServer, type DebuggerServer } from 'jotjwt-debugger'
@@ -44,6 +45,8 @@ const CORE: CoreHandlers = {
   userinfo: handleUserinfoRequest,
   authorization: handleAuthorizationRequest,
   login: handleLoginSubmission,
+  upstreamLogin: handleUpstreamLogin,
+  upstreamCallback: handleUpstreamCallback,
   metadata: handleMetadataRequest,
 }
 
@@ -272,7 +275,7 @@ export async function startService(input: ServiceConfigInput, options: StartOpti
     await syncUsers(store, config.users, Math.floor(now()), log)
     const { keys, keysByAlg } = serviceKeyManagers(config, store, { now })
     const oauth = createOAuthRuntime(config)
-    const builtIn = createStoreLoginProvider(store, oauth.passwords)
+    const builtIn = createStoreLoginProvider(store, oauth.passwords, config.upstreams)
     const ctx: ServiceContext = { config, store, keys, keysByAlg, now, log, oauth, login: options.login?.(builtIn) ?? builtIn }
     // First boot creates each algorithm's first key (it signs at once: nothing can have cached a
     // JWKS yet) and plans its successor; later boots apply the schedule that passed while the

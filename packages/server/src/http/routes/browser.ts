@@ -1,6 +1,7 @@
 /**
  * The endpoints a browser visits: the authorization endpoint (GET with a query, or POST with a form,
- * OIDC Core §3.1.2.1) and the login form's submission. Parameters are decoded strictly
+ * OIDC Core §3.1.2.1), the login form's submission, and each upstream provider's button and
+ * redirect URI. Parameters are decoded strictly
  * (`http/form.ts`); a query or body that does not decode is answered with an error page, never a
  * redirect (nothing about the request can be trusted). Everything else is the core's (`login/flow.ts`).
  * @module
@@ -10,8 +11,8 @@ import { parseCookies } from '../../login/cookies.js'
 import { errorPage, PAGE_HEADERS } from '../../login/pages.js'
 import { ENDPOINT_PATHS } from '../../oauth/endpoints.js'
 import { OAuthError } from '../../oauth/errors.js'
-import type { BrowserRequest, ServiceContext } from '../../service/context.js'
-import type { BrowserHandler, CoreHandlers } from '../core.js'
+import type { BrowserRequest, BrowserResponse, ServiceContext } from '../../service/context.js'
+import type { CoreHandlers, UpstreamHandler } from '../core.js'
 import { formText, parseParameters } from '../form.js'
 import { requestContext, sendBrowserResponse } from '../respond.js'
 
@@ -36,12 +37,16 @@ function badRequest(reply: FastifyReply): FastifyReply {
 }
 
 export function browserRoutes(app: FastifyInstance, ctx: ServiceContext, core: CoreHandlers): void {
-  const route = (method: 'GET' | 'POST', handler: BrowserHandler) => async (request: FastifyRequest, reply: FastifyReply) => {
+  const route = (method: 'GET' | 'POST', handler: (parsed: BrowserRequest, ctx: ServiceContext, request: FastifyRequest) => Promise<BrowserResponse>) => async (request: FastifyRequest, reply: FastifyReply) => {
     const parsed = browserRequest(request, method)
     if (!parsed) return badRequest(reply)
-    return sendBrowserResponse(reply, await handler(parsed, requestContext(ctx, request)))
+    return sendBrowserResponse(reply, await handler(parsed, requestContext(ctx, request), request))
   }
   app.get(ENDPOINT_PATHS.authorization, route('GET', core.authorization))
   app.post(ENDPOINT_PATHS.authorization, route('POST', core.authorization))
   app.post(ENDPOINT_PATHS.login, route('POST', core.login))
+  // The upstream's id is a path segment: its button posts to /login/upstream/<id>, the provider sends the browser back to …/callback.
+  const upstream = (handler: UpstreamHandler) => (parsed: BrowserRequest, context: ServiceContext, request: FastifyRequest) => handler(parsed, context, (request.params as { upstream: string }).upstream)
+  app.post(`${ENDPOINT_PATHS.upstreamLogin}/:upstream`, route('POST', upstream(core.upstreamLogin)))
+  app.get(`${ENDPOINT_PATHS.upstreamLogin}/:upstream/callback`, route('GET', upstream(core.upstreamCallback)))
 }
