@@ -12,18 +12,7 @@
 import pg from 'pg'
 import { migrationsTable, pendingMigrations } from './migrations.js'
 import { checkStorableKey, isStorableKey, parseKeysVersion } from './storable.js'
-import {
-  codeFromRow,
-  grantFromRow,
-  refreshTokenFromRow,
-  upstreamAccountFromRow,
-  UPSTREAM_ACCOUNT_COLUMNS,
-  withoutColumns,
-  type CodeRow,
-  type GrantRow,
-  type RefreshTokenRow,
-  type UpstreamAccountRow,
-} from './rows.js'
+import { codeFromRow, grantFromRow, refreshTokenFromRow, upstreamAccountFromRow, UPSTREAM_ACCOUNT_COLUMNS, withoutColumns, type CodeRow, type GrantRow, type RefreshTokenRow, type UpstreamAccountRow } from './rows.js'
 import { StoreConflict, StoreUnavailable, type ClientRecord, type SessionRecord, type Store, type UserRecord } from './store.js'
 
 export interface PostgresStoreOptions {
