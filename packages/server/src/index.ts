@@ -2,7 +2,7 @@
  * jot's token service (`jotjwt serve`). See the package README for what it serves and how to run it.
  * @module
  */
-export { configSchema, type ServiceConfig, type ServiceConfigInput } from './config/schema.js'
+export { configSchema, type ServiceConfig, type ServiceConfigInput, type UpstreamConfig } from './config/schema.js'
 export { ConfigError, loadConfig, type ConfigOverrides, type LoadConfigOptions } from './config/load.js'
 export { hashSecret, isSecretHash } from './crypto/secret-hash.js'
 export { OAuthError, type OAuthErrorCode } from './oauth/errors.js'
@@ -16,6 +16,7 @@ export type {
   SessionRecord,
   Store,
   StoreHealth,
+  UpstreamAccountRecord,
   UserRecord,
 } from './store/store.js'
 export { StoreConflict, StoreInvalidKey, StoreUnavailable } from './store/store.js'

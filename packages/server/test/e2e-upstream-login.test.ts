@@ -325,6 +325,7 @@ for (const backend of BACKENDS) {
         { name: 'wrong aud', claims: (nonce) => ({ nonce, aud: 'another-client' }), page: /aud/, log: { error_code: 'ERR_JWT_CLAIM_INVALID', claim: 'aud' } },
         { name: 'another azp', claims: (nonce) => ({ nonce, aud: ['jot', 'another-client'], azp: 'another-client' }), page: /aud|azp/, log: { error_code: 'ERR_JWT_CLAIM_INVALID' } },
         { name: 'bad signature', claims: (nonce) => ({ nonce }), tamper: true, page: /signature/, log: { error_code: 'ERR_JWS_SIGNATURE_INVALID' } },
+        { name: 'unstorable sub', claims: (nonce) => ({ nonce, sub: 'ada\u0000' }), page: /&quot;sub&quot;/, log: {} },
         { name: 'expired', claims: (nonce) => ({ nonce, iat: 1_000_000, exp: 1_000_300 }), page: /expired/i, log: { error_code: 'ERR_JWT_EXPIRED' } },
       ]
       for (const refused of cases) {

@@ -8,8 +8,9 @@ import { randomUUID } from 'node:crypto'
 import type { UpstreamConfig } from '../config/schema.js'
 import type { LoginUser } from '../login/provider.js'
 import type { ServiceContext } from '../service/context.js'
-import type { UpstreamAccountRecord } from '../store/store.js'
+import { StoreInvalidKey, type UpstreamAccountRecord } from '../store/store.js'
 import type { UpstreamProfile } from './claims.js'
+import { UpstreamError } from './errors.js'
 
 /** The person an upstream account is, for sessions, tokens and userinfo. */
 export function upstreamAccountUser(account: UpstreamAccountRecord): LoginUser {
@@ -29,6 +30,8 @@ export function upstreamAccountUser(account: UpstreamAccountRecord): LoginUser {
  * provider took away are gone from the next tokens. The username is the provider's
  * (`claims.username`), or its `sub` when it sends none.
  *
+ * @throws {@link UpstreamError} when the provider's `iss` or `sub` is no key a store can hold.
+ *
  * @example
  * ```ts
  * const user = await recordUpstreamLogin(ctx, upstream, { issuer: payload.iss, upstreamSubject: payload.sub }, profile)
@@ -41,7 +44,7 @@ export async function recordUpstreamLogin(
   profile: UpstreamProfile,
 ): Promise<LoginUser> {
   const now = Math.floor(ctx.now())
-  const account = await ctx.store.saveUpstreamAccount({
+  const account: UpstreamAccountRecord = {
     ...key,
     subject: randomUUID(),
     upstream: upstream.id,
@@ -52,6 +55,11 @@ export async function recordUpstreamLogin(
     ...(profile.emailVerified === undefined ? {} : { emailVerified: profile.emailVerified }),
     createdAt: now,
     updatedAt: now,
-  })
-  return upstreamAccountUser(account)
+  }
+  try {
+    return upstreamAccountUser(await ctx.store.saveUpstreamAccount(account))
+  } catch (error) {
+    if (!(error instanceof StoreInvalidKey)) throw error
+    throw new UpstreamError('invalid_id_token', 'the ID token\'s "iss" or "sub" is not well-formed Unicode, or holds U+0000', { cause: error })
+  }
 }

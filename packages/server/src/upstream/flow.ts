@@ -145,9 +145,9 @@ export async function handleUpstreamCallback(request: BrowserRequest, ctx: Servi
   if (iss !== undefined && iss !== upstream.issuer) return refusedResponse(ctx, upstream, 'the response names another issuer (RFC 9207)', cookies)
   const error = params.get('error')
   if (error !== undefined) {
-    const code = /^[\x20\x21\x23-\x5b\x5d-\x7e]{1,64}$/.test(error) ? error : 'invalid'
-    ctx.log.warn({ upstream: upstream.id, reason: 'error response', error: code }, 'upstream login refused')
-    return page(400, errorPage(`${nameOf(upstream)} did not sign you in`, `${nameOf(upstream)} answered with an error. Go back to the application and try again.`, code), { cookies })
+    const errorCode = /^[\x20\x21\x23-\x5b\x5d-\x7e]{1,64}$/.test(error) ? error : 'invalid'
+    ctx.log.warn({ upstream: upstream.id, reason: 'error response', error: errorCode }, 'upstream login refused')
+    return page(400, errorPage(`${nameOf(upstream)} did not sign you in`, `${nameOf(upstream)} answered with an error. Go back to the application and try again.`, errorCode), { cookies })
   }
   const code = params.get('code')
   if (code === undefined || request.repeated.has('code')) return refusedResponse(ctx, upstream, 'the response has no code', cookies)
