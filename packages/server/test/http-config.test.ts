@@ -162,6 +162,19 @@ describe('environment and command-line overrides', () => {
     assert.match(issue!, /^JOTJWT_DATABASE_URL: a postgres:\/\/ URL/)
   })
 
+  test('redis: none by default; JOTJWT_REDIS_URL sets it with the defaults; bad values are named', async () => {
+    assert.equal((await loadConfig({ env: { JOTJWT_DEV: '1' } })).redis, undefined)
+    const config = await loadConfig({ env: { JOTJWT_DEV: '1', JOTJWT_REDIS_URL: 'rediss://cache.internal:6380' } })
+    assert.deepEqual(config.redis, { url: 'rediss://cache.internal:6380', prefix: 'jotjwt:', notifications: true, pollInterval: '5s', commandTimeout: '1s' })
+    const path = file('redis: { url: "http://cache", pollInterval: "0s", commandTimeout: 0, notifications: "yes" }\n')
+    assert.deepEqual(await issues(loadConfig({ file: path, env: { JOTJWT_DEV: '1' } })), [
+      'redis.url: a redis:// or rediss:// URL',
+      'redis.notifications: expected boolean, received string',
+      'redis.pollInterval: more than 0 seconds',
+      'redis.commandTimeout: more than 0 seconds',
+    ])
+  })
+
   test('JOTJWT_CLIENT_SECRET_<ID> sets a client secret and replaces a hashed one', async () => {
     assert.equal(clientSecretVariable('billing-svc.v2'), 'JOTJWT_CLIENT_SECRET_BILLING_SVC_V2')
     const yaml = `

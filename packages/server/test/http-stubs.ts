@@ -29,6 +29,7 @@ export function stubStore(methods: Partial<Store> = {}): Store {
     saveKeys: unexpected('saveKeys'),
     revokeToken: unexpected('revokeToken'),
     isTokenRevoked: unexpected('isTokenRevoked'),
+    listRevokedTokens: unexpected('listRevokedTokens'),
     useOnce: unexpected('useOnce'),
     purgeExpired: unexpected('purgeExpired'),
     getUser: unexpected('getUser'),

@@ -79,6 +79,7 @@ export function createMemoryStore(clients: ClientRecord[] = [], users: UserRecor
       if (!revocations.has(entry.jti)) revocations.set(entry.jti, { ...entry })
     },
     isTokenRevoked: async (jti) => revocations.has(jti),
+    listRevokedTokens: async (now) => [...revocations.values()].filter((entry) => entry.expiresAt > now).map(({ jti, expiresAt }) => ({ jti, expiresAt })),
     useOnce: async (namespace, id, expiresAt, now) => {
       // The key cannot collide across namespaces: the namespace is length-prefixed.
       const key = `${namespace.length}:${namespace}${id}`
@@ -132,13 +133,13 @@ export function createMemoryStore(clients: ClientRecord[] = [], users: UserRecor
     getGrant: async (id) => copy(state.grants.get(id)),
     revokeGrant: async (id, now) => {
       const grant = state.grants.get(id)
-      if (!grant || grant.revokedAt !== undefined) return 0
+      if (!grant || grant.revokedAt !== undefined) return []
       grant.revokedAt = now
-      let denylisted = 0
+      const denylisted: { jti: string; expiresAt: number }[] = []
       for (const [jti, expiresAt] of state.grantTokens.get(id) ?? []) {
         if (expiresAt <= now || revocations.has(jti)) continue
         revocations.set(jti, { jti, clientId: grant.clientId, expiresAt, revokedAt: now })
-        denylisted++
+        denylisted.push({ jti, expiresAt })
       }
       return denylisted
     },

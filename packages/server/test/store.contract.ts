@@ -419,16 +419,16 @@ export function storeContract(harness: StoreHarness): void {
       assert.equal(await store.recordAccessToken('g-1', { jti: 'at-old', expiresAt: 1500 }), true)
       assert.equal(await store.recordAccessToken('g-2', { jti: 'at-2', expiresAt: 3000 }), true)
       assert.equal(await store.recordAccessToken('unknown', { jti: 'at-x', expiresAt: 3000 }), false)
-      assert.equal(await store.revokeGrant('g-1', 2000), 1, 'at-old expired at 1500: nothing to denylist')
+      assert.deepEqual(await store.revokeGrant('g-1', 2000), [{ jti: 'at-1', expiresAt: 3000 }], 'at-old expired at 1500: nothing to denylist')
       assert.equal(await store.isTokenRevoked('at-1'), true)
       assert.equal(await store.isTokenRevoked('at-old'), false)
       assert.equal(await store.isTokenRevoked('at-2'), false, 'another family is untouched')
       assert.equal((await store.getGrant('g-1'))?.revokedAt, 2000)
-      assert.equal(await store.revokeGrant('g-1', 2500), 0)
+      assert.deepEqual(await store.revokeGrant('g-1', 2500), [])
       assert.equal((await store.getGrant('g-1'))?.revokedAt, 2000)
       assert.equal(await store.recordAccessToken('g-1', { jti: 'at-3', expiresAt: 3000 }), false)
       assert.equal(await store.isTokenRevoked('at-3'), false)
-      assert.equal(await store.revokeGrant('unknown', 2000), 0)
+      assert.deepEqual(await store.revokeGrant('unknown', 2000), [])
     })
 
     it('an access token recorded while its family is revoked (two replicas) is either refused or denylisted', async () => {
@@ -497,6 +497,26 @@ export function storeContract(harness: StoreHarness): void {
       assert.equal(await store.isTokenRevoked('jti-2'), false)
       assert.equal(await store.purgeExpired(1999), 0) // still one entry, alive until 2000
       assert.equal(await store.purgeExpired(2000), 1)
+    })
+
+    it('lists the revocations alive at a time, from RFC 7009 revocations and revoked families alike', async () => {
+      const { store } = await freshStore(harness)
+      assert.deepEqual(await store.listRevokedTokens(1000), [])
+      await store.revokeToken({ jti: 'single', clientId: 'c', expiresAt: 2000.5, revokedAt: 1000 })
+      await store.revokeToken({ jti: 'expired', clientId: 'c', expiresAt: 1500, revokedAt: 1000 })
+      await store.createGrant(grant('g-1'))
+      await store.recordAccessToken('g-1', { jti: 'family', expiresAt: 3000 })
+      await store.revokeGrant('g-1', 1000)
+      const byJti = (entries: { jti: string }[]) => [...entries].sort((a, b) => a.jti.localeCompare(b.jti))
+      assert.deepEqual(byJti(await store.listRevokedTokens(1000)), [
+        { jti: 'expired', expiresAt: 1500 },
+        { jti: 'family', expiresAt: 3000 },
+        { jti: 'single', expiresAt: 2000.5 },
+      ])
+      assert.deepEqual(byJti(await store.listRevokedTokens(1500)), [{ jti: 'family', expiresAt: 3000 }, { jti: 'single', expiresAt: 2000.5 }], 'dead from its expiresAt on')
+      for (const jti of odd) await store.revokeToken({ jti, clientId: 'c', expiresAt: 2000, revokedAt: 1000 })
+      const listed = new Set((await store.listRevokedTokens(1500)).map((entry) => entry.jti))
+      for (const jti of odd) assert.ok(listed.has(jti), 'every jti comes back exactly as stored')
     })
 
     it('handles SQL-shaped and Unicode jtis, and refuses unstorable ones', async () => {
@@ -589,7 +609,7 @@ export function storeContract(harness: StoreHarness): void {
       assert.equal(await store.getRefreshToken('rt-gone'), undefined)
       assert.ok(await store.getRefreshToken('rt-kept'))
       // Only the live family's unexpired access token is left to denylist.
-      assert.equal(await store.revokeGrant('live', 100), 1)
+      assert.deepEqual(await store.revokeGrant('live', 100), [{ jti: 'at-kept', expiresAt: 500 }])
       assert.equal(await store.isTokenRevoked('at-kept'), true)
       assert.equal(await store.isTokenRevoked('at-gone'), false)
     })

@@ -82,6 +82,7 @@ const ENVIRONMENT: readonly (readonly [string, readonly string[], (value: string
   ['JOTJWT_DATA_DIR', ['dataDir'], text],
   ['JOTJWT_KEY_ENCRYPTION_KEY', ['keys', 'encryptionKey'], text],
   ['JOTJWT_LOG_LEVEL', ['log', 'level'], text],
+  ['JOTJWT_REDIS_URL', ['redis', 'url'], text],
   ['JOTJWT_DEV', ['dev'], boolean],
   ['JOTJWT_DEBUGGER', ['debugger', 'enabled'], boolean],
   ['JOTJWT_DEBUGGER_PORT', ['debugger', 'port'], integer],

@@ -9,9 +9,19 @@
  * @module
  */
 import { z } from 'zod'
+import { durationSeconds } from './duration.js'
 
 /** Seconds, or a jot duration string (`"90s"`, `"10m"`, `"1h"`, `"30d"`). */
 const duration = z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?\s*(s|sec|secs|second|seconds|m|min|mins|minute|minutes|h|hr|hrs|hour|hours|d|day|days|w|week|weeks)$/, 'a duration: seconds or a string like "10m"')])
+
+/** A duration longer than zero (a malformed string is reported by `duration` itself). */
+const positiveDuration = duration.refine((value) => {
+  try {
+    return durationSeconds(value) > 0
+  } catch {
+    return true
+  }
+}, 'more than 0 seconds')
 
 const signingAlg = z.enum(['ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'])
 
@@ -225,6 +235,24 @@ export const configSchema = z.strictObject({
       }),
     ])
     .prefault({ type: 'sqlite' }),
+  /**
+   * Redis, for what replicas must share fast (`redis/`): replay stores, the access-token denylist
+   * that guards and gateways read, rate-limit counters, change notifications. The store stays the
+   * source of truth. Absent: every replica keeps these in the store or in its own memory.
+   */
+  redis: z
+    .strictObject({
+      url: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL'),
+      /** Prefix of every key and channel; the denylist's keys are `<prefix>revoked:<jti>`. */
+      prefix: z.string().max(200).default('jotjwt:'),
+      /** Publish and receive change notifications (pub/sub); off: replicas converge by polling only. */
+      notifications: z.boolean().default(true),
+      /** How stale a replica's copy of the signing keys may get when it missed a notification. */
+      pollInterval: positiveDuration.default('5s'),
+      /** How long one Redis command may take before the request gives up on it. */
+      commandTimeout: positiveDuration.default('1s'),
+    })
+    .optional(),
   keys: z
     .strictObject({
       alg: signingAlg.default('ES256'),

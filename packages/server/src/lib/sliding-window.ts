@@ -24,6 +24,30 @@ export interface SlidingWindow {
 }
 
 /**
+ * Seconds until one more event fits (at least 1), or 0 when it fits now, given the counts of the
+ * previous and the current fixed window and how far (0 to 1) the current one has elapsed. The one
+ * formula of every sliding window, whether its counts live here or in Redis (`redis/rate-limit.ts`).
+ *
+ * @example
+ * ```ts
+ * slidingWindowWait(2, 60, { previous: 2, current: 1 }, 0.5) // 30: the previous window's weight must reach 0
+ * ```
+ */
+export function slidingWindowWait(limit: number, span: number, counts: { previous: number; current: number }, elapsed: number): number {
+  const { previous, current } = counts
+  if (previous * (1 - elapsed) + current + 1 <= limit) return 0
+  let wait: number
+  if (current + 1 <= limit) {
+    // It fits in this window once the previous window's weight has decayed enough.
+    wait = (1 - (limit - current - 1) / previous - elapsed) * span
+  } else {
+    // Only in the next window, once this window's count (then "previous") has decayed enough.
+    wait = (1 - elapsed) * span + (1 - (limit - 1) / current) * span
+  }
+  return Math.max(1, Math.ceil(wait))
+}
+
+/**
  * At most `limit` events per key in any `span` seconds; `maxKeys` keys are tracked at once, the least
  * recently seen forgotten first.
  *
@@ -48,16 +72,7 @@ export function createSlidingWindow(limit: number, span: number, maxKeys: number
   return {
     wait(key, now) {
       const { window, elapsed } = current(key, now)
-      if (window.previous * (1 - elapsed) + window.current + 1 <= limit) return 0
-      let wait: number
-      if (window.current + 1 <= limit) {
-        // It fits in this window once the previous window's weight has decayed enough.
-        wait = (1 - (limit - window.current - 1) / window.previous - elapsed) * span
-      } else {
-        // Only in the next window, once this window's count (then "previous") has decayed enough.
-        wait = (1 - elapsed) * span + (1 - (limit - 1) / window.current) * span
-      }
-      return Math.max(1, Math.ceil(wait))
+      return slidingWindowWait(limit, span, window, elapsed)
     },
     add(key, now) {
       current(key, now).window.current++

@@ -108,6 +108,6 @@ export async function userTokenResponse(ctx: ServiceContext, client: ClientRecor
  * ```
  */
 export async function revokeFamily(ctx: ServiceContext, grantId: string, clientId: string, reason: string, suspicious = true): Promise<void> {
-  const denylisted = await ctx.store.revokeGrant(grantId, Math.floor(ctx.now()))
+  const denylisted = (await ctx.store.revokeGrant(grantId, Math.floor(ctx.now()))).length
   ctx.log[suspicious ? 'warn' : 'info']({ grant_id: grantId, client_id: clientId, denylisted, reason }, 'grant revoked')
 }

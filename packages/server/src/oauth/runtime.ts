@@ -3,8 +3,8 @@
  * `ServiceContext.oauth`: the verified-secret caches and KDF limiters (client secrets, passwords),
  * the token endpoint's rate limiter, the login throttle, client key sets, the resolver over the
  * service's own published keys, the upstream providers, and the keys derived from `keys.encryptionKey`. Nothing here must be
- * shared between replicas (the store holds what must be; the derived keys are the same everywhere
- * because the encryption key is).
+ * shared between replicas (the store holds what must be, Redis the rate-limit counts when configured;
+ * the derived keys are the same everywhere because the encryption key is).
  * @module
  */
 import { hkdfSync } from 'node:crypto'
@@ -15,7 +15,7 @@ import { createLoginThrottle, type LoginThrottle } from '../login/throttle.js'
 import type { ServiceContext } from '../service/context.js'
 import { createClientKeySets, type ClientKeySetOptions, type ClientKeySets } from './client-keys.js'
 import { createDPoPRuntime, type DPoPRuntime } from './dpop.js'
-import { createRateLimiter, type RateLimiter } from './rate-limit.js'
+import { createRateLimiter, type RateLimiter, type SharedWindowCounter } from './rate-limit.js'
 import { createPublishedKeyResolver } from './signing-keys.js'
 import { createUpstreamProviders, type UpstreamProviders } from '../upstream/providers.js'
 
@@ -42,6 +42,8 @@ export interface OAuthRuntimeOptions {
   secrets?: SecretVerifierOptions
   passwords?: SecretVerifierOptions
   clientKeys?: ClientKeySetOptions
+  /** Rate-limit counts shared by the replicas (Redis); without, each process counts its own. */
+  rateLimitCounter?: SharedWindowCounter
 }
 
 /**
@@ -57,7 +59,7 @@ export function createOAuthRuntime(config: ServiceConfig, options: OAuthRuntimeO
   return {
     secrets: createSecretVerifier(options.secrets),
     passwords: createSecretVerifier(options.passwords),
-    rateLimit: createRateLimiter(config.rateLimit),
+    rateLimit: createRateLimiter(config.rateLimit, options.rateLimitCounter),
     loginThrottle: createLoginThrottle(config.login),
     clientKeys: createClientKeySets(options.clientKeys),
     publishedKeys: createPublishedKeyResolver(),

@@ -52,7 +52,7 @@ async function tokenResponse(request: OAuthRequest, ctx: ServiceContext): Promis
   const grantType = param(request, 'grant_type')
   if (grantType === undefined) throw new OAuthError('invalid_request', 'grant_type is required')
   const client = await authenticateClient(request, ctx, { allowPublic: true })
-  ctx.oauth.rateLimit(client.clientId, ctx.now())
+  await ctx.oauth.rateLimit(client.clientId, ctx.now())
   if (!Object.hasOwn(GRANTS, grantType)) throw new OAuthError('unsupported_grant_type', `this server supports the grant types ${GRANT_TYPES.join(', ')}`)
   if (!client.grantTypes.includes(grantType)) throw new OAuthError('unauthorized_client', 'the client may not use this grant type')
   // Before the grant runs, so a bad proof consumes no code or refresh token.

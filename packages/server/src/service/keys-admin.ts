@@ -2,7 +2,8 @@
  * Operator access to the signing keys of a deployment, without starting the HTTP service: list
  * every key with its state, and revoke one in an emergency (a leaked private key). It opens the
  * deployment's own store with its own configuration, so it works while the service runs: every
- * replica's key manager reads the store on each operation, so a revocation takes effect at once —
+ * replica's key manager reads the store on each operation (with Redis: renews its copy on the change
+ * notification this publishes, or after `redis.pollInterval`), so a revocation takes effect at once —
  * the key leaves `/jwks.json` and, if it was signing, its successor signs from then on (the one case,
  * with first boot, where a key signs before its publish-ahead window has passed).
  * @module
@@ -11,8 +12,12 @@ import { InvalidArgument, type KeyState } from 'jotjwt'
 import { checkDeployment, validateConfig } from '../config/load.js'
 import type { ServiceConfigInput } from '../config/schema.js'
 import { serviceKeyManagers } from '../keys/manager.js'
+import { openKeyChangePublisher } from '../redis/sharing.js'
 import { openStore } from '../store/index.js'
 import { prepareDevMode } from './dev.js'
+
+/** Key administration prints nothing of its own; a notification it cannot publish is made good by the replicas' polling. */
+const QUIET = { info() {}, warn() {}, error() {} }
 
 /** One signing key as an operator sees it. Times are seconds since the epoch. */
 export interface SigningKeyInfo {
@@ -61,7 +66,9 @@ export async function openKeyAdministration(input: ServiceConfigInput): Promise<
   if (config.dev) ({ config } = await prepareDevMode(config))
   checkDeployment(config)
   const store = await openStore(config.store, config.dataDir)
-  const { keys, keysByAlg } = serviceKeyManagers(config, store)
+  // With Redis, every change is announced, so running replicas drop their copy of the keys at once.
+  const publisher = config.redis ? await openKeyChangePublisher(config.redis, QUIET) : undefined
+  const { keys, keysByAlg } = serviceKeyManagers(config, store, publisher ? { changes: publisher.keyChanges } : {})
   const managers = [keys, ...[...keysByAlg].filter(([alg]) => alg !== config.keys.alg).map(([, manager]) => manager)]
 
   async function list(): Promise<SigningKeyInfo[]> {
@@ -76,6 +83,9 @@ export async function openKeyAdministration(input: ServiceConfigInput): Promise<
       await owner.revoke(kid)
       return (await owner.keys()).find((key) => key.kid === kid)!
     },
-    close: () => store.close(),
+    async close() {
+      await publisher?.close()
+      await store.close()
+    },
   }
 }

@@ -25,6 +25,7 @@ import type { ClientConfig, ServiceConfig, ServiceConfigInput, UserConfig } from
 import { buildApp } from '../http/app.js'
 import type { CoreHandlers } from '../http/core.js'
 import { serviceKeyManagers } from '../keys/manager.js'
+import { startRedisSharing, type RedisSharing } from '../redis/sharing.js'
 import { openStore } from '../store/index.js'
 import type { ClientRecord, Store, UserRecord } from '../store/store.js'
 import type { ServiceContext } from './context.js'
@@ -269,14 +270,19 @@ export async function startService(input: ServiceConfigInput, options: StartOpti
   const log = createLogger(config.log.level, options.logStream)
   const store = options.store ?? (await openStore(config.store, config.dataDir))
   const ownsStore = options.store === undefined
+  let redis: RedisSharing | undefined
   try {
     await store.migrate()
     await syncClients(store, config.clients, Math.floor(now()), log)
     await syncUsers(store, config.users, Math.floor(now()), log)
-    const { keys, keysByAlg } = serviceKeyManagers(config, store, { now })
-    const oauth = createOAuthRuntime(config)
-    const builtIn = createStoreLoginProvider(store, oauth.passwords, config.upstreams)
-    const ctx: ServiceContext = { config, store, keys, keysByAlg, now, log, oauth, login: options.login?.(builtIn) ?? builtIn }
+    // With Redis, the OAuth core sees the store through it (`redis/sharing.ts`): single use in Redis,
+    // revocations copied to its denylist, key lists cached and renewed on change notifications.
+    if (config.redis) redis = await startRedisSharing(config.redis, store, { log, now })
+    const shared = redis?.store ?? store
+    const { keys, keysByAlg } = serviceKeyManagers(config, shared, { now, ...(redis ? { changes: redis.keyChanges } : {}) })
+    const oauth = createOAuthRuntime(config, redis ? { rateLimitCounter: redis.rateLimitCounter } : {})
+    const builtIn = createStoreLoginProvider(shared, oauth.passwords, config.upstreams)
+    const ctx: ServiceContext = { config, store: shared, keys, keysByAlg, now, log, oauth, login: options.login?.(builtIn) ?? builtIn }
     // First boot creates each algorithm's first key (it signs at once: nothing can have cached a
     // JWKS yet) and plans its successor; later boots apply the schedule that passed while the
     // service was down.
@@ -310,12 +316,14 @@ export async function startService(input: ServiceConfigInput, options: StartOpti
       (closing ??= (async () => {
         for (const timer of timers) clearInterval(timer)
         await Promise.all([app.close(), page?.close()])
+        await redis?.close()
         if (ownsStore) await store.close()
         log.info({}, 'jotjwt-server stopped')
       })())
     const metadata = (await CORE.metadata(ctx)).body as Record<string, unknown>
     return { url, issuer, ctx, metadata, ...(demo ? { demo } : {}), ...(page ? { debuggerUrl: page.url } : {}), close }
   } catch (error) {
+    await redis?.close()
     if (ownsStore) await store.close()
     throw error
   }

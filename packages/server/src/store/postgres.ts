@@ -12,7 +12,7 @@
 import pg from 'pg'
 import { migrationsTable, pendingMigrations } from './migrations.js'
 import { checkStorableKey, isStorableKey, parseKeysVersion } from './storable.js'
-import { codeFromRow, grantFromRow, refreshTokenFromRow, upstreamAccountFromRow, UPSTREAM_ACCOUNT_COLUMNS, withoutColumns, type CodeRow, type GrantRow, type RefreshTokenRow, type UpstreamAccountRow } from './rows.js'
+import { codeFromRow, grantFromRow, refreshTokenFromRow, revokedFromRow, upstreamAccountFromRow, UPSTREAM_ACCOUNT_COLUMNS, withoutColumns, type CodeRow, type GrantRow, type RefreshTokenRow, type RevokedRow, type UpstreamAccountRow } from './rows.js'
 import { StoreConflict, StoreUnavailable, type ClientRecord, type SessionRecord, type Store, type UserRecord } from './store.js'
 
 export interface PostgresStoreOptions {
@@ -210,6 +210,10 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       return isStorableKey(jti) && (await query(`SELECT 1 FROM ${schema}.revoked_tokens WHERE jti = $1`, [jti])).rowCount === 1
     },
 
+    async listRevokedTokens(now) {
+      return (await query<RevokedRow>(`SELECT jti, expires_at FROM ${schema}.revoked_tokens WHERE expires_at > $1`, [now])).rows.map(revokedFromRow)
+    },
+
     async useOnce(namespace, id, expiresAt, now) {
       checkStorableKey(namespace, 'namespace')
       checkStorableKey(id, 'id')
@@ -351,17 +355,17 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     // the revocation that changes the row copies the jtis: after it, none can be recorded, so a
     // second revocation (say, a thousand concurrent reuses) has nothing to add and waits for nothing.
     async revokeGrant(id, now) {
-      if (!isStorableKey(id)) return 0
+      if (!isStorableKey(id)) return []
       return transaction(async (client) => {
         const { rowCount: revoked } = await client.query(`UPDATE ${schema}.grants SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`, [id, now])
-        if (revoked !== 1) return 0
-        const { rowCount } = await client.query(
+        if (revoked !== 1) return []
+        const { rows } = await client.query<RevokedRow>(
           `INSERT INTO ${schema}.revoked_tokens (jti, client_id, expires_at, revoked_at)
            SELECT t.jti, g.data->>'clientId', t.expires_at, $2 FROM ${schema}.grant_access_tokens t JOIN ${schema}.grants g ON g.id = t.grant_id
-           WHERE t.grant_id = $1 AND t.expires_at > $2 ON CONFLICT (jti) DO NOTHING`,
+           WHERE t.grant_id = $1 AND t.expires_at > $2 ON CONFLICT (jti) DO NOTHING RETURNING jti, expires_at`,
           [id, now],
         )
-        return rowCount ?? 0
+        return rows.map(revokedFromRow)
       })
     },
 

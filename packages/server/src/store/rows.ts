@@ -5,7 +5,7 @@
  * parsed value.
  * @module
  */
-import type { AuthorizationCodeRecord, GrantRecord, RefreshTokenRecord, UpstreamAccountRecord } from './store.js'
+import type { AuthorizationCodeRecord, GrantRecord, RefreshTokenRecord, RevokedToken, UpstreamAccountRecord } from './store.js'
 
 export interface CodeRow {
   data: string | object
@@ -29,6 +29,13 @@ export interface RefreshTokenRow {
   successor_hash: string | null
   successor_sealed: string | null
 }
+
+export interface RevokedRow {
+  jti: string
+  expires_at: number
+}
+
+export const revokedFromRow = (row: RevokedRow): RevokedToken => ({ jti: row.jti, expiresAt: row.expires_at })
 
 const document = <T>(data: string | object): T => (typeof data === 'string' ? JSON.parse(data) : data) as T
 

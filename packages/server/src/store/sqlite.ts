@@ -12,8 +12,8 @@ import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { migrationsTable, pendingMigrations } from './migrations.js'
 import { checkStorableKey, isStorableKey, parseKeysVersion } from './storable.js'
-import { grantFromRow, codeFromRow, refreshTokenFromRow, upstreamAccountFromRow, UPSTREAM_ACCOUNT_COLUMNS, withoutColumns, type CodeRow, type GrantRow, type RefreshTokenRow, type UpstreamAccountRow } from './rows.js'
-import { StoreConflict, StoreUnavailable, type ClientRecord, type SessionRecord, type Store, type UserRecord } from './store.js'
+import { grantFromRow, codeFromRow, refreshTokenFromRow, revokedFromRow, upstreamAccountFromRow, UPSTREAM_ACCOUNT_COLUMNS, withoutColumns, type CodeRow, type GrantRow, type RefreshTokenRow, type RevokedRow, type UpstreamAccountRow } from './rows.js'
+import { StoreConflict, StoreUnavailable, type ClientRecord, type RevokedToken, type SessionRecord, type Store, type UserRecord } from './store.js'
 
 export interface SqliteStoreOptions {
   /** The database file; its directory is created (mode 0700) and a new file is made mode 0600. */
@@ -135,6 +135,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       }),
 
     isTokenRevoked: (jti) => call(() => isStorableKey(jti) && sql('SELECT 1 FROM revoked_tokens WHERE jti = ?').get(jti) !== undefined),
+
+    listRevokedTokens: (now) => call(() => (sql('SELECT jti, expires_at FROM revoked_tokens WHERE expires_at > ?').all(now) as RevokedRow[]).map(revokedFromRow)),
 
     useOnce: (namespace, id, expiresAt, now) =>
       call(() => {
@@ -271,13 +273,14 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     // changes the row copies them: after it, none can be recorded.
     revokeGrant: (id, now) =>
       call(() => {
-        if (!isStorableKey(id)) return 0
+        if (!isStorableKey(id)) return []
         return db
-          .transaction(() => {
-            if (sql('UPDATE grants SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, id).changes !== 1) return 0
-            return sql(`INSERT INTO revoked_tokens (jti, client_id, expires_at, revoked_at)
+          .transaction((): RevokedToken[] => {
+            if (sql('UPDATE grants SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, id).changes !== 1) return []
+            const rows = sql(`INSERT INTO revoked_tokens (jti, client_id, expires_at, revoked_at)
               SELECT t.jti, json_extract(g.data, '$.clientId'), t.expires_at, ? FROM grant_access_tokens t JOIN grants g ON g.id = t.grant_id
-              WHERE t.grant_id = ? AND t.expires_at > ? ON CONFLICT (jti) DO NOTHING`).run(now, id, now).changes
+              WHERE t.grant_id = ? AND t.expires_at > ? ON CONFLICT (jti) DO NOTHING RETURNING jti, expires_at`).all(now, id, now) as RevokedRow[]
+            return rows.map(revokedFromRow)
           })
           .immediate()
       }),

@@ -203,6 +203,13 @@ export interface RefreshTokenSuccessor {
   expiresAt: number
 }
 
+/** An access token on the revocation denylist: refused by its `jti` until it expires. */
+export interface RevokedToken {
+  jti: string
+  /** The token's `exp`. */
+  expiresAt: number
+}
+
 /** Operational counters for `/ready` and tests. */
 export interface StoreHealth {
   backend: 'sqlite' | 'postgres'
@@ -241,6 +248,11 @@ export interface Store {
   /** Records the revocation; revoking a revoked token again changes nothing. */
   revokeToken(entry: { jti: string; clientId: string; expiresAt: number; revokedAt: number }): Promise<void>
   isTokenRevoked(jti: string): Promise<boolean>
+  /**
+   * Every revocation alive at `now` (`expiresAt` > `now`), in no particular order: what a copy of
+   * the denylist kept elsewhere (Redis, for guards and gateways) is rebuilt from.
+   */
+  listRevokedTokens(now: number): Promise<RevokedToken[]>
 
   /**
    * Single use: true the first time `(namespace, id)` is seen, false on every later call while the
@@ -294,12 +306,13 @@ export interface Store {
   /**
    * Revokes the family: marks the grant revoked, so none of its refresh tokens is accepted any
    * more, and puts the `jti` of every access token recorded for it that is still alive at `now` on
-   * the revocation denylist. Returns how many were denylisted. Revoking a revoked grant changes
-   * nothing (the first revocation time is kept) and returns 0.
+   * the revocation denylist. Returns the tokens it denylisted (not those on the denylist already),
+   * so that copies of the denylist can follow. Revoking a revoked grant changes nothing (the first
+   * revocation time is kept) and returns none.
    * Atomic with {@link recordAccessToken}: an access token is either recorded before the revocation
    * (and denylisted by it) or refused after it.
    */
-  revokeGrant(id: string, now: number): Promise<number>
+  revokeGrant(id: string, now: number): Promise<RevokedToken[]>
   /**
    * Records an access token issued under a live grant, so revoking the family can denylist it.
    * False (nothing recorded) when the grant is revoked or unknown: the token must not be handed out.

@@ -1,0 +1,62 @@
+/**
+ * A replica's copy of its key list, so that signing a token and serving the JWKS do not read and
+ * decrypt the list from the store every time: used with Redis, whose change notifications tell the
+ * replica when another one changed the list (`redis/notifications.ts`).
+ *
+ * The copy is always safe to decide on, because the store's compare-and-swap has the last word: a
+ * save made from an outdated copy loses the swap, the copy is dropped, and the key manager reloads
+ * from the store and decides again. What an outdated copy can do is serve keys a little late: a key
+ * another replica created or revoked is seen when the notification arrives, or at the latest after
+ * `maxAge` (the poll interval) when it was lost.
+ * @module
+ */
+import type { KeyStore, StoredKey } from 'jotjwt'
+
+export interface KeyChanges {
+  /** Seconds a loaded list is used before the store is read again; 0 keeps no copy. */
+  maxAge: number
+  /** Tells the other replicas that this one saved a new list. */
+  publish(): Promise<void>
+  /** Runs `listener` when another replica saved a new list (or may have). */
+  subscribe(listener: () => void): void
+}
+
+/**
+ * `inner` with a copy of the last list loaded or saved, dropped on a change notification, after
+ * `changes.maxAge`, and on any failed save.
+ *
+ * @example
+ * ```ts
+ * const store = createCachedKeyStore(createEncryptedKeyStore(db, encryptionKey), { maxAge: 5, publish, subscribe })
+ * ```
+ */
+export function createCachedKeyStore(inner: KeyStore, changes: KeyChanges, clock: () => number = () => performance.now() / 1000): KeyStore {
+  let copy: { keys: StoredKey[]; version: string; at: number } | undefined
+  // Bumped by every change, so a load that started before one does not put back an older list.
+  let generation = 0
+  changes.subscribe(() => {
+    generation++
+    copy = undefined
+  })
+  // The key manager changes the lists it loads while it plans: it gets its own copy each time.
+  const snapshot = (keys: readonly StoredKey[]) => ({ keys: structuredClone(keys) as StoredKey[] })
+
+  return {
+    async load() {
+      if (copy !== undefined && clock() - copy.at < changes.maxAge) return { ...snapshot(copy.keys), version: copy.version }
+      const started = generation
+      const loaded = await inner.load()
+      if (started === generation && changes.maxAge > 0) copy = { ...snapshot(loaded.keys), version: loaded.version, at: clock() }
+      return loaded
+    },
+    async save(keys, expectedVersion) {
+      generation++
+      copy = undefined
+      // A failed save leaves no copy: the manager reloads from the store (a lost swap) or retries later.
+      const version = await inner.save(keys, expectedVersion)
+      if (changes.maxAge > 0) copy = { ...snapshot(keys), version, at: clock() }
+      await changes.publish()
+      return version
+    },
+  }
+}
