@@ -10,8 +10,10 @@
  * ```
  * @module
  */
-export { gatewayConfigSchema, type ClaimCondition, type GatewayConfig, type ProviderConfig, type Requirement, type RuleConfig } from './config/schema.js'
+export { gatewayConfigSchema, type ClaimCondition, type GatewayConfig, type ProviderConfig, type ProxyConfig, type Requirement, type RouteEntry, type RuleConfig, type UpstreamConfig } from './config/schema.js'
 export { GatewayConfigError, loadConfig, parseConfig, validateConfig } from './config/load.js'
-export { createGateway, type Decision, type Gateway, type GatewayRequest } from './engine/gateway.js'
+export { createGateway, type Decision, type Gateway, type GatewayOptions, type GatewayRequest } from './engine/gateway.js'
 export { startGateway, type RunningGateway } from './http/server.js'
 export { caddySite, nginxServer, separatorVariants, type SnippetOptions } from './proxies/snippets.js'
+export { startProxy, type ProxyOptions, type ReloadResult, type RunningProxy } from './proxy/server.js'
+export type { GatewayMetrics } from './ops/metrics.js'

@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { parse } from 'yaml'
+import { proxyProblems } from './proxy.js'
 import { gatewayConfigSchema, type GatewayConfig, type Requirement } from './schema.js'
 
 /** An invalid configuration; `problems` lists every one as `path: message`. */
@@ -50,6 +51,7 @@ export function validateConfig(value: unknown): GatewayConfig {
       if (!Object.hasOwn(config.providers, name)) problems.push(`rules.${index}.requires: no provider named "${name}"`)
     }
   })
+  problems.push(...proxyProblems(config))
   if (problems.length > 0) throw new GatewayConfigError(problems)
   return config
 }

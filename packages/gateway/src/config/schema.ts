@@ -66,6 +66,7 @@ const provider = z
     claimsToHeaders: z.array(claimToHeader).optional(),
     payloadHeader: headerName.optional().describe('the verified payload, base64url(JSON), for the upstream'),
     allowHttp: z.boolean().optional().describe('allow http: JWKS and discovery URLs (loopback, tests)'),
+    forwardToken: z.boolean().optional().describe('reverse proxy: pass the token on to the upstream (default false: removed from header, query and cookie)'),
   })
   .strict()
   .refine((p) => (p.issuer === undefined) !== (p.issuers === undefined), { message: 'give issuer or issuers (one of them)', path: ['issuer'] })
@@ -95,6 +96,18 @@ const requirement = z.union([
   z.object({ allowMissingOrFailed: providerList }).strict(),
 ])
 
+const upstreamName = z.string().min(1)
+
+/** Reverse proxy: where a rule sends a request, by its verified claims (first matching entry wins). */
+const routeEntry = z
+  .object({
+    when: z.array(claimCondition).min(1).optional().describe('claim conditions that must all hold (the operators of authorize.claims)'),
+    upstream: upstreamName.optional(),
+    weighted: z.array(z.object({ upstream: upstreamName, weight: z.number().positive() }).strict()).min(1).optional().describe('split by weight'),
+  })
+  .strict()
+  .refine((entry) => (entry.upstream === undefined) !== (entry.weighted === undefined), 'give upstream or weighted (one of them)')
+
 const rule = z
   .object({
     match: z
@@ -114,13 +127,38 @@ const rule = z
       })
       .strict()
       .optional(),
+    route: z.array(routeEntry).min(1).optional().describe('reverse proxy: the upstream for this rule; otherwise proxy.defaultUpstream'),
+  })
+  .strict()
+
+const listen = z.object({ host: z.string().optional(), port: z.number().int().min(0).max(65535).optional() }).strict()
+
+const upstream = z
+  .object({
+    url: z.url().regex(/^https?:\/\/[^/?#]+\/?$/, 'an http(s) origin without a path'),
+    connections: z.number().int().positive().optional().describe('keep-alive pool size (default 128)'),
+    connectTimeout: seconds.optional().describe('seconds to connect before 504 (default 5)'),
+    timeout: seconds.optional().describe('seconds to wait for the response headers before 504 (default 30)'),
+    idleTimeout: seconds.optional().describe('seconds without body data before the exchange is aborted (default 60)'),
+    keepAlive: seconds.optional().describe('seconds an idle pooled connection is kept (default 4)'),
+  })
+  .strict()
+
+/** The reverse proxy: present, `jotjwt gateway` proxies to upstreams instead of answering forward-auth. */
+const proxy = z
+  .object({
+    upstreams: z.record(upstreamName, upstream),
+    defaultUpstream: upstreamName.optional().describe('for rules without a route, or whose route matches nothing'),
+    admin: listen.optional().describe('the listener of /metrics, /ready and /live (default 127.0.0.1:9092)'),
+    accessLog: z.boolean().optional().describe('one JSON line per request on stdout (default true)'),
+    shutdownTimeout: seconds.optional().describe('seconds in-flight requests get to finish at stop (default 10)'),
   })
   .strict()
 
 /** The whole configuration file. */
 export const gatewayConfigSchema = z
   .object({
-    listen: z.object({ host: z.string().optional(), port: z.number().int().min(0).max(65535).optional() }).strict().optional(),
+    listen: listen.optional(),
     trustedProxies: z.array(z.string().min(1)).optional().describe('addresses or CIDR ranges whose X-Forwarded-*/X-Original-URI headers are believed'),
     realm: z.string().optional(),
     errorVerbosity: z.enum(['none', 'generic', 'detailed']).optional(),
@@ -135,6 +173,7 @@ export const gatewayConfigSchema = z
       .describe('a jti denylist checked after every verification (tokens without jti are refused)'),
     providers: z.record(z.string().min(1), provider),
     rules: z.array(rule).min(1),
+    proxy: proxy.optional(),
   })
   .strict()
 
@@ -144,3 +183,6 @@ export type ProviderConfig = GatewayConfig['providers'][string]
 export type RuleConfig = GatewayConfig['rules'][number]
 export type Requirement = RuleConfig['requires']
 export type ClaimCondition = z.infer<typeof claimCondition>
+export type RouteEntry = z.infer<typeof routeEntry>
+export type ProxyConfig = z.infer<typeof proxy>
+export type UpstreamConfig = z.infer<typeof upstream>

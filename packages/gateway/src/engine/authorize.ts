@@ -49,14 +49,19 @@ export function compileAuthorize(authorize: RuleConfig['authorize'], where: stri
   if (authorize.scopes?.all) rules.push(requiredScopes(authorize.scopes.all))
   if (authorize.scopes?.any) rules.push(scopeIncludesAny(authorize.scopes.any))
   authorize.claims?.forEach((condition, index) => {
-    const segments = compilePath(condition.path)
-    let test: (value: unknown) => boolean
-    try {
-      test = predicate(condition)
-    } catch (error) {
-      throw new TypeError(`${where}.authorize.claims.${index}: ${(error as Error).message}`)
-    }
-    rules.push(claimCheck((claims: JWTClaims) => test(valueAt(claims, segments)), `claim condition ${index} failed`))
+    rules.push(claimCheck(compileCondition(condition, `${where}.authorize.claims.${index}`), `claim condition ${index} failed`))
   })
   return rules
+}
+
+/** One claim condition as a test of verified claims (also what a reverse-proxy route's `when` runs). */
+export function compileCondition(condition: ClaimCondition, where: string): (claims: JWTClaims) => boolean {
+  const segments = compilePath(condition.path)
+  let test: (value: unknown) => boolean
+  try {
+    test = predicate(condition)
+  } catch (error) {
+    throw new TypeError(`${where}: ${(error as Error).message}`)
+  }
+  return (claims) => test(valueAt(claims, segments))
 }

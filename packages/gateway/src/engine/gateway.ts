@@ -4,7 +4,7 @@
  * Verification and refusals are the guard's core; this module only combines providers.
  * @module
  */
-import { decodeJWTUnverified } from 'jotjwt'
+import { decodeJWTUnverified, type KeySetEvent } from 'jotjwt'
 import {
   errorResponse,
   GuardError,
@@ -37,6 +37,20 @@ export interface Decision {
   readonly status: number
   readonly headers: Record<string, string>
   readonly body?: string | undefined
+  /** The index of the rule that decided; undefined when no rule matched. */
+  readonly rule?: number
+  /** The verified tokens, by provider name (the first one is the one `authorize` read). */
+  readonly verified?: readonly { readonly auth: GuardAuth; readonly provider: string }[]
+  /** Why the token was refused (also when an allowMissing rule let the request through without it). */
+  readonly refusal?: GuardError
+}
+
+/** Settings of {@link createGateway}. */
+export interface GatewayOptions {
+  /** A jti denylist checked for every provider. */
+  denylist?: Denylist
+  /** Every remote key set event (fetches, failures, stale use, unknown kids), by provider name: metrics. */
+  onKeySetEvent?: (provider: string, event: KeySetEvent) => void
 }
 
 /** A compiled gateway. */
@@ -96,10 +110,13 @@ function forForwardAuth(error: GuardError): GuardError {
  * const { status, headers } = await gateway.decide({ method: 'GET', host: 'api.example', uri: '/orders', headers: { authorization } })
  * ```
  */
-export function createGateway(config: GatewayConfig, options: { denylist?: Denylist } = {}): Gateway {
+export function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Gateway {
   const settings: ResponseSettings = { realm: config.realm ?? 'api', verbosity: config.errorVerbosity ?? 'generic', problemDetails: false }
   const guardSettings = { realm: settings.realm, errorVerbosity: settings.verbosity, ...(options.denylist ? { revocation: { denylist: options.denylist } } : {}) }
-  const providers = new Map(Object.entries(config.providers).map(([name, provider]) => [name, compileProvider(name, provider, guardSettings)]))
+  const { onKeySetEvent } = options
+  const providers = new Map(
+    Object.entries(config.providers).map(([name, provider]) => [name, compileProvider(name, provider, guardSettings, onKeySetEvent && ((event) => onKeySetEvent(name, event)))]),
+  )
   const rules: CompiledRule[] = config.rules.map((rule, index) => ({
     matcher: compileMatch(rule.match),
     requires: rule.requires,
@@ -145,30 +162,32 @@ export function createGateway(config: GatewayConfig, options: { denylist?: Denyl
 
   async function decide(request: GatewayRequest): Promise<Decision> {
     const path = request.uri.split('?', 1)[0]!
-    const rule = rules.find((candidate) => candidate.matcher.matches(request.method, request.host, path))
-    if (rule === undefined) return NO_RULE
+    const index = rules.findIndex((candidate) => candidate.matcher.matches(request.method, request.host, path))
+    if (index < 0) return NO_RULE
+    const rule = rules[index]!
     // A CORS preflight carries no credentials by design (Fetch standard, CORS-preflight request).
     const headers = request.headers as Record<string, unknown>
     const preflight = request.method === 'OPTIONS' && headers.origin !== undefined && headers['access-control-request-method'] !== undefined
-    if (rule.requires === 'none' || (preflight && rule.bypassCorsPreflight)) return allowed()
+    if (rule.requires === 'none' || (preflight && rule.bypassCorsPreflight)) return { ...allowed(), rule: index }
     const outcome = await authenticate(rule, request)
     if (outcome instanceof GuardError) {
       // Envoy's semantics: allowMissing lets a request without a token through, allowMissingOrFailed
       // also one whose token fails; neither gets claim headers. Authorization needs a token.
       const { requires } = rule
       const optional = typeof requires === 'object' && (('allowMissing' in requires && outcome instanceof UnauthorizedError) || 'allowMissingOrFailed' in requires)
-      if (optional && rule.authorize.length === 0) return allowed()
-      return refuse(outcome)
+      if (optional && rule.authorize.length === 0) return { ...allowed(), rule: index, refusal: outcome }
+      return { ...refuse(outcome), rule: index, refusal: outcome }
     }
+    const verified = outcome.map(({ auth, provider }) => ({ auth, provider: provider.name }))
     // Authorization reads the first provider's claims (under `all`, the first listed).
     const { auth, provider } = outcome[0]!
     for (const check of rule.authorize) {
       const refusal = provider.guard.authorize(auth, check)
-      if (refusal) return refuse(refusal)
+      if (refusal) return { ...refuse(refusal), rule: index, verified, refusal }
     }
     const decision = allowed()
     for (const accepted of outcome) Object.assign(decision.headers, accepted.provider.headers(accepted.auth.claims))
-    return decision
+    return { ...decision, rule: index, verified }
   }
 
   return {

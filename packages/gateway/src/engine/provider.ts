@@ -5,7 +5,7 @@
  * @module
  */
 import { readFileSync } from 'node:fs'
-import { base64url, type JWKSet, type JWSAlgorithmName, type JWTClaims } from 'jotjwt'
+import { base64url, type JWKSet, type JWSAlgorithmName, type JWTClaims, type KeySetEvent } from 'jotjwt'
 import { compilePath, createGuard, valueAt, type Guard, type GuardOptions, type IssuerOptions, type KeySource, type TokenLocations } from 'jotjwt-guard'
 import type { ProviderConfig } from '../config/schema.js'
 
@@ -20,11 +20,13 @@ export interface CompiledProvider {
   headers(claims: JWTClaims): Record<string, string>
 }
 
-function keySource(config: ProviderConfig): KeySource {
+function keySource(config: ProviderConfig, onEvent: ((event: KeySetEvent) => void) | undefined): KeySource {
+  const events = onEvent ? { onEvent } : {}
   const remote = config.jwks?.remote
   if (remote) {
     const { url, timeout, cacheDuration, cooldown, maxStale, minCacheAge, refreshAhead } = remote
     const keySet = {
+      ...events,
       ...(timeout !== undefined ? { timeout } : {}),
       ...(cacheDuration !== undefined ? { cacheMaxAge: cacheDuration } : {}),
       ...(cooldown !== undefined ? { cooldown } : {}),
@@ -41,7 +43,7 @@ function keySource(config: ProviderConfig): KeySource {
     const text = readFileSync(local.file, 'utf8')
     return text.trimStart().startsWith('-----BEGIN') ? { pem: text } : { jwks: JSON.parse(text) as JWKSet }
   }
-  return { discovery: true }
+  return { discovery: true, keySet: events }
 }
 
 function headerValue(value: unknown, arrays: 'join' | 'json'): string | undefined {
@@ -57,9 +59,14 @@ function isFieldValue(value: string): boolean {
 }
 
 /** Compiles one provider. */
-export function compileProvider(name: string, config: ProviderConfig, settings: Pick<GuardOptions, 'realm' | 'errorVerbosity' | 'revocation'>): CompiledProvider {
+export function compileProvider(
+  name: string,
+  config: ProviderConfig,
+  settings: Pick<GuardOptions, 'realm' | 'errorVerbosity' | 'revocation'>,
+  onKeySetEvent?: (event: KeySetEvent) => void,
+): CompiledProvider {
   const issuers = config.issuers ?? [config.issuer!]
-  const source = keySource(config)
+  const source = keySource(config, onKeySetEvent)
   const audiences = config.audiences
   const options: GuardOptions = {
     ...(config.issuers === undefined ? { issuer: config.issuer!, ...source } : { issuers: issuers.map((issuer): IssuerOptions => ({ issuer, ...source })) }),

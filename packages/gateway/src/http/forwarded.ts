@@ -29,7 +29,8 @@ function first(value: string | string[] | undefined): string | undefined {
   return text === undefined || text.includes(',') ? undefined : text.trim()
 }
 
-function isTrusted(message: IncomingMessage, trusted: BlockList): boolean {
+/** True when the peer's address is in `trusted`. */
+export function isTrusted(message: IncomingMessage, trusted: BlockList): boolean {
   let address = message.socket.remoteAddress
   if (address === undefined) return false
   // An IPv4 client on a dual-stack socket appears as ::ffff:a.b.c.d.
@@ -39,10 +40,8 @@ function isTrusted(message: IncomingMessage, trusted: BlockList): boolean {
 
 /** The request to judge: the forwarded original from a trusted proxy, otherwise the request as received. */
 export function originalRequest(message: IncomingMessage, trusted: BlockList): GatewayRequest {
-  // Node keeps only the first Authorization header; the guard must see every copy (RFC 6750 §2: one
-  // token), so a repeated header is passed on as an array (IncomingHttpHeaders types it as a string).
-  const headers: IncomingHttpHeaders = { ...message.headers, authorization: authorizationOf(message) as string | undefined }
-  const own: GatewayRequest = { method: message.method ?? 'GET', host: headers.host, uri: message.url ?? '/', headers }
+  const own = ownRequest(message)
+  const { headers } = own
   if (!isTrusted(message, trusted)) return own
   const method = first(headers['x-forwarded-method']) ?? first(headers['x-original-method'])
   const uri = first(headers['x-forwarded-uri']) ?? first(headers['x-original-uri'])
@@ -53,4 +52,12 @@ export function originalRequest(message: IncomingMessage, trusted: BlockList): G
     uri: uri !== undefined && uri.startsWith('/') ? uri : own.uri,
     headers,
   }
+}
+
+/** The request exactly as received (what a reverse proxy judges: it forwards this very request). */
+export function ownRequest(message: IncomingMessage): GatewayRequest & { headers: IncomingHttpHeaders } {
+  // Node keeps only the first Authorization header; the guard must see every copy (RFC 6750 §2: one
+  // token), so a repeated header is passed on as an array (IncomingHttpHeaders types it as a string).
+  const headers: IncomingHttpHeaders = { ...message.headers, authorization: authorizationOf(message) as string | undefined }
+  return { method: message.method ?? 'GET', host: headers.host, uri: message.url ?? '/', headers }
 }

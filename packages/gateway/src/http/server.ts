@@ -25,7 +25,7 @@ export interface RunningGateway {
  * The Redis denylist in jotjwt-guard/redis's format (keys `<prefix><jti>` expiring with the token). The
  * `redis` package is an optional peer, loaded only when the configuration asks for it.
  */
-async function redisDenylist(url: string, prefix: string | undefined): Promise<{ denylist: Denylist; close(): Promise<void> }> {
+export async function redisDenylist(url: string, prefix: string | undefined): Promise<{ denylist: Denylist; close(): Promise<void> }> {
   const { createClient } = await import('redis')
   const client = createClient({ url })
   // Errors surface on the failing command as a 503-turned-401 refusal; the client reconnects itself.
