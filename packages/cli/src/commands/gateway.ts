@@ -28,13 +28,16 @@ async function loadGateway(): Promise<typeof Gateway> {
 
 export const gateway = defineCommand({
   name: 'gateway',
-  summary: 'run the forward-auth service for nginx, Caddy and other proxies',
+  summary: 'run the forward-auth service for nginx, Caddy and other proxies, or jot\'s reverse proxy',
   usage: '--config FILE [--port N]',
   description: [
     'Runs jot\'s forward-auth service (the jotjwt-gateway package, installed separately). The proxy',
     'asks it about every request: it answers 200 with the verified claims as headers, or 401/403/400',
     'with the RFC 6750 challenge. The configuration file (YAML or JSON) names the providers, the rules',
-    'and what each rule authorizes. Ctrl-C (SIGINT) or SIGTERM stops it. Exit status: 0 after a clean',
+    'and what each rule authorizes. With a proxy section it is a reverse proxy instead: requests go to',
+    'the upstreams the rules choose, JSON access logs on stdout, /metrics and /ready on proxy.admin, and',
+    'the file is reloaded when it changes or on SIGHUP (an invalid file keeps the running configuration).',
+    'Ctrl-C (SIGINT) or SIGTERM stops it (the proxy drains in-flight requests first). Exit status: 0 after a clean',
     'stop, 2 for an invalid configuration (every problem is listed by path), 3 when the port or the',
     'package is unavailable.',
   ].join('\n'),
@@ -48,10 +51,13 @@ export const gateway = defineCommand({
     if (values.config === undefined) throw new UsageError('--config FILE is required')
     const port = portFlag(values.port)
     const module = await loadGateway()
-    let running: Gateway.RunningGateway
+    let running: Gateway.RunningGateway | Gateway.RunningProxy
     try {
-      const config = await module.loadConfig(values.config)
-      running = await module.startGateway(port === undefined ? config : { ...config, listen: { ...config.listen, port } })
+      const loaded = await module.loadConfig(values.config)
+      const config = port === undefined ? loaded : { ...loaded, listen: { ...loaded.listen, port } }
+      // With a proxy section it is the reverse proxy: it logs JSON lines on stdout, reloads the file
+      // when it changes or on SIGHUP.
+      running = config.proxy === undefined ? await module.startGateway(config) : await module.startProxy(config, { configFile: values.config })
     } catch (error) {
       if (error instanceof module.GatewayConfigError) throw new CliError(`invalid configuration:\n  ${error.problems.join('\n  ')}`, EXIT_USAGE)
       const { code, message } = error as NodeJS.ErrnoException
@@ -60,6 +66,17 @@ export const gateway = defineCommand({
         throw new CliError(`cannot listen: ${message} (choose another port with --port)`, EXIT_UNAVAILABLE, { cause: error })
       }
       throw error
+    }
+    if ('reload' in running) {
+      const proxy = running
+      const reload = () => void proxy.reload()
+      process.on('SIGHUP', reload)
+      context.stderr.write(`jotjwt gateway: reverse proxy on ${proxy.url}, metrics and readiness on ${proxy.adminUrl}\n`)
+      const signal = await stopSignal()
+      process.off('SIGHUP', reload)
+      context.stderr.write(`jotjwt gateway: ${signal}: draining\n`)
+      await proxy.close()
+      return 0
     }
     context.stdout.write(`jotjwt gateway: forward-auth on ${running.url}\n`)
     const signal = await stopSignal()

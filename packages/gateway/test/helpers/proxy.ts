@@ -1,6 +1,6 @@
 // The reverse proxy on free loopback ports, with upstreams that report what reached them, and a log
 // collector (every line the proxy writes, for the "no token in any log line" scans).
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { startProxy, validateConfig, type ProxyOptions, type RunningProxy } from 'jotjwt-gateway'
 
@@ -23,7 +23,7 @@ export interface TestUpstream {
  * An upstream answering `{ upstream: name, ... }` with what it received, unless `handler` answers first
  * (returns true).
  */
-export async function startUpstream(name: string, handler?: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => boolean): Promise<TestUpstream> {
+export async function startUpstream(name: string, handler?: (req: IncomingMessage, res: ServerResponse) => boolean): Promise<TestUpstream> {
   const seen: Seen[] = []
   const server = createServer((req, res) => {
     if (handler?.(req, res)) return
