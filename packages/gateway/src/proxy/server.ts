@@ -262,11 +262,8 @@ export async function startProxy(config: GatewayConfig, options: ProxyOptions = 
       logger.error({ problems }, 'configuration refused: the running configuration stays')
       return { ok: false, problems }
     }
-    const { listen: was, proxy: wasProxy } = current.config
-    if (JSON.stringify([was, wasProxy?.admin]) !== JSON.stringify([state.config.listen, state.config.proxy?.admin])) {
-      logger.warn('listen and proxy.admin changes take effect at the next start')
-    }
-    await Promise.race([state.gateway.ready().catch(() => undefined), sleep(RELOAD_WARMUP_MS)])
+    // listen and proxy.admin are read at start only (the sockets stay).
+    await Promise.race([state.gateway.ready().catch(() => undefined), sleep(RELOAD_WARMUP_MS, undefined, { ref: false })])
     const previous = current
     current = state
     ready = false
@@ -297,7 +294,7 @@ export async function startProxy(config: GatewayConfig, options: ProxyOptions = 
     })
     // Connections that finish a response while draining go idle: close them as they do.
     const sweep = setInterval(() => server.closeIdleConnections(), 50)
-    await Promise.race([drained, sleep((current.config.proxy?.shutdownTimeout ?? 10) * 1000)])
+    await Promise.race([drained, sleep((current.config.proxy?.shutdownTimeout ?? 10) * 1000, undefined, { ref: false })])
     clearInterval(sweep)
     server.closeAllConnections()
     for (const socket of tunnels) socket.destroy()
