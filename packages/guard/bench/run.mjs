@@ -6,7 +6,7 @@
 //
 // Knobs: GUARD_BENCH_ROUNDS (default 9), GUARD_BENCH_SECONDS (1.5), GUARD_BENCH_CONNECTIONS (16),
 // GUARD_BENCH_ONLY (comma-separated framework names), GUARD_BENCH_PIN=1.
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
@@ -14,6 +14,7 @@ import { cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { exportJWK, exportPEM, generateKeyPair, signJWT } from 'jotjwt'
+import { canPin, cpuSeconds, loadSync, median, pinned as pinnedTo } from '../../../scripts/bench/harness.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..', '..', '..')
@@ -39,8 +40,8 @@ const INCUMBENT_NOTES = {
 }
 // Pinning (GUARD_BENCH_PIN=1: apps on CPU 0, load on CPU 1) makes each app one core's worth, but on a
 // VM shared with other work it also ties it to whatever else runs there; by default the scheduler places them.
-const taskset = process.env.GUARD_BENCH_PIN === '1' && spawnSync('taskset', ['--version']).status === 0
-const pinned = (cpu, args) => (taskset ? ['taskset', ['-c', String(cpu), process.execPath, ...args]] : [process.execPath, args])
+const taskset = canPin(process.env.GUARD_BENCH_PIN === '1')
+const pinned = (cpu, args) => pinnedTo(taskset, cpu, args)
 
 const versionOf = (name) => JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version
 
@@ -84,20 +85,8 @@ function startApp(name) {
   })
 }
 
-const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100
-
-/** CPU seconds a process has used so far, all its threads (the thread pool included), from /proc. */
-function cpuSeconds(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS // utime, stime (fields 14 and 15)
-}
-
 function load(url, seconds) {
-  const [command, args] = pinned(1, [join(here, 'load.mjs'), url, tokensFile, String(seconds), String(CONNECTIONS)])
-  const result = spawnSync(command, args, { encoding: 'utf8', cwd: here, maxBuffer: 1 << 20 })
-  if (result.status !== 0) throw new Error(`load generator failed: ${result.stderr}`)
-  return JSON.parse(result.stdout)
+  return loadSync({ url, tokensFile, seconds, connections: CONNECTIONS }, { pin: taskset, cpu: 1 })
 }
 
 async function expectStatus(app, token, status) {
@@ -137,11 +126,6 @@ try {
   for (const app of apps) app.child.kill()
   jwksServer.close()
   rmSync(work, { recursive: true, force: true })
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)]
 }
 
 function report(runs) {
