@@ -32,8 +32,8 @@ export function median(values) {
   return sorted[Math.floor(sorted.length / 2)]
 }
 
-function loadArgs({ url, tokensFile, seconds, connections, path = '/orders', trackFrom }) {
-  return [LOAD, url, tokensFile, String(seconds), String(connections), path, ...(trackFrom === undefined ? [] : [String(trackFrom)])]
+function loadArgs({ url, tokensFile, seconds, connections, path = '/orders', trackEvery }) {
+  return [LOAD, url, tokensFile, String(seconds), String(connections), path, ...(trackEvery === undefined ? [] : [String(trackEvery)])]
 }
 
 /** Runs autocannon in its own process and waits (blocking this process: nothing here needs to answer meanwhile). */

@@ -1,14 +1,14 @@
 // The load generator, in its own process (shared by the guard and gateway benchmarks):
-// `node load.mjs <url> <tokens.json> <seconds> <connections> [path] [trackFrom]`.
+// `node load.mjs <url> <tokens.json> <seconds> <connections> [path] [trackEvery]`.
 // Sends GET requests with the tokens round-robin in the Authorization header and prints autocannon's
-// summary as JSON. With `trackFrom`, tokens from that index on are "tracked": their first 2xx and last
-// non-2xx answers are timed (epoch milliseconds), to see when a newly published key starts verifying.
+// summary as JSON. With `trackEvery` N, every Nth token (index N-1, 2N-1, …) is "tracked": its first 2xx
+// and last non-2xx answers are timed (epoch milliseconds), to see when a newly published key starts verifying.
 import { readFileSync } from 'node:fs'
 import autocannon from 'autocannon'
 
-const [url, tokensFile, seconds, connections, path = '/orders', trackFrom] = process.argv.slice(2)
+const [url, tokensFile, seconds, connections, path = '/orders', trackEvery] = process.argv.slice(2)
 const headers = JSON.parse(readFileSync(tokensFile, 'utf8')).map((token) => ({ authorization: `Bearer ${token}` }))
-const trackedFrom = trackFrom === undefined ? headers.length : Number(trackFrom)
+const every = trackEvery === undefined ? 0 : Number(trackEvery)
 const tracked = { ok: 0, refused: 0, first2xx: undefined, lastNon2xx: undefined }
 let next = 0
 const result = await autocannon({
@@ -21,7 +21,7 @@ const result = await autocannon({
       path,
       setupRequest: (request, context) => {
         const index = next++ % headers.length
-        context.tracked = index >= trackedFrom
+        context.tracked = every > 0 && index % every === every - 1
         return { ...request, headers: headers[index] }
       },
       onResponse: (status, _body, context) => {
