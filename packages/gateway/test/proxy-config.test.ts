@@ -1,0 +1,43 @@
+// The reverse proxy's configuration: routes name existing upstreams, every rule has somewhere to
+// send an allowed request, routes need the proxy section; problems named by path, all at once.
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { GatewayConfigError, validateConfig } from 'jotjwt-gateway'
+
+const provider = { issuer: 'https://as.example', jwks: { local: { jwks: { keys: [] } } }, audiences: ['api'], algorithms: ['ES256'] }
+
+function problems(config: Record<string, unknown>): readonly string[] {
+  try {
+    validateConfig(config)
+  } catch (error) {
+    assert.ok(error instanceof GatewayConfigError)
+    return error.problems
+  }
+  assert.fail('the configuration was accepted')
+}
+
+test('a proxy configuration with routes, weights and a default upstream is valid', () => {
+  const config = validateConfig({
+    providers: { idp: { ...provider, forwardToken: true } },
+    rules: [{ requires: { provider: 'idp' }, route: [{ when: [{ path: 'email', op: 'suffix', value: '@example.com' }], upstream: 'canary' }, { weighted: [{ upstream: 'stable', weight: 9 }, { upstream: 'canary', weight: 1 }] }] }],
+    proxy: { upstreams: { stable: { url: 'http://127.0.0.1:3000' }, canary: { url: 'https://canary.internal' } } },
+  })
+  assert.deepEqual(Object.keys(config.proxy!.upstreams), ['stable', 'canary'])
+})
+
+test('unknown upstreams, rules with nowhere to go, routes without a proxy, bad upstream URLs', () => {
+  assert.deepEqual(
+    problems({
+      providers: { idp: provider },
+      rules: [{ requires: 'none', route: [{ when: [{ path: 'sub', op: 'equals', value: 'x' }], upstream: 'nowhere' }] }, { requires: 'none' }],
+      proxy: { upstreams: { app: { url: 'http://127.0.0.1:3000' } }, defaultUpstream: 'missing' },
+    }),
+    ['proxy.defaultUpstream: no upstream named "missing"', 'rules.0.route.0: no upstream named "nowhere"'],
+  )
+  assert.deepEqual(problems({ providers: {}, rules: [{ requires: 'none' }], proxy: { upstreams: { app: { url: 'http://127.0.0.1:3000' } } } }), [
+    'rules.0.route: no route without "when" and no proxy.defaultUpstream: some allowed requests would have no upstream',
+  ])
+  assert.deepEqual(problems({ providers: {}, rules: [{ requires: 'none', route: [{ upstream: 'app' }] }] }), ['rules.0.route: routes need the proxy section (forward-auth does not choose upstreams)'])
+  const paths = problems({ providers: {}, rules: [{ requires: 'none', route: [{ upstream: 'a', weighted: [{ upstream: 'a', weight: 1 }] }] }], proxy: { upstreams: { a: { url: 'http://h/path' } }, defaultUpstream: 'a' } })
+  assert.deepEqual(paths.map((problem) => problem.split(':')[0]).sort(), ['proxy.upstreams.a.url', 'rules.0.route.0'])
+})
