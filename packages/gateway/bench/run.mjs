@@ -223,10 +223,20 @@ function writeReport({ runs, outage, outageMetrics, downFor, rotation, refusedFo
     ([name, run]) =>
       `| ${name} | ${fmt(m(run, 'rps'))} | ${fmt(Math.min(...run.rps))} – ${fmt(Math.max(...run.rps))} | ${name === 'auth off' ? '–' : `${(m(run, 'rps') / m(off, 'rps')).toFixed(2)}×`} | ${m(run, 'p50')} / ${m(run, 'p99')} | ${m(run, 'idle50')} / ${m(run, 'idle99')} | ${name === 'auth off' ? '–' : `${(m(run, 'idle50') - m(off, 'idle50')).toFixed(2)} / ${(m(run, 'idle99') - m(off, 'idle99')).toFixed(2)}`} | ${m(run, 'cpu').toFixed(1)} |`,
   )
-  const ratio = m(runs.get('verify, cache off'), 'rps') / m(off, 'rps')
+  const verify = runs.get('verify, cache off')
+  const ratio = m(verify, 'rps') / m(off, 'rps')
+  // Per-round ratios: each round runs both contenders back to back, so a round's ratio is less
+  // exposed to the machine's load changing between rounds than the ratio of the medians.
+  const roundRatios = verify.rps.map((rps, i) => rps / off.rps[i])
+  const cpuRatio = m(off, 'cpu') / m(verify, 'cpu')
   const cached = runs.get('verify, cache on')
+  // On a machine shared with other work, a contender's rounds can differ several-fold: then the
+  // ratios say more about the neighbours than about the proxy, and the verdict says so.
+  const spread = Math.max(...[...runs.values()].map((run) => Math.max(...run.rps) / Math.min(...run.rps)))
+  const verdict = (ok) => (spread > 1.5 ? `**inconclusive** (rounds of one contender differ up to ${spread.toFixed(1)}×: the machine's load changed during the run)` : ok ? 'met' : '**not met**')
   const verdicts = [
-    `- Verifying proxy, cache off: ${ratio.toFixed(2)}× the req/s of the same proxy with auth off (goal ≥ 0.85×) → ${ratio >= 0.85 ? 'met' : '**not met**'}.`,
+    `- Verifying proxy, cache off: ${ratio.toFixed(2)}× the req/s of the same proxy with auth off (medians; goal ≥ 0.85×) → ${verdict(ratio >= 0.85)}.`,
+    `  Round by round: ${roundRatios.map((r) => `${r.toFixed(2)}×`).join(', ')} (median ${median(roundRatios).toFixed(2)}×). By CPU time per request (the throughput ratio of a proxy that has its core to itself): ${cpuRatio.toFixed(2)}× → ${verdict(cpuRatio >= 0.85)}.`,
     ...(cached ? [`- With the verified-token cache on: ${(m(cached, 'rps') / m(off, 'rps')).toFixed(2)}×.`] : ['- Cache on: not measured; this gateway configuration has no verified-token cache yet.']),
     `- JWKS outage (endpoint down ${downFor.toFixed(1)} s while keys expire every second): ${fmt(outage.total)} requests, ${outage.s5xx} 5xx (expected 0), ${outage.non2xx} non-2xx, ${outage.errors} errors; ${outageMetrics.stale} verifications with stale keys, ${outageMetrics.failed} failed fetches, ${outageMetrics.fetched} successful ones → ${outage.s5xx === 0 && outage.non2xx === 0 ? 'met' : '**not met**'}.`,
     `- Key rotation (cooldown ${cooldown} s): new-kid tokens last refused ${refusedFor === undefined ? 'never after publication' : `${refusedFor.toFixed(2)} s after publication`}, first refetch ${refetchAfter === undefined ? 'none' : `${refetchAfter.toFixed(2)} s after it`}; new-kid tokens accepted ${rotation.tracked.ok}, refused ${rotation.tracked.refused} (before and after publication); old-kid refusals ${oldKidRefusals}; 5xx ${rotation.s5xx} → ${refusedFor === undefined || (refetchAfter !== undefined && refusedFor <= refetchAfter + 0.1) ? 'met (refused at most until the first refetch)' : '**not met**'}.`,
@@ -262,6 +272,11 @@ function writeReport({ runs, outage, outageMetrics, downFor, rotation, refusedFo
     'refetch per cooldown and are refused (401); the bound is that they pass from the first refetch after the',
     'publication on ("last refused" is the last refusal seen by the load generator, "first refetch" the JWKS',
     "server's first request after the publication, both against the same clock).",
+    '',
+    'Reading the ratio: with the cache off every request pays one P-256 signature check plus the decision',
+    '(V), on top of what proxying costs (P: parsing, the upstream exchange, headers, the access log). Pinned to one',
+    'core the ratio is P / (P + V): it reaches 0.85× only when proxying costs at least 5.7 times the verification,',
+    'so a leaner proxy makes the ratio worse, not better. The "CPU µs/request" column shows both terms.',
     '',
   ].join('\n')
   writeFileSync(join(root, 'docs', 'benchmarks-gateway.md'), doc)
