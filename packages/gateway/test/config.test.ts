@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
-import { GatewayConfigError, gatewayConfigSchema, parseConfig } from 'jotjwt-gateway'
+import { gatewayConfigSchema, parseConfig } from 'jotjwt-gateway'
+import { problems } from './helpers/gateway.js'
 
 const VALID = `
 providers:
@@ -18,16 +19,6 @@ rules:
     requires: { provider: k8s }
     authorize: { claims: [{ path: /kubernetes.io/serviceaccount/name, op: in, value: [billing, reports] }] }
 `
-
-function problems(text: string): readonly string[] {
-  try {
-    parseConfig(text)
-  } catch (error) {
-    assert.ok(error instanceof GatewayConfigError)
-    return error.problems
-  }
-  assert.fail('the configuration was accepted')
-}
 
 test('a valid configuration parses', () => {
   const config = parseConfig(VALID)

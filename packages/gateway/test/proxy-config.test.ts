@@ -2,19 +2,10 @@
 // send an allowed request, routes need the proxy section; problems named by path, all at once.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { GatewayConfigError, validateConfig } from 'jotjwt-gateway'
+import { validateConfig } from 'jotjwt-gateway'
+import { problems } from './helpers/gateway.js'
 
 const provider = { issuer: 'https://as.example', jwks: { local: { jwks: { keys: [] } } }, audiences: ['api'], algorithms: ['ES256'] }
-
-function problems(config: Record<string, unknown>): readonly string[] {
-  try {
-    validateConfig(config)
-  } catch (error) {
-    assert.ok(error instanceof GatewayConfigError)
-    return error.problems
-  }
-  assert.fail('the configuration was accepted')
-}
 
 test('a proxy configuration with routes, weights and a default upstream is valid', () => {
   const config = validateConfig({

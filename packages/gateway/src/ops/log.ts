@@ -9,6 +9,7 @@ import { pino, type DestinationStream, type Logger } from 'pino'
 import { decodeJWTUnverified } from 'jotjwt'
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Decision } from '../engine/gateway.js'
+import { isQueryToken } from '../proxy/headers.js'
 
 /** Creates the gateway's logger on `destination` (stdout by default). */
 export function createLogger(destination?: DestinationStream): Logger {
@@ -26,10 +27,7 @@ export function redactTarget(target: string): string {
   const query = target
     .slice(mark + 1)
     .split('&')
-    .map((pair) => {
-      const name = pair.split('=', 1)[0]!
-      return /^access(_|%5f)token$/i.test(name) ? `${name}=[redacted]` : pair.replace(JWT_SHAPE, '[redacted]')
-    })
+    .map((pair) => (isQueryToken(pair) ? `${pair.split('=', 1)[0]}=[redacted]` : pair.replace(JWT_SHAPE, '[redacted]')))
   return `${path}?${query.join('&')}`
 }
 

@@ -51,17 +51,20 @@ export interface TokenStrip {
 
 export const STRIP_NOTHING: TokenStrip = { header: false, query: false, cookies: [] }
 
-/** The request target without `access_token` parameters (RFC 6750 §2.3); every other byte kept. */
+/** True for a query pair `access_token=…` (RFC 6750 §2.3), its name percent-encoded or not. */
+export function isQueryToken(pair: string): boolean {
+  const name = pair.split('=', 1)[0]!
+  return name === 'access_token' || safeDecode(name) === 'access_token'
+}
+
+/** The request target without `access_token` parameters; every other byte kept. */
 export function withoutQueryToken(target: string): string {
   const mark = target.indexOf('?')
   if (mark < 0) return target
   const kept = target
     .slice(mark + 1)
     .split('&')
-    .filter((pair) => {
-      const name = pair.split('=', 1)[0]!
-      return name !== 'access_token' && safeDecode(name) !== 'access_token'
-    })
+    .filter((pair) => !isQueryToken(pair))
   return kept.length === 0 ? target.slice(0, mark) : `${target.slice(0, mark)}?${kept.join('&')}`
 }
 
