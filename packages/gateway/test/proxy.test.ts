@@ -176,6 +176,31 @@ describe('reverse proxy', () => {
     assert.equal(stable.seen.at(-1)!.headers.cookie, 'theme=dark; lang=en')
   })
 
+  test('Expect: 100-continue: an allowed request is asked for its body, a refused one is answered without it', async () => {
+    const { hostname, port } = new URL(proxy.url)
+    const upload = (headers: Record<string, string>) =>
+      new Promise<{ status: number | undefined; continued: boolean; body: string }>((resolve, reject) => {
+        let continued = false
+        const req = request({ hostname, port, path: '/orders', method: 'POST', headers: { ...headers, expect: '100-continue', 'content-length': '5' } }, (res) => {
+          let body = ''
+          res.setEncoding('utf8')
+          res.on('data', (chunk: string) => (body += chunk))
+          res.on('end', () => resolve({ status: res.statusCode, continued, body }))
+        })
+        req.on('continue', () => {
+          continued = true
+          req.end('hello')
+        })
+        req.on('error', reject)
+        req.flushHeaders()
+      })
+    const refused = await upload({})
+    assert.deepEqual([refused.status, refused.continued], [401, false])
+    const allowed = await upload(bearer(await issuer.mint()))
+    assert.deepEqual([allowed.status, allowed.continued], [200, true])
+    assert.equal(stable.seen.at(-1)!.body, 'hello')
+  })
+
   test('ambiguous paths (dot segments, encoded or not, and //) are refused before any rule', async () => {
     const { hostname, port } = new URL(proxy.url)
     for (const path of ['/public/../orders', '/public/%2e%2e/orders', '/public/%2e%2e%2forders', '//orders', '/public/.\\orders', '/public/./x']) {

@@ -148,7 +148,8 @@ export async function startProxy(config: GatewayConfig, options: ProxyOptions = 
     metrics.decision(decision.status === 200, decision.status === 200 ? '' : (failure ?? 'forbidden'))
   }
 
-  async function handle(message: IncomingMessage, response: ServerResponse): Promise<void> {
+  /** `expectsContinue`: the client waits for 100 Continue before sending its body (RFC 9110 §10.1.1). */
+  async function handle(message: IncomingMessage, response: ServerResponse, expectsContinue = false): Promise<void> {
     const started = performance.now()
     const state = current
     const client = message.socket.remoteAddress
@@ -170,8 +171,10 @@ export async function startProxy(config: GatewayConfig, options: ProxyOptions = 
     }
     record(decision)
     if (decision.status !== 200) {
-      // Refusals depend on the credentials: never stored by a cache on the way back.
-      response.writeHead(decision.status, { ...decision.headers, 'cache-control': 'no-store' }).end(decision.body)
+      // Refusals depend on the credentials: never stored by a cache on the way back. A body the
+      // client held back (Expect: 100-continue) is never read: the connection closes after the answer.
+      const close = expectsContinue ? { connection: 'close' } : {}
+      response.writeHead(decision.status, { ...decision.headers, 'cache-control': 'no-store', ...close }).end(decision.body)
       log(message, client, decision, { status: decision.status }, started)
       return
     }
@@ -184,6 +187,8 @@ export async function startProxy(config: GatewayConfig, options: ProxyOptions = 
     }
     const strip = state.tokenStrip(decision)
     const headers = upstreamRequestHeaders(message, { managed: state.managed, trusted: state.trusted, strip, claims: decision.headers })
+    // Only an allowed request is asked for its body; a refused one never uploads it.
+    if (expectsContinue) response.writeContinue()
     const result = await upstream.forward(message, response, strip.query ? withoutQueryToken(target) : target, headers)
     metrics.upstream(upstream.name, result.status, result.upstreamSeconds, result.failure)
     log(message, client, decision, { status: result.status, upstream: upstream.name, upstreamMs: result.upstreamSeconds === undefined ? undefined : Math.round(result.upstreamSeconds * 1e6) / 1000, upstreamFailure: result.failure }, started)
@@ -231,6 +236,7 @@ export async function startProxy(config: GatewayConfig, options: ProxyOptions = 
   }
 
   const server = createServer((message, response) => void handle(message, response))
+  server.on('checkContinue', (message: IncomingMessage, response: ServerResponse) => void handle(message, response, true))
   server.on('upgrade', (message: IncomingMessage, socket: Duplex, head: Buffer) => void upgrade(message, socket, head))
   const admin = createServer((message, response) => {
     const path = (message.url ?? '/').split('?', 1)[0]
