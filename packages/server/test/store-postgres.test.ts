@@ -5,14 +5,9 @@
  * saying so.
  */
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync } from 'node:fs'
 import { createServer, type Socket } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { after, afterEach, describe, it } from 'node:test'
-import { promisify } from 'node:util'
 import pg from 'pg'
 import { openStore } from '../src/store/index.js'
 import { createPostgresStore } from '../src/store/postgres.js'
@@ -20,6 +15,7 @@ import { StoreUnavailable, type Store } from '../src/store/store.js'
 import { assertPostgresReachable, POSTGRES_URL } from './backends.js'
 import { keyStoreContract } from './key-store.contract.js'
 import { client, storeContract, type StoreHarness } from './store.contract.js'
+import { freePort, startThrowawayPostgres } from './throwaway-postgres.js'
 
 const url = POSTGRES_URL
 const admin = new pg.Pool({ connectionString: url, max: 2 })
@@ -169,11 +165,9 @@ describe('postgres store: unavailable database', () => {
   })
 
   it('a server that stops under a running store: StoreUnavailable at once, then it recovers when the server is back', { timeout: 60_000 }, async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'jotjwt-pg-'))
-    const port = await freePort()
+    const server = await startThrowawayPostgres()
     try {
-      await throwaway('start', dir, String(port))
-      const serverUrl = `postgres://postgres@127.0.0.1:${port}/postgres`
+      const serverUrl = server.url
       const store = track(createPostgresStore({ url: serverUrl, schema: 'jotjwt', connectionTimeout: 1000 }))
       await store.migrate()
       assert.equal(await store.useOnce('n', 'before', 2000, 1000), true) // leaves an idle pooled connection
@@ -191,7 +185,7 @@ describe('postgres store: unavailable database', () => {
 
       // Immediate shutdown: with a fast one, the holder's backend may exit first, release its lock
       // and let the waiting save commit before its own backend is told to stop (seen under load).
-      await throwaway('crash', dir)
+      await server.crash()
       await assert.rejects(inFlight, (error) => {
         assert.ok(error instanceof StoreUnavailable, String(error))
         assert.match(error.message, /^the PostgreSQL database is unreachable \((57P01|connection lost)\)$/)
@@ -207,24 +201,14 @@ describe('postgres store: unavailable database', () => {
       }
       assert.ok(performance.now() - started < 3000, 'failed fast')
 
-      await throwaway('start', dir, String(port))
+      await server.start()
       assert.equal(await store.useOnce('n', 'before', 2000, 1000), false) // same data, new connections
       assert.equal(await store.useOnce('n', 'after', 2000, 1000), true)
     } finally {
-      await throwaway('destroy', dir)
+      await server.destroy()
     }
   })
 })
-
-const script = new URL('../scripts/throwaway-postgres.sh', import.meta.url).pathname
-
-async function throwaway(...args: string[]): Promise<void> {
-  try {
-    await promisify(execFile)('bash', [script, ...args], { timeout: 30_000 })
-  } catch (error) {
-    throw new Error(`scripts/throwaway-postgres.sh ${args[0]} failed: ${(error as { stderr?: string }).stderr || (error as Error).message}`)
-  }
-}
 
 /** Runs `body` against a TCP server on 127.0.0.1 that treats each connection with `onConnection`. */
 async function withFakeServer(onConnection: (socket: Socket) => void, body: (port: number) => Promise<void>): Promise<void> {
@@ -240,16 +224,4 @@ async function withFakeServer(onConnection: (socket: Socket) => void, body: (por
     for (const socket of sockets) socket.destroy()
     await new Promise((resolve) => server.close(resolve))
   }
-}
-
-/** A TCP port nothing listens on (just released by the kernel). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 }
