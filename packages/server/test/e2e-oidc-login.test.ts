@@ -43,6 +43,8 @@ for (const backend of BACKENDS) {
             redirectUris: [REDIRECT],
             scopes: ['orders:read'],
             resources: [API],
+            // Reuse right after the rotation is reuse (the default window would hand out the successor again).
+            refreshToken: { graceWindow: 0 },
           },
           {
             clientId: 'spa',

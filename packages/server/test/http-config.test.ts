@@ -298,7 +298,7 @@ describe('clients of the authorization code flow, and users', () => {
   test('users: a password or its hash, not both; refresh token lifetimes with defaults; the grace window at most 5 minutes', async () => {
     const config = await loadConfig({ file: file('users:\n  - { username: ada, password: a-long-password, groups: [admins] }\n'), env: dev })
     assert.deepEqual(config.users[0], { username: 'ada', password: 'a-long-password', emailVerified: false, groups: ['admins'] })
-    assert.deepEqual(config.tokens.refreshToken, { idleTtl: '14d', absoluteTtl: '30d', graceWindow: 0 })
+    assert.deepEqual(config.tokens.refreshToken, { idleTtl: '14d', absoluteTtl: '30d', graceWindow: '30s' })
     const found = await issues(loadConfig({ file: file('users:\n  - { username: ada, password: a-long-password, passwordHash: x }\n  - { username: bob, password: short }\ntokens: { refreshToken: { graceWindow: 301 } }\n'), env: dev }))
     assert.deepEqual(found, [
       'tokens.refreshToken.graceWindow: at most 300 seconds',

@@ -75,7 +75,10 @@ const refreshTokenLifetimes = {
   idleTtl: duration,
   /** No token of a grant's family lives past this, counted from the login. */
   absoluteTtl: duration,
-  /** After a rotation, concurrent uses of the spent token get the same successor for this long (0: none, at most 5 minutes). */
+  /**
+   * After a rotation, uses of the spent token get the same successor for this long while it is unused: a retry
+   * whose answer was lost, or a concurrent use (0: none, every second use is reuse; at most 5 minutes).
+   */
   graceWindow: duration.refine((value) => typeof value !== 'number' || value <= 300, 'at most 300 seconds'),
 }
 
@@ -281,7 +284,7 @@ export const configSchema = z.strictObject({
         .strictObject({
           idleTtl: refreshTokenLifetimes.idleTtl.default('14d'),
           absoluteTtl: refreshTokenLifetimes.absoluteTtl.default('30d'),
-          graceWindow: refreshTokenLifetimes.graceWindow.default(0),
+          graceWindow: refreshTokenLifetimes.graceWindow.default('30s'),
         })
         .prefault({}),
     })

@@ -6,12 +6,15 @@
  * - a consumed token presented again is reuse: the whole family (the grant) is revoked, its refresh
  *   tokens and its live access tokens, because either the client or a thief now holds a token that
  *   someone else already used;
- * - except inside the client's grace window (`refreshToken.graceWindow`, default 0): a use of the
- *   spent token shortly after its rotation gets the **same** successor again, as long as that
- *   successor has not been used itself. This absorbs clients that refresh from several tabs or
- *   threads at once (Hydra's `rotation_grace_period`); the successor is kept sealed with the spent
- *   token for this, while only hashes identify tokens. With no grace window the concurrent losers
- *   count as reuse and revoke the family, the winner's successor included;
+ * - except inside the client's grace window (`refreshToken.graceWindow`, default 30 s): a use of
+ *   the spent token shortly after its rotation gets the **same** successor again, as long as that
+ *   successor has not been used itself. This makes a refresh retryable when its answer was lost (the
+ *   store committed the rotation, the client saw a 503 or a reset connection), which the FAPI 2.0
+ *   Security Profile requires of an authorization server that rotates, and absorbs clients that refresh from several
+ *   tabs or threads at once (Hydra's `rotation_grace_period`, Okta's rotation grace period). The
+ *   successor is kept sealed with the spent token for this, while only hashes identify tokens.
+ *   With no grace window a lost answer, like a concurrent loser, counts as reuse and revokes the
+ *   family, the successor included;
  * - a token dies unused after the idle lifetime, and no token of the family lives past the grant's
  *   absolute lifetime.
  * @module
@@ -49,17 +52,19 @@ export async function refreshTokenGrant(request: OAuthRequest, client: ClientRec
   // RFC 9449 §5: a bound family is refreshed only with a proof by its key; without one the token
   // is worth nothing to a thief, and is neither rotated nor taken as reuse.
   if (grant.dpopJkt !== undefined && grant.dpopJkt !== jkt) throw new OAuthError('invalid_grant', 'the refresh token is bound to a DPoP key: send a proof by that key')
-  if (token.consumedAt !== undefined) return spent(token, grant, client, ctx, jkt)
+  if (token.consumedAt !== undefined) {
+    const successor = await sameSuccessor(token, grant, client, ctx)
+    return userTokenResponse(ctx, client, grant, { ...narrowing(request, grant), refreshToken: successor, jkt })
+  }
   const now = ctx.now()
   if (token.expiresAt <= now || grant.expiresAt <= now) throw new OAuthError('invalid_grant', INVALID)
 
-  // RFC 6749 §6 and RFC 8707 §2.2: the new access token may be narrower than the grant, never wider.
-  // Checked before rotating, so a bad request leaves the token usable.
-  const scope = param(request, 'scope')
-  const scopes = scope === undefined ? undefined : requestedScopes(scope, (name) => grant.scopes.includes(name))
-  const resources = [...new Set(resourceParams(request))]
-  if (resources.some((resource) => !grant.audiences.includes(resource))) throw new OAuthError('invalid_target', 'a requested resource was not part of the grant')
-
+  // Everything else that needs the store (the person, the signing key, recording the access token)
+  // happens before the rotation, which is the last write: a store failure up to it leaves the
+  // token unspent, so the client's retry is a plain first use. Only a rotation that committed and
+  // whose answer was then lost (the database's acknowledgement, or the HTTP response) needs the
+  // grace window to be retried. Checked before rotating too: a bad request leaves the token usable.
+  const response = await userTokenResponse(ctx, client, grant, { ...narrowing(request, grant), refreshToken: undefined, jkt })
   const successor = randomToken()
   const rotated = await ctx.store.rotateRefreshToken(
     tokenHash,
@@ -71,30 +76,44 @@ export async function refreshTokenGrant(request: OAuthRequest, client: ClientRec
     },
     now,
   )
-  if (!rotated) {
-    // Another use rotated it in between (or it died this instant).
-    const again = await ctx.store.getRefreshToken(tokenHash)
-    if (again?.consumedAt !== undefined) return spent(again, grant, client, ctx, jkt)
-    throw new OAuthError('invalid_grant', INVALID)
-  }
-  return userTokenResponse(ctx, client, grant, {
-    ...(scopes === undefined ? {} : { scopes }),
-    ...(resources.length === 0 ? {} : { audiences: resources }),
-    refreshToken: successor,
-    jkt,
-  })
+  if (rotated) return withRefreshToken(response, successor)
+  // Another use rotated it in between (or it died this instant). The access token just recorded
+  // goes on the denylist with its family if this turns out to be reuse.
+  const again = await ctx.store.getRefreshToken(tokenHash)
+  if (again?.consumedAt === undefined) throw new OAuthError('invalid_grant', INVALID)
+  return withRefreshToken(response, await sameSuccessor(again, grant, client, ctx))
 }
 
-/** A consumed token: the same successor inside the grace window, else reuse. */
-async function spent(token: RefreshTokenRecord, grant: GrantRecord, client: ClientRecord, ctx: ServiceContext, jkt: string | undefined): Promise<OAuthResponse> {
+/**
+ * RFC 6749 §6 and RFC 8707 §2.2: the new access token may be narrower than the grant, never wider.
+ * A retry inside the grace window asks the same, so it gets an equivalent access token.
+ */
+function narrowing(request: OAuthRequest, grant: GrantRecord): { scopes?: string[]; audiences?: string[] } {
+  const scope = param(request, 'scope')
+  const scopes = scope === undefined ? undefined : requestedScopes(scope, (name) => grant.scopes.includes(name))
+  const resources = [...new Set(resourceParams(request))]
+  if (resources.some((resource) => !grant.audiences.includes(resource))) throw new OAuthError('invalid_target', 'a requested resource was not part of the grant')
+  return { ...(scopes === undefined ? {} : { scopes }), ...(resources.length === 0 ? {} : { audiences: resources }) }
+}
+
+function withRefreshToken(response: OAuthResponse, refreshToken: string): OAuthResponse {
+  return { ...response, body: { ...(response.body as Record<string, unknown>), refresh_token: refreshToken } }
+}
+
+/**
+ * A consumed token: the successor it was rotated into, inside the grace window and while that
+ * successor is unused (a retry whose answer was lost, or a concurrent use); else reuse, which
+ * revokes the family (RFC 9700 §4.14.2).
+ */
+async function sameSuccessor(token: RefreshTokenRecord, grant: GrantRecord, client: ClientRecord, ctx: ServiceContext): Promise<string> {
   const { graceWindow } = refreshLifetimes(ctx, client)
   const now = ctx.now()
   if (graceWindow > 0 && token.consumedAt! + graceWindow > now && token.successorHash !== undefined && token.successorSealed !== undefined) {
     const successor = await ctx.store.getRefreshToken(token.successorHash)
     // Only while the successor is unused: once it was used, the chain moved on, and this is reuse.
     if (successor && successor.consumedAt === undefined && successor.expiresAt > now) {
-      const value = open(token.successorSealed, ctx.oauth.encryptionKey, successorPurpose(token.tokenHash))
-      return userTokenResponse(ctx, client, grant, { refreshToken: value, jkt })
+      ctx.log.info({ grant_id: grant.id, client_id: client.clientId }, 'refresh token retried: the same successor again')
+      return open(token.successorSealed, ctx.oauth.encryptionKey, successorPurpose(token.tokenHash))
     }
   }
   await revokeFamily(ctx, grant.id, client.clientId, 'refresh token reused')
