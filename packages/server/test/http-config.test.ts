@@ -157,7 +157,15 @@ describe('environment and command-line overrides', () => {
 
   test('JOTJWT_DATABASE_URL selects PostgreSQL; another URL is refused', async () => {
     const config = await loadConfig({ env: { JOTJWT_DEV: '1', JOTJWT_DATABASE_URL: 'postgres://jot@db.internal:5432/jot' } })
-    assert.deepEqual(config.store, { type: 'postgres', url: 'postgres://jot@db.internal:5432/jot', schema: 'jotjwt' })
+    assert.deepEqual(config.store, {
+      type: 'postgres',
+      url: 'postgres://jot@db.internal:5432/jot',
+      schema: 'jotjwt',
+      maxConnections: 10,
+      maxWaiting: 1000,
+      connectionTimeout: '5s',
+      statementTimeout: '5s',
+    })
     const [issue] = await issues(loadConfig({ env: { JOTJWT_DEV: '1', JOTJWT_DATABASE_URL: 'mysql://db/jot' } }))
     assert.match(issue!, /^JOTJWT_DATABASE_URL: a postgres:\/\/ URL/)
   })

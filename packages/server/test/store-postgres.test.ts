@@ -114,6 +114,90 @@ describe('postgres store: least privilege', () => {
   })
 })
 
+describe('postgres store: aborted transactions are retried, waiting is bounded', () => {
+  /**
+   * Makes the next `failures` statements that write `table` fail with SQLSTATE `code`, raised by
+   * PostgreSQL itself (a trigger; the count lives in a sequence, which a rollback does not undo).
+   * Returns how many writes were attempted so far.
+   */
+  async function failWrites(schema: string, table: string, event: 'INSERT' | 'UPDATE', code: string, failures: number): Promise<() => Promise<number>> {
+    await admin.query(`CREATE SEQUENCE "${schema}".attempts`)
+    await admin.query(`CREATE FUNCTION "${schema}".fail_first() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF nextval('"${schema}".attempts') <= TG_ARGV[1]::int THEN RAISE EXCEPTION 'injected failure' USING ERRCODE = TG_ARGV[0]; END IF;
+        RETURN NEW;
+      END $$`)
+    await admin.query(`CREATE TRIGGER fail_first BEFORE ${event} ON "${schema}".${table} FOR EACH ROW EXECUTE FUNCTION "${schema}".fail_first('${code}', '${failures}')`)
+    return async () => Number((await admin.query<{ last_value: string; is_called: boolean }>(`SELECT last_value, is_called FROM "${schema}".attempts`)).rows.map((row) => (row.is_called ? row.last_value : 0))[0])
+  }
+
+  async function migrated(options: { maxConnections?: number; maxWaiting?: number } = {}): Promise<{ schema: string; store: Store }> {
+    const schema = await freshSchema()
+    const store = track(createPostgresStore({ url, schema, ...options }))
+    await store.migrate()
+    return { schema, store }
+  }
+
+  it('a serialization failure (40001) of a statement is retried: the operation succeeds', async () => {
+    const { schema, store } = await migrated()
+    const attempts = await failWrites(schema, 'single_use', 'INSERT', '40001', 2)
+    assert.equal(await store.useOnce('n', 'id', 2000, 1000), true)
+    assert.equal(await attempts(), 3, 'two failed attempts, then the one that committed')
+    assert.equal(await store.useOnce('n', 'id', 2000, 1000), false, 'committed once')
+  })
+
+  it('a deadlock (40P01) inside a transaction runs the whole transaction again', async () => {
+    const { schema, store } = await migrated()
+    await store.createGrant({ id: 'g', clientId: 'c', subject: 's', scopes: [], audiences: [], authTime: 1000, createdAt: 1000, expiresAt: 5000 })
+    assert.equal(await store.recordAccessToken('g', { jti: 'j', expiresAt: 2000 }), true)
+    const attempts = await failWrites(schema, 'grants', 'UPDATE', '40P01', 1)
+    assert.equal(await store.revokeGrant('g', 1500), 1, 'the retried transaction denylisted the access token')
+    assert.equal(await attempts(), 2)
+    assert.equal(await store.isTokenRevoked('j'), true)
+  })
+
+  it('a bounded number of times: a failure that persists is StoreUnavailable after 3 attempts', async () => {
+    const { schema, store } = await migrated()
+    const attempts = await failWrites(schema, 'single_use', 'INSERT', '40001', 100)
+    await assert.rejects(store.useOnce('n', 'id', 2000, 1000), (error) => {
+      assert.ok(error instanceof StoreUnavailable, String(error))
+      assert.equal(error.message, 'the PostgreSQL database is unreachable (40001)')
+      return true
+    })
+    assert.equal(await attempts(), 3)
+  })
+
+  it('other errors are not retried', async () => {
+    const { schema, store } = await migrated()
+    const attempts = await failWrites(schema, 'single_use', 'INSERT', '23514', 100) // check_violation: a bug, not contention
+    await assert.rejects(store.useOnce('n', 'id', 2000, 1000), (error) => !(error instanceof StoreUnavailable))
+    assert.equal(await attempts(), 1)
+  })
+
+  it('beyond maxWaiting callers waiting for a connection, a call fails at once with StoreUnavailable; the others complete', async () => {
+    const { schema, store } = await migrated({ maxConnections: 1, maxWaiting: 1 })
+    const holder = await admin.connect()
+    try {
+      // The one connection is held by a statement waiting for a row lock; the next caller waits for it.
+      await holder.query('BEGIN')
+      await holder.query(`INSERT INTO "${schema}".single_use (namespace, id, expires_at) VALUES ('n', 'locked', 2000)`)
+      const blocked = store.useOnce('n', 'locked', 2000, 1000)
+      const waiting = store.useOnce('n', 'other', 2000, 1000)
+      await assert.rejects(store.getClient('c'), (error) => {
+        assert.ok(error instanceof StoreUnavailable, String(error))
+        assert.equal(error.message, 'the PostgreSQL connection pool is exhausted (1 callers waiting)')
+        return true
+      })
+      await holder.query('ROLLBACK')
+      assert.deepEqual(await Promise.all([blocked, waiting]), [true, true])
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined)
+      holder.release()
+    }
+    assert.equal(await store.getClient('c'), undefined, 'the pool serves again')
+  })
+})
+
 describe('postgres store: unavailable database', () => {
   it('a closed port is StoreUnavailable saying the database is unreachable, without the credentials', async () => {
     const store = track(createPostgresStore({ url: `postgres://jotjwt:s3cret-pw@127.0.0.1:${await freePort()}/jotjwt`, schema: 'jotjwt' }))

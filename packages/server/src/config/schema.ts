@@ -235,6 +235,14 @@ export const configSchema = z.strictObject({
         url: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// connection URL'),
         /** Schema holding the tables (created if missing). */
         schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('jotjwt'),
+        /** Connections this replica opens at most (all replicas together must stay under the server's max_connections). */
+        maxConnections: z.number().int().min(1).max(1000).default(10),
+        /** Requests that may wait for a busy pool's next free connection; beyond them, 503 at once (backpressure). */
+        maxWaiting: z.number().int().nonnegative().default(1000),
+        /** How long to wait for a connection (opening one, or a free one of the pool) before answering 503. */
+        connectionTimeout: duration.default('5s'),
+        /** How long one statement may run before answering 503. */
+        statementTimeout: duration.default('5s'),
       }),
     ])
     .prefault({ type: 'sqlite' }),

@@ -3,7 +3,8 @@
  * @module
  */
 import { join } from 'node:path'
-import type { ServiceConfig } from '../config/schema.js'
+import { durationSeconds } from '../config/duration.js'
+import { configSchema, type ServiceConfigInput } from '../config/schema.js'
 import { createPostgresStore } from './postgres.js'
 import { createSqliteStore } from './sqlite.js'
 import type { Store } from './store.js'
@@ -18,11 +19,20 @@ import type { Store } from './store.js'
  * ```
  * @throws {@link StoreUnavailable} when the database cannot be opened or reached (the store is closed again).
  */
-export async function openStore(config: ServiceConfig['store'], dataDir: string): Promise<Store> {
+export async function openStore(settings: ServiceConfigInput['store'], dataDir: string): Promise<Store> {
+  // Validated here too, with its defaults: embedders and tools call this with a store section of their own.
+  const config = configSchema.shape.store.parse(settings)
   const store =
     config.type === 'sqlite'
       ? createSqliteStore({ path: config.path ?? join(dataDir, 'jotjwt.db') })
-      : createPostgresStore({ url: config.url, schema: config.schema })
+      : createPostgresStore({
+          url: config.url,
+          schema: config.schema,
+          maxConnections: config.maxConnections,
+          maxWaiting: config.maxWaiting,
+          connectionTimeout: durationSeconds(config.connectionTimeout) * 1000,
+          statementTimeout: durationSeconds(config.statementTimeout) * 1000,
+        })
   try {
     await store.migrate()
   } catch (error) {

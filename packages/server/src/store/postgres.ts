@@ -5,8 +5,10 @@
  *
  * The schema name is a validated identifier from the configuration, written into SQL once, quoted;
  * every value travels as a query parameter. Connections, statements and waits for a connection are
- * bounded in time, so a database that is down or stuck becomes a fast {@link StoreUnavailable}
- * (HTTP 503) rather than requests that hang.
+ * bounded in time, and the queue of callers waiting for a connection in length, so a database that
+ * is down, stuck or overloaded becomes a fast {@link StoreUnavailable} (HTTP 503) rather than
+ * requests that hang or pile up in memory. A statement or transaction that PostgreSQL aborted as a
+ * serialization failure or deadlock is run again, a bounded number of times, before it counts as one.
  * @module
  */
 import pg from 'pg'
@@ -26,6 +28,11 @@ export interface PostgresStoreOptions {
   connectionTimeout?: number
   /** Milliseconds a statement may run (server side; the client gives up a second later). Default 5000. */
   statementTimeout?: number
+  /**
+   * Callers that may wait for a connection while all are busy; one more fails at once with
+   * StoreUnavailable (backpressure: HTTP 503 instead of a queue that grows with the load). Default 1000.
+   */
+  maxWaiting?: number
 }
 
 const SCHEMA_NAME = /^(?!pg_)[a-z_][a-z0-9_]{0,62}$/
@@ -38,6 +45,16 @@ const MIGRATION_TIMEOUT = 300_000
  * rollback (serialization, deadlock), 55P03 lock not available.
  */
 const UNAVAILABLE_SQLSTATE = /^(08|53|57|58|28|40)...$|^3D000$|^55P03$/
+/**
+ * SQLSTATE 40001 serialization_failure and 40P01 deadlock_detected: PostgreSQL rolled the whole
+ * transaction back (nothing of it committed), and running it again may well succeed: the
+ * PostgreSQL manual (§13.5 Serialization Failure Handling) advises retrying both. Attempts in all,
+ * and the base of the jittered pause between them.
+ */
+const RETRYABLE_SQLSTATE = new Set(['40001', '40P01'])
+const ATTEMPTS = 3
+const RETRY_PAUSE_MS = 10
+
 /** What node-postgres throws, without a code, when a connection dies or times out. */
 const CONNECTION_FAILURE = /^(Connection terminated|timeout exceeded when trying to connect|timeout expired|Query read timeout|Client has encountered a connection error)/
 
@@ -72,38 +89,39 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   // a new one. Without a listener the 'error' event would crash the process.
   pool.on('error', () => undefined)
   let ended: Promise<void> | undefined
+  const maxWaiting = options.maxWaiting ?? 1000
 
-  const query = async <Row extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<Row>> => {
-    try {
-      return await pool.query<Row>(text, values)
-    } catch (error) {
-      throw unavailableOr(error)
-    }
+  /** Refuses a caller that would wait behind `maxWaiting` others for a connection. */
+  const admit = (): void => {
+    if (pool.waitingCount >= maxWaiting) throw new StoreUnavailable(`the PostgreSQL connection pool is exhausted (${pool.waitingCount} callers waiting)`)
   }
 
-  /** Runs `work` in a transaction on one connection of the pool; database failures as StoreUnavailable. */
-  const transaction = async <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
-    let client: pg.PoolClient
-    try {
-      client = await pool.connect()
-    } catch (error) {
-      throw unavailableOr(error)
-    }
-    let failure: Error | undefined
-    try {
-      await client.query('BEGIN')
-      const result = await work(client)
-      await client.query('COMMIT')
-      return result
-    } catch (error) {
-      failure = error instanceof Error ? error : new Error(String(error))
-      await client.query('ROLLBACK').catch(() => undefined)
-      throw unavailableOr(error)
-    } finally {
-      // A connection that failed mid-transaction is discarded rather than handed to the next caller.
-      client.release(failure)
-    }
-  }
+  const query = <Row extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<Row>> =>
+    retrying(async () => {
+      admit()
+      return pool.query<Row>(text, values)
+    })
+
+  /** Runs `work` in a transaction on one connection of the pool, again after a serialization failure or deadlock. */
+  const transaction = <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> =>
+    retrying(async () => {
+      admit()
+      const client = await pool.connect()
+      let failure: Error | undefined
+      try {
+        await client.query('BEGIN')
+        const result = await work(client)
+        await client.query('COMMIT')
+        return result
+      } catch (error) {
+        failure = error instanceof Error ? error : new Error(String(error))
+        await client.query('ROLLBACK').catch(() => undefined)
+        throw error
+      } finally {
+        // A connection that failed mid-transaction is discarded rather than handed to the next caller.
+        client.release(failure)
+      }
+    })
 
   return {
     backend: 'postgres',
@@ -434,8 +452,26 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   }
 }
 
+/**
+ * Runs `attempt` up to {@link ATTEMPTS} times while it fails with a retryable SQLSTATE, pausing a
+ * little longer each time, jittered so that the two sides of a deadlock do not meet again; then
+ * database failures as StoreUnavailable.
+ */
+async function retrying<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let made = 1; ; made++) {
+    try {
+      return await attempt()
+    } catch (error) {
+      const code = (error as { code?: unknown }).code
+      if (made >= ATTEMPTS || typeof code !== 'string' || !RETRYABLE_SQLSTATE.has(code)) throw unavailableOr(error)
+      await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS * made * (1 + Math.random())))
+    }
+  }
+}
+
 /** A connection-level failure as {@link StoreUnavailable}, naming only its code; anything else (a bug) as it is. */
 function unavailableOr(error: unknown): unknown {
+  if (error instanceof StoreUnavailable) return error
   const { code, message } = error as { code?: unknown; message?: unknown }
   const reason =
     typeof code === 'string' && (UNAVAILABLE_SQLSTATE.test(code) || /^E[A-Z_]+$/.test(code)) // SQLSTATE, or Node's ECONNREFUSED…
