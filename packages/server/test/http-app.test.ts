@@ -235,4 +235,12 @@ describe('probes', () => {
     assert.match(String(ready.headers['retry-after']), /^\d+$/)
     assert.equal((await server.inject({ method: 'GET', url: '/health' })).statusCode, 200)
   })
+
+  test('/ready is 503 when the store does not answer at all (a dead connection): the check gives up rather than hold the probe', { timeout: 30_000 }, async () => {
+    const store = stubStore({ health: () => new Promise(() => undefined) })
+    const server = app({ store })
+    const ready = await server.inject({ method: 'GET', url: '/ready' })
+    assert.deepEqual([ready.statusCode, JSON.parse(ready.body)], [503, { status: 'unavailable' }])
+    assert.match(String(ready.headers['retry-after']), /^\d+$/)
+  })
 })

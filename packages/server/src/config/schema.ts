@@ -346,6 +346,8 @@ export const configSchema = z.strictObject({
       /** Trust `X-Forwarded-*` from these proxy addresses (CIDRs or IPs); `false` trusts none. */
       trustProxy: z.union([z.literal(false), z.array(z.string()).min(1)]).default(false),
       tls: z.strictObject({ cert: z.string(), key: z.string() }).optional(),
+      /** On SIGTERM: how long requests in flight may take to finish before their connections are closed. */
+      shutdownTimeout: duration.default('10s'),
     })
     .prefault({}),
   log: z

@@ -68,8 +68,17 @@ export function buildApp(ctx: ServiceContext, options: AppOptions): FastifyInsta
     genReqId: () => randomUUID(),
     bodyLimit,
     trustProxy,
+    // While it closes, a request that still arrives on an open connection is served (its answer
+    // closes the connection, below) rather than answered with Fastify's own 503 body, which is
+    // not an OAuth error.
+    return503OnClosing: false,
     // The logger and https options change Fastify's generic parameters; routes use only the common surface.
   }) as unknown as FastifyInstance
+
+  let stopping = false
+  app.addHook('preClose', async () => {
+    stopping = true
+  })
 
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body))
@@ -85,6 +94,10 @@ export function buildApp(ctx: ServiceContext, options: AppOptions): FastifyInsta
     // A page of the login sets a policy of its own (one that lets its stylesheet load).
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) if (!reply.hasHeader(name)) reply.header(name, value)
     reply.header('x-request-id', request.id)
+    // Stopping: the connection closes after this answer. Node's server.close() closes only the
+    // connections idle at that moment; one whose request is in flight would otherwise stay open
+    // (keep-alive) after its answer, and hold the shutdown until the keep-alive timeout.
+    if (stopping) reply.header('connection', 'close')
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store')
     if (reply.getHeader('cache-control') === 'no-store' && !reply.hasHeader('pragma')) reply.header('pragma', 'no-cache')
     return payload

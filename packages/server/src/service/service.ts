@@ -78,7 +78,10 @@ export interface RunningService {
   demo?: DevMode
   /** Where the debugger page is, when it is served (`debugger.enabled`, on by default in dev mode), e.g. `http://127.0.0.1:8081/`. */
   debuggerUrl?: string
-  /** Stops accepting connections, lets requests in flight finish, stops the timers, closes the store. */
+  /**
+   * Stops accepting connections, lets requests in flight finish (for at most `http.shutdownTimeout`,
+   * then closes their connections), stops the timers, closes the store.
+   */
   close(): Promise<void>
 }
 
@@ -315,7 +318,19 @@ export async function startService(input: ServiceConfigInput, options: StartOpti
     const close = () =>
       (closing ??= (async () => {
         for (const timer of timers) clearInterval(timer)
-        await Promise.all([app.close(), page?.close()])
+        log.info({}, 'jotjwt-server stopping: finishing the requests in flight')
+        // Stop accepting, let requests in flight finish, but only for http.shutdownTimeout: then
+        // their connections are closed, so one stuck request cannot hold the shutdown until the
+        // orchestrator kills the process mid-write.
+        const deadline = setTimeout(() => {
+          log.warn({}, 'requests still in flight at http.shutdownTimeout: closing their connections')
+          app.server.closeAllConnections()
+        }, durationSeconds(config.http.shutdownTimeout) * 1000)
+        try {
+          await Promise.all([app.close(), page?.close()])
+        } finally {
+          clearTimeout(deadline)
+        }
         await redis?.close()
         if (ownsStore) await store.close()
         log.info({}, 'jotjwt-server stopped')
