@@ -188,6 +188,23 @@ describe('DPoP in the authorization code flow', () => {
     assert.deepEqual(decodeJWTUnverified(next.access_token!).payload.cnf, { jkt })
   })
 
+  it('retrying a refresh whose answer was lost (default grace window): the same successor only with a proof by the same key; without it, nothing happens', async () => {
+    const test = await setup()
+    const { privateKey, jkt } = await clientKey()
+    const other = await clientKey()
+    const first = (await handleTokenRequest(withProof(redeem(await code(test)), await proofFor(test, privateKey)), test.ctx)).body as Record<string, string>
+    const lost = (await handleTokenRequest(withProof(refresh(first.refresh_token!), await proofFor(test, privateKey)), test.ctx)).body as Record<string, string>
+    test.clock.now += 5
+
+    await rejectsWith(handleTokenRequest(withProof(refresh(first.refresh_token!), await proofFor(test, other.privateKey)), test.ctx), 'invalid_grant')
+    await rejectsWith(handleTokenRequest(refresh(first.refresh_token!), test.ctx), 'invalid_grant')
+    assert.equal([...test.store.state.grants.values()][0]!.revokedAt, undefined, 'neither is taken as reuse')
+    const retried = (await handleTokenRequest(withProof(refresh(first.refresh_token!), await proofFor(test, privateKey)), test.ctx)).body as Record<string, string>
+    assert.equal(retried.refresh_token, lost.refresh_token)
+    assert.equal(retried.token_type, 'DPoP')
+    assert.deepEqual(decodeJWTUnverified(retried.access_token!).payload.cnf, { jkt })
+  })
+
   it('refuses a DPoP-bound token presented as a bearer token at userinfo (RFC 9449 §7.2)', async () => {
     const test = await setup()
     const { privateKey } = await clientKey()
