@@ -138,6 +138,22 @@ function race<T>(stores: Store[], count: number, call: (store: Store) => Promise
 }
 
 export function storeContract(harness: StoreHarness): void {
+  describe(`${harness.backend} store: closed`, () => {
+    // A request still running when a shutdown closes the store (http.shutdownTimeout) answers 503, not 500.
+    it('after close(), operations fail with StoreUnavailable; closing again is harmless', async () => {
+      const { store } = await freshStore(harness)
+      await store.close()
+      for (const operation of [() => store.getClient('c'), () => store.useOnce('n', 'id', 2000, 1000), () => store.revokeGrant('g', 1000), () => store.health()]) {
+        await assert.rejects(operation(), (error: Error) => {
+          assert.equal((error as { code?: unknown }).code, 'ERR_STORE_UNAVAILABLE', String(error))
+          assert.match(error.message, /is closed$/)
+          return true
+        })
+      }
+      await store.close()
+    })
+  })
+
   describe(`${harness.backend} store: migrations`, () => {
     it('reports schema version 0 before migrating and the latest after', async () => {
       const store = (await harness.database()).open()

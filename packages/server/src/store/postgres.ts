@@ -91,8 +91,9 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   let ended: Promise<void> | undefined
   const maxWaiting = options.maxWaiting ?? 1000
 
-  /** Refuses a caller that would wait behind `maxWaiting` others for a connection. */
+  /** Refuses a caller once the store is closed, or one that would wait behind `maxWaiting` others for a connection. */
   const admit = (): void => {
+    if (ended) throw new StoreUnavailable('the PostgreSQL store is closed')
     if (pool.waitingCount >= maxWaiting) throw new StoreUnavailable(`the PostgreSQL connection pool is exhausted (${pool.waitingCount} callers waiting)`)
   }
 
@@ -156,6 +157,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
 
     async health() {
       try {
+        admit()
         const { rows } = await pool.query<{ version: number | null }>(`SELECT max(version) AS version FROM ${schema}.schema_migrations`)
         return { backend: 'postgres', schemaVersion: rows[0]?.version ?? 0 }
       } catch (error) {

@@ -48,6 +48,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   }
   /** Runs a synchronous operation as the interface's async one, database failures as StoreUnavailable. */
   const call = async <T>(operation: () => T): Promise<T> => {
+    // A request still running when a shutdown closed the store: unavailable (503), like a database away.
+    if (!db.open) throw new StoreUnavailable(`the SQLite database ${path} is closed`)
     try {
       return operation()
     } catch (error) {
@@ -81,7 +83,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         return { backend: 'sqlite' as const, schemaVersion }
       }),
 
-    close: () => call(() => void db.close()),
+    close: async () => {
+      if (db.open) db.close()
+    },
 
     getClient: (clientId) =>
       call(() => {
