@@ -6,6 +6,8 @@
 //     and the family lives on;
 //   - the HTTP answer lost (the client's connection dropped after the commit): the same;
 //   - a retry after the window is reuse: the family is revoked, the successor included.
+// And a code redemption that met a store failure (503) is retried: the code was not spent, since
+// consuming it is the redemption's last write.
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -28,10 +30,24 @@ const hash = (token: string) => createHash('sha256').update(token).digest('base6
 /** What happens after the next rotation commits: the store fails, or the test is told and the answer waits for it. */
 type AfterCommit = { kind: 'fail' } | { kind: 'pause'; committed: () => void; resume: Promise<void> }
 
-/** The real store, except that the next rotation may be followed by a fault (`afterCommit`). */
-function faultyStore(store: Store, fault: { next?: AfterCommit | undefined }): Store {
+interface Faults {
+  /** What follows the next rotation's commit. */
+  next?: AfterCommit | undefined
+  /** The next recording of an access token fails (before anything is written). */
+  failRecord?: boolean
+}
+
+/** The real store, with the faults the test arms. */
+function faultyStore(store: Store, fault: Faults): Store {
   return {
     ...store,
+    async recordAccessToken(grantId, token) {
+      if (fault.failRecord) {
+        fault.failRecord = false
+        throw new StoreUnavailable('the PostgreSQL database is unreachable (ECONNREFUSED)')
+      }
+      return store.recordAccessToken(grantId, token)
+    },
     async rotateRefreshToken(tokenHash, successor, now) {
       const rotated = await store.rotateRefreshToken(tokenHash, successor, now)
       const after = fault.next
@@ -48,7 +64,7 @@ function faultyStore(store: Store, fault: { next?: AfterCommit | undefined }): S
 
 const clock = { offset: 0, now: () => Date.now() / 1000 + clock.offset }
 const dataDir = mkdtempSync(join(tmpdir(), 'jotjwt-retry-'))
-const fault: { next?: AfterCommit | undefined } = {}
+const fault: Faults = {}
 let store: Store
 let service: RunningService
 
@@ -78,15 +94,22 @@ after(async () => {
 
 const browser = new Browser()
 async function firstRefreshToken(): Promise<string> {
+  const answer = await redeem(await authorizationCode())
+  assert.equal(answer.status, 200)
+  return answer.body.refresh_token as string
+}
+
+/** A code for the app from the logged-in browser (the first one logs in through the form). */
+async function authorizationCode(): Promise<string> {
   const url = new URL(`${service.issuer}/authorize`)
   for (const [name, value] of Object.entries({ response_type: 'code', client_id: 'app', redirect_uri: REDIRECT, scope: 'orders:read orders:write', code_challenge: CHALLENGE, code_challenge_method: 'S256' })) {
     url.searchParams.set(name, value)
   }
   const callback = browser.cookies.size === 0 ? await logIn(browser, url.href, USER.username, USER.password) : new URL((await browser.request(url.href)).headers.get('location')!)
-  const answer = await refresh({ grant_type: 'authorization_code', code: callback.searchParams.get('code')!, redirect_uri: REDIRECT, code_verifier: VERIFIER })
-  assert.equal(answer.status, 200)
-  return answer.body.refresh_token as string
+  return callback.searchParams.get('code')!
 }
+
+const redeem = (code: string) => refresh({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: VERIFIER })
 
 interface Answer {
   status: number
@@ -169,5 +192,20 @@ describe('a refresh retried after its answer was lost', () => {
     const reuse = await refreshWith(token)
     assert.deepEqual([reuse.status, reuse.body.error, reuse.body.error_description], [400, 'invalid_grant', 'the refresh token was already used; its grant is revoked'])
     assert.equal((await family(token)).revoked, true, 'the family, the successor with it')
+  })
+})
+
+describe('a code redemption retried after a 503', () => {
+  test('the store failed before the code was consumed: the retry redeems it, and its tokens work', async () => {
+    const code = await authorizationCode()
+    fault.failRecord = true
+    const failed = await redeem(code)
+    assert.equal(failed.status, 503)
+    assert.equal(failed.body.error, 'temporarily_unavailable')
+    const retried = await redeem(code)
+    assert.equal(retried.status, 200, JSON.stringify(retried.body))
+    assert.equal((await refreshWith(retried.body.refresh_token as string)).status, 200)
+    const replay = await redeem(code)
+    assert.deepEqual([replay.status, replay.body.error], [400, 'invalid_grant'], 'still single-use (RFC 6749 section 4.1.2)')
   })
 })

@@ -98,17 +98,22 @@ export async function authorizationCodeGrant(request: OAuthRequest, client: Clie
   // The grant exists before the code is consumed: a replay that sees the code consumed always finds
   // the grant to revoke.
   await ctx.store.createGrant(grant)
-  if (!(await ctx.store.consumeAuthorizationCode(codeHash, now))) {
-    const again = await ctx.store.getAuthorizationCode(codeHash)
-    if (again?.consumedAt !== undefined) return replayed(again, ctx)
-    throw new OAuthError('invalid_grant', 'the authorization code has expired')
-  }
-  return userTokenResponse(ctx, client, grant, {
+  // Everything else that needs the store (the person, the signing key, recording the access token,
+  // the refresh token) happens before the code is consumed, the last write: a store failure up to it
+  // leaves the code unused, so the client's retry redeems it. Tokens made for a redemption that then
+  // loses are in the grant, which the replay revokes.
+  const response = await userTokenResponse(ctx, client, grant, {
     ...(requested.length === 0 ? {} : { audiences: [...new Set(requested)] }),
     nonce: record.nonce,
     refreshToken: client.grantTypes.includes('refresh_token') ? 'new' : undefined,
     jkt,
   })
+  if (!(await ctx.store.consumeAuthorizationCode(codeHash, now))) {
+    const again = await ctx.store.getAuthorizationCode(codeHash)
+    if (again?.consumedAt !== undefined) return replayed(again, ctx)
+    throw new OAuthError('invalid_grant', 'the authorization code has expired')
+  }
+  return response
 }
 
 async function replayed(record: AuthorizationCodeRecord, ctx: ServiceContext): Promise<never> {
