@@ -4,6 +4,7 @@
  * redirects, and a reader for a form's fields, so tests fill and post the real form, CSRF token included.
  */
 import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
 
 export interface Page {
   status: number
@@ -81,4 +82,32 @@ export async function logIn(browser: Browser, authorizationUrl: string, username
   const answer = await browser.submit(loginForm(page), username, password)
   assert.equal(answer.status, 303, answer.body)
   return new URL(answer.headers.get('location')!)
+}
+
+/** The public client of the code-flow tests: its redirect URI and PKCE pair (RFC 7636 Appendix B's verifier). */
+export const APP_REDIRECT = 'https://app.example/callback'
+export const APP_VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk'
+
+/**
+ * An authorization code for `clientId` with `scope`, through `browser`: it logs in through the form
+ * the first time, and its session gets later codes without the form.
+ */
+export async function authorizationCode(browser: Browser, issuer: string, clientId: string, scope: string, user: { username: string; password: string }): Promise<string> {
+  const url = new URL(`${issuer}/authorize`)
+  const challenge = createHash('sha256').update(APP_VERIFIER).digest('base64url')
+  for (const [name, value] of Object.entries({ response_type: 'code', client_id: clientId, redirect_uri: APP_REDIRECT, scope, code_challenge: challenge, code_challenge_method: 'S256' })) {
+    url.searchParams.set(name, value)
+  }
+  if (browser.cookies.size === 0) return (await logIn(browser, url.href, user.username, user.password)).searchParams.get('code')!
+  const page = await browser.request(url.href)
+  assert.equal(page.status, 303, page.body)
+  return new URL(page.headers.get('location')!).searchParams.get('code')!
+}
+
+/** The token request that redeems `code` for the public client `clientId`. */
+export function redeemCode(issuer: string, clientId: string, code: string): Promise<Response> {
+  return fetch(`${issuer}/token`, {
+    method: 'POST',
+    body: new URLSearchParams({ grant_type: 'authorization_code', client_id: clientId, code, redirect_uri: APP_REDIRECT, code_verifier: APP_VERIFIER }),
+  })
 }

@@ -12,23 +12,19 @@
 //     restart of the service.
 // The service runs with its default settings for the store and the refresh token grace window.
 import assert from 'node:assert/strict'
-import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import pg from 'pg'
+import { hashToken as hash } from '../src/crypto/token-hash.js'
 import { startService, type RunningService } from '../src/service/service.js'
-import { Browser, logIn } from './browser.js'
+import { APP_REDIRECT, authorizationCode, Browser, redeemCode } from './browser.js'
 import { startThrowawayPostgres, type ThrowawayPostgres } from './throwaway-postgres.js'
 
 const CLIENTS = 8
 const API = 'https://api.example/orders'
-const REDIRECT = 'https://app.example/callback'
 const USER = { username: 'ada', password: 'a long enough password' }
-const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk'
-const CHALLENGE = createHash('sha256').update(VERIFIER).digest('base64url')
-const hash = (token: string) => createHash('sha256').update(token).digest('base64url')
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Polls `condition` until it holds; fails naming `what` after `limitMs` (a bound on a hang, not a timed assertion). */
@@ -69,7 +65,7 @@ before(async () => {
       debugger: { enabled: false },
       rateLimit: { tokenRequestsPerClient: 0 },
       clients: [
-        { clientId: 'app', authMethod: 'none', grantTypes: ['authorization_code', 'refresh_token'], redirectUris: [REDIRECT], scopes: ['orders:read'], resources: [API] },
+        { clientId: 'app', authMethod: 'none', grantTypes: ['authorization_code', 'refresh_token'], redirectUris: [APP_REDIRECT], scopes: ['orders:read'], resources: [API] },
       ],
       users: [USER],
     },
@@ -85,18 +81,10 @@ after(async () => {
 
 /** One login, then a code per client from the same session (no form), each redeemed: the families' first refresh tokens. */
 async function firstRefreshTokens(count: number): Promise<string[]> {
-  const url = new URL(`${service.issuer}/authorize`)
-  for (const [name, value] of Object.entries({ response_type: 'code', client_id: 'app', redirect_uri: REDIRECT, scope: 'orders:read', code_challenge: CHALLENGE, code_challenge_method: 'S256' })) {
-    url.searchParams.set(name, value)
-  }
   const browser = new Browser()
   const tokens: string[] = []
   for (let index = 0; index < count; index++) {
-    const callback = index === 0 ? await logIn(browser, url.href, USER.username, USER.password) : new URL((await browser.request(url.href)).headers.get('location')!)
-    const response = await fetch(`${service.issuer}/token`, {
-      method: 'POST',
-      body: new URLSearchParams({ grant_type: 'authorization_code', client_id: 'app', code: callback.searchParams.get('code')!, redirect_uri: REDIRECT, code_verifier: VERIFIER }),
-    })
+    const response = await redeemCode(service.issuer, 'app', await authorizationCode(browser, service.issuer, 'app', 'orders:read', USER))
     assert.equal(response.status, 200)
     tokens.push(((await response.json()) as { refresh_token: string }).refresh_token)
   }

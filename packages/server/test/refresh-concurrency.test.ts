@@ -17,23 +17,20 @@ import type { ServiceConfigInput } from '../src/config/schema.js'
 import { startService, type RunningService } from '../src/service/service.js'
 import type { Store } from '../src/store/store.js'
 import { BACKENDS } from './backends.js'
-import { Browser, logIn } from './browser.js'
+import { APP_REDIRECT, APP_VERIFIER, authorizationCode, Browser } from './browser.js'
 import { createMemoryStore } from './memory-store.js'
 
 const CONCURRENCY = 1000
 const GRACE = 60
 const API = 'https://api.example/orders'
 const RS_SECRET = 'resource-server-secret-0123456789'
-const REDIRECT = 'https://app.example/callback'
 const USER = { username: 'grace', password: 'a long enough password' }
-const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk'
-const CHALLENGE = createHash('sha256').update(VERIFIER).digest('base64url')
 
 const publicClient = (clientId: string, graceWindow: number) => ({
   clientId,
   authMethod: 'none' as const,
   grantTypes: ['authorization_code' as const, 'refresh_token' as const],
-  redirectUris: [REDIRECT],
+  redirectUris: [APP_REDIRECT],
   scopes: ['orders:read'],
   resources: [API],
   refreshToken: { graceWindow },
@@ -72,12 +69,8 @@ async function token(service: RunningService, params: Record<string, string>): P
 
 /** A person logs in through the form; the client redeems the code. Returns the family's first refresh token. */
 async function firstRefreshToken(service: RunningService, clientId: string): Promise<string> {
-  const url = new URL(`${service.issuer}/authorize`)
-  for (const [name, value] of Object.entries({ response_type: 'code', client_id: clientId, redirect_uri: REDIRECT, scope: 'orders:read', code_challenge: CHALLENGE, code_challenge_method: 'S256' })) {
-    url.searchParams.set(name, value)
-  }
-  const callback = await logIn(new Browser(), url.href, USER.username, USER.password)
-  const answer = await token(service, { grant_type: 'authorization_code', client_id: clientId, code: callback.searchParams.get('code')!, redirect_uri: REDIRECT, code_verifier: VERIFIER })
+  const code = await authorizationCode(new Browser(), service.issuer, clientId, 'orders:read', USER)
+  const answer = await token(service, { grant_type: 'authorization_code', client_id: clientId, code, redirect_uri: APP_REDIRECT, code_verifier: APP_VERIFIER })
   assert.equal(answer.status, 200, JSON.stringify(answer.body))
   return answer.body.refresh_token as string
 }

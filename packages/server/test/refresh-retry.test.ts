@@ -9,23 +9,19 @@
 // And a code redemption that met a store failure (503) is retried: the code was not spent, since
 // consuming it is the redemption's last write.
 import assert from 'node:assert/strict'
-import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { decodeJWTUnverified } from 'jotjwt'
+import { hashToken as hash } from '../src/crypto/token-hash.js'
 import { startService, type RunningService } from '../src/service/service.js'
 import { openStore } from '../src/store/index.js'
 import { StoreUnavailable, type Store } from '../src/store/store.js'
-import { Browser, logIn } from './browser.js'
+import { APP_REDIRECT, authorizationCode, Browser, redeemCode } from './browser.js'
 
 const API = 'https://api.example/orders'
-const REDIRECT = 'https://app.example/callback'
 const USER = { username: 'ada', password: 'a long enough password' }
-const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk'
-const CHALLENGE = createHash('sha256').update(VERIFIER).digest('base64url')
-const hash = (token: string) => createHash('sha256').update(token).digest('base64url')
 
 /** What happens after the next rotation commits: the store fails, or the test is told and the answer waits for it. */
 type AfterCommit = { kind: 'fail' } | { kind: 'pause'; committed: () => void; resume: Promise<void> }
@@ -78,7 +74,7 @@ before(async () => {
       log: { level: 'silent' },
       debugger: { enabled: false },
       clients: [
-        { clientId: 'app', authMethod: 'none', grantTypes: ['authorization_code', 'refresh_token'], redirectUris: [REDIRECT], scopes: ['orders:read', 'orders:write'], resources: [API] },
+        { clientId: 'app', authMethod: 'none', grantTypes: ['authorization_code', 'refresh_token'], redirectUris: [APP_REDIRECT], scopes: ['orders:read', 'orders:write'], resources: [API] },
       ],
       users: [USER],
     },
@@ -93,23 +89,14 @@ after(async () => {
 })
 
 const browser = new Browser()
+const code = () => authorizationCode(browser, service.issuer, 'app', 'orders:read orders:write', USER)
+const redeem = async (value: string) => answerOf(await redeemCode(service.issuer, 'app', value))
+
 async function firstRefreshToken(): Promise<string> {
-  const answer = await redeem(await authorizationCode())
+  const answer = await redeem(await code())
   assert.equal(answer.status, 200)
   return answer.body.refresh_token as string
 }
-
-/** A code for the app from the logged-in browser (the first one logs in through the form). */
-async function authorizationCode(): Promise<string> {
-  const url = new URL(`${service.issuer}/authorize`)
-  for (const [name, value] of Object.entries({ response_type: 'code', client_id: 'app', redirect_uri: REDIRECT, scope: 'orders:read orders:write', code_challenge: CHALLENGE, code_challenge_method: 'S256' })) {
-    url.searchParams.set(name, value)
-  }
-  const callback = browser.cookies.size === 0 ? await logIn(browser, url.href, USER.username, USER.password) : new URL((await browser.request(url.href)).headers.get('location')!)
-  return callback.searchParams.get('code')!
-}
-
-const redeem = (code: string) => refresh({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: VERIFIER })
 
 interface Answer {
   status: number
@@ -117,9 +104,12 @@ interface Answer {
   body: Record<string, unknown>
 }
 
-async function refresh(params: Record<string, string>, signal?: AbortSignal): Promise<Answer> {
-  const response = await fetch(`${service.issuer}/token`, { method: 'POST', body: new URLSearchParams({ client_id: 'app', ...params }), ...(signal ? { signal } : {}) })
+async function answerOf(response: Response): Promise<Answer> {
   return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> }
+}
+
+async function refresh(params: Record<string, string>, signal?: AbortSignal): Promise<Answer> {
+  return answerOf(await fetch(`${service.issuer}/token`, { method: 'POST', body: new URLSearchParams({ client_id: 'app', ...params }), ...(signal ? { signal } : {}) }))
 }
 
 const refreshWith = (token: string, scope = 'orders:read') => refresh({ grant_type: 'refresh_token', refresh_token: token, scope })
@@ -197,15 +187,15 @@ describe('a refresh retried after its answer was lost', () => {
 
 describe('a code redemption retried after a 503', () => {
   test('the store failed before the code was consumed: the retry redeems it, and its tokens work', async () => {
-    const code = await authorizationCode()
+    const issued = await code()
     fault.failRecord = true
-    const failed = await redeem(code)
+    const failed = await redeem(issued)
     assert.equal(failed.status, 503)
     assert.equal(failed.body.error, 'temporarily_unavailable')
-    const retried = await redeem(code)
+    const retried = await redeem(issued)
     assert.equal(retried.status, 200, JSON.stringify(retried.body))
     assert.equal((await refreshWith(retried.body.refresh_token as string)).status, 200)
-    const replay = await redeem(code)
+    const replay = await redeem(issued)
     assert.deepEqual([replay.status, replay.body.error], [400, 'invalid_grant'], 'still single-use (RFC 6749 section 4.1.2)')
   })
 })
