@@ -53,7 +53,8 @@ async function startDeployment(redis: { notifications: boolean; pollInterval: nu
       { clientId: 'billing', clientSecret: SECRET, scopes: ['orders:read'], resources: [API] },
       { clientId: 'burst', clientSecret: SECRET, scopes: ['orders:read'], resources: [API] },
       { clientId: 'reports', authMethod: 'private_key_jwt', jwks: { keys: [reportsKey] }, scopes: ['orders:read'], resources: [API] },
-      { clientId: 'app', authMethod: 'none', grantTypes: ['authorization_code', 'refresh_token'], redirectUris: [`${issuer}/cb`], scopes: ['orders:read'], resources: [API] },
+      // Reuse right after the rotation is reuse (the default grace window would hand out the successor again).
+      { clientId: 'app', authMethod: 'none', grantTypes: ['authorization_code', 'refresh_token'], redirectUris: [`${issuer}/cb`], scopes: ['orders:read'], resources: [API], refreshToken: { graceWindow: 0 } },
     ],
     users: [{ username: 'ada', password: 'ada-password-0123' }],
   }

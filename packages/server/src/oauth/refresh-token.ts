@@ -8,11 +8,12 @@
  *   someone else already used;
  * - except inside the client's grace window (`refreshToken.graceWindow`, default 30 s): a use of
  *   the spent token shortly after its rotation gets the **same** successor again, as long as that
- *   successor has not been used itself. This makes a refresh retryable when its answer was lost (the
- *   store committed the rotation, the client saw a 503 or a reset connection), which the FAPI 2.0
- *   Security Profile requires of an authorization server that rotates, and absorbs clients that refresh from several
- *   tabs or threads at once (Hydra's `rotation_grace_period`, Okta's rotation grace period). The
- *   successor is kept sealed with the spent token for this, while only hashes identify tokens.
+ *   successor has not been used itself. This makes a refresh retryable when its answer was lost
+ *   (the store committed the rotation, the client saw a 503 or a reset connection), which the
+ *   FAPI 2.0 Security Profile requires of an authorization server that rotates, and absorbs
+ *   clients that refresh from several tabs or threads at once (Hydra's `rotation_grace_period`,
+ *   Okta's rotation grace period). The successor is kept sealed with the spent token for this,
+ *   while only hashes identify tokens.
  *   With no grace window a lost answer, like a concurrent loser, counts as reuse and revokes the
  *   family, the successor included;
  * - a token dies unused after the idle lifetime, and no token of the family lives past the grant's
