@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-export type { Duration } from '../lib/duration.js'
+export { durationToSeconds, type Duration } from '../lib/duration.js'
 export type {
   CreateSignerOptions,
   CreateVerifierOptions,

@@ -43,6 +43,8 @@ export interface AccessTokenVerifierOptions extends VerifyJWSOptions {
   clockTolerance?: Duration
   /** Refuse tokens whose `iat` is older than this. */
   maxTokenAge?: Duration
+  /** Refuse tokens minted to live longer than this (`exp` − `iat`), see {@link JWTClaimOptions.maxLifetime}. */
+  maxLifetime?: Duration
   /** The clock, for tests. */
   currentTime?: Instant | (() => Instant)
 }

@@ -105,6 +105,11 @@ export function compileClaimsValidator(options: JWTClaimOptions = {}): ClaimsVal
   if (options.requireExpiration !== false) required.add('exp')
   const maxTokenAge = options.maxTokenAge === undefined ? undefined : toSeconds(options.maxTokenAge, 'maxTokenAge')
   if (maxTokenAge !== undefined) required.add('iat')
+  const maxLifetime = options.maxLifetime === undefined ? undefined : toSeconds(options.maxLifetime, 'maxLifetime')
+  if (maxLifetime !== undefined) {
+    required.add('iat')
+    required.add('exp')
+  }
   if (required.size > 0) {
     checks.push((payload) => {
       for (const name of required) requireClaim(payload, name)
@@ -146,6 +151,15 @@ export function compileClaimsValidator(options: JWTClaimOptions = {}): ClaimsVal
     checks.push((payload, _header, now) => {
       if (now - payload.iat! > maxTokenAge + tolerance) {
         throw new JWTExpired('token is older than maxTokenAge ("iat")', 'iat', 'too_old')
+      }
+    })
+  }
+
+  if (maxLifetime !== undefined) {
+    // The lifetime the issuer granted is a difference of two claims: no clock, so no tolerance.
+    checks.push((payload) => {
+      if (payload.exp! - payload.iat! > maxLifetime) {
+        throw new JWTClaimInvalid('token lifetime ("exp" - "iat") exceeds maxLifetime', 'exp', 'lifetime_too_long')
       }
     })
   }

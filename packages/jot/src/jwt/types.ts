@@ -70,6 +70,12 @@ export interface JWTClaimOptions {
   clockTolerance?: Duration
   /** Maximum age since `iat` (which then becomes required). */
   maxTokenAge?: Duration
+  /**
+   * Maximum lifetime the issuer granted, `exp` − `iat` (both then become required). Unlike
+   * `maxTokenAge` it needs no clock: a token minted to live longer than this is refused at any
+   * time, with `ERR_JWT_CLAIM_INVALID` (claim `exp`, reason `lifetime_too_long`).
+   */
+  maxLifetime?: Duration
   /** Claims that must be present. */
   requiredClaims?: readonly string[]
   /** Require an `exp` claim. Default true: a token that never expires is rarely intended. */

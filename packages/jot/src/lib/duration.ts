@@ -29,6 +29,22 @@ export function toSeconds(value: Duration, name: string): number {
 }
 
 /**
+ * A {@link Duration} in whole seconds, exactly as jot reads its claim options (`maxTokenAge`,
+ * `clockTolerance`, `expiresIn`, …), for code that reasons about the same spans (a cache deciding
+ * how long a verification stays good).
+ *
+ * @example
+ * ```ts
+ * durationToSeconds('15m') // 900
+ * durationToSeconds(90)    // 90
+ * ```
+ * @throws {@link InvalidArgument} for anything but a non-negative number or a duration string.
+ */
+export function durationToSeconds(duration: Duration): number {
+  return toSeconds(duration, 'duration')
+}
+
+/**
  * A {@link Duration} in whole milliseconds, keeping fractions of a second whether given as a number
  * or a string (`0.3` and `"0.3s"` are both 300): network timeouts and cooldowns can be sub-second.
  */

@@ -189,6 +189,34 @@ describe('maxTokenAge', () => {
   })
 })
 
+describe('maxLifetime', () => {
+  it('a token whose exp − iat exceeds maxLifetime is refused, whatever the time now', async () => {
+    await rejectsClaim(verify({ iat: NOW - 10, exp: NOW - 10 + 3601 }, { maxLifetime: 3600 }), 'ERR_JWT_CLAIM_INVALID', 'exp', 'lifetime_too_long')
+  })
+
+  it('a lifetime of exactly maxLifetime is accepted', async () => {
+    await verify({ iat: NOW - 10, exp: NOW - 10 + 3600 }, { maxLifetime: '1h' })
+  })
+
+  it('clockTolerance does not stretch it: exp − iat involves no clock', async () => {
+    await rejectsClaim(verify({ iat: NOW, exp: NOW + 3601 }, { maxLifetime: '1h', clockTolerance: 300 }), 'ERR_JWT_CLAIM_INVALID', 'exp', 'lifetime_too_long')
+  })
+
+  it('maxLifetime makes iat required, and exp even when requireExpiration is false', async () => {
+    await rejectsClaim(verify({ exp: FUTURE }, { maxLifetime: '1h' }), 'ERR_JWT_CLAIM_MISSING', 'iat', 'missing')
+    await rejectsClaim(verify({ iat: NOW }, { maxLifetime: '1h', requireExpiration: false }), 'ERR_JWT_CLAIM_MISSING', 'exp', 'missing')
+  })
+
+  it('differs from maxTokenAge: a young token with a long lifetime is refused, an old one within it is not', async () => {
+    await rejectsClaim(verify({ iat: NOW, exp: NOW + 86400 }, { maxLifetime: '1h', maxTokenAge: '1h' }), 'ERR_JWT_CLAIM_INVALID', 'exp', 'lifetime_too_long')
+    await rejectsClaim(verify({ iat: NOW - 7200, exp: NOW + 60 }, { maxLifetime: '3h', maxTokenAge: '1h' }), 'ERR_JWT_EXPIRED', 'iat', 'too_old')
+  })
+
+  it('a bad maxLifetime is ERR_INVALID_ARGUMENT', async () => {
+    await rejectsWith(verify({ iat: NOW, exp: FUTURE }, { maxLifetime: '1 fortnight' }), 'ERR_INVALID_ARGUMENT')
+  })
+})
+
 describe('aud', () => {
   it('a wrong audience is refused', async () => {
     await rejectsClaim(verify({ aud: 'other', exp: FUTURE }, { audience: 'api' }), 'ERR_JWT_CLAIM_INVALID', 'aud', 'mismatch')

@@ -52,6 +52,13 @@ describe('RFC 9068 access tokens', () => {
     await verify(await accessToken({}, 'application/at+jwt'))
   })
 
+  it('maxLifetime refuses a token minted to live longer (exp − iat)', async () => {
+    const bounded = createAccessTokenVerifier({ issuer: ISSUER, audience: API, key: keys, currentTime: NOW, maxLifetime: '5m' })
+    await bounded(await accessToken())
+    const long = await signJWT(CLAIMS, privateKey, { issuer: ISSUER, audience: API, issuedAt: NOW, expiresAt: NOW + 301, typ: 'at+jwt' })
+    await rejectsWith(bounded(long), 'ERR_JWT_CLAIM_INVALID', 'exp')
+  })
+
   it('refuses a token without jti, and without each other required claim', async () => {
     await rejectsWith(verify(await accessToken({ jti: undefined })), 'ERR_JWT_CLAIM_MISSING', 'jti')
     for (const claim of ['sub', 'client_id']) {

@@ -43,6 +43,7 @@ type Kind =
   | 'untrusted' // what a request carried, of any type: refused with the format's own error (a DPoP header)
   | 'url' // an absolute URL, as text
   | 'number'
+  | 'duration' // seconds as a number, or a duration string
   | 'any' // predicates and the like: never throw at all
   | 'internal' // a parameter only jot itself can fill (the JotKey constructor's)
 
@@ -128,6 +129,7 @@ const ACCEPTS: Record<Kind, ReadonlySet<Category>> = {
   'untrusted': new Set(['undefined', 'null', 'number', 'boolean', 'string', 'symbol', 'bigint', 'function', 'plain-object', 'array', 'class-instance', 'bytes', 'hostile-object']),
   'url': new Set(['string']),
   'number': new Set(['number']),
+  'duration': new Set(['number', 'string']),
   'internal': new Set([]),
   'any': new Set(['undefined', 'null', 'number', 'boolean', 'string', 'symbol', 'bigint', 'function', 'plain-object', 'array', 'class-instance', 'bytes', 'hostile-object']),
 }
@@ -236,6 +238,7 @@ const SPECS: Record<string, Spec> = {
     returns: { '': { params: ['string'], valid: () => [accessToken] } },
   },
   verifyAccessToken: { params: ['string', 'object'], valid: () => [accessToken, { key: es.publicKey, issuer: ISSUER, audience: 'api' }] },
+  durationToSeconds: { params: ['duration'], valid: () => ['15m'] },
   hasScopes: { params: ['object', 'array'], valid: () => [{ scope: 'read write' }, ['read']] },
   scopesOf: { params: ['object'], valid: () => [{ scope: 'read write' }] },
   createIdTokenVerifier: {
