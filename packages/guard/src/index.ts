@@ -44,6 +44,7 @@ export {
   type ScopeRuleOptions,
 } from './authz/rules.js'
 export { compilePath, valueAt, type ClaimPath } from './authz/path.js'
+export { createTokenCache, type TokenCache, type TokenCacheOptions, type TokenCachePartition } from './cache/token-cache.js'
 export { createMemoryDenylist, type Denylist } from './revocation/denylist.js'
 export { createIntrospectionCheck, IntrospectionFailed, type IntrospectionCheck, type IntrospectionOptions } from './revocation/introspection.js'
 export { authorizationOf } from './adapters/node.js'

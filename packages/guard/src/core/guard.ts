@@ -6,9 +6,10 @@
  * pick the issuer by the token's `iss` (several issuers: decoded without trust, only to choose; the
  * chosen issuer's verifier then checks `iss` again) → jot's verifier (algorithm allowlist, key by
  * `kid` with refetch on rotation, signature, `typ`, required claims, `iss`, `aud`, times) → audience
- * function → DPoP (RFC 9449 §7: the proof of an `Authorization: DPoP` request, `core/dpop.ts`; a
- * token bound by `cnf.jkt` is refused with the Bearer scheme) → revocation (denylist, then
- * introspection).
+ * function (these, about the token alone, are what the verified-token cache may skip,
+ * `cache/token-cache.ts`) → DPoP (RFC 9449 §7: the proof of an `Authorization: DPoP` request,
+ * `core/dpop.ts`; a token bound by `cnf.jkt` is refused with the Bearer scheme) → revocation
+ * (denylist, then introspection), on every request.
  * @module
  */
 import { decodeJWTUnverified, type AccessTokenClaims, type JWSHeaderParameters, type JWTClaims, type VerifiedJWT } from 'jotjwt'
@@ -113,6 +114,7 @@ export function createGuard(options: GuardOptions): Guard {
   const checksRevocation = denylist !== undefined || options.revocation?.introspection !== undefined
   if (options.customScopeKey !== undefined && typeof options.customScopeKey !== 'string') throw new TypeError('customScopeKey must be a claim name or JSON Pointer')
   const ruleContext: RuleContext = { customScopeKey: options.customScopeKey }
+  const clock = secondsClock(options.currentTime)
 
   function providerFor(token: string): Provider | GuardError {
     if (single) return single
@@ -143,9 +145,8 @@ export function createGuard(options: GuardOptions): Guard {
     return undefined
   }
 
-  async function verify<R>(token: string, location: TokenLocation, scheme: AuthScheme, request: R, reader: RequestReader<R>): Promise<GuardAuth | GuardError> {
-    const provider = providerFor(token)
-    if (provider instanceof GuardError) return provider
+  /** Everything about the token alone: jot's verifier, then the audience function and the profile. */
+  async function verifyToken(provider: Provider, token: string): Promise<VerifiedJWT | GuardError> {
     let verified: VerifiedJWT
     try {
       verified = await provider.verify(token)
@@ -160,6 +161,27 @@ export function createGuard(options: GuardOptions): Guard {
     }
     // RFC 9068 §2.2: client_id is a string (the verifier checked that it is present).
     if (options.profile === 'rfc9068' && typeof claims.client_id !== 'string') return new InvalidTokenError(INVALID_TOKEN, '"client_id" must be a string')
+    return verified
+  }
+
+  /** {@link verifyToken}, through the cache when it is on (`cache/token-cache.ts`: only what depends on the token alone is cached). */
+  async function verifiedToken(provider: Provider, token: string): Promise<VerifiedJWT | GuardError> {
+    const { cache } = provider
+    if (cache === undefined) return verifyToken(provider, token)
+    const now = clock()
+    const key = await cache.key(token)
+    const hit = cache.get(key, now)
+    if (hit !== undefined) return hit
+    const verified = await verifyToken(provider, token)
+    return verified instanceof GuardError ? verified : cache.set(key, verified, token.length, now)
+  }
+
+  async function verify<R>(token: string, location: TokenLocation, scheme: AuthScheme, request: R, reader: RequestReader<R>): Promise<GuardAuth | GuardError> {
+    const provider = providerFor(token)
+    if (provider instanceof GuardError) return provider
+    const verified = await verifiedToken(provider, token)
+    if (verified instanceof GuardError) return verified
+    const claims = verified.payload
     let jkt: string | undefined
     if (scheme === 'DPoP') {
       const checked = await dpop.check(request, reader, token, claims)
@@ -227,6 +249,15 @@ export function createGuard(options: GuardOptions): Guard {
     },
     ready: () => Promise.all(providers.map((provider) => provider.ready())).then(() => undefined),
   } as Guard
+}
+
+/** Whole seconds since the epoch, as jot's claim checks count them, from the optional test clock. */
+function secondsClock(currentTime: GuardOptions['currentTime']): () => number {
+  if (currentTime === undefined) return () => Math.floor(Date.now() / 1000)
+  return () => {
+    const now = currentTime()
+    return Math.floor(typeof now === 'number' ? now : now.getTime() / 1000)
+  }
 }
 
 /** True when the claims bind the token to a DPoP key (RFC 9449 §6: `cnf.jkt`). */

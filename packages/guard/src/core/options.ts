@@ -17,6 +17,7 @@ import type {
 import type { Denylist } from '../revocation/denylist.js'
 import type { IntrospectionOptions } from '../revocation/introspection.js'
 import type { DPoPMode, DPoPSettings } from './dpop.js'
+import type { TokenCache, TokenCacheOptions } from '../cache/token-cache.js'
 import type { TokenLocations } from '../token/extract.js'
 import type { ErrorVerbosity } from '../errors/response.js'
 import type { GuardError } from '../errors/errors.js'
@@ -95,6 +96,11 @@ export interface GuardOptions extends KeySource {
   clockTolerance?: Duration
   /** Refuse tokens issued (`iat`) longer ago than this. */
   maxTokenAge?: Duration
+  /**
+   * Refuse tokens minted to live longer than this: `exp` − `iat` (jot's `maxLifetime`; `iat` then
+   * becomes required). Bounds what a stolen token is worth whatever lifetime its issuer chose.
+   */
+  maxLifetime?: Duration
   /** Claims every token must carry. */
   requiredClaims?: readonly string[]
   /** Where tokens are accepted. Default: the `Authorization` header only. */
@@ -116,8 +122,12 @@ export interface GuardOptions extends KeySource {
    * No effect on WebCrypto runtimes (edge), which are asynchronous anyway.
    */
   offload?: boolean
-  /** Cache verified tokens (jot's bounded cache; claims are re-checked on every hit). Default off. */
-  cache?: boolean | { maxEntries?: number; ttl?: Duration }
+  /**
+   * Cache verified tokens (see {@link createTokenCache}): `true` for the default bounds, bounds
+   * `{ maxEntries, maxBytes, ttl }`, or a cache shared with other guards. A hit skips decoding and the
+   * signature; the DPoP proof, the denylist and introspection still run on every request. Default off.
+   */
+  cache?: boolean | TokenCacheOptions | TokenCache
   /** The claim the scope helpers read when they are not given `customScopeKey`. Default: `scope` (also `scp`, `scopes`). */
   customScopeKey?: string
   /** Revocation checks after verification: a `jti` denylist, RFC 7662 introspection, or both. */

@@ -6,6 +6,7 @@
  * @module
  */
 import {
+  durationToSeconds,
   createLocalKeySet,
   createRemoteKeySet,
   createVerifier,
@@ -22,6 +23,7 @@ import {
   type VerifiedJWT,
 } from 'jotjwt'
 import { createIntrospectionCheck, type IntrospectionCheck, type IntrospectionOptions } from '../revocation/introspection.js'
+import { createTokenCache, isTokenCache, type TokenCache, type TokenCachePartition } from '../cache/token-cache.js'
 import type { GuardOptions, IssuerOptions, KeySource } from './options.js'
 
 /** RFC 9068 §2.2: the claims every JWT access token carries. */
@@ -40,6 +42,8 @@ export interface Provider {
   readonly introspection: (() => IntrospectionCheck | Promise<IntrospectionCheck>) | undefined
   /** Resolves when discovery and key imports are done (rejects with their failure). */
   readonly ready: () => Promise<void>
+  /** This issuer's partition of the verified-token cache, when the cache is on. */
+  readonly cache: TokenCachePartition | undefined
 }
 
 function isHmac(alg: string): boolean {
@@ -153,6 +157,13 @@ function introspectionFor(
     })
 }
 
+/** The cache the `cache` option names: none, a new one, or one shared with other guards. */
+function tokenCacheOf(option: GuardOptions['cache']): TokenCache | undefined {
+  if (option === undefined || option === false) return undefined
+  if (option === true) return createTokenCache()
+  return isTokenCache(option) ? option : createTokenCache(option)
+}
+
 /** The issuers of the options, each compiled once. */
 export function compileProviders(options: GuardOptions): Provider[] {
   const algorithms = checkAlgorithms(options.algorithms, 'algorithms')
@@ -178,6 +189,8 @@ export function compileProviders(options: GuardOptions): Provider[] {
     if (typeof options.issuer !== 'string') throw new TypeError('issuer (or issuers) is required: the exact iss of accepted tokens')
     issuers = [{ ...options, issuer: options.issuer }]
   }
+  const cache = tokenCacheOf(options.cache)
+  const maxTokenAge = options.maxTokenAge === undefined ? undefined : durationToSeconds(options.maxTokenAge)
   const seen = new Set<string>()
   return issuers.map((entry) => {
     const { issuer } = entry
@@ -197,14 +210,15 @@ export function compileProviders(options: GuardOptions): Provider[] {
       ...(typ !== undefined ? { typ } : {}),
       ...(requiredClaims.length > 0 ? { requiredClaims } : {}),
       ...(options.maxTokenAge !== undefined ? { maxTokenAge: options.maxTokenAge } : {}),
+      ...(options.maxLifetime !== undefined ? { maxLifetime: options.maxLifetime } : {}),
       ...(options.currentTime !== undefined ? { currentTime: options.currentTime } : {}),
-      ...(options.cache ? { cache: options.cache } : {}),
     }
     return {
       issuer,
       verify: createVerifier(verifierOptions),
       introspection: introspectionFor(issuer, options.revocation?.introspection, plan.metadata),
       ready: plan.ready,
+      cache: cache?.partition(maxTokenAge === undefined ? {} : { maxTokenAge }),
     }
   })
 }

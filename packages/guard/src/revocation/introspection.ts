@@ -15,7 +15,7 @@
  * @module
  */
 import type { JWTClaims } from 'jotjwt'
-import { ExpiringLru } from './lru.js'
+import { ExpiringLru } from '../cache/lru.js'
 
 /** Options of the introspection check. */
 export interface IntrospectionOptions {
