@@ -60,4 +60,45 @@ describe('decide()', () => {
     ]
     for (const [uri, claims, status] of cases) assert.equal((await decide(uri, await issuer.mint(claims))).status, status, `${uri} ${JSON.stringify(claims)}`)
   })
+
+  test('maxLifetime per provider: tokens minted to live longer (exp − iat) are refused', async () => {
+    const p = { issuer: issuer.issuer, jwks: { remote: { url: issuer.jwksUri } }, allowHttp: true, audiences: [AUDIENCE], algorithms: ['ES256'] }
+    const bounded = createGateway(
+      validateConfig({
+        errorVerbosity: 'detailed',
+        providers: { short: { ...p, maxLifetime: 299 }, exact: { ...p, maxLifetime: 300 } },
+        rules: [
+          { match: { pathPrefix: '/short' }, requires: { provider: 'short' } },
+          { match: { pathPrefix: '/exact' }, requires: { provider: 'exact' } },
+        ],
+      }),
+    )
+    const token = await issuer.mint() // 300 s between iat and exp
+    const ask = (uri: string) => bounded.decide({ method: 'GET', host: 'api.example', uri, headers: { authorization: `Bearer ${token}` } })
+    const refused = await ask('/short')
+    assert.equal(refused.status, 401)
+    assert.equal(refused.headers['www-authenticate'], `Bearer realm="api", error="invalid_token", error_description="token lifetime ('exp' - 'iat') exceeds maxLifetime"`)
+    assert.equal((await ask('/exact')).status, 200)
+  })
+
+  test('one cache for every provider: a token cached for one is not accepted by another with other audiences', async () => {
+    const p = { issuer: issuer.issuer, jwks: { remote: { url: issuer.jwksUri } }, allowHttp: true, audiences: [AUDIENCE], algorithms: ['ES256'] }
+    const cached = createGateway(
+      validateConfig({
+        cache: { maxEntries: 100, maxBytes: 1_000_000, ttl: 60 },
+        providers: { p, q: { ...p, audiences: ['https://elsewhere.example'] } },
+        rules: [
+          { match: { pathPrefix: '/p' }, requires: { provider: 'p' } },
+          { match: { pathPrefix: '/q' }, requires: { provider: 'q' } },
+        ],
+      }),
+    )
+    const token = await issuer.mint()
+    const ask = (uri: string) => cached.decide({ method: 'GET', host: 'api.example', uri, headers: { authorization: `Bearer ${token}` } })
+    assert.equal((await ask('/p')).status, 200)
+    assert.equal(cached.cache?.entries, 1)
+    assert.equal((await ask('/q')).status, 401)
+    assert.equal((await ask('/p')).status, 200)
+    assert.equal(cached.cache?.entries, 1, 'the refusal was not cached')
+  })
 })

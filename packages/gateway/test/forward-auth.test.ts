@@ -139,6 +139,62 @@ describe('forward-auth decisions', () => {
   })
 })
 
+describe('the token picks its providers by iss, wherever it is (header, query, cookie)', () => {
+  let first: TestIssuer
+  let second: TestIssuer
+  let gateway: RunningGateway
+  before(async () => {
+    first = await startIssuer()
+    second = await startIssuer()
+    const provider = (issuer: TestIssuer) => ({
+      issuer: issuer.issuer,
+      jwks: { remote: { url: issuer.jwksUri } },
+      allowHttp: true,
+      audiences: [AUDIENCE],
+      algorithms: ['ES256'],
+      tokenSource: { header: true, query: true, cookie: 'at' },
+      claimsToHeaders: [{ claim: 'iss', header: 'x-iss' }],
+    })
+    gateway = await start({ trustedProxies: ['127.0.0.1'], providers: { a: provider(first), b: provider(second) }, rules: [{ requires: { any: ['a', 'b'] } }] })
+  })
+  after(async () => {
+    await gateway?.close()
+    await first?.close()
+    await second?.close()
+  })
+
+  test("the second issuer's token in the query or a cookie is verified by its provider only: the first one's JWKS is never fetched", async () => {
+    for (const [where, headers, uri] of [
+      ['query', {}, `/x?access_token=${await second.mint()}`],
+      ['cookie', { cookie: `theme=dark; at=${await second.mint()}` }, '/x'],
+      ['header', bearer(await second.mint()), '/x'],
+    ] as const) {
+      const answer = await ask(gateway, 'GET', uri, headers)
+      assert.equal(answer.status, 200, where)
+      assert.equal(answer.headers['x-iss'], second.issuer, where)
+    }
+    assert.equal(first.jwksRequests(), 0)
+    assert.equal(second.jwksRequests(), 1)
+  })
+
+  test('a token whose iss names no provider, or none at all, is refused without any key lookup', async () => {
+    const stranger = await startIssuer()
+    try {
+      const before = [first.jwksRequests(), second.jwksRequests()]
+      const encode = (value: unknown) => base64url.encode(new TextEncoder().encode(JSON.stringify(value)))
+      const withoutIss = `${encode({ alg: 'ES256', kid: 'k' })}.${encode({ sub: 'u', aud: AUDIENCE, exp: Math.floor(Date.now() / 1000) + 60 })}.c2ln`
+      for (const token of [await stranger.mint(), withoutIss]) {
+        const answer = await ask(gateway, 'GET', `/x?access_token=${token}`)
+        assert.equal(answer.status, 401)
+        assert.equal(answer.headers['www-authenticate'], 'Bearer realm="api", error="invalid_token", error_description="the access token is invalid"')
+      }
+      assert.deepEqual([first.jwksRequests(), second.jwksRequests()], before)
+    } finally {
+      await stranger.close()
+    }
+  })
+})
+
 /** A token whose header names `kid` (its signature no longer matches: the key lookup comes first). */
 function withKid(token: string, kid: string): string {
   const [header, ...rest] = token.split('.')

@@ -1,6 +1,6 @@
 // The jti denylist in Redis (the guard's key format): a revoked token is refused with 401
-// invalid_token, also after the same token was accepted before. Needs Redis, like the guard's
-// denylist tests.
+// invalid_token, also after the same token was accepted and its verification cached. Needs Redis,
+// like the guard's denylist tests.
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { decodeJWTUnverified } from 'jotjwt'
@@ -18,6 +18,7 @@ describe('jti denylist in Redis', () => {
   const config = (url: string) => ({
     trustedProxies: ['127.0.0.1'],
     revocation: { redis: { url, prefix } },
+    cache: true,
     providers: { orders: { issuer: issuer.issuer, jwks: { remote: { url: issuer.jwksUri } }, allowHttp: true, audiences: [AUDIENCE], algorithms: ['ES256'], profile: 'rfc9068' } },
     rules: [{ requires: { provider: 'orders' } }],
   })
@@ -35,9 +36,10 @@ describe('jti denylist in Redis', () => {
     }
   })
 
-  test('a token revoked after it was accepted is refused from then on', async () => {
+  test('a token revoked after it was accepted (and cached) is refused from then on', async () => {
     const token = await issuer.mint()
     assert.equal((await ask(gateway, 'GET', '/orders', bearer(token))).status, 200)
+    assert.equal(gateway.gateway.cache?.entries, 1, 'the verification is cached: the next request is a hit')
     const { jti, exp } = decodeJWTUnverified(token).payload as { jti: string; exp: number }
     await createRedisDenylist(redis, { prefix }).revoke(jti, exp)
     const refused = await ask(gateway, 'GET', '/orders', bearer(token))

@@ -16,7 +16,7 @@ export { createGuard, DEFAULT_RESPONSE_SETTINGS, type AuthenticateResult, type G
 export type { AudienceCheck, GuardOptions, IssuerOptions, KeySource } from './core/options.js'
 export type { DPoPMode, DPoPNonceSource, DPoPSettings } from './core/dpop.js'
 export { plainRequestReader, type GuardRequest, type RequestReader } from './core/request.js'
-export type { TokenLocation, TokenLocations } from './token/extract.js'
+export type { FoundToken, TokenLocation, TokenLocations } from './token/extract.js'
 export {
   GuardError,
   InsufficientScopeError,

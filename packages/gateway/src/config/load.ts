@@ -47,8 +47,15 @@ export function validateConfig(value: unknown): GatewayConfig {
   const config = result.data
   const problems: string[] = []
   config.rules.forEach((rule, index) => {
-    for (const name of requiredProviders(rule.requires)) {
+    const names = requiredProviders(rule.requires)
+    for (const name of names) {
       if (!Object.hasOwn(config.providers, name)) problems.push(`rules.${index}.requires: no provider named "${name}"`)
+    }
+    // RFC 9449 §4.3: a request carries one DPoP proof, bound to one token, used once: under `all`,
+    // two providers checking it would see the second check as a replay.
+    const dpop = names.filter((name) => (config.providers[name]?.dpop ?? 'off') !== 'off')
+    if (typeof rule.requires === 'object' && 'all' in rule.requires && dpop.length > 1) {
+      problems.push(`rules.${index}.requires: at most one provider with dpop under all (a request carries one proof); found ${dpop.join(', ')}`)
     }
   })
   problems.push(...proxyProblems(config))

@@ -37,6 +37,18 @@ const localJwks = z
   .strict()
   .refine((local) => [local.jwks, local.pem, local.file].filter((v) => v !== undefined).length === 1, 'give exactly one of jwks, pem, file')
 
+/** Where a Redis-backed store lives; the key formats are jotjwt-guard/redis's. */
+const redisStore = (defaultPrefix: string) =>
+  z
+    .object({
+      url: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL'),
+      prefix: z.string().optional().describe(`key prefix (default ${defaultPrefix}, the format jotjwt-guard/redis uses)`),
+    })
+    .strict()
+
+/** An origin as clients write it: scheme, host and port only. */
+const origin = z.string().regex(/^https?:\/\/[^/?#@\s]+$/, 'an http(s) origin such as https://api.example (no path)')
+
 const claimToHeader = z
   .object({
     claim: claimPath,
@@ -58,6 +70,7 @@ const provider = z
     typ: z.string().min(1).optional().describe('the required typ header (RFC 8725 §3.11), e.g. at+jwt'),
     requiredClaims: z.array(z.string().min(1)).optional(),
     maxTokenAge: seconds.optional().describe('refuse tokens issued (iat) longer ago than this many seconds'),
+    maxLifetime: seconds.optional().describe('refuse tokens minted to live longer than this many seconds (exp − iat; tokens without iat are refused)'),
     clockSkewSeconds: z.number().int().min(0).max(300).optional(),
     tokenSource: z
       .object({ header: z.boolean().optional(), query: z.boolean().optional(), cookie: z.string().min(1).optional() })
@@ -67,8 +80,21 @@ const provider = z
     payloadHeader: headerName.optional().describe('the verified payload, base64url(JSON), for the upstream'),
     allowHttp: z.boolean().optional().describe('allow http: JWKS and discovery URLs (loopback, tests)'),
     forwardToken: z.boolean().optional().describe('reverse proxy: pass the token on to the upstream (default false: removed from header, query and cookie)'),
+    dpop: z
+      .enum(['off', 'allowed', 'required'])
+      .optional()
+      .describe('DPoP (RFC 9449): off (default, Bearer only), allowed (Bearer and DPoP), required (DPoP only); a DPoP-bound token is refused as a bearer token in every mode'),
+    publicOrigin: origin.optional().describe('the origin clients address (https://api.example): a DPoP proof must name it and the forwarded path (htu)'),
   })
   .strict()
+  .refine((p) => (p.dpop ?? 'off') === 'off' || p.publicOrigin !== undefined, {
+    message: 'dpop needs publicOrigin: forward-auth sees only the path of the original request, and must not believe a Host a client can set',
+    path: ['publicOrigin'],
+  })
+  .refine((p) => (p.dpop ?? 'off') === 'off' || p.tokenSource?.header !== false, {
+    message: 'dpop needs the Authorization header as a token source (RFC 9449 §7.1)',
+    path: ['tokenSource'],
+  })
   .refine((p) => (p.issuer === undefined) !== (p.issuers === undefined), { message: 'give issuer or issuers (one of them)', path: ['issuer'] })
   .refine((p) => [p.discovery === true, p.jwks?.remote, p.jwks?.local].filter(Boolean).length === 1, {
     message: 'give exactly one key source: discovery: true, jwks.remote or jwks.local',
@@ -163,14 +189,28 @@ export const gatewayConfigSchema = z
     realm: z.string().optional(),
     errorVerbosity: z.enum(['none', 'generic', 'detailed']).optional(),
     revocation: z
-      .object({
-        redis: z
-          .object({ url: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL'), prefix: z.string().optional().describe('key prefix (default jotjwt:revoked:, the format jotjwt-guard/redis writes)') })
-          .strict(),
-      })
+      .object({ redis: redisStore('jotjwt:revoked:') })
       .strict()
       .optional()
-      .describe('a jti denylist checked after every verification (tokens without jti are refused)'),
+      .describe('a jti denylist checked after every verification, cache hits included (tokens without jti are refused)'),
+    dpopReplay: z
+      .object({ redis: redisStore('jotjwt:dpop:') })
+      .strict()
+      .optional()
+      .describe('where used DPoP proofs are remembered: Redis, shared by every replica (default: this process only)'),
+    cache: z
+      .union([
+        z.boolean(),
+        z
+          .object({
+            maxEntries: z.number().int().min(1).optional().describe('most tokens kept (default 10000)'),
+            maxBytes: z.number().int().min(1).optional().describe('most bytes kept: each token’s length plus 45 (default 16777216)'),
+            ttl: seconds.optional().describe('longest time one verification is reused, in seconds (default 600)'),
+          })
+          .strict(),
+      ])
+      .optional()
+      .describe('verified-token cache shared by all providers (default off): a hit skips the signature; DPoP proofs and the denylist are checked on every request'),
     providers: z.record(z.string().min(1), provider),
     rules: z.array(rule).min(1),
     proxy: proxy.optional(),

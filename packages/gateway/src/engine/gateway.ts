@@ -4,8 +4,9 @@
  * Verification and refusals are the guard's core; this module only combines providers.
  * @module
  */
-import { decodeJWTUnverified, type KeySetEvent } from 'jotjwt'
+import { createMemoryReplayStore, decodeJWTUnverified, type KeySetEvent, type ReplayStore } from 'jotjwt'
 import {
+  createTokenCache,
   errorResponse,
   GuardError,
   InvalidTokenError,
@@ -16,11 +17,12 @@ import {
   type GuardAuth,
   type GuardRequest,
   type ResponseSettings,
+  type TokenCache,
 } from 'jotjwt-guard'
 import { requiredProviders } from '../config/load.js'
 import type { GatewayConfig, Requirement } from '../config/schema.js'
 import { compileAuthorize } from './authorize.js'
-import { compileProvider, type CompiledProvider } from './provider.js'
+import { compileProvider, type CompiledProvider, type SharedSettings } from './provider.js'
 import { compileMatch, type RuleMatcher } from './rules.js'
 
 /** The request as the proxy saw it (after trusted forwarded headers were applied). */
@@ -45,21 +47,30 @@ export interface Decision {
   readonly refusal?: GuardError
 }
 
-/** Settings of {@link createGateway}. */
-export interface GatewayOptions {
-  /** A jti denylist checked for every provider. */
-  denylist?: Denylist
-  /** Every remote key set event (fetches, failures, stale use, unknown kids), by provider name: metrics. */
-  onKeySetEvent?: (provider: string, event: KeySetEvent) => void
-}
-
 /** A compiled gateway. */
 export interface Gateway {
   decide(request: GatewayRequest): Promise<Decision>
   /** Every claim and payload header any provider sets: proxies strip client copies of all of them. */
   readonly managedHeaders: readonly string[]
+  /** The verified-token cache all providers share (`cache` in the configuration), for metrics; undefined when off. */
+  readonly cache: TokenCache | undefined
   /** Resolves once every provider's keys are loaded. */
   ready(): Promise<void>
+}
+
+/** What {@link createGateway} takes besides the configuration: the stores the services connect, and a metrics hook. */
+export interface GatewayOptions {
+  /** A `jti` denylist checked for every provider (the service passes the Redis one of `revocation.redis`). */
+  denylist?: Denylist
+  /**
+   * Where used DPoP proofs are remembered, shared by every provider (the service passes the Redis one
+   * of `dpopReplay.redis`). Default: this process's memory.
+   */
+  replay?: ReplayStore
+  /** A verified-token cache to use instead of the one `cache` configures, e.g. one shared with other guards in the process. */
+  cache?: TokenCache
+  /** Every remote key set event (fetches, failures, stale use, unknown kids), by provider name: metrics. */
+  onKeySetEvent?: (provider: string, event: KeySetEvent) => void
 }
 
 interface CompiledRule {
@@ -70,26 +81,27 @@ interface CompiledRule {
   readonly bypassCorsPreflight: boolean
 }
 
-type Outcome = { auth: GuardAuth; provider: CompiledProvider }[] | GuardError
+type Accepted = { auth: GuardAuth; provider: CompiledProvider }
+/** A refusal and the provider whose challenge answers it (its DPoP mode decides the schemes). */
+type Refusal = { error: GuardError; provider: CompiledProvider | undefined }
+type Outcome = Accepted[] | Refusal
 
 const NO_RULE = { status: 403, headers: {}, body: undefined } as const
 
-/**
- * The issuer of the Authorization header's token, decoded without trust: it only chooses which
- * providers verify (never trial verification across issuers, which would make every provider fetch
- * its JWKS for another issuer's kid). Undefined when there is no readable bearer token there.
- */
-function bearerIssuer(request: GatewayRequest): string | undefined {
-  const headers = request.headers
-  const value = typeof (headers as Headers).get === 'function' ? (headers as Headers).get('authorization') : (headers as Record<string, unknown>).authorization
-  if (typeof value !== 'string' || !/^bearer /i.test(value)) return undefined
+/** What a token's unverified `iss` is: a string, `null` when it names none, undefined when the token cannot be decoded. */
+type UnverifiedIssuer = string | null | undefined
+
+function unverifiedIssuer(token: string): UnverifiedIssuer {
   try {
-    const iss = decodeJWTUnverified(value.slice(7).trim()).payload.iss
-    return typeof iss === 'string' ? iss : undefined
+    const { iss } = decodeJWTUnverified(token).payload
+    return typeof iss === 'string' ? iss : null
   } catch {
+    // Not decodable: the provider's own verification answers it (decoding comes before any key lookup).
     return undefined
   }
 }
+
+const unexpectedIssuer = () => new InvalidTokenError('the access token is invalid', 'unexpected "iss"')
 
 /**
  * A refusal as forward-auth can send it. nginx's auth_request turns any status but 2xx, 401 and 403
@@ -97,8 +109,16 @@ function bearerIssuer(request: GatewayRequest): string | undefined {
  * `invalid_token`: this token cannot be verified now.
  */
 function forForwardAuth(error: GuardError): GuardError {
-  if (error instanceof ServiceUnavailableError) return new InvalidTokenError('the access token could not be verified', error.detail, { cause: error })
+  if (error instanceof ServiceUnavailableError) return new InvalidTokenError('the access token could not be verified', error.detail, { cause: error, scheme: error.scheme })
   return error
+}
+
+/** The cache the configuration asks for: none (the default), the default bounds, or these bounds. */
+function configuredCache(option: GatewayConfig['cache']): TokenCache | undefined {
+  if (option === undefined || option === false) return undefined
+  if (option === true) return createTokenCache()
+  const { maxEntries, maxBytes, ttl } = option
+  return createTokenCache({ ...(maxEntries !== undefined ? { maxEntries } : {}), ...(maxBytes !== undefined ? { maxBytes } : {}), ...(ttl !== undefined ? { ttl } : {}) })
 }
 
 /**
@@ -106,16 +126,24 @@ function forForwardAuth(error: GuardError): GuardError {
  *
  * @example
  * ```ts
- * const gateway = createGateway(await loadConfig('gateway.yaml')) // options.denylist: a jti denylist for every provider
+ * const gateway = createGateway(await loadConfig('gateway.yaml')) // options: the denylist, DPoP replay store or cache to use
  * const { status, headers } = await gateway.decide({ method: 'GET', host: 'api.example', uri: '/orders', headers: { authorization } })
  * ```
  */
 export function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Gateway {
   const settings: ResponseSettings = { realm: config.realm ?? 'api', verbosity: config.errorVerbosity ?? 'generic', problemDetails: false }
-  const guardSettings = { realm: settings.realm, errorVerbosity: settings.verbosity, ...(options.denylist ? { revocation: { denylist: options.denylist } } : {}) }
+  const cache = options.cache ?? configuredCache(config.cache)
+  const shared: SharedSettings = {
+    realm: settings.realm,
+    errorVerbosity: settings.verbosity,
+    ...(options.denylist ? { revocation: { denylist: options.denylist } } : {}),
+    ...(cache ? { cache } : {}),
+    // One store for every provider: a proof is used once, whichever provider checked it.
+    dpopSettings: { replay: options.replay ?? createMemoryReplayStore() },
+  }
   const { onKeySetEvent } = options
   const providers = new Map(
-    Object.entries(config.providers).map(([name, provider]) => [name, compileProvider(name, provider, guardSettings, onKeySetEvent && ((event) => onKeySetEvent(name, event)))]),
+    Object.entries(config.providers).map(([name, provider]) => [name, compileProvider(name, provider, shared, onKeySetEvent && ((event) => onKeySetEvent(name, event)))]),
   )
   const rules: CompiledRule[] = config.rules.map((rule, index) => ({
     matcher: compileMatch(rule.match),
@@ -132,32 +160,45 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
 
   async function authenticate(rule: CompiledRule, request: GatewayRequest): Promise<Outcome> {
     const guardRequest: GuardRequest = { method: request.method, url: request.uri, headers: request.headers }
+    // Each provider reads the token from its own sources; the token's unverified iss (decoded once)
+    // picks the providers that verify it. Never trial verification across issuers: that would make
+    // every provider fetch its JWKS for another issuer's kid.
+    const issuers = new Map<string, UnverifiedIssuer>()
+    const namesOwnIssuer = (provider: CompiledProvider): boolean => {
+      const found = provider.guard.findToken(guardRequest)
+      if (found === undefined || found instanceof GuardError) return true // its authenticate answers: no token, or invalid_request
+      let iss = issuers.get(found.token)
+      if (!issuers.has(found.token)) issuers.set(found.token, (iss = unverifiedIssuer(found.token)))
+      return iss === undefined || (iss !== null && provider.issuers.has(iss))
+    }
     if (typeof rule.requires === 'object' && 'all' in rule.requires) {
-      const outcome: { auth: GuardAuth; provider: CompiledProvider }[] = []
+      const outcome: Accepted[] = []
       for (const provider of rule.providers) {
+        if (!namesOwnIssuer(provider)) return { error: unexpectedIssuer(), provider }
         const result = await provider.guard.authenticate(guardRequest)
-        if (result === undefined) return new UnauthorizedError('no access token')
-        if (result instanceof GuardError) return result
+        if (result === undefined) return { error: new UnauthorizedError('no access token'), provider }
+        if (result instanceof GuardError) return { error: result, provider }
         outcome.push({ auth: result, provider })
       }
       return outcome
     }
-    const iss = bearerIssuer(request)
-    const candidates = iss === undefined ? rule.providers : rule.providers.filter((provider) => provider.issuers.has(iss))
-    if (candidates.length === 0) return new InvalidTokenError('the access token is invalid', 'unexpected "iss"')
-    let refusal: GuardError | undefined
+    const candidates = rule.providers.filter(namesOwnIssuer)
+    if (candidates.length === 0) return { error: unexpectedIssuer(), provider: rule.providers[0] }
+    let refusal: Refusal | undefined
     for (const provider of candidates) {
       const result = await provider.guard.authenticate(guardRequest)
       if (result !== undefined && !(result instanceof GuardError)) return [{ auth: result, provider }]
       const error = result ?? new UnauthorizedError('no access token')
       // A provider that found a token and refused it says more than one that found none.
-      if (refusal === undefined || (refusal instanceof UnauthorizedError && !(error instanceof UnauthorizedError))) refusal = error
+      if (refusal === undefined || (refusal.error instanceof UnauthorizedError && !(error instanceof UnauthorizedError))) refusal = { error, provider }
     }
     return refusal!
   }
 
-  function refuse(error: GuardError): Decision {
-    return errorResponse(forForwardAuth(error), settings)
+  /** The refusal in the challenge of the provider that refused (its DPoP mode decides the schemes, RFC 9449 §7.1). */
+  function refuse({ error, provider }: Refusal): Decision {
+    const answer = forForwardAuth(error)
+    return provider === undefined ? errorResponse(answer, settings) : provider.guard.errorResponse(answer)
   }
 
   async function decide(request: GatewayRequest): Promise<Decision> {
@@ -170,20 +211,20 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     const preflight = request.method === 'OPTIONS' && headers.origin !== undefined && headers['access-control-request-method'] !== undefined
     if (rule.requires === 'none' || (preflight && rule.bypassCorsPreflight)) return { ...allowed(), rule: index }
     const outcome = await authenticate(rule, request)
-    if (outcome instanceof GuardError) {
+    if (!Array.isArray(outcome)) {
       // Envoy's semantics: allowMissing lets a request without a token through, allowMissingOrFailed
       // also one whose token fails; neither gets claim headers. Authorization needs a token.
       const { requires } = rule
-      const optional = typeof requires === 'object' && (('allowMissing' in requires && outcome instanceof UnauthorizedError) || 'allowMissingOrFailed' in requires)
-      if (optional && rule.authorize.length === 0) return { ...allowed(), rule: index, refusal: outcome }
-      return { ...refuse(outcome), rule: index, refusal: outcome }
+      const optional = typeof requires === 'object' && (('allowMissing' in requires && outcome.error instanceof UnauthorizedError) || 'allowMissingOrFailed' in requires)
+      if (optional && rule.authorize.length === 0) return { ...allowed(), rule: index, refusal: outcome.error }
+      return { ...refuse(outcome), rule: index, refusal: outcome.error }
     }
     const verified = outcome.map(({ auth, provider }) => ({ auth, provider: provider.name }))
     // Authorization reads the first provider's claims (under `all`, the first listed).
     const { auth, provider } = outcome[0]!
     for (const check of rule.authorize) {
       const refusal = provider.guard.authorize(auth, check)
-      if (refusal) return { ...refuse(refusal), rule: index, verified, refusal }
+      if (refusal) return { ...refuse({ error: refusal, provider }), rule: index, verified, refusal }
     }
     const decision = allowed()
     for (const accepted of outcome) Object.assign(decision.headers, accepted.provider.headers(accepted.auth.claims))
@@ -193,6 +234,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   return {
     decide,
     managedHeaders,
+    cache,
     ready: () => Promise.all([...providers.values()].map((provider) => provider.guard.ready())).then(() => undefined),
   }
 }

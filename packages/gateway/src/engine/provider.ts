@@ -58,11 +58,14 @@ function isFieldValue(value: string): boolean {
   return !/[\r\n\0]/.test(value)
 }
 
+/** What every provider of a gateway shares: challenge settings, revocation, the token cache, the DPoP replay store. */
+export type SharedSettings = Pick<GuardOptions, 'realm' | 'errorVerbosity' | 'revocation' | 'cache' | 'dpopSettings'>
+
 /** Compiles one provider. */
 export function compileProvider(
   name: string,
   config: ProviderConfig,
-  settings: Pick<GuardOptions, 'realm' | 'errorVerbosity' | 'revocation'>,
+  settings: SharedSettings,
   onKeySetEvent?: (event: KeySetEvent) => void,
 ): CompiledProvider {
   const issuers = config.issuers ?? [config.issuer!]
@@ -76,10 +79,17 @@ export function compileProvider(
     ...(config.typ !== undefined ? { typ: config.typ } : {}),
     ...(config.requiredClaims !== undefined ? { requiredClaims: config.requiredClaims } : {}),
     ...(config.maxTokenAge !== undefined ? { maxTokenAge: config.maxTokenAge } : {}),
+    ...(config.maxLifetime !== undefined ? { maxLifetime: config.maxLifetime } : {}),
     ...(config.clockSkewSeconds !== undefined ? { clockTolerance: config.clockSkewSeconds } : {}),
     ...(config.tokenSource !== undefined ? { tokenLocations: config.tokenSource as TokenLocations } : {}),
     ...(config.allowHttp === true ? { allowHttp: true } : {}),
-    ...settings,
+    ...(settings.cache !== undefined ? { cache: settings.cache } : {}),
+    ...(settings.realm !== undefined ? { realm: settings.realm } : {}),
+    ...(settings.errorVerbosity !== undefined ? { errorVerbosity: settings.errorVerbosity } : {}),
+    ...(settings.revocation !== undefined ? { revocation: settings.revocation } : {}),
+    ...(config.dpop !== undefined && config.dpop !== 'off'
+      ? { dpop: config.dpop, dpopSettings: { ...settings.dpopSettings, ...(config.publicOrigin !== undefined ? { publicOrigin: config.publicOrigin } : {}) } }
+      : {}),
   }
   const mappings = (config.claimsToHeaders ?? []).map((mapping) => ({
     segments: compilePath(mapping.claim),

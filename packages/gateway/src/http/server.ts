@@ -6,11 +6,10 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { Denylist } from 'jotjwt-guard'
-import { createRedisDenylist } from 'jotjwt-guard/redis'
 import { createGateway, type Gateway } from '../engine/gateway.js'
 import type { GatewayConfig } from '../config/schema.js'
 import { originalRequest, trustedProxyList } from './forwarded.js'
+import { openStores } from './stores.js'
 
 /** A running forward-auth service. */
 export interface RunningGateway {
@@ -19,19 +18,6 @@ export interface RunningGateway {
   /** `http://host:port`. */
   readonly url: string
   close(): Promise<void>
-}
-
-/**
- * The Redis denylist in jotjwt-guard/redis's format (keys `<prefix><jti>` expiring with the token). The
- * `redis` package is an optional peer, loaded only when the configuration asks for it.
- */
-export async function redisDenylist(url: string, prefix: string | undefined): Promise<{ denylist: Denylist; close(): Promise<void> }> {
-  const { createClient } = await import('redis')
-  const client = createClient({ url })
-  // Errors surface on the failing command as a 503-turned-401 refusal; the client reconnects itself.
-  client.on('error', () => undefined)
-  await client.connect()
-  return { denylist: createRedisDenylist(client, prefix === undefined ? {} : { prefix }), close: () => client.quit().then(() => undefined) }
 }
 
 /** The headers of an answer to a request the gateway could not judge (a bug, never a client's doing). */
@@ -47,9 +33,8 @@ const FAILED = { status: 500, headers: { 'content-type': 'text/plain' }, body: '
  * ```
  */
 export async function startGateway(config: GatewayConfig): Promise<RunningGateway> {
-  const redis = config.revocation?.redis
-  const denylist = redis ? await redisDenylist(redis.url, redis.prefix) : undefined
-  const gateway = createGateway(config, denylist ? { denylist: denylist.denylist } : {})
+  const stores = await openStores(config)
+  const gateway = createGateway(config, stores.options)
   const trusted = trustedProxyList(config.trustedProxies ?? [])
   const handle = (message: IncomingMessage, response: ServerResponse) => {
     gateway.decide(originalRequest(message, trusted)).then(
@@ -76,7 +61,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve(denylist?.close()))
+        server.close(() => resolve(stores.close()))
         server.closeAllConnections()
       }),
   }

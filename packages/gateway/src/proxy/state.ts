@@ -1,8 +1,8 @@
 /**
  * One configuration compiled for the reverse proxy: the decision engine, the routes, the token
- * strips, the upstream pools and the denylist. A reload builds a new state next to the running one
- * and swaps it in; pools and the Redis connection whose settings did not change are carried over, so
- * a reload keeps warm keep-alive connections.
+ * strips, the upstream pools and the stores (denylist, DPoP replay). A reload builds a new state next
+ * to the running one and swaps it in; pools and stores whose settings did not change are carried
+ * over, so a reload keeps warm keep-alive connections and the proofs already used.
  * @module
  */
 import type { BlockList } from 'node:net'
@@ -10,13 +10,11 @@ import { requiredProviders } from '../config/load.js'
 import type { GatewayConfig } from '../config/schema.js'
 import { createGateway, type Decision, type Gateway } from '../engine/gateway.js'
 import { trustedProxyList } from '../http/forwarded.js'
-import { redisDenylist } from '../http/server.js'
+import { openStores, type GatewayStores } from '../http/stores.js'
 import { managedSpellings, STRIP_NOTHING, type TokenStrip } from './headers.js'
 import { compileRoutes, type RoutePicker } from './route.js'
 import { createUpstream, type Upstream } from './upstreams.js'
 import type { GatewayMetrics } from '../ops/metrics.js'
-
-type RedisDenylist = Awaited<ReturnType<typeof redisDenylist>> & { readonly settings: string }
 
 /** A compiled configuration. */
 export interface ProxyState {
@@ -26,7 +24,8 @@ export interface ProxyState {
   readonly managed: ReadonlySet<string>
   readonly trusted: BlockList
   readonly upstreams: ReadonlyMap<string, Upstream>
-  readonly denylist: RedisDenylist | undefined
+  /** The denylist and DPoP replay store (kept across reloads while their settings do not change). */
+  readonly stores: GatewayStores
   /** Where a decision's token is removed before the request goes upstream. */
   tokenStrip(decision: Decision): TokenStrip
 }
@@ -49,18 +48,12 @@ function ruleStrips(config: GatewayConfig): TokenStrip[] {
 
 /** Builds a state; `previous` lends the pools and the Redis connection whose settings are unchanged. */
 export async function buildState(config: GatewayConfig, metrics: GatewayMetrics, previous?: ProxyState): Promise<ProxyState> {
-  const redis = config.revocation?.redis
-  const redisSettings = JSON.stringify(redis ?? null)
-  let denylist: RedisDenylist | undefined = previous?.denylist?.settings === redisSettings ? previous.denylist : undefined
-  const opened: RedisDenylist[] = []
-  if (redis && !denylist) {
-    denylist = { ...(await redisDenylist(redis.url, redis.prefix)), settings: redisSettings }
-    opened.push(denylist)
-  }
+  const stores = await openStores(config, previous?.stores)
+  const opened = stores === previous?.stores ? [] : [stores]
   const upstreams = new Map<string, Upstream>()
   const created: Upstream[] = []
   try {
-    const gateway = createGateway(config, { ...(denylist ? { denylist: denylist.denylist } : {}), onKeySetEvent: metrics.keySetEvent })
+    const gateway = createGateway(config, { ...stores.options, onKeySetEvent: metrics.keySetEvent })
     const route = compileRoutes(config)
     for (const [name, settings] of Object.entries(config.proxy?.upstreams ?? {})) {
       const kept = previous?.upstreams.get(name)
@@ -75,7 +68,7 @@ export async function buildState(config: GatewayConfig, metrics: GatewayMetrics,
       managed: managedSpellings(gateway.managedHeaders),
       trusted: trustedProxyList(config.trustedProxies ?? []),
       upstreams,
-      denylist,
+      stores,
       tokenStrip(decision) {
         const strip = decision.rule === undefined ? STRIP_NOTHING : strips[decision.rule]!
         // A token a forwarding provider verified stays where it was found.
@@ -100,6 +93,6 @@ export async function buildState(config: GatewayConfig, metrics: GatewayMetrics,
 export async function retireState(state: ProxyState, next: ProxyState | undefined): Promise<void> {
   const closing: Promise<void>[] = []
   for (const upstream of state.upstreams.values()) if (next?.upstreams.get(upstream.name) !== upstream) closing.push(upstream.close())
-  if (state.denylist && next?.denylist !== state.denylist) closing.push(state.denylist.close())
+  if (next?.stores !== state.stores) closing.push(state.stores.close())
   await Promise.allSettled(closing)
 }

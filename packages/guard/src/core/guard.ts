@@ -18,7 +18,7 @@ import { GuardError, InvalidTokenError, ServiceUnavailableError, UnauthorizedErr
 import { errorResponse, type ErrorResponse, type ResponseSettings } from '../errors/response.js'
 import type { AuthorizationRule, RuleContext } from '../authz/rules.js'
 import type { Denylist } from '../revocation/denylist.js'
-import { compileLocations, extractToken, tokenFromAuthorization, type CompiledLocations, type TokenLocation } from '../token/extract.js'
+import { compileLocations, extractToken, tokenFromAuthorization, type CompiledLocations, type FoundToken, type TokenLocation } from '../token/extract.js'
 import type { AuthScheme } from '../errors/errors.js'
 import { compileDPoP } from './dpop.js'
 import { INVALID_TOKEN, verificationFailure } from './failure.js'
@@ -52,6 +52,13 @@ export interface Guard<C = JWTClaims> {
    */
   authenticate(request: GuardRequest): Promise<AuthenticateResult<C>>
   authenticate<R>(request: R, reader: RequestReader<R>): Promise<AuthenticateResult<C>>
+  /**
+   * The token `authenticate` would verify, and where it is (the enabled locations, one token per
+   * request): found, absent (undefined), or the `invalid_request` refusal. Nothing is verified; a
+   * gateway reads the unverified `iss` of it to pick the providers that verify.
+   */
+  findToken(request: GuardRequest): FoundToken | undefined | GuardError
+  findToken<R>(request: R, reader: RequestReader<R>): FoundToken | undefined | GuardError
   /** Runs an authorization rule; `auth` undefined (no token) gives a 401 challenge. */
   authorize(auth: GuardAuth<JWTClaims> | undefined, rule: AuthorizationRule): GuardError | undefined
   /** The HTTP answer to a refusal: status, `WWW-Authenticate`, optional problem+json body. */
@@ -207,25 +214,23 @@ export function createGuard(options: GuardOptions): Guard {
     return result
   }
 
+  function findToken<R>(request: R, reader: RequestReader<R>): FoundToken | undefined | GuardError {
+    if (!locations.headerOnly) return extractToken(request, reader, locations)
+    const found = tokenFromAuthorization(reader.authorization(request), locations.dpop)
+    return found === undefined || found instanceof GuardError ? found : { token: found.token, scheme: found.scheme, location: 'header' }
+  }
+
   function authenticate<R>(request: R, reader: RequestReader<R>): Promise<AuthenticateResult<JWTClaims>> {
-    let token: string | undefined
-    let location: TokenLocation = 'header'
-    let scheme: AuthScheme = 'Bearer'
-    if (locations.headerOnly) {
-      const found = tokenFromAuthorization(reader.authorization(request), locations.dpop)
-      if (found instanceof GuardError) return Promise.resolve(found)
-      if (found !== undefined) ({ token, scheme } = found)
-    } else {
-      const found = extractToken(request, reader, locations)
-      if (found instanceof GuardError) return Promise.resolve(found)
-      if (found !== undefined) ({ token, location, scheme } = found)
-    }
-    if (token === undefined) return Promise.resolve(authRequired ? new UnauthorizedError(MISSING) : undefined)
-    return verifyAs(token, location, scheme, request, reader)
+    const found = findToken(request, reader)
+    if (found instanceof GuardError) return Promise.resolve(found)
+    if (found === undefined) return Promise.resolve(authRequired ? new UnauthorizedError(MISSING) : undefined)
+    return verifyAs(found.token, found.location, found.scheme, request, reader)
   }
 
   return {
     locations,
+    findToken: (request: unknown, reader?: RequestReader<unknown>) =>
+      reader === undefined ? findToken(request as GuardRequest, plainRequestReader) : findToken(request, reader),
     authenticate: (request: unknown, reader?: RequestReader<unknown>) =>
       reader === undefined ? authenticate(request as GuardRequest, plainRequestReader) : authenticate(request, reader),
     authorize(auth, rule) {
