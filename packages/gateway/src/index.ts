@@ -14,6 +14,6 @@ export { gatewayConfigSchema, type ClaimCondition, type GatewayConfig, type Prov
 export { GatewayConfigError, loadConfig, parseConfig, validateConfig } from './config/load.js'
 export { createGateway, type Decision, type Gateway, type GatewayOptions, type GatewayRequest } from './engine/gateway.js'
 export { startGateway, type RunningGateway } from './http/server.js'
-export { caddySite, nginxServer, separatorVariants, type SnippetOptions } from './proxies/snippets.js'
+export { caddySite, HAPROXY_LUA, haproxySections, nginxServer, separatorVariants, type SnippetOptions } from './proxies/snippets.js'
 export { startProxy, type ProxyOptions, type ReloadResult, type RunningProxy } from './proxy/server.js'
 export type { GatewayMetrics } from './ops/metrics.js'

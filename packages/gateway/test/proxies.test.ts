@@ -1,14 +1,16 @@
-// Debian's nginx (auth_request) and Caddy (forward_auth), started on temporary ports with the
-// generated snippets, in front of the forward-auth service and an upstream that echoes what it
-// receives: allowed requests reach the upstream with the claim headers, refusals carry the right
-// status and challenge, and no client-sent copy of a claim header (any case, underscores, listed in
-// Connection) reaches the upstream, on allowMissing routes too. Installed by scripts/install-proxies.sh.
+// Debian's nginx (auth_request), Caddy (forward_auth) and HAProxy (the shipped Lua action), started on
+// temporary ports with the generated configurations, in front of the forward-auth service and an
+// upstream that echoes what it receives: allowed requests reach the upstream with the claim headers,
+// refusals carry the right status and challenge, DPoP proofs reach the gateway, and no client-sent
+// copy of a claim header (any case, underscores, listed in Connection) reaches the upstream, on
+// allowMissing routes too. Installed by scripts/install-proxies.sh.
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
+import { createDPoPProof, generateKeyPair, jwkThumbprint } from 'jotjwt'
 import type { RunningGateway } from 'jotjwt-gateway'
 import { AUDIENCE, CLIENT_ID, startIssuer, type TestIssuer } from '../../guard/test/helpers/issuer.js'
 import { start } from './helpers/gateway.js'
-import { rawRequest, startCaddy, startNginx, startUpstream, type Running } from './helpers/proxies.js'
+import { freePort, rawRequest, startCaddy, startHaproxy, startNginx, startUpstream, type Running } from './helpers/proxies.js'
 
 const MANAGED = ['x-sub', 'x-org-id', 'x-jwt-payload']
 
@@ -26,7 +28,14 @@ const SPOOFED: Array<[string, string]> = [
 
 const normalise = (name: string) => name.toLowerCase().replace(/_/g, '-')
 
-for (const proxy of ['nginx', 'caddy'] as const) {
+/** The origin clients address (a TLS front end, say); the proxy under test listens on loopback. */
+const PUBLIC_ORIGIN = 'https://api.example'
+const ALGS = 'ES256 EdDSA RS256 PS256'
+const challenges = (answer: { headers: Array<[string, string]> }) => answer.headers.filter(([name]) => name.toLowerCase() === 'www-authenticate').map(([, value]) => value)
+
+const START = { nginx: startNginx, caddy: startCaddy, haproxy: startHaproxy }
+
+for (const proxy of ['nginx', 'caddy', 'haproxy'] as const) {
   describe(`behind ${proxy}`, () => {
     let issuer: TestIssuer
     let gateway: RunningGateway
@@ -50,8 +59,20 @@ for (const proxy of ['nginx', 'caddy'] as const) {
             ],
             payloadHeader: 'x-jwt-payload',
           },
+          bound: {
+            issuer: issuer.issuer,
+            jwks: { remote: { url: issuer.jwksUri } },
+            allowHttp: true,
+            audiences: [AUDIENCE],
+            algorithms: ['ES256'],
+            profile: 'rfc9068',
+            dpop: 'required',
+            publicOrigin: PUBLIC_ORIGIN,
+            claimsToHeaders: [{ claim: 'sub', header: 'x-sub' }],
+          },
         },
         rules: [
+          { match: { pathPrefix: '/bound' }, requires: { provider: 'bound' } },
           { match: { pathPrefix: '/public' }, requires: { allowMissing: ['orders'] } },
           { match: { pathPrefix: '/orders', methods: ['GET'] }, requires: { provider: 'orders' }, authorize: { scopes: { all: ['orders:read'] } } },
           { match: { pathPrefix: '/orders', methods: ['POST'] }, requires: { provider: 'orders' }, authorize: { scopes: { all: ['orders:write'] } } },
@@ -59,7 +80,7 @@ for (const proxy of ['nginx', 'caddy'] as const) {
       })
       upstream = await startUpstream()
       const options = { gateway: gateway.url.replace('http://', ''), upstream: `127.0.0.1:${upstream.port}`, headers: gateway.gateway.managedHeaders }
-      front = proxy === 'nginx' ? await startNginx(options) : await startCaddy(options)
+      front = await START[proxy](options)
     })
     after(async () => {
       await front?.close()
@@ -90,17 +111,49 @@ for (const proxy of ['nginx', 'caddy'] as const) {
       assert.deepEqual(managedAtUpstream(answer.body), [])
     })
 
+    test('DPoP: the proof reaches the gateway, which checks it against the public origin and the path the proxy forwarded', async () => {
+      const pair = await generateKeyPair('ES256')
+      const token = await issuer.mint({ cnf: { jkt: await jwkThumbprint(pair.publicKey) } })
+      const proof = (path: string) => createDPoPProof(pair.privateKey, { method: 'GET', url: `${PUBLIC_ORIGIN}${path}`, accessToken: token })
+      const allowed = await rawRequest(front.port, 'GET', '/bound/1?page=2', [['Authorization', `DPoP ${token}`], ['DPoP', await proof('/bound/1')], ...SPOOFED])
+      assert.equal(allowed.status, 200, allowed.body)
+      assert.deepEqual(managedAtUpstream(allowed.body).map(([name, value]) => [name.toLowerCase(), value]), [['x-sub', CLIENT_ID]])
+      const otherPath = await rawRequest(front.port, 'GET', '/bound/2', [['Authorization', `DPoP ${token}`], ['DPoP', await proof('/bound/1')]])
+      assert.equal(otherPath.status, 401)
+      assert.deepEqual(challenges(otherPath), [`DPoP realm="api", error="invalid_dpop_proof", error_description="the DPoP proof is invalid", algs="${ALGS}"`])
+      const asBearer = await rawRequest(front.port, 'GET', '/bound/1', [['Authorization', `Bearer ${token}`]])
+      assert.equal(asBearer.status, 401)
+      assert.deepEqual(challenges(asBearer), [`DPoP realm="api", error="invalid_token", error_description="the access token is invalid", algs="${ALGS}"`])
+    })
+
     test('refused: the status and the challenge reach the client', async () => {
-      const challenge = (answer: { headers: Array<[string, string]> }) => answer.headers.filter(([name]) => name.toLowerCase() === 'www-authenticate').map(([, value]) => value)
+      const challenge = challenges
       const missing = await rawRequest(front.port, 'GET', '/orders', SPOOFED)
       assert.equal(missing.status, 401)
       assert.deepEqual(challenge(missing), ['Bearer realm="api"'])
       const expired = await rawRequest(front.port, 'GET', '/orders', [['Authorization', `Bearer ${await issuer.mint({}, { expiresIn: -600 })}`]])
       assert.equal(expired.status, 401)
       assert.deepEqual(challenge(expired), ['Bearer realm="api", error="invalid_token", error_description="the access token expired"'])
+      const two = await rawRequest(front.port, 'GET', '/orders', [['Authorization', `Bearer ${await issuer.mint()}`], ['Authorization', `Bearer ${await issuer.mint()}`]])
+      // One token per request (RFC 6750 §2): nginx refuses a repeated Authorization itself ("client sent
+      // duplicate header line"); Caddy and HAProxy pass both to the gateway, which refuses them.
+      assert.equal(two.status, 400)
+      assert.deepEqual(challenge(two), proxy === 'nginx' ? [] : ['Bearer realm="api", error="invalid_request", error_description="the request carries more than one access token"'])
       const scope = await rawRequest(front.port, 'POST', '/orders', [['Authorization', `Bearer ${await issuer.mint()}`], ['Content-Length', '0']])
       assert.equal(scope.status, 403)
       assert.deepEqual(challenge(scope), ['Bearer realm="api", error="insufficient_scope", error_description="the access token lacks a required scope", scope="orders:write"'])
+    })
+
+    test('the forward-auth service unreachable: an error, and the upstream never sees the request', async () => {
+      const closed = await freePort()
+      const down = await START[proxy]({ gateway: `127.0.0.1:${closed}`, upstream: `127.0.0.1:${upstream.port}`, headers: gateway.gateway.managedHeaders })
+      try {
+        const answer = await rawRequest(down.port, 'GET', '/orders', [['Authorization', `Bearer ${await issuer.mint()}`]])
+        assert.ok(answer.status >= 500 && answer.status < 600, `status ${answer.status}`)
+        assert.ok(!answer.body.includes('"Authorization"'), 'the upstream echoed the request')
+      } finally {
+        await down.close()
+      }
     })
   })
 }

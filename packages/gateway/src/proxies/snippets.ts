@@ -6,6 +6,7 @@
  * position (frameworks that map headers to `HTTP_X_ORG_ID` merge the two), on every route.
  * @module
  */
+import { fileURLToPath } from 'node:url'
 
 /** What the snippets need to know. */
 export interface SnippetOptions {
@@ -59,6 +60,28 @@ ${set}
     add_header WWW-Authenticate $jot_challenge always;
     return 403;
   }
+`
+}
+
+/** The Lua action that makes HAProxy ask the forward-auth service: `lua-load` it in `global`. */
+export const HAPROXY_LUA = fileURLToPath(new URL('../../proxies/haproxy/jotjwt-auth.lua', import.meta.url))
+
+/**
+ * An HAProxy `frontend` (listening on `bind`) and its `backend`, using the Lua action of
+ * {@link HAPROXY_LUA} (load it in `global`). Every spelling of every managed header is deleted first
+ * (`del-header` ignores case; `_` spellings are other names); the action then sets each one from the
+ * answer or removes it, and answers refusals itself with the gateway's status and challenge.
+ */
+export function haproxySections(options: SnippetOptions & { readonly bind: string }): string {
+  const strip = options.headers.flatMap(separatorVariants).map((name) => `  http-request del-header ${name}`).join('\n')
+  return `frontend jotjwt
+  bind ${options.bind}
+${strip}
+  http-request lua.jotjwt-auth http://${options.gateway}/auth ${options.headers.join(',')}
+  default_backend jotjwt_upstream
+
+backend jotjwt_upstream
+  server upstream ${options.upstream}
 `
 }
 

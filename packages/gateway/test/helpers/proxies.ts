@@ -8,7 +8,7 @@ import { connect, createServer as createNetServer, type AddressInfo } from 'node
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { caddySite, nginxServer, type SnippetOptions } from 'jotjwt-gateway'
+import { caddySite, HAPROXY_LUA, haproxySections, nginxServer, type SnippetOptions } from 'jotjwt-gateway'
 
 export interface Running {
   readonly port: number
@@ -36,7 +36,7 @@ export async function startUpstream(): Promise<Running> {
 
 async function waitForPort(port: number, child: ChildProcess, log: () => string): Promise<void> {
   for (let i = 0; i < 100; i++) {
-    if (child.exitCode !== null) throw new Error(`the proxy exited: ${log()}`)
+    if (child.exitCode !== null || child.pid === undefined) throw new Error(`the proxy exited: ${log()}`)
     const open = await new Promise<boolean>((resolve) => {
       const socket = connect(port, '127.0.0.1', () => (socket.end(), resolve(true)))
       socket.on('error', () => resolve(false))
@@ -52,6 +52,8 @@ async function startProcess(command: string, args: string[], port: number, dir: 
   const child = spawn(command, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir } })
   child.stdout!.on('data', (chunk) => (output += chunk))
   child.stderr!.on('data', (chunk) => (output += chunk))
+  // Not installed: say so (waitForPort then sees the exit) instead of an uncaught spawn error.
+  child.on('error', (error) => (output += `${command}: ${error.message} (run scripts/install-proxies.sh)`))
   await waitForPort(port, child, () => output)
   return {
     port,
@@ -81,6 +83,23 @@ export async function startCaddy(options: SnippetOptions): Promise<Running> {
   const port = await freePort()
   writeFileSync(join(dir, 'Caddyfile'), `{\n  admin off\n  auto_https off\n  storage file_system ${dir}\n}\nhttp://127.0.0.1:${port} {\n${caddySite(options)}}\n`)
   return startProcess('caddy', ['run', '--config', join(dir, 'Caddyfile'), '--adapter', 'caddyfile'], port, dir)
+}
+
+export async function startHaproxy(options: SnippetOptions): Promise<Running> {
+  const dir = mkdtempSync(join(tmpdir(), 'jot-haproxy-'))
+  const port = await freePort()
+  const config = `global
+  lua-load ${HAPROXY_LUA}
+
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 30s
+  timeout server 30s
+
+${haproxySections({ ...options, bind: `127.0.0.1:${port}` })}`
+  writeFileSync(join(dir, 'haproxy.cfg'), config)
+  return startProcess('haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')], port, dir)
 }
 
 export interface RawAnswer {
