@@ -43,33 +43,19 @@ for (const proxy of ['nginx', 'caddy', 'haproxy'] as const) {
     let front: Running
     before(async () => {
       issuer = await startIssuer()
+      const verification = { issuer: issuer.issuer, jwks: { remote: { url: issuer.jwksUri } }, allowHttp: true, audiences: [AUDIENCE], algorithms: ['ES256'], profile: 'rfc9068' }
       gateway = await start({
         trustedProxies: ['127.0.0.1'],
         providers: {
           orders: {
-            issuer: issuer.issuer,
-            jwks: { remote: { url: issuer.jwksUri } },
-            allowHttp: true,
-            audiences: [AUDIENCE],
-            algorithms: ['ES256'],
-            profile: 'rfc9068',
+            ...verification,
             claimsToHeaders: [
               { claim: 'sub', header: 'x-sub' },
               { claim: '/org/id', header: 'x-org-id' },
             ],
             payloadHeader: 'x-jwt-payload',
           },
-          bound: {
-            issuer: issuer.issuer,
-            jwks: { remote: { url: issuer.jwksUri } },
-            allowHttp: true,
-            audiences: [AUDIENCE],
-            algorithms: ['ES256'],
-            profile: 'rfc9068',
-            dpop: 'required',
-            publicOrigin: PUBLIC_ORIGIN,
-            claimsToHeaders: [{ claim: 'sub', header: 'x-sub' }],
-          },
+          bound: { ...verification, dpop: 'required', publicOrigin: PUBLIC_ORIGIN, claimsToHeaders: [{ claim: 'sub', header: 'x-sub' }] },
         },
         rules: [
           { match: { pathPrefix: '/bound' }, requires: { provider: 'bound' } },
