@@ -6,11 +6,12 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { createDPoPProof, generateKeyPair, jwkThumbprint, type JotKey } from 'jotjwt'
-import { validateConfig, type RunningGateway } from 'jotjwt-gateway'
+import { validateConfig, type RunningGateway, type RunningProxy } from 'jotjwt-gateway'
 import { DPOP_KEY_PREFIX } from 'jotjwt-guard/redis'
 import { AUDIENCE, CLIENT_ID, startIssuer, type TestIssuer } from '../../guard/test/helpers/issuer.js'
 import { connectRedis, REDIS_URL } from '../../guard/test/helpers/redis.js'
 import { ask, bearer, send, start } from './helpers/gateway.js'
+import { startTestProxy, startUpstream, type TestUpstream } from './helpers/proxy.js'
 
 const ORIGIN = 'https://api.example'
 const ALGS = 'ES256 EdDSA RS256 PS256'
@@ -184,5 +185,37 @@ describe('DPoP replay across two replicas sharing Redis', () => {
     const replayed = await ask(replicas[1]!, 'GET', '/x', headers)
     assert.equal(replayed.status, 401)
     assert.equal(replayed.headers['www-authenticate'], BAD_PROOF)
+  })
+})
+
+describe('DPoP in the reverse proxy', () => {
+  let issuer: TestIssuer
+  let upstream: TestUpstream
+  let proxy: RunningProxy
+  const config = () => ({ providers: { required: provider(issuer, 'required') }, rules: [{ requires: { provider: 'required' } }], proxy: { upstreams: { app: { url: upstream.url } }, defaultUpstream: 'app' } })
+  before(async () => {
+    issuer = await startIssuer()
+    upstream = await startUpstream('app')
+    proxy = await startTestProxy(config())
+  })
+  after(async () => {
+    await proxy?.close()
+    await upstream?.close()
+    await issuer?.close()
+  })
+
+  test("htu is the public origin and the request's own path; a proof used before a reload stays used after it", async () => {
+    const pair = await generateKeyPair('ES256')
+    const bound = await issuer.mint({ cnf: { jkt: await jwkThumbprint(pair.publicKey) } })
+    const proof = await createDPoPProof(pair.privateKey, { method: 'GET', url: `${ORIGIN}/orders/7`, accessToken: bound })
+    const headers = { authorization: `DPoP ${bound}`, dpop: proof }
+    assert.equal((await send(`${proxy.url}/orders/7?page=2`, { headers })).status, 200)
+    assert.equal(upstream.seen.length, 1)
+    const reloaded = await proxy.reload(validateConfig({ listen: { port: 0 }, ...config(), proxy: { ...config().proxy, admin: { port: 0 } } }))
+    assert.equal(reloaded.ok, true)
+    const replayed = await send(`${proxy.url}/orders/7?page=2`, { headers })
+    assert.equal(replayed.status, 401)
+    assert.equal(replayed.headers['www-authenticate'], BAD_PROOF)
+    assert.equal(upstream.seen.length, 1, 'the replay never reached the upstream')
   })
 })
