@@ -8,7 +8,7 @@ import { promisify } from 'node:util'
 
 async function runExample(name: string): Promise<string[]> {
   const script = fileURLToPath(new URL(`../../../examples/${name}/run.mjs`, import.meta.url))
-  const { stdout } = await promisify(execFile)(process.execPath, [script, '--once'], { timeout: 30_000 })
+  const { stdout } = await promisify(execFile)(process.execPath, [script, '--once'], { timeout: 90_000 }) // a bound against a hung example, not a speed check: it starts jotjwt serve and a gateway, 12 s alone under load
   return stdout.trim().split('\n')
 }
 
