@@ -90,6 +90,12 @@ export interface KeyManager {
   keys(): Promise<ManagedKeyInfo[]>
   /** Emergency: unpublish the key now; if it was signing, its successor signs from now on. Revoking a revoked key does nothing. */
   revoke(kid: string): Promise<void>
+  /**
+   * Starts a rotation now instead of at the end of the signing period: a fresh key is published at
+   * once and signs from `publishAhead` from now, when the signing key stops. Planned successors
+   * (never signed with) are discarded. Returns the new key.
+   */
+  rotateNow(): Promise<ManagedKeyInfo>
 }
 
 /** The state of `key` at `now`; `retention` = maxTokenLifetime + clockTolerance. */
@@ -147,15 +153,18 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
     return { kid, alg, jwk, createdAt, activateAt }
   }
 
+  /** A change an operator asks for, planned on top of the schedule. */
+  type Change = { revoke: string } | { rotateNow: true }
+
   /**
-   * The schedule at `now` applied to the stored list and saved if anything changed. A conflicting
-   * save (another replica saved first) means the decision was made on old data: reload and decide
-   * again, so what is returned is always what the store holds.
+   * The schedule at `now` applied to the stored list (with `change`) and saved if anything changed.
+   * A conflicting save (another replica saved first) means the decision was made on old data:
+   * reload and decide again, so what is returned is always what the store holds.
    */
-  async function apply(now: number, revokeKid?: string): Promise<StoredKey[]> {
+  async function apply(now: number, change?: Change): Promise<StoredKey[]> {
     for (let attempt = 1; ; attempt++) {
       const { keys: loaded, version } = await store.load()
-      const { keys, changed } = await plan(loaded, now, revokeKid)
+      const { keys, changed } = await plan(loaded, now, change)
       try {
         if (changed) await store.save(keys, version)
       } catch (error) {
@@ -169,10 +178,11 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
     }
   }
 
-  /** `loaded` with the schedule at `now` applied (and `revokeKid` revoked), and whether that changed it. */
-  async function plan(loaded: StoredKey[], now: number, revokeKid?: string): Promise<{ keys: StoredKey[]; changed: boolean }> {
+  /** `loaded` with the schedule at `now` applied (and `change` made), and whether that changed it. */
+  async function plan(loaded: StoredKey[], now: number, change?: Change): Promise<{ keys: StoredKey[]; changed: boolean }> {
     const state = (key: StoredKey) => keyState(key, now, retention)
     let changed = false
+    const revokeKid = change && 'revoke' in change ? change.revoke : undefined
     if (revokeKid !== undefined) {
       const target = loaded.find((key) => key.kid === revokeKid)
       if (!target || (state(target) === 'retired' && target.revokedAt === undefined)) {
@@ -200,6 +210,17 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
       else keys.push(await generate(now, now))
       active = successor ?? keys[keys.length - 1]!
       changed = true
+    }
+    if (change && 'rotateNow' in change) {
+      // The planned successors never signed, so no token names them: dropping them loses nothing, and
+      // keeps "one next key" true. The fresh key is published now and signs after publishAhead, like
+      // any successor, so verifiers whose cached JWKS predates this call still know it by then.
+      const unused = keys.filter((key) => state(key) === 'next')
+      const kept = keys.filter((key) => !unused.includes(key))
+      const activateAt = now + publishAhead
+      kept.push(await generate(now, activateAt))
+      active.deactivateAt = activateAt
+      return { keys: kept, changed: true }
     }
     if (!keys.some((key) => state(key) === 'next')) {
       const activateAt = Math.max(now + publishAhead, active.activateAt + rotationPeriod)
@@ -243,6 +264,19 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
       return { now, keys: await apply(now) }
     }))
 
+  /** A key's public description at `now`. */
+  function info(key: StoredKey, now: number): ManagedKeyInfo {
+    return {
+      kid: key.kid,
+      alg: key.alg,
+      state: keyState(key, now, retention),
+      createdAt: key.createdAt,
+      activateAt: key.activateAt,
+      deactivateAt: key.deactivateAt,
+      retireAt: key.revokedAt ?? (key.deactivateAt === undefined ? undefined : key.deactivateAt + retention),
+    }
+  }
+
   return {
     rotate: () => serialized(async () => void (await apply(clock()))),
     signingKey: async () => {
@@ -258,19 +292,18 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
     keys: () =>
       serialized(async () => {
         const now = clock()
-        return (await apply(now)).map((key) => ({
-          kid: key.kid,
-          alg: key.alg,
-          state: keyState(key, now, retention),
-          createdAt: key.createdAt,
-          activateAt: key.activateAt,
-          deactivateAt: key.deactivateAt,
-          retireAt: key.revokedAt ?? (key.deactivateAt === undefined ? undefined : key.deactivateAt + retention),
-        }))
+        return (await apply(now)).map((key) => info(key, now))
       }),
     revoke: async (kid) => {
       checkString(kid, 'kid')
-      return serialized(async () => void (await apply(clock(), kid)))
+      return serialized(async () => void (await apply(clock(), { revoke: kid })))
     },
+    rotateNow: () =>
+      serialized(async () => {
+        const now = clock()
+        const keys = await apply(now, { rotateNow: true })
+        // The one key created by this call: the last one planned, published from now.
+        return info(keys[keys.length - 1]!, now)
+      }),
   }
 }

@@ -31,7 +31,7 @@ describe('key lifecycle (property, simulated time)', () => {
     const retention = DAY + 60
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.record({ step: fc.integer({ min: 0, max: 4 * DAY }), lifetime: fc.integer({ min: 1, max: DAY }) }), {
+        fc.array(fc.record({ step: fc.integer({ min: 0, max: 4 * DAY }), lifetime: fc.integer({ min: 1, max: DAY }), rotateNow: fc.boolean() }), {
           minLength: 1,
           maxLength: 30,
         }),
@@ -84,8 +84,13 @@ describe('key lifecycle (property, simulated time)', () => {
             now = target
           }
 
-          for (const { step, lifetime } of events) {
+          for (const { step, lifetime, rotateNow } of events) {
             await advanceTo(now + step)
+            // An operator's rotation changes the schedule; the same guarantees must hold around it.
+            if (rotateNow) {
+              await manager.rotateNow()
+              await observe()
+            }
             const key = await manager.signingKey()
             tokens.push({ token: await signJWT({ sub: 'u' }, key, { issuedAt: now, expiresAt: now + lifetime }), kid: key.kid!, iat: now, exp: now + lifetime })
             boundaries.add(now + lifetime - 1)
@@ -149,6 +154,36 @@ describe('key lifecycle (property, simulated time)', () => {
     assert.equal(tombstone?.retireAt, now)
     now += DAY + 300 // the default maxTokenLifetime + clockTolerance
     assert.equal((await manager.keys()).find((k) => k.kid === compromised.kid), undefined)
+  })
+
+  it('rotateNow: a fresh key is published at once and signs after publishAhead; the old key keeps verifying until it retires', async () => {
+    let now = START
+    const manager = createKeyManager({ alg: 'ES256', rotationPeriod: 30 * DAY, publishAhead: 3600, maxTokenLifetime: 600, clockTolerance: 0, currentTime: () => now })
+    const old = await manager.signingKey()
+    const planned = (await manager.keys()).find((k) => k.state === 'next')!
+    const token = await signJWT({}, old, { issuedAt: now, expiresAt: now + 600 })
+    now += 60
+    const fresh = await manager.rotateNow()
+    assert.equal(fresh.state, 'next')
+    assert.equal(fresh.createdAt, now)
+    assert.equal(fresh.activateAt, now + 3600)
+    const published = (await manager.jwks()).keys.map((jwk) => jwk.kid)
+    assert.ok(published.includes(fresh.kid), 'published at once')
+    assert.ok(!published.includes(planned.kid), 'the planned successor, never used, is dropped')
+    assert.equal((await manager.signingKey()).kid, old.kid, 'the old key signs until publishAhead has passed')
+    now += 3599
+    assert.equal((await manager.signingKey()).kid, old.kid)
+    const last = await signJWT({}, old, { issuedAt: now, expiresAt: now + 600 })
+    now += 1
+    assert.equal((await manager.signingKey()).kid, fresh.kid, 'the fresh key signs after publishAhead')
+    const states = Object.fromEntries((await manager.keys()).map((k) => [k.kid, k.state]))
+    assert.equal(states[old.kid!], 'retiring')
+    assert.equal((await manager.keys()).filter((k) => k.state === 'next').length, 1, 'and its own successor is planned')
+    now += 598
+    await verifyJWT(last, createLocalKeySet(await manager.jwks()), { currentTime: now })
+    now += 2 // its deactivation + maxTokenLifetime
+    assert.equal((await manager.keys()).find((k) => k.kid === old.kid), undefined, 'retired after maxTokenLifetime + clockTolerance')
+    await assert.rejects(verifyJWT(token, createLocalKeySet(await manager.jwks()), { currentTime: now }), (e: unknown) => isJotError(e))
   })
 
   it('persists to a JWK Set file store and resumes from it', async () => {
