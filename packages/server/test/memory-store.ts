@@ -8,6 +8,7 @@
  */
 import {
   StoreConflict,
+  type AuditEvent,
   type AuthorizationCodeRecord,
   type ClientRecord,
   type GrantRecord,
@@ -16,6 +17,7 @@ import {
   type SessionRecord,
   type Store,
   type StoreHealth,
+  type TrustEntryRecord,
   type UpstreamAccountRecord,
   type UserRecord,
 } from '../src/store/store.js'
@@ -36,6 +38,8 @@ export interface MemoryStore extends Store {
     refreshTokens: Map<string, RefreshTokenRecord>
     /** Per grant id: the recorded access tokens, jti → expiresAt. */
     grantTokens: Map<string, Map<string, number>>
+    trustEntries: Map<string, TrustEntryRecord>
+    audit: AuditEvent[]
   }
 }
 
@@ -54,6 +58,8 @@ export function createMemoryStore(clients: ClientRecord[] = [], users: UserRecor
     grants: new Map(),
     refreshTokens: new Map(),
     grantTokens: new Map(),
+    trustEntries: new Map(),
+    audit: [],
   }
   const copy = <T>(value: T | undefined): T | undefined => (value === undefined ? undefined : structuredClone(value))
   const { revocations, singleUse } = state
@@ -61,10 +67,15 @@ export function createMemoryStore(clients: ClientRecord[] = [], users: UserRecor
     backend: 'sqlite',
     state,
     migrate: async () => {},
-    health: async (): Promise<StoreHealth> => ({ backend: 'sqlite', schemaVersion: 2 }),
+    health: async (): Promise<StoreHealth> => ({ backend: 'sqlite', schemaVersion: 4 }),
     close: async () => {},
     getClient: async (clientId) => copy(clientsById.get(clientId)),
     putClient: async (client) => void clientsById.set(client.clientId, structuredClone(client)),
+    createClient: async (client) => {
+      if (clientsById.has(client.clientId)) return false
+      clientsById.set(client.clientId, structuredClone(client))
+      return true
+    },
     listClients: async () => [...clientsById.values()].map((client) => structuredClone(client)),
     deleteClient: async (clientId) => clientsById.delete(clientId),
     loadKeys: async (alg) => ({ ...(keySets.get(alg ?? DEFAULT_KEYS) ?? { data: undefined, version: '0' }) }),
@@ -97,6 +108,12 @@ export function createMemoryStore(clients: ClientRecord[] = [], users: UserRecor
       if (holder && holder.subject !== user.subject) throw new StoreConflict('another user has this username')
       state.users.set(user.subject, structuredClone(user))
     },
+    createUser: async (user) => {
+      if (state.users.has(user.subject)) return false
+      if ([...state.users.values()].some((other) => other.username === user.username)) throw new StoreConflict('another user has this username')
+      state.users.set(user.subject, structuredClone(user))
+      return true
+    },
     listUsers: async () => [...state.users.values()].sort((a, b) => (a.subject < b.subject ? -1 : 1)).map((user) => structuredClone(user)),
     deleteUser: async (subject) => state.users.delete(subject),
 
@@ -109,6 +126,18 @@ export function createMemoryStore(clients: ClientRecord[] = [], users: UserRecor
       return structuredClone(saved)
     },
     getUpstreamAccount: async (subject) => copy([...state.upstreamAccounts.values()].find((account) => account.subject === subject)),
+    getTrustEntry: async (id) => copy(state.trustEntries.get(id)),
+    findTrustEntries: async (issuer) => [...state.trustEntries.values()].filter((entry) => entry.issuer === issuer).sort((a, b) => (a.id < b.id ? -1 : 1)).map((entry) => structuredClone(entry)),
+    listTrustEntries: async () => [...state.trustEntries.values()].sort((a, b) => (a.id < b.id ? -1 : 1)).map((entry) => structuredClone(entry)),
+    putTrustEntry: async (entry) => {
+      const twin = [...state.trustEntries.values()].find((other) => other.id !== entry.id && other.issuer === entry.issuer && other.subject === entry.subject)
+      if (twin) throw new StoreConflict('another trust entry has this issuer and subject')
+      state.trustEntries.set(entry.id, structuredClone(entry))
+    },
+    deleteTrustEntry: async (id) => state.trustEntries.delete(id),
+    appendAuditEvent: async (event) => void state.audit.push({ ...event, id: state.audit.length + 1 }),
+    listAuditEvents: async (limit) => [...state.audit].reverse().slice(0, Math.max(0, limit)).map((event) => ({ ...event })),
+
     createSession: async (session) => void state.sessions.set(session.idHash, { ...session }),
     getSession: async (idHash, now) => {
       const session = state.sessions.get(idHash)

@@ -80,8 +80,8 @@ describe('postgres store: its own schema', () => {
     assert.deepEqual(
       rows.map((row) => row.table_name),
       [
-        'authorization_codes', 'clients', 'grant_access_tokens', 'grants', 'refresh_tokens', 'revoked_tokens', 'schema_migrations',
-        'sessions', 'signing_key_sets', 'signing_keys', 'single_use', 'upstream_accounts', 'users',
+        'audit_events', 'authorization_codes', 'clients', 'grant_access_tokens', 'grants', 'refresh_tokens', 'revoked_tokens', 'schema_migrations',
+        'sessions', 'signing_key_sets', 'signing_keys', 'single_use', 'trust_entries', 'upstream_accounts', 'users',
       ],
     )
   })

@@ -13,6 +13,7 @@ import {
   type GrantRecord,
   type RefreshTokenRecord,
   type Store,
+  type TrustEntryRecord,
   type UpstreamAccountRecord,
   type UserRecord,
 } from '../src/store/store.js'
@@ -65,6 +66,23 @@ export function user(subject: string, overrides: Partial<UserRecord> = {}): User
     createdAt: 1_700_000_000,
     updatedAt: 1_700_000_000,
     ...overrides,
+  }
+}
+
+/** A trust entry; `subject: null` makes it the issuer's any-subject entry. */
+function trustEntry(id: string, overrides: Partial<Omit<TrustEntryRecord, 'subject'>> & { subject?: string | null } = {}): TrustEntryRecord {
+  const { subject = 'deploy-bot', ...rest } = overrides
+  return {
+    id,
+    issuer: 'https://ci.example',
+    ...(subject === null ? {} : { subject }),
+    scopes: ['deploy:write'],
+    jwksUri: 'https://ci.example/jwks.json',
+    algorithms: ['ES256'],
+    source: 'api',
+    createdAt: 1_700_000_000,
+    updatedAt: 1_700_000_000,
+    ...rest,
   }
 }
 
@@ -199,6 +217,16 @@ export function storeContract(harness: StoreHarness): void {
       assert.deepEqual(await store.listClients(), [])
     })
 
+    it('createClient inserts a new id only: of concurrent creations of one id (two replicas) exactly one wins', async () => {
+      const { store, database } = await freshStore(harness)
+      assert.equal(await store.createClient(client('fresh', { source: 'api' })), true)
+      assert.equal(await store.createClient(client('fresh', { name: 'second' })), false)
+      assert.deepEqual(await store.getClient('fresh'), client('fresh', { source: 'api' }))
+      const outcomes = await race([store, database.open()], 10, (replica) => replica.createClient(client('raced', { name: `writer ${Math.random()}` })))
+      assert.equal(outcomes.filter((outcome) => outcome.status === 'fulfilled' && outcome.value).length, 1)
+      await assert.rejects(store.createClient(client('nul\u0000')), StoreInvalidKey)
+    })
+
     it('keeps SQL-shaped, Unicode and empty ids apart, exactly as given, sorted by code point', async () => {
       const { store } = await freshStore(harness)
       for (const id of odd) await store.putClient(client(id, { name: `name of ${id}` }))
@@ -313,6 +341,17 @@ export function storeContract(harness: StoreHarness): void {
       assert.equal((await store.getUser('u-2'))?.username, 'grace')
     })
 
+    it('createUser inserts a new subject only, and refuses a username another subject has', async () => {
+      const { store, database } = await freshStore(harness)
+      assert.equal(await store.createUser(user('u-1', { username: 'ada', source: 'api' })), true)
+      assert.equal(await store.createUser(user('u-1', { username: 'ada2' })), false)
+      assert.equal((await store.getUser('u-1'))?.username, 'ada')
+      await assert.rejects(store.createUser(user('u-2', { username: 'ada' })), StoreConflict)
+      assert.equal(await store.getUser('u-2'), undefined)
+      const outcomes = await race([store, database.open()], 10, (replica) => replica.createUser(user('u-3', { username: `grace-${Math.random()}` })))
+      assert.equal(outcomes.filter((outcome) => outcome.status === 'fulfilled' && outcome.value).length, 1)
+    })
+
     it('keeps SQL-shaped and Unicode usernames apart, and refuses unstorable ones', async () => {
       const { store } = await freshStore(harness)
       for (const [index, name] of odd.entries()) await store.putUser(user(`s-${index}`, { username: name }))
@@ -372,6 +411,71 @@ export function storeContract(harness: StoreHarness): void {
       assert.equal(await store.getUpstreamAccount('nul\u0000'), undefined)
       for (const [index, sub] of odd.entries()) await store.saveUpstreamAccount(upstreamAccount(`odd-${index}`, { upstreamSubject: sub }))
       for (const [index, sub] of odd.entries()) assert.equal((await store.getUpstreamAccount(`odd-${index}`))?.upstreamSubject, sub, JSON.stringify(sub))
+    })
+  })
+
+  describe(`${harness.backend} store: trust entries`, () => {
+    it('stores, finds by issuer, replaces, lists and deletes trust entries', async () => {
+      const { store } = await freshStore(harness)
+      const bot = trustEntry('t-1', { jwks: { keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'x' }] }, expiresAt: 1_800_000_000.5 })
+      const any = trustEntry('t-2', { subject: null, scopes: ['read'] })
+      const other = trustEntry('t-0', { issuer: 'https://other.example' })
+      for (const entry of [bot, any, other]) await store.putTrustEntry(entry)
+      assert.deepEqual(await store.getTrustEntry('t-1'), bot)
+      assert.deepEqual(await store.getTrustEntry('t-2'), any)
+      assert.deepEqual((await store.findTrustEntries('https://ci.example')).map((entry) => entry.id), ['t-1', 't-2'])
+      assert.deepEqual(await store.findTrustEntries('https://ci.example/'), [], 'issuers are compared exactly')
+      assert.deepEqual((await store.listTrustEntries()).map((entry) => entry.id), ['t-0', 't-1', 't-2'])
+      const narrowed = { ...bot, scopes: [], updatedAt: 1_700_000_100 }
+      await store.putTrustEntry(narrowed)
+      assert.deepEqual(await store.getTrustEntry('t-1'), narrowed)
+      assert.equal(await store.deleteTrustEntry('t-1'), true)
+      assert.equal(await store.deleteTrustEntry('t-1'), false)
+      assert.deepEqual((await store.findTrustEntries('https://ci.example')).map((entry) => entry.id), ['t-2'])
+    })
+
+    it('one entry per issuer and subject, one any-subject entry per issuer; the existing one is kept', async () => {
+      const { store, database } = await freshStore(harness)
+      await store.putTrustEntry(trustEntry('t-1'))
+      await assert.rejects(store.putTrustEntry(trustEntry('t-2')), StoreConflict)
+      await store.putTrustEntry(trustEntry('t-3', { subject: 'other-bot' }))
+      await store.putTrustEntry(trustEntry('t-4', { subject: null }))
+      await assert.rejects(store.putTrustEntry(trustEntry('t-5', { subject: null })), StoreConflict)
+      await store.putTrustEntry(trustEntry('t-6', { subject: null, issuer: 'https://other.example' }))
+      await assert.rejects(store.putTrustEntry(trustEntry('t-3', { subject: 'deploy-bot' })), StoreConflict, 'moving onto a taken subject')
+      assert.equal((await store.getTrustEntry('t-3'))?.subject, 'other-bot')
+      assert.deepEqual((await store.listTrustEntries()).map((entry) => entry.id), ['t-1', 't-3', 't-4', 't-6'])
+      const outcomes = await race([store, database.open()], 10, (replica) => replica.putTrustEntry(trustEntry(`raced-${Math.random()}`, { issuer: 'https://raced.example' })))
+      assert.equal(outcomes.filter((outcome) => outcome.status === 'fulfilled').length, 1)
+      for (const outcome of outcomes) if (outcome.status === 'rejected') assert.ok(outcome.reason instanceof StoreConflict, String(outcome.reason))
+    })
+
+    it('refuses ids, issuers and subjects it cannot store faithfully', async () => {
+      const { store } = await freshStore(harness)
+      await assert.rejects(store.putTrustEntry(trustEntry('nul\u0000')), StoreInvalidKey)
+      await assert.rejects(store.putTrustEntry(trustEntry('t', { issuer: '\uD800' })), StoreInvalidKey)
+      await assert.rejects(store.putTrustEntry(trustEntry('t', { subject: 'a\u0000' })), StoreInvalidKey)
+      assert.equal(await store.getTrustEntry('nul\u0000'), undefined)
+      assert.deepEqual(await store.findTrustEntries('\uD800'), [])
+      assert.equal(await store.deleteTrustEntry('nul\u0000'), false)
+    })
+  })
+
+  describe(`${harness.backend} store: audit events`, () => {
+    it('appends events with increasing ids and lists the latest first, never purged', async () => {
+      const { store, database } = await freshStore(harness)
+      const event = (target: string, at: number) => ({ at, actorClientId: 'ops', actorSubject: 'ops', action: 'client.create', target })
+      await store.appendAuditEvent(event('a', 1000.5))
+      await database.open().appendAuditEvent(event('b', 1001))
+      await store.appendAuditEvent({ ...event('ü客户', 1002), actorSubject: 'alice', action: 'key.revoke' })
+      await store.purgeExpired(Number.MAX_SAFE_INTEGER)
+      const listed = await store.listAuditEvents(10)
+      assert.deepEqual(listed.map(({ id: _, ...rest }) => rest), [{ ...event('ü客户', 1002), actorSubject: 'alice', action: 'key.revoke' }, event('b', 1001), event('a', 1000.5)])
+      assert.ok(listed[0]!.id > listed[1]!.id && listed[1]!.id > listed[2]!.id, JSON.stringify(listed.map((e) => e.id)))
+      assert.equal(typeof listed[0]!.id, 'number')
+      assert.deepEqual((await store.listAuditEvents(1)).map((e) => e.target), ['ü客户'])
+      assert.deepEqual(await store.listAuditEvents(0), [])
+      await assert.rejects(store.appendAuditEvent(event('nul\u0000', 1)), StoreInvalidKey)
     })
   })
 

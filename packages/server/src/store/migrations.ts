@@ -223,6 +223,48 @@ export const migrations: readonly Migration[] = [
         PRIMARY KEY (issuer, upstream_subject)
       );`,
   },
+  {
+    version: 4,
+    // Trust entries are JSON documents with the columns their lookups and uniqueness need: one
+    // entry per (issuer, subject), and one any-subject entry (subject NULL) per issuer, enforced by
+    // the database so that two admins adding the same entry at once cannot both succeed. The audit
+    // trail is append-only; its id orders it.
+    name: 'trust entries of the JWT-bearer grant, audit events of the admin API',
+    sqlite: `
+      CREATE TABLE trust_entries (
+        id TEXT PRIMARY KEY,
+        issuer TEXT NOT NULL,
+        subject TEXT,
+        data TEXT NOT NULL CHECK (json_valid(data))
+      ) STRICT;
+      CREATE UNIQUE INDEX trust_entries_issuer_subject ON trust_entries (issuer, subject) WHERE subject IS NOT NULL;
+      CREATE UNIQUE INDEX trust_entries_issuer_any_subject ON trust_entries (issuer) WHERE subject IS NULL;
+      CREATE TABLE audit_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at REAL NOT NULL,
+        actor_client_id TEXT NOT NULL,
+        actor_subject TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL
+      ) STRICT;`,
+    postgres: `
+      CREATE TABLE trust_entries (
+        id text COLLATE "C" PRIMARY KEY,
+        issuer text NOT NULL,
+        subject text,
+        data json NOT NULL
+      );
+      CREATE UNIQUE INDEX trust_entries_issuer_subject ON trust_entries (issuer, subject) WHERE subject IS NOT NULL;
+      CREATE UNIQUE INDEX trust_entries_issuer_any_subject ON trust_entries (issuer) WHERE subject IS NULL;
+      CREATE TABLE audit_events (
+        id bigserial PRIMARY KEY,
+        at double precision NOT NULL,
+        actor_client_id text NOT NULL,
+        actor_subject text NOT NULL,
+        action text NOT NULL,
+        target text NOT NULL
+      );`,
+  },
 ]
 
 /** The schema version this code needs. */

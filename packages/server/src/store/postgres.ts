@@ -15,7 +15,7 @@ import pg from 'pg'
 import { migrationsTable, pendingMigrations } from './migrations.js'
 import { checkStorableKey, isStorableKey, parseKeysVersion } from './storable.js'
 import { codeFromRow, grantFromRow, refreshTokenFromRow, revokedFromRow, upstreamAccountFromRow, UPSTREAM_ACCOUNT_COLUMNS, withoutColumns, type CodeRow, type GrantRow, type RefreshTokenRow, type RevokedRow, type UpstreamAccountRow } from './rows.js'
-import { StoreConflict, StoreUnavailable, type ClientRecord, type SessionRecord, type Store, type UserRecord } from './store.js'
+import { StoreConflict, StoreUnavailable, type AuditEvent, type ClientRecord, type SessionRecord, type Store, type TrustEntryRecord, type UserRecord } from './store.js'
 
 export interface PostgresStoreOptions {
   /** A `postgres://` connection URL (its password never appears in errors). */
@@ -124,6 +124,19 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       }
     })
 
+  /** Inserts the user, `onConflict` deciding what an existing subject means; true when a row was written. */
+  const writeUser = async (user: UserRecord, onConflict: string): Promise<boolean> => {
+    checkStorableKey(user.subject, 'subject')
+    checkStorableKey(user.username, 'username')
+    try {
+      const { rowCount } = await query(`INSERT INTO ${schema}.users (subject, username, data) VALUES ($1, $2, $3) ${onConflict}`, [user.subject, user.username, JSON.stringify(user)])
+      return rowCount === 1
+    } catch (error) {
+      if ((error as { code?: unknown }).code === '23505') throw new StoreConflict('another user has this username')
+      throw error
+    }
+  }
+
   return {
     backend: 'postgres',
 
@@ -180,6 +193,12 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
         client.clientId,
         JSON.stringify(client),
       ])
+    },
+
+    async createClient(client) {
+      checkStorableKey(client.clientId, 'clientId')
+      const { rowCount } = await query(`INSERT INTO ${schema}.clients (client_id, data) VALUES ($1, $2) ON CONFLICT (client_id) DO NOTHING`, [client.clientId, JSON.stringify(client)])
+      return rowCount === 1
     },
 
     async listClients() {
@@ -258,19 +277,10 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     },
 
     async putUser(user) {
-      checkStorableKey(user.subject, 'subject')
-      checkStorableKey(user.username, 'username')
-      try {
-        await query(`INSERT INTO ${schema}.users (subject, username, data) VALUES ($1, $2, $3) ON CONFLICT (subject) DO UPDATE SET username = EXCLUDED.username, data = EXCLUDED.data`, [
-          user.subject,
-          user.username,
-          JSON.stringify(user),
-        ])
-      } catch (error) {
-        if ((error as { code?: unknown }).code === '23505') throw new StoreConflict('another user has this username')
-        throw error
-      }
+      await writeUser(user, 'ON CONFLICT (subject) DO UPDATE SET username = EXCLUDED.username, data = EXCLUDED.data')
     },
+
+    createUser: (user) => writeUser(user, 'ON CONFLICT (subject) DO NOTHING'),
 
     async listUsers() {
       return (await query<{ data: UserRecord }>(`SELECT data FROM ${schema}.users ORDER BY subject`)).rows.map((row) => row.data)
@@ -302,6 +312,60 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       if (!isStorableKey(subject)) return undefined
       const row = (await query<UpstreamAccountRow>(`SELECT * FROM ${schema}.upstream_accounts WHERE subject = $1`, [subject])).rows[0]
       return row && upstreamAccountFromRow(row)
+    },
+
+    async getTrustEntry(id) {
+      if (!isStorableKey(id)) return undefined
+      return (await query<{ data: TrustEntryRecord }>(`SELECT data FROM ${schema}.trust_entries WHERE id = $1`, [id])).rows[0]?.data
+    },
+
+    async findTrustEntries(issuer) {
+      if (!isStorableKey(issuer)) return []
+      return (await query<{ data: TrustEntryRecord }>(`SELECT data FROM ${schema}.trust_entries WHERE issuer = $1 ORDER BY id`, [issuer])).rows.map((row) => row.data)
+    },
+
+    async listTrustEntries() {
+      return (await query<{ data: TrustEntryRecord }>(`SELECT data FROM ${schema}.trust_entries ORDER BY id`)).rows.map((row) => row.data)
+    },
+
+    async putTrustEntry(entry) {
+      checkStorableKey(entry.id, 'id')
+      checkStorableKey(entry.issuer, 'issuer')
+      if (entry.subject !== undefined) checkStorableKey(entry.subject, 'subject')
+      try {
+        await query(
+          `INSERT INTO ${schema}.trust_entries (id, issuer, subject, data) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (id) DO UPDATE SET issuer = EXCLUDED.issuer, subject = EXCLUDED.subject, data = EXCLUDED.data`,
+          [entry.id, entry.issuer, entry.subject ?? null, JSON.stringify(entry)],
+        )
+      } catch (error) {
+        if ((error as { code?: unknown }).code === '23505') throw new StoreConflict('another trust entry has this issuer and subject')
+        throw error
+      }
+    },
+
+    async deleteTrustEntry(id) {
+      return isStorableKey(id) && (await query(`DELETE FROM ${schema}.trust_entries WHERE id = $1`, [id])).rowCount === 1
+    },
+
+    async appendAuditEvent(event) {
+      for (const field of ['actorClientId', 'actorSubject', 'action', 'target'] as const) checkStorableKey(event[field], field)
+      await query(`INSERT INTO ${schema}.audit_events (at, actor_client_id, actor_subject, action, target) VALUES ($1, $2, $3, $4, $5)`, [
+        event.at,
+        event.actorClientId,
+        event.actorSubject,
+        event.action,
+        event.target,
+      ])
+    },
+
+    async listAuditEvents(limit) {
+      const { rows } = await query<Omit<AuditEvent, 'id'> & { id: string }>(
+        `SELECT id, at, actor_client_id AS "actorClientId", actor_subject AS "actorSubject", action, target FROM ${schema}.audit_events ORDER BY id DESC LIMIT $1`,
+        [Math.max(0, Math.floor(limit))],
+      )
+      // bigserial arrives as text; audit ids stay far below 2^53.
+      return rows.map((row) => ({ ...row, id: Number(row.id) }))
     },
 
     async createSession(session) {

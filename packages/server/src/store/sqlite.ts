@@ -13,7 +13,7 @@ import Database from 'better-sqlite3'
 import { migrationsTable, pendingMigrations } from './migrations.js'
 import { checkStorableKey, isStorableKey, parseKeysVersion } from './storable.js'
 import { grantFromRow, codeFromRow, refreshTokenFromRow, revokedFromRow, upstreamAccountFromRow, UPSTREAM_ACCOUNT_COLUMNS, withoutColumns, type CodeRow, type GrantRow, type RefreshTokenRow, type RevokedRow, type UpstreamAccountRow } from './rows.js'
-import { StoreConflict, StoreUnavailable, type ClientRecord, type RevokedToken, type SessionRecord, type Store, type UserRecord } from './store.js'
+import { StoreConflict, StoreUnavailable, type AuditEvent, type ClientRecord, type RevokedToken, type SessionRecord, type Store, type TrustEntryRecord, type UserRecord } from './store.js'
 
 export interface SqliteStoreOptions {
   /** The database file; its directory is created (mode 0700) and a new file is made mode 0600. */
@@ -54,6 +54,18 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       return operation()
     } catch (error) {
       throw unavailableOr(error, path)
+    }
+  }
+
+  /** Inserts the user, `onConflict` deciding what an existing subject means; true when a row was written. */
+  const writeUser = (user: UserRecord, onConflict: string): boolean => {
+    checkStorableKey(user.subject, 'subject')
+    checkStorableKey(user.username, 'username')
+    try {
+      return sql(`INSERT INTO users (subject, username, data) VALUES (?, ?, ?) ${onConflict}`).run(user.subject, user.username, JSON.stringify(user)).changes === 1
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new StoreConflict('another user has this username')
+      throw error
     }
   }
 
@@ -98,6 +110,12 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       call(() => {
         checkStorableKey(client.clientId, 'clientId')
         sql('INSERT INTO clients (client_id, data) VALUES (?, ?) ON CONFLICT (client_id) DO UPDATE SET data = excluded.data').run(client.clientId, JSON.stringify(client))
+      }),
+
+    createClient: (client) =>
+      call(() => {
+        checkStorableKey(client.clientId, 'clientId')
+        return sql('INSERT INTO clients (client_id, data) VALUES (?, ?) ON CONFLICT (client_id) DO NOTHING').run(client.clientId, JSON.stringify(client)).changes === 1
       }),
 
     listClients: () => call(() => (sql('SELECT data FROM clients ORDER BY client_id').pluck().all() as string[]).map((data) => JSON.parse(data) as ClientRecord)),
@@ -166,21 +184,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         return data === undefined ? undefined : (JSON.parse(data) as UserRecord)
       }),
 
-    putUser: (user) =>
-      call(() => {
-        checkStorableKey(user.subject, 'subject')
-        checkStorableKey(user.username, 'username')
-        try {
-          sql('INSERT INTO users (subject, username, data) VALUES (?, ?, ?) ON CONFLICT (subject) DO UPDATE SET username = excluded.username, data = excluded.data').run(
-            user.subject,
-            user.username,
-            JSON.stringify(user),
-          )
-        } catch (error) {
-          if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new StoreConflict('another user has this username')
-          throw error
-        }
-      }),
+    putUser: (user) => call(() => void writeUser(user, 'ON CONFLICT (subject) DO UPDATE SET username = excluded.username, data = excluded.data')),
+
+    createUser: (user) => call(() => writeUser(user, 'ON CONFLICT (subject) DO NOTHING')),
 
     listUsers: () => call(() => (sql('SELECT data FROM users ORDER BY subject').pluck().all() as string[]).map((data) => JSON.parse(data) as UserRecord)),
 
@@ -214,6 +220,50 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         const row = sql('SELECT * FROM upstream_accounts WHERE subject = ?').get(subject) as UpstreamAccountRow | undefined
         return row && upstreamAccountFromRow(row)
       }),
+
+    getTrustEntry: (id) =>
+      call(() => {
+        if (!isStorableKey(id)) return undefined
+        const data = sql('SELECT data FROM trust_entries WHERE id = ?').pluck().get(id) as string | undefined
+        return data === undefined ? undefined : (JSON.parse(data) as TrustEntryRecord)
+      }),
+
+    findTrustEntries: (issuer) =>
+      call(() => (isStorableKey(issuer) ? (sql('SELECT data FROM trust_entries WHERE issuer = ? ORDER BY id').pluck().all(issuer) as string[]).map((data) => JSON.parse(data) as TrustEntryRecord) : [])),
+
+    listTrustEntries: () => call(() => (sql('SELECT data FROM trust_entries ORDER BY id').pluck().all() as string[]).map((data) => JSON.parse(data) as TrustEntryRecord)),
+
+    putTrustEntry: (entry) =>
+      call(() => {
+        checkStorableKey(entry.id, 'id')
+        checkStorableKey(entry.issuer, 'issuer')
+        if (entry.subject !== undefined) checkStorableKey(entry.subject, 'subject')
+        try {
+          sql('INSERT INTO trust_entries (id, issuer, subject, data) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET issuer = excluded.issuer, subject = excluded.subject, data = excluded.data').run(
+            entry.id,
+            entry.issuer,
+            entry.subject ?? null,
+            JSON.stringify(entry),
+          )
+        } catch (error) {
+          if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new StoreConflict('another trust entry has this issuer and subject')
+          throw error
+        }
+      }),
+
+    deleteTrustEntry: (id) => call(() => isStorableKey(id) && sql('DELETE FROM trust_entries WHERE id = ?').run(id).changes === 1),
+
+    appendAuditEvent: (event) =>
+      call(() => {
+        for (const field of ['actorClientId', 'actorSubject', 'action', 'target'] as const) checkStorableKey(event[field], field)
+        sql('INSERT INTO audit_events (at, actor_client_id, actor_subject, action, target) VALUES (?, ?, ?, ?, ?)').run(event.at, event.actorClientId, event.actorSubject, event.action, event.target)
+      }),
+
+    listAuditEvents: (limit) =>
+      call(
+        () =>
+          sql('SELECT id, at, actor_client_id AS actorClientId, actor_subject AS actorSubject, action, target FROM audit_events ORDER BY id DESC LIMIT ?').all(Math.max(0, Math.floor(limit))) as AuditEvent[],
+      ),
 
     createSession: (session) =>
       call(() => {

@@ -22,6 +22,13 @@
  * @module
  */
 
+/**
+ * Where a client, user or trust entry comes from: the configuration (written at every start,
+ * read-only through the admin API) or the admin API (kept across restarts, changed through it
+ * only). Records written before the admin API existed carry none: they are the configuration's.
+ */
+export type RecordSource = 'config' | 'api'
+
 /** A registered OAuth client (RFC 6749 §2), as stored. */
 export interface ClientRecord {
   clientId: string
@@ -62,6 +69,7 @@ export interface ClientRecord {
   dpopBoundAccessTokens?: boolean
   /** Extra claims put into its access tokens (reserved claims can never be overridden). */
   extraClaims?: Record<string, unknown>
+  source?: RecordSource
   createdAt: number
   updatedAt: number
 }
@@ -88,8 +96,50 @@ export interface UserRecord {
   groups: string[]
   /** Further attributes a claim mapping can name (`attributes.department`). */
   attributes?: Record<string, unknown>
+  source?: RecordSource
   createdAt: number
   updatedAt: number
+}
+
+/**
+ * An issuer whose signed assertions the JWT-bearer grant accepts (RFC 7523 §2.1, §3): for one
+ * subject or any, up to the scopes listed. At most one entry per issuer and subject, and one per
+ * issuer for any subject.
+ */
+export interface TrustEntryRecord {
+  id: string
+  /** The assertions' `iss`, compared exactly. */
+  issuer: string
+  /** The one `sub` accepted; absent: any subject of the issuer. */
+  subject?: string
+  /** The most its assertions are granted (and never more than the requesting client may have). */
+  scopes: string[]
+  /** The issuer's public keys (a JWK Set), or where it publishes them. */
+  jwks?: { keys: Record<string, unknown>[] }
+  jwksUri?: string
+  /** JWS algorithms accepted for its assertions (asymmetric). */
+  algorithms: string[]
+  /** Untrusted from this second on. */
+  expiresAt?: number
+  source: RecordSource
+  createdAt: number
+  updatedAt: number
+}
+
+/**
+ * A change made through the admin API: who (the access token's `client_id` and `sub`), what and to
+ * which object. Never a secret or token.
+ */
+export interface AuditEvent {
+  /** Assigned by the store: increasing. */
+  id: number
+  at: number
+  actorClientId: string
+  actorSubject: string
+  /** `client.create`, `key.revoke`, … */
+  action: string
+  /** The id of what changed: a client id, a subject, a kid, a trust entry id. */
+  target: string
 }
 
 /**
@@ -230,6 +280,8 @@ export interface Store {
   getClient(clientId: string): Promise<ClientRecord | undefined>
   /** Inserts or replaces the client by `clientId`. */
   putClient(client: ClientRecord): Promise<void>
+  /** Inserts the client unless one has its `clientId` (then false, the existing one kept). */
+  createClient(client: ClientRecord): Promise<boolean>
   listClients(): Promise<ClientRecord[]>
   /** True when a client was deleted. */
   deleteClient(clientId: string): Promise<boolean>
@@ -267,6 +319,8 @@ export interface Store {
   findUserByUsername(username: string): Promise<UserRecord | undefined>
   /** Inserts or replaces the user by `subject`. Throws {@link StoreConflict} when another subject has the username. */
   putUser(user: UserRecord): Promise<void>
+  /** Inserts the user unless one has its `subject` (then false). Throws {@link StoreConflict} when another subject has the username. */
+  createUser(user: UserRecord): Promise<boolean>
   listUsers(): Promise<UserRecord[]>
   /** True when a user was deleted. */
   deleteUser(subject: string): Promise<boolean>
@@ -281,6 +335,25 @@ export interface Store {
   saveUpstreamAccount(account: UpstreamAccountRecord): Promise<UpstreamAccountRecord>
   /** The upstream account jot knows by this subject. */
   getUpstreamAccount(subject: string): Promise<UpstreamAccountRecord | undefined>
+
+  // Trust entries of the JWT-bearer grant
+  getTrustEntry(id: string): Promise<TrustEntryRecord | undefined>
+  /** The entries of `issuer` (its subjects' and its any-subject one). */
+  findTrustEntries(issuer: string): Promise<TrustEntryRecord[]>
+  listTrustEntries(): Promise<TrustEntryRecord[]>
+  /**
+   * Inserts or replaces the entry by `id`. Throws {@link StoreConflict} when another entry has its
+   * issuer and subject (or is its issuer's any-subject entry too).
+   */
+  putTrustEntry(entry: TrustEntryRecord): Promise<void>
+  /** True when an entry was deleted. */
+  deleteTrustEntry(id: string): Promise<boolean>
+
+  // The admin API's audit trail (kept; never purged)
+  /** Records the event; the store assigns its `id`. */
+  appendAuditEvent(event: Omit<AuditEvent, 'id'>): Promise<void>
+  /** The latest `limit` events, newest first. */
+  listAuditEvents(limit: number): Promise<AuditEvent[]>
 
   // Login sessions
   createSession(session: SessionRecord): Promise<void>
