@@ -57,7 +57,7 @@ describe('authorization server metadata (RFC 8414)', () => {
       scopes_supported: ['openid', 'profile', 'email', 'groups', 'offline_access', 'orders:read', 'orders:write'],
       response_types_supported: ['code'],
       response_modes_supported: ['query'],
-      grant_types_supported: ['client_credentials', 'authorization_code', 'refresh_token'],
+      grant_types_supported: ['client_credentials', 'authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:jwt-bearer'],
       code_challenge_methods_supported: ['S256'],
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: ['ES256', 'RS256'],

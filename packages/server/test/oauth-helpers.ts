@@ -49,7 +49,7 @@ export function createTestContext(options: TestContextOptions = {}): TestContext
   const manager = (alg: JWSAlgorithmName): KeyManager => createKeyManager({ alg, currentTime: () => clock.now, maxTokenLifetime: '1d' })
   const oauth = createOAuthRuntime(config, {
     ...(options.secrets === undefined ? {} : { secrets: options.secrets, passwords: options.secrets }),
-    ...(options.fetch === undefined ? {} : { clientKeys: { fetch: options.fetch } }),
+    ...(options.fetch === undefined ? {} : { registeredKeys: { fetch: options.fetch } }),
   })
   const ctx: ServiceContext = {
     config,

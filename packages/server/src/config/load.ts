@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises'
 import { parse as parseYAML, YAMLParseError } from 'yaml'
 import type { $ZodIssue } from 'zod/v4/core'
-import { configSchema, type ServiceConfig } from './schema.js'
+import { configSchema, type ClientConfig, type ServiceConfig, type TrustEntryConfig } from './schema.js'
 
 /** An invalid configuration; `issues` has one line per problem. The CLI exits with status 2. */
 export class ConfigError extends Error {
@@ -166,6 +166,14 @@ function issueLines(issue: $ZodIssue, sources: Sources): string[] {
   return [`${path}${source ? ` (from ${source})` : ''}: ${issue.message.replace(/^Invalid input: /, '')}`]
 }
 
+/**
+ * Schema issues as lines naming each setting (`scopes.0: a scope token …`), the way configuration
+ * errors are reported; the admin API reports invalid bodies with them too.
+ */
+export function describeIssues(issues: readonly $ZodIssue[]): string[] {
+  return issues.flatMap((issue) => issueLines(issue, new Map()))
+}
+
 /** Validates a configuration document (defaults applied), or throws a {@link ConfigError} naming every bad setting. */
 export function validateConfig(doc: unknown, sources: Sources = new Map()): ServiceConfig {
   const result = configSchema.safeParse(doc)
@@ -217,21 +225,43 @@ export function checkDeployment(config: ServiceConfig): void {
         issues.push(`upstreams.${index}.issuer: must be an https: URL outside dev mode (its keys, and the person's claims, would cross the network unprotected)`)
       }
     })
-    config.clients.forEach((client, index) => {
-      if (client.jwksUri !== undefined && !client.jwksUri.startsWith('https:')) {
-        issues.push(`clients.${index}.jwksUri: must be an https: URL outside dev mode (keys fetched over http: can be swapped on the way)`)
-      }
-      client.redirectUris.forEach((uri, position) => {
-        // RFC 9700 §4.1.1 / RFC 8252 §7.3: codes cross the network over TLS, or stay on the machine
-        // (a loopback http: URI for a native app). Private-use schemes (com.example.app:/cb) are native apps'.
-        const url = new URL(uri)
-        if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
-          issues.push(`clients.${index}.redirectUris.${position}: an http: redirect URI is allowed only on loopback (127.0.0.1, [::1]) outside dev mode; authorization codes would cross the network in the clear`)
-        }
-      })
-    })
+    config.clients.forEach((client, index) => issues.push(...clientDeploymentProblems(client, `clients.${index}`)))
+    config.trust.forEach((entry, index) => issues.push(...trustDeploymentProblems(entry, `trust.${index}`)))
   }
   if (issues.length > 0) throw new ConfigError(issues)
+}
+
+/**
+ * Outside dev mode, what a client's registration must not do: fetch its keys over plain HTTP, or
+ * send authorization codes over the network in the clear. Each line starts with `path`. The
+ * configuration and the admin API apply the same rules.
+ *
+ * @example
+ * ```ts
+ * clientDeploymentProblems(client, 'clients.0') // ['clients.0.jwksUri: must be an https: URL …']
+ * ```
+ */
+export function clientDeploymentProblems(client: ClientConfig, path: string): string[] {
+  const issues: string[] = []
+  if (client.jwksUri !== undefined && !client.jwksUri.startsWith('https:')) {
+    issues.push(`${path}.jwksUri: must be an https: URL outside dev mode (keys fetched over http: can be swapped on the way)`)
+  }
+  client.redirectUris.forEach((uri, position) => {
+    // RFC 9700 §4.1.1 / RFC 8252 §7.3: codes cross the network over TLS, or stay on the machine
+    // (a loopback http: URI for a native app). Private-use schemes (com.example.app:/cb) are native apps'.
+    const url = new URL(uri)
+    if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+      issues.push(`${path}.redirectUris.${position}: an http: redirect URI is allowed only on loopback (127.0.0.1, [::1]) outside dev mode; authorization codes would cross the network in the clear`)
+    }
+  })
+  return issues
+}
+
+/** Outside dev mode, a trusted issuer's keys are fetched over https: only (as a client's). */
+export function trustDeploymentProblems(entry: TrustEntryConfig, path: string): string[] {
+  return entry.jwksUri !== undefined && !entry.jwksUri.startsWith('https:')
+    ? [`${path}.jwksUri: must be an https: URL outside dev mode (keys fetched over http: can be swapped on the way)`]
+    : []
 }
 
 /** Whether the service serves the debugger page: as configured, else in dev mode only. */

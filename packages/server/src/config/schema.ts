@@ -35,6 +35,12 @@ const scopeToken = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'a scope toke
  */
 export const IDENTITY_SCOPES: readonly string[] = Object.freeze(['openid', 'profile', 'email', 'groups', 'offline_access'])
 
+/** A scope an API client or trust entry may be allowed: the identity scopes are never listed (see IDENTITY_SCOPES). */
+const apiScope = scopeToken.refine((scope) => !IDENTITY_SCOPES.includes(scope), 'an identity scope (openid, profile, email, groups, offline_access) is not listed: every authorization code client may ask for it')
+
+/** RFC 7523 §2.1: the JWT-bearer authorization grant. */
+export const JWT_BEARER_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
+
 /**
  * Which user claims each scope releases (OIDC Core §5.4), claim name → user field: `username`,
  * `name`, `email`, `emailVerified`, `groups`, or `attributes.<name>` for a further attribute.
@@ -97,11 +103,11 @@ export const clientSchema = z
     jwks: z.strictObject({ keys: z.array(z.record(z.string(), z.unknown())).min(1) }).optional(),
     /** For `private_key_jwt`: where the client publishes its JWK Set (HTTPS outside dev mode). */
     jwksUri: z.url().optional(),
-    grantTypes: z.array(z.enum(['client_credentials', 'authorization_code', 'refresh_token'])).min(1).default(['client_credentials']),
+    grantTypes: z.array(z.enum(['client_credentials', 'authorization_code', 'refresh_token', JWT_BEARER_GRANT_TYPE])).min(1).default(['client_credentials']),
     /** Where the authorization endpoint may send the browser back, compared exactly (RFC 6749 §3.1.2.3). */
     redirectUris: z.array(redirectUri).default([]),
     /** The API scopes it may ask for; the identity scopes (openid, profile, email, groups, offline_access) need no listing. */
-    scopes: z.array(scopeToken.refine((scope) => !IDENTITY_SCOPES.includes(scope), 'an identity scope (openid, profile, email, groups, offline_access) is not listed: every authorization code client may ask for it')).default([]),
+    scopes: z.array(apiScope).default([]),
     /** RFC 8707 resource indicators this client may ask for: absolute URIs without a fragment. */
     resources: z.array(z.url()).min(1),
     defaultResource: z.url().optional(),
@@ -213,6 +219,41 @@ export const upstreamSchema = z
     path: ['clientSecret'],
   })
 
+/**
+ * An issuer whose signed assertions the JWT-bearer grant accepts (RFC 7523 §2.1, §3): its `iss`,
+ * the one `sub` accepted (or `any: true`), the most it may be granted, its keys, and the algorithms
+ * its assertions use.
+ */
+export const trustEntrySchema = z
+  .strictObject({
+    /** How the admin API names it. Default: derived from issuer and subject. */
+    id: z.string().regex(/^[A-Za-z0-9._~-]{1,64}$/, '1 to 64 letters, digits, ".", "_", "~" or "-"').optional(),
+    /** The assertions' `iss`, compared exactly. */
+    issuer: z.string().min(1).max(2048),
+    /** The one `sub` accepted (it becomes the access token's `sub`). */
+    subject: z.string().min(1).max(255).optional(),
+    /** Any subject of this issuer instead. */
+    any: z.literal(true).optional(),
+    /** The most its assertions are granted; a request gets what it asks for within these and the client's scopes. */
+    scopes: z.array(apiScope).min(1),
+    /** The issuer's public key, its JWK Set, or where it publishes that (fetched through jot's remote key set; https: outside dev mode). */
+    jwk: z.record(z.string(), z.unknown()).optional(),
+    jwks: z.strictObject({ keys: z.array(z.record(z.string(), z.unknown())).min(1) }).optional(),
+    jwksUri: z.url().optional(),
+    /** The JWS algorithms its assertions may use (asymmetric). */
+    algorithms: z.array(signingAlg).min(1),
+    /** When the trust ends: an ISO 8601 time with its offset, or seconds since the epoch. */
+    expiresAt: z.union([z.iso.datetime({ offset: true }), z.number().positive()]).optional(),
+  })
+  .refine((entry) => (entry.subject === undefined) !== (entry.any === undefined), {
+    message: 'give subject (the one sub accepted) or any: true, not both',
+    path: ['subject'],
+  })
+  .refine((entry) => [entry.jwk, entry.jwks, entry.jwksUri].filter((keys) => keys !== undefined).length === 1, {
+    message: 'give exactly one of jwk, jwks and jwksUri',
+    path: ['jwks'],
+  })
+
 export const configSchema = z.strictObject({
   /** Development mode: what `npm start` runs. Never on a public address. */
   dev: z.boolean().default(false),
@@ -282,8 +323,10 @@ export const configSchema = z.strictObject({
       /** The longest lifetime any client may configure; the key schedule keeps keys published this long. */
       maxAccessTokenTtl: duration.default('1d'),
       clockTolerance: duration.default('30s'),
-      /** RFC 7523 §3: also accept the token endpoint URL as a client assertion's `aud` (the issuer always is). */
+      /** RFC 7523 §3: also accept the token endpoint URL as a client assertion's or grant assertion's `aud` (the issuer always is). */
       acceptTokenEndpointAsAudience: z.boolean().default(false),
+      /** RFC 7523 §3 item 4: the furthest ahead a JWT-bearer grant assertion's `exp` may be. */
+      maxGrantAssertionLifetime: duration.default('1h'),
       /** ID token lifetime (capped by maxAccessTokenTtl, which the key schedule keeps keys published for). */
       idTokenTtl: duration.default('10m'),
       /** Authorization code lifetime (RFC 6749 §4.1.2: short, at most 10 minutes). */
@@ -313,6 +356,19 @@ export const configSchema = z.strictObject({
   clients: z.array(clientSchema).default([]),
   /** The people who can log in with the built-in login page. */
   users: z.array(userSchema).default([]),
+  /** The issuers whose assertions the JWT-bearer grant accepts (more can be added through the admin API). */
+  trust: z.array(trustEntrySchema).default([]),
+  /**
+   * The admin API (`/admin/*`): it takes access tokens of this service for `audience` carrying
+   * `scope`. Nobody has the scope unless a client (or trust entry) is configured with it.
+   */
+  admin: z
+    .strictObject({
+      scope: scopeToken.default('jotjwt:admin'),
+      /** The resource indicator admin tokens are issued for (their `aud`). Default: `<issuer>/admin`. */
+      audience: z.url().optional(),
+    })
+    .prefault({}),
   /** Which user claims each scope releases in ID tokens and at userinfo (clients may override). */
   userClaims: userClaims.default(() => structuredClone(DEFAULT_USER_CLAIMS) as Record<string, Record<string, string>>),
   /** Which user claims each scope puts in a person's access tokens. */
@@ -377,3 +433,4 @@ export type ServiceConfig = z.output<typeof configSchema>
 export type ClientConfig = z.output<typeof clientSchema>
 export type UserConfig = z.output<typeof userSchema>
 export type UpstreamConfig = z.output<typeof upstreamSchema>
+export type TrustEntryConfig = z.output<typeof trustEntrySchema>

@@ -24,6 +24,7 @@ import type { CoreHandlers } from './core.js'
 import type { ServiceLogger } from '../service/logger.js'
 import { errorResponse } from './errors.js'
 import { sendResponse } from './respond.js'
+import { adminRoutes } from './routes/admin.js'
 import { discoveryRoutes } from './routes/discovery.js'
 import { healthRoutes } from './routes/health.js'
 import { jwksRoutes } from './routes/jwks.js'
@@ -129,6 +130,7 @@ export function buildApp(ctx: ServiceContext, options: AppOptions): FastifyInsta
   userinfoRoutes(app, ctx, options.core)
   browserRoutes(app, ctx, options.core)
   healthRoutes(app, ctx)
+  adminRoutes(app, ctx)
   if (options.dev) devRoutes(app, ctx, options.dev)
   return app
 }

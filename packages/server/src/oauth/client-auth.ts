@@ -42,7 +42,7 @@ export const MAX_ASSERTION_LIFETIME = 300
 const ASSERTION_TYPES = new Set(['jwt', 'client-authentication+jwt'])
 
 /** Claim failure reasons (the library's `JWTClaimError.reason`) in words. */
-const CLAIM_FAILURES: Record<string, string> = {
+const CLAIM_FAILURES: Readonly<Record<string, string>> = {
   missing: 'missing',
   mismatch: 'not the expected value',
   type: 'of the wrong type',
@@ -51,11 +51,39 @@ const CLAIM_FAILURES: Record<string, string> = {
   not_yet_valid: 'in the future',
 }
 
-/** Failures of a client's remote key set: worth a warning, as they are not the request's fault. */
-const KEY_SET_FAILURES = new Set(['ERR_JWKS_FETCH_FAILED', 'ERR_JWKS_TIMEOUT', 'ERR_JWKS_STALE', 'ERR_JWKS_INVALID'])
+/** Failures of a registered remote key set: worth a warning, as they are not the request's fault. */
+export const KEY_SET_FAILURES: ReadonlySet<string> = new Set(['ERR_JWKS_FETCH_FAILED', 'ERR_JWKS_TIMEOUT', 'ERR_JWKS_STALE', 'ERR_JWKS_INVALID'])
 
 /** Longest `jti` remembered for replay detection. */
-const MAX_JTI_LENGTH = 256
+export const MAX_JTI_LENGTH = 256
+
+/**
+ * A claim failure of an assertion in words (`exp is in the past`). The library checks claims only
+ * after the signature, so saying which claim failed tells nothing to someone without the key.
+ */
+export function claimFailure(error: JWTClaimError): string {
+  return `${error.claim} is ${CLAIM_FAILURES[error.reason] ?? 'invalid'}`
+}
+
+/**
+ * The `aud` values an assertion made for this server may carry: the issuer identifier
+ * (draft-ietf-oauth-rfc7523bis), and the token endpoint URL of RFC 7523 §3 item 3 only by opt-in
+ * (it lets a token endpoint URL chosen by an attacker-run "authorization server" collect
+ * assertions that are valid here).
+ */
+export function assertionAudiences(ctx: ServiceContext): string[] {
+  const issuer = issuerOf(ctx.config)
+  return ctx.config.tokens.acceptTokenEndpointAsAudience ? [issuer, endpointUrl(ctx.config, 'token')] : [issuer]
+}
+
+/**
+ * The `typ` header of an assertion, when present, is one of `accepted` (compared without case and
+ * an `application/` prefix, RFC 7515 §4.1.9): RFC 8725 §3.11, a token of another type (an access
+ * token, a DPoP proof) is never taken for an assertion.
+ */
+export function hasAcceptedType(typ: unknown, accepted: ReadonlySet<string>): boolean {
+  return typ === undefined || (typeof typ === 'string' && accepted.has(typ.toLowerCase().replace(/^application\//, '')))
+}
 
 /** What a request presents. */
 type Credentials =
@@ -208,7 +236,7 @@ async function byAssertion(
   if (client?.authMethod !== 'private_key_jwt') throw fail(FAILED)
   let keys
   try {
-    keys = ctx.oauth.clientKeys(client, ctx)
+    keys = ctx.oauth.clientKeys(clientId, client, ctx)
   } catch (error) {
     if (!isJotError(error)) throw error
     ctx.log.warn({ client_id: clientId, code: error.code }, 'the client\'s registered jwks is unusable')
@@ -217,11 +245,6 @@ async function byAssertion(
 
   const now = ctx.now()
   const tolerance = durationSeconds(ctx.config.tokens.clockTolerance)
-  const issuer = issuerOf(ctx.config)
-  // draft-ietf-oauth-rfc7523bis: the issuer identifier is the audience; the token endpoint URL of
-  // RFC 7523 §3 item 3 only by opt-in (it lets a token endpoint URL chosen by an attacker-run
-  // "authorization server" collect assertions that are valid here).
-  const audiences = ctx.config.tokens.acceptTokenEndpointAsAudience ? [issuer, endpointUrl(ctx.config, 'token')] : [issuer]
   let payload: JWTClaims
   let typ: unknown
   try {
@@ -229,7 +252,7 @@ async function byAssertion(
       algorithms: CLIENT_ASSERTION_ALGORITHMS,
       issuer: clientId,
       subject: clientId,
-      audience: audiences,
+      audience: assertionAudiences(ctx),
       requireExpiration: true, // RFC 7523 §3 item 4
       requiredClaims: ['jti'], // RFC 7523 §3 item 7, needed for replay detection
       clockTolerance: tolerance,
@@ -238,12 +261,11 @@ async function byAssertion(
   } catch (error) {
     if (!isJotError(error)) throw error
     // The library checks claims only after the signature: a claim error means the client holds the key.
-    if (error instanceof JWTClaimError) throw fail(`client assertion: ${error.claim} is ${CLAIM_FAILURES[error.reason] ?? 'invalid'}`)
+    if (error instanceof JWTClaimError) throw fail(`client assertion: ${claimFailure(error)}`)
     if (KEY_SET_FAILURES.has(error.code)) ctx.log.warn({ client_id: clientId, code: error.code }, 'the client\'s jwks_uri could not be used')
     throw fail(FAILED)
   }
-  if (typ !== undefined && !(typeof typ === 'string' && ASSERTION_TYPES.has(typ.toLowerCase().replace(/^application\//, '')))) {
-    // RFC 8725 §3.11: a token of another type (an access token, a DPoP proof) is no client assertion.
+  if (!hasAcceptedType(typ, ASSERTION_TYPES)) {
     throw fail('client assertion: typ must be JWT or client-authentication+jwt')
   }
   const { aud, exp, jti } = payload as { aud: string | string[]; exp: number; jti: string }

@@ -1,10 +1,11 @@
 /**
  * The OAuth core's per-process state, created once at start-up and handed to every handler in
  * `ServiceContext.oauth`: the verified-secret caches and KDF limiters (client secrets, passwords),
- * the token endpoint's rate limiter, the login throttle, client key sets, the resolver over the
- * service's own published keys, the upstream providers, and the keys derived from `keys.encryptionKey`. Nothing here must be
- * shared between replicas (the store holds what must be, Redis the rate-limit counts when configured;
- * the derived keys are the same everywhere because the encryption key is).
+ * the token endpoint's rate limiter, the login throttle, the key sets of clients and trusted issuers,
+ * the resolver over the service's own published keys, the upstream providers, and the keys derived
+ * from `keys.encryptionKey`. Nothing here must be shared between replicas (the store holds what
+ * must be, Redis the rate-limit counts when configured; the derived keys are the same everywhere
+ * because the encryption key is).
  * @module
  */
 import { hkdfSync } from 'node:crypto'
@@ -13,7 +14,7 @@ import type { ServiceConfig } from '../config/schema.js'
 import { createSecretVerifier, type SecretVerifier, type SecretVerifierOptions } from '../crypto/secret-hash.js'
 import { createLoginThrottle, type LoginThrottle } from '../login/throttle.js'
 import type { ServiceContext } from '../service/context.js'
-import { createClientKeySets, type ClientKeySetOptions, type ClientKeySets } from './client-keys.js'
+import { createRegisteredKeySets, type RegisteredKeySetOptions, type RegisteredKeySets } from './registered-keys.js'
 import { createDPoPRuntime, type DPoPRuntime } from './dpop.js'
 import { createRateLimiter, type RateLimiter, type SharedWindowCounter } from './rate-limit.js'
 import { createPublishedKeyResolver } from './signing-keys.js'
@@ -25,7 +26,10 @@ export interface OAuthRuntime {
   passwords: SecretVerifier
   rateLimit: RateLimiter
   loginThrottle: LoginThrottle
-  clientKeys: ClientKeySets
+  /** The keys of `private_key_jwt` clients, by client id. */
+  clientKeys: RegisteredKeySets
+  /** The keys of trust entries' issuers (JWT-bearer grant), by entry id. */
+  trustKeys: RegisteredKeySets
   /** A resolver over the keys the service publishes now. */
   publishedKeys: (ctx: ServiceContext) => Promise<KeyResolver>
   /** `keys.encryptionKey` decoded: seals refresh-token successors for the grace window. */
@@ -41,7 +45,8 @@ export interface OAuthRuntime {
 export interface OAuthRuntimeOptions {
   secrets?: SecretVerifierOptions
   passwords?: SecretVerifierOptions
-  clientKeys?: ClientKeySetOptions
+  /** For both clients' and trusted issuers' keys. */
+  registeredKeys?: RegisteredKeySetOptions
   /** Rate-limit counts shared by the replicas (Redis); without, each process counts its own. */
   rateLimitCounter?: SharedWindowCounter
 }
@@ -61,7 +66,8 @@ export function createOAuthRuntime(config: ServiceConfig, options: OAuthRuntimeO
     passwords: createSecretVerifier(options.passwords),
     rateLimit: createRateLimiter(config.rateLimit, options.rateLimitCounter),
     loginThrottle: createLoginThrottle(config.login),
-    clientKeys: createClientKeySets(options.clientKeys),
+    clientKeys: createRegisteredKeySets(options.registeredKeys),
+    trustKeys: createRegisteredKeySets(options.registeredKeys),
     publishedKeys: createPublishedKeyResolver(),
     encryptionKey,
     // RFC 5869: a key of its own for each use of the one configured secret.

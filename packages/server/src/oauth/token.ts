@@ -2,16 +2,19 @@
  * The token endpoint (RFC 6749 §3.2): client authentication (public clients name themselves with
  * `client_id`), the per-client rate limit, then the grant: client credentials (§4.4) with RFC 8707
  * resource indicators, authorization code with PKCE (§4.1.3, `authorization-code.ts`) and refresh
- * token with rotation (§6, `refresh-token.ts`). A request with a DPoP proof (RFC 9449 §5) gets
+ * token with rotation (§6, `refresh-token.ts`), and the JWT-bearer grant (RFC 7523 §2.1,
+ * `jwt-bearer.ts`). A request with a DPoP proof (RFC 9449 §5) gets
  * tokens bound to the proof's key (`dpop.ts`).
  * @module
  */
 import type { OAuthRequest, OAuthResponse, ServiceContext } from '../service/context.js'
+import { JWT_BEARER_GRANT_TYPE } from '../config/schema.js'
 import type { ClientRecord } from '../store/store.js'
 import { mintAccessToken, tokenType } from './access-token.js'
 import { authorizationCodeGrant } from './authorization-code.js'
 import { authenticateClient } from './client-auth.js'
 import { OAuthError } from './errors.js'
+import { jwtBearerGrant } from './jwt-bearer.js'
 import { refreshTokenGrant } from './refresh-token.js'
 import { NO_STORE } from './response.js'
 import { param, resourceParams } from './request.js'
@@ -22,6 +25,7 @@ const GRANTS = Object.freeze({
   client_credentials: clientCredentials,
   authorization_code: authorizationCodeGrant,
   refresh_token: refreshTokenGrant,
+  [JWT_BEARER_GRANT_TYPE]: jwtBearerGrant,
 })
 
 /** Grant types this service implements (discovery's `grant_types_supported`). */

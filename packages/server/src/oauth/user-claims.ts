@@ -16,6 +16,21 @@ import { RESERVED_CLAIMS } from './access-token.js'
  */
 export const RESERVED_USER_CLAIMS: ReadonlySet<string> = new Set([...[...RESERVED_CLAIMS].filter((claim) => claim !== 'groups'), 'at_hash', 'c_hash', 'sid'])
 
+/**
+ * A claim mapping's entries that would set a reserved claim, one line each starting with `path`
+ * (checked at start for the configuration, and by the admin API for the clients it creates).
+ *
+ * @example
+ * ```ts
+ * claimMappingProblems({ profile: { sub: 'name' } }, 'userClaims') // ['userClaims.profile.sub: a registered claim, …']
+ * ```
+ */
+export function claimMappingProblems(mapping: Record<string, Record<string, string>> | undefined, path: string): string[] {
+  return Object.entries(mapping ?? {}).flatMap(([scope, claims]) =>
+    Object.keys(claims).filter((claim) => RESERVED_USER_CLAIMS.has(claim)).map((claim) => `${path}.${scope}.${claim}: a registered claim, which no mapping may set`),
+  )
+}
+
 function field(user: LoginUser, name: string): unknown {
   if (name.startsWith('attributes.')) return user.attributes?.[name.slice('attributes.'.length)]
   return (user as unknown as Record<string, unknown>)[name]

@@ -14,29 +14,10 @@
  * @module
  */
 import type { OAuthRequest, OAuthResponse, ServiceContext } from '../service/context.js'
-import { issuerOf } from './endpoints.js'
+import { bearerChallenge as challenge, bearerToken } from './bearer.js'
 import { verifyIssuedToken } from './issued-token.js'
 import { NO_STORE } from './response.js'
 import { userClaims } from './user-claims.js'
-
-/** RFC 6750 §2.1: `Bearer` (any case), one space, b64token. */
-const BEARER = /^bearer ([A-Za-z0-9\-._~+/]+=*)$/i
-
-type BearerError = 'invalid_request' | 'invalid_token' | 'insufficient_scope'
-
-function challenge(ctx: ServiceContext, status: number, error?: BearerError, description?: string, scope?: string): OAuthResponse {
-  // RFC 6750 §3: quoted-string values; ours never hold `"` or `\`, but the realm is configuration.
-  const quote = (value: string) => `"${value.replace(/["\\]/g, '\\$&')}"`
-  const parts = [`realm=${quote(issuerOf(ctx.config))}`]
-  if (error !== undefined) parts.push(`error=${quote(error)}`)
-  if (description !== undefined) parts.push(`error_description=${quote(description)}`)
-  if (scope !== undefined) parts.push(`scope=${quote(scope)}`)
-  return {
-    status,
-    headers: { ...NO_STORE, 'WWW-Authenticate': `Bearer ${parts.join(', ')}` },
-    body: error === undefined ? undefined : { error, error_description: description },
-  }
-}
 
 /**
  * Handles a userinfo request; `request.params` holds the form body of a POST (empty for GET).
@@ -52,7 +33,7 @@ export async function handleUserinfoRequest(request: OAuthRequest, ctx: ServiceC
   if (header !== undefined && fromBody !== undefined) return challenge(ctx, 400, 'invalid_request', 'send the access token one way only (RFC 6750 section 2)')
   let token = fromBody
   if (header !== undefined) {
-    token = BEARER.exec(header)?.[1]
+    token = bearerToken(header)
     if (token === undefined) return challenge(ctx, 400, 'invalid_request', 'the Authorization header is not a Bearer token (RFC 6750 section 2.1)')
   }
   if (token === undefined) return challenge(ctx, 401)

@@ -13,21 +13,23 @@ import { handleMetadataRequest } from '../oauth/discovery.js'
 import { handleIntrospectionRequest } from '../oauth/introspect.js'
 import { handleRevocationRequest } from '../oauth/revoke.js'
 import { createOAuthRuntime } from '../oauth/runtime.js'
+import { registeredKeysProblem } from '../oauth/registered-keys.js'
 import { keyManagers } from '../oauth/signing-keys.js'
 import { handleTokenRequest } from '../oauth/token.js'
 import { handleUserinfoRequest } from '../oauth/userinfo.js'
 import { handleUpstreamCallback, handleUpstreamLogin } from '../upstream/flow.js'
-import { RESERVED_USER_CLAIMS } from '../oauth/user-claims.js'
+import { claimMappingProblems } from '../oauth/user-claims.js'
 import { durationSeconds } from '../config/duration.js'
 import { createDebuggerServer, type DebuggerServer } from 'jotjwt-debugger'
 import { checkDeployment, ConfigError, debuggerEnabled, debuggerPort, validateConfig } from '../config/load.js'
-import type { ClientConfig, ServiceConfig, ServiceConfigInput, UserConfig } from '../config/schema.js'
+import { clientRecord, trustEntryRecord, userRecord } from '../config/records.js'
+import type { ClientConfig, ServiceConfig, ServiceConfigInput, TrustEntryConfig, UserConfig } from '../config/schema.js'
 import { buildApp } from '../http/app.js'
 import type { CoreHandlers } from '../http/core.js'
 import { serviceKeyManagers } from '../keys/manager.js'
 import { startRedisSharing, type RedisSharing } from '../redis/sharing.js'
 import { openStore } from '../store/index.js'
-import type { ClientRecord, Store, UserRecord } from '../store/store.js'
+import type { Store } from '../store/store.js'
 import type { ServiceContext } from './context.js'
 import { prepareDevMode, type DevMode } from './dev.js'
 import { createLogger, type ServiceLogger } from './logger.js'
@@ -85,48 +87,23 @@ export interface RunningService {
   close(): Promise<void>
 }
 
-function clientRecord(client: ClientConfig, secretHash: string | undefined, createdAt: number, updatedAt: number): ClientRecord {
-  const refreshToken =
-    client.refreshToken &&
-    Object.fromEntries(Object.entries(client.refreshToken).flatMap(([name, value]) => (value === undefined ? [] : [[name, durationSeconds(value)]])))
-  return {
-    clientId: client.clientId,
-    authMethod: client.authMethod,
-    grantTypes: client.grantTypes,
-    scopes: client.scopes,
-    resources: client.resources,
-    createdAt,
-    updatedAt,
-    ...(client.name === undefined ? {} : { name: client.name }),
-    ...(secretHash === undefined ? {} : { secretHash }),
-    ...(client.jwks === undefined ? {} : { jwks: client.jwks }),
-    ...(client.jwksUri === undefined ? {} : { jwksUri: client.jwksUri }),
-    ...(client.redirectUris.length === 0 ? {} : { redirectUris: client.redirectUris }),
-    ...(client.defaultResource === undefined ? {} : { defaultResource: client.defaultResource }),
-    ...(client.accessTokenAlg === undefined ? {} : { accessTokenAlg: client.accessTokenAlg }),
-    ...(client.accessTokenTtl === undefined ? {} : { accessTokenTtl: durationSeconds(client.accessTokenTtl) }),
-    ...(client.idTokenAlg === undefined ? {} : { idTokenAlg: client.idTokenAlg }),
-    ...(refreshToken === undefined ? {} : { refreshToken }),
-    ...(client.userClaims === undefined ? {} : { userClaims: client.userClaims }),
-    ...(client.extraClaims === undefined ? {} : { extraClaims: client.extraClaims }),
-    ...(client.dpopBoundAccessTokens ? { dpopBoundAccessTokens: true } : {}),
-  }
-}
-
 /**
- * The configuration is the list of clients: each configured client is written to the store (its
- * secret hashed, never stored in the clear), and a stored client no longer configured is deleted,
- * so removing a compromised client from the file and restarting really removes it.
+ * The configuration is the list of its clients: each configured client is written to the store (its
+ * secret hashed, never stored in the clear), and a stored client of the configuration that is no
+ * longer configured is deleted, so removing a compromised client from the file and restarting
+ * really removes it. Clients created through the admin API are kept, unless the configuration now
+ * declares one with the same id: the configuration wins.
  */
 async function syncClients(store: Store, clients: readonly ClientConfig[], now: number, log: ServiceLogger): Promise<void> {
   for (const client of clients) {
     const existing = await store.getClient(client.clientId)
+    if (existing?.source === 'api') log.warn({ client_id: client.clientId }, 'a configured client replaces the one of this id created through the admin API')
     const secretHash = client.clientSecret === undefined ? client.clientSecretHash : await hashSecret(client.clientSecret)
-    await store.putClient(clientRecord(client, secretHash, existing?.createdAt ?? now, now))
+    await store.putClient(clientRecord(client, secretHash, 'config', { createdAt: existing?.createdAt ?? now, updatedAt: now }))
   }
   const configured = new Set(clients.map((client) => client.clientId))
   for (const stored of await store.listClients()) {
-    if (configured.has(stored.clientId)) continue
+    if (configured.has(stored.clientId) || stored.source === 'api') continue
     await store.deleteClient(stored.clientId)
     log.info({ client_id: stored.clientId }, 'client deleted: no longer in the configuration')
   }
@@ -134,8 +111,10 @@ async function syncClients(store: Store, clients: readonly ClientConfig[], now: 
 
 /**
  * The same for the people of the built-in login: each configured user is written to the store
- * (the password hashed), and a stored user no longer configured is deleted: their sessions stop
- * counting and their grants stop refreshing (`LoginProvider.user` no longer finds them).
+ * (the password hashed), and a stored user of the configuration no longer configured is deleted:
+ * their sessions stop counting and their grants stop refreshing (`LoginProvider.user` no longer
+ * finds them). Users created through the admin API are kept unless configured users take their
+ * subject or username.
  */
 async function syncUsers(store: Store, users: readonly UserConfig[], now: number, log: ServiceLogger): Promise<void> {
   const subjects = new Set<string>()
@@ -143,30 +122,43 @@ async function syncUsers(store: Store, users: readonly UserConfig[], now: number
     const subject = user.subject ?? user.username
     subjects.add(subject)
     const existing = await store.getUser(subject)
+    if (existing?.source === 'api') log.warn({ sub: subject }, 'a configured user replaces the one of this subject created through the admin API')
     const passwordHash = user.password === undefined ? user.passwordHash : await hashSecret(user.password)
-    const record: UserRecord = {
-      subject,
-      username: user.username,
-      emailVerified: user.emailVerified,
-      groups: user.groups,
-      createdAt: existing?.createdAt ?? now,
-      updatedAt: now,
-      ...(passwordHash === undefined ? {} : { passwordHash }),
-      ...(user.name === undefined ? {} : { name: user.name }),
-      ...(user.email === undefined ? {} : { email: user.email }),
-      ...(user.attributes === undefined ? {} : { attributes: user.attributes }),
-    }
+    const record = userRecord(user, passwordHash, 'config', { createdAt: existing?.createdAt ?? now, updatedAt: now })
     // Configured usernames are unique (checkSettings): a stored holder under another subject is
-    // stale, renamed further down this list or no longer configured. It is written again if it is.
+    // stale, renamed further down this list, no longer configured, or made through the admin API.
+    // It is written again if it is configured.
     const holder = await store.findUserByUsername(user.username)
-    if (holder && holder.subject !== subject) await store.deleteUser(holder.subject)
+    if (holder && holder.subject !== subject) {
+      await store.deleteUser(holder.subject)
+      if (holder.source === 'api') log.warn({ sub: holder.subject }, 'user deleted: a configured user has its username')
+    }
     await store.putUser(record)
   }
   for (const stored of await store.listUsers()) {
-    if (subjects.has(stored.subject)) continue
+    if (subjects.has(stored.subject) || stored.source === 'api') continue
     await store.deleteUser(stored.subject)
     log.info({ sub: stored.subject }, 'user deleted: no longer in the configuration')
   }
+}
+
+/**
+ * The trust entries of the JWT-bearer grant, likewise: configured ones are written, stored ones of
+ * the configuration no longer configured are deleted, and entries made through the admin API stay
+ * unless a configured entry takes their issuer and subject.
+ */
+async function syncTrustEntries(store: Store, entries: readonly TrustEntryConfig[], now: number, log: ServiceLogger): Promise<void> {
+  const records = entries.map((entry) => trustEntryRecord(entry, 'config', { createdAt: now, updatedAt: now }))
+  const configured = new Set(records.map((record) => record.id))
+  const existing = new Map((await store.listTrustEntries()).map((entry) => [entry.id, entry]))
+  for (const stored of existing.values()) {
+    const displaced = records.some((record) => record.id !== stored.id && record.issuer === stored.issuer && record.subject === stored.subject)
+    if (!displaced && (configured.has(stored.id) || stored.source === 'api')) continue
+    await store.deleteTrustEntry(stored.id)
+    existing.delete(stored.id)
+    log[stored.source === 'api' ? 'warn' : 'info']({ trust_id: stored.id }, displaced ? 'trust entry deleted: a configured entry has its issuer and subject' : 'trust entry deleted: no longer in the configuration')
+  }
+  for (const record of records) await store.putTrustEntry({ ...record, createdAt: existing.get(record.id)?.createdAt ?? now })
 }
 
 async function readTls(tls: NonNullable<ServiceConfig['http']['tls']>): Promise<{ cert: Buffer; key: Buffer }> {
@@ -183,23 +175,20 @@ async function readTls(tls: NonNullable<ServiceConfig['http']['tls']>): Promise<
 /**
  * Settings only the service can judge, refused at start rather than at the first request: a secret
  * or password hash must be one this service can check; subjects and usernames must be unique; a
- * claim mapping must not produce a registered claim.
+ * claim mapping must not produce a registered claim; trust entries must be unique and their keys usable.
  */
 function checkSettings(config: ServiceConfig): void {
   const hashProblem = (hash: string | undefined, clear: string | undefined, path: string, flag: string) =>
     clear === undefined && hash !== undefined && !isSecretHash(hash) ? [`${path}: not a secret hash (make one with: jotjwt serve ${flag})`] : []
-  const mappingProblems = (mapping: Record<string, Record<string, string>> | undefined, path: string) =>
-    Object.entries(mapping ?? {}).flatMap(([scope, claims]) =>
-      Object.keys(claims).filter((claim) => RESERVED_USER_CLAIMS.has(claim)).map((claim) => `${path}.${scope}.${claim}: a registered claim, which no mapping may set`),
-    )
   const seen = { subject: new Set<string>(), username: new Set<string>() }
   const issues = [
     ...config.clients.flatMap((client, index) => [
       ...hashProblem(client.clientSecretHash, client.clientSecret, `clients.${index}.clientSecretHash`, '--hash-secret'),
-      ...mappingProblems(client.userClaims, `clients.${index}.userClaims`),
+      ...claimMappingProblems(client.userClaims, `clients.${index}.userClaims`),
     ]),
-    ...mappingProblems(config.userClaims, 'userClaims'),
-    ...mappingProblems(config.accessTokenClaims, 'accessTokenClaims'),
+    ...claimMappingProblems(config.userClaims, 'userClaims'),
+    ...claimMappingProblems(config.accessTokenClaims, 'accessTokenClaims'),
+    ...trustProblems(config.trust),
     ...config.users.flatMap((user, index) => {
       const subject = user.subject ?? user.username
       const problems = [
@@ -213,6 +202,25 @@ function checkSettings(config: ServiceConfig): void {
     }),
   ]
   if (issues.length > 0) throw new ConfigError(issues)
+}
+
+/** Trust entries: ids and (issuer, subject) pairs unique, registered keys usable. */
+function trustProblems(entries: readonly TrustEntryConfig[]): string[] {
+  const ids = new Set<string>()
+  const pairs = new Set<string>()
+  return entries.flatMap((entry, index) => {
+    const record = trustEntryRecord(entry, 'config', { createdAt: 0, updatedAt: 0 })
+    const pair = JSON.stringify([record.issuer, record.subject ?? null])
+    const keys = registeredKeysProblem(record)
+    const problems = [
+      ...(ids.has(record.id) ? [`trust.${index}.id: another trust entry has the id ${JSON.stringify(record.id)}`] : []),
+      ...(pairs.has(pair) ? [`trust.${index}: another trust entry has this issuer and ${record.subject === undefined ? 'any: true' : 'subject'}`] : []),
+      ...(keys === undefined ? [] : [`trust.${index}.${entry.jwk === undefined ? 'jwks' : 'jwk'}: unusable keys (${keys})`]),
+    ]
+    ids.add(record.id)
+    pairs.add(pair)
+    return problems
+  })
 }
 
 /**
@@ -278,6 +286,7 @@ export async function startService(input: ServiceConfigInput, options: StartOpti
     await store.migrate()
     await syncClients(store, config.clients, Math.floor(now()), log)
     await syncUsers(store, config.users, Math.floor(now()), log)
+    await syncTrustEntries(store, config.trust, Math.floor(now()), log)
     // With Redis, the OAuth core sees the store through it (`redis/sharing.ts`): single use in Redis,
     // revocations copied to its denylist, key lists cached and renewed on change notifications.
     if (config.redis) redis = await startRedisSharing(config.redis, store, { log, now })
