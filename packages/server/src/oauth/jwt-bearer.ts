@@ -51,6 +51,8 @@ export async function jwtBearerGrant(request: OAuthRequest, client: ClientRecord
   const { entry, claims } = await verifyAssertion(assertion, ctx)
   const scopes = grantedScopes(param(request, 'scope'), entry, client)
   const audiences = grantedAudiences(resourceParams(request), client)
+  // Spent only now: a request refused for its scope or resource leaves the assertion usable.
+  await spendAssertion(entry, claims, ctx)
   const { token, expiresIn } = await mintAccessToken(ctx, client, { subject: claims.sub, audiences, scopes, jkt })
   ctx.log.info({ client_id: client.clientId, trust_id: entry.id, sub: claims.sub }, 'jwt-bearer assertion accepted')
   return {
@@ -111,12 +113,19 @@ async function verifyAssertion(assertion: string, ctx: ServiceContext): Promise<
   const maxLifetime = durationSeconds(ctx.config.tokens.maxGrantAssertionLifetime)
   if (exp > now + maxLifetime + tolerance) throw invalidGrant(`assertion: exp is more than ${maxLifetime} seconds ahead`)
   if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH) throw invalidGrant('assertion: jti is empty or too long')
-  // RFC 7523 §3 item 7: single use, across replicas, for as long as the assertion would be accepted.
-  // The issuer is length-prefixed so that no (issuer, jti) pair can collide with another.
-  if (!(await ctx.store.useOnce('jwt_bearer', `${entry.issuer.length}:${entry.issuer}${jti}`, Math.ceil(exp + tolerance), now))) {
+  return { entry, claims }
+}
+
+/**
+ * RFC 7523 §3 item 7: single use, across replicas, for as long as the assertion would be accepted
+ * (through the store's single-use entries, as client assertions). The issuer is length-prefixed so
+ * that no (issuer, jti) pair can collide with another.
+ */
+async function spendAssertion(entry: TrustEntryRecord, { exp, jti }: { exp: number; jti: string }, ctx: ServiceContext): Promise<void> {
+  const tolerance = durationSeconds(ctx.config.tokens.clockTolerance)
+  if (!(await ctx.store.useOnce('jwt_bearer', `${entry.issuer.length}:${entry.issuer}${jti}`, Math.ceil(exp + tolerance), ctx.now()))) {
     throw invalidGrant('assertion: jti was already used')
   }
-  return { entry, claims }
 }
 
 /** The entry for exactly this subject, else the issuer's any-subject entry; an expired one trusts nothing. */
