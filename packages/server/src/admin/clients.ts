@@ -11,7 +11,8 @@ import { clientDeploymentProblems } from '../config/load.js'
 import { clientRecord } from '../config/records.js'
 import { clientSchema, type ClientConfig } from '../config/schema.js'
 import { hashSecret } from '../crypto/secret-hash.js'
-import { registeredKeysProblem } from '../oauth/registered-keys.js'
+import { CLIENT_ASSERTION_ALGORITHMS } from '../oauth/client-auth.js'
+import { registeredKeysProblems } from '../oauth/registered-keys.js'
 import { signingAlgorithms } from '../oauth/signing-keys.js'
 import { claimMappingProblems } from '../oauth/user-claims.js'
 import type { OAuthResponse, ServiceContext } from '../service/context.js'
@@ -49,12 +50,11 @@ async function changeable(ctx: ServiceContext, clientId: string): Promise<Client
 }
 
 /** What the schema cannot judge: the deployment rules, usable keys, claim mappings, algorithms the service keeps keys for. */
-function checkClient(ctx: ServiceContext, client: ClientConfig): void {
+async function checkClient(ctx: ServiceContext, client: ClientConfig): Promise<void> {
   const algorithms = signingAlgorithms(ctx)
-  const keys = registeredKeysProblem(client)
   const issues = [
     ...(ctx.config.dev ? [] : clientDeploymentProblems(client, 'client')),
-    ...(keys === undefined ? [] : [`client.jwks: unusable keys (${keys})`]),
+    ...(await registeredKeysProblems(client, CLIENT_ASSERTION_ALGORITHMS)).map((problem) => `client.jwks: ${problem}`),
     ...claimMappingProblems(client.userClaims, 'client.userClaims'),
     ...[client.accessTokenAlg, client.idTokenAlg].flatMap((alg, index) =>
       alg === undefined || algorithms.includes(alg)
@@ -85,7 +85,7 @@ export async function createClient(request: AdminRequest, ctx: ServiceContext, a
   refuseMembers(body, ['clientSecret', 'clientSecretHash'], SERVICE_SETS)
   const secret = SECRET_METHODS.has(typeof body.authMethod === 'string' ? body.authMethod : 'client_secret_basic') ? newSecret() : undefined
   const client = validated(clientSchema, { ...body, ...(secret === undefined ? {} : { clientSecret: secret }) }, 'the client')
-  checkClient(ctx, client)
+  await checkClient(ctx, client)
   const now = Math.floor(ctx.now())
   const record = clientRecord(client, secret === undefined ? undefined : await hashSecret(secret), 'api', { createdAt: now, updatedAt: now })
   if (!(await ctx.store.createClient(record))) throw new AdminError('conflict', 'a client has this id')
@@ -107,7 +107,7 @@ export async function updateClient(request: AdminRequest, ctx: ServiceContext, a
   if (!SECRET_METHODS.has(String(merged.authMethod))) delete merged.clientSecretHash
   else if (merged.clientSecretHash === undefined) merged.clientSecret = secret = newSecret()
   const client = validated(clientSchema, merged, 'the client')
-  checkClient(ctx, client)
+  await checkClient(ctx, client)
   const secretHash = secret === undefined ? client.clientSecretHash : await hashSecret(secret)
   const record = clientRecord(client, secretHash, 'api', { createdAt: current.createdAt, updatedAt: Math.floor(ctx.now()) })
   await ctx.store.putClient(record)

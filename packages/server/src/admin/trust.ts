@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto'
 import { trustDeploymentProblems } from '../config/load.js'
 import { trustEntryRecord } from '../config/records.js'
 import { trustEntrySchema } from '../config/schema.js'
-import { registeredKeysProblem } from '../oauth/registered-keys.js'
+import { registeredKeysProblems } from '../oauth/registered-keys.js'
 import type { OAuthResponse, ServiceContext } from '../service/context.js'
 import { StoreConflict, type TrustEntryRecord } from '../store/store.js'
 import { recordChange, type AdminActor } from './audit.js'
@@ -27,8 +27,11 @@ export async function createTrustEntry(request: AdminRequest, ctx: ServiceContex
   const entry = validated(trustEntrySchema, body, 'the trust entry')
   const now = Math.floor(ctx.now())
   const record: TrustEntryRecord = { ...trustEntryRecord(entry, 'api', { createdAt: now, updatedAt: now }), id: `tr-${randomBytes(16).toString('base64url')}` }
-  const keys = registeredKeysProblem(record)
-  const issues = [...(ctx.config.dev ? [] : trustDeploymentProblems(entry, 'trust')), ...(keys === undefined ? [] : [`trust.${entry.jwk === undefined ? 'jwks' : 'jwk'}: unusable keys (${keys})`])]
+  const keys = await registeredKeysProblems(record, record.algorithms)
+  const issues = [
+    ...(ctx.config.dev ? [] : trustDeploymentProblems(entry, 'trust')),
+    ...keys.map((problem) => `trust.${entry.jwk === undefined ? 'jwks' : 'jwk'}: ${problem}`),
+  ]
   if (issues.length > 0) throw new AdminError('invalid_request', 'the trust entry is invalid', issues)
   try {
     await ctx.store.putTrustEntry(record)

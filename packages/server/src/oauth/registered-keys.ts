@@ -6,7 +6,7 @@
  * per cooldown). One resolver per owner, kept while its registration names the same keys.
  * @module
  */
-import { createLocalKeySet, createRemoteKeySet, isJotError, type KeyResolver } from 'jotjwt'
+import { createLocalKeySet, createRemoteKeySet, importJWK, isJotError, type JWK, type JWSAlgorithmName, type KeyResolver } from 'jotjwt'
 import type { ServiceContext } from '../service/context.js'
 import { BoundedMap } from '../lib/bounded-map.js'
 
@@ -55,21 +55,41 @@ export function createRegisteredKeySets(options: RegisteredKeySetOptions = {}): 
 }
 
 /**
- * What is wrong with a registered JWK Set (the library's own words), or undefined when it can be
- * used: checked when a configuration is loaded or an admin registers keys, not at the first request.
+ * What is wrong with a registered JWK Set, one line per key (the library's own words), or nothing
+ * when every key is a public key usable with one of `algorithms` (its own `alg` when it names one):
+ * checked when a configuration is loaded or an admin registers keys, not at the first request. A
+ * private key is refused: what is registered here is published to nobody but must never sign.
  *
  * @example
  * ```ts
- * registeredKeysProblem({ jwks: { keys: [{ kty: 'EC' }] } }) // 'jwks: …'
+ * await registeredKeysProblems({ jwks: { keys: [{ kty: 'EC' }] } }, ['ES256']) // ['keys.0: …']
  * ```
  */
-export function registeredKeysProblem(registration: KeyRegistration): string | undefined {
-  if (registration.jwks === undefined) return undefined
+export async function registeredKeysProblems(registration: KeyRegistration, algorithms: readonly string[]): Promise<string[]> {
+  if (registration.jwks === undefined) return []
   try {
     createLocalKeySet(registration.jwks)
-    return undefined
   } catch (error) {
     if (!isJotError(error)) throw error
-    return `${error.code}: ${error.message}`
+    return [`${error.code}: ${error.message}`]
   }
+  const problems: string[] = []
+  for (const [index, jwk] of registration.jwks.keys.entries()) {
+    const candidates = typeof jwk.alg === 'string' ? [jwk.alg] : algorithms
+    let failure = `no algorithm of ${candidates.join(', ')} fits it`
+    let usable = false
+    for (const alg of candidates) {
+      try {
+        const key = await importJWK(jwk as JWK, { alg: alg as JWSAlgorithmName })
+        if (key.type === 'private') failure = 'a private key: register the public key only'
+        else usable = true
+        break
+      } catch (error) {
+        if (!isJotError(error)) throw error
+        failure = `${error.code}: ${error.message}`
+      }
+    }
+    if (!usable) problems.push(`keys.${index}: ${failure}`)
+  }
+  return problems
 }

@@ -13,7 +13,7 @@ import { handleMetadataRequest } from '../oauth/discovery.js'
 import { handleIntrospectionRequest } from '../oauth/introspect.js'
 import { handleRevocationRequest } from '../oauth/revoke.js'
 import { createOAuthRuntime } from '../oauth/runtime.js'
-import { registeredKeysProblem } from '../oauth/registered-keys.js'
+import { registeredKeysProblems } from '../oauth/registered-keys.js'
 import { keyManagers } from '../oauth/signing-keys.js'
 import { handleTokenRequest } from '../oauth/token.js'
 import { handleUserinfoRequest } from '../oauth/userinfo.js'
@@ -204,23 +204,31 @@ function checkSettings(config: ServiceConfig): void {
   if (issues.length > 0) throw new ConfigError(issues)
 }
 
-/** Trust entries: ids and (issuer, subject) pairs unique, registered keys usable. */
+/** Trust entries: ids and (issuer, subject) pairs unique. */
 function trustProblems(entries: readonly TrustEntryConfig[]): string[] {
   const ids = new Set<string>()
   const pairs = new Set<string>()
   return entries.flatMap((entry, index) => {
     const record = trustEntryRecord(entry, 'config', { createdAt: 0, updatedAt: 0 })
     const pair = JSON.stringify([record.issuer, record.subject ?? null])
-    const keys = registeredKeysProblem(record)
     const problems = [
       ...(ids.has(record.id) ? [`trust.${index}.id: another trust entry has the id ${JSON.stringify(record.id)}`] : []),
       ...(pairs.has(pair) ? [`trust.${index}: another trust entry has this issuer and ${record.subject === undefined ? 'any: true' : 'subject'}`] : []),
-      ...(keys === undefined ? [] : [`trust.${index}.${entry.jwk === undefined ? 'jwks' : 'jwk'}: unusable keys (${keys})`]),
     ]
     ids.add(record.id)
     pairs.add(pair)
     return problems
   })
+}
+
+/** Trust entries' keys: public keys usable with their algorithms (importing keys is asynchronous, hence apart from checkSettings). */
+async function checkTrustedKeys(entries: readonly TrustEntryConfig[]): Promise<void> {
+  const issues: string[] = []
+  for (const [index, entry] of entries.entries()) {
+    const record = trustEntryRecord(entry, 'config', { createdAt: 0, updatedAt: 0 })
+    for (const problem of await registeredKeysProblems(record, record.algorithms)) issues.push(`trust.${index}.${entry.jwk === undefined ? 'jwks' : 'jwk'}: ${problem}`)
+  }
+  if (issues.length > 0) throw new ConfigError(issues)
 }
 
 /**
@@ -275,6 +283,7 @@ export async function startService(input: ServiceConfigInput, options: StartOpti
   // checkDeployment requires it outside dev mode, and prepareDevMode sets it in dev mode.
   if (issuer === undefined) throw new ConfigError(['issuer: required'])
   checkSettings(config)
+  await checkTrustedKeys(config.trust)
   const https = config.http.tls === undefined ? undefined : await readTls(config.http.tls)
 
   const now = options.now ?? (() => Date.now() / 1000)
