@@ -254,6 +254,58 @@ describe('refusals outside dev mode', () => {
   })
 })
 
+describe('trust entries (JWT-bearer grant) and the admin API', () => {
+  const dev = { JOTJWT_DEV: '1' }
+  const jwk = '{ kty: OKP, crv: Ed25519, x: 11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo }'
+
+  test('an entry: subject or any, exactly one of jwk, jwks, jwksUri, asymmetric algorithms, an expiry', async () => {
+    const config = await loadConfig({
+      file: file(`trust:\n  - { issuer: https://ci.example, subject: bot, scopes: [deploy:write], jwk: ${jwk}, algorithms: [EdDSA], expiresAt: '2030-01-01T00:00:00Z' }\n`),
+      env: dev,
+    })
+    assert.deepEqual(config.trust[0]?.scopes, ['deploy:write'])
+    assert.deepEqual(config.admin, { scope: 'jotjwt:admin' })
+    assert.equal(config.tokens.maxGrantAssertionLifetime, '1h')
+    const found = await issues(
+      loadConfig({
+        file: file(`trust:
+  - { issuer: https://ci.example, scopes: [deploy:write], jwk: ${jwk}, algorithms: [EdDSA] }
+  - { issuer: https://ci.example, any: true, scopes: [openid], jwksUri: 'https://ci.example/jwks', jwk: ${jwk}, algorithms: [HS256], expiresAt: tomorrow }
+`),
+        env: dev,
+      }),
+    )
+    assert.deepEqual(found, [
+      'trust.0.subject: give subject (the one sub accepted) or any: true, not both',
+      'trust.1.scopes.0: an identity scope (openid, profile, email, groups, offline_access) is not listed: every authorization code client may ask for it',
+      'trust.1.algorithms.0: Invalid option: expected one of "ES256"|"ES384"|"ES512"|"EdDSA"|"Ed25519"|"RS256"|"RS384"|"RS512"|"PS256"|"PS384"|"PS512"',
+      'trust.1.expiresAt: Invalid ISO datetime',
+    ])
+  })
+
+  test('outside dev mode a trusted issuer\'s key set URL must be https:', async () => {
+    const yaml = `${PRODUCTION_YAML}trust:
+  - { issuer: https://ci.example, any: true, scopes: [deploy:write], jwksUri: 'http://ci.example/jwks.json', algorithms: [ES256] }
+`
+    const [issue] = await issues(loadConfig({ file: file(yaml) }))
+    assert.match(issue!, /^trust\.0\.jwksUri: must be an https: URL outside dev mode/)
+  })
+
+  test('clients may be allowed the JWT-bearer grant; the admin scope and audience can be renamed', async () => {
+    const config = await loadConfig({
+      file: file(`clients:
+  - { clientId: deployer, clientSecret: ${SECRET}, grantTypes: ['urn:ietf:params:oauth:grant-type:jwt-bearer'], resources: [https://api.example] }
+admin: { scope: 'ops:admin', audience: 'https://auth.example/admin-api' }
+`),
+      env: dev,
+    })
+    assert.deepEqual(config.clients[0]?.grantTypes, ['urn:ietf:params:oauth:grant-type:jwt-bearer'])
+    assert.deepEqual(config.admin, { scope: 'ops:admin', audience: 'https://auth.example/admin-api' })
+    const [issue] = await issues(loadConfig({ file: file('admin: { scope: "two words" }\n'), env: dev }))
+    assert.match(issue!, /^admin\.scope: a scope token/)
+  })
+})
+
 describe('clients of the authorization code flow, and users', () => {
   const dev = { JOTJWT_DEV: '1' }
   const yaml = (text: string) => file(`clients:\n${text}`)

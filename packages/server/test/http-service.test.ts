@@ -8,6 +8,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
+import { exportJWK, generateKeyPair } from 'jotjwt'
 import { ConfigError } from '../src/config/load.js'
 import { startService, type RunningService } from '../src/service/service.js'
 import { openStore } from '../src/store/index.js'
@@ -177,6 +178,47 @@ test('client and user settings the service cannot honour are refused at start, e
           'userClaims.email.iss: a registered claim, which no mapping may set',
           'users.0.passwordHash: not a secret hash (make one with: jotjwt serve --hash-password)',
           'users.1.username: another user has this username',
+        ])
+        return true
+      },
+    )
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+})
+
+test('trust entries the service cannot honour are refused at start, each by its path', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'jotjwt-service-'))
+  const { privateKey, publicKey } = await generateKeyPair('ES256')
+  const jwk = await exportJWK(publicKey)
+  const entry = { issuer: 'https://ci.example', scopes: ['deploy:write'], algorithms: ['ES256' as const] }
+  try {
+    await assert.rejects(
+      startService({
+        dev: true,
+        dataDir,
+        listen: { port: 0 },
+        trust: [
+          { ...entry, subject: 'bot', jwk },
+          { ...entry, subject: 'bot', jwksUri: 'https://ci.example/jwks.json' },
+          { ...entry, id: 'same', any: true, jwk },
+          { ...entry, id: 'same', issuer: 'https://other.example', any: true, jwk },
+        ],
+      }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError)
+        assert.deepEqual(error.issues, ['trust.1: another trust entry has this issuer and subject', 'trust.3.id: another trust entry has the id "same"'])
+        return true
+      },
+    )
+    await assert.rejects(
+      startService({ dev: true, dataDir, listen: { port: 0 }, trust: [{ ...entry, any: true, jwks: { keys: [jwk, await exportJWK(privateKey)] } }, { ...entry, issuer: 'x', any: true, jwk, algorithms: ['EdDSA'] }, { ...entry, issuer: 'y', any: true, jwk: { ...jwk, alg: undefined, crv: 'P-384' } }] }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError)
+        assert.deepEqual(error.issues, [
+          'trust.0.jwks: keys.1: a private key: register the public key only',
+          'trust.1.jwk: keys.0: its alg "ES256" is not one of EdDSA',
+          'trust.2.jwk: keys.0: ERR_KEY_ALG_MISMATCH: ES256 cannot be used with curve P-384',
         ])
         return true
       },

@@ -56,7 +56,7 @@ export function createRegisteredKeySets(options: RegisteredKeySetOptions = {}): 
 
 /**
  * What is wrong with a registered JWK Set, one line per key (the library's own words), or nothing
- * when every key is a public key usable with one of `algorithms` (its own `alg` when it names one):
+ * when every key is a public key usable with one of `algorithms` (and names one of them, if any):
  * checked when a configuration is loaded or an admin registers keys, not at the first request. A
  * private key is refused: what is registered here is published to nobody but must never sign.
  *
@@ -75,8 +75,9 @@ export async function registeredKeysProblems(registration: KeyRegistration, algo
   }
   const problems: string[] = []
   for (const [index, jwk] of registration.jwks.keys.entries()) {
-    const candidates = typeof jwk.alg === 'string' ? [jwk.alg] : algorithms
-    let failure = `no algorithm of ${candidates.join(', ')} fits it`
+    // A key that names its algorithm is used with that one only (RFC 7517 §4.4).
+    const candidates = typeof jwk.alg === 'string' ? algorithms.filter((alg) => alg === jwk.alg) : algorithms
+    let failure = candidates.length === 0 ? `its alg ${JSON.stringify(jwk.alg)} is not one of ${algorithms.join(', ')}` : `no algorithm of ${candidates.join(', ')} fits it`
     let usable = false
     for (const alg of candidates) {
       try {

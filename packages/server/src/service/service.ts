@@ -211,10 +211,12 @@ function trustProblems(entries: readonly TrustEntryConfig[]): string[] {
   return entries.flatMap((entry, index) => {
     const record = trustEntryRecord(entry, 'config', { createdAt: 0, updatedAt: 0 })
     const pair = JSON.stringify([record.issuer, record.subject ?? null])
-    const problems = [
-      ...(ids.has(record.id) ? [`trust.${index}.id: another trust entry has the id ${JSON.stringify(record.id)}`] : []),
-      ...(pairs.has(pair) ? [`trust.${index}: another trust entry has this issuer and ${record.subject === undefined ? 'any: true' : 'subject'}`] : []),
-    ]
+    // A derived id repeats exactly when the pair does: one line says it.
+    const problems = pairs.has(pair)
+      ? [`trust.${index}: another trust entry has this issuer and ${record.subject === undefined ? 'any: true' : 'subject'}`]
+      : ids.has(record.id)
+        ? [`trust.${index}.id: another trust entry has the id ${JSON.stringify(record.id)}`]
+        : []
     ids.add(record.id)
     pairs.add(pair)
     return problems
