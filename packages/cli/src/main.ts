@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs'
 import type { Command, Context, Output } from './cli/command.js'
 import { describeError, EXIT_USAGE, UsageError } from './cli/errors.js'
+import { admin } from './commands/admin.js'
 import { decode } from './commands/decode.js'
 import { decrypt } from './commands/decrypt.js'
 import { dpop } from './commands/dpop.js'
@@ -25,7 +26,7 @@ import { colorEnabled, createPalette } from './format/color.js'
 import { escapeTerminal, escapeText, guardOutput } from './format/terminal.js'
 import { createStdinReader } from './io/input.js'
 
-const COMMANDS: readonly Command[] = [decode, verify, sign, encrypt, decrypt, keygen, key, jwks, token, dpop, serve, gateway]
+const COMMANDS: readonly Command[] = [decode, verify, sign, encrypt, decrypt, keygen, key, jwks, token, dpop, serve, admin, gateway]
 
 function version(): string {
   const read = (path: string) => (JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { version: string }).version
@@ -66,6 +67,7 @@ function overview(): string {
     '  jotjwt verify --key issuer.public.jwk "$TOKEN"',
     '  jotjwt verify --jwks https://issuer.example/.well-known/jwks.json --audience api "$TOKEN"',
     '  jotjwt serve --dev   (the token service; needs the jotjwt-server package)',
+    '  jotjwt admin keys list --url http://127.0.0.1:8080   (a running token service, with JOTJWT_ADMIN_TOKEN)',
     '  jotjwt gateway --config gateway.yaml   (forward-auth for proxies; needs jotjwt-gateway)',
     '',
   ].join('\n')

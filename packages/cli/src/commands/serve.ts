@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import type * as Server from 'jotjwt-server'
 import { defineCommand, type Context } from '../cli/command.js'
 import { CliError, EXIT_INVALID, EXIT_UNAVAILABLE, EXIT_USAGE, UsageError } from '../cli/errors.js'
-import { formatTable } from '../format/table.js'
+import { formatKeyTable } from '../format/key-table.js'
 import { utf8 } from '../io/input.js'
 
 const SERVER_PACKAGE = 'jotjwt-server'
@@ -61,15 +61,11 @@ async function administerKeys(server: typeof Server, config: Server.ServiceConfi
     }
     const keys = await admin.list()
     if (json) context.stdout.write(`${JSON.stringify(keys, null, 2)}\n`)
-    else context.stdout.write(formatTable(['kid', 'alg', 'state', 'publishes', 'signs', 'stops signing', 'leaves JWKS'], keys.map((key) => [key.kid, key.alg, key.state, time(key.createdAt), time(key.activateAt), time(key.deactivateAt), time(key.retireAt)])))
+    else context.stdout.write(formatKeyTable(keys))
     return 0
   } finally {
     await admin.close()
   }
-}
-
-function time(seconds: number | undefined): string {
-  return seconds === undefined ? '-' : new Date(Math.floor(seconds) * 1000).toISOString().replace('.000Z', 'Z')
 }
 
 export const serve = defineCommand({

@@ -6,27 +6,7 @@
  * @module
  */
 import { CliError, EXIT_INVALID, EXIT_UNAVAILABLE } from '../cli/errors.js'
-
-/** The most read of a token response: access tokens are small; a larger answer is not one. */
-const MAX_RESPONSE_BYTES = 1 << 20
-
-async function readLimited(response: Response): Promise<string> {
-  const reader = response.body?.getReader()
-  if (!reader) return ''
-  const chunks: Uint8Array[] = []
-  let total = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    total += value.length
-    if (total > MAX_RESPONSE_BYTES) {
-      await reader.cancel()
-      throw new CliError(`the token endpoint answered with more than ${MAX_RESPONSE_BYTES >> 20} MiB`, EXIT_INVALID)
-    }
-    chunks.push(value)
-  }
-  return Buffer.concat(chunks).toString('utf8')
-}
+import { causeText, readLimited } from './http-response.js'
 
 export interface TokenRequest {
   endpoint: string
@@ -81,7 +61,7 @@ async function post(request: TokenRequest, nonce: string | undefined): Promise<{
     const reason = error instanceof Error && error.name === 'TimeoutError' ? 'timed out' : error instanceof Error ? (causeText(error) ?? error.message) : String(error)
     throw new CliError(`cannot reach the token endpoint ${request.endpoint}: ${reason}`, EXIT_UNAVAILABLE, { cause: error })
   }
-  const text = await readLimited(response)
+  const text = await readLimited(response, 'the token endpoint')
   let body: unknown
   try {
     body = JSON.parse(text)
@@ -121,11 +101,3 @@ function tokenResponse({ response, body }: { response: Response; body: unknown }
 
 /** RFC 6749 Appendix A.12: access-token = 1*VSCHAR, VSCHAR = %x20-7E. */
 const ACCESS_TOKEN = /^[\x20-\x7e]+$/
-
-/** The innermost cause's message (`connect ECONNREFUSED …` rather than `fetch failed`). */
-function causeText(error: Error): string | undefined {
-  let current: unknown = error.cause
-  let text: string | undefined
-  for (let depth = 0; current instanceof Error && depth < 4; current = current.cause, depth++) text = current.message || text
-  return text
-}
