@@ -4,12 +4,14 @@
 import { randomBytes } from 'node:crypto'
 import { execFile } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { connectRedis } from '../../guard/test/helpers/redis.js'
+import { freePort } from './service-http.js'
+
+export { freePort }
 
 export { connectRedis, REDIS_URL } from '../../guard/test/helpers/redis.js'
 
@@ -31,14 +33,6 @@ export async function dropPrefix(prefix: string): Promise<void> {
   }
 }
 
-/** A free TCP port on loopback (bound, read and released). */
-export async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 export interface ThrowawayRedis {
   url: string
