@@ -54,6 +54,11 @@ describe('jotjwt admin (stand-in API)', () => {
     next = { status: 200, body: { keys: [] } }
     await jot(['admin', 'keys', 'rotate', '--alg', 'ES256', '--url', `${url}/`], { env: env() })
     assert.deepEqual([seen.at(-1)!.url, seen.at(-1)!.body], ['/admin/keys/rotate', '{"alg":"ES256"}'])
+    // A kid may start with "-": after --, it is the ID, not an option.
+    next = { status: 200, body: { key: { kid: '-Xb3', alg: 'ES256', state: 'retired', createdAt: 0, activateAt: 0 } } }
+    const revoked = await jot(['admin', 'keys', 'revoke', '--', '-Xb3'], { env: env() })
+    assert.equal(revoked.code, 0, revoked.stderr)
+    assert.deepEqual([seen.at(-1)!.method, seen.at(-1)!.url], ['POST', '/admin/keys/-Xb3/revoke'])
   })
 
   it('usage errors before any request: what to manage, the action, the URL, the token, stray flags', async () => {

@@ -114,6 +114,7 @@ describe('jotjwt admin against a running service', () => {
     assert.deepEqual((await jot(['admin', 'users', 'delete', 'dave'], env)).stdout, 'deleted user dave\n')
   })
 
+  // A kid is a base64url thumbprint and may start with "-": the kid goes after --, as the help says.
   test('keys: list, rotate (published now), retire refused for the signing key, revoke', async () => {
     const listed = await jot(['admin', 'keys', 'list', '--json'], env)
     const keys = (JSON.parse(listed.stdout) as { keys: Array<{ kid: string; alg: string; state: string }> }).keys
@@ -130,10 +131,10 @@ describe('jotjwt admin against a running service', () => {
     const published = ((await (await fetch(`${issuer}/jwks.json`)).json()) as { keys: Array<{ kid: string }> }).keys.map((key) => key.kid)
     assert.ok(published.includes(fresh))
 
-    const retire = await jot(['admin', 'keys', 'retire', active.kid], env)
+    const retire = await jot(['admin', 'keys', 'retire', '--', active.kid], env)
     assert.equal(retire.code, 1)
     assert.match(retire.stderr, /conflict: only a retiring key can be retired; it signs now: rotate first/)
-    const revoked = await jot(['admin', 'keys', 'revoke', fresh], env)
+    const revoked = await jot(['admin', 'keys', 'revoke', '--', fresh], env)
     assert.equal(revoked.code, 0, revoked.stderr)
     assert.equal(revoked.stderr, `${fresh} revoked: it is no longer published and signs nothing from now on\n`)
     assert.match(revoked.stdout, new RegExp(`\\n${fresh} +ES256 +retired `))

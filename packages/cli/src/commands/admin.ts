@@ -283,6 +283,7 @@ export const admin = defineCommand({
     '                 (--jwks-uri URL | --jwks FILE | --jwk FILE) [--expires-at TIME] | remove ID',
     '  audit   list [--limit N]',
     '',
+    'An ID that starts with "-" (a kid may: it is base64url) goes after --: jotjwt admin keys revoke -- -Xb3….',
     'A new client secret is printed once, alone on stdout. Clients, users and trust entries of the',
     'service\'s configuration are read-only here (change the file). With --json, the API\'s answer.',
     'Exit status: 0 done, 1 refused (the line says why), 2 usage, 3 the service unreachable or failing.',
