@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { createAccessTokenVerifier, createRemoteKeySet, decodeJWTUnverified } from 'jotjwt'
-import { APP_REDIRECT, authorizationCode, Browser, redeemCode } from '../test/browser.js'
+import { appClient, authorizationCode, Browser, redeemCode } from '../test/browser.js'
 import { formatStats, runLoad, type Endpoint, type LoadRequest } from './mixed-load.js'
 import { opsClient, publishedKids, rotateThroughAdminApi, startDeployment, type Deployment, type Replica } from './replicas.js'
 
@@ -50,7 +50,7 @@ describe(`load held: ${SECONDS} s of mixed traffic against two replica processes
       clients: [
         { clientId: SVC.id, clientSecret: SVC.secret, scopes: ['orders:read'], resources: [API] },
         { clientId: RS.id, clientSecret: RS.secret, scopes: [], resources: [API] },
-        { clientId: 'app', authMethod: 'none', grantTypes: ['authorization_code', 'refresh_token'], redirectUris: [APP_REDIRECT], scopes: ['orders:read'], resources: [API] },
+        appClient('app', API),
         opsClient(issuer),
       ],
       users: [USER],

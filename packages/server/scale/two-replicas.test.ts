@@ -10,7 +10,7 @@ import assert from 'node:assert/strict'
 import { createAccessTokenVerifier, createRemoteKeySet, decodeJWTUnverified } from 'jotjwt'
 import { after, before, describe, test } from 'node:test'
 import { hashToken } from '../src/crypto/token-hash.js'
-import { APP_REDIRECT, authorizationCode, Browser, redeemCode } from '../test/browser.js'
+import { appClient, authorizationCode, Browser, redeemCode } from '../test/browser.js'
 import { eventually } from '../test/redis-helpers.js'
 import { opsClient, publishedKids, rotateThroughAdminApi, startDeployment, type Deployment, type Replica } from './replicas.js'
 
@@ -22,16 +22,6 @@ const USER = { username: 'grace', password: 'a long enough password' }
 const SVC = { id: 'svc', secret: 'svc-client-secret-0123456789abcdef' }
 /** How long a rotated key is published before it signs. */
 const PUBLISH_AHEAD = 2
-
-const publicClient = (clientId: string, graceWindow: number) => ({
-  clientId,
-  authMethod: 'none' as const,
-  grantTypes: ['authorization_code' as const, 'refresh_token' as const],
-  redirectUris: [APP_REDIRECT],
-  scopes: ['orders:read'],
-  resources: [API],
-  refreshToken: { graceWindow },
-})
 
 interface Answer {
   replica: string
@@ -111,8 +101,8 @@ describe('two replica processes on one PostgreSQL schema and one Redis', () => {
       redis: { notifications: true, pollInterval: '60s' },
       keys: { publishAhead: PUBLISH_AHEAD },
       clients: [
-        publicClient('app-grace', GRACE),
-        publicClient('app-strict', 0),
+        appClient('app-grace', API, GRACE),
+        appClient('app-strict', API, 0),
         { clientId: SVC.id, clientSecret: SVC.secret, scopes: ['orders:read'], resources: [API] },
         opsClient(issuer),
       ],

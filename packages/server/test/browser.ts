@@ -89,6 +89,22 @@ export const APP_REDIRECT = 'https://app.example/callback'
 export const APP_VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk'
 
 /**
+ * Such a client's configuration entry: public (no secret, PKCE), the code and refresh token grants,
+ * scope `orders:read` for `resource`, and its own refresh token grace window when given.
+ */
+export function appClient(clientId: string, resource: string, graceWindow?: number) {
+  return {
+    clientId,
+    authMethod: 'none' as const,
+    grantTypes: ['authorization_code' as const, 'refresh_token' as const],
+    redirectUris: [APP_REDIRECT],
+    scopes: ['orders:read'],
+    resources: [resource],
+    ...(graceWindow === undefined ? {} : { refreshToken: { graceWindow } }),
+  }
+}
+
+/**
  * An authorization code for `clientId` with `scope`, through `browser`: it logs in through the form
  * the first time, and its session gets later codes without the form.
  */

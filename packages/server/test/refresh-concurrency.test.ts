@@ -17,7 +17,7 @@ import type { ServiceConfigInput } from '../src/config/schema.js'
 import { startService, type RunningService } from '../src/service/service.js'
 import type { Store } from '../src/store/store.js'
 import { BACKENDS } from './backends.js'
-import { APP_REDIRECT, APP_VERIFIER, authorizationCode, Browser } from './browser.js'
+import { APP_REDIRECT, APP_VERIFIER, appClient, authorizationCode, Browser } from './browser.js'
 import { createMemoryStore } from './memory-store.js'
 
 const CONCURRENCY = 1000
@@ -25,16 +25,6 @@ const GRACE = 60
 const API = 'https://api.example/orders'
 const RS_SECRET = 'resource-server-secret-0123456789'
 const USER = { username: 'grace', password: 'a long enough password' }
-
-const publicClient = (clientId: string, graceWindow: number) => ({
-  clientId,
-  authMethod: 'none' as const,
-  grantTypes: ['authorization_code' as const, 'refresh_token' as const],
-  redirectUris: [APP_REDIRECT],
-  scopes: ['orders:read'],
-  resources: [API],
-  refreshToken: { graceWindow },
-})
 
 function config(created: { dataDir: string; store?: ServiceConfigInput['store'] }): ServiceConfigInput {
   return {
@@ -45,8 +35,8 @@ function config(created: { dataDir: string; store?: ServiceConfigInput['store'] 
     log: { level: 'silent' },
     rateLimit: { tokenRequestsPerClient: 0 },
     clients: [
-      publicClient('app-grace', GRACE),
-      publicClient('app-strict', 0),
+      appClient('app-grace', API, GRACE),
+      appClient('app-strict', API, 0),
       // A resource server: introspects the tokens issued for its audience.
       { clientId: 'orders-api', clientSecret: RS_SECRET, scopes: [], resources: [API] },
     ],
