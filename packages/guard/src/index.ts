@@ -15,7 +15,7 @@
 export { createGuard, DEFAULT_RESPONSE_SETTINGS, type AuthenticateResult, type Guard, type GuardAuth } from './core/guard.js'
 export type { AudienceCheck, GuardOptions, IssuerOptions, KeySource } from './core/options.js'
 export type { DPoPMode, DPoPNonceSource, DPoPSettings } from './core/dpop.js'
-export { plainRequestReader, type GuardRequest, type RequestReader } from './core/request.js'
+export { pathOf, plainRequestReader, type GuardRequest, type RequestReader } from './core/request.js'
 export type { FoundToken, TokenLocation, TokenLocations } from './token/extract.js'
 export {
   GuardError,
@@ -32,6 +32,13 @@ export {
 } from './errors/errors.js'
 export { bearerChallenge, dpopChallenge, quotedString, type ChallengeParameters } from './errors/challenge.js'
 export { errorResponse, type ErrorResponse, type ErrorVerbosity, type ResponseSettings } from './errors/response.js'
+export {
+  protectedResourceMetadata,
+  PROTECTED_RESOURCE_WELL_KNOWN,
+  type ProtectedResourceMetadata,
+  type ProtectedResourceMetadataInput,
+  type ResourceMetadataOptions,
+} from './metadata/protected-resource.js'
 export {
   claimCheck,
   claimEquals,

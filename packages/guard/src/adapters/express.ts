@@ -83,6 +83,9 @@ export function auth(options: GuardOptions | Guard): AuthMiddleware<JWTClaims> {
   const guard: Guard = isGuard(options) ? options : createGuard(options)
   const middleware = (req: GuardedRequest, res: Response, next: NextFunction): void => {
     req[GUARD] = guard
+    // RFC 9728 §3: the metadata document is public; it is answered before any authentication.
+    const metadata = guard.metadataResponse(req, reader)
+    if (metadata !== undefined) return send(res, metadata)
     guard.authenticate(req, reader).then((result) => {
       if (result instanceof GuardError) {
         guard.report(result, req)
@@ -99,6 +102,28 @@ export function auth(options: GuardOptions | Guard): AuthMiddleware<JWTClaims> {
     }, next)
   }
   return Object.assign(middleware, { guard }) as unknown as AuthMiddleware<JWTClaims>
+}
+
+/**
+ * Middleware answering a GET of the protected resource metadata (RFC 9728) of a guard, and passing
+ * every other request on. `auth()` answers it itself wherever it sees it; use this one when the
+ * guard is mounted under a path and the well-known URI is at the root.
+ *
+ * @example
+ * ```ts
+ * const guard = auth({ ..., audience: 'https://api.example/orders', resourceMetadata: true })
+ * app.use(resourceMetadata(guard))   // GET /.well-known/oauth-protected-resource/orders
+ * app.use('/orders', guard)
+ * ```
+ */
+export function resourceMetadata(guardOrMiddleware: Guard | { readonly guard: Guard }): RequestHandler {
+  const guard = 'guard' in guardOrMiddleware ? guardOrMiddleware.guard : guardOrMiddleware
+  if (guard.resourceMetadata === undefined) throw new TypeError('the guard publishes no resource metadata (set resourceMetadata)')
+  return (req, res, next) => {
+    const answer = guard.metadataResponse(req, reader)
+    if (answer === undefined) return next()
+    send(res, answer)
+  }
 }
 
 function isGuard(value: GuardOptions | Guard): value is Guard {

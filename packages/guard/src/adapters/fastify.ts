@@ -80,6 +80,9 @@ function send(reply: FastifyReply, answer: ErrorResponse): void {
 export function authenticate(guard: Guard) {
   return function jotGuard(request: GuardedRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
     request[GUARD] = guard as Guard
+    // RFC 9728 §3: the metadata document is public; it is answered before any authentication.
+    const metadata = guard.metadataResponse(request, reader)
+    if (metadata !== undefined) return send(reply, metadata)
     guard.authenticate(request, reader).then((result) => {
       if (result instanceof GuardError) {
         guard.report(result, request)
@@ -109,6 +112,10 @@ function plugin(fastify: FastifyInstance, options: FastifyGuardOptions, done: (e
   else fastify.decorate('jotGuard', guard)
   const hook = options.hook ?? (guard.locations.body ? 'preValidation' : 'onRequest')
   if (hook !== false) fastify.addHook(hook, authenticate(guard))
+  // The well-known route, so the document is served with `hook: false` too (the hook, when there
+  // is one, answers it first).
+  const metadata = guard.resourceMetadata
+  if (metadata !== undefined) fastify.get(metadata.path, (_request, reply) => send(reply, metadata.response))
   done()
 }
 

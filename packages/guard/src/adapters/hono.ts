@@ -72,6 +72,9 @@ export function auth(options: GuardOptions | Guard<any>): AuthMiddleware<any> {
   const readsBody = guard.locations.body
   const middleware: MiddlewareHandler<{ Variables: GuardVariables<GuardAuth | undefined> }> = async (c, next) => {
     c.set('jotGuard', guard)
+    // RFC 9728 §3: the metadata document is public; it is answered before any authentication.
+    const metadata = guard.metadataResponse(c as Context, reader)
+    if (metadata !== undefined) return respond(c as Context, metadata)
     if (readsBody && c.req.method !== 'GET' && c.req.method !== 'HEAD') {
       // Hono caches the parsed body, so handlers can still read it.
       bodies.set(c, await c.req.parseBody({ all: true }).catch(() => undefined))
@@ -89,6 +92,26 @@ export function auth(options: GuardOptions | Guard<any>): AuthMiddleware<any> {
     for (const name in headers) c.res.headers.set(name, headers[name]!)
   }
   return Object.assign(middleware, { guard })
+}
+
+/**
+ * A handler answering a GET of the protected resource metadata (RFC 9728) of a guard (`auth()`
+ * answers it itself wherever it runs; use this when the guard covers only some paths).
+ *
+ * @example
+ * ```ts
+ * const guard = auth({ ..., audience: 'https://api.example/orders', resourceMetadata: true })
+ * app.use('/orders/*', guard).get(guard.guard.resourceMetadata!.path, resourceMetadata(guard))
+ * ```
+ */
+export function resourceMetadata(guardOrMiddleware: Guard | { readonly guard: Guard }): MiddlewareHandler {
+  const guard = 'guard' in guardOrMiddleware ? guardOrMiddleware.guard : guardOrMiddleware
+  if (guard.resourceMetadata === undefined) throw new TypeError('the guard publishes no resource metadata (set resourceMetadata)')
+  return async (c, next) => {
+    const answer = guard.metadataResponse(c, reader)
+    if (answer === undefined) return next()
+    return respond(c, answer)
+  }
 }
 
 /** Middleware running one rule against `c.get('auth')`. */

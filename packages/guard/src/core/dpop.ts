@@ -14,7 +14,7 @@ import type { GuardError} from '../errors/errors.js';
 import { InvalidDPoPProofError, InvalidTokenError, ServiceUnavailableError, UseDPoPNonceError } from '../errors/errors.js'
 import { isHeaderSafeText } from '../errors/challenge.js'
 import { verificationFailure } from './failure.js'
-import type { RequestReader } from './request.js'
+import { pathOf, type RequestReader } from './request.js'
 
 /** Whether the guard accepts DPoP: `'off'` (Bearer only), `'allowed'` (both schemes) or `'required'` (DPoP only). */
 export type DPoPMode = 'off' | 'allowed' | 'required'
@@ -67,13 +67,6 @@ export interface DPoPCheck {
 
 const DEFAULT_ALGORITHMS: readonly JWSAlgorithmName[] = ['ES256', 'EdDSA', 'RS256', 'PS256']
 
-/** The path of a request target or full URL (query and fragment are not part of `htu`, §4.2). */
-function pathOf(url: string): string {
-  if (!url.startsWith('/')) return new URL(url).pathname
-  const end = url.search(/[?#]/)
-  return end === -1 ? url : url.slice(0, end)
-}
-
 /**
  * Compiles the DPoP options once.
  *
@@ -120,7 +113,7 @@ export function compileDPoP(mode: DPoPMode | undefined, settings: DPoPSettings =
       if (base === undefined) return new InvalidDPoPProofError('the request URL is unknown (set dpopSettings.publicOrigin)')
       let jkt: string
       try {
-        ;({ jkt } = await verify(proof, { method: reader.method(request), url: base + pathOf(reader.url(request)), accessToken: token }))
+        ;({ jkt } = await verify(proof, { method: reader.method(request), url: base + pathOf(reader.url(request)) /* §4.2: no query or fragment in htu */, accessToken: token }))
       } catch (error) {
         if (isJotError(error) && error.code === 'ERR_DPOP_NONCE_REQUIRED') return new UseDPoPNonceError('a DPoP nonce is required')
         if (isJotError(error) && error.code === 'ERR_DPOP_PROOF_INVALID') return new InvalidDPoPProofError('the DPoP proof is invalid', error.message)

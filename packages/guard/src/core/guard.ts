@@ -24,7 +24,8 @@ import { compileDPoP } from './dpop.js'
 import { INVALID_TOKEN, verificationFailure } from './failure.js'
 import type { GuardOptions } from './options.js'
 import { compileProviders, type Provider } from './providers.js'
-import { plainRequestReader, type GuardRequest, type RequestReader } from './request.js'
+import { pathOf, plainRequestReader, type GuardRequest, type RequestReader } from './request.js'
+import { compileResourceMetadata, metadataAnswer, type ProtectedResourceMetadata } from '../metadata/protected-resource.js'
 
 /** A verified token. */
 export interface GuardAuth<C = JWTClaims> {
@@ -75,16 +76,23 @@ export interface Guard<C = JWTClaims> {
   ready(): Promise<void>
   /** The enabled token locations. */
   readonly locations: CompiledLocations
+  /** The API's protected resource metadata (RFC 9728), when `resourceMetadata` is set. */
+  readonly resourceMetadata: ProtectedResourceMetadata | undefined
+  /**
+   * The answer to a GET of the metadata path (adapters send it before authenticating: the document
+   * is public), or undefined for any other request.
+   */
+  metadataResponse<R>(request: R, reader: RequestReader<R>): ErrorResponse | undefined
 }
 
 const MISSING = 'no access token'
 
-function responseSettings(options: GuardOptions, dpop: ResponseSettings['dpop']): ResponseSettings {
+function responseSettings(options: GuardOptions, dpop: ResponseSettings['dpop'], resourceMetadata: string | undefined): ResponseSettings {
   const realm = options.realm ?? 'api'
   if (typeof realm !== 'string' || !isHeaderSafeText(realm)) throw new TypeError('realm must be printable ASCII (it is sent in WWW-Authenticate)')
   const verbosity = options.errorVerbosity ?? 'generic'
   if (verbosity !== 'none' && verbosity !== 'generic' && verbosity !== 'detailed') throw new TypeError("errorVerbosity must be 'none', 'generic' or 'detailed'")
-  return { realm, verbosity, problemDetails: options.problemDetails === true, dpop }
+  return { realm, verbosity, problemDetails: options.problemDetails === true, dpop, resourceMetadata }
 }
 
 /** Settings for refusals made without a guard (a rule that runs before any guard did). */
@@ -112,7 +120,14 @@ export function createGuard(options: GuardOptions): Guard {
   const dpop = compileDPoP(options.dpop, options.dpopSettings)
   const dpopMode = dpop.challenge.mode
   const locations = compileLocations(options.tokenLocations, dpopMode !== 'off')
-  const settings = responseSettings(options, dpop.challenge)
+  const resourceMetadata = compileResourceMetadata(options.resourceMetadata, {
+    audience: options.audience,
+    issuers: providers.map((provider) => provider.issuer),
+    locations,
+    dpop: dpop.challenge,
+    allowHttp: options.allowHttp === true,
+  })
+  const settings = responseSettings(options, dpop.challenge, resourceMetadata?.url)
   const authRequired = options.authRequired !== false
   const { audience, onError } = options
   const audienceCheck = typeof audience === 'function' ? audience : undefined
@@ -231,6 +246,8 @@ export function createGuard(options: GuardOptions): Guard {
     locations,
     findToken: (request: unknown, reader?: RequestReader<unknown>) =>
       reader === undefined ? findToken(request as GuardRequest, plainRequestReader) : findToken(request, reader),
+    resourceMetadata,
+    metadataResponse: (request, reader) => (resourceMetadata === undefined ? undefined : metadataAnswer(resourceMetadata, reader.method(request), pathOf(reader.url(request)))),
     authenticate: (request: unknown, reader?: RequestReader<unknown>) =>
       reader === undefined ? authenticate(request as GuardRequest, plainRequestReader) : authenticate(request, reader),
     authorize(auth, rule) {

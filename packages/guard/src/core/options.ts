@@ -21,6 +21,7 @@ import type { TokenCache, TokenCacheOptions } from '../cache/token-cache.js'
 import type { TokenLocations } from '../token/extract.js'
 import type { ErrorVerbosity } from '../errors/response.js'
 import type { GuardError } from '../errors/errors.js'
+import type { ResourceMetadataOptions } from '../metadata/protected-resource.js'
 
 /**
  * Where one issuer's verification keys come from: exactly one of `jwksUri`, `jwks`, `jwk`, `pem`,
@@ -140,7 +141,14 @@ export interface GuardOptions extends KeySource {
   dpop?: DPoPMode
   /** How DPoP proofs are checked: algorithms, replay store, public origin, nonces. */
   dpopSettings?: DPoPSettings
-  /** Allow plain-HTTP discovery and JWKS URLs (tests, loopback sidecars). Default false. */
+  /**
+   * Publish the API's protected resource metadata (RFC 9728) and point every challenge to it
+   * (`resource_metadata`, §5.1): `true` for the defaults (the resource is `audience`, the
+   * authorization servers the issuers), or the document's settings. The adapters answer a GET of
+   * its well-known path without a token. Default: none.
+   */
+  resourceMetadata?: boolean | ResourceMetadataOptions
+  /** Allow plain-HTTP discovery and JWKS URLs, and an `http:` resource identifier (tests, loopback sidecars). Default false. */
   allowHttp?: boolean
   /** The clock, for tests. */
   currentTime?: () => Instant

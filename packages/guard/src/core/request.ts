@@ -69,3 +69,19 @@ export const plainRequestReader: RequestReader<GuardRequest> = {
   // Only a full URL says which origin the client addressed; a bare path needs `publicOrigin`.
   origin: (request) => (request.url.startsWith('/') ? undefined : new URL(request.url).origin),
 }
+
+/**
+ * The path of a request target or full URL, without query or fragment (what DPoP's `htu` and the
+ * metadata path are compared with).
+ *
+ * @example
+ * ```ts
+ * pathOf('/orders?page=2') // '/orders'
+ * pathOf('https://api.example/orders#x') // '/orders'
+ * ```
+ */
+export function pathOf(url: string): string {
+  if (!url.startsWith('/')) return new URL(url).pathname
+  const end = url.search(/[?#]/)
+  return end === -1 ? url : url.slice(0, end)
+}

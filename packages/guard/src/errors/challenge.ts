@@ -10,6 +10,9 @@
  *   becomes `'`, `\` becomes `/`, and any other character outside the set is dropped.
  * - `scope` is a space-separated list of scope-tokens (%x21 / %x23-5B / %x5D-7E, RFC 6750 §3): scope
  *   rules refuse other characters when they are created, so the value needs no escaping.
+ * - `resource_metadata` (RFC 9728 §5.1) is the URL of the API's protected resource metadata, on
+ *   every challenge (with or without an error), so a client that knows only the API's URL finds
+ *   where to get a token. A URL serialized by the WHATWG parser is printable ASCII.
  * @module
  */
 
@@ -19,6 +22,8 @@ export interface ChallengeParameters {
   error?: string | undefined
   error_description?: string | undefined
   scope?: string | undefined
+  /** RFC 9728 §5.1: the URL of the protected resource metadata. */
+  resource_metadata?: string | undefined
 }
 
 /** RFC 9110 §5.6.4 quoted-string: `"` and `\` escaped as quoted-pairs. The value must already be free of control characters. */
@@ -41,13 +46,14 @@ export function isScopeToken(value: string): boolean {
   return /^[\x21\x23-\x5B\x5D-\x7E]+$/.test(value)
 }
 
-/** The auth-params of a challenge, in the order they are written. */
+/** The auth-params of a challenge, in the order they are written: realm, error, error_description, scope, resource_metadata. */
 function authParams(parameters: ChallengeParameters): string[] {
   const parts: string[] = []
   if (parameters.realm !== undefined) parts.push(`realm=${quotedString(parameters.realm)}`)
   if (parameters.error !== undefined) parts.push(`error=${quotedString(parameters.error)}`)
   if (parameters.error_description !== undefined) parts.push(`error_description=${quotedString(descriptionText(parameters.error_description))}`)
   if (parameters.scope !== undefined) parts.push(`scope=${quotedString(parameters.scope)}`)
+  if (parameters.resource_metadata !== undefined) parts.push(`resource_metadata=${quotedString(parameters.resource_metadata)}`)
   return parts
 }
 

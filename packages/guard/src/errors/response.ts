@@ -18,6 +18,8 @@ export interface ResponseSettings {
   readonly problemDetails: boolean
   /** The guard's DPoP mode and proof algorithms; absent: Bearer only. */
   readonly dpop?: DPoPChallengeSettings | undefined
+  /** The URL of the API's protected resource metadata, sent as `resource_metadata` in every challenge (RFC 9728 §5.1). */
+  readonly resourceMetadata?: string | undefined
 }
 
 /** An HTTP answer to write as is. Header names are lower case. */
@@ -48,7 +50,13 @@ export function errorResponse(error: GuardError, settings: ResponseSettings): Er
   if (error.status === 503) {
     headers['retry-after'] = RETRY_AFTER_SECONDS
   } else {
-    headers['www-authenticate'] = challenges(error, settings, { realm: settings.realm, error: error.error, error_description: description, scope: error.scope })
+    headers['www-authenticate'] = challenges(error, settings, {
+      realm: settings.realm,
+      error: error.error,
+      error_description: description,
+      scope: error.scope,
+      resource_metadata: settings.resourceMetadata,
+    })
     // RFC 9449 §9: the nonce the next proof must carry; §8.2 lets any answer carry it, so every
     // refusal with a DPoP challenge does, not only use_dpop_nonce: the client's next proof is then
     // accepted the first time, also just after a rotation.
@@ -70,7 +78,7 @@ export function errorResponse(error: GuardError, settings: ResponseSettings): Er
  */
 function challenges(error: GuardError, settings: ResponseSettings, parameters: ChallengeParameters): string {
   const mode = settings.dpop?.mode ?? 'off'
-  const bare = { realm: settings.realm }
+  const bare = { realm: settings.realm, resource_metadata: settings.resourceMetadata }
   const values: string[] = []
   if (mode !== 'required') values.push(bearerChallenge(error.scheme === 'Bearer' ? parameters : bare))
   if (mode !== 'off') values.push(dpopChallenge({ ...(error.scheme === 'DPoP' || mode === 'required' ? parameters : bare), algs: settings.dpop!.algs }))
