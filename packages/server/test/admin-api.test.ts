@@ -59,6 +59,7 @@ for (const backend of BACKENDS) {
         ],
         users: [{ username: 'carol', password: CAROL_PASSWORD }],
         trust: [{ issuer: 'https://ci.example', subject: 'bot', scopes: ['orders:read'], jwks: { keys: [deployKey.jwk] }, algorithms: ['ES256'] }],
+        registration: { enabled: true, allowedScopes: ['orders:read'], allowedResources: [API] },
       }
       await start(config)
       assert.equal(service.issuer, issuer)
@@ -182,6 +183,22 @@ for (const backend of BACKENDS) {
       assert.equal((await postForm(`${issuer}/token`, { grant_type: 'client_credentials' }, basic('billing', fresh))).status, 401)
       assert.equal((await admin('GET', '/clients/billing')).status, 404)
       assert.equal((await admin('DELETE', '/clients/billing')).status, 404)
+    })
+
+    test('a client that registered itself (RFC 7591): listed with its source, deleted but never changed through the API', async () => {
+      const registered = await fetch(`${issuer}/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ redirect_uris: ['http://127.0.0.1:7/cb'], token_endpoint_auth_method: 'none' }),
+      })
+      assert.equal(registered.status, 201)
+      const { client_id: clientId } = (await registered.json()) as { client_id: string }
+      assert.equal((await admin('GET', `/clients/${clientId}`)).body.client.source, 'registration')
+      const changed = await admin('PATCH', `/clients/${clientId}`, { scopes: [] })
+      assert.equal(changed.status, 409)
+      assert.deepEqual(changed.body, { error: 'read_only', error_description: `the client "${clientId}" registered itself (RFC 7591): it can be deleted here, not changed` })
+      assert.equal((await admin('DELETE', `/clients/${clientId}`)).status, 204)
+      assert.equal((await admin('GET', `/clients/${clientId}`)).status, 404)
     })
 
     test('users: create (password hashed), list without hashes, delete; the configuration\'s are read-only', async () => {

@@ -92,6 +92,7 @@ export function recordingCore(behaviour?: (endpoint: string, request: OAuthReque
     login: unused('login'),
     upstreamLogin: unused('upstreamLogin'),
     upstreamCallback: unused('upstreamCallback'),
+    registration: unused('registration'),
     metadata: ({ config }) => ({
       status: 200,
       headers: { 'Cache-Control': 'public, max-age=300' },

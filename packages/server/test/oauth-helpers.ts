@@ -9,7 +9,7 @@ import { hashSecret, type SecretVerifierOptions } from '../src/crypto/secret-has
 import { CLIENT_ASSERTION_TYPE } from '../src/oauth/client-auth.js'
 import { OAuthError } from '../src/oauth/errors.js'
 import { createStoreLoginProvider } from '../src/login/provider.js'
-import { createOAuthRuntime } from '../src/oauth/runtime.js'
+import { createOAuthRuntime, type OAuthRuntimeOptions } from '../src/oauth/runtime.js'
 import type { BrowserRequest, BrowserResponse, Logger, OAuthRequest, ServiceContext } from '../src/service/context.js'
 import type { ClientRecord, UserRecord } from '../src/store/store.js'
 import { createMemoryStore, type MemoryStore } from './memory-store.js'
@@ -37,6 +37,8 @@ export interface TestContextOptions {
   /** Algorithms besides ES256 to keep keys for (`ctx.keysByAlg`). */
   extraAlgs?: JWSAlgorithmName[]
   fetch?: typeof fetch
+  /** The resolver and connection of the SSRF guard (registered clients' jwks_uri). */
+  outbound?: OAuthRuntimeOptions['outbound']
 }
 
 export function createTestContext(options: TestContextOptions = {}): TestContext {
@@ -50,6 +52,7 @@ export function createTestContext(options: TestContextOptions = {}): TestContext
   const oauth = createOAuthRuntime(config, {
     ...(options.secrets === undefined ? {} : { secrets: options.secrets, passwords: options.secrets }),
     ...(options.fetch === undefined ? {} : { registeredKeys: { fetch: options.fetch } }),
+    ...(options.outbound === undefined ? {} : { outbound: options.outbound }),
   })
   const ctx: ServiceContext = {
     config,

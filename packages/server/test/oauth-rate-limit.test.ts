@@ -19,7 +19,7 @@ function retryAfter(limit: (clientId: string, now: number) => void, clientId: st
 
 describe('token endpoint rate limit', () => {
   it('allows the configured number per window and answers 429 with Retry-After beyond it', () => {
-    const limit = createRateLimiter({ tokenRequestsPerClient: 3, window: 60 })
+    const limit = createRateLimiter({ limit: 3, window: 60, what: 'token requests' })
     const start = 600 * 60 // the start of a fixed window
     for (let i = 0; i < 3; i++) assert.equal(retryAfter(limit, 'a', start + i), 0)
     // Fits again once the previous window's weighted count leaves room: at start + 60 + 20,
@@ -31,7 +31,7 @@ describe('token endpoint rate limit', () => {
   })
 
   it('slides: no double burst across a window boundary', () => {
-    const limit = createRateLimiter({ tokenRequestsPerClient: 10, window: 60 })
+    const limit = createRateLimiter({ limit: 10, window: 60, what: 'token requests' })
     const boundary = 1000 * 60
     for (let i = 0; i < 10; i++) assert.equal(retryAfter(limit, 'a', boundary - 1), 0)
     // A fixed window would allow 10 more at the boundary; the sliding window allows none yet.
@@ -39,14 +39,14 @@ describe('token endpoint rate limit', () => {
   })
 
   it('forgets a window two windows old', () => {
-    const limit = createRateLimiter({ tokenRequestsPerClient: 1, window: 10 })
+    const limit = createRateLimiter({ limit: 1, window: 10, what: 'token requests' })
     assert.equal(retryAfter(limit, 'a', 100), 0)
     assert.equal(retryAfter(limit, 'a', 100), 20)
     assert.equal(retryAfter(limit, 'a', 120), 0)
   })
 
   it('is off at 0', () => {
-    const limit = createRateLimiter({ tokenRequestsPerClient: 0, window: 60 })
+    const limit = createRateLimiter({ limit: 0, window: 60, what: 'token requests' })
     for (let i = 0; i < 100; i++) assert.equal(retryAfter(limit, 'a', T0), 0)
   })
 

@@ -4,6 +4,8 @@
  * configuration declares one (`clients[]`), validated by the same schema and the same deployment
  * rules; the service makes secrets (32 random bytes, base64url), returns each once and stores only
  * its hash. Clients of the configuration are read-only here: the next start would undo a change.
+ * Clients that registered themselves (RFC 7591) can be deleted here (an operator removes an
+ * abusive registration), not changed: what they may have is the registration settings' to decide.
  * @module
  */
 import { randomBytes } from 'node:crypto'
@@ -45,6 +47,9 @@ async function existing(ctx: ServiceContext, clientId: string): Promise<ClientRe
 
 async function changeable(ctx: ServiceContext, clientId: string): Promise<ClientRecord> {
   const client = await existing(ctx, clientId)
+  if (client.source === 'registration') {
+    throw new AdminError('read_only', `the client ${JSON.stringify(clientId)} registered itself (RFC 7591): it can be deleted here, not changed`)
+  }
   if (client.source !== 'api') throw readOnly(`the client ${JSON.stringify(clientId)}`)
   return client
 }
@@ -127,7 +132,8 @@ export async function rotateClientSecret(request: AdminRequest, ctx: ServiceCont
 
 /** `DELETE /admin/clients/{id}`: 204. Its refresh tokens stop working; its access tokens live until they expire. */
 export async function deleteClient(request: AdminRequest, ctx: ServiceContext, actor: AdminActor): Promise<OAuthResponse> {
-  const current = await changeable(ctx, request.params.clientId!)
+  const found = await existing(ctx, request.params.clientId!)
+  const current = found.source === 'registration' ? found : await changeable(ctx, found.clientId)
   if (await ctx.store.deleteClient(current.clientId)) await recordChange(ctx, actor, 'client.delete', current.clientId)
   return { status: 204, headers: {}, body: undefined }
 }

@@ -86,6 +86,7 @@ const ENVIRONMENT: readonly (readonly [string, readonly string[], (value: string
   ['JOTJWT_DEV', ['dev'], boolean],
   ['JOTJWT_DEBUGGER', ['debugger', 'enabled'], boolean],
   ['JOTJWT_DEBUGGER_PORT', ['debugger', 'port'], integer],
+  ['JOTJWT_REGISTRATION', ['registration', 'enabled'], boolean],
 ]
 
 const CLIENT_SECRET_PREFIX = 'JOTJWT_CLIENT_SECRET_'
@@ -132,6 +133,13 @@ export function applyEnvironment(doc: Doc, env: NodeJS.ProcessEnv, sources: Sour
       result.store = { ...previous, type: 'postgres', url: databaseUrl }
       sources.set('store.url', 'JOTJWT_DATABASE_URL')
     }
+  }
+  const registrationToken = env.JOTJWT_REGISTRATION_TOKEN
+  if (registrationToken !== undefined && registrationToken !== '') {
+    setPath(result, ['registration', 'initialAccessToken'], registrationToken)
+    // The variable replaces whatever the file declared, hashed or not.
+    if (isObject(result.registration)) delete result.registration.initialAccessTokenHash
+    sources.set('registration.initialAccessToken', 'JOTJWT_REGISTRATION_TOKEN')
   }
   for (const { prefix, list, id, what, variable, replaces } of SECRET_VARIABLES) {
     const entries = Array.isArray(result[list]) ? (result[list] as unknown[]) : []

@@ -10,6 +10,7 @@
  */
 import { z } from 'zod'
 import { durationSeconds } from './duration.js'
+import { isNetwork } from '../net/outbound.js'
 
 /** Seconds, or a jot duration string (`"90s"`, `"10m"`, `"1h"`, `"30d"`). */
 const duration = z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?\s*(s|sec|secs|second|seconds|m|min|mins|minute|minutes|h|hr|hrs|hour|hours|d|day|days|w|week|weeks)$/, 'a duration: seconds or a string like "10m"')])
@@ -87,6 +88,50 @@ const refreshTokenLifetimes = {
    */
   graceWindow: duration.refine((value) => typeof value !== 'number' || value <= 300, 'at most 300 seconds'),
 }
+
+/**
+ * Dynamic client registration (RFC 7591) at `/register`. Off by default: an open registration
+ * endpoint lets anyone create clients. What a registered client may get is bounded here, never by
+ * what it asks for: `allowedScopes` (so no client gets an admin scope by registering) and
+ * `allowedResources` (the APIs it may ask tokens for, RFC 8707).
+ */
+const registrationSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    /**
+     * Require this initial access token (RFC 7591 §3, sent as a Bearer token) to register; without
+     * one (and without the hash) registration is open. In the clear; prefer `initialAccessTokenHash`
+     * or `JOTJWT_REGISTRATION_TOKEN`.
+     */
+    initialAccessToken: z.string().min(16).max(512).optional(),
+    /** The initial access token's hash, made with `jotjwt serve --hash-secret`. */
+    initialAccessTokenHash: z.string().optional(),
+    /** The API scopes a registered client may ask for (and gets when it names none). */
+    allowedScopes: z.array(apiScope).default([]),
+    /** RFC 8707 resource indicators registered clients may ask tokens for. Required when enabled. */
+    allowedResources: z.array(z.url()).default([]),
+    /** Largest registration request (the JSON metadata), in bytes. */
+    maxMetadataBytes: z.number().int().min(1024).max(65536).default(8192),
+    rateLimit: z
+      .strictObject({
+        /** Registration requests per client address per window (0: no limit). */
+        perAddress: z.number().int().nonnegative().default(10),
+        /** Clients registered per window, all addresses together (0: no limit). */
+        total: z.number().int().nonnegative().default(100),
+        window: duration.default('1h'),
+      })
+      .prefault({}),
+    /**
+     * Addresses a registered client's `jwks_uri` may resolve to although they are private,
+     * loopback, link-local or otherwise special (CIDRs or single addresses). Default: none.
+     */
+    jwksUriAllowedNetworks: z.array(z.string().refine(isNetwork, 'an IP address or CIDR range (10.0.0.0/8, fd00::/8)')).default([]),
+  })
+  .refine((r) => !r.enabled || r.allowedResources.length > 0, { message: 'registration needs allowedResources: the APIs registered clients may get tokens for', path: ['allowedResources'] })
+  .refine((r) => r.initialAccessToken === undefined || r.initialAccessTokenHash === undefined, {
+    message: 'give initialAccessToken or initialAccessTokenHash, not both',
+    path: ['initialAccessToken'],
+  })
 
 /** An OAuth client declared in the configuration (created or updated in the store at start). */
 export const clientSchema = z
@@ -395,6 +440,7 @@ export const configSchema = z.strictObject({
       window: duration.default('1m'),
     })
     .prefault({}),
+  registration: registrationSchema.prefault({}),
   http: z
     .strictObject({
       /** Largest request body accepted, in bytes. */
@@ -434,3 +480,4 @@ export type ClientConfig = z.output<typeof clientSchema>
 export type UserConfig = z.output<typeof userSchema>
 export type UpstreamConfig = z.output<typeof upstreamSchema>
 export type TrustEntryConfig = z.output<typeof trustEntrySchema>
+export type RegistrationConfig = z.output<typeof registrationSchema>

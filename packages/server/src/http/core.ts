@@ -4,6 +4,7 @@
  * shells and the HTTP behaviour can be tested on its own.
  * @module
  */
+import type { RegistrationRequest } from '../oauth/registration.js'
 import type { BrowserRequest, BrowserResponse, OAuthRequest, OAuthResponse, ServiceContext } from '../service/context.js'
 
 export type OAuthHandler = (request: OAuthRequest, ctx: ServiceContext) => Promise<OAuthResponse>
@@ -28,6 +29,8 @@ export interface CoreHandlers {
   upstreamLogin: UpstreamHandler
   /** An upstream provider's redirect URI (a browser, sent back by the provider) */
   upstreamCallback: UpstreamHandler
+  /** RFC 7591 §3 (only routed with `registration.enabled`). */
+  registration: (request: RegistrationRequest, ctx: ServiceContext) => Promise<OAuthResponse>
   /** The RFC 8414 metadata document, as served at both well-known paths. */
   metadata(ctx: ServiceContext): OAuthResponse | Promise<OAuthResponse>
 }

@@ -20,6 +20,7 @@ import { OAuthError } from './errors.js'
 import { refreshLifetimes, revokeFamily, userTokenResponse } from './grant-tokens.js'
 import { verifyCodeVerifier } from './pkce.js'
 import { param, resourceParams } from './request.js'
+import { requireResourceOfRegistered } from './scopes-and-resources.js'
 
 /**
  * Issues a code for `request` to `user`, logged in at `authTime`, and returns the URL that takes it
@@ -80,6 +81,7 @@ export async function authorizationCodeGrant(request: OAuthRequest, client: Clie
   if (record.dpopJkt !== undefined && record.dpopJkt !== jkt) throw new OAuthError('invalid_grant', 'the DPoP proof is not by the key of the authorization request (dpop_jkt)')
   // RFC 8707 §2.2: the token request may narrow the audiences the authorization request named.
   const requested = resourceParams(request)
+  requireResourceOfRegistered(requested, client)
   if (requested.some((resource) => !record.audiences.includes(resource))) throw new OAuthError('invalid_target', 'a requested resource was not part of the authorization')
 
   const grant = {

@@ -236,7 +236,7 @@ async function byAssertion(
   if (client?.authMethod !== 'private_key_jwt') throw fail(FAILED)
   let keys
   try {
-    keys = ctx.oauth.clientKeys(clientId, client, ctx)
+    keys = (client.source === 'registration' ? ctx.oauth.selfRegisteredClientKeys : ctx.oauth.clientKeys)(clientId, client, ctx)
   } catch (error) {
     if (!isJotError(error)) throw error
     ctx.log.warn({ client_id: clientId, code: error.code }, 'the client\'s registered jwks is unusable')

@@ -5,8 +5,10 @@
  * from the issuer (`endpoints.ts`); everything else from what the code implements and the
  * configuration enables, so the document cannot promise what the service does not do.
  *
- * `scopes_supported` lists the identity scopes and the configured clients' scopes: what may be
- * asked for at all; each client may still ask for its own only.
+ * `scopes_supported` lists the identity scopes, the configured clients' scopes and, with
+ * registration on, the scopes registered clients may have: what may be asked for at all; each
+ * client may still ask for its own only. `registration_endpoint` (RFC 8414 §2) is there only when
+ * dynamic registration (RFC 7591) is enabled.
  * @module
  */
 import { IDENTITY_SCOPES } from '../config/schema.js'
@@ -33,7 +35,8 @@ export function serverMetadata(ctx: ServiceContext): Record<string, unknown> {
   const { config } = ctx
   const authMethods = [...CLIENT_AUTH_METHODS]
   const authAlgorithms = [...CLIENT_ASSERTION_ALGORITHMS]
-  const clientScopes = config.clients.flatMap((client) => client.scopes)
+  const registration = config.registration.enabled
+  const clientScopes = [...config.clients.flatMap((client) => client.scopes), ...(registration ? config.registration.allowedScopes : [])]
   const mappings = [config.userClaims, ...config.clients.flatMap((client) => (client.userClaims ? [client.userClaims] : []))]
   return {
     issuer: issuerOf(config),
@@ -43,6 +46,7 @@ export function serverMetadata(ctx: ServiceContext): Record<string, unknown> {
     jwks_uri: endpointUrl(config, 'jwks'),
     revocation_endpoint: endpointUrl(config, 'revocation'),
     introspection_endpoint: endpointUrl(config, 'introspection'),
+    ...(registration ? { registration_endpoint: endpointUrl(config, 'registration') } : {}),
     scopes_supported: [...new Set([...IDENTITY_SCOPES, ...clientScopes])],
     response_types_supported: ['code'],
     response_modes_supported: ['query'],

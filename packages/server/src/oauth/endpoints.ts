@@ -17,6 +17,8 @@ export const ENDPOINT_PATHS = Object.freeze({
   revocation: '/revoke',
   introspection: '/introspect',
   jwks: '/jwks.json',
+  /** RFC 7591 §3, served (and in the metadata) only with `registration.enabled`. */
+  registration: '/register',
 })
 
 export type EndpointName = keyof typeof ENDPOINT_PATHS

@@ -1,5 +1,6 @@
 /**
- * OAuth 2.0 error responses (RFC 6749 §5.2, RFC 7009 §2.2.1, RFC 7662 §2.3, RFC 8707 §2). Core code
+ * OAuth 2.0 error responses (RFC 6749 §5.2, RFC 7009 §2.2.1, RFC 7662 §2.3, RFC 8707 §2, RFC 7591
+ * §3.2.2). Core code
  * throws {@link OAuthError}; the HTTP layer turns it into the exact JSON body, status and headers,
  * always with `Cache-Control: no-store`. Descriptions are for developers and never quote a token,
  * secret or key.
@@ -25,6 +26,12 @@ export type OAuthErrorCode =
   | 'invalid_dpop_proof'
   /** RFC 9449 §8 */
   | 'use_dpop_nonce'
+  /** RFC 7591 §3.2.2 */
+  | 'invalid_redirect_uri'
+  | 'invalid_client_metadata'
+  | 'unapproved_software_statement'
+  /** RFC 6750 §3.1: a bad initial access token at the registration endpoint (RFC 7591 §3) */
+  | 'invalid_token'
 
 const STATUS: Record<OAuthErrorCode, number> = {
   invalid_request: 400,
@@ -39,6 +46,10 @@ const STATUS: Record<OAuthErrorCode, number> = {
   server_error: 500,
   invalid_dpop_proof: 400,
   use_dpop_nonce: 400,
+  invalid_redirect_uri: 400,
+  invalid_client_metadata: 400,
+  unapproved_software_statement: 400,
+  invalid_token: 401,
 }
 
 export interface OAuthErrorOptions {

@@ -27,7 +27,7 @@ import type { ClientRecord, GrantRecord, RefreshTokenRecord } from '../store/sto
 import { OAuthError } from './errors.js'
 import { refreshLifetimes, refreshTokenExpiry, revokeFamily, userTokenResponse } from './grant-tokens.js'
 import { param, resourceParams } from './request.js'
-import { requestedScopes } from './scopes-and-resources.js'
+import { requestedScopes, requireResourceOfRegistered } from './scopes-and-resources.js'
 
 /** The sealed successor opens only as the successor of this token (bound as additional data). */
 const successorPurpose = (tokenHash: string) => `jotjwt/refresh-successor/v1 ${tokenHash}`
@@ -55,7 +55,7 @@ export async function refreshTokenGrant(request: OAuthRequest, client: ClientRec
   if (grant.dpopJkt !== undefined && grant.dpopJkt !== jkt) throw new OAuthError('invalid_grant', 'the refresh token is bound to a DPoP key: send a proof by that key')
   if (token.consumedAt !== undefined) {
     const successor = await sameSuccessor(token, grant, client, ctx)
-    return userTokenResponse(ctx, client, grant, { ...narrowing(request, grant), refreshToken: successor, jkt })
+    return userTokenResponse(ctx, client, grant, { ...narrowing(request, grant, client), refreshToken: successor, jkt })
   }
   const now = ctx.now()
   if (token.expiresAt <= now || grant.expiresAt <= now) throw new OAuthError('invalid_grant', INVALID)
@@ -65,7 +65,7 @@ export async function refreshTokenGrant(request: OAuthRequest, client: ClientRec
   // token unspent, so the client's retry is a plain first use. Only a rotation that committed and
   // whose answer was then lost (the database's acknowledgement, or the HTTP response) needs the
   // grace window to be retried. Checked before rotating too: a bad request leaves the token usable.
-  const response = await userTokenResponse(ctx, client, grant, { ...narrowing(request, grant), refreshToken: undefined, jkt })
+  const response = await userTokenResponse(ctx, client, grant, { ...narrowing(request, grant, client), refreshToken: undefined, jkt })
   const successor = randomToken()
   const rotated = await ctx.store.rotateRefreshToken(
     tokenHash,
@@ -89,10 +89,11 @@ export async function refreshTokenGrant(request: OAuthRequest, client: ClientRec
  * RFC 6749 §6 and RFC 8707 §2.2: the new access token may be narrower than the grant, never wider.
  * A retry inside the grace window asks the same, so it gets an equivalent access token.
  */
-function narrowing(request: OAuthRequest, grant: GrantRecord): { scopes?: string[]; audiences?: string[] } {
+function narrowing(request: OAuthRequest, grant: GrantRecord, client: ClientRecord): { scopes?: string[]; audiences?: string[] } {
   const scope = param(request, 'scope')
   const scopes = scope === undefined ? undefined : requestedScopes(scope, (name) => grant.scopes.includes(name))
   const resources = [...new Set(resourceParams(request))]
+  requireResourceOfRegistered(resources, client)
   if (resources.some((resource) => !grant.audiences.includes(resource))) throw new OAuthError('invalid_target', 'a requested resource was not part of the grant')
   return { ...(scopes === undefined ? {} : { scopes }), ...(resources.length === 0 ? {} : { audiences: resources }) }
 }

@@ -1,11 +1,12 @@
 /**
  * The OAuth core's per-process state, created once at start-up and handed to every handler in
  * `ServiceContext.oauth`: the verified-secret caches and KDF limiters (client secrets, passwords),
- * the token endpoint's rate limiter, the login throttle, the key sets of clients and trusted issuers,
- * the resolver over the service's own published keys, the upstream providers, and the keys derived
- * from `keys.encryptionKey`. Nothing here must be shared between replicas (the store holds what
- * must be, Redis the rate-limit counts when configured; the derived keys are the same everywhere
- * because the encryption key is).
+ * the token and registration endpoints' rate limiters, the login throttle, the key sets of clients
+ * and trusted issuers and the guard on the URLs clients that registered themselves make the service
+ * fetch, the resolver over the service's own published keys, the upstream providers, and the keys
+ * derived from `keys.encryptionKey`. Nothing here must be shared between replicas (the store holds
+ * what must be, Redis the token rate-limit counts when configured; the derived keys are the same
+ * everywhere because the encryption key is).
  * @module
  */
 import { hkdfSync } from 'node:crypto'
@@ -13,6 +14,7 @@ import type { KeyResolver } from 'jotjwt'
 import type { ServiceConfig } from '../config/schema.js'
 import { createSecretVerifier, type SecretVerifier, type SecretVerifierOptions } from '../crypto/secret-hash.js'
 import { createLoginThrottle, type LoginThrottle } from '../login/throttle.js'
+import { createOutboundPolicy, type OutboundPolicy, type OutboundPolicyOptions } from '../net/outbound.js'
 import type { ServiceContext } from '../service/context.js'
 import { createRegisteredKeySets, type RegisteredKeySetOptions, type RegisteredKeySets } from './registered-keys.js'
 import { createDPoPRuntime, type DPoPRuntime } from './dpop.js'
@@ -28,6 +30,8 @@ export interface OAuthRuntime {
   loginThrottle: LoginThrottle
   /** The keys of `private_key_jwt` clients, by client id. */
   clientKeys: RegisteredKeySets
+  /** The keys of `private_key_jwt` clients that registered themselves (RFC 7591): a `jwksUri` is fetched through {@link outbound} only. */
+  selfRegisteredClientKeys: RegisteredKeySets
   /** The keys of trust entries' issuers (JWT-bearer grant), by entry id. */
   trustKeys: RegisteredKeySets
   /** A resolver over the keys the service publishes now. */
@@ -40,6 +44,10 @@ export interface OAuthRuntime {
   dpop: DPoPRuntime
   /** The upstream providers' discovered metadata, key sets and ID token validators (`upstream/providers.ts`). */
   upstreams: UpstreamProviders
+  /** The SSRF guard for URLs registered clients chose (`jwks_uri`): `net/outbound.ts`. */
+  outbound: OutboundPolicy
+  /** The registration endpoint's rate limits (`registration.rateLimit`): per client address, and clients registered in total. */
+  registrationLimits: { perAddress: RateLimiter; total: RateLimiter }
 }
 
 export interface OAuthRuntimeOptions {
@@ -49,6 +57,8 @@ export interface OAuthRuntimeOptions {
   registeredKeys?: RegisteredKeySetOptions
   /** Rate-limit counts shared by the replicas (Redis); without, each process counts its own. */
   rateLimitCounter?: SharedWindowCounter
+  /** The resolver and connection of outbound requests (tests record them without a socket). */
+  outbound?: Pick<OutboundPolicyOptions, 'resolve' | 'connect'>
 }
 
 /**
@@ -61,12 +71,16 @@ export interface OAuthRuntimeOptions {
 export function createOAuthRuntime(config: ServiceConfig, options: OAuthRuntimeOptions = {}): OAuthRuntime {
   if (config.keys.encryptionKey === undefined) throw new TypeError('keys.encryptionKey is not set')
   const encryptionKey = Buffer.from(config.keys.encryptionKey, 'base64url')
+  const outbound = createOutboundPolicy({ allowedNetworks: config.registration.jwksUriAllowedNetworks, ...options.outbound })
+  const { perAddress, total, window } = config.registration.rateLimit
   return {
     secrets: createSecretVerifier(options.secrets),
     passwords: createSecretVerifier(options.passwords),
-    rateLimit: createRateLimiter(config.rateLimit, options.rateLimitCounter),
+    rateLimit: createRateLimiter({ limit: config.rateLimit.tokenRequestsPerClient, window: config.rateLimit.window, what: 'token requests' }, options.rateLimitCounter),
     loginThrottle: createLoginThrottle(config.login),
     clientKeys: createRegisteredKeySets(options.registeredKeys),
+    // Their jwks_uri was chosen by whoever registered: fetched through the guard only, whatever fetch tests pass.
+    selfRegisteredClientKeys: createRegisteredKeySets({ ...options.registeredKeys, fetch: outbound.fetch }),
     trustKeys: createRegisteredKeySets(options.registeredKeys),
     publishedKeys: createPublishedKeyResolver(),
     encryptionKey,
@@ -74,5 +88,11 @@ export function createOAuthRuntime(config: ServiceConfig, options: OAuthRuntimeO
     csrfKey: new Uint8Array(hkdfSync('sha256', encryptionKey, new Uint8Array(0), 'jotjwt login csrf v1', 32)),
     dpop: createDPoPRuntime(config, encryptionKey),
     upstreams: createUpstreamProviders(),
+    outbound,
+    registrationLimits: {
+      // Per replica (not shared through Redis): they bound floods, as the login throttle does.
+      perAddress: createRateLimiter({ limit: perAddress, window, what: 'registration requests from this address' }),
+      total: createRateLimiter({ limit: total, window, what: 'client registrations' }),
+    },
   }
 }

@@ -1,7 +1,10 @@
 /**
  * What a grant may cover, decided the same way at the authorization and token endpoints: scopes
  * (RFC 6749 §3.3) from the client's allowlist, and audiences (RFC 8707 resource indicators) from its
- * registered resources.
+ * registered resources. A client that registered itself (RFC 7591) must name the resource in every
+ * authorization and token request: it was not configured for one API, and a token whose audience
+ * it did not choose could be accepted by an API it never meant to call (the MCP authorization
+ * profile requires `resource` in both requests for the same reason).
  * @module
  */
 import { IDENTITY_SCOPES } from '../config/schema.js'
@@ -33,12 +36,23 @@ export function mayRequestInLogin(client: ClientRecord): (scope: string) => bool
 }
 
 /**
+ * RFC 8707 §2 for a registered client: a request without `resource` is `invalid_target`.
+ * @throws {@link OAuthError}
+ */
+export function requireResourceOfRegistered(requested: readonly string[], client: ClientRecord): void {
+  if (requested.length === 0 && client.source === 'registration') {
+    throw new OAuthError('invalid_target', 'a registered client names the resource of every request with the resource parameter (RFC 8707)')
+  }
+}
+
+/**
  * The audiences (RFC 8707 §2): each `resource` must be an absolute URI without a fragment and in the
  * client's allowlist, else `invalid_target`. Without one, the client's `defaultResource`, or its only
- * allowed resource; a client allowed several must name one.
+ * allowed resource; a client allowed several, or a registered client, must name one.
  */
 export function grantedAudiences(requested: readonly string[], client: ClientRecord): string[] {
   const resources = [...new Set(requested)]
+  requireResourceOfRegistered(resources, client)
   if (resources.length === 0) {
     const fallback = client.defaultResource ?? (client.resources.length === 1 ? client.resources[0] : undefined)
     if (fallback === undefined) throw new OAuthError('invalid_target', 'name the resource the token is for with the resource parameter (RFC 8707)')

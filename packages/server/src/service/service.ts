@@ -11,6 +11,7 @@ import { handleAuthorizationRequest, handleLoginSubmission } from '../login/flow
 import { createStoreLoginProvider, type LoginProvider } from '../login/provider.js'
 import { handleMetadataRequest } from '../oauth/discovery.js'
 import { handleIntrospectionRequest } from '../oauth/introspect.js'
+import { handleRegistrationRequest } from '../oauth/registration.js'
 import { handleRevocationRequest } from '../oauth/revoke.js'
 import { createOAuthRuntime } from '../oauth/runtime.js'
 import { registeredKeysProblems } from '../oauth/registered-keys.js'
@@ -50,6 +51,7 @@ const CORE: CoreHandlers = {
   login: handleLoginSubmission,
   upstreamLogin: handleUpstreamLogin,
   upstreamCallback: handleUpstreamCallback,
+  registration: handleRegistrationRequest,
   metadata: handleMetadataRequest,
 }
 
@@ -91,8 +93,9 @@ export interface RunningService {
  * The configuration is the list of its clients: each configured client is written to the store (its
  * secret hashed, never stored in the clear), and a stored client of the configuration that is no
  * longer configured is deleted, so removing a compromised client from the file and restarting
- * really removes it. Clients created through the admin API are kept, unless the configuration now
- * declares one with the same id: the configuration wins.
+ * really removes it. Clients created through the admin API, or that registered themselves
+ * (RFC 7591), are kept, unless the configuration now declares one with the same id: the
+ * configuration wins.
  */
 async function syncClients(store: Store, clients: readonly ClientConfig[], now: number, log: ServiceLogger): Promise<void> {
   for (const client of clients) {
@@ -103,7 +106,7 @@ async function syncClients(store: Store, clients: readonly ClientConfig[], now: 
   }
   const configured = new Set(clients.map((client) => client.clientId))
   for (const stored of await store.listClients()) {
-    if (configured.has(stored.clientId) || stored.source === 'api') continue
+    if (configured.has(stored.clientId) || stored.source === 'api' || stored.source === 'registration') continue
     await store.deleteClient(stored.clientId)
     log.info({ client_id: stored.clientId }, 'client deleted: no longer in the configuration')
   }
@@ -189,6 +192,7 @@ function checkSettings(config: ServiceConfig): void {
     ...claimMappingProblems(config.userClaims, 'userClaims'),
     ...claimMappingProblems(config.accessTokenClaims, 'accessTokenClaims'),
     ...trustProblems(config.trust),
+    ...hashProblem(config.registration.initialAccessTokenHash, config.registration.initialAccessToken, 'registration.initialAccessTokenHash', '--hash-secret'),
     ...config.users.flatMap((user, index) => {
       const subject = user.subject ?? user.username
       const problems = [

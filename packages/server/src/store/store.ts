@@ -29,6 +29,14 @@
  */
 export type RecordSource = 'config' | 'api'
 
+/**
+ * Where a client comes from: as {@link RecordSource}, or `registration` for a client that registered
+ * itself (RFC 7591 dynamic registration): kept across restarts like the admin API's, read-only
+ * through the admin API (which may delete it), and bound to name the resource of every request
+ * (RFC 8707).
+ */
+export type ClientSource = RecordSource | 'registration'
+
 /** A registered OAuth client (RFC 6749 §2), as stored. */
 export interface ClientRecord {
   clientId: string
@@ -69,7 +77,7 @@ export interface ClientRecord {
   dpopBoundAccessTokens?: boolean
   /** Extra claims put into its access tokens (reserved claims can never be overridden). */
   extraClaims?: Record<string, unknown>
-  source?: RecordSource
+  source?: ClientSource
   createdAt: number
   updatedAt: number
 }

@@ -2,7 +2,8 @@
  * The OAuth endpoints: token (RFC 6749 §3.2), revocation (RFC 7009 §2.1) and introspection
  * (RFC 7662 §2.1). Each is POST with a form body; the route parses it strictly (`http/form.ts`) and
  * hands the core a framework-free request. Everything else (client authentication, grants, errors)
- * is the core's.
+ * is the core's. With `registration.enabled`, also client registration (RFC 7591 §3): POST with a
+ * JSON body, handed to the core as bytes (it checks the type, size and JSON itself).
  * @module
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
@@ -36,4 +37,18 @@ export function oauthRoutes(app: FastifyInstance, ctx: ServiceContext, core: Cor
       return sendResponse(reply, await handler({ ...form, authorization: authorization(request), dpop: Array.isArray(dpop) ? dpop.join(',') : dpop }, requestContext(ctx, request)))
     })
   }
+  const { registration } = ctx.config
+  if (!registration.enabled) return
+  // The core answers a body over maxMetadataBytes with invalid_client_metadata; Fastify's limit
+  // (413) only stops what exceeds both.
+  const bodyLimit = Math.max(ctx.config.http.bodyLimit, registration.maxMetadataBytes)
+  app.post(ENDPOINT_PATHS.registration, { bodyLimit }, async (request, reply) => {
+    const registrationRequest = {
+      body: request.body as Uint8Array | undefined,
+      contentType: request.headers['content-type'],
+      authorization: authorization(request),
+      address: request.ip,
+    }
+    return sendResponse(reply, await core.registration(registrationRequest, requestContext(ctx, request)))
+  })
 }
