@@ -57,8 +57,26 @@ export function validateConfig(value: unknown): GatewayConfig {
     if (typeof rule.requires === 'object' && 'all' in rule.requires && dpop.length > 1) {
       problems.push(`rules.${index}.requires: at most one provider with dpop under all (a request carries one proof); found ${dpop.join(', ')}`)
     }
+    if (rule.resource === undefined) return
+    const resource = config.resources !== undefined && Object.hasOwn(config.resources, rule.resource) ? config.resources[rule.resource]! : undefined
+    if (resource === undefined) {
+      problems.push(`rules.${index}.resource: no resource named "${rule.resource}"`)
+      return
+    }
+    // RFC 9728 §3.3: a client gets a token for the published identifier; every provider of the rule must accept it.
+    for (const name of names) {
+      const provider = Object.hasOwn(config.providers, name) ? config.providers[name] : undefined
+      if (provider && !provider.audiences.includes(resource.resource)) {
+        problems.push(`rules.${index}.resource: provider "${name}" does not accept the audience ${resource.resource}`)
+      }
+    }
   })
   problems.push(...proxyProblems(config))
+  for (const [name, resource] of Object.entries(config.resources ?? {})) {
+    if (resource.authorizationServers === undefined && !config.rules.some((rule) => rule.resource === name)) {
+      problems.push(`resources.${name}.authorizationServers: no rule names this resource, so its issuers are unknown: list them`)
+    }
+  }
   if (problems.length > 0) throw new GatewayConfigError(problems)
   return config
 }

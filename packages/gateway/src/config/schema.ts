@@ -101,6 +101,20 @@ const provider = z
     path: ['jwks'],
   })
 
+/** RFC 9728 §1.2: a resource identifier is an https URL without a fragment (and, here, without a query). */
+const resourceIdentifier = z.url().refine((value) => value.startsWith('https://') && !/[?#]/.test(value), 'an https URL without query or fragment (RFC 9728 section 1.2)')
+
+/** A protected API whose metadata (RFC 9728) the gateway publishes; rules name it with `resource`. */
+const resourceMetadata = z
+  .object({
+    resource: resourceIdentifier.describe('the API\'s resource identifier: the aud its tokens carry; the metadata is served at its well-known URI'),
+    authorizationServers: z.array(z.string().min(1)).min(1).optional().describe('issuers of its tokens (default: the issuers of the providers its rules require)'),
+    scopesSupported: z.array(z.string().min(1)).optional().describe('the scopes the API uses (scopes_supported)'),
+    resourceName: z.string().min(1).optional().describe('a name for people (resource_name)'),
+    resourceDocumentation: z.url().optional().describe('a page for developers (resource_documentation)'),
+  })
+  .strict()
+
 const claimOperator = z.enum(['equals', 'contains', 'prefix', 'suffix', 'regex', 'in'])
 
 const claimCondition = z
@@ -146,6 +160,7 @@ const rule = z
       .optional(),
     requires: requirement,
     bypassCorsPreflight: z.boolean().optional().describe('let CORS preflight requests through without a token'),
+    resource: z.string().min(1).optional().describe('the resource (in resources) this rule protects: its challenges name its metadata (RFC 9728 section 5.1)'),
     authorize: z
       .object({
         scopes: z.object({ all: z.array(z.string().min(1)).min(1).optional(), any: z.array(z.string().min(1)).min(1).optional() }).strict().optional(),
@@ -212,6 +227,10 @@ export const gatewayConfigSchema = z
       .optional()
       .describe('verified-token cache shared by all providers (default off): a hit skips the signature; DPoP proofs and the denylist are checked on every request'),
     providers: z.record(z.string().min(1), provider),
+    resources: z
+      .record(z.string().min(1), resourceMetadata)
+      .optional()
+      .describe('protected APIs whose metadata (RFC 9728) the gateway serves at /.well-known/oauth-protected-resource/…; route that path to the gateway'),
     rules: z.array(rule).min(1),
     proxy: proxy.optional(),
   })
@@ -226,3 +245,4 @@ export type ClaimCondition = z.infer<typeof claimCondition>
 export type RouteEntry = z.infer<typeof routeEntry>
 export type ProxyConfig = z.infer<typeof proxy>
 export type UpstreamConfig = z.infer<typeof upstream>
+export type ResourceConfig = z.infer<typeof resourceMetadata>

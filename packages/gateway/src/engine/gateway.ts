@@ -1,7 +1,8 @@
 /**
  * The gateway's decision: which rule applies, which providers must accept the token, what the
  * claims allow, and the answer for the proxy (2xx with claim headers, or the RFC 6750 refusal).
- * Verification and refusals are the guard's core; this module only combines providers.
+ * Verification and refusals are the guard's core; this module only combines providers. A GET of a
+ * configured resource's metadata (RFC 9728, `resources.ts`) is answered before any rule.
  * @module
  */
 import { createMemoryReplayStore, decodeJWTUnverified, type KeySetEvent, type ReplayStore } from 'jotjwt'
@@ -23,6 +24,7 @@ import { requiredProviders } from '../config/load.js'
 import type { GatewayConfig, Requirement } from '../config/schema.js'
 import { compileAuthorize } from './authorize.js'
 import { compileProvider, type CompiledProvider, type SharedSettings } from './provider.js'
+import { compileResources } from './resources.js'
 import { compileMatch, type RuleMatcher } from './rules.js'
 
 /** The request as the proxy saw it (after trusted forwarded headers were applied). */
@@ -45,6 +47,11 @@ export interface Decision {
   readonly verified?: readonly { readonly auth: GuardAuth; readonly provider: string }[]
   /** Why the token was refused (also when an allowMissing rule let the request through without it). */
   readonly refusal?: GuardError
+  /**
+   * The gateway's own document (protected resource metadata, RFC 9728): the decision is the answer,
+   * sent to the client as it is (with its own `Cache-Control`), never to an upstream.
+   */
+  readonly document?: true
 }
 
 /** A compiled gateway. */
@@ -79,6 +86,8 @@ interface CompiledRule {
   readonly providers: readonly CompiledProvider[]
   readonly authorize: readonly AuthorizationRule[]
   readonly bypassCorsPreflight: boolean
+  /** The URL of the rule's resource metadata, for its challenges (RFC 9728 §5.1). */
+  readonly resourceMetadata: string | undefined
 }
 
 type Accepted = { auth: GuardAuth; provider: CompiledProvider }
@@ -145,12 +154,14 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   const providers = new Map(
     Object.entries(config.providers).map(([name, provider]) => [name, compileProvider(name, provider, shared, onKeySetEvent && ((event) => onKeySetEvent(name, event)))]),
   )
+  const resources = compileResources(config, providers)
   const rules: CompiledRule[] = config.rules.map((rule, index) => ({
     matcher: compileMatch(rule.match),
     requires: rule.requires,
     providers: requiredProviders(rule.requires).map((name) => providers.get(name)!),
     authorize: compileAuthorize(rule.authorize, `rules.${index}`),
     bypassCorsPreflight: rule.bypassCorsPreflight === true,
+    resourceMetadata: resources.url(rule.resource),
   }))
   const managedHeaders = [...new Set([...providers.values()].flatMap((provider) => provider.managedHeaders))]
   // Every 2xx names every managed header, empty when there is no claim for it: a proxy that copies
@@ -195,13 +206,17 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     return refusal!
   }
 
-  /** The refusal in the challenge of the provider that refused (its DPoP mode decides the schemes, RFC 9449 §7.1). */
-  function refuse({ error, provider }: Refusal): Decision {
-    const answer = forForwardAuth(error)
-    return provider === undefined ? errorResponse(answer, settings) : provider.guard.errorResponse(answer)
+  /** The refusal in the challenge of the provider that refused (its DPoP mode decides the schemes, RFC 9449 §7.1), naming the rule's resource metadata (RFC 9728 §5.1). */
+  function refuse({ error, provider }: Refusal, rule: CompiledRule): Decision {
+    const base = provider === undefined ? settings : provider.guard.responseSettings
+    return errorResponse(forForwardAuth(error), { ...base, resourceMetadata: rule.resourceMetadata })
   }
 
   async function decide(request: GatewayRequest): Promise<Decision> {
+    // Public by design (RFC 9728 §3): a proxy routing the well-known path here gets the document;
+    // asked as forward auth, the request is allowed (and still gets every managed header, empty).
+    const metadata = resources.answer(request.method, request.host, request.uri)
+    if (metadata !== undefined) return { status: 200, headers: { ...allowed().headers, ...metadata.headers }, body: metadata.body, document: true }
     const path = request.uri.split('?', 1)[0]!
     const index = rules.findIndex((candidate) => candidate.matcher.matches(request.method, request.host, path))
     if (index < 0) return NO_RULE
@@ -217,14 +232,14 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       const { requires } = rule
       const optional = typeof requires === 'object' && (('allowMissing' in requires && outcome.error instanceof UnauthorizedError) || 'allowMissingOrFailed' in requires)
       if (optional && rule.authorize.length === 0) return { ...allowed(), rule: index, refusal: outcome.error }
-      return { ...refuse(outcome), rule: index, refusal: outcome.error }
+      return { ...refuse(outcome, rule), rule: index, refusal: outcome.error }
     }
     const verified = outcome.map(({ auth, provider }) => ({ auth, provider: provider.name }))
     // Authorization reads the first provider's claims (under `all`, the first listed).
     const { auth, provider } = outcome[0]!
     for (const check of rule.authorize) {
       const refusal = provider.guard.authorize(auth, check)
-      if (refusal) return { ...refuse({ error: refusal, provider }), rule: index, verified, refusal }
+      if (refusal) return { ...refuse({ error: refusal, provider }, rule), rule: index, verified, refusal }
     }
     const decision = allowed()
     for (const accepted of outcome) Object.assign(decision.headers, accepted.provider.headers(accepted.auth.claims))

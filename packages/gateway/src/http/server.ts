@@ -39,8 +39,9 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   const handle = (message: IncomingMessage, response: ServerResponse) => {
     gateway.decide(originalRequest(message, trusted)).then(
       (decision) => {
-        // Decisions depend on the credentials: never cached by anything between the proxy and us.
-        response.writeHead(decision.status, { ...decision.headers, 'cache-control': 'no-store' }).end(decision.body)
+        // Decisions depend on the credentials: never cached by anything between the proxy and us
+        // (the public metadata document keeps its own Cache-Control).
+        response.writeHead(decision.status, { ...decision.headers, ...(decision.document ? {} : { 'cache-control': 'no-store' }) }).end(decision.body)
       },
       () => response.writeHead(FAILED.status, FAILED.headers).end(FAILED.body),
     )

@@ -4,9 +4,14 @@
  * appends, envoy#35553; Caddy's copy_headers sets only what the response has), so each snippet
  * removes every client copy first: each managed header in any case, with `_` for `-` in any
  * position (frameworks that map headers to `HTTP_X_ORG_ID` merge the two), on every route.
+ *
+ * With `resourceMetadata`, the well-known path of protected resource metadata (RFC 9728 §3.1,
+ * `/.well-known/oauth-protected-resource` and below) is passed to the gateway itself, with the
+ * client's host, and without forward auth: the gateway serves the documents of its `resources`.
  * @module
  */
 import { fileURLToPath } from 'node:url'
+import { PROTECTED_RESOURCE_WELL_KNOWN } from 'jotjwt-guard'
 
 /** What the snippets need to know. */
 export interface SnippetOptions {
@@ -16,6 +21,8 @@ export interface SnippetOptions {
   readonly upstream: string
   /** The claim and payload headers the gateway sets (lower case); {@link Gateway.managedHeaders}. */
   readonly headers: readonly string[]
+  /** Pass the protected resource metadata path (RFC 9728) to the gateway, which serves its `resources`. */
+  readonly resourceMetadata?: boolean
 }
 
 /** Every spelling of `name` with `-` or `_` in each separator position. */
@@ -37,6 +44,15 @@ const nginxVariable = (header: string) => `jot_${header.replace(/-/g, '_')}`
  */
 export function nginxServer(options: SnippetOptions): string {
   const set = options.headers.map((h) => `    auth_request_set $${nginxVariable(h)} $upstream_http_${h.replace(/-/g, '_')};\n    proxy_set_header ${h} $${nginxVariable(h)};`).join('\n')
+  // ^~: this prefix wins over `location /`, so the public document needs no token.
+  const metadata = options.resourceMetadata
+    ? `  location ^~ ${PROTECTED_RESOURCE_WELL_KNOWN} {
+    proxy_pass http://${options.gateway};
+    proxy_set_header Host $host;
+    proxy_set_header X-Forwarded-Host $host;
+  }
+`
+    : ''
   return `  underscores_in_headers off;
   ignore_invalid_headers on;
   location = /_jot_auth {
@@ -60,7 +76,7 @@ ${set}
     add_header WWW-Authenticate $jot_challenge always;
     return 403;
   }
-`
+${metadata}`
 }
 
 /** The Lua action that makes HAProxy ask the forward-auth service: `lua-load` it in `global`. */
@@ -90,13 +106,14 @@ export function caddySite(options: SnippetOptions): string {
   const strip = options.headers.flatMap(separatorVariants).map((name) => `    request_header -${name}`).join('\n')
   // Go's proxy drops the headers a request's Connection header names (RFC 9110 §7.6.1), which would
   // drop the claim headers forward_auth just set: the client's Connection goes first.
+  // A terminal handler before forward_auth: the metadata documents are public (Caddy passes the Host on).
+  const metadata = options.resourceMetadata ? `    reverse_proxy ${PROTECTED_RESOURCE_WELL_KNOWN}* ${options.gateway}\n` : ''
   return `  route {
     request_header -Connection
 ${strip}
-    forward_auth ${options.gateway} {
+${metadata}    forward_auth ${options.gateway} {
       uri /auth
-      copy_headers ${options.headers.join(' ')}
-    }
+${options.headers.length === 0 ? '' : `      copy_headers ${options.headers.join(' ')}\n`}    }
     reverse_proxy ${options.upstream}
   }
 `

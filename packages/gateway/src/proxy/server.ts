@@ -170,11 +170,13 @@ export async function startProxy(config: GatewayConfig, options: ProxyOptions = 
       return
     }
     record(decision)
-    if (decision.status !== 200) {
-      // Refusals depend on the credentials: never stored by a cache on the way back. A body the
-      // client held back (Expect: 100-continue) is never read: the connection closes after the answer.
+    if (decision.status !== 200 || decision.document) {
+      // Refusals depend on the credentials: never stored by a cache on the way back (the public
+      // metadata document keeps its own Cache-Control). A body the client held back
+      // (Expect: 100-continue) is never read: the connection closes after the answer.
       const close = expectsContinue ? { connection: 'close' } : {}
-      response.writeHead(decision.status, { ...decision.headers, 'cache-control': 'no-store', ...close }).end(decision.body)
+      const caching = decision.document ? {} : { 'cache-control': 'no-store' }
+      response.writeHead(decision.status, { ...decision.headers, ...caching, ...close }).end(decision.body)
       log(message, client, decision, { status: decision.status }, started)
       return
     }

@@ -65,6 +65,11 @@ export interface Guard<C = JWTClaims> {
   /** The HTTP answer to a refusal: status, `WWW-Authenticate`, optional problem+json body. */
   errorResponse(error: GuardError): ErrorResponse
   /**
+   * What its answers are built from (realm, verbosity, DPoP challenge, resource metadata URL): for a
+   * gateway answering with {@link errorResponse} and another `resourceMetadata` per protected API.
+   */
+  readonly responseSettings: ResponseSettings
+  /**
    * Headers for the answer to an accepted request (names in lower case): the current `DPoP-Nonce`
    * for a DPoP request when nonces are configured (RFC 9449 §8.2, §9: a server may hand out a new
    * nonce on any answer, and the client uses it from its next proof on); else none.
@@ -256,6 +261,7 @@ export function createGuard(options: GuardOptions): Guard {
       if (refusal !== undefined && auth.jkt !== undefined) refusal.scheme = 'DPoP'
       return refusal
     },
+    responseSettings: settings,
     errorResponse: (error) => errorResponse(error, settings),
     responseHeaders(auth) {
       const { nonce } = dpop.challenge

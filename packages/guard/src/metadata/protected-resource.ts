@@ -24,15 +24,15 @@ export interface ResourceMetadataOptions {
    * The API's resource identifier (RFC 9728 §1.2): an `https:` URL without query or fragment, one
    * of the guard's `audience` values. Default: `audience` when it is a single string.
    */
-  resource?: string
+  resource?: string | undefined
   /** `authorization_servers`: issuer identifiers of the servers whose tokens the API accepts. Default: the guard's issuer(s). */
-  authorizationServers?: readonly string[]
+  authorizationServers?: readonly string[] | undefined
   /** `scopes_supported`: the scopes the API checks (RFC 9728 §2 recommends listing them). */
-  scopesSupported?: readonly string[]
+  scopesSupported?: readonly string[] | undefined
   /** `resource_name`: a name for people. */
-  resourceName?: string
+  resourceName?: string | undefined
   /** `resource_documentation`: a page for developers. */
-  resourceDocumentation?: string
+  resourceDocumentation?: string | undefined
 }
 
 /** Everything the document says, as the framework-free function takes it. */
