@@ -23,6 +23,9 @@ let issuer = ''
 let requests: { headers: IncomingMessage['headers']; params: URLSearchParams }[] = []
 let answer: (params: URLSearchParams) => Promise<{ status: number; headers?: Record<string, string>; body: unknown }>
 let discovery: () => Record<string, unknown>
+/** The protected resource metadata (RFC 9728) of `${issuer}/orders`, or undefined for a 404. */
+let resourceMetadata: () => Record<string, unknown> | undefined
+let metadataRequests = 0
 let jwks: unknown
 
 async function accessToken(params: URLSearchParams): Promise<string> {
@@ -49,6 +52,11 @@ before(async () => {
         response.end(JSON.stringify(value))
       }
       if (request.url === '/.well-known/openid-configuration') return json(200, discovery())
+      if (request.url === '/.well-known/oauth-protected-resource/orders') {
+        metadataRequests++
+        const document = resourceMetadata()
+        return document === undefined ? json(404, { error: 'not_found' }) : json(200, document)
+      }
       if (request.url === '/jwks.json') return json(200, jwks)
       if (request.url === '/token' && request.method === 'POST') {
         const params = new URLSearchParams(body)
@@ -65,6 +73,8 @@ before(async () => {
 
 beforeEach(() => {
   requests = []
+  metadataRequests = 0
+  resourceMetadata = () => ({ resource: `${issuer}/orders`, authorization_servers: [issuer], bearer_methods_supported: ['header'] })
   discovery = () => ({ issuer, jwks_uri: `${issuer}/jwks.json`, token_endpoint: `${issuer}/token` })
   answer = async (params) => ({ status: 200, body: { access_token: await accessToken(params), token_type: 'Bearer', expires_in: 300 } })
 })
@@ -203,6 +213,8 @@ describe('jotjwt token', () => {
   it('usage errors (exit 2) before any request: no credentials, both kinds, an unset variable, a bad method', async () => {
     const cases = [
       { args: ['--client-id', 'demo', '--client-secret-env', 'DEMO_SECRET'], message: /--issuer/ },
+      { args: ['--resource', `${issuer}/orders`, '--resource', API, '--client-id', 'demo', '--client-secret-env', 'DEMO_SECRET'], message: /or one --resource URL/ },
+      { args: ['--resource', `${issuer}/orders`, '--client-id', 'demo', '--client-secret-env', 'UNSET_VARIABLE'], message: /UNSET_VARIABLE/ },
       { args: ['--issuer', issuer, '--client-id', 'demo'], message: /either --client-secret-env VAR or --client-key FILE/ },
       { args: ['--issuer', issuer, '--client-id', 'demo', '--client-secret-env', 'DEMO_SECRET', '--client-key', at('client.private.jwk')], message: /either/ },
       { args: ['--issuer', issuer, '--client-id', 'demo', '--client-secret-env', 'UNSET_VARIABLE'], message: /UNSET_VARIABLE/ },
@@ -217,5 +229,69 @@ describe('jotjwt token', () => {
       assert.ok(!run.stderr.includes(SECRET))
     }
     assert.equal(requests.length, 0)
+    assert.equal(metadataRequests, 0, 'credentials are checked before the resource metadata is fetched')
+  })
+})
+
+describe('jotjwt token --resource without --issuer: the authorization server from the resource\'s metadata (RFC 9728)', () => {
+  const orders = () => `${issuer}/orders`
+
+  it('reads the metadata at the path-inserted well-known URI, then proceeds as with --issuer; the resource is in the request', async () => {
+    const run = await jot(['token', '--resource', orders(), '--client-id', 'demo', '--client-secret-env', 'DEMO_SECRET', '--scope', 'demo:read'], { env })
+    assert.equal(run.code, 0, run.stderr)
+    assert.match(run.stdout, /^ey[\w-]+\.[\w-]+\.[\w-]+\n$/)
+    assert.equal(metadataRequests, 1)
+    const [{ params }] = requests as [(typeof requests)[0]]
+    assert.deepEqual(params.getAll('resource'), [orders()])
+    // And into verify: the token is for that resource.
+    const verified = await jot(['verify', '--issuer', issuer, '--audience', orders(), '--typ', 'at+jwt'], { input: run.stdout })
+    assert.equal(verified.code, 0, verified.stderr)
+  })
+
+  it('private_key_jwt: the assertion is for the discovered issuer', async () => {
+    const run = await jot(['token', '--resource', orders(), '--client-id', 'demo', '--client-key', at('client.private.jwk')])
+    assert.equal(run.code, 0, run.stderr)
+    const publicKey = await importJWK(JSON.parse(readFileSync(at('client.public.jwk'), 'utf8')), { alg: 'ES256' })
+    await verifyJWT(requests[0]!.params.get('client_assertion')!, publicKey, { issuer: 'demo', subject: 'demo', audience: issuer })
+  })
+
+  it('metadata naming another resource is not trusted (§3.3): exit 1, no token request', async () => {
+    resourceMetadata = () => ({ resource: 'https://api.example/orders', authorization_servers: ['https://evil.example'] })
+    const run = await jot(['token', '--resource', orders(), '--client-id', 'demo', '--client-secret-env', 'DEMO_SECRET'], { env })
+    assert.equal(run.code, 1)
+    assert.match(run.stderr, /names the resource "https:\/\/api.example\/orders", not .*RFC 9728 §3\.3/)
+    assert.equal(requests.length, 0)
+  })
+
+  it('several authorization servers: pick one with --issuer; none, or no metadata at all: pass --issuer', async () => {
+    resourceMetadata = () => ({ resource: orders(), authorization_servers: [issuer, 'https://other.example'] })
+    const several = await jot(['token', '--resource', orders(), '--client-id', 'demo', '--client-secret-env', 'DEMO_SECRET'], { env })
+    assert.equal(several.code, 1)
+    assert.match(several.stderr, /several authorization servers; pick one with --issuer/)
+    const chosen = await jot(['token', '--issuer', issuer, '--resource', orders(), '--client-id', 'demo', '--client-secret-env', 'DEMO_SECRET'], { env })
+    assert.equal(chosen.code, 0, chosen.stderr)
+    resourceMetadata = () => ({ resource: orders() })
+    const none = await jot(['token', '--resource', orders(), '--client-id', 'demo', '--client-secret-env', 'DEMO_SECRET'], { env })
+    assert.equal(none.code, 1)
+    assert.match(none.stderr, /names no authorization_servers; pass --issuer/)
+    resourceMetadata = () => undefined
+    const missing = await jot(['token', '--resource', orders(), '--client-id', 'demo', '--client-secret-env', 'DEMO_SECRET'], { env })
+    assert.equal(missing.code, 1)
+    assert.match(missing.stderr, /no protected resource metadata at http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-protected-resource\/orders \(HTTP 404\)/)
+    assert.equal(requests.length, 1)
+  })
+
+  it('a plain-http resource beyond loopback needs --allow-http; an unreachable one exits 3', async () => {
+    const remote = await jot(['token', '--resource', 'http://api.example/orders', '--client-id', 'demo', '--client-secret-env', 'DEMO_SECRET'], { env })
+    assert.equal(remote.code, 1)
+    assert.match(remote.stderr, /is not https:/)
+    // A port that was free a moment ago: nothing listens there.
+    const vacant = createServer()
+    await new Promise<void>((resolve) => vacant.listen(0, '127.0.0.1', resolve))
+    const { port } = vacant.address() as AddressInfo
+    await new Promise((resolve) => vacant.close(resolve))
+    const closed = await jot(['token', '--resource', `http://127.0.0.1:${port}/orders`, '--client-id', 'demo', '--client-secret-env', 'DEMO_SECRET', '--timeout', '2'], { env })
+    assert.equal(closed.code, 3, closed.stderr)
+    assert.match(closed.stderr, /cannot fetch the protected resource metadata/)
   })
 })

@@ -5,7 +5,9 @@
  * its exact issuer check); the client authenticates with a secret from an environment variable
  * (never a flag: flags show in `ps` and shell history) or with a private key (private_key_jwt,
  * RFC 7523 §2.2). With `--dpop-key` the token is bound to that key (RFC 9449 §5): each request
- * carries a DPoP proof, retried once with the server's nonce when it asks for one (§8).
+ * carries a DPoP proof, retried once with the server's nonce when it asks for one (§8). Without
+ * `--issuer`, the one `--resource` names the API, and its protected resource metadata (RFC 9728)
+ * names the authorization server (`net/protected-resource.ts`).
  * @module
  */
 import { randomUUID } from 'node:crypto'
@@ -16,6 +18,7 @@ import { readEnv, utf8 } from '../io/input.js'
 import { signingAlgorithm } from '../keys/algorithms.js'
 import { importMaterial, loadKeyMaterial, requireAlgorithm } from '../keys/material.js'
 import { allowHttpFor, durationFlag } from '../net/http-policy.js'
+import { authorizationServersOf } from '../net/protected-resource.js'
 import { requestToken } from '../net/token-endpoint.js'
 
 const AUTH_METHODS = { basic: 'client_secret_basic', post: 'client_secret_post', private_key_jwt: 'private_key_jwt' } as const
@@ -30,7 +33,7 @@ const formEncode = (value: string) => new URLSearchParams({ v: value }).toString
 export const token = defineCommand({
   name: 'token',
   summary: 'get an access token from an OAuth 2.0 token endpoint (client credentials)',
-  usage: '--issuer URL --client-id ID (--client-secret-env VAR | --client-key FILE) [options]',
+  usage: '(--issuer URL | --resource URL) --client-id ID (--client-secret-env VAR | --client-key FILE) [options]',
   description: [
     'Finds the token endpoint by discovery from --issuer, requests a token with the client credentials',
     'grant and prints the access token alone on stdout (pipe it into jotjwt verify). The client',
@@ -41,10 +44,13 @@ export const token = defineCommand({
     'With --dpop-key the request carries a DPoP proof made with that private key (RFC 9449), and the',
     'token is bound to it: use it with "Authorization: DPoP" and a proof per request (jotjwt dpop).',
     'A token of another type than DPoP is refused then (the server does not support DPoP).',
+    'Without --issuer, one --resource names the API: its protected resource metadata (RFC 9728, at',
+    '/.well-known/oauth-protected-resource) names the authorization server; with several, pick one',
+    'with --issuer. The metadata must name exactly that resource, or it is not trusted.',
     'Plain http: is allowed for loopback hosts, elsewhere only with --allow-http.',
   ].join('\n'),
   options: {
-    issuer: { type: 'string', value: 'URL', description: 'the authorization server (its discovery document names the token endpoint)' },
+    issuer: { type: 'string', value: 'URL', description: 'the authorization server (default: from the --resource\'s metadata, RFC 9728)' },
     'client-id': { type: 'string', value: 'ID', description: 'the client id' },
     'client-secret-env': { type: 'string', value: 'VAR', description: 'read the client secret from this environment variable' },
     'client-key': { type: 'string', value: 'FILE', description: 'private key (PEM or JWK) for private_key_jwt' },
@@ -59,14 +65,17 @@ export const token = defineCommand({
   examples: [
     'JOTJWT_SECRET=... jotjwt token --issuer https://as.example --client-id billing --client-secret-env JOTJWT_SECRET',
     'jotjwt token --issuer https://as.example --client-id billing --client-key billing.private.jwk --scope orders:read',
+    'JOTJWT_SECRET=... jotjwt token --resource https://api.example/orders --client-id billing --client-secret-env JOTJWT_SECRET',
     'jotjwt token --issuer https://as.example --client-id billing --client-secret-env S --dpop-key dpop.private.jwk',
     'jotjwt token --issuer http://127.0.0.1:8080 --client-id demo --client-secret-env S | jotjwt verify --issuer http://127.0.0.1:8080 --audience http://127.0.0.1:8080/api',
   ],
   maxPositionals: 0,
   async run({ values }, context) {
-    const issuer = values.issuer
     const clientId = values['client-id']
-    if (issuer === undefined) throw new UsageError('pass --issuer URL')
+    const resources = values.resource ?? []
+    if (values.issuer === undefined && resources.length !== 1) {
+      throw new UsageError('pass --issuer URL, or one --resource URL whose metadata names the authorization server (RFC 9728)')
+    }
     if (clientId === undefined) throw new UsageError('pass --client-id ID')
     if ((values['client-secret-env'] === undefined) === (values['client-key'] === undefined)) {
       throw new UsageError('pass either --client-secret-env VAR or --client-key FILE')
@@ -82,16 +91,21 @@ export const token = defineCommand({
     if (typeof timeout !== 'number') throw new UsageError('--timeout takes a number of seconds')
 
     // Credentials first: a missing variable or unreadable key is reported before any network use.
+    const clientKey = method === 'private_key_jwt' ? await clientKeyFrom(values['client-key']!, values.alg, context) : undefined
+    const secret = method === 'private_key_jwt' ? undefined : utf8(readEnv(values['client-secret-env']!, 'client secret', context.env))
+    const dpopKey = values['dpop-key'] === undefined ? undefined : await dpopKeyFrom(values['dpop-key'], context)
+
+    const policy = (url: string) => ({ allowHttp: allowHttpFor(url, values['allow-http']), timeout })
+    const issuer = values.issuer ?? (await discoveredIssuer(resources[0]!, policy(resources[0]!)))
     const params = new URLSearchParams({ grant_type: 'client_credentials' })
     if (values.scope !== undefined) params.set('scope', values.scope)
-    for (const resource of values.resource ?? []) params.append('resource', resource)
+    for (const resource of resources) params.append('resource', resource)
     let authorization: string | undefined
-    if (method === 'private_key_jwt') {
+    if (clientKey !== undefined) {
       params.set('client_assertion_type', 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer')
-      params.set('client_assertion', await clientAssertion(values['client-key']!, values.alg, clientId, issuer, context))
+      params.set('client_assertion', await clientAssertion(clientKey, clientId, issuer))
       params.set('client_id', clientId)
-    } else {
-      const secret = utf8(readEnv(values['client-secret-env']!, 'client secret', context.env))
+    } else if (secret !== undefined) {
       if (method === 'basic') {
         authorization = `Basic ${Buffer.from(`${formEncode(clientId)}:${formEncode(secret)}`).toString('base64')}`
       } else {
@@ -100,9 +114,6 @@ export const token = defineCommand({
       }
     }
 
-    const dpopKey = values['dpop-key'] === undefined ? undefined : await dpopKeyFrom(values['dpop-key'], context)
-
-    const policy = (url: string) => ({ allowHttp: allowHttpFor(url, values['allow-http']), timeout })
     const metadata = await discoverOIDCProvider(issuer, policy(issuer))
     const endpoint = metadata.token_endpoint
     if (typeof endpoint !== 'string') throw new CliError(`the discovery document of ${issuer} names no token_endpoint`, EXIT_INVALID)
@@ -130,15 +141,27 @@ function checkEndpoint(endpoint: string, allowHttp: boolean): void {
   throw new CliError(`the token endpoint ${endpoint} is not https: (credentials would travel in the clear; --allow-http allows it)`, EXIT_INVALID)
 }
 
-/**
- * RFC 7523 §3 client assertion: `iss` and `sub` are the client id, `aud` the issuer (the
- * authorization server's identifier), a fresh `jti`, and a short `exp`.
- */
-async function clientAssertion(file: string, algFlag: string | undefined, clientId: string, issuer: string, context: Context): Promise<string> {
+/** The one authorization server the resource's metadata names (RFC 9728); several need `--issuer`. */
+async function discoveredIssuer(resource: string, policy: { allowHttp: boolean; timeout: number }): Promise<string> {
+  const servers = await authorizationServersOf(resource, policy)
+  if (servers.length > 1) throw new CliError(`the resource names several authorization servers; pick one with --issuer: ${servers.join(', ')}`, EXIT_INVALID)
+  return servers[0]!
+}
+
+/** The private key of private_key_jwt, its algorithm from --alg or the key. */
+async function clientKeyFrom(file: string, algFlag: string | undefined, context: Context): Promise<JotKey> {
   const material = (await loadKeyMaterial(file, undefined, 'client-key', context, { flag: 'alg', given: algFlag !== undefined }))!
   const alg = signingAlgorithm(requireAlgorithm(material, algFlag === undefined ? undefined : signingAlgorithm(algFlag), 'sig'))
   const key = await importMaterial(material, alg)
   if (key.type !== 'private') throw new CliError(`${material.source} is not a private key; private_key_jwt signs with one`, EXIT_INVALID)
+  return key
+}
+
+/**
+ * RFC 7523 §3 client assertion: `iss` and `sub` are the client id, `aud` the issuer (the
+ * authorization server's identifier), a fresh `jti`, and a short `exp`.
+ */
+function clientAssertion(key: JotKey, clientId: string, issuer: string): Promise<string> {
   return signJWT({}, key, { issuer: clientId, subject: clientId, audience: issuer, jwtId: randomUUID(), expiresIn: ASSERTION_LIFETIME_SECONDS })
 }
 

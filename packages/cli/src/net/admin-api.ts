@@ -6,7 +6,7 @@
  * @module
  */
 import { CliError, EXIT_INVALID, EXIT_UNAVAILABLE } from '../cli/errors.js'
-import { causeText, readLimited } from './http-response.js'
+import { failureReason, readLimited } from './http-response.js'
 
 export interface AdminApi {
   /** The service's base URL (its issuer), without `/admin`. */
@@ -33,7 +33,7 @@ export async function adminRequest(api: AdminApi, method: string, path: string, 
       signal: AbortSignal.timeout(api.timeoutMs),
     })
   } catch (error) {
-    const reason = error instanceof Error && error.name === 'TimeoutError' ? 'timed out' : error instanceof Error ? (causeText(error) ?? error.message) : String(error)
+    const reason = failureReason(error)
     throw new CliError(`cannot reach the admin API at ${endpoint}: ${reason}`, EXIT_UNAVAILABLE, { cause: error })
   }
   const text = await readLimited(response, 'the admin API')

@@ -1,5 +1,6 @@
 /**
- * Reading what a server answers, for the commands that call one (`token`, `admin`): the body within
+ * Reading what a server answers, for the commands that call one (`token`, `admin`, and the protected
+ * resource metadata `token --resource` reads): the body within
  * a size limit, and why a request failed in the words of its innermost cause.
  * @module
  */
@@ -31,9 +32,15 @@ export async function readLimited(response: Response, from: string): Promise<str
 }
 
 /** The innermost cause's message (`connect ECONNREFUSED …` rather than `fetch failed`). */
-export function causeText(error: Error): string | undefined {
+function causeText(error: Error): string | undefined {
   let current: unknown = error.cause
   let text: string | undefined
   for (let depth = 0; current instanceof Error && depth < 4; current = current.cause, depth++) text = current.message || text
   return text
+}
+
+/** Why a request failed, in words: "timed out", or the innermost cause's message. */
+export function failureReason(error: unknown): string {
+  if (!(error instanceof Error)) return String(error)
+  return error.name === 'TimeoutError' ? 'timed out' : (causeText(error) ?? error.message)
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import { CliError, EXIT_INVALID, EXIT_UNAVAILABLE } from '../cli/errors.js'
-import { causeText, readLimited } from './http-response.js'
+import { failureReason, readLimited } from './http-response.js'
 
 export interface TokenRequest {
   endpoint: string
@@ -58,7 +58,7 @@ async function post(request: TokenRequest, nonce: string | undefined): Promise<{
       signal: AbortSignal.timeout(request.timeoutMs),
     })
   } catch (error) {
-    const reason = error instanceof Error && error.name === 'TimeoutError' ? 'timed out' : error instanceof Error ? (causeText(error) ?? error.message) : String(error)
+    const reason = failureReason(error)
     throw new CliError(`cannot reach the token endpoint ${request.endpoint}: ${reason}`, EXIT_UNAVAILABLE, { cause: error })
   }
   const text = await readLimited(response, 'the token endpoint')
