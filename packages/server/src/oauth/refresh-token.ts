@@ -86,8 +86,9 @@ export async function refreshTokenGrant(request: OAuthRequest, client: ClientRec
 }
 
 /**
- * RFC 6749 §6 and RFC 8707 §2.2: the new access token may be narrower than the grant, never wider.
- * A retry inside the grace window asks the same, so it gets an equivalent access token.
+ * RFC 6749 §6 and RFC 8707 §2.2: the new access token may be narrower than the grant, never wider;
+ * a registered client names its resource every time. A retry inside the grace window asks the
+ * same, so it gets an equivalent access token.
  */
 function narrowing(request: OAuthRequest, grant: GrantRecord, client: ClientRecord): { scopes?: string[]; audiences?: string[] } {
   const scope = param(request, 'scope')
