@@ -15,6 +15,7 @@
 export { createGuard, DEFAULT_RESPONSE_SETTINGS, type AuthenticateResult, type Guard, type GuardAuth } from './core/guard.js'
 export type { AudienceCheck, GuardOptions, IssuerOptions, KeySource } from './core/options.js'
 export type { DPoPMode, DPoPNonceSource, DPoPSettings } from './core/dpop.js'
+export { createDPoPNonces, DEFAULT_DPOP_NONCE_LIFETIME, type DPoPNonceOptions, type DPoPNonces } from './core/nonce.js'
 export { pathOf, plainRequestReader, type GuardRequest, type RequestReader } from './core/request.js'
 export type { FoundToken, TokenLocation, TokenLocations } from './token/extract.js'
 export {

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test'
 import { createDPoPProof, generateKeyPair, jwkThumbprint, type JotKey } from 'jotjwt'
 import { randomUUID } from 'node:crypto'
 import { connectRedis } from './helpers/redis.js'
-import type { GuardOptions } from 'jotjwt-guard'
+import { createDPoPNonces, type GuardOptions } from 'jotjwt-guard'
 import { createRedisReplayStore } from 'jotjwt-guard/redis'
 import { startApp, type AdapterName, type RunningApp } from './helpers/apps.js'
 import { bearer, send } from './helpers/http.js'
@@ -204,5 +204,33 @@ describe('DPoP at the guard (RFC 9449 §7)', () => {
       await Promise.all([first.close(), second.close()])
       await redis.quit()
     }
+  })
+})
+
+describe('createDPoPNonces: stateless server nonces (RFC 9449 §8, §9)', () => {
+  const secret = 'nonce-secret-shared-by-every-replica-0123'
+  test('two sources with the same secret hand out and accept the same nonces; another secret does not', () => {
+    let now = 1_000_000
+    const a = createDPoPNonces({ secret, lifetime: 60, currentTime: () => now })
+    const b = createDPoPNonces({ secret: new TextEncoder().encode(secret), lifetime: '1m', currentTime: () => now })
+    const other = createDPoPNonces({ secret: `${secret}-other`, lifetime: 60, currentTime: () => now })
+    assert.match(a.current(), /^[A-Za-z0-9_-]{22}$/)
+    assert.equal(a.current(), b.current())
+    assert.equal(b.accepts(a.current()), true)
+    assert.notEqual(other.current(), a.current())
+    assert.equal(other.accepts(a.current()), false)
+    const first = a.current()
+    now += 60
+    assert.notEqual(a.current(), first, 'rotated after one lifetime')
+    assert.equal(a.accepts(first), true, 'the previous nonce is still accepted')
+    now += 60
+    assert.equal(a.accepts(first), false, 'two lifetimes on, it is not')
+    assert.equal(a.accepts(a.current()), true)
+    assert.equal(a.currentAt(now), a.current())
+    assert.equal(a.acceptsAt(first, now - 120), true)
+  })
+  test('refuses a short secret and a lifetime that is not positive', () => {
+    assert.throws(() => createDPoPNonces({ secret: 'too-short' }), { name: 'TypeError', message: 'the DPoP nonce secret must be at least 32 bytes' })
+    assert.throws(() => createDPoPNonces({ secret, lifetime: 0 }), TypeError)
   })
 })

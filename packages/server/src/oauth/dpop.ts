@@ -3,14 +3,14 @@
  * endpoint URL and POST, remembered in the store so no replica accepts it twice (§11.1), and its
  * key's thumbprint binds the tokens the grant issues.
  *
- * Nonces (§8) need no shared state between replicas: a nonce is an HMAC of the current time window
- * under a key derived from `keys.encryptionKey`, which every replica has, so each computes the same
- * nonce and rotates it at the same moment. The nonce of the previous window stays acceptable, so a
- * client that fetched one just before the rotation is not refused.
+ * Nonces (§8) need no shared state between replicas: they are jotjwt-guard's `createDPoPNonces`
+ * (an HMAC of the current time window) keyed from `keys.encryptionKey`, which every replica has, so
+ * each computes the same nonce and rotates it at the same moment; the previous window's nonce stays
+ * acceptable. The gateway uses the same construction with its own configured secret.
  * @module
  */
-import { createHmac, hkdfSync } from 'node:crypto'
 import { createDPoPVerifier, isJotError, type JWSAlgorithmName, type VerifiedDPoPProof } from 'jotjwt'
+import { createDPoPNonces } from 'jotjwt-guard'
 import { durationSeconds } from '../config/duration.js'
 import type { ServiceConfig } from '../config/schema.js'
 import type { OAuthRequest, ServiceContext } from '../service/context.js'
@@ -39,14 +39,8 @@ export interface DPoPRuntime {
  */
 export function createDPoPRuntime(config: ServiceConfig, encryptionKey: Uint8Array): DPoPRuntime {
   const { algorithms, maxAge, requireNonce, nonceLifetime } = config.dpop
-  const lifetime = durationSeconds(nonceLifetime)
-  // RFC 5869: a key of its own for nonces.
-  const nonceKey = new Uint8Array(hkdfSync('sha256', encryptionKey, new Uint8Array(0), 'jotjwt dpop nonce v1', 32))
-  const nonceOf = (window: number) => createHmac('sha256', nonceKey).update(`${window}`).digest().subarray(0, 16).toString('base64url')
-  const currentNonces = (now: number) => {
-    const window = Math.floor(now / lifetime)
-    return [nonceOf(window), nonceOf(window - 1)]
-  }
+  // The service's clock is per request (ctx.now), so the nonces are asked for by time.
+  const nonces = createDPoPNonces({ secret: encryptionKey, lifetime: durationSeconds(nonceLifetime) })
   // One verifier per store (a service has one), so the proof-key cache lives as long as the service.
   const verifiers = new WeakMap<Store, ProofVerifier>()
   const verifierFor = (ctx: ServiceContext): ProofVerifier => {
@@ -63,7 +57,7 @@ export function createDPoPRuntime(config: ServiceConfig, encryptionKey: Uint8Arr
     }
     return verifier
   }
-  const nonceHeader = (now: number): Record<string, string> => (requireNonce ? { 'DPoP-Nonce': currentNonces(now)[0]! } : {})
+  const nonceHeader = (now: number): Record<string, string> => (requireNonce ? { 'DPoP-Nonce': nonces.currentAt(now) } : {})
 
   return {
     nonceHeader,
@@ -76,7 +70,7 @@ export function createDPoPRuntime(config: ServiceConfig, encryptionKey: Uint8Arr
           method: 'POST',
           // §4.3: htu is the URL the client addressed, i.e. the one discovery names, never a Host header.
           url: endpointUrl(ctx.config, 'token'),
-          ...(requireNonce ? { nonce: (nonce: string) => currentNonces(now).includes(nonce) } : {}),
+          ...(requireNonce ? { nonce: (nonce: string) => nonces.acceptsAt(nonce, now) } : {}),
         })
       } catch (error) {
         if (!isJotError(error)) throw error
