@@ -49,6 +49,20 @@ const redisStore = (defaultPrefix: string) =>
 /** An origin as clients write it: scheme, host and port only. */
 const origin = z.string().regex(/^https?:\/\/[^/?#@\s]+$/, 'an http(s) origin such as https://api.example (no path)')
 
+/**
+ * Server nonces for DPoP proofs (RFC 9449 §8, §9), stateless: an HMAC of the time window under a key
+ * derived from the secret (jotjwt-guard's createDPoPNonces), so every replica given the same secret
+ * hands out and accepts the same nonces without sharing state.
+ */
+const dpopNonce = z
+  .object({
+    secret: z.string().min(32, 'at least 32 characters').optional().describe('the secret every replica shares (at least 32 characters)'),
+    secretFile: z.string().min(1).optional().describe('a file holding the secret (trailing newline ignored), instead of secret'),
+    lifetime: seconds.optional().describe('seconds a nonce is current; the previous one is accepted for as long again (default 300)'),
+  })
+  .strict()
+  .refine((n) => (n.secret === undefined) !== (n.secretFile === undefined), 'give secret or secretFile (one of them)')
+
 const claimToHeader = z
   .object({
     claim: claimPath,
@@ -85,8 +99,10 @@ const provider = z
       .optional()
       .describe('DPoP (RFC 9449): off (default, Bearer only), allowed (Bearer and DPoP), required (DPoP only); a DPoP-bound token is refused as a bearer token in every mode'),
     publicOrigin: origin.optional().describe('the origin clients address (https://api.example): a DPoP proof must name it and the forwarded path (htu)'),
+    dpopNonce: dpopNonce.optional().describe('require a server nonce in every DPoP proof (RFC 9449 §9), sent in DPoP-Nonce; replicas given the same secret accept each other’s nonces'),
   })
   .strict()
+  .refine((p) => p.dpopNonce === undefined || (p.dpop ?? 'off') !== 'off', { message: 'dpopNonce needs dpop allowed or required', path: ['dpopNonce'] })
   .refine((p) => (p.dpop ?? 'off') === 'off' || p.publicOrigin !== undefined, {
     message: 'dpop needs publicOrigin: forward-auth sees only the path of the original request, and must not believe a Host a client can set',
     path: ['publicOrigin'],

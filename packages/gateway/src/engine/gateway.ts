@@ -45,6 +45,13 @@ export interface Decision {
   readonly rule?: number
   /** The verified tokens, by provider name (the first one is the one `authorize` read). */
   readonly verified?: readonly { readonly auth: GuardAuth; readonly provider: string }[]
+  /**
+   * Headers for the client's answer when the request is allowed (lower case): `dpop-nonce`, the
+   * current nonce for a DPoP request to a provider with `dpopNonce` (RFC 9449 §8.2, §9). A refusal
+   * carries it in `headers` already. The reverse proxy adds them to the upstream's response; the
+   * forward-auth endpoint sends them with its 200, for the proxy to pass on to the client.
+   */
+  readonly responseHeaders?: Record<string, string>
   /** Why the token was refused (also when an allowMissing rule let the request through without it). */
   readonly refusal?: GuardError
   /**
@@ -242,8 +249,12 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       if (refusal) return { ...refuse({ error: refusal, provider }, rule), rule: index, verified, refusal }
     }
     const decision = allowed()
-    for (const accepted of outcome) Object.assign(decision.headers, accepted.provider.headers(accepted.auth.claims))
-    return { ...decision, rule: index, verified }
+    const responseHeaders: Record<string, string> = {}
+    for (const accepted of outcome) {
+      Object.assign(decision.headers, accepted.provider.headers(accepted.auth.claims))
+      Object.assign(responseHeaders, accepted.provider.guard.responseHeaders(accepted.auth))
+    }
+    return { ...decision, rule: index, verified, ...(Object.keys(responseHeaders).length > 0 ? { responseHeaders } : {}) }
   }
 
   return {

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { base64url, type JWKSet, type JWSAlgorithmName, type JWTClaims, type KeySetEvent } from 'jotjwt'
-import { compilePath, createGuard, valueAt, type Guard, type GuardOptions, type IssuerOptions, type KeySource, type TokenLocations } from 'jotjwt-guard'
+import { compilePath, createDPoPNonces, createGuard, valueAt, type DPoPNonceSource, type Guard, type GuardOptions, type IssuerOptions, type KeySource, type TokenLocations } from 'jotjwt-guard'
 import type { ProviderConfig } from '../config/schema.js'
 
 /** A provider ready to authenticate requests and to turn its claims into headers. */
@@ -46,6 +46,14 @@ function keySource(config: ProviderConfig, onEvent: ((event: KeySetEvent) => voi
   return { discovery: true, keySet: events }
 }
 
+/** The provider's nonce source (RFC 9449 §9): the guard's stateless one, keyed by the configured secret. */
+function nonceSource(config: ProviderConfig): DPoPNonceSource | undefined {
+  const nonce = config.dpopNonce
+  if (nonce === undefined) return undefined
+  const secret = nonce.secret ?? readFileSync(nonce.secretFile!, 'utf8').replace(/\r?\n$/, '')
+  return createDPoPNonces({ secret, ...(nonce.lifetime !== undefined ? { lifetime: nonce.lifetime } : {}) })
+}
+
 function headerValue(value: unknown, arrays: 'join' | 'json'): string | undefined {
   if (value === undefined || value === null) return undefined
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value)
@@ -71,6 +79,7 @@ export function compileProvider(
   const issuers = config.issuers ?? [config.issuer!]
   const source = keySource(config, onKeySetEvent)
   const audiences = config.audiences
+  const nonce = nonceSource(config)
   const options: GuardOptions = {
     ...(config.issuers === undefined ? { issuer: config.issuer!, ...source } : { issuers: issuers.map((issuer): IssuerOptions => ({ issuer, ...source })) }),
     audience: config.audienceMatch === 'all' ? (tokenAudiences) => audiences.every((aud) => tokenAudiences.includes(aud)) : audiences,
@@ -88,7 +97,10 @@ export function compileProvider(
     ...(settings.errorVerbosity !== undefined ? { errorVerbosity: settings.errorVerbosity } : {}),
     ...(settings.revocation !== undefined ? { revocation: settings.revocation } : {}),
     ...(config.dpop !== undefined && config.dpop !== 'off'
-      ? { dpop: config.dpop, dpopSettings: { ...settings.dpopSettings, ...(config.publicOrigin !== undefined ? { publicOrigin: config.publicOrigin } : {}) } }
+      ? {
+          dpop: config.dpop,
+          dpopSettings: { ...settings.dpopSettings, ...(config.publicOrigin !== undefined ? { publicOrigin: config.publicOrigin } : {}), ...(nonce !== undefined ? { nonce } : {}) },
+        }
       : {}),
   }
   const mappings = (config.claimsToHeaders ?? []).map((mapping) => ({

@@ -41,7 +41,8 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       (decision) => {
         // Decisions depend on the credentials: never cached by anything between the proxy and us
         // (the public metadata document keeps its own Cache-Control).
-        response.writeHead(decision.status, { ...decision.headers, ...(decision.document ? {} : { 'cache-control': 'no-store' }) }).end(decision.body)
+        // An allowed request's answer headers (DPoP-Nonce) go with the 200, for the proxy to pass on to the client.
+        response.writeHead(decision.status, { ...decision.headers, ...decision.responseHeaders, ...(decision.document ? {} : { 'cache-control': 'no-store' }) }).end(decision.body)
       },
       () => response.writeHead(FAILED.status, FAILED.headers).end(FAILED.body),
     )

@@ -191,7 +191,8 @@ export async function startProxy(config: GatewayConfig, options: ProxyOptions = 
     const headers = upstreamRequestHeaders(message, { managed: state.managed, trusted: state.trusted, strip, claims: decision.headers })
     // Only an allowed request is asked for its body; a refused one never uploads it.
     if (expectsContinue) response.writeContinue()
-    const result = await upstream.forward(message, response, strip.query ? withoutQueryToken(target) : target, headers)
+    // RFC 9449 §8.2: the current DPoP-Nonce rides on the proxied response.
+    const result = await upstream.forward(message, response, strip.query ? withoutQueryToken(target) : target, headers, decision.responseHeaders)
     metrics.upstream(upstream.name, result.status, result.upstreamSeconds, result.failure)
     log(message, client, decision, { status: result.status, upstream: upstream.name, upstreamMs: result.upstreamSeconds === undefined ? undefined : Math.round(result.upstreamSeconds * 1e6) / 1000, upstreamFailure: result.failure }, started)
   }
@@ -230,10 +231,18 @@ export async function startProxy(config: GatewayConfig, options: ProxyOptions = 
     const strip = state.tokenStrip(decision)
     const headers = upstreamRequestHeaders(message, { managed: state.managed, trusted: state.trusted, strip, claims: decision.headers })
     tunnels.add(socket)
-    const result = await tunnel(socket, head, upstream, strip.query ? withoutQueryToken(target) : target, headers, () => {
-      tunnels.delete(socket)
-      if (inFlight === 0 && tunnels.size === 0) idle?.()
-    })
+    const result = await tunnel(
+      socket,
+      head,
+      upstream,
+      strip.query ? withoutQueryToken(target) : target,
+      headers,
+      () => {
+        tunnels.delete(socket)
+        if (inFlight === 0 && tunnels.size === 0) idle?.()
+      },
+      decision.responseHeaders,
+    )
     log(message, client, decision, { status: result.status, upstream: upstream.name, websocket: true, upstreamFailure: result.failure }, started)
   }
 

@@ -25,7 +25,8 @@ export interface ForwardResult {
 export interface Upstream {
   readonly name: string
   readonly settings: string
-  forward(message: IncomingMessage, response: ServerResponse, path: string, headers: OutgoingHeaders): Promise<ForwardResult>
+  /** `answerHeaders` are added to the upstream's response (the gateway's DPoP-Nonce), replacing the upstream's own. */
+  forward(message: IncomingMessage, response: ServerResponse, path: string, headers: OutgoingHeaders, answerHeaders?: Record<string, string>): Promise<ForwardResult>
   /** A WebSocket handshake; resolves with the upstream's 101 headers and its socket. */
   upgrade(path: string, headers: OutgoingHeaders): Promise<{ headers: Record<string, string | string[] | undefined>; socket: Duplex }>
   /** Lets queued and in-flight requests finish, then closes the pool's connections. */
@@ -59,7 +60,7 @@ export function createUpstream(name: string, config: UpstreamConfig): Upstream {
     keepAliveTimeout: ms(config.keepAlive, 4),
   })
 
-  async function forward(message: IncomingMessage, response: ServerResponse, path: string, headers: OutgoingHeaders): Promise<ForwardResult> {
+  async function forward(message: IncomingMessage, response: ServerResponse, path: string, headers: OutgoingHeaders, answerHeaders?: Record<string, string>): Promise<ForwardResult> {
     const started = performance.now()
     let upstreamSeconds: number | undefined
     // The client leaving aborts the upstream exchange (and frees its pooled connection).
@@ -76,7 +77,7 @@ export function createUpstream(name: string, config: UpstreamConfig): Upstream {
         { path, method: message.method as 'GET', headers, body: hasBody ? message : null, signal: abort.signal, opaque: response },
         ({ statusCode, headers: upstreamHeaders, opaque }) => {
           upstreamSeconds = (performance.now() - started) / 1000
-          opaque.writeHead(statusCode, clientResponseHeaders(upstreamHeaders))
+          opaque.writeHead(statusCode, { ...clientResponseHeaders(upstreamHeaders), ...answerHeaders })
           return opaque
         },
       )

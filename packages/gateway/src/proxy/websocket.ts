@@ -37,7 +37,15 @@ export interface TunnelResult {
  * Opens the upstream side of an allowed handshake and pipes the two sockets. Resolves once the
  * tunnel is up (or refused); `onClosed` runs when it ends.
  */
-export async function tunnel(socket: Duplex, head: Buffer, upstream: Upstream, path: string, headers: OutgoingHeaders, onClosed: () => void): Promise<TunnelResult> {
+export async function tunnel(
+  socket: Duplex,
+  head: Buffer,
+  upstream: Upstream,
+  path: string,
+  headers: OutgoingHeaders,
+  onClosed: () => void,
+  answerHeaders?: Record<string, string>,
+): Promise<TunnelResult> {
   let upgraded: Awaited<ReturnType<Upstream['upgrade']>>
   try {
     upgraded = await upstream.upgrade(path, headers)
@@ -54,7 +62,8 @@ export async function tunnel(socket: Duplex, head: Buffer, upstream: Upstream, p
     onClosed()
     return { status: 101, failure: 'aborted' }
   }
-  const responseHeaders = clientResponseHeaders(upgraded.headers)
+  // The gateway's own answer headers (DPoP-Nonce, RFC 9449 §8.2) on the 101 too.
+  const responseHeaders = { ...clientResponseHeaders(upgraded.headers), ...answerHeaders }
   socket.write(`HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\n${headerLines(responseHeaders)}\r\n`)
   if (head.length > 0) upstreamSocket.write(head)
   let closed = false
