@@ -69,11 +69,15 @@ export function nginxServer(options: SnippetOptions): string {
     # 403 insufficient_scope: auth_request passes WWW-Authenticate on 401 only.
     auth_request_set $jot_challenge $upstream_http_www_authenticate;
     error_page 403 = @jot_forbidden;
+    # RFC 9449 §8.2: the gateway's DPoP-Nonce (dpopNonce) reaches the client on every answer; empty: not sent.
+    auth_request_set $jot_dpop_nonce $upstream_http_dpop_nonce;
+    add_header DPoP-Nonce $jot_dpop_nonce always;
 ${set}
     proxy_pass http://${options.upstream};
   }
   location @jot_forbidden {
     add_header WWW-Authenticate $jot_challenge always;
+    add_header DPoP-Nonce $jot_dpop_nonce always;
     return 403;
   }
 ${metadata}`
