@@ -4,13 +4,16 @@
 // replicas sharing the Redis replay store; the verified-token cache still asking for a fresh proof.
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { createDPoPProof, generateKeyPair, jwkThumbprint, type JotKey } from 'jotjwt'
 import { validateConfig, type RunningGateway, type RunningProxy } from 'jotjwt-gateway'
 import { DPOP_KEY_PREFIX } from 'jotjwt-guard/redis'
 import { AUDIENCE, CLIENT_ID, startIssuer, type TestIssuer } from '../../guard/test/helpers/issuer.js'
 import { connectRedis, REDIS_URL } from '../../guard/test/helpers/redis.js'
-import { ask, bearer, send, start } from './helpers/gateway.js'
+import { ask, bearer, problems, send, start } from './helpers/gateway.js'
 import { startTestProxy, startUpstream, type TestUpstream } from './helpers/proxy.js'
 
 const ORIGIN = 'https://api.example'
@@ -148,6 +151,43 @@ describe('configuration', () => {
     assert.throws(() => validateConfig({ providers: { p: { ...base, dpop: 'required' } }, rules: [{ requires: { provider: 'p' } }] }), /providers\.p\.publicOrigin: dpop needs publicOrigin/)
     assert.throws(() => validateConfig({ providers: { p: { ...base, dpop: 'required', publicOrigin: 'https://api.example/v1' } }, rules: [{ requires: { provider: 'p' } }] }), /providers\.p\.publicOrigin: an http\(s\) origin/)
     validateConfig({ providers: { p: { ...base, dpop: 'off' } }, rules: [{ requires: { provider: 'p' } }] })
+  })
+  test('dpopNonce: needs dpop, exactly one of secret and secretFile, a secret of 32 characters or more; never echoes the secret', () => {
+    const p = { ...base, dpop: 'required', publicOrigin: 'https://api.example' }
+    const rules = [{ requires: { provider: 'p' } }]
+    const secret = 'nonce-secret-0123456789-0123456789'
+    validateConfig({ providers: { p: { ...p, dpopNonce: { secret, lifetime: 120 } } }, rules })
+    assert.deepEqual(problems({ providers: { p: { ...base, dpopNonce: { secret } } }, rules }), ['providers.p.dpopNonce: dpopNonce needs dpop allowed or required'])
+    assert.deepEqual(problems({ providers: { p: { ...p, dpopNonce: {} } }, rules }), ['providers.p.dpopNonce: give secret or secretFile (one of them)'])
+    assert.deepEqual(problems({ providers: { p: { ...p, dpopNonce: { secret, secretFile: '/run/secret' } } }, rules }), ['providers.p.dpopNonce: give secret or secretFile (one of them)'])
+    const short = problems({ providers: { p: { ...p, dpopNonce: { secret: 'short-secret' } } }, rules })
+    assert.deepEqual(short, ['providers.p.dpopNonce.secret: at least 32 characters'])
+    assert.ok(!short.join('\n').includes('short-secret'))
+    assert.deepEqual(problems({ providers: { p: { ...p, dpopNonce: { secret, lifetime: 0 } } }, rules }).length, 1)
+  })
+  test('dpopNonce.secretFile: the file is read (a trailing newline ignored), and two gateways with the same secret hand out the same nonce', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jotjwt-gateway-nonce-'))
+    const issuer = await startIssuer()
+    const secret = 'nonce-secret-0123456789-0123456789'
+    writeFileSync(join(dir, 'secret'), `${secret}\n`)
+    const config = (dpopNonce: Record<string, unknown>) => ({ trustedProxies: ['127.0.0.1'], providers: { p: { ...provider(issuer, 'required'), dpopNonce } }, rules: [{ requires: { provider: 'p' } }] })
+    const fromFile = await start(config({ secretFile: join(dir, 'secret') }))
+    const inline = await start(config({ secret }))
+    try {
+      const pair = await generateKeyPair('ES256')
+      const bound = await issuer.mint({ cnf: { jkt: await jwkThumbprint(pair.publicKey) } })
+      const headers = async () => ({ authorization: `DPoP ${bound}`, dpop: await createDPoPProof(pair.privateKey, { method: 'GET', url: `${ORIGIN}/x`, accessToken: bound }) })
+      const a = await ask(fromFile, 'GET', '/x', await headers())
+      const b = await ask(inline, 'GET', '/x', await headers())
+      assert.deepEqual([a.status, a.headers['www-authenticate']], [401, dpopChallenge('use_dpop_nonce', 'a DPoP nonce is required')])
+      assert.equal(typeof a.headers['dpop-nonce'], 'string')
+      assert.equal(a.headers['dpop-nonce'], b.headers['dpop-nonce'])
+    } finally {
+      await fromFile.close()
+      await inline.close()
+      await issuer.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
   test('at most one DPoP provider under all: a request carries one proof', () => {
     const p = { ...base, dpop: 'required', publicOrigin: 'https://api.example' }
