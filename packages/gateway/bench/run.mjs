@@ -7,7 +7,8 @@
 // Writes docs/benchmarks-gateway.md.
 //
 // Knobs: GATEWAY_BENCH_ROUNDS (default 5), GATEWAY_BENCH_SECONDS (2), GATEWAY_BENCH_CONNECTIONS (16),
-// GATEWAY_BENCH_PIN=0 (no taskset).
+// GATEWAY_BENCH_PIN=0 (no taskset), GATEWAY_BENCH_CPU_PROF=<dir> (the throughput contenders' proxies run
+// under `node --cpu-prof`, one .cpuprofile each in <dir>, named after the contender).
 import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -29,6 +30,7 @@ const SCENARIO_SECONDS = 9
 const WARMUP_SECONDS = 2
 const TOKENS = 1000
 const PIN = canPin(process.env.GATEWAY_BENCH_PIN !== '0')
+const CPU_PROF = process.env.GATEWAY_BENCH_CPU_PROF
 const loadAtStart = loadavg()[0]
 
 // --- the issuer: key A published, key B published only during the rotation scenario -------------
@@ -113,10 +115,12 @@ const CONTENDERS = {
   'verify, cache on': verifying({}, { cache: CACHE }),
 }
 
-async function startProxy(name, config) {
-  const file = join(work, `${name.replace(/\W+/g, '-')}.json`)
+async function startProxy(name, config, profile = false) {
+  const slug = name.replace(/\W+/g, '-')
+  const file = join(work, `${slug}.json`)
   writeFileSync(file, JSON.stringify(config))
-  const { child, line } = await startChild([join(here, 'proxy.mjs'), file], 0)
+  const flags = profile && CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`, `--cpu-prof-name=${slug}.cpuprofile`] : []
+  const { child, line } = await startChild([...flags, join(here, 'proxy.mjs'), file], 0)
   return { name, child, ...JSON.parse(line) }
 }
 
@@ -140,13 +144,21 @@ const load = (url, seconds, extra = {}) => loadAsync({ url, tokensFile, seconds,
 try {
   // --- throughput: interleaved rounds, the median counts -------------------------------------------
   const proxies = []
-  for (const [name, config] of Object.entries(CONTENDERS)) proxies.push(await startProxy(name, config))
+  for (const [name, config] of Object.entries(CONTENDERS)) proxies.push(await startProxy(name, config, true))
   for (const proxy of proxies) {
     await expectStatus(proxy, tokens[0], 200)
     await expectStatus(proxy, undefined, proxy.name === 'auth off' ? 200 : 401)
   }
   console.log(`# ${proxies.length} proxies ready; warm-up ${WARMUP_SECONDS} s each, then ${ROUNDS} rounds of ${SECONDS} s, ${CONNECTIONS} connections${PIN ? ', proxy on CPU 0, upstream and load on CPU 1' : ''}`)
+  // Every token once before the warm-up (16 at a time): each load run starts at the first token, so
+  // a cache-on proxy that had seen only part of them would miss in every round. The same for every
+  // contender.
+  for (const proxy of proxies) {
+    for (let i = 0; i < TOKENS; i += CONNECTIONS) await Promise.all(tokens.slice(i, i + CONNECTIONS).map((token) => expectStatus(proxy, token, 200)))
+  }
   for (const proxy of proxies) await load(proxy.url, WARMUP_SECONDS)
+  const cachedProxy = proxies.find((proxy) => proxy.name === 'verify, cache on')
+  const cacheEntries = { before: await metricValue(cachedProxy, 'jot_gateway_token_cache_entries') }
   const runs = new Map(proxies.map((proxy) => [proxy.name, { rps: [], cpu: [], p50: [], p99: [], idle50: [], idle99: [] }]))
   for (let round = 0; round < ROUNDS; round++) {
     for (let i = 0; i < proxies.length; i++) {
@@ -166,6 +178,8 @@ try {
       console.log(`round ${round + 1} ${proxy.name.padEnd(20)} ${fmt(result.rps).padStart(8)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  ${run.cpu.at(-1).toFixed(1)} CPU µs/request; one connection: p50 ${idle.p50} ms p99 ${idle.p99} ms`)
     }
   }
+  cacheEntries.after = await metricValue(cachedProxy, 'jot_gateway_token_cache_entries')
+  console.log(`cache on: ${cacheEntries.before} tokens cached before the rounds, ${cacheEntries.after} after them`)
   for (const proxy of proxies) proxy.child.kill('SIGTERM')
 
   // --- a JWKS outage under load: keys expire every second, the endpoint is down for 5 s -------------
@@ -206,14 +220,14 @@ try {
   const oldKidRefusals = rotation.non2xx - rotation.tracked.refused
   console.log(`rotation: new kid refused until ${refusedFor} s after publication, first refetch ${refetchAfter} s after it; old-kid refusals ${oldKidRefusals}, 5xx ${rotation.s5xx}`)
 
-  writeReport({ runs, outage, outageMetrics, downFor, rotation, refusedFor, refetchAfter, oldKidRefusals, cooldown: COOLDOWN })
+  writeReport({ runs, cacheEntries, outage, outageMetrics, downFor, rotation, refusedFor, refetchAfter, oldKidRefusals, cooldown: COOLDOWN })
 } finally {
   for (const child of children) child.kill('SIGTERM')
   jwksServer.close()
   rmSync(work, { recursive: true, force: true })
 }
 
-function writeReport({ runs, outage, outageMetrics, downFor, rotation, refusedFor, refetchAfter, oldKidRefusals, cooldown }) {
+function writeReport({ runs, cacheEntries, outage, outageMetrics, downFor, rotation, refusedFor, refetchAfter, oldKidRefusals, cooldown }) {
   const off = runs.get('auth off')
   const m = (run, key) => median(run[key])
   const rows = [...runs].map(
@@ -235,6 +249,7 @@ function writeReport({ runs, outage, outageMetrics, downFor, rotation, refusedFo
     `- Verifying proxy, cache off: ${ratio.toFixed(2)}× the req/s of the same proxy with auth off (medians; goal ≥ 0.85×) → ${verdict(ratio >= 0.85)}.`,
     `  Round by round: ${roundRatios.map((r) => `${r.toFixed(2)}×`).join(', ')} (median ${median(roundRatios).toFixed(2)}×). By CPU time per request (the throughput ratio of a proxy that has its core to itself): ${cpuRatio.toFixed(2)}× → ${verdict(cpuRatio >= 0.85)}.`,
     `- Verifying proxy, cache on (every token verified once, then served from the cache): ${(m(cached, 'rps') / m(off, 'rps')).toFixed(2)}× the req/s of auth off (medians; no goal).`,
+    `  The cache held ${cacheEntries.before} tokens before the rounds and ${cacheEntries.after} after them (at most ${CACHE.maxEntries}, nothing evicted: ${cacheEntries.before === TOKENS && cacheEntries.after === TOKENS ? 'every request of the rounds was a hit' : `**${TOKENS} expected: some requests missed**`}).`,
     `  Round by round: ${cached.rps.map((rps, i) => `${(rps / off.rps[i]).toFixed(2)}×`).join(', ')}. By CPU time per request: ${(m(off, 'cpu') / m(cached, 'cpu')).toFixed(2)}× (${m(cached, 'cpu').toFixed(1)} CPU µs/request against ${m(verify, 'cpu').toFixed(1)} with the cache off and ${m(off, 'cpu').toFixed(1)} with auth off).`,
     `- JWKS outage (endpoint down ${downFor.toFixed(1)} s while keys expire every second): ${fmt(outage.total)} requests, ${outage.s5xx} 5xx (expected 0), ${outage.non2xx} non-2xx, ${outage.errors} errors; ${outageMetrics.stale} verifications with stale keys, ${outageMetrics.failed} failed fetches, ${outageMetrics.fetched} successful ones → ${outage.s5xx === 0 && outage.non2xx === 0 ? 'met' : '**not met**'}.`,
     `- Key rotation (cooldown ${cooldown} s): new-kid tokens last refused ${refusedFor === undefined ? 'never after publication' : `${refusedFor.toFixed(2)} s after publication`}, first refetch ${refetchAfter === undefined ? 'none' : `${refetchAfter.toFixed(2)} s after it`}; new-kid tokens accepted ${rotation.tracked.ok}, refused ${rotation.tracked.refused} (before and after publication); old-kid refusals ${oldKidRefusals}; 5xx ${rotation.s5xx} → ${refusedFor === undefined || (refetchAfter !== undefined && refusedFor <= refetchAfter + 0.1) ? 'met (refused at most until the first refetch)' : '**not met**'}.`,

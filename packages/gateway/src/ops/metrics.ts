@@ -6,7 +6,8 @@
  * @module
  */
 import type { KeySetEvent } from 'jotjwt'
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { TokenCache } from 'jotjwt-guard'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
 /** The metrics the proxy records. */
 export interface GatewayMetrics {
@@ -18,8 +19,11 @@ export interface GatewayMetrics {
   reload(result: 'ok' | 'invalid'): void
 }
 
-/** Creates the registry and every metric (process metrics included). */
-export function createMetrics(): GatewayMetrics {
+/**
+ * Creates the registry and every metric (process metrics included). `cache` answers the running
+ * configuration's verified-token cache (undefined when off), read at each scrape.
+ */
+export function createMetrics(cache: () => TokenCache | undefined = () => undefined): GatewayMetrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'jot_gateway_' })
   const registers = [registry]
@@ -36,6 +40,22 @@ export function createMetrics(): GatewayMetrics {
   })
   const failures = new Counter({ name: 'jot_gateway_upstream_failures_total', help: 'Upstream exchanges that failed, by upstream and kind', labelNames: ['upstream', 'kind'], registers })
   const reloads = new Counter({ name: 'jot_gateway_config_reloads_total', help: 'Configuration reloads, by result', labelNames: ['result'], registers })
+  new Gauge({
+    name: 'jot_gateway_token_cache_entries',
+    help: 'Tokens held by the verified-token cache (0 when it is off)',
+    registers,
+    collect() {
+      this.set(cache()?.entries ?? 0)
+    },
+  })
+  new Gauge({
+    name: 'jot_gateway_token_cache_bytes',
+    help: 'Bytes held by the verified-token cache, as counted against cache.maxBytes (0 when it is off)',
+    registers,
+    collect() {
+      this.set(cache()?.bytes ?? 0)
+    },
+  })
   return {
     registry,
     decision: (allowed, reason) => decisions.inc({ decision: allowed ? 'allowed' : 'denied', reason }),

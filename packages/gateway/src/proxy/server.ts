@@ -92,7 +92,8 @@ function listen(server: Server, port: number, host: string): Promise<string> {
 export async function startProxy(config: GatewayConfig, options: ProxyOptions = {}): Promise<RunningProxy> {
   if (config.proxy === undefined) throw new GatewayConfigError(['proxy: the reverse proxy needs a proxy section (upstreams)'])
   const logger = createLogger(options.logDestination)
-  const metrics = createMetrics()
+  // The gauges read the running configuration's cache at each scrape (`current` is set just below).
+  const metrics = createMetrics(() => current.gateway.cache)
   const accessLog = () => current.config.proxy?.accessLog !== false
   let current = await buildState(config, metrics)
   let ready = false
