@@ -9,8 +9,8 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { WebSocket } from 'ws'
-import { loadConfig, startProxy, type RunningProxy } from 'jotjwt-gateway'
-import { AUDIENCE, startIssuer, unsecuredToken, type TestIssuer } from '../../guard/test/helpers/issuer.js'
+import { loadConfig, startProxy, validateConfig, type RunningProxy } from 'jotjwt-gateway'
+import { AUDIENCE, CLIENT_ID, startIssuer, unsecuredToken, type TestIssuer } from '../../guard/test/helpers/issuer.js'
 import { bearer, send } from './helpers/gateway.js'
 import { logCollector, metric, startTestProxy, startUpstream, type TestUpstream } from './helpers/proxy.js'
 
@@ -175,6 +175,88 @@ describe('hot reload', () => {
       assert.equal(proxy.isReady(), true)
     } finally {
       await proxy.close()
+    }
+  })
+})
+
+describe('hot reload and the verified-token cache', () => {
+  let issuer: TestIssuer
+  let stable: TestUpstream
+  let canary: TestUpstream
+  before(async () => {
+    issuer = await startIssuer()
+    stable = await startUpstream('stable')
+    canary = await startUpstream('canary')
+  })
+  after(async () => {
+    await Promise.all([stable?.close(), canary?.close(), issuer?.close()])
+  })
+
+  const config = (provider: Record<string, unknown>, upstream: string, cache: unknown = true) =>
+    validateConfig({
+      listen: { port: 0 },
+      cache,
+      providers: { corp: provider },
+      rules: [{ requires: { provider: 'corp' }, route: [{ upstream }] }],
+      proxy: { admin: { port: 0 }, upstreams: { stable: { url: stable.url }, canary: { url: canary.url } } },
+    })
+  const entries = (proxy: RunningProxy) => metric(proxy, 'jot_gateway_token_cache_entries')
+
+  test('a reload that leaves the verification settings alone keeps what the cache holds; one that changes them drops it', async () => {
+    const proxy = await startProxy(config(corp(issuer), 'stable'), { logDestination: { write: () => undefined } })
+    try {
+      const token = await issuer.mint()
+      const ask = async () => {
+        const response = await send(`${proxy.url}/x`, { headers: bearer(token) })
+        return response.status === 200 ? (JSON.parse(response.body) as { upstream: string }).upstream : response.status
+      }
+      assert.equal(await ask(), 'stable')
+      assert.equal(await entries(proxy), 1)
+
+      // The route and a claim header change: nothing about how tokens verify.
+      assert.deepEqual(await proxy.reload(config(corp(issuer, { claimsToHeaders: [{ claim: 'sub', header: 'x-caller' }] }), 'canary')), { ok: true })
+      assert.equal(await entries(proxy), 1, 'the verification cached before the reload is kept')
+      assert.equal(await ask(), 'canary')
+      assert.equal(canary.seen.at(-1)?.headers['x-caller'], CLIENT_ID, 'the new claim header applies')
+      assert.equal(await entries(proxy), 1, 'a hit: the token was not verified again')
+
+      // The audience changes: a verification cached under the old audience must not be used.
+      assert.deepEqual(await proxy.reload(config(corp(issuer, { audiences: ['https://api.example/billing'] }), 'canary')), { ok: true })
+      assert.equal(await ask(), 401)
+
+      // The cache's own settings change: a new, empty cache.
+      assert.deepEqual(await proxy.reload(config(corp(issuer), 'canary', { maxEntries: 100 })), { ok: true })
+      assert.equal(await entries(proxy), 0)
+      assert.equal(await ask(), 'canary')
+      assert.equal(await entries(proxy), 1)
+    } finally {
+      await proxy.close()
+    }
+  })
+
+  test('a reload re-reads a key file: the cache is dropped when its contents change', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jot-proxy-keyfile-'))
+    const file = join(dir, 'key.pem')
+    writeFileSync(file, issuer.publicPem)
+    const local = { issuer: issuer.issuer, jwks: { local: { file } }, audiences: [AUDIENCE], algorithms: ['ES256'] }
+    const proxy = await startProxy(config(local, 'stable'), { logDestination: { write: () => undefined } })
+    try {
+      const token = await issuer.mint()
+      assert.equal((await send(`${proxy.url}/x`, { headers: bearer(token) })).status, 200)
+      assert.deepEqual(await proxy.reload(config(local, 'stable')), { ok: true })
+      assert.equal(await entries(proxy), 1, 'same file, same contents: kept')
+      // The issuer's key is replaced in the file: tokens it signed must verify against the new key.
+      const other = await startIssuer()
+      try {
+        writeFileSync(file, other.publicPem)
+        assert.deepEqual(await proxy.reload(config(local, 'stable')), { ok: true })
+        assert.equal((await send(`${proxy.url}/x`, { headers: bearer(token) })).status, 401)
+      } finally {
+        await other.close()
+      }
+    } finally {
+      await proxy.close()
+      rmSync(dir, { recursive: true, force: true })
     }
   })
 })

@@ -5,6 +5,7 @@
  * configured resource's metadata (RFC 9728, `resources.ts`) is answered before any rule.
  * @module
  */
+import { readFileSync } from 'node:fs'
 import { createMemoryReplayStore, decodeJWTUnverified, type KeySetEvent, type ReplayStore } from 'jotjwt'
 import {
   createTokenCache,
@@ -85,6 +86,14 @@ export interface GatewayOptions {
   cache?: TokenCache
   /** Every remote key set event (fetches, failures, stale use, unknown kids), by provider name: metrics. */
   onKeySetEvent?: (provider: string, event: KeySetEvent) => void
+  /**
+   * The gateway this one replaces (a hot reload). Its verified-token cache is taken over when `cache`
+   * did not change, and so is each provider's guard (its cached verifications and its keys) when
+   * nothing that guard was built from changed: the provider's verification settings (key source, a
+   * key file's contents included), the realm, the error verbosity and the stores. A provider whose
+   * settings changed gets a new guard, and nothing it cached before is used again.
+   */
+  previous?: Gateway
 }
 
 interface CompiledRule {
@@ -129,6 +138,32 @@ function forForwardAuth(error: GuardError): GuardError {
   return error
 }
 
+/** What a gateway can lend the next one (a reload): its cache and its providers' guards, with what they were built from. */
+interface Lendable {
+  readonly cache: { readonly settings: string; readonly cache: TokenCache | undefined }
+  readonly guards: ReadonlyMap<string, { readonly fingerprint: string | undefined; readonly shared: SharedSettings; readonly guard: CompiledProvider['guard'] }>
+}
+const lendable = new WeakMap<Gateway, Lendable>()
+
+/**
+ * What a provider's guard is built from, as text: its configuration without the fields only the
+ * gateway reads (claim headers, payload header, forwardToken), a key file's and a nonce secret file's contents, and the
+ * gateway-wide realm and verbosity. Equal fingerprints and the same shared stores give an equal guard.
+ */
+function guardFingerprint(provider: GatewayConfig['providers'][string], config: GatewayConfig): string | undefined {
+  const { claimsToHeaders: _headers, payloadHeader: _payload, forwardToken: _forward, ...guardSettings } = provider
+  // Files the guard reads at build time: the key file, the DPoP nonce secret (both can be rotated in place).
+  const files: (string | undefined)[] = []
+  for (const file of [provider.jwks?.local?.file, provider.dpopNonce?.secretFile]) {
+    try {
+      files.push(file === undefined ? undefined : readFileSync(file, 'utf8'))
+    } catch {
+      return undefined // compileProvider reports the unreadable file
+    }
+  }
+  return JSON.stringify({ provider: guardSettings, files, realm: config.realm, errorVerbosity: config.errorVerbosity })
+}
+
 /** The cache the configuration asks for: none (the default), the default bounds, or these bounds. */
 function configuredCache(option: GatewayConfig['cache']): TokenCache | undefined {
   if (option === undefined || option === false) return undefined
@@ -148,7 +183,9 @@ function configuredCache(option: GatewayConfig['cache']): TokenCache | undefined
  */
 export function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Gateway {
   const settings: ResponseSettings = { realm: config.realm ?? 'api', verbosity: config.errorVerbosity ?? 'generic', problemDetails: false }
-  const cache = options.cache ?? configuredCache(config.cache)
+  const before = options.previous === undefined ? undefined : lendable.get(options.previous)
+  const cacheSettings = JSON.stringify(config.cache ?? false)
+  const cache = options.cache ?? (before?.cache.settings === cacheSettings ? before.cache.cache : configuredCache(config.cache))
   const shared: SharedSettings = {
     realm: settings.realm,
     errorVerbosity: settings.verbosity,
@@ -158,8 +195,16 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     dpopSettings: { replay: options.replay ?? createMemoryReplayStore() },
   }
   const { onKeySetEvent } = options
+  const guards = new Map<string, { fingerprint: string | undefined; shared: SharedSettings; guard: CompiledProvider['guard'] }>()
   const providers = new Map(
-    Object.entries(config.providers).map(([name, provider]) => [name, compileProvider(name, provider, shared, onKeySetEvent && ((event) => onKeySetEvent(name, event)))]),
+    Object.entries(config.providers).map(([name, provider]) => {
+      const fingerprint = guardFingerprint(provider, config)
+      const kept = before?.guards.get(name)
+      const reusable = kept !== undefined && fingerprint !== undefined && kept.fingerprint === fingerprint && sameShared(kept.shared, shared)
+      const compiled = compileProvider(name, provider, shared, onKeySetEvent && ((event) => onKeySetEvent(name, event)), reusable ? kept.guard : undefined)
+      guards.set(name, { fingerprint, shared, guard: compiled.guard })
+      return [name, compiled]
+    }),
   )
   const resources = compileResources(config, providers)
   const rules: CompiledRule[] = config.rules.map((rule, index) => ({
@@ -257,10 +302,17 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     return { ...decision, rule: index, verified, ...(Object.keys(responseHeaders).length > 0 ? { responseHeaders } : {}) }
   }
 
-  return {
+  const gateway: Gateway = {
     decide,
     managedHeaders,
     cache,
     ready: () => Promise.all([...providers.values()].map((provider) => provider.guard.ready())).then(() => undefined),
   }
+  lendable.set(gateway, { cache: { settings: cacheSettings, cache }, guards })
+  return gateway
+}
+
+/** The same cache, denylist and replay store, and the same challenge settings: a guard built with either is the same guard. */
+function sameShared(a: SharedSettings, b: SharedSettings): boolean {
+  return a.cache === b.cache && a.revocation?.denylist === b.revocation?.denylist && a.dpopSettings?.replay === b.dpopSettings?.replay && a.realm === b.realm && a.errorVerbosity === b.errorVerbosity
 }

@@ -69,18 +69,11 @@ function isFieldValue(value: string): boolean {
 /** What every provider of a gateway shares: challenge settings, revocation, the token cache, the DPoP replay store. */
 export type SharedSettings = Pick<GuardOptions, 'realm' | 'errorVerbosity' | 'revocation' | 'cache' | 'dpopSettings'>
 
-/** Compiles one provider. */
-export function compileProvider(
-  name: string,
-  config: ProviderConfig,
-  settings: SharedSettings,
-  onKeySetEvent?: (event: KeySetEvent) => void,
-): CompiledProvider {
-  const issuers = config.issuers ?? [config.issuer!]
-  const source = keySource(config, onKeySetEvent)
+/** The guard options of a provider: issuers, key source, verification settings and what every provider shares. */
+function guardOptions(config: ProviderConfig, issuers: readonly string[], source: KeySource, settings: SharedSettings): GuardOptions {
   const audiences = config.audiences
   const nonce = nonceSource(config)
-  const options: GuardOptions = {
+  return {
     ...(config.issuers === undefined ? { issuer: config.issuer!, ...source } : { issuers: issuers.map((issuer): IssuerOptions => ({ issuer, ...source })) }),
     audience: config.audienceMatch === 'all' ? (tokenAudiences) => audiences.every((aud) => tokenAudiences.includes(aud)) : audiences,
     algorithms: config.algorithms as JWSAlgorithmName[],
@@ -103,6 +96,18 @@ export function compileProvider(
         }
       : {}),
   }
+}
+
+/** Compiles one provider. */
+export function compileProvider(
+  name: string,
+  config: ProviderConfig,
+  settings: SharedSettings,
+  onKeySetEvent?: (event: KeySetEvent) => void,
+  /** The guard of the previous configuration, when it was built from the same settings (a reload keeps its keys and cached verifications). */
+  guard?: Guard,
+): CompiledProvider {
+  const issuers = config.issuers ?? [config.issuer!]
   const mappings = (config.claimsToHeaders ?? []).map((mapping) => ({
     segments: compilePath(mapping.claim),
     header: mapping.header.toLowerCase(),
@@ -112,7 +117,7 @@ export function compileProvider(
   return {
     name,
     issuers: new Set(issuers),
-    guard: createGuard(options),
+    guard: guard ?? createGuard(guardOptions(config, issuers, keySource(config, onKeySetEvent), settings)),
     managedHeaders: [...mappings.map((m) => m.header), ...(payloadHeader ? [payloadHeader] : [])],
     headers(claims) {
       const headers: Record<string, string> = {}

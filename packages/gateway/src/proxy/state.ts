@@ -2,7 +2,9 @@
  * One configuration compiled for the reverse proxy: the decision engine, the routes, the token
  * strips, the upstream pools and the stores (denylist, DPoP replay). A reload builds a new state next
  * to the running one and swaps it in; pools and stores whose settings did not change are carried
- * over, so a reload keeps warm keep-alive connections and the proofs already used.
+ * over, so a reload keeps warm keep-alive connections and the proofs already used, and so are the
+ * verified-token cache and each provider's guard whose settings did not change (`createGateway`'s
+ * `previous`): cached verifications and fetched keys survive a reload that only moves routes.
  * @module
  */
 import type { BlockList } from 'node:net'
@@ -53,7 +55,7 @@ export async function buildState(config: GatewayConfig, metrics: GatewayMetrics,
   const upstreams = new Map<string, Upstream>()
   const created: Upstream[] = []
   try {
-    const gateway = createGateway(config, { ...stores.options, onKeySetEvent: metrics.keySetEvent })
+    const gateway = createGateway(config, { ...stores.options, onKeySetEvent: metrics.keySetEvent, ...(previous ? { previous: previous.gateway } : {}) })
     const route = compileRoutes(config)
     for (const [name, settings] of Object.entries(config.proxy?.upstreams ?? {})) {
       const kept = previous?.upstreams.get(name)
