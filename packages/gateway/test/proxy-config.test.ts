@@ -32,3 +32,11 @@ test('unknown upstreams, rules with nowhere to go, routes without a proxy, bad u
   const paths = problems({ providers: {}, rules: [{ requires: 'none', route: [{ upstream: 'a', weighted: [{ upstream: 'a', weight: 1 }] }] }], proxy: { upstreams: { a: { url: 'http://h/path' } }, defaultUpstream: 'a' } })
   assert.deepEqual(paths.map((problem) => problem.split(':')[0]).sort(), ['proxy.upstreams.a.url', 'rules.0.route.0'])
 })
+
+test('preserveHost: fine for http and named https upstreams; an IP-literal https upstream has nothing to name it by in TLS', () => {
+  const config = (url: string) => ({ providers: {}, rules: [{ requires: 'none' }], proxy: { upstreams: { app: { url, preserveHost: true } }, defaultUpstream: 'app' } })
+  assert.equal(validateConfig(config('http://127.0.0.1:3000')).proxy?.upstreams.app?.preserveHost, true)
+  assert.equal(validateConfig(config('https://app.internal')).proxy?.upstreams.app?.preserveHost, true)
+  assert.deepEqual(problems(config('https://10.0.0.7:8443')), ['proxy.upstreams.app.preserveHost: preserveHost with an https upstream needs a host name, not an IP address (TLS names the upstream by it)'])
+  assert.deepEqual(problems(config('https://[::1]:8443')).length, 1)
+})

@@ -143,6 +143,29 @@ describe('reverse proxy', () => {
     }
   })
 
+  test("preserveHost sends the client's Host to the upstream; without it the upstream gets its own; X-Forwarded-Host either way", async () => {
+    const preserving = await startTestProxy({
+      providers: { corp: provider(issuer) },
+      rules: [{ match: { pathPrefix: '/kept' }, requires: { provider: 'corp' }, route: [{ upstream: 'kept' }] }, { requires: { provider: 'corp' } }],
+      proxy: { upstreams: { kept: { url: canary.url, preserveHost: true }, own: { url: stable.url } }, defaultUpstream: 'own' },
+    })
+    try {
+      const headers = { ...bearer(await issuer.mint()), host: 'api.example:8443' }
+      assert.equal((await send(`${preserving.url}/kept/x`, { headers })).status, 200)
+      const kept = canary.seen.at(-1)!
+      assert.equal(kept.url, '/kept/x')
+      assert.equal(kept.headers.host, 'api.example:8443')
+      assert.equal(kept.headers['x-forwarded-host'], 'api.example:8443')
+      assert.equal((await send(`${preserving.url}/other`, { headers })).status, 200)
+      const own = stable.seen.at(-1)!
+      assert.equal(own.url, '/other')
+      assert.equal(own.headers.host, new URL(stable.url).host, 'the default: the upstream its own authority')
+      assert.equal(own.headers['x-forwarded-host'], 'api.example:8443')
+    } finally {
+      await preserving.close()
+    }
+  })
+
   test('hop-by-hop fields of the response do not reach the client', async () => {
     const hop = await startUpstream('hop', (_req, res) => {
       res.writeHead(200, { connection: 'keep-alive, x-internal', 'x-internal': 'secret', 'keep-alive': 'timeout=5', 'proxy-authenticate': 'Basic', 'x-visible': 'yes' }).end('ok')

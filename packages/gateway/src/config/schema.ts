@@ -6,6 +6,7 @@
  * Schema published for editors (`gateway.schema.json`).
  * @module
  */
+import { isIP } from 'node:net'
 import { z } from 'zod'
 
 /** RFC 9110 §5.6.2 token: a header field name. Lower-cased when compiled. */
@@ -190,6 +191,15 @@ const rule = z
 
 const listen = z.object({ host: z.string().optional(), port: z.number().int().min(0).max(65535).optional() }).strict()
 
+/** True when the URL's host is an IP literal (IPv6 in brackets included). */
+function hasIpHost(url: string): boolean {
+  try {
+    return isIP(new URL(url).hostname.replace(/^\[|\]$/g, '')) !== 0
+  } catch {
+    return false // the url check reports it
+  }
+}
+
 const upstream = z
   .object({
     url: z.url().regex(/^https?:\/\/[^/?#]+\/?$/, 'an http(s) origin without a path'),
@@ -198,8 +208,18 @@ const upstream = z
     timeout: seconds.optional().describe('seconds to wait for the response headers before 504 (default 30)'),
     idleTimeout: seconds.optional().describe('seconds without body data before the exchange is aborted (default 60)'),
     keepAlive: seconds.optional().describe('seconds an idle pooled connection is kept (default 4)'),
+    preserveHost: z
+      .boolean()
+      .optional()
+      .describe("send the client's Host to this upstream instead of the upstream's own (default false); X-Forwarded-Host carries it either way, and TLS still names the upstream"),
   })
   .strict()
+  // TLS names the upstream by its host name (SNI, RFC 6066 §3, and the certificate check): with the
+  // client's Host sent instead, an IP-literal https origin would leave nothing to name it by.
+  .refine((upstream) => upstream.preserveHost !== true || !upstream.url.startsWith('https:') || !hasIpHost(upstream.url), {
+    message: 'preserveHost with an https upstream needs a host name, not an IP address (TLS names the upstream by it)',
+    path: ['preserveHost'],
+  })
 
 /** The reverse proxy: present, `jotjwt gateway` proxies to upstreams instead of answering forward-auth. */
 const proxy = z

@@ -102,11 +102,14 @@ export interface UpstreamHeaderPlan {
   readonly strip: TokenStrip
   /** The claim headers of the decision; empty values are not sent. */
   readonly claims: Readonly<Record<string, string>>
+  /** Send the client's `Host` on (the upstream's `preserveHost`) instead of the upstream's own. */
+  readonly preserveHost?: boolean
 }
 
 /**
  * The headers for the upstream request. `Host` is left to the client library (the upstream's own
- * authority); the client's is in `X-Forwarded-Host`. A WebSocket handshake's `Upgrade` is not
+ * authority) unless `preserveHost`, which passes the client's on; either way the client's is in
+ * `X-Forwarded-Host`. A WebSocket handshake's `Upgrade` is not
  * copied either: undici writes `Upgrade` and `Connection` for the protocol it is asked to upgrade to.
  */
 export function upstreamRequestHeaders(message: IncomingMessage, plan: UpstreamHeaderPlan): OutgoingHeaders {
@@ -140,6 +143,8 @@ export function upstreamRequestHeaders(message: IncomingMessage, plan: UpstreamH
   out['x-forwarded-proto'] = (trusted && joined(source['x-forwarded-proto'])) || proto
   const host = (trusted && joined(source['x-forwarded-host'])) || source.host
   if (host !== undefined) out['x-forwarded-host'] = host
+  // RFC 9110 §7.2: the Host the client sent, as it sent it (Node refuses a request with several).
+  if (plan.preserveHost === true && typeof source.host === 'string') out.host = source.host
   for (const [name, value] of Object.entries(plan.claims)) if (value !== '') out[name] = value
   return out
 }

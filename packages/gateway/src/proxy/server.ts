@@ -189,7 +189,7 @@ export async function startProxy(config: GatewayConfig, options: ProxyOptions = 
       return
     }
     const strip = state.tokenStrip(decision)
-    const headers = upstreamRequestHeaders(message, { managed: state.managed, trusted: state.trusted, strip, claims: decision.headers })
+    const headers = upstreamRequestHeaders(message, { managed: state.managed, trusted: state.trusted, strip, claims: decision.headers, preserveHost: upstream.preserveHost })
     // Only an allowed request is asked for its body; a refused one never uploads it.
     if (expectsContinue) response.writeContinue()
     // RFC 9449 §8.2: the current DPoP-Nonce rides on the proxied response.
@@ -230,7 +230,7 @@ export async function startProxy(config: GatewayConfig, options: ProxyOptions = 
       return
     }
     const strip = state.tokenStrip(decision)
-    const headers = upstreamRequestHeaders(message, { managed: state.managed, trusted: state.trusted, strip, claims: decision.headers })
+    const headers = upstreamRequestHeaders(message, { managed: state.managed, trusted: state.trusted, strip, claims: decision.headers, preserveHost: upstream.preserveHost })
     tunnels.add(socket)
     const result = await tunnel(
       socket,

@@ -25,6 +25,8 @@ export interface ForwardResult {
 export interface Upstream {
   readonly name: string
   readonly settings: string
+  /** The client's Host goes to this upstream (`preserveHost`). */
+  readonly preserveHost: boolean
   /** `answerHeaders` are added to the upstream's response (the gateway's DPoP-Nonce), replacing the upstream's own. */
   forward(message: IncomingMessage, response: ServerResponse, path: string, headers: OutgoingHeaders, answerHeaders?: Record<string, string>): Promise<ForwardResult>
   /** A WebSocket handshake; resolves with the upstream's 101 headers and its socket. */
@@ -59,6 +61,10 @@ export function createUpstream(name: string, config: UpstreamConfig): Upstream {
     bodyTimeout: ms(config.idleTimeout, 60),
     keepAliveTimeout: ms(config.keepAlive, 4),
   })
+  // undici derives the TLS server name from a Host header it is given; with preserveHost, TLS must
+  // still name the upstream (and one name for every request keeps pooled connections: a changed
+  // name reconnects). The schema refuses an IP-literal https origin with preserveHost.
+  const tlsName = config.preserveHost === true && config.url.startsWith('https:') ? { servername: new URL(config.url).hostname } : {}
 
   async function forward(message: IncomingMessage, response: ServerResponse, path: string, headers: OutgoingHeaders, answerHeaders?: Record<string, string>): Promise<ForwardResult> {
     const started = performance.now()
@@ -74,7 +80,7 @@ export function createUpstream(name: string, config: UpstreamConfig): Upstream {
     const hasBody = (length !== undefined && length !== '0') || message.headers['transfer-encoding'] !== undefined
     try {
       await pool.stream(
-        { path, method: message.method as 'GET', headers, body: hasBody ? message : null, signal: abort.signal, opaque: response },
+        { path, method: message.method as 'GET', headers, body: hasBody ? message : null, signal: abort.signal, opaque: response, ...tlsName },
         ({ statusCode, headers: upstreamHeaders, opaque }) => {
           upstreamSeconds = (performance.now() - started) / 1000
           opaque.writeHead(statusCode, { ...clientResponseHeaders(upstreamHeaders), ...answerHeaders })
@@ -99,8 +105,9 @@ export function createUpstream(name: string, config: UpstreamConfig): Upstream {
   return {
     name,
     settings: JSON.stringify(config),
+    preserveHost: config.preserveHost === true,
     forward,
-    upgrade: (path, headers) => pool.upgrade({ path, method: 'GET', headers, protocol: 'websocket' }),
+    upgrade: (path, headers) => pool.upgrade({ path, method: 'GET', headers, protocol: 'websocket', ...tlsName }),
     close: () => pool.close(),
   }
 }
