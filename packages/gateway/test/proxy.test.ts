@@ -5,10 +5,20 @@ import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { request } from 'node:http'
 import { after, before, describe, test } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { RunningProxy } from 'jotjwt-gateway'
 import { AUDIENCE, startIssuer, type TestIssuer } from '../../guard/test/helpers/issuer.js'
 import { bearer, send } from './helpers/gateway.js'
-import { startTestProxy, startUpstream, type TestUpstream } from './helpers/proxy.js'
+import { logCollector, startTestProxy, startUpstream, type TestUpstream } from './helpers/proxy.js'
+
+/** Polls `check` until it holds (bounded: fails after 10 s). */
+async function until(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (check()) return
+    await sleep(20)
+  }
+  assert.fail(`never: ${what}`)
+}
 
 function provider(issuer: TestIssuer, extra: Record<string, unknown> = {}) {
   return {
@@ -307,6 +317,37 @@ describe('bodies and upstream failures', () => {
     } finally {
       await proxy.close()
       await upstream.close()
+    }
+  })
+
+  test('a client that leaves before the upstream answers aborts the upstream exchange (its connection is closed, not left waiting)', async () => {
+    let arrived!: () => void
+    const upstreamHasIt = new Promise<void>((resolve) => (arrived = resolve))
+    let upstreamSawClose = false
+    const silent = await startUpstream('silent', (req) => {
+      req.socket.once('close', () => (upstreamSawClose = true))
+      arrived()
+      return true // never answers
+    })
+    const logs = logCollector()
+    const proxy = await startTestProxy(
+      { providers: {}, rules: [{ requires: 'none' }], proxy: { upstreams: { silent: { url: silent.url } }, defaultUpstream: 'silent' } },
+      { logDestination: logs.destination },
+    )
+    try {
+      const client = request(`${proxy.url}/wait`)
+      client.on('error', () => undefined)
+      client.end()
+      await upstreamHasIt
+      client.destroy()
+      await until(() => upstreamSawClose, 'the upstream connection closed')
+      await until(() => logs.entries().some((entry) => entry.msg === 'request'), 'the access log line')
+      const line = logs.entries().find((entry) => entry.msg === 'request')!
+      assert.equal(line.status, 499)
+      assert.equal(line.upstreamFailure, 'aborted')
+    } finally {
+      await proxy.close()
+      await silent.close()
     }
   })
 

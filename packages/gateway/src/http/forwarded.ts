@@ -29,9 +29,25 @@ function first(value: string | string[] | undefined): string | undefined {
   return text === undefined || text.includes(',') ? undefined : text.trim()
 }
 
+/**
+ * Verdicts by list and connection: a connection's peer address never changes, and `BlockList.check`
+ * builds a SocketAddress on every call (measurable per request on keep-alive connections).
+ */
+const verdicts = new WeakMap<BlockList, WeakMap<object, boolean>>()
+
 /** True when the peer's address is in `trusted`. */
 export function isTrusted(message: IncomingMessage, trusted: BlockList): boolean {
-  let address = message.socket.remoteAddress
+  const { socket } = message
+  if (typeof socket !== 'object' || socket === null) return false
+  let known = verdicts.get(trusted)
+  if (known === undefined) verdicts.set(trusted, (known = new WeakMap()))
+  let verdict = known.get(socket)
+  if (verdict === undefined) known.set(socket, (verdict = peerIsTrusted(socket.remoteAddress, trusted)))
+  return verdict
+}
+
+function peerIsTrusted(peer: string | undefined, trusted: BlockList): boolean {
+  let address = peer
   if (address === undefined) return false
   // An IPv4 client on a dual-stack socket appears as ::ffff:a.b.c.d.
   if (address.startsWith('::ffff:') && !address.slice(7).includes(':')) address = address.slice(7)
@@ -58,6 +74,8 @@ export function originalRequest(message: IncomingMessage, trusted: BlockList): G
 export function ownRequest(message: IncomingMessage): GatewayRequest & { headers: IncomingHttpHeaders } {
   // Node keeps only the first Authorization header; the guard must see every copy (RFC 6750 §2: one
   // token), so a repeated header is passed on as an array (IncomingHttpHeaders types it as a string).
-  const headers: IncomingHttpHeaders = { ...message.headers, authorization: authorizationOf(message) as string | undefined }
+  const authorization = authorizationOf(message)
+  // One copy (the common case): Node's own headers object already holds it; no per-request copy.
+  const headers: IncomingHttpHeaders = authorization === message.headers.authorization ? message.headers : { ...message.headers, authorization: authorization as string | undefined }
   return { method: message.method ?? 'GET', host: headers.host, uri: message.url ?? '/', headers }
 }

@@ -27,8 +27,11 @@ function isForwardingHeader(name: string): boolean {
 }
 
 /** The lower-case names a `Connection` header lists (RFC 9110 §7.6.1: all of them are hop-by-hop). */
+const NONE_LISTED: ReadonlySet<string> = new Set()
+
 function connectionListed(value: string | string[] | undefined): ReadonlySet<string> {
-  if (value === undefined) return new Set()
+  // `keep-alive` and `close` (what clients send) list no field beyond the fixed hop-by-hop ones.
+  if (value === undefined || value === 'keep-alive' || value === 'close') return NONE_LISTED
   const text = Array.isArray(value) ? value.join(',') : value
   return new Set(text.split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== ''))
 }

@@ -5,6 +5,7 @@
  * `Dispatcher.upgrade`. Upstream failures become 502/504 with a fixed text, never a stack.
  * @module
  */
+import { EventEmitter } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { Pool } from 'undici'
@@ -69,10 +70,14 @@ export function createUpstream(name: string, config: UpstreamConfig): Upstream {
   async function forward(message: IncomingMessage, response: ServerResponse, path: string, headers: OutgoingHeaders, answerHeaders?: Record<string, string>): Promise<ForwardResult> {
     const started = performance.now()
     let upstreamSeconds: number | undefined
-    // The client leaving aborts the upstream exchange (and frees its pooled connection).
-    const abort = new AbortController()
+    // The client leaving aborts the upstream exchange (and frees its pooled connection). undici takes
+    // an EventEmitter emitting 'abort' as the signal: a fraction of an AbortController's cost, per request.
+    const signal = new EventEmitter()
+    let aborted = false
     const onClose = () => {
-      if (!response.writableFinished) abort.abort()
+      if (response.writableFinished) return
+      aborted = true
+      signal.emit('abort')
     }
     response.once('close', onClose)
     // RFC 9112 §6.3: a request has a body when it says so with Content-Length or Transfer-Encoding.
@@ -80,7 +85,7 @@ export function createUpstream(name: string, config: UpstreamConfig): Upstream {
     const hasBody = (length !== undefined && length !== '0') || message.headers['transfer-encoding'] !== undefined
     try {
       await pool.stream(
-        { path, method: message.method as 'GET', headers, body: hasBody ? message : null, signal: abort.signal, opaque: response, ...tlsName },
+        { path, method: message.method as 'GET', headers, body: hasBody ? message : null, signal, opaque: response, ...tlsName },
         ({ statusCode, headers: upstreamHeaders, opaque }) => {
           upstreamSeconds = (performance.now() - started) / 1000
           opaque.writeHead(statusCode, { ...clientResponseHeaders(upstreamHeaders), ...answerHeaders })
@@ -89,7 +94,7 @@ export function createUpstream(name: string, config: UpstreamConfig): Upstream {
       )
       return { status: response.statusCode, upstreamSeconds }
     } catch (error) {
-      const failure = abort.signal.aborted ? 'aborted' : failureOf(error)
+      const failure = aborted ? 'aborted' : failureOf(error)
       if (failure === 'aborted') return { status: response.headersSent ? response.statusCode : 499, upstreamSeconds, failure }
       if (response.headersSent) {
         // Too late for a status: cut the client's connection so it sees a truncated response.
