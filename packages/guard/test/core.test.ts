@@ -101,6 +101,22 @@ describe('issuers', () => {
     assert.equal(result.detail, 'unexpected "iss"')
     assert.equal(a.jwksRequests() + b.jwksRequests(), requests)
   })
+  test("profile 'rfc9068': jot's profile check refuses a missing §2.2 claim and a non-string client_id, with an audience list or function", async () => {
+    for (const audience of [AUDIENCE, (audiences: readonly string[]) => audiences.includes(AUDIENCE)]) {
+      const guard = createGuard({ ...options(), audience })
+      assert.ok(!((await guard.authenticate(get(await a.mint()))) instanceof Error))
+      for (const [claims, detail] of [
+        [{ jti: undefined }, '"jti" is missing'],
+        [{ sub: undefined }, '"sub" is missing'],
+        [{ client_id: undefined }, '"client_id" is missing'],
+        [{ client_id: 7 }, '"client_id" must be a string'],
+      ] as const) {
+        const result = await guard.authenticate(get(await a.mint(claims)))
+        assert.ok(result instanceof InvalidTokenError, detail)
+        assert.equal(result.detail, detail)
+      }
+    }
+  })
   test("a token claiming issuer b but signed with a's key fails (no trial across issuers)", async () => {
     const guard = createGuard(options())
     const result = await guard.authenticate(get(await a.mint({}, { issuer: b.issuer })))

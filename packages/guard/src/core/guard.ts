@@ -172,7 +172,7 @@ export function createGuard(options: GuardOptions): Guard {
     return undefined
   }
 
-  /** Everything about the token alone: jot's verifier, then the audience function and the profile. */
+  /** Everything about the token alone: jot's verifier (the profile included), then the audience function. */
   async function verifyToken(provider: Provider, token: string): Promise<VerifiedJWT | GuardError> {
     let verified: VerifiedJWT
     try {
@@ -186,8 +186,6 @@ export function createGuard(options: GuardOptions): Guard {
       const audiences = aud === undefined ? [] : typeof aud === 'string' ? [aud] : aud
       if (!audienceCheck(audiences, claims)) return new InvalidTokenError(INVALID_TOKEN, 'unexpected "aud"')
     }
-    // RFC 9068 §2.2: client_id is a string (the verifier checked that it is present).
-    if (options.profile === 'rfc9068' && typeof claims.client_id !== 'string') return new InvalidTokenError(INVALID_TOKEN, '"client_id" must be a string')
     return verified
   }
 

@@ -26,9 +26,6 @@ import { createIntrospectionCheck, type IntrospectionCheck, type IntrospectionOp
 import { createTokenCache, isTokenCache, type TokenCache, type TokenCachePartition } from '../cache/token-cache.js'
 import type { GuardOptions, IssuerOptions, KeySource } from './options.js'
 
-/** RFC 9068 §2.2: the claims every JWT access token carries. */
-const ACCESS_TOKEN_CLAIMS = ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'] as const
-
 /** After a failed discovery, requests fail fast for this long before the next attempt (milliseconds). */
 const DISCOVERY_RETRY_MS = 30_000
 
@@ -171,13 +168,10 @@ export function compileProviders(options: GuardOptions): Provider[] {
   if (options.profile !== undefined && options.profile !== 'jwt' && !rfc9068) throw new TypeError("profile must be 'jwt' or 'rfc9068'")
   const { audience } = options
   if (audience === undefined) throw new TypeError('audience is required: the identifier(s) of this API, or a function')
-  const requiredClaims = [...(options.requiredClaims ?? []), ...(rfc9068 ? ACCESS_TOKEN_CLAIMS : [])]
+  const requiredClaims = options.requiredClaims ?? []
   const allowHttp = options.allowHttp === true
   if (options.typ !== undefined && (typeof options.typ !== 'string' || options.typ === '')) throw new TypeError('typ must be a non-empty string')
-  if (rfc9068 && options.typ !== undefined && options.typ.toLowerCase().replace(/^application\//, '') !== 'at+jwt') {
-    throw new TypeError("profile 'rfc9068' requires typ at+jwt")
-  }
-  const typ = options.typ ?? (rfc9068 ? 'at+jwt' : undefined)
+  const { typ } = options
 
   let issuers: readonly IssuerOptions[]
   if (options.issuers !== undefined) {
@@ -207,6 +201,8 @@ export function compileProviders(options: GuardOptions): Provider[] {
       requireExpiration: true,
       offload: options.offload !== false,
       ...(typeof audience === 'function' ? { acceptAnyAudience: true } : { audience }),
+      // RFC 9068 (typ at+jwt, the §2.2 claims, client_id a string) is jot's profile check, in one place.
+      ...(rfc9068 ? { profile: 'rfc9068' as const } : {}),
       ...(typ !== undefined ? { typ } : {}),
       ...(requiredClaims.length > 0 ? { requiredClaims } : {}),
       ...(options.maxTokenAge !== undefined ? { maxTokenAge: options.maxTokenAge } : {}),

@@ -5,7 +5,7 @@
  * `iss`, `exp`, `aud`, `sub`, `client_id`, `iat` and `jti` are required (§2.2).
  * @module
  */
-import { InvalidArgument, JWTClaimInvalid, JWTInsufficientScope } from '../errors.js'
+import { InvalidArgument, JWTInsufficientScope } from '../errors.js'
 import { readObject, readStringArray } from '../lib/arguments.js'
 import type { JotKey } from '../key/key.js'
 import type { KeyResolver, VerifyJWSOptions } from '../jws/types.js'
@@ -13,9 +13,6 @@ import { grantedScopes } from './scope.js'
 import type { Instant, JWTClaims, VerifiedJWT } from './types.js'
 import type { Duration } from '../lib/duration.js'
 import { createVerifier } from './verify.js'
-
-/** Claims RFC 9068 §2.2 requires beyond `iss`, `aud` and `exp` (which the options already demand). */
-const PROFILE_CLAIMS = ['sub', 'client_id', 'iat', 'jti'] as const
 
 /** RFC 9068 §2.2 claims. */
 export interface AccessTokenClaims extends JWTClaims {
@@ -74,12 +71,12 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
   if (options.audience === undefined) throw new InvalidArgument('audience is required for access tokens (RFC 9068 §4)')
   const { requiredScopes: scopesOption, ...rest } = options
   const requiredScopes = scopesOption === undefined ? [] : readStringArray(scopesOption, 'requiredScopes')
-  // The claims validator checks `typ` before required claims, so an ID token fails as the wrong kind
-  // of token rather than as one missing `client_id`. `iss`, `aud` and `exp` are required by the options.
-  const verify = createVerifier<AccessTokenClaims>({ ...rest, typ: 'at+jwt', requireExpiration: true, requiredClaims: PROFILE_CLAIMS })
+  // The profile (typ, required claims, client_id a string) is one of the claim checks (claims.ts);
+  // they check `typ` before required claims, so an ID token fails as the wrong kind of token rather
+  // than as one missing `client_id`.
+  const verify = createVerifier<AccessTokenClaims>({ ...rest, profile: 'rfc9068', typ: 'at+jwt', requireExpiration: true })
   return async (token) => {
     const verified = await verify(token)
-    if (typeof verified.payload.client_id !== 'string') throw new JWTClaimInvalid('"client_id" must be a string', 'client_id', 'type')
     const scopes = grantedScopes(verified.payload)
     const missing = requiredScopes.filter((scope) => !scopes.includes(scope))
     if (missing.length > 0) throw new JWTInsufficientScope('the token lacks a required scope', 'scope', 'insufficient')

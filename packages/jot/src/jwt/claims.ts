@@ -14,6 +14,12 @@ type Check = (payload: JWTClaims, header: JWSHeaderParameters, now: number) => v
 /** A compiled set of claim checks. */
 export type ClaimsValidator = (payload: JWTClaims, header: JWSHeaderParameters) => void
 
+/** RFC 9068 §2.1: the `typ` of a JWT access token (normalized). */
+const ACCESS_TOKEN_TYP = 'at+jwt'
+
+/** RFC 9068 §2.2: the claims every JWT access token carries. */
+const ACCESS_TOKEN_CLAIMS = ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'] as const
+
 /** RFC 8725 §3.11: "JWT" and "application/jwt" are the same type, in any letter case. */
 export function normalizeTyp(typ: string): string {
   const lower = typ.toLowerCase()
@@ -86,10 +92,20 @@ export function compileClaimsValidator(options: JWTClaimOptions = {}): ClaimsVal
   const tolerance = toSeconds(options.clockTolerance ?? 0, 'clockTolerance')
   const clock = clockFrom(options.currentTime)
 
+  const rfc9068 = options.profile === 'rfc9068'
+  if (options.profile !== undefined && !rfc9068) throw new InvalidArgument("profile must be 'rfc9068'")
+  let typ = optionalString(options.typ, 'typ')
+  if (rfc9068) {
+    if (typ !== undefined && normalizeTyp(typ) !== ACCESS_TOKEN_TYP) throw new InvalidArgument("profile 'rfc9068' requires typ at+jwt")
+    typ = ACCESS_TOKEN_TYP
+    if (options.issuer === undefined) throw new InvalidArgument('issuer is required for access tokens (RFC 9068 §4)')
+    if (options.audience === undefined && !options.acceptAnyAudience) throw new InvalidArgument('audience is required for access tokens (RFC 9068 §4)')
+  }
+
   // The type first (RFC 8725 §3.12): a token of another kind fails as the wrong kind of token, not
   // as one that lacks this kind's claims (an ID token presented as an access token reports `typ`).
-  if (options.typ !== undefined) {
-    const expected = normalizeTyp(optionalString(options.typ, 'typ')!)
+  if (typ !== undefined) {
+    const expected = normalizeTyp(typ)
     checks.push((_payload, header) => {
       if (header.typ === undefined) throw new JWTClaimMissing('"typ" header is missing', 'typ', 'missing')
       if (typeof header.typ !== 'string') throw new JWTClaimInvalid('"typ" header must be a string', 'typ', 'type')
@@ -102,6 +118,7 @@ export function compileClaimsValidator(options: JWTClaimOptions = {}): ClaimsVal
     throw new InvalidArgument('requiredClaims must be an array of claim names')
   }
   const required = new Set(requiredClaims)
+  if (rfc9068) for (const name of ACCESS_TOKEN_CLAIMS) required.add(name)
   if (options.requireExpiration !== false) required.add('exp')
   const maxTokenAge = options.maxTokenAge === undefined ? undefined : toSeconds(options.maxTokenAge, 'maxTokenAge')
   if (maxTokenAge !== undefined) required.add('iat')
@@ -113,6 +130,13 @@ export function compileClaimsValidator(options: JWTClaimOptions = {}): ClaimsVal
   if (required.size > 0) {
     checks.push((payload) => {
       for (const name of required) requireClaim(payload, name)
+    })
+  }
+
+  // RFC 9068 §2.2: client_id is a string (registered claims' types are checked for every JWT).
+  if (rfc9068) {
+    checks.push((payload) => {
+      if (typeof payload.client_id !== 'string') throw new JWTClaimInvalid('"client_id" must be a string', 'client_id', 'type')
     })
   }
 

@@ -66,6 +66,14 @@ export interface JWTClaimOptions {
   jwtId?: string
   /** Required `typ` header, compared per RFC 8725 §3.11 (case-insensitive, `application/` optional). */
   typ?: string
+  /**
+   * `'rfc9068'`: the JWT access token profile (RFC 9068), checked with the other claims: `typ` must
+   * be `at+jwt` (§2.1, §4; a `typ` option must say the same), the §2.2 claims `iss`, `exp`, `aud`,
+   * `sub`, `client_id`, `iat` and `jti` must be present, and `client_id` must be a string. `issuer`
+   * is required, and `audience` unless `acceptAnyAudience` says the caller checks `aud` itself (§4).
+   * {@link createAccessTokenVerifier} applies it and adds scopes.
+   */
+  profile?: 'rfc9068'
   /** Leeway for `exp`, `nbf` and `iat` checks: seconds or a duration string. Default 0. */
   clockTolerance?: Duration
   /** Maximum age since `iat` (which then becomes required). */

@@ -11,6 +11,7 @@ import {
   createEmbeddedJWKResolver,
   createLocalKeySet,
   createRemoteKeySet,
+  createVerifier,
   exportJWK,
   generateKeyPair,
   generateSecret,
@@ -88,6 +89,27 @@ describe('RFC 9068 access tokens', () => {
   it('iss and aud are required options and checked', async () => {
     assert.throws(() => createAccessTokenVerifier({ issuer: ISSUER, key: keys } as never), (e: unknown) => isJotError(e) && e.code === 'ERR_INVALID_ARGUMENT')
     await rejectsWith(verify(await accessToken({}, 'at+jwt', 'https://other.example')), 'ERR_JWT_CLAIM_INVALID', 'aud')
+  })
+
+  it("createVerifier's profile 'rfc9068' applies the same checks, and keeps the caller's required claims", async () => {
+    const profiled = createVerifier({ issuer: ISSUER, audience: API, key: keys, currentTime: NOW, profile: 'rfc9068', requiredClaims: ['scope'] })
+    assert.equal((await profiled(await accessToken())).payload.client_id, 's6BhdRkqt3')
+    await rejectsWith(profiled(await accessToken({}, 'JWT')), 'ERR_JWT_CLAIM_INVALID', 'typ')
+    for (const claim of ['sub', 'client_id', 'jti', 'scope']) {
+      await rejectsWith(profiled(await accessToken({ [claim]: undefined })), 'ERR_JWT_CLAIM_MISSING', claim)
+    }
+    await rejectsWith(profiled(await accessToken({ client_id: 7 })), 'ERR_JWT_CLAIM_INVALID', 'client_id')
+    // With acceptAnyAudience (the caller checks aud itself) the claim is still required (§2.2).
+    const anyAudience = createVerifier({ issuer: ISSUER, acceptAnyAudience: true, key: keys, currentTime: NOW, profile: 'rfc9068' })
+    await anyAudience(await accessToken({}, 'at+jwt', 'https://other.example'))
+    const noAud = await signJWT(CLAIMS, privateKey, { issuer: ISSUER, issuedAt: NOW, expiresAt: NOW + 300, typ: 'at+jwt' })
+    await rejectsWith(anyAudience(noAud), 'ERR_JWT_CLAIM_MISSING', 'aud')
+    const invalid = (e: unknown) => isJotError(e) && e.code === 'ERR_INVALID_ARGUMENT'
+    assert.throws(() => createVerifier({ issuer: ISSUER, audience: API, key: keys, profile: 'rfc9068', typ: 'JWT' }), invalid)
+    assert.throws(() => createVerifier({ audience: API, key: keys, profile: 'rfc9068' }), invalid)
+    assert.throws(() => createVerifier({ issuer: ISSUER, key: keys, profile: 'rfc9068' }), invalid)
+    assert.throws(() => createVerifier({ issuer: ISSUER, audience: API, key: keys, profile: 'rfc9069' as never }), invalid)
+    createVerifier({ issuer: ISSUER, audience: API, key: keys, profile: 'rfc9068', typ: 'application/AT+JWT' })
   })
 
   it('requiredScopes: a missing scope is ERR_JWT_INSUFFICIENT_SCOPE (403, not 401)', async () => {
