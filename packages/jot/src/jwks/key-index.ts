@@ -22,6 +22,8 @@ interface Entry {
   readonly fingerprint: string
   /** alg → the imported key, or the import error. */
   readonly imported: Map<string, Promise<JotKey | { error: unknown }>>
+  /** alg → the same outcome once it has settled, for {@link KeyIndex.importedCandidates}. */
+  readonly settled: Map<string, JotKey | { error: unknown }>
 }
 
 /** Validates key-set options (as read by readOptions, lib/arguments.ts) once. */
@@ -78,7 +80,7 @@ export class KeyIndex {
     this.#entries = keys.map((jwk) => {
       const copy = structuredClone(jwk)
       const fingerprint = JSON.stringify(copy)
-      return reuse.get(fingerprint) ?? { jwk: Object.freeze(copy), fingerprint, imported: new Map() }
+      return reuse.get(fingerprint) ?? { jwk: Object.freeze(copy), fingerprint, imported: new Map(), settled: new Map() }
     })
     for (const entry of this.#entries) {
       const { kid } = entry.jwk
@@ -122,13 +124,36 @@ export class KeyIndex {
     }
     return keys
   }
+
+  /**
+   * {@link candidates} at once, when every matching JWK has been imported successfully for the
+   * header's algorithm; otherwise undefined (the caller then takes the asynchronous path, which
+   * imports, reports failures and finds no match). The verification hot path: no promise per token.
+   */
+  importedCandidates(header: Readonly<JWSHeaderParameters>): JotKey[] | undefined {
+    const pool = header.kid === undefined ? this.#entries : this.#byKid.get(header.kid)
+    if (pool === undefined) return undefined
+    const { algorithm, matches } = selectJWKs(pool, header, this.#policy)
+    if (!algorithm || matches.length === 0) return undefined
+    const keys: JotKey[] = []
+    for (const entry of matches) {
+      const result = entry.settled.get(algorithm.name)
+      if (result === undefined || 'error' in result) return undefined
+      keys.push(result)
+    }
+    return keys
+  }
 }
 
 function importFor(entry: Entry, algorithm: JWSAlgorithm): Promise<JotKey | { error: unknown }> {
   let imported = entry.imported.get(algorithm.name)
   if (!imported) {
     // A key set verifies: only the public half of a JWK is imported, whatever the document carries.
-    imported = importJWK(withoutPrivateMembers(entry.jwk), { alg: algorithm.name }).catch((error: unknown) => ({ error }))
+    imported = importJWK(withoutPrivateMembers(entry.jwk), { alg: algorithm.name }).then(
+      (key) => key,
+      (error: unknown) => ({ error }),
+    )
+    imported.then((result) => entry.settled.set(algorithm.name, result))
     entry.imported.set(algorithm.name, imported)
   }
   return imported

@@ -2,7 +2,8 @@
 import { JWKSNoMatchingKey } from '../errors.js'
 import { readObject, readOptions } from '../lib/arguments.js'
 import type { JWKSet } from '../key/jwk.js'
-import type { KeyResolver } from '../jws/types.js'
+import type { JWSHeaderParameters, KeyResolver } from '../jws/types.js'
+import type { JotKey } from '../key/key.js'
 import { KeyIndex, selectionPolicy } from './key-index.js'
 import { describe } from './select.js'
 import type { KeySetOptions } from './types.js'
@@ -32,10 +33,21 @@ import type { KeySetOptions } from './types.js'
  */
 export function createLocalKeySet(jwks: JWKSet, options?: KeySetOptions): KeyResolver {
   const index = new KeyIndex(readObject(jwks, 'jwks'), selectionPolicy(readOptions(options)))
-  return async (header) => {
+  const resolveLater = async (header: Readonly<JWSHeaderParameters>) => {
     header = readObject(header, 'header')
     const keys = await index.candidates(header)
     if (keys.length === 0) throw new JWKSNoMatchingKey(`no key in the key set matches ${describe(header)}`)
     return keys
+  }
+  // Imported keys answer synchronously (no promise per token, lib/maybe-promise.ts); the first use
+  // of a key, a miss and every failure take the asynchronous path, which rejects rather than throws.
+  return (header) => {
+    let keys: JotKey[] | undefined
+    try {
+      keys = index.importedCandidates(readObject(header, 'header'))
+    } catch {
+      // resolveLater reports it.
+    }
+    return keys ?? resolveLater(header)
   }
 }

@@ -141,6 +141,19 @@ class RemoteKeySetCache {
     return this.#resolveUnknown(header)
   }
 
+  /**
+   * {@link resolve}'s answer at once, when it needs nothing to wait for: the keys are fresh and the
+   * matching ones imported. Undefined otherwise (no match, stale, not fetched, not imported yet):
+   * the caller then runs {@link resolve}, which decides everything else.
+   */
+  resolveNow(header: Readonly<JWSHeaderParameters>): JotKey[] | undefined {
+    const index = this.#index
+    if (!index || this.#clock() >= this.#expiresAt || !admissibleAlgorithm(header, this.#policy)) return undefined
+    const keys = index.importedCandidates(header)
+    if (keys !== undefined) this.#refreshAheadIfDue()
+    return keys
+  }
+
   reload(): Promise<void> {
     return this.#inflight ?? this.#start('reload')
   }
@@ -305,7 +318,19 @@ class RemoteKeySetCache {
  */
 export function createRemoteKeySet(uri: string | URL, options?: RemoteKeySetOptions): RemoteKeySet {
   const cache = new RemoteKeySetCache(uri, readOptions(options))
-  const resolver = async (header: Readonly<JWSHeaderParameters>) => cache.resolve(readObject(header, 'header'))
+  const resolveLater = async (header: Readonly<JWSHeaderParameters>) => cache.resolve(readObject(header, 'header'))
+  // Fresh, imported keys answer synchronously, so a verifier on node:crypto runs a token start to
+  // finish without a promise here (lib/maybe-promise.ts); every other case, failures included, is
+  // the asynchronous path and rejects rather than throws.
+  const resolver = (header: Readonly<JWSHeaderParameters>): JotKey[] | Promise<JotKey[]> => {
+    let keys: JotKey[] | undefined
+    try {
+      keys = cache.resolveNow(readObject(header, 'header'))
+    } catch {
+      // resolveLater reports it.
+    }
+    return keys ?? resolveLater(header)
+  }
   return Object.assign(resolver, {
     reload: () => cache.reload(),
     exportState: () => cache.exportState(),

@@ -88,6 +88,30 @@ describe('local key set: selection', () => {
     assert.equal(first.key, second.key)
   })
 
+  it('imported keys answer synchronously; a first use, a miss, an import failure and a bad header answer with a promise', async () => {
+    const set = createLocalKeySet({ keys: [es256.jwk, { ...es384.jwk, x: 'AAAA' }] })
+    const context = { serialization: 'compact' } as const
+    const header = { alg: 'ES256', kid: 'ec-1' }
+    const first = set(header, context)
+    assert.ok(first instanceof Promise)
+    await first
+    const now = set(header, context)
+    assert.ok(Array.isArray(now), 'an array, not a promise')
+    assert.equal((now as JotKey[])[0]!.kid, 'ec-1')
+    for (const other of [{ alg: 'ES256', kid: 'nope' }, { alg: 'ES384', kid: 'ec-384' }]) {
+      for (let i = 0; i < 2; i++) {
+        const answer = set(other, context)
+        assert.ok(answer instanceof Promise)
+        await rejectsWith(answer as Promise<unknown>, 'ERR_JWKS_NO_MATCHING_KEY')
+      }
+    }
+    let bad: unknown
+    assert.doesNotThrow(() => {
+      bad = set(null as never, context)
+    })
+    await rejectsWith(bad as Promise<unknown>, 'ERR_INVALID_ARGUMENT')
+  })
+
   it('uses only the public half of a private JWK that ended up in a set', async () => {
     const privateJwk = await exportJWK(es256.privateKey)
     const { key } = await verifyJWT(await sign(es256.privateKey), createLocalKeySet({ keys: [privateJwk] }))

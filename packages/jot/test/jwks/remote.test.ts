@@ -94,6 +94,31 @@ describe('remote key set: rotation', () => {
   })
 })
 
+describe('remote key set: the hot path', () => {
+  it('fresh, imported keys answer synchronously; a first use, an unknown kid, stale keys and bad headers answer with a promise', async () => {
+    const { clock, keySet, idle } = setup([jwk1])
+    const header = { alg: 'ES256', kid: 'k1' }
+    assert.ok(keySet(header, { serialization: 'compact' }) instanceof Promise) // not fetched yet
+    await keySet(header, { serialization: 'compact' })
+    const now = keySet(header, { serialization: 'compact' })
+    assert.ok(Array.isArray(now), 'an array, not a promise')
+    assert.equal((now as JotKey[])[0]!.kid, 'k1')
+    const unknown = keySet({ alg: 'ES256', kid: 'k9' }, { serialization: 'compact' })
+    assert.ok(unknown instanceof Promise)
+    await rejectsWith(unknown as Promise<unknown>, 'ERR_JWKS_NO_MATCHING_KEY')
+    let bad: unknown
+    assert.doesNotThrow(() => {
+      bad = keySet(null as never, { serialization: 'compact' })
+    })
+    await rejectsWith(bad as Promise<unknown>, 'ERR_INVALID_ARGUMENT')
+    clock.advance(601) // past the default 10 minutes: stale keys still answer, but through the path that reports it
+    const stale = keySet(header, { serialization: 'compact' })
+    assert.ok(stale instanceof Promise)
+    await stale
+    await idle()
+  })
+})
+
 describe('remote key set: fetch budget', () => {
   it('1,000 concurrent verifications with random unknown kids cost at most one fetch per cooldown window', async () => {
     await withoutUnhandledRejections(async () => {
