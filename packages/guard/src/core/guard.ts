@@ -24,6 +24,7 @@ import { compileDPoP } from './dpop.js'
 import { INVALID_TOKEN, verificationFailure } from './failure.js'
 import type { GuardOptions } from './options.js'
 import { compileProviders, type Provider } from './providers.js'
+import type { TokenCachePartition } from '../cache/token-cache.js'
 import { pathOf, plainRequestReader, type GuardRequest, type RequestReader } from './request.js'
 import { compileResourceMetadata, metadataAnswer, type ProtectedResourceMetadata } from '../metadata/protected-resource.js'
 
@@ -91,6 +92,9 @@ export interface Guard<C = JWTClaims> {
 }
 
 const MISSING = 'no access token'
+
+/** The answer headers of most accepted requests: none, one frozen object rather than one per request. */
+const NO_HEADERS: Record<string, string> = Object.freeze({})
 
 function responseSettings(options: GuardOptions, dpop: ResponseSettings['dpop'], resourceMetadata: string | undefined): ResponseSettings {
   const realm = options.realm ?? 'api'
@@ -172,27 +176,25 @@ export function createGuard(options: GuardOptions): Guard {
     return undefined
   }
 
-  /** Everything about the token alone: jot's verifier (the profile included), then the audience function. */
-  async function verifyToken(provider: Provider, token: string): Promise<VerifiedJWT | GuardError> {
-    let verified: VerifiedJWT
-    try {
-      verified = await provider.verify(token)
-    } catch (error) {
-      return verificationFailure(error)
-    }
-    const claims = verified.payload
-    if (audienceCheck !== undefined) {
-      const { aud } = claims
-      const audiences = aud === undefined ? [] : typeof aud === 'string' ? [aud] : aud
-      if (!audienceCheck(audiences, claims)) return new InvalidTokenError(INVALID_TOKEN, 'unexpected "aud"')
-    }
-    return verified
+  /** The audience function, after jot's verifier accepted the token (which checked everything else about it). */
+  function audienceChecked(verified: VerifiedJWT): VerifiedJWT | GuardError {
+    if (audienceCheck === undefined) return verified
+    const { aud } = verified.payload
+    const audiences = aud === undefined ? [] : typeof aud === 'string' ? [aud] : aud
+    return audienceCheck(audiences, verified.payload) ? verified : new InvalidTokenError(INVALID_TOKEN, 'unexpected "aud"')
+  }
+
+  /**
+   * Everything about the token alone: jot's verifier (the profile included), then the audience
+   * function. One `then` on the verifier's promise: each extra async layer would cost every request
+   * microtask hops.
+   */
+  function verifyToken(provider: Provider, token: string): Promise<VerifiedJWT | GuardError> {
+    return provider.verify(token).then(audienceChecked, verificationFailure)
   }
 
   /** {@link verifyToken}, through the cache when it is on (`cache/token-cache.ts`: only what depends on the token alone is cached). */
-  async function verifiedToken(provider: Provider, token: string): Promise<VerifiedJWT | GuardError> {
-    const { cache } = provider
-    if (cache === undefined) return verifyToken(provider, token)
+  async function cachedToken(provider: Provider, cache: TokenCachePartition, token: string): Promise<VerifiedJWT | GuardError> {
     const now = clock()
     const key = await cache.key(token)
     const hit = cache.get(key, now)
@@ -201,20 +203,22 @@ export function createGuard(options: GuardOptions): Guard {
     return verified instanceof GuardError ? verified : cache.set(key, verified, token.length, now)
   }
 
-  async function verify<R>(token: string, location: TokenLocation, scheme: AuthScheme, request: R, reader: RequestReader<R>): Promise<GuardAuth | GuardError> {
-    const provider = providerFor(token)
-    if (provider instanceof GuardError) return provider
-    const verified = await verifiedToken(provider, token)
-    if (verified instanceof GuardError) return verified
+  /** What the request adds to a verified token, on every request, hit or miss: DPoP, then revocation. */
+  async function requestChecks<R>(
+    provider: Provider,
+    verified: VerifiedJWT,
+    token: string,
+    location: TokenLocation,
+    scheme: AuthScheme,
+    request: R,
+    reader: RequestReader<R>,
+  ): Promise<GuardAuth | GuardError> {
     const claims = verified.payload
     let jkt: string | undefined
     if (scheme === 'DPoP') {
       const checked = await dpop.check(request, reader, token, claims)
       if (checked instanceof GuardError) return checked
       jkt = checked
-    } else if (isDPoPBound(claims)) {
-      // RFC 9449 §7.2: a bound token is worthless without its proof; as a bearer token it is refused.
-      return new InvalidTokenError(INVALID_TOKEN, 'the access token is bound to a DPoP key', { scheme: dpopMode === 'off' ? 'Bearer' : 'DPoP' })
     }
     if (checksRevocation) {
       const refusal = await revocationFailure(provider, verified, token)
@@ -223,13 +227,39 @@ export function createGuard(options: GuardOptions): Guard {
     return jkt === undefined ? { claims, header: verified.header, token, location } : { claims, header: verified.header, token, location, jkt }
   }
 
-  async function verifyAs<R>(token: string, location: TokenLocation, scheme: AuthScheme, request: R, reader: RequestReader<R>): Promise<GuardAuth | GuardError> {
-    // RFC 9449 §7.1: with dpop 'required' the Bearer scheme is not accepted at all.
-    if (scheme === 'Bearer' && dpopMode === 'required') return new InvalidTokenError(INVALID_TOKEN, 'the DPoP scheme is required', { scheme: 'DPoP' })
-    const result = await verify(token, location, scheme, request, reader)
+  function verify<R>(token: string, location: TokenLocation, scheme: AuthScheme, request: R, reader: RequestReader<R>): Promise<GuardAuth | GuardError> {
+    let provider: Provider | GuardError
+    try {
+      provider = providerFor(token)
+    } catch (error) {
+      // authenticate never throws: what is not a refusal rejects, as from an async function.
+      return Promise.reject(error)
+    }
+    if (provider instanceof GuardError) return Promise.resolve(provider)
+    const { cache } = provider
+    const verifying = cache === undefined ? verifyToken(provider, token) : cachedToken(provider, cache, token)
+    return verifying.then((verified): GuardAuth | GuardError | Promise<GuardAuth | GuardError> => {
+      if (verified instanceof GuardError) return verified
+      // RFC 9449 §7.2: a bound token is worthless without its proof; as a bearer token it is refused.
+      if (scheme !== 'DPoP' && isDPoPBound(verified.payload)) {
+        return new InvalidTokenError(INVALID_TOKEN, 'the access token is bound to a DPoP key', { scheme: dpopMode === 'off' ? 'Bearer' : 'DPoP' })
+      }
+      if (scheme === 'DPoP' || checksRevocation) return requestChecks(provider, verified, token, location, scheme, request, reader)
+      return { claims: verified.payload, header: verified.header, token, location }
+    })
+  }
+
+  function verifyAs<R>(token: string, location: TokenLocation, scheme: AuthScheme, request: R, reader: RequestReader<R>): Promise<GuardAuth | GuardError> {
+    if (scheme === 'Bearer') {
+      // RFC 9449 §7.1: with dpop 'required' the Bearer scheme is not accepted at all.
+      if (dpopMode === 'required') return Promise.resolve(new InvalidTokenError(INVALID_TOKEN, 'the DPoP scheme is required', { scheme: 'DPoP' }))
+      return verify(token, location, scheme, request, reader)
+    }
     // Every refusal of a DPoP request is answered in the DPoP challenge.
-    if (result instanceof GuardError && scheme === 'DPoP') result.scheme = 'DPoP'
-    return result
+    return verify(token, location, scheme, request, reader).then((result) => {
+      if (result instanceof GuardError) result.scheme = 'DPoP'
+      return result
+    })
   }
 
   function findToken<R>(request: R, reader: RequestReader<R>): FoundToken | undefined | GuardError {
@@ -263,7 +293,7 @@ export function createGuard(options: GuardOptions): Guard {
     errorResponse: (error) => errorResponse(error, settings),
     responseHeaders(auth) {
       const { nonce } = dpop.challenge
-      return nonce === undefined || auth?.jkt === undefined ? {} : { 'dpop-nonce': nonce.current() }
+      return nonce === undefined || auth?.jkt === undefined ? NO_HEADERS : { 'dpop-nonce': nonce.current() }
     },
     report(error, request) {
       if (onError === undefined) return
