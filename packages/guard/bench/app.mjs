@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 
 const [contender, configFile] = process.argv.slice(2)
 const config = JSON.parse(readFileSync(configFile, 'utf8'))
-const { issuer, jwksUri, audience, publicPem } = config
+const { issuer, jwksUri, audience, publicPem, tokenCount } = config
 const jotOptions = (cache) => ({
   issuer,
   jwksUri,
@@ -15,7 +15,8 @@ const jotOptions = (cache) => ({
   audience,
   algorithms: ['ES256'],
   profile: 'rfc9068',
-  ...(cache ? { cache: true } : {}),
+  // Room for every token of the round-robin (an LRU smaller than the cycle would never hit).
+  ...(cache ? { cache: { maxEntries: tokenCount } } : {}),
   ...(process.env.GUARD_BENCH_INLINE === '1' ? { offload: false } : {}),
 })
 
