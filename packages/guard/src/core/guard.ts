@@ -194,13 +194,13 @@ export function createGuard(options: GuardOptions): Guard {
   }
 
   /** {@link verifyToken}, through the cache when it is on (`cache/token-cache.ts`: only what depends on the token alone is cached). */
-  async function cachedToken(provider: Provider, cache: TokenCachePartition, token: string): Promise<VerifiedJWT | GuardError> {
+  function cachedToken(provider: Provider, cache: TokenCachePartition, token: string): Promise<VerifiedJWT | GuardError> {
     const now = clock()
-    const key = await cache.key(token)
-    const hit = cache.get(key, now)
-    if (hit !== undefined) return hit
-    const verified = await verifyToken(provider, token)
-    return verified instanceof GuardError ? verified : cache.set(key, verified, token.length, now)
+    const lookup = (key: string): VerifiedJWT | Promise<VerifiedJWT | GuardError> =>
+      cache.get(key, now) ?? verifyToken(provider, token).then((verified) => (verified instanceof GuardError ? verified : cache.set(key, verified, token.length, now)))
+    // The key is at hand where node:crypto hashes synchronously: a hit then costs no extra hop.
+    const key = cache.key(token)
+    return typeof key === 'string' ? Promise.resolve(lookup(key)) : key.then(lookup)
   }
 
   /** What the request adds to a verified token, on every request, hit or miss: DPoP, then revocation. */
