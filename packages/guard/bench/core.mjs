@@ -8,10 +8,10 @@
 //
 // Knobs: GUARD_CORE_ROUNDS (default 7), GUARD_CORE_REQUESTS (requests per round, default 20000),
 // GUARD_CORE_ONLY (comma-separated contender names).
-import { createPublicKey, randomUUID, verify } from 'node:crypto'
-import { createServer } from 'node:http'
-import { exportJWK, exportPEM, generateKeyPair, signJWT } from 'jotjwt'
+import { createPublicKey, verify } from 'node:crypto'
+import { exportPEM } from 'jotjwt'
 import { auth } from 'jotjwt-guard/express'
+import { audience, startBenchIssuer } from './issuer.mjs'
 
 const ROUNDS = Number(process.env.GUARD_CORE_ROUNDS ?? 7)
 const REQUESTS = Number(process.env.GUARD_CORE_REQUESTS ?? 20_000)
@@ -19,25 +19,14 @@ const ONLY = process.env.GUARD_CORE_ONLY?.split(',')
 const TOKENS = 1000
 const IN_FLIGHT = 16
 
-const { privateKey, publicKey } = await generateKeyPair('ES256', { kid: 'bench-key' })
-const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'bench-key', alg: 'ES256', use: 'sig' }] })
-const jwksServer = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=3600' }).end(jwks))
-await new Promise((resolve) => jwksServer.listen(0, '127.0.0.1', resolve))
-const base = `http://127.0.0.1:${jwksServer.address().port}`
-const issuer = `${base}/`
-const audience = 'https://api.example/orders'
-const tokens = []
-for (let i = 0; i < TOKENS; i++) {
-  const claims = { sub: `client-${i % 10}`, client_id: `client-${i % 10}`, jti: randomUUID(), scope: 'orders:read' }
-  tokens.push(await signJWT(claims, privateKey, { issuer, audience, expiresIn: '2h', typ: 'at+jwt' }))
-}
+const { publicKey, issuer, jwksUri, tokens, close: closeIssuer } = await startBenchIssuer(TOKENS)
 // What Express hands a middleware, as far as the guard reads it.
 const requests = tokens.map((token) => {
   const authorization = `Bearer ${token}`
   return { method: 'GET', url: '/orders', originalUrl: '/orders', headers: { host: 'api.example', authorization }, rawHeaders: ['Host', 'api.example', 'Authorization', authorization] }
 })
 
-const options = { issuer, jwksUri: `${base}/jwks.json`, allowHttp: true, audience, algorithms: ['ES256'], profile: 'rfc9068' }
+const options = { issuer, jwksUri, allowHttp: true, audience, algorithms: ['ES256'], profile: 'rfc9068' }
 const floorKey = { key: createPublicKey(await exportPEM(publicKey)), dsaEncoding: 'ieee-p1363' }
 const floor = (req, res, next) => {
   const header = req.headers.authorization
@@ -90,7 +79,7 @@ for (let round = 0; round < ROUNDS; round++) {
     results[name].wall.push(Number(process.hrtime.bigint() - wallBefore) / 1000 / REQUESTS)
   }
 }
-jwksServer.close()
+closeIssuer()
 const floorCpu = results.floor ? median(results.floor.cpu) : undefined
 console.log(`# ${ROUNDS} rounds of ${REQUESTS} requests, ${TOKENS} tokens round-robin, ${IN_FLIGHT} in flight; Node ${process.version}`)
 console.log('contender'.padEnd(12), 'CPU µs/req'.padStart(11), 'over floor'.padStart(11), 'wall µs/req'.padStart(12))

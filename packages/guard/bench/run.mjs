@@ -7,13 +7,12 @@
 // Knobs: GUARD_BENCH_ROUNDS (default 9), GUARD_BENCH_SECONDS (1.5), GUARD_BENCH_CONNECTIONS (16),
 // GUARD_BENCH_ONLY (comma-separated framework names), GUARD_BENCH_PIN=1.
 import { spawn } from 'node:child_process'
-import { randomUUID } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:http'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { exportJWK, exportPEM, generateKeyPair, signJWT } from 'jotjwt'
+import { exportPEM, signJWT } from 'jotjwt'
+import { audience, claimsOf, startBenchIssuer } from './issuer.mjs'
 import { canPin, cpuSeconds, loadSync, median, pinned as pinnedTo } from '../../../scripts/bench/harness.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -45,40 +44,21 @@ const pinned = (cpu, args) => pinnedTo(taskset, cpu, args)
 
 const versionOf = (name) => JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version
 
-// The issuer: one ES256 key, its JWKS on loopback, 1,000 distinct access tokens.
-const { privateKey, publicKey } = await generateKeyPair('ES256', { kid: 'bench-key' })
-const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'bench-key', alg: 'ES256', use: 'sig' }] })
-const jwksServer = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=3600' }).end(jwks))
-await new Promise((resolve) => jwksServer.listen(0, '127.0.0.1', resolve))
-const base = `http://127.0.0.1:${jwksServer.address().port}`
-const issuer = `${base}/`
-const audience = 'https://api.example/orders'
-const tokens = []
-for (let i = 0; i < TOKENS; i++) {
-  tokens.push(
-    await signJWT({ sub: `client-${i % 10}`, client_id: `client-${i % 10}`, jti: randomUUID(), scope: 'orders:read' }, privateKey, {
-      issuer,
-      audience,
-      expiresIn: '2h',
-      typ: 'at+jwt',
-    }),
-  )
-}
+const { privateKey, publicKey, issuer, jwksUri, tokens, close: closeIssuer } = await startBenchIssuer(TOKENS)
 // Tokens every verifying contender must refuse (checked before timing): the signature of an accepted
 // (so, for a cache, cached) token altered in one character, an expired one (an hour past exp, beyond
 // any clock tolerance) and one for another audience. The floor checks the signature only.
 const now = Math.floor(Date.now() / 1000)
-const claimsOf = () => ({ sub: 'client-0', client_id: 'client-0', jti: randomUUID(), scope: 'orders:read' })
 const flip = (token, at) => token.slice(0, at) + (token[at] === 'A' ? 'B' : 'A') + token.slice(at + 1)
 const refusals = [
   { name: 'altered signature', token: flip(tokens[0], tokens[0].length - 20), floorRefuses: true },
-  { name: 'expired', token: await signJWT(claimsOf(), privateKey, { issuer, audience, issuedAt: now - 7200, expiresAt: now - 3600, typ: 'at+jwt' }), floorRefuses: false },
-  { name: 'other audience', token: await signJWT(claimsOf(), privateKey, { issuer, audience: 'https://other.example', expiresIn: '2h', typ: 'at+jwt' }), floorRefuses: false },
+  { name: 'expired', token: await signJWT(claimsOf(0), privateKey, { issuer, audience, issuedAt: now - 7200, expiresAt: now - 3600, typ: 'at+jwt' }), floorRefuses: false },
+  { name: 'other audience', token: await signJWT(claimsOf(0), privateKey, { issuer, audience: 'https://other.example', expiresIn: '2h', typ: 'at+jwt' }), floorRefuses: false },
 ]
 const work = mkdtempSync(join(tmpdir(), 'jotjwt-guard-bench-'))
 const configFile = join(work, 'config.json')
 const tokensFile = join(work, 'tokens.json')
-writeFileSync(configFile, JSON.stringify({ issuer, jwksUri: `${base}/jwks.json`, audience, publicPem: await exportPEM(publicKey), tokenCount: TOKENS }))
+writeFileSync(configFile, JSON.stringify({ issuer, jwksUri, audience, publicPem: await exportPEM(publicKey), tokenCount: TOKENS }))
 writeFileSync(tokensFile, JSON.stringify(tokens))
 
 function startApp(name) {
@@ -144,7 +124,7 @@ try {
   report(runs)
 } finally {
   for (const app of apps) app.child.kill()
-  jwksServer.close()
+  closeIssuer()
   rmSync(work, { recursive: true, force: true })
 }
 
