@@ -51,6 +51,7 @@ export function stubStore(methods: Partial<Store> = {}): Store {
     recordAccessToken: unexpected('recordAccessToken'),
     createRefreshToken: unexpected('createRefreshToken'),
     getRefreshToken: unexpected('getRefreshToken'),
+    getRefreshTokenWithGrant: unexpected('getRefreshTokenWithGrant'),
     rotateRefreshToken: unexpected('rotateRefreshToken'),
     ...methods,
   } as Store

@@ -184,11 +184,18 @@ export function createMemoryStore(clients: ClientRecord[] = [], users: UserRecor
 
     createRefreshToken: async (token) => void state.refreshTokens.set(token.tokenHash, { ...token }),
     getRefreshToken: async (tokenHash) => copy(state.refreshTokens.get(tokenHash)),
+    getRefreshTokenWithGrant: async (tokenHash) => {
+      const token = state.refreshTokens.get(tokenHash)
+      const grant = token && state.grants.get(token.grantId)
+      return token && grant && { token: copy(token)!, grant: copy(grant)! }
+    },
     rotateRefreshToken: async (tokenHash, successor, now) => {
       const token = state.refreshTokens.get(tokenHash)
       const grant = token && state.grants.get(token.grantId)
       if (!token || !grant || token.consumedAt !== undefined || token.expiresAt <= now || grant.revokedAt !== undefined || grant.expiresAt <= now) return false
+      if (successor.accessToken && state.grantTokens.get(grant.id)?.has(successor.accessToken.jti)) throw new Error('the jti is recorded already')
       Object.assign(token, { consumedAt: now, successorHash: successor.tokenHash, successorSealed: successor.sealed })
+      if (successor.accessToken) state.grantTokens.set(grant.id, (state.grantTokens.get(grant.id) ?? new Map<string, number>()).set(successor.accessToken.jti, successor.accessToken.expiresAt))
       state.refreshTokens.set(successor.tokenHash, {
         tokenHash: successor.tokenHash,
         grantId: token.grantId,

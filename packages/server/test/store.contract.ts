@@ -595,6 +595,49 @@ export function storeContract(harness: StoreHarness): void {
       for (const hash of ['idle', 'revoked', 'old']) assert.equal((await store.getRefreshToken(hash))?.consumedAt, undefined, hash)
     })
 
+    it('reads a token with its grant in one call', async () => {
+      const { store } = await freshStore(harness)
+      await store.createGrant(grant('g-1', { dpopJkt: 'jkt-1' }))
+      const first = refreshToken('rt-1', 'g-1')
+      await store.createRefreshToken(first)
+      assert.deepEqual(await store.getRefreshTokenWithGrant('rt-1'), { token: first, grant: await store.getGrant('g-1') })
+      await store.rotateRefreshToken('rt-1', successor('rt-2'), 2000)
+      await store.revokeGrant('g-1', 2100)
+      assert.deepEqual(await store.getRefreshTokenWithGrant('rt-1'), { token: await store.getRefreshToken('rt-1'), grant: await store.getGrant('g-1') })
+      assert.equal((await store.getRefreshTokenWithGrant('rt-1'))?.grant.revokedAt, 2100)
+      assert.equal(await store.getRefreshTokenWithGrant('unknown'), undefined)
+      assert.equal(await store.getRefreshTokenWithGrant('nul\u0000'), undefined)
+    })
+
+    it('a rotation records the access token answered with the successor in the family (denylisted with it); a lost one records nothing', async () => {
+      const { store } = await freshStore(harness)
+      await store.createGrant(grant('g-1'))
+      await store.createRefreshToken(refreshToken('rt-1', 'g-1'))
+      assert.equal(await store.rotateRefreshToken('rt-1', { ...successor('rt-2'), accessToken: { jti: 'at-won', expiresAt: 3000 } }, 2000), true)
+      assert.equal(await store.rotateRefreshToken('rt-1', { ...successor('rt-3'), accessToken: { jti: 'at-lost', expiresAt: 3000 } }, 2001), false)
+      await store.createGrant(grant('g-idle'))
+      await store.createRefreshToken(refreshToken('idle', 'g-idle', { expiresAt: 1500 }))
+      assert.equal(await store.rotateRefreshToken('idle', { ...successor('s-idle'), accessToken: { jti: 'at-idle', expiresAt: 3000 } }, 1500), false)
+      assert.deepEqual(await store.revokeGrant('g-idle', 2002), [], 'the idle token\'s rotation recorded nothing')
+      assert.deepEqual(await store.revokeGrant('g-1', 2002), [{ jti: 'at-won', expiresAt: 3000 }])
+      assert.equal(await store.isTokenRevoked('at-lost'), false)
+    })
+
+    it('a rotation racing the revocation of its family (two replicas) rotates nothing, or its access token is denylisted', async () => {
+      const { store, database } = await freshStore(harness)
+      const replica = database.open()
+      await store.createGrant(grant('g-race'))
+      for (let i = 0; i < 40; i++) await store.createRefreshToken(refreshToken(`rt-${i}`, 'g-race'))
+      const rotate = (i: number) => (i % 2 ? store : replica).rotateRefreshToken(`rt-${i}`, { ...successor(`s-${i}`), accessToken: { jti: `race-${i}`, expiresAt: 9000 } }, 2000)
+      const rotations = Array.from({ length: 40 }, (_, i) => rotate(i))
+      const settled = await Promise.all([Promise.all(rotations.slice(0, 20)), replica.revokeGrant('g-race', 2000), Promise.all(rotations.slice(20))])
+      const rotated = [...settled[0], ...settled[2]]
+      for (const [i, won] of rotated.entries()) {
+        if (won) assert.equal(await store.isTokenRevoked(`race-${i}`), true, `rt-${i} rotated, so the revocation must have denylisted race-${i}`)
+        else assert.equal((await store.getRefreshToken(`rt-${i}`))?.consumedAt, undefined, `rt-${i} did not rotate, so it is unconsumed`)
+      }
+    })
+
     it('of 50 concurrent rotations of one token (two replicas), exactly one wins and its successor is the one stored', async () => {
       const { store, database } = await freshStore(harness)
       await store.createGrant(grant('g-1'))

@@ -52,22 +52,8 @@ export interface UserTokenOptions {
  * @throws {@link OAuthError} `invalid_grant` when the person is gone or the family was revoked meanwhile.
  */
 export async function userTokenResponse(ctx: ServiceContext, client: ClientRecord, grant: GrantRecord, options: UserTokenOptions): Promise<OAuthResponse> {
-  const user = await ctx.login.user(grant.subject)
-  if (!user) throw new OAuthError('invalid_grant', 'the person this grant is for no longer exists')
-  const scopes = options.scopes ?? grant.scopes
-  const access = await mintAccessToken(ctx, client, {
-    subject: grant.subject,
-    audiences: options.audiences ?? grant.audiences,
-    scopes,
-    authTime: grant.authTime,
-    userClaims: accessTokenUserClaims(ctx, user, scopes),
-    jkt: options.jkt,
-  })
-  // Recorded before it is handed out: a family revoked from here on denylists it, one revoked
-  // before refuses it (the store makes the two atomic).
-  if (!(await ctx.store.recordAccessToken(grant.id, { jti: access.claims.jti, expiresAt: access.claims.exp }))) {
-    throw new OAuthError('invalid_grant', 'the grant was revoked')
-  }
+  const { response, accessToken } = await unrecordedUserTokens(ctx, client, grant, options)
+  await recordAccessToken(ctx, grant, accessToken)
   let refreshToken = options.refreshToken
   if (refreshToken === 'new') {
     refreshToken = randomToken()
@@ -80,10 +66,37 @@ export async function userTokenResponse(ctx: ServiceContext, client: ClientRecor
       expiresAt: refreshTokenExpiry(ctx, client, grant, now),
     })
   }
+  return refreshToken === undefined ? response : withRefreshToken(response, refreshToken)
+}
+
+/**
+ * The token response for `grant` without a refresh token, and its access token, **not yet
+ * recorded** in the family: the caller records it before handing the response out, with
+ * {@link recordAccessToken} or in the same atomic step as a rotation (`Store.rotateRefreshToken`).
+ *
+ * @throws {@link OAuthError} `invalid_grant` when the person is gone.
+ */
+export async function unrecordedUserTokens(
+  ctx: ServiceContext,
+  client: ClientRecord,
+  grant: GrantRecord,
+  options: Omit<UserTokenOptions, 'refreshToken'>,
+): Promise<{ response: OAuthResponse; accessToken: { jti: string; expiresAt: number } }> {
+  const user = await ctx.login.user(grant.subject)
+  if (!user) throw new OAuthError('invalid_grant', 'the person this grant is for no longer exists')
+  const scopes = options.scopes ?? grant.scopes
+  const access = await mintAccessToken(ctx, client, {
+    subject: grant.subject,
+    audiences: options.audiences ?? grant.audiences,
+    scopes,
+    authTime: grant.authTime,
+    userClaims: accessTokenUserClaims(ctx, user, scopes),
+    jkt: options.jkt,
+  })
   const idToken = scopes.includes('openid')
     ? await mintIdToken(ctx, client, { user, scopes, authTime: grant.authTime, nonce: options.nonce, accessToken: access.token })
     : undefined
-  return {
+  const response = {
     status: 200,
     headers: { ...NO_STORE },
     body: {
@@ -91,10 +104,25 @@ export async function userTokenResponse(ctx: ServiceContext, client: ClientRecor
       token_type: tokenType(options.jkt),
       expires_in: access.expiresIn,
       ...(scopes.length === 0 ? {} : { scope: scopes.join(' ') }),
-      ...(refreshToken === undefined ? {} : { refresh_token: refreshToken }),
       ...(idToken === undefined ? {} : { id_token: idToken }),
     },
   }
+  return { response, accessToken: { jti: access.claims.jti, expiresAt: access.claims.exp } }
+}
+
+/**
+ * Records an access token in its family before it is handed out: a family revoked from here on
+ * denylists it, one revoked before refuses it (the store makes the two atomic).
+ *
+ * @throws {@link OAuthError} `invalid_grant` when the family was revoked.
+ */
+export async function recordAccessToken(ctx: ServiceContext, grant: GrantRecord, accessToken: { jti: string; expiresAt: number }): Promise<void> {
+  if (!(await ctx.store.recordAccessToken(grant.id, accessToken))) throw new OAuthError('invalid_grant', 'the grant was revoked')
+}
+
+/** `response` with the refresh token (RFC 6749 §5.1 `refresh_token`) added. */
+export function withRefreshToken(response: OAuthResponse, refreshToken: string): OAuthResponse {
+  return { ...response, body: { ...(response.body as Record<string, unknown>), refresh_token: refreshToken } }
 }
 
 /**

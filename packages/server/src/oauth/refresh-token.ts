@@ -25,7 +25,7 @@ import { hashToken, randomToken } from '../crypto/token-hash.js'
 import type { OAuthRequest, OAuthResponse, ServiceContext } from '../service/context.js'
 import type { ClientRecord, GrantRecord, RefreshTokenRecord } from '../store/store.js'
 import { OAuthError } from './errors.js'
-import { refreshLifetimes, refreshTokenExpiry, revokeFamily, userTokenResponse } from './grant-tokens.js'
+import { recordAccessToken, refreshLifetimes, refreshTokenExpiry, revokeFamily, unrecordedUserTokens, userTokenResponse, withRefreshToken } from './grant-tokens.js'
 import { param, resourceParams } from './request.js'
 import { requestedScopes, requireResourceOfRegistered } from './scopes-and-resources.js'
 
@@ -45,11 +45,11 @@ export async function refreshTokenGrant(request: OAuthRequest, client: ClientRec
   const presented = param(request, 'refresh_token')
   if (presented === undefined) throw new OAuthError('invalid_request', 'refresh_token is required')
   const tokenHash = hashToken(presented)
-  const token = await ctx.store.getRefreshToken(tokenHash)
+  const family = await ctx.store.getRefreshTokenWithGrant(tokenHash)
   // RFC 6749 §6: the token must have been issued to the authenticated client.
-  if (!token || token.clientId !== client.clientId) throw new OAuthError('invalid_grant', INVALID)
-  const grant = await ctx.store.getGrant(token.grantId)
-  if (!grant || grant.revokedAt !== undefined) throw new OAuthError('invalid_grant', INVALID)
+  if (!family || family.token.clientId !== client.clientId) throw new OAuthError('invalid_grant', INVALID)
+  const { token, grant } = family
+  if (grant.revokedAt !== undefined) throw new OAuthError('invalid_grant', INVALID)
   // RFC 9449 §5: a bound family is refreshed only with a proof by its key; without one the token
   // is worth nothing to a thief, and is neither rotated nor taken as reuse.
   if (grant.dpopJkt !== undefined && grant.dpopJkt !== jkt) throw new OAuthError('invalid_grant', 'the refresh token is bound to a DPoP key: send a proof by that key')
@@ -60,12 +60,13 @@ export async function refreshTokenGrant(request: OAuthRequest, client: ClientRec
   const now = ctx.now()
   if (token.expiresAt <= now || grant.expiresAt <= now) throw new OAuthError('invalid_grant', INVALID)
 
-  // Everything else that needs the store (the person, the signing key, recording the access token)
-  // happens before the rotation, which is the last write: a store failure up to it leaves the
-  // token unspent, so the client's retry is a plain first use. Only a rotation that committed and
-  // whose answer was then lost (the database's acknowledgement, or the HTTP response) needs the
-  // grace window to be retried. Checked before rotating too: a bad request leaves the token usable.
-  const response = await userTokenResponse(ctx, client, grant, { ...narrowing(request, grant, client), refreshToken: undefined, jkt })
+  // Everything else that needs the store (the person, the signing key) happens before the
+  // rotation, which is the one write: it records the access token in the family with the rotation,
+  // atomically, so a store failure up to it leaves the token unspent and the client's retry is a
+  // plain first use. Only a rotation that committed and whose answer was then lost (the database's
+  // acknowledgement, or the HTTP response) needs the grace window to be retried. Checked before
+  // rotating too: a bad request leaves the token usable.
+  const { response, accessToken } = await unrecordedUserTokens(ctx, client, grant, { ...narrowing(request, grant, client), jkt })
   const successor = randomToken()
   const rotated = await ctx.store.rotateRefreshToken(
     tokenHash,
@@ -74,15 +75,19 @@ export async function refreshTokenGrant(request: OAuthRequest, client: ClientRec
       sealed: seal(successor, ctx.oauth.encryptionKey, successorPurpose(tokenHash)),
       createdAt: now,
       expiresAt: refreshTokenExpiry(ctx, client, grant, now),
+      accessToken,
     },
     now,
   )
   if (rotated) return withRefreshToken(response, successor)
-  // Another use rotated it in between (or it died this instant). The access token just recorded
-  // goes on the denylist with its family if this turns out to be reuse.
+  // Another use rotated it in between (or it died this instant); the rotation that lost recorded
+  // nothing. Reuse revokes the family; a retry inside the grace window gets the same successor, and
+  // the access token is recorded first, refused if the family was revoked meanwhile.
   const again = await ctx.store.getRefreshToken(tokenHash)
   if (again?.consumedAt === undefined) throw new OAuthError('invalid_grant', INVALID)
-  return withRefreshToken(response, await sameSuccessor(again, grant, client, ctx))
+  const same = await sameSuccessor(again, grant, client, ctx)
+  await recordAccessToken(ctx, grant, accessToken)
+  return withRefreshToken(response, same)
 }
 
 /**
@@ -97,10 +102,6 @@ function narrowing(request: OAuthRequest, grant: GrantRecord, client: ClientReco
   requireResourceOfRegistered(resources, client)
   if (resources.some((resource) => !grant.audiences.includes(resource))) throw new OAuthError('invalid_target', 'a requested resource was not part of the grant')
   return { ...(scopes === undefined ? {} : { scopes }), ...(resources.length === 0 ? {} : { audiences: resources }) }
-}
-
-function withRefreshToken(response: OAuthResponse, refreshToken: string): OAuthResponse {
-  return { ...response, body: { ...(response.body as Record<string, unknown>), refresh_token: refreshToken } }
 }
 
 /**

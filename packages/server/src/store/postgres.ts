@@ -14,7 +14,7 @@
 import pg from 'pg'
 import { migrationsTable, pendingMigrations } from './migrations.js'
 import { checkStorableKey, isStorableKey, parseKeysVersion } from './storable.js'
-import { codeFromRow, grantFromRow, refreshTokenFromRow, revokedFromRow, upstreamAccountFromRow, UPSTREAM_ACCOUNT_COLUMNS, withoutColumns, type CodeRow, type GrantRow, type RefreshTokenRow, type RevokedRow, type UpstreamAccountRow } from './rows.js'
+import { codeFromRow, grantFromRow, refreshFamilyFromRow, refreshTokenFromRow, revokedFromRow, upstreamAccountFromRow, UPSTREAM_ACCOUNT_COLUMNS, withoutColumns, type CodeRow, type GrantRow, type RefreshFamilyRow, type RefreshTokenRow, type RevokedRow, type UpstreamAccountRow } from './rows.js'
 import { StoreConflict, StoreUnavailable, type AuditEvent, type ClientRecord, type SessionRecord, type Store, type TrustEntryRecord, type UserRecord } from './store.js'
 
 export interface PostgresStoreOptions {
@@ -483,24 +483,46 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       return row && refreshTokenFromRow(row)
     },
 
-    // One statement: the conditional UPDATE decides (a concurrent one waits for the row lock, then
-    // re-checks consumed_at and matches nothing), and the successor is inserted from what it returned,
-    // so a consumed token always has its successor.
+    async getRefreshTokenWithGrant(tokenHash) {
+      if (!isStorableKey(tokenHash)) return undefined
+      const { rows } = await query<RefreshFamilyRow>(
+        `SELECT t.*, g.data AS grant_data, g.expires_at AS grant_expires_at, g.revoked_at AS grant_revoked_at
+         FROM ${schema}.refresh_tokens t JOIN ${schema}.grants g ON g.id = t.grant_id WHERE t.token_hash = $1`,
+        [tokenHash],
+      )
+      return rows[0] && refreshFamilyFromRow(rows[0])
+    },
+
+    // One statement, one round trip: the conditional UPDATE decides (a concurrent one waits for the
+    // row lock, then re-checks consumed_at and matches nothing), and the successor, and the access
+    // token answered with it, are inserted from what it returned, so a consumed token always has its
+    // successor. The grant is read FOR SHARE, as recordAccessToken reads it, for the same reason:
+    // revokeGrant's UPDATE of that row then waits for this statement's commit, and its denylist copy
+    // sees the access token; or this one waits for the revocation, re-reads the row (READ COMMITTED)
+    // and rotates nothing.
     async rotateRefreshToken(tokenHash, successor, now) {
       if (!isStorableKey(tokenHash)) return false
       checkStorableKey(successor.tokenHash, 'tokenHash')
+      const { accessToken } = successor
+      if (accessToken) checkStorableKey(accessToken.jti, 'jti')
       const { rows } = await query<{ rotated: string }>(
-        `WITH consumed AS (
+        `WITH family AS (
+           SELECT g.id FROM ${schema}.grants g
+           WHERE g.id = (SELECT grant_id FROM ${schema}.refresh_tokens WHERE token_hash = $1) AND g.revoked_at IS NULL AND g.expires_at > $2
+           FOR SHARE
+         ), consumed AS (
            UPDATE ${schema}.refresh_tokens AS token SET consumed_at = $2, successor_hash = $3, successor_sealed = $4
-           WHERE token.token_hash = $1 AND token.consumed_at IS NULL AND token.expires_at > $2
-             AND EXISTS (SELECT 1 FROM ${schema}.grants g WHERE g.id = token.grant_id AND g.revoked_at IS NULL AND g.expires_at > $2)
+           WHERE token.token_hash = $1 AND token.consumed_at IS NULL AND token.expires_at > $2 AND token.grant_id IN (SELECT id FROM family)
            RETURNING token.grant_id, token.client_id
          ), successor AS (
            INSERT INTO ${schema}.refresh_tokens (token_hash, grant_id, client_id, created_at, expires_at)
            SELECT $3, grant_id, client_id, $5, $6 FROM consumed RETURNING 1
+         ), access AS (
+           INSERT INTO ${schema}.grant_access_tokens (grant_id, jti, expires_at)
+           SELECT grant_id, $7::text, $8::double precision FROM consumed WHERE $7::text IS NOT NULL
          )
          SELECT count(*) AS rotated FROM successor`,
-        [tokenHash, now, successor.tokenHash, successor.sealed, successor.createdAt, successor.expiresAt],
+        [tokenHash, now, successor.tokenHash, successor.sealed, successor.createdAt, successor.expiresAt, accessToken?.jti ?? null, accessToken?.expiresAt ?? null],
       )
       return Number(rows[0]?.rotated ?? 0) === 1
     },

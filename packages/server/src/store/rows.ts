@@ -30,6 +30,13 @@ export interface RefreshTokenRow {
   successor_sealed: string | null
 }
 
+/** A refresh token's row with its grant's columns, as `getRefreshTokenWithGrant` selects them. */
+export interface RefreshFamilyRow extends RefreshTokenRow {
+  grant_data: string | object
+  grant_expires_at: number
+  grant_revoked_at: number | null
+}
+
 export interface RevokedRow {
   jti: string
   expires_at: number
@@ -86,4 +93,8 @@ export function upstreamAccountFromRow(row: UpstreamAccountRow): UpstreamAccount
     subject: row.subject,
     createdAt: row.created_at,
   }
+}
+
+export function refreshFamilyFromRow(row: RefreshFamilyRow): { token: RefreshTokenRecord; grant: GrantRecord } {
+  return { token: refreshTokenFromRow(row), grant: grantFromRow({ data: row.grant_data, expires_at: row.grant_expires_at, revoked_at: row.grant_revoked_at }) }
 }

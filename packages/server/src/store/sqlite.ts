@@ -12,7 +12,7 @@ import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { migrationsTable, pendingMigrations } from './migrations.js'
 import { checkStorableKey, isStorableKey, parseKeysVersion } from './storable.js'
-import { grantFromRow, codeFromRow, refreshTokenFromRow, revokedFromRow, upstreamAccountFromRow, UPSTREAM_ACCOUNT_COLUMNS, withoutColumns, type CodeRow, type GrantRow, type RefreshTokenRow, type RevokedRow, type UpstreamAccountRow } from './rows.js'
+import { grantFromRow, codeFromRow, refreshFamilyFromRow, refreshTokenFromRow, revokedFromRow, upstreamAccountFromRow, UPSTREAM_ACCOUNT_COLUMNS, withoutColumns, type CodeRow, type GrantRow, type RefreshFamilyRow, type RefreshTokenRow, type RevokedRow, type UpstreamAccountRow } from './rows.js'
 import { StoreConflict, StoreUnavailable, type AuditEvent, type ClientRecord, type RevokedToken, type SessionRecord, type Store, type TrustEntryRecord, type UserRecord } from './store.js'
 
 export interface SqliteStoreOptions {
@@ -372,12 +372,24 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         return row && refreshTokenFromRow(row)
       }),
 
-    // The conditional UPDATE decides (one writer at a time); the successor is inserted in the same
-    // transaction, so a consumed token always has its successor.
+    getRefreshTokenWithGrant: (tokenHash) =>
+      call(() => {
+        if (!isStorableKey(tokenHash)) return undefined
+        const row = sql(`SELECT t.*, g.data AS grant_data, g.expires_at AS grant_expires_at, g.revoked_at AS grant_revoked_at
+          FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id WHERE t.token_hash = ?`).get(tokenHash) as RefreshFamilyRow | undefined
+        return row && refreshFamilyFromRow(row)
+      }),
+
+    // The conditional UPDATE decides (one writer at a time); the successor, and the access token
+    // answered with it, are inserted in the same transaction, so a consumed token always has its
+    // successor, and the grant the UPDATE found unrevoked cannot be revoked before the access token
+    // is recorded (revokeGrant then denylists it).
     rotateRefreshToken: (tokenHash, successor, now) =>
       call(() => {
         if (!isStorableKey(tokenHash)) return false
         checkStorableKey(successor.tokenHash, 'tokenHash')
+        const { accessToken } = successor
+        if (accessToken) checkStorableKey(accessToken.jti, 'jti')
         return db
           .transaction(() => {
             const consumed = sql(`UPDATE refresh_tokens SET consumed_at = ?, successor_hash = ?, successor_sealed = ?
@@ -392,6 +404,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
               successor.createdAt,
               successor.expiresAt,
             )
+            if (accessToken) sql('INSERT INTO grant_access_tokens (grant_id, jti, expires_at) VALUES (?, ?, ?)').run(consumed.grant_id, accessToken.jti, accessToken.expiresAt)
             return true
           })
           .immediate()

@@ -259,6 +259,12 @@ export interface RefreshTokenSuccessor {
   sealed: string
   createdAt: number
   expiresAt: number
+  /**
+   * The access token answered with the successor, recorded in the family in the same atomic step
+   * (as {@link Store.recordAccessToken} would, and as atomic with {@link Store.revokeGrant}), only
+   * if the rotation wins: one write per refresh instead of two.
+   */
+  accessToken?: { jti: string; expiresAt: number }
 }
 
 /** An access token on the revocation denylist: refused by its `jti` until it expires. */
@@ -403,11 +409,14 @@ export interface Store {
   // Refresh tokens
   createRefreshToken(token: RefreshTokenRecord): Promise<void>
   getRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | undefined>
+  /** The token and its grant (the family), in one read: what a refresh looks up first. */
+  getRefreshTokenWithGrant(tokenHash: string): Promise<{ token: RefreshTokenRecord; grant: GrantRecord } | undefined>
   /**
    * Rotation: if the token is unconsumed and alive at `now` and its grant is neither revoked nor past
    * its absolute lifetime, marks it consumed with its successor and creates the successor, all in
-   * one atomic step, and returns true. Of any number of concurrent calls for one token (on any
-   * number of replicas), at most one returns true.
+   * one atomic step, and returns true; with `successor.accessToken`, records that access token in
+   * the family in the same step. Of any number of concurrent calls for one token (on any number of
+   * replicas), at most one returns true. A call that returns false writes nothing.
    */
   rotateRefreshToken(tokenHash: string, successor: RefreshTokenSuccessor, now: number): Promise<boolean>
 
