@@ -108,6 +108,46 @@ async function replicasInProcesses(fixture: string, args: string[], count = 4): 
   return replicas.map((replica) => replica.output.stdout.replace(/^ready\n/, ''))
 }
 
+describe('sqlite store: group commit of refresh token writes', () => {
+  const grant = { id: 'g', clientId: 'app', subject: 'u', scopes: [], audiences: [], authTime: 1000, createdAt: 1000, expiresAt: 9000 }
+  const token = (tokenHash: string) => ({ tokenHash, grantId: 'g', clientId: 'app', createdAt: 1000, expiresAt: 5000 })
+  const successor = (tokenHash: string, jti: string) => ({ tokenHash, sealed: `sealed ${tokenHash}`, createdAt: 2000, expiresAt: 5000, accessToken: { jti, expiresAt: 3000 } })
+
+  it('writes queued together each take effect or not as a whole: one that fails rolls back alone, the others commit', async () => {
+    const path = join(root, 'group-commit', 'jotjwt.db')
+    const store = track(createSqliteStore({ path }))
+    await store.migrate()
+    await store.createGrant(grant)
+    for (const hash of ['a', 'b', 'c', 'taken']) await store.createRefreshToken(token(hash))
+    // Queued in one turn of the event loop: b's successor collides with an existing token after b was marked consumed.
+    const outcomes = await Promise.allSettled([
+      store.rotateRefreshToken('a', successor('a2', 'at-a'), 2000),
+      store.rotateRefreshToken('b', successor('taken', 'at-b'), 2000),
+      store.rotateRefreshToken('c', successor('c2', 'at-c'), 2000),
+    ])
+    assert.deepEqual(outcomes.map((outcome) => outcome.status), ['fulfilled', 'rejected', 'fulfilled'])
+    assert.equal((await store.getRefreshToken('b'))?.consumedAt, undefined, "b's failed rotation left nothing behind")
+    const replica = track(createSqliteStore({ path }))
+    assert.equal((await replica.getRefreshToken('a'))?.successorHash, 'a2', 'committed when answered: another connection sees it')
+    assert.equal((await replica.getRefreshToken('c'))?.successorHash, 'c2')
+    assert.deepEqual((await replica.revokeGrant('g', 2500)).map((entry) => entry.jti).sort(), ['at-a', 'at-c'])
+  })
+
+  it('writes still queued when the store closes are committed first', async () => {
+    const path = join(root, 'group-commit-close', 'jotjwt.db')
+    const store = track(createSqliteStore({ path }))
+    await store.migrate()
+    await store.createGrant(grant)
+    await store.createRefreshToken(token('a'))
+    const rotated = store.rotateRefreshToken('a', successor('a2', 'at-a'), 2000)
+    await store.close()
+    assert.equal(await rotated, true)
+    const reopened = track(createSqliteStore({ path }))
+    assert.equal((await reopened.getRefreshToken('a'))?.successorHash, 'a2')
+    await assert.rejects(store.rotateRefreshToken('a2', successor('a3', 'at-a3'), 2000), StoreUnavailable)
+  })
+})
+
 describe('sqlite store: replicas in other processes', () => {
   it('processes migrating one new file at the same instant all succeed, each migration applied once', async () => {
     const path = join(root, 'processes', 'jotjwt.db')

@@ -3,8 +3,11 @@
  * lets reads run beside the one writer; decisions are single statements (an upsert, a conditional
  * update), and SQLite runs one writer at a time, so they are atomic across processes too.
  *
- * The driver is synchronous: every call finishes before its promise is returned, and waiting for
- * another process's write lock (`busyTimeout`) blocks the event loop, which is why it is short.
+ * The driver is synchronous: every call finishes before its promise is returned (except the
+ * writes of a refresh token family, group-committed with the others of the same turn of the
+ * event loop), and
+ * waiting for another process's write lock (`busyTimeout`) blocks the event loop, which is why it
+ * is short.
  * @module
  */
 import { closeSync, mkdirSync, openSync } from 'node:fs'
@@ -57,6 +60,47 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     }
   }
 
+  /**
+   * Group commit: the writes queued while the event loop runs (the rotations of every refresh whose
+   * request arrived in the same turn) are applied in one transaction, each in a savepoint of its
+   * own and in the order they were queued, as if one after the other, and answered only once that
+   * transaction committed. WAL with `synchronous = FULL` (SQLite's default, kept) syncs the log at
+   * every commit, a few milliseconds of a blocked event loop on a disk that really syncs; one commit
+   * for many writes spends that once for all of them, and none is answered before it is durable.
+   * A write that throws rolls back its own savepoint only; a failed commit fails every write of the
+   * batch (as StoreUnavailable when the database failed), none of which then took effect.
+   */
+  let queued: { write: () => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void }[] = []
+  const commitQueued = (): void => {
+    const batch = queued
+    queued = []
+    if (batch.length === 0) return
+    let outcomes: ({ value: unknown } | { error: unknown })[]
+    try {
+      if (!db.open) throw new StoreUnavailable(`the SQLite database ${path} is closed`)
+      outcomes = db
+        .transaction(() =>
+          batch.map(({ write }) => {
+            try {
+              return { value: db.transaction(write)() }
+            } catch (error) {
+              return { error }
+            }
+          }),
+        )
+        .immediate()
+    } catch (error) {
+      for (const { reject } of batch) reject(unavailableOr(error, path))
+      return
+    }
+    outcomes.forEach((outcome, i) => ('error' in outcome ? batch[i]!.reject(unavailableOr(outcome.error, path)) : batch[i]!.resolve(outcome.value)))
+  }
+  const groupCommit = <T>(write: () => T): Promise<T> => {
+    if (!db.open) return Promise.reject(new StoreUnavailable(`the SQLite database ${path} is closed`))
+    if (queued.length === 0) setImmediate(commitQueued)
+    return new Promise<T>((resolve, reject) => queued.push({ write, resolve: resolve as (value: unknown) => void, reject }))
+  }
+
   /** Inserts the user, `onConflict` deciding what an existing subject means; true when a row was written. */
   const writeUser = (user: UserRecord, onConflict: string): boolean => {
     checkStorableKey(user.subject, 'subject')
@@ -96,6 +140,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       }),
 
     close: async () => {
+      // Writes already queued are committed (and answered) first.
+      commitQueued()
       if (db.open) db.close()
     },
 
@@ -339,8 +385,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
           .immediate()
       }),
 
+    // Group-committed, as rotations are: a code redemption records one, a retried refresh too.
     recordAccessToken: (grantId, { jti, expiresAt }) =>
-      call(() => {
+      groupCommit(() => {
         checkStorableKey(jti, 'jti')
         if (!isStorableKey(grantId)) return false
         const statement = sql(`INSERT INTO grant_access_tokens (grant_id, jti, expires_at)
@@ -349,7 +396,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       }),
 
     createRefreshToken: (token) =>
-      call(() => {
+      groupCommit(() => {
         checkStorableKey(token.tokenHash, 'tokenHash')
         checkStorableKey(token.grantId, 'grantId')
         sql(`INSERT INTO refresh_tokens (token_hash, grant_id, client_id, created_at, expires_at, consumed_at, successor_hash, successor_sealed)
@@ -385,29 +432,25 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     // successor, and the grant the UPDATE found unrevoked cannot be revoked before the access token
     // is recorded (revokeGrant then denylists it).
     rotateRefreshToken: (tokenHash, successor, now) =>
-      call(() => {
+      groupCommit(() => {
         if (!isStorableKey(tokenHash)) return false
         checkStorableKey(successor.tokenHash, 'tokenHash')
         const { accessToken } = successor
         if (accessToken) checkStorableKey(accessToken.jti, 'jti')
-        return db
-          .transaction(() => {
-            const consumed = sql(`UPDATE refresh_tokens SET consumed_at = ?, successor_hash = ?, successor_sealed = ?
-              WHERE token_hash = ? AND consumed_at IS NULL AND expires_at > ?
-                AND EXISTS (SELECT 1 FROM grants g WHERE g.id = refresh_tokens.grant_id AND g.revoked_at IS NULL AND g.expires_at > ?)
-              RETURNING grant_id, client_id`).get(now, successor.tokenHash, successor.sealed, tokenHash, now, now) as { grant_id: string; client_id: string } | undefined
-            if (!consumed) return false
-            sql('INSERT INTO refresh_tokens (token_hash, grant_id, client_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)').run(
-              successor.tokenHash,
-              consumed.grant_id,
-              consumed.client_id,
-              successor.createdAt,
-              successor.expiresAt,
-            )
-            if (accessToken) sql('INSERT INTO grant_access_tokens (grant_id, jti, expires_at) VALUES (?, ?, ?)').run(consumed.grant_id, accessToken.jti, accessToken.expiresAt)
-            return true
-          })
-          .immediate()
+        const consumed = sql(`UPDATE refresh_tokens SET consumed_at = ?, successor_hash = ?, successor_sealed = ?
+          WHERE token_hash = ? AND consumed_at IS NULL AND expires_at > ?
+            AND EXISTS (SELECT 1 FROM grants g WHERE g.id = refresh_tokens.grant_id AND g.revoked_at IS NULL AND g.expires_at > ?)
+          RETURNING grant_id, client_id`).get(now, successor.tokenHash, successor.sealed, tokenHash, now, now) as { grant_id: string; client_id: string } | undefined
+        if (!consumed) return false
+        sql('INSERT INTO refresh_tokens (token_hash, grant_id, client_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)').run(
+          successor.tokenHash,
+          consumed.grant_id,
+          consumed.client_id,
+          successor.createdAt,
+          successor.expiresAt,
+        )
+        if (accessToken) sql('INSERT INTO grant_access_tokens (grant_id, jti, expires_at) VALUES (?, ?, ?)').run(consumed.grant_id, accessToken.jti, accessToken.expiresAt)
+        return true
       }),
 
     purgeExpired: (now) =>
