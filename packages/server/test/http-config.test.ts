@@ -155,6 +155,13 @@ describe('environment and command-line overrides', () => {
     assert.equal((await loadConfig({ overrides: { dev: true } })).dev, true)
   })
 
+  test('store.synchronous (SQLite): normal by default, full on request, nothing else', async () => {
+    assert.deepEqual((await loadConfig({ env: { JOTJWT_DEV: '1' } })).store, { type: 'sqlite', synchronous: 'normal' })
+    assert.deepEqual((await loadConfig({ file: file('dev: true\nstore:\n  type: sqlite\n  synchronous: full\n') })).store, { type: 'sqlite', synchronous: 'full' })
+    const [issue] = await issues(loadConfig({ file: file('dev: true\nstore:\n  type: sqlite\n  synchronous: "off"\n') }))
+    assert.match(issue!, /store\.synchronous/)
+  })
+
   test('JOTJWT_DATABASE_URL selects PostgreSQL; another URL is refused', async () => {
     const config = await loadConfig({ env: { JOTJWT_DEV: '1', JOTJWT_DATABASE_URL: 'postgres://jot@db.internal:5432/jot' } })
     assert.deepEqual(config.store, {

@@ -315,7 +315,13 @@ export const configSchema = z.strictObject({
   dataDir: z.string().default('.jotjwt'),
   store: z
     .discriminatedUnion('type', [
-      z.strictObject({ type: z.literal('sqlite'), /** Default: `<dataDir>/jotjwt.db`. */ path: z.string().optional() }),
+      z.strictObject({
+        type: z.literal('sqlite'),
+        /** Default: `<dataDir>/jotjwt.db`. */
+        path: z.string().optional(),
+        /** SQLite's `synchronous` in WAL mode: `normal` syncs at checkpoints, `full` at every commit too (see the README, Durability). */
+        synchronous: z.enum(['normal', 'full']).default('normal'),
+      }),
       z.strictObject({
         type: z.literal('postgres'),
         url: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// connection URL'),

@@ -24,7 +24,7 @@ export async function openStore(settings: ServiceConfigInput['store'], dataDir: 
   const config = configSchema.shape.store.parse(settings)
   const store =
     config.type === 'sqlite'
-      ? createSqliteStore({ path: config.path ?? join(dataDir, 'jotjwt.db') })
+      ? createSqliteStore({ path: config.path ?? join(dataDir, 'jotjwt.db'), synchronous: config.synchronous })
       : createPostgresStore({
           url: config.url,
           schema: config.schema,

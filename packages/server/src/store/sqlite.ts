@@ -23,6 +23,13 @@ export interface SqliteStoreOptions {
   path: string
   /** Milliseconds a write waits for another process's write lock before failing with StoreUnavailable. Default 2000. */
   busyTimeout?: number
+  /**
+   * SQLite's `synchronous` (WAL mode): `normal` (default) syncs the log at checkpoints only, so a
+   * crash of the process loses nothing but a crash of the machine (power, kernel) may roll back the
+   * last commits; `full` syncs it at every commit as well. Set explicitly rather than left to the
+   * build (better-sqlite3 is built with SQLITE_DEFAULT_WAL_SYNCHRONOUS=1, normal).
+   */
+  synchronous?: 'normal' | 'full'
 }
 
 /** Result codes that mean the database, not the query, failed: locked, I/O, corrupt, full, unopenable. */
@@ -41,7 +48,7 @@ const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|IOERR|CORRUPT|NOTADB|CANTOPEN|FULL|REA
  */
 export function createSqliteStore(options: SqliteStoreOptions): Store {
   const { path } = options
-  const db = open(path, options.busyTimeout ?? 2000)
+  const db = open(path, options.busyTimeout ?? 2000, options.synchronous ?? 'normal')
   const statements = new Map<string, Database.Statement>()
   // Prepared on first use: before migrate() the tables they name do not exist.
   const sql = (source: string): Database.Statement => {
@@ -64,9 +71,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
    * Group commit: the writes queued while the event loop runs (the rotations of every refresh whose
    * request arrived in the same turn) are applied in one transaction, each in a savepoint of its
    * own and in the order they were queued, as if one after the other, and answered only once that
-   * transaction committed. WAL with `synchronous = FULL` (SQLite's default, kept) syncs the log at
-   * every commit, a few milliseconds of a blocked event loop on a disk that really syncs; one commit
-   * for many writes spends that once for all of them, and none is answered before it is durable.
+   * transaction committed. A commit appends to the log and, with `synchronous = full`, syncs it (a
+   * few milliseconds of a blocked event loop on a disk that really syncs): one commit for many
+   * writes spends that once for all of them, and none is answered before it is committed.
    * A write that throws rolls back its own savepoint only; a failed commit fails every write of the
    * batch (as StoreUnavailable when the database failed), none of which then took effect.
    */
@@ -471,7 +478,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   }
 }
 
-function open(path: string, busyTimeout: number): Database.Database {
+function open(path: string, busyTimeout: number, synchronous: 'normal' | 'full'): Database.Database {
   let db: Database.Database | undefined
   try {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
@@ -479,6 +486,7 @@ function open(path: string, busyTimeout: number): Database.Database {
     closeSync(openSync(path, 'a', 0o600))
     db = new Database(path, { timeout: busyTimeout })
     db.pragma('journal_mode = WAL')
+    db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`)
     db.pragma('foreign_keys = ON')
     return db
   } catch (error) {
