@@ -11,6 +11,7 @@ import { createDPoPProof, createLocalKeySet, decodeJWTUnverified, exportJWK, gen
 import { createGuard, InvalidTokenError } from 'jotjwt-guard'
 import { createRedisDenylist } from 'jotjwt-guard/redis'
 import type { ServiceConfigInput } from '../src/config/schema.js'
+import { hashSecret } from '../src/crypto/secret-hash.js'
 import { openKeyAdministration } from '../src/service/keys-admin.js'
 import { startService, type RunningService } from '../src/service/service.js'
 import { BACKENDS } from './backends.js'
@@ -35,7 +36,7 @@ interface Deployment {
 }
 
 /** Replica A listens at the issuer's address (where a balancer would send the browser); B elsewhere. */
-async function startDeployment(redis: { notifications: boolean; pollInterval: number }, reportsKey: Record<string, unknown>): Promise<Deployment> {
+async function startDeployment(redis: { notifications: boolean; pollInterval: number }, reportsKey: Record<string, unknown>, cache: ServiceConfigInput['cache'] = {}): Promise<Deployment> {
   const database = await BACKENDS.find((backend) => backend.name === 'postgres')!.create()
   const prefix = uniquePrefix('replicas')
   const port = await freePort()
@@ -48,6 +49,7 @@ async function startDeployment(redis: { notifications: boolean; pollInterval: nu
     keys: { encryptionKey: KEK },
     log: { level: 'silent' },
     redis: { url: REDIS_URL, prefix, ...redis },
+    cache,
     rateLimit: { tokenRequestsPerClient: 10, window: '1m' },
     clients: [
       { clientId: 'billing', clientSecret: SECRET, scopes: ['orders:read'], resources: [API] },
@@ -86,6 +88,29 @@ async function accessToken(service: RunningService, clientId = 'billing'): Promi
   return answer.body.access_token as string
 }
 
+/**
+ * A client changed through A (its secret rotated, then the client deleted, as the admin API does)
+ * is refused on B within `withinMs`, after B has authenticated it (and kept a copy of its record).
+ */
+async function assertClientChangeSeen(deployment: Deployment, withinMs: number): Promise<number> {
+  const { a, b } = deployment
+  const clientId = `changing-${randomBytes(4).toString('hex')}`
+  const [first, second] = ['first-secret-0123456789abcdef', 'second-secret-0123456789abcdef']
+  const template = (await a.ctx.store.getClient('billing'))!
+  assert.ok(await a.ctx.store.createClient({ ...template, clientId, secretHash: await hashSecret(first), source: 'api' }))
+  const status = async (secret: string) => (await post(b, '/token', { grant_type: 'client_credentials', resource: API }, { authorization: basic(clientId, secret) })).status
+  assert.equal(await status(first), 200)
+  const hash = await hashSecret(second)
+  await a.ctx.store.putClient({ ...(await a.ctx.store.getClient(clientId))!, secretHash: hash })
+  const ms = await eventually(withinMs, 'B reads the rotated secret', async () => (await b.ctx.store.getClient(clientId))?.secretHash === hash)
+  assert.equal(await status(first), 401, 'the old secret is refused on B')
+  assert.equal(await status(second), 200)
+  assert.ok(await a.ctx.store.deleteClient(clientId))
+  await eventually(withinMs, 'B no longer finds the deleted client', async () => (await b.ctx.store.getClient(clientId)) === undefined)
+  assert.equal(await status(second), 401, 'the deleted client is refused on B')
+  return ms
+}
+
 const kidOf = (token: string) => decodeJWTUnverified(token).header.kid as string
 const publishedKids = async (service: RunningService) => ((await (await fetch(`${service.url}/jwks.json`)).json()) as { keys: { kid: string }[] }).keys.map((key) => key.kid)
 
@@ -117,8 +142,8 @@ describe('two replicas, one PostgreSQL, one Redis (pub/sub on)', () => {
   before(async () => {
     const { privateKey, publicKey } = await generateKeyPair('ES256', { kid: 'reports-1' })
     reportsKey = privateKey
-    // Polling every minute: only a notification can make B see the rotation within a second.
-    deployment = await startDeployment({ notifications: true, pollInterval: 60 }, { ...(await exportJWK(publicKey)), kid: 'reports-1', alg: 'ES256' })
+    // Polling every minute and client copies kept for an hour: only a notification can make B see a change within a second.
+    deployment = await startDeployment({ notifications: true, pollInterval: 60 }, { ...(await exportJWK(publicKey)), kid: 'reports-1', alg: 'ES256' }, { clientMaxAge: '1h' })
     redis = await connectRedis()
   })
   after(async () => {
@@ -137,6 +162,11 @@ describe('two replicas, one PostgreSQL, one Redis (pub/sub on)', () => {
     await assertRotatedOn(a, old)
     assert.deepEqual(await publishedKids(a), await publishedKids(b))
     console.log(`# B's JWKS without the revoked key after ${ms.toFixed(0)} ms`)
+  })
+
+  test('a client whose secret is rotated, then deleted, on A is refused on B within 1 s (B keeps client copies for an hour)', async () => {
+    const ms = await assertClientChangeSeen(deployment, 1000)
+    console.log(`# B read the rotated secret after ${ms.toFixed(0)} ms`)
   })
 
   test('a token revoked on A introspects inactive on B, is in the Redis denylist until it expires, and a guard refuses it without introspection', async () => {
@@ -236,7 +266,7 @@ describe('two replicas, one PostgreSQL, one Redis (notifications off: polling on
   let deployment: Deployment
   before(async () => {
     const { publicKey } = await generateKeyPair('ES256', { kid: 'reports-1' })
-    deployment = await startDeployment({ notifications: false, pollInterval: POLL_SECONDS }, { ...(await exportJWK(publicKey)), kid: 'reports-1', alg: 'ES256' })
+    deployment = await startDeployment({ notifications: false, pollInterval: POLL_SECONDS }, { ...(await exportJWK(publicKey)), kid: 'reports-1', alg: 'ES256' }, { clientMaxAge: POLL_SECONDS })
   })
   after(async () => {
     await deployment?.close()
@@ -251,5 +281,11 @@ describe('two replicas, one PostgreSQL, one Redis (notifications off: polling on
     await assertRotatedOn(b, old)
     await assertRotatedOn(a, old)
     console.log(`# B's JWKS without the revoked key after ${ms.toFixed(0)} ms (poll interval ${POLL_SECONDS * 1000} ms)`)
+  })
+
+  test('a client whose secret is rotated, then deleted, on A is refused on B within cache.clientMaxAge', async () => {
+    // The age bound, and the time one request takes on a busy machine.
+    const ms = await assertClientChangeSeen(deployment, POLL_SECONDS * 1000 + 250)
+    console.log(`# B read the rotated secret after ${ms.toFixed(0)} ms (clientMaxAge ${POLL_SECONDS * 1000} ms)`)
   })
 })

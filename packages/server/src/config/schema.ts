@@ -356,6 +356,19 @@ export const configSchema = z.strictObject({
       commandTimeout: positiveDuration.default('1s'),
     })
     .optional(),
+  /**
+   * Per-replica copies of what the token endpoint reads on every request (`store/client-cache.ts`).
+   * A client changed through another replica is seen here after at most `clientMaxAge` (at once
+   * through this replica, and on a Redis notification when there is one).
+   */
+  cache: z
+    .strictObject({
+      /** How long a client record read from the store is used; 0 reads the store on every request. */
+      clientMaxAge: duration.default('2s'),
+      /** Client records kept at most per replica. */
+      maxClients: z.number().int().positive().default(10_000),
+    })
+    .prefault({}),
   keys: z
     .strictObject({
       alg: signingAlg.default('ES256'),

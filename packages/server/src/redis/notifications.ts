@@ -1,22 +1,26 @@
 /**
  * Change notifications between replicas over Redis pub/sub (`<prefix>changes`): a replica that
- * changed something other replicas keep a copy of (the signing keys) publishes the topic, and the
- * others drop their copy, so they read the store again at their next use.
+ * changed something other replicas keep a copy of (the signing keys, client records) publishes the
+ * topic, and the others drop their copy, so they read the store again at their next use.
  *
  * Pub/sub delivers at most once and only to connected subscribers, so a notification can be lost:
  * every copy also expires after `redis.pollInterval` (the replicas poll), and a subscriber that
  * reconnects treats every topic as changed, since it may have missed anything while it was away.
- * Client and user records are read from the store on every request, so they need no notification.
+ * User records are read from the store on every request, so they need no notification; client
+ * records are kept for at most `cache.clientMaxAge` (`store/client-cache.ts`).
  * @module
  */
 import { randomBytes } from 'node:crypto'
 import type { Logger } from '../service/context.js'
 import type { RedisConnection } from './connection.js'
 
-/** What can change: the signing keys (rotation, emergency revocation, a replica planning a successor). */
-export type ChangeTopic = 'keys'
+/**
+ * What can change: the signing keys (rotation, emergency revocation, a replica planning a
+ * successor), and client records (admin API, registration).
+ */
+export type ChangeTopic = 'keys' | 'clients'
 
-const TOPICS: ReadonlySet<string> = new Set<ChangeTopic>(['keys'])
+const TOPICS: ReadonlySet<string> = new Set<ChangeTopic>(['keys', 'clients'])
 
 export interface ChangeNotifications {
   /** Tells the other replicas; a failure is logged, never thrown (they converge by polling). */

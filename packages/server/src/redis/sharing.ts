@@ -8,6 +8,7 @@
  * | the access-token denylist, for guards and gateways | copied after each store commit (`denylist.ts`) | copies fail; rebuilt from the store when Redis is back |
  * | token endpoint rate-limit counts | `INCR` per client and window (`rate-limit.ts`) | fails open to the per-replica limit |
  * | signing-key changes | pub/sub notifications (`notifications.ts`) | replicas poll: copies expire after `pollInterval` |
+ * | client record changes | pub/sub notifications | copies expire after `cache.clientMaxAge` |
  *
  * Redis being unreachable at start does not stop the service: it starts, applies the rules above,
  * and uses Redis once it answers.
@@ -16,6 +17,7 @@
 import { durationSeconds } from '../config/duration.js'
 import type { ServiceConfig } from '../config/schema.js'
 import type { KeyChanges } from '../keys/cached-key-store.js'
+import type { ClientChanges } from '../store/client-cache.js'
 import type { SharedWindowCounter } from '../oauth/rate-limit.js'
 import type { Logger } from '../service/context.js'
 import type { Store } from '../store/store.js'
@@ -38,6 +40,8 @@ export interface RedisSharing {
   store: Store
   /** For the key managers: copies renewed on notifications and every `pollInterval`. */
   keyChanges: KeyChanges
+  /** For the client cache: drops copies when another replica changed a client. */
+  clientChanges: ClientChanges
   /** For the rate limiter. */
   rateLimitCounter: SharedWindowCounter
   denylist: DenylistCopy
@@ -71,6 +75,7 @@ export async function startRedisSharing(config: RedisConfig, store: Store, optio
   return {
     store: withRedis(store, connection.client, { prefix, denylist }),
     keyChanges: { maxAge: pollSeconds, publish: () => notifications.publish('keys'), subscribe: (listener) => notifications.subscribe('keys', listener) },
+    clientChanges: { publish: () => notifications.publish('clients'), subscribe: (listener) => notifications.subscribe('clients', listener) },
     rateLimitCounter: createRedisWindowCounter(connection.client, prefix),
     denylist,
     connection,

@@ -29,6 +29,7 @@ import { buildApp } from '../http/app.js'
 import type { CoreHandlers } from '../http/core.js'
 import { serviceKeyManagers } from '../keys/manager.js'
 import { startRedisSharing, type RedisSharing } from '../redis/sharing.js'
+import { withClientCache } from '../store/client-cache.js'
 import { openStore } from '../store/index.js'
 import type { Store } from '../store/store.js'
 import type { ServiceContext } from './context.js'
@@ -305,7 +306,12 @@ export async function startService(input: ServiceConfigInput, options: StartOpti
     // With Redis, the OAuth core sees the store through it (`redis/sharing.ts`): single use in Redis,
     // revocations copied to its denylist, key lists cached and renewed on change notifications.
     if (config.redis) redis = await startRedisSharing(config.redis, store, { log, now })
-    const shared = redis?.store ?? store
+    // Client records: a copy per replica for at most cache.clientMaxAge, dropped on a change.
+    const shared = withClientCache(redis?.store ?? store, {
+      maxAge: durationSeconds(config.cache.clientMaxAge),
+      maxEntries: config.cache.maxClients,
+      ...(redis ? { changes: redis.clientChanges } : {}),
+    })
     const { keys, keysByAlg } = serviceKeyManagers(config, shared, { now, ...(redis ? { changes: redis.keyChanges } : {}) })
     const oauth = createOAuthRuntime(config, redis ? { rateLimitCounter: redis.rateLimitCounter } : {})
     const builtIn = createStoreLoginProvider(shared, oauth.passwords, config.upstreams)
