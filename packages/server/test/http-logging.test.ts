@@ -69,3 +69,29 @@ test('logs: requests with secrets in headers, body and query leave none of them 
   assert.equal(failure.reqId, ids[3])
   assert.match(String((failure.err as { stack?: unknown }).stack), /introspection exploded\n\s+at /)
 })
+
+test('logs at a level above info: no request lines; a failure is still logged, with its stack, under the request id the client got; silent logs nothing', async () => {
+  for (const level of ['error', 'silent'] as const) {
+    const { lines, stream } = capture()
+    const logger = createLogger(level, stream)
+    const core = recordingCore(async (endpoint, _request, ctx) => {
+      ctx.log.info({ client_id: 'billing' }, `${endpoint} handled`)
+      if (endpoint === 'introspection') throw new Error('introspection exploded')
+      return { status: 200, headers: {}, body: { active: false } }
+    })
+    const app = buildApp({ ...testContext(), log: logger }, { core, logger })
+    const form = { 'content-type': 'application/x-www-form-urlencoded' }
+    const ok = await app.inject({ method: 'POST', url: '/revoke', headers: { ...form, authorization: BASIC }, payload: `token=${TOKEN}` })
+    const failed = await app.inject({ method: 'POST', url: '/introspect', headers: { ...form, authorization: BASIC }, payload: `token=${TOKEN}` })
+    await app.close()
+    assert.deepEqual([ok.statusCode, failed.statusCode], [200, 500])
+    const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>)
+    if (level === 'silent') {
+      assert.deepEqual(entries, [])
+      continue
+    }
+    assert.deepEqual(entries.map((entry) => entry.msg), ['request failed'], 'only the failure')
+    assert.equal(entries[0]!.reqId, failed.headers['x-request-id'])
+    assert.match(String((entries[0]!.err as { stack?: unknown }).stack), /introspection exploded\n\s+at /)
+  }
+})

@@ -21,7 +21,7 @@ import { fastify, LogController, type FastifyInstance } from 'fastify'
 import type { ServiceContext } from '../service/context.js'
 import type { DevMode } from '../service/dev.js'
 import type { CoreHandlers } from './core.js'
-import type { ServiceLogger } from '../service/logger.js'
+import { requestLoggerFactory, type ServiceLogger } from '../service/logger.js'
 import { errorResponse } from './errors.js'
 import { sendResponse } from './respond.js'
 import { adminRoutes } from './routes/admin.js'
@@ -44,11 +44,11 @@ export interface AppOptions {
   dev?: DevMode
 }
 
-const SECURITY_HEADERS = {
+const SECURITY_HEADERS = Object.entries({
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
-}
+})
 
 /**
  * Builds the app for `ctx` (not listening yet).
@@ -62,7 +62,7 @@ const SECURITY_HEADERS = {
 export function buildApp(ctx: ServiceContext, options: AppOptions): FastifyInstance {
   const { bodyLimit, trustProxy } = ctx.config.http
   const app = fastify({
-    ...(options.logger ? { loggerInstance: options.logger } : {}),
+    ...(options.logger ? { loggerInstance: options.logger, childLoggerFactory: requestLoggerFactory(options.logger) } : {}),
     ...(options.https ? { https: options.https } : {}),
     // Fastify's own request lines would log the URL with its query; ours (onResponse) logs the route.
     logController: new LogController({ disableRequestLogging: true }),
@@ -91,9 +91,10 @@ export function buildApp(ctx: ServiceContext, options: AppOptions): FastifyInsta
     methods.set(route.url, allowed)
   })
 
-  app.addHook('onSend', async (request, reply, payload) => {
+  // Callback style (not async): no promise and no extra turn of the event loop per response.
+  app.addHook('onSend', (request, reply, payload, done) => {
     // A page of the login sets a policy of its own (one that lets its stylesheet load).
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) if (!reply.hasHeader(name)) reply.header(name, value)
+    for (const [name, value] of SECURITY_HEADERS) if (!reply.hasHeader(name)) reply.header(name, value)
     reply.header('x-request-id', request.id)
     // Stopping: the connection closes after this answer. Node's server.close() closes only the
     // connections idle at that moment; one whose request is in flight would otherwise stay open
@@ -101,14 +102,18 @@ export function buildApp(ctx: ServiceContext, options: AppOptions): FastifyInsta
     if (stopping) reply.header('connection', 'close')
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store')
     if (reply.getHeader('cache-control') === 'no-store' && !reply.hasHeader('pragma')) reply.header('pragma', 'no-cache')
-    return payload
+    done(null, payload)
   })
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info(
-      { method: request.method, route: request.routeOptions.url ?? null, status: reply.statusCode, duration_ms: Math.round(reply.elapsedTime) },
-      'request completed',
-    )
-  })
+  // The request line, only where it can be written (the level is fixed at start).
+  if (options.logger?.isLevelEnabled('info') === true) {
+    app.addHook('onResponse', (request, reply, done) => {
+      request.log.info(
+        { method: request.method, route: request.routeOptions.url ?? null, status: reply.statusCode, duration_ms: Math.round(reply.elapsedTime) },
+        'request completed',
+      )
+      done()
+    })
+  }
 
   app.setErrorHandler((error, request, reply) => {
     const { severity, ...response } = errorResponse(error, { bodyLimit, requestId: request.id })

@@ -11,7 +11,8 @@
  * Core code logs `client_id` and `jti`, which identify a client and a token without granting anything.
  * @module
  */
-import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino'
+import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify'
+import { pino, type DestinationStream, type LogFn, type Logger as PinoLogger } from 'pino'
 import type { ServiceConfig } from '../config/schema.js'
 
 export type ServiceLogger = PinoLogger
@@ -69,4 +70,30 @@ export function createLogger(level: ServiceConfig['log']['level'], stream?: Dest
     },
     stream ?? pino.destination({ dest: 1, sync: true }),
   )
+}
+
+/** pino's levels, most severe first. */
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const
+
+/**
+ * Fastify's `childLoggerFactory`: the logger each request carries (`request.log`, bound to its
+ * request id). A pino child costs a bindings serialization and the redaction set-up on every
+ * request, paid whether or not anything is logged; so it is made only when it can be used:
+ * - at `info` and below (the default), every request logs its line: a child per request;
+ * - at `warn`, `error` or `fatal`, most requests log nothing: the request gets a stand-in that
+ *   makes the child on its first enabled log call (an error still carries the request id);
+ * - `silent`: the logger itself (it logs nothing, and the bindings would be thrown away).
+ */
+export function requestLoggerFactory(logger: ServiceLogger): NonNullable<FastifyServerOptions['childLoggerFactory']> {
+  if (logger.isLevelEnabled('info')) return (parent, bindings, options) => parent.child(bindings, options)
+  const enabled = LEVELS.filter((level) => logger.isLevelEnabled(level))
+  if (enabled.length === 0) return (parent) => parent
+  return (parent, bindings, options) => {
+    let child: FastifyBaseLogger | undefined
+    const lazy = Object.create(parent) as FastifyBaseLogger
+    // Disabled levels stay the parent's no-ops; the enabled ones make the child once.
+    for (const level of enabled) lazy[level] = ((...args: Parameters<LogFn>) => (child ??= parent.child(bindings, options))[level](...args)) as LogFn
+    lazy.child = (more, moreOptions) => (child ??= parent.child(bindings, options)).child(more, moreOptions)
+    return lazy
+  }
 }
