@@ -126,6 +126,7 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
   options = readObject<KeyManagerOptions>(options, 'options')
   const { alg } = options
   const store = options.store === undefined ? createMemoryKeyStore() : checkMethods<KeyStore>(options.store, ['load', 'save'], 'options.store')
+  if (store.version !== undefined && typeof store.version !== 'function') throw new InvalidArgument('options.store.version must be a function when present')
   const algorithm = jwsAlgorithm(alg)
   if (!algorithm || algorithm.kty === 'oct') throw new InvalidArgument(`alg must be an asymmetric JWS algorithm (the JWKS is public), not ${quote(alg)}`)
   const rotationPeriod = toSeconds(options.rotationPeriod ?? '30d', 'rotationPeriod')
@@ -135,6 +136,12 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
   const clock = clockFrom(options.currentTime)
   const imported = new Map<string, Promise<{ privateKey: JotKey; publicJwk: JWK }>>()
   let queue: Promise<unknown> = Promise.resolve()
+  /**
+   * The list as last loaded or saved, with the schedule applied: reused by readers (with a store
+   * that has `version()`) while the store is at `version` and it is before `until`, the next time
+   * the schedule changes a key's state. Its published keys are looked up once.
+   */
+  let applied: { keys: StoredKey[]; version: string; until: number; jwks?: Promise<JWK[]> } | undefined
 
   /** Operations run one at a time, so two concurrent calls cannot both plan a successor. */
   const serialized = <T>(operation: () => Promise<T>): Promise<T> => {
@@ -162,11 +169,13 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
    * reload and decide again, so what is returned is always what the store holds.
    */
   async function apply(now: number, change?: Change): Promise<StoredKey[]> {
+    applied = undefined
     for (let attempt = 1; ; attempt++) {
       const { keys: loaded, version } = await store.load()
       const { keys, changed } = await plan(loaded, now, change)
+      let current = version
       try {
-        if (changed) await store.save(keys, version)
+        if (changed) current = await store.save(keys, version)
       } catch (error) {
         if (!isJotError(error) || error.code !== 'ERR_KEY_STORE_CONFLICT' || attempt === MAX_SAVE_ATTEMPTS) throw error
         // Jitter, so replicas that collided do not collide again in lockstep.
@@ -174,8 +183,21 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
         continue
       }
       forgetUnpublished(keys, now)
+      applied = { keys, version: current, until: nextChange(keys, now) }
       return keys
     }
+  }
+
+  /** The first time after `now` at which a key of `keys` changes state (or a tombstone is deleted). */
+  function nextChange(keys: readonly StoredKey[], now: number): number {
+    let next = Infinity
+    for (const key of keys) {
+      const { activateAt, deactivateAt, revokedAt } = key
+      for (const at of [activateAt, deactivateAt, deactivateAt === undefined ? undefined : deactivateAt + retention, revokedAt, revokedAt === undefined ? undefined : revokedAt + retention]) {
+        if (at !== undefined && at > now && at < next) next = at
+      }
+    }
+    return next
   }
 
   /** `loaded` with the schedule at `now` applied (and `change` made), and whether that changed it. */
@@ -261,6 +283,9 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
     (waitingRead ??= serialized(async () => {
       waitingRead = undefined // callers from here on need a load that starts after them
       const now = clock()
+      // Unchanged in the store and nothing due on the schedule: what apply() would return.
+      const last = applied
+      if (last !== undefined && now < last.until && store.version !== undefined && (await store.version()) === last.version && applied === last) return { now, keys: last.keys }
       return { now, keys: await apply(now) }
     }))
 
@@ -286,8 +311,21 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
     },
     jwks: async () => {
       const { now, keys } = await read()
-      const published = keys.filter((key) => keyState(key, now, retention) !== 'retired')
-      return { keys: await Promise.all(published.map(async (key) => (await material(key)).publicJwk)) }
+      const published = async () => {
+        const live = keys.filter((key) => keyState(key, now, retention) !== 'retired')
+        return Promise.all(live.map(async (key) => (await material(key)).publicJwk))
+      }
+      // The published keys depend only on the list (states change only at applied.until): looked
+      // up once per list. Each caller gets its own set (the JWKs are shared, as they always were).
+      const last = applied
+      if (last?.keys !== keys) return { keys: await published() }
+      if (last.jwks === undefined) {
+        const pending = (last.jwks = published())
+        pending.catch(() => {
+          if (last.jwks === pending) delete last.jwks
+        })
+      }
+      return { keys: [...(await last.jwks)] }
     },
     keys: () =>
       serialized(async () => {

@@ -48,6 +48,13 @@ export interface KeyStoreSnapshot {
 export interface KeyStore {
   load(): Promise<KeyStoreSnapshot>
   /**
+   * Optional: the current version alone, without the keys (e.g. one small database read instead
+   * of loading and decrypting the list). With it, a manager reuses the list it last loaded or saved
+   * while the version is unchanged and its schedule has no change due, so signing and serving the
+   * JWKS cost this call instead of a load; every save elsewhere is still seen at the next call.
+   */
+  version?(): Promise<string>
+  /**
    * Replaces the list if the store is still at `expectedVersion`, and returns the new version.
    * @throws {@link KeyStoreConflict} when another writer saved since (the caller reloads and retries).
    */
@@ -68,6 +75,7 @@ export function createMemoryKeyStore(): KeyStore {
   let version = 0
   return {
     load: async () => ({ keys: structuredClone(keys), version: String(version) }),
+    version: async () => String(version),
     // No await between the comparison and the write: the swap is atomic on the event loop.
     save: async (next, expectedVersion) => {
       next = storedKeys(next)

@@ -219,6 +219,42 @@ describe('key lifecycle: concurrent readers', () => {
     assert.ok(loads <= 4, `${loads} loads for 75 concurrent reads`)
   })
 
+  it('with a store that tells its version, readers reuse the list while it is unchanged (no load per token), see a replica\'s save at their next call, and apply the schedule on time', async () => {
+    const store = createMemoryKeyStore()
+    const calls = { load: 0, version: 0 }
+    const counting: KeyStore = { load: () => (calls.load++, store.load()), save: (...args) => store.save(...args), version: () => (calls.version++, store.version!()) }
+    let now = START
+    const options = { alg: 'ES256' as const, rotationPeriod: DAY, publishAhead: 3600, maxTokenLifetime: 600, clockTolerance: 0 }
+    const manager = createKeyManager({ ...options, store: counting, currentTime: () => now })
+    const replica = createKeyManager({ ...options, store, currentTime: () => now })
+    const first = await manager.signingKey()
+    const published = await manager.jwks()
+    calls.load = 0
+    for (let i = 0; i < 20; i++) {
+      assert.equal((await manager.signingKey()).kid, first.kid)
+      assert.deepEqual(await manager.jwks(), published)
+    }
+    assert.equal(calls.load, 0, 'no load while the version is unchanged')
+    assert.ok(calls.version > 0)
+    assert.notEqual(await manager.jwks(), await manager.jwks(), 'each caller gets its own set')
+
+    await replica.revoke(first.kid!)
+    const successor = await manager.signingKey()
+    assert.notEqual(successor.kid, first.kid, 'the revocation is seen at the next call')
+    assert.ok(!(await manager.jwks()).keys.some((key) => key.kid === first.kid))
+
+    // The successor signs for a day, then the key planned after it takes over, and that one's own
+    // successor must be planned and published at once: a change of the schedule with no save by
+    // anyone else in between, applied when it is due.
+    const before = new Set((await manager.jwks()).keys.map((key) => key.kid))
+    now += DAY + 1
+    const next = await manager.signingKey()
+    assert.notEqual(next.kid, successor.kid)
+    const planned = (await manager.jwks()).keys.filter((key) => !before.has(key.kid))
+    assert.equal(planned.length, 1, 'the next successor is published')
+    assert.deepEqual(await replica.jwks(), await manager.jwks())
+  })
+
   it('a reader that calls while a load is in flight waits for a load that starts after it (a revocation made in between is seen)', async () => {
     const store = createMemoryKeyStore()
     let gate: Promise<void> | undefined
