@@ -26,6 +26,7 @@ export function stubStore(methods: Partial<Store> = {}): Store {
     listClients: unexpected('listClients'),
     deleteClient: unexpected('deleteClient'),
     loadKeys: unexpected('loadKeys'),
+    keysVersion: unexpected('keysVersion'),
     saveKeys: unexpected('saveKeys'),
     revokeToken: unexpected('revokeToken'),
     isTokenRevoked: unexpected('isTokenRevoked'),

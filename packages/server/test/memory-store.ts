@@ -79,6 +79,7 @@ export function createMemoryStore(clients: ClientRecord[] = [], users: UserRecor
     listClients: async () => [...clientsById.values()].map((client) => structuredClone(client)),
     deleteClient: async (clientId) => clientsById.delete(clientId),
     loadKeys: async (alg) => ({ ...(keySets.get(alg ?? DEFAULT_KEYS) ?? { data: undefined, version: '0' }) }),
+    keysVersion: async (alg) => (keySets.get(alg ?? DEFAULT_KEYS) ?? { version: '0' }).version,
     saveKeys: async (data, expectedVersion, alg) => {
       const current = keySets.get(alg ?? DEFAULT_KEYS) ?? { data: undefined, version: '0' }
       if (expectedVersion !== current.version) throw new StoreConflict('the key list changed since it was loaded')

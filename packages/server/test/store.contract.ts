@@ -266,14 +266,17 @@ export function storeContract(harness: StoreHarness): void {
     it('starts empty at version 0, then saves only from the current version', async () => {
       const { store } = await freshStore(harness)
       assert.deepEqual(await store.loadKeys(), { data: undefined, version: '0' })
+      assert.equal(await store.keysVersion(), '0')
       const first = await store.saveKeys('one', '0')
       assert.deepEqual(await store.loadKeys(), { data: 'one', version: first })
+      assert.equal(await store.keysVersion(), first)
       await assert.rejects(store.saveKeys('stale first save', '0'), StoreConflict)
       const second = await store.saveKeys('two', first)
       assert.notEqual(second, first)
       await assert.rejects(store.saveKeys('stale', first), StoreConflict)
       for (const bogus of ['', 'x', '-1', '1.0', ' 1', '99999999999999999999']) await assert.rejects(store.saveKeys('bogus', bogus), StoreConflict, bogus)
       assert.deepEqual(await store.loadKeys(), { data: 'two', version: second })
+      assert.equal(await store.keysVersion(), second, 'the version alone')
     })
 
     it('of 20 concurrent saves from one version (two replicas), exactly one wins: first save and later ones', async () => {
@@ -295,7 +298,10 @@ export function storeContract(harness: StoreHarness): void {
       const { store } = await freshStore(harness)
       const defaultVersion = await store.saveKeys('default list', '0')
       assert.deepEqual(await store.loadKeys('RS256'), { data: undefined, version: '0' })
+      assert.equal(await store.keysVersion('RS256'), '0')
       const rsa = await store.saveKeys('rsa list', '0', 'RS256')
+      assert.equal(await store.keysVersion('RS256'), rsa)
+      assert.equal(await store.keysVersion(), defaultVersion)
       await assert.rejects(store.saveKeys('stale', '0', 'RS256'), StoreConflict)
       const eddsa = await store.saveKeys('eddsa list', '0', 'EdDSA')
       const rsa2 = await store.saveKeys('rsa list 2', rsa, 'RS256')

@@ -49,6 +49,19 @@ export function createCachedKeyStore(inner: KeyStore, changes: KeyChanges, clock
       if (started === generation && changes.maxAge > 0) copy = { ...snapshot(loaded.keys), version: loaded.version, at: clock() }
       return loaded
     },
+    // The manager asks this before every batch of reads: answered from the copy while it is
+    // current, else by the store's version alone (and a copy found still current is kept).
+    ...(inner.version === undefined
+      ? {}
+      : {
+          async version() {
+            if (copy !== undefined && clock() - copy.at < changes.maxAge) return copy.version
+            const started = generation
+            const version = await inner.version!()
+            if (copy !== undefined && started === generation && copy.version === version) copy.at = clock()
+            return version
+          },
+        }),
     async save(keys, expectedVersion) {
       generation++
       copy = undefined

@@ -49,6 +49,8 @@ export function createEncryptedKeyStore(store: Store, encryptionKey: Uint8Array,
       }
       return { keys: JSON.parse(text) as StoredKey[], version }
     },
+    // One small read instead of the list and its decryption: the manager reuses its list while this is unchanged.
+    version: () => store.keysVersion(alg),
     async save(keys, expectedVersion) {
       try {
         return await store.saveKeys(seal(JSON.stringify(keys), encryptionKey, PURPOSE), expectedVersion, alg)

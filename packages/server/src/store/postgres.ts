@@ -218,6 +218,14 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       return rows[0] ? { data: rows[0].data, version: rows[0].version } : { data: undefined, version: '0' }
     },
 
+    async keysVersion(alg) {
+      const { rows } =
+        alg === undefined
+          ? await query<{ version: string }>(`SELECT version FROM ${schema}.signing_keys WHERE id = 1`)
+          : await query<{ version: string }>(`SELECT version FROM ${schema}.signing_key_sets WHERE alg = $1`, [alg])
+      return rows[0]?.version ?? '0'
+    },
+
     async saveKeys(data, expectedVersion, alg) {
       if (alg !== undefined) checkStorableKey(alg, 'alg')
       const expected = parseKeysVersion(expectedVersion)

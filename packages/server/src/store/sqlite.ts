@@ -183,6 +183,12 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         return row ? { data: row.data, version: String(row.version) } : { data: undefined, version: '0' }
       }),
 
+    keysVersion: (alg) =>
+      call(() => {
+        const version = (alg === undefined ? sql('SELECT version FROM signing_keys WHERE id = 1').pluck().get() : sql('SELECT version FROM signing_key_sets WHERE alg = ?').pluck().get(alg)) as number | undefined
+        return version === undefined ? '0' : String(version)
+      }),
+
     saveKeys: (data, expectedVersion, alg) =>
       call(() => {
         if (alg !== undefined) checkStorableKey(alg, 'alg')

@@ -304,6 +304,8 @@ export interface Store {
   // per algorithm, each with its own compare-and-swap version. `alg` undefined names the service's
   // default algorithm's list (the one list migration 1 created).
   loadKeys(alg?: string): Promise<KeyRecordSnapshot>
+  /** The version `loadKeys(alg)` would return, without the list: a cheap check whether it changed. */
+  keysVersion(alg?: string): Promise<string>
   /**
    * Replaces the key list of `alg` if its stored version is still `expectedVersion`; returns the new
    * version. Throws {@link StoreConflict} when another writer saved in between.
