@@ -93,6 +93,23 @@ describe('secret verifier', () => {
     assert.ok(unknownMs > 5, `the dummy KDF ran (${unknownMs.toFixed(1)} ms)`)
   })
 
+  it('checks of the same secret against the same hash at once share one KDF (a burst after a restart); different secrets, other hashes and unknown clients do not', async () => {
+    const { verifier, counter } = counted()
+    const stored = await hashSecret(SECRET, { cost: TEST_HASH_COST })
+    const burst = await Promise.all(Array.from({ length: 20 }, () => verifier.verify('c1', stored, SECRET)))
+    assert.ok(burst.every((ok) => ok))
+    assert.equal(counter.kdf, 1, 'one KDF for 20 requests')
+    counter.kdf = 0
+    const wrong = await Promise.all([verifier.verify('c1', stored, 'wrong one'), verifier.verify('c1', stored, 'wrong one'), verifier.verify('c1', stored, 'wrong two')])
+    assert.deepEqual(wrong, [false, false, false])
+    assert.equal(counter.kdf, 2, 'each distinct guess costs a KDF')
+    counter.kdf = 0
+    const other = await hashSecret(SECRET, { cost: TEST_HASH_COST })
+    assert.deepEqual(await Promise.all([verifier.verify('c2', other, SECRET), verifier.verify('c3', other, SECRET)]), [true, true])
+    assert.deepEqual(await Promise.all([verifier.verify('nobody', undefined, SECRET), verifier.verify('nobody', undefined, SECRET)]), [false, false])
+    assert.equal(counter.kdf, 4, 'per client, and every unknown-client check')
+  })
+
   it('bounds concurrent KDF runs and refuses the excess with KdfSaturated', async () => {
     const { verifier, counter } = counted({ maxConcurrent: 1, maxQueued: 1 })
     const stored = await hashSecret(SECRET, { cost: TEST_HASH_COST })

@@ -5,9 +5,9 @@
  * reserved names, which no configuration can set (see {@link RESERVED_CLAIMS}).
  * @module
  */
-import { randomBytes } from 'node:crypto'
 import { signJWT, type AccessTokenClaims } from 'jotjwt'
 import { durationSeconds } from '../config/duration.js'
+import { randomId } from '../crypto/random-id.js'
 import type { ServiceContext } from '../service/context.js'
 import type { ClientRecord } from '../store/store.js'
 import { issuerOf } from './endpoints.js'
@@ -80,7 +80,7 @@ export async function mintAccessToken(ctx: ServiceContext, client: ClientRecord,
     client_id: client.clientId,
     iat,
     exp: iat + Math.floor(ttl),
-    jti: randomBytes(16).toString('base64url'),
+    jti: randomId(16),
     ...(grant.scopes.length === 0 ? {} : { scope: grant.scopes.join(' ') }),
     ...(grant.authTime === undefined ? {} : { auth_time: Math.floor(grant.authTime) }),
     ...(grant.jkt === undefined ? {} : { cnf: { jkt: grant.jkt } }),
