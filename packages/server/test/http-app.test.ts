@@ -217,6 +217,37 @@ describe('headers', () => {
   })
 })
 
+describe('public documents: serialized once, revalidated with ETag', () => {
+  test('the JWKS and both discovery paths carry a strong ETag; If-None-Match with it is a 304 with the same caching headers and no body; a key change changes the tag', async () => {
+    const ctx = testContext()
+    const server = buildApp(ctx, { core: recordingCore() })
+    for (const url of ['/jwks.json', '/.well-known/openid-configuration', '/.well-known/oauth-authorization-server']) {
+      const first = await server.inject({ method: 'GET', url })
+      const etag = String(first.headers.etag)
+      assert.match(etag, /^"[A-Za-z0-9_-]{27}"$/, url)
+      const again = await server.inject({ method: 'GET', url })
+      assert.equal(again.body, first.body, url)
+      assert.equal(again.headers.etag, etag, url)
+      for (const header of [etag, `W/${etag}`, `"other", ${etag}`, '*']) {
+        const revalidated = await server.inject({ method: 'GET', url, headers: { 'if-none-match': header } })
+        assert.equal(revalidated.statusCode, 304, `${url} ${header}`)
+        assert.equal(revalidated.body, '')
+        assert.equal(revalidated.headers.etag, etag)
+        assert.equal(revalidated.headers['cache-control'], first.headers['cache-control'])
+        assert.equal(revalidated.headers['access-control-allow-origin'], '*')
+      }
+      const changed = await server.inject({ method: 'GET', url, headers: { 'if-none-match': '"stale"' } })
+      assert.deepEqual([changed.statusCode, changed.body], [200, first.body], url)
+    }
+    const before = await server.inject({ method: 'GET', url: '/jwks.json' })
+    const fresh = await ctx.keys.rotateNow()
+    const after = await server.inject({ method: 'GET', url: '/jwks.json' })
+    assert.notEqual(after.headers.etag, before.headers.etag)
+    assert.ok((JSON.parse(after.body).keys as { kid: string }[]).some((key) => key.kid === fresh.kid), 'the fresh key is published at once')
+    assert.equal((await server.inject({ method: 'GET', url: '/jwks.json', headers: { 'if-none-match': String(before.headers.etag) } })).statusCode, 200)
+  })
+})
+
 describe('probes', () => {
   test('/health answers while the process serves; /ready checks the store and the signing key', async () => {
     const server = app()

@@ -9,7 +9,9 @@
  * only when its copy expires.
  * @module
  */
+import type { JWK } from 'jotjwt'
 import { durationSeconds } from '../config/duration.js'
+import { prepareResponse, type PreparedResponse } from '../http/prepared.js'
 import { publishedKeySet } from '../oauth/signing-keys.js'
 import type { OAuthResponse, ServiceContext } from '../service/context.js'
 
@@ -36,5 +38,27 @@ export async function jwksResponse(ctx: ServiceContext): Promise<OAuthResponse> 
       'access-control-allow-origin': '*',
     },
     body: jwks,
+  }
+}
+
+/**
+ * {@link jwksResponse}, serialized once per change of the published keys: the key managers hand
+ * out the same public JWK objects while their lists are unchanged, so an unchanged set is
+ * recognized without comparing its contents. One per app.
+ *
+ * @example
+ * ```ts
+ * const jwks = createJwksResponder()
+ * app.get('/jwks.json', async (request, reply) => sendPrepared(request, reply, await jwks(ctx)))
+ * ```
+ */
+export function createJwksResponder(): (ctx: ServiceContext) => Promise<PreparedResponse> {
+  let last: { keys: readonly JWK[]; prepared: PreparedResponse } | undefined
+  return async (ctx) => {
+    const response = await jwksResponse(ctx)
+    const { keys } = response.body as { keys: readonly JWK[] }
+    if (last !== undefined && last.keys.length === keys.length && last.keys.every((key, index) => key === keys[index])) return last.prepared
+    last = { keys, prepared: prepareResponse(response) }
+    return last.prepared
   }
 }

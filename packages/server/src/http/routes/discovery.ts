@@ -7,13 +7,21 @@
 import type { FastifyInstance } from 'fastify'
 import type { ServiceContext } from '../../service/context.js'
 import type { CoreHandlers } from '../core.js'
-import { sendResponse } from '../respond.js'
+import { prepareResponse, sendPrepared, type PreparedResponse } from '../prepared.js'
 
 export const DISCOVERY_PATHS = ['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server'] as const
 
 export function discoveryRoutes(app: FastifyInstance, ctx: ServiceContext, core: CoreHandlers): void {
-  for (const path of DISCOVERY_PATHS) {
-    // Public metadata: browser-based clients read it from other origins.
-    app.get(path, async (_request, reply) => sendResponse(reply.header('access-control-allow-origin', '*'), await core.metadata(ctx)))
-  }
+  // The document changes only with the configuration (a restart): serialized once.
+  let prepared: Promise<PreparedResponse> | undefined
+  const document = () =>
+    (prepared ??= (async () => {
+      const response = await core.metadata(ctx)
+      // Public metadata: browser-based clients read it from other origins.
+      return prepareResponse({ ...response, headers: { ...response.headers, 'access-control-allow-origin': '*' } })
+    })().catch((error: unknown) => {
+      prepared = undefined
+      throw error
+    }))
+  for (const path of DISCOVERY_PATHS) app.get(path, async (request, reply) => sendPrepared(request, reply, await document()))
 }
