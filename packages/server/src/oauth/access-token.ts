@@ -5,7 +5,7 @@
  * reserved names, which no configuration can set (see {@link RESERVED_CLAIMS}).
  * @module
  */
-import { signJWT, type AccessTokenClaims } from 'jotjwt'
+import { createSigner, type AccessTokenClaims, type JotKey } from 'jotjwt'
 import { durationSeconds } from '../config/duration.js'
 import { randomId } from '../crypto/random-id.js'
 import type { ServiceContext } from '../service/context.js'
@@ -25,6 +25,19 @@ export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
   'client_id', 'scope', 'scp', 'scopes', 'auth_time', 'acr', 'amr', 'cnf', 'act', 'may_act', 'azp', 'nonce',
   'alg', 'kid', 'typ', 'cty', 'crit', 'jku', 'jwk', 'x5u', 'x5c', 'x5t', 'x5t#S256', 'b64', 'enc', 'zip',
 ])
+
+/**
+ * The access-token signer of each signing key, compiled once (the protected header, `typ: at+jwt`
+ * and the key's `alg` and `kid`, encoded once): the key managers hand out the same key object while
+ * it signs, and a key they drop takes its signer with it.
+ */
+const signers = new WeakMap<JotKey, (claims: AccessTokenClaims) => Promise<string>>()
+
+function signerFor(key: JotKey): (claims: AccessTokenClaims) => Promise<string> {
+  let signer = signers.get(key)
+  if (signer === undefined) signers.set(key, (signer = createSigner<AccessTokenClaims>({ key, typ: 'at+jwt' })))
+  return signer
+}
 
 /** What a grant decided: who the token is about, for which audiences, with which scopes. */
 export interface AccessTokenGrant {
@@ -86,7 +99,7 @@ export async function mintAccessToken(ctx: ServiceContext, client: ClientRecord,
     ...(grant.jkt === undefined ? {} : { cnf: { jkt: grant.jkt } }),
   })
   const key = await signingKeyFor(ctx, client.accessTokenAlg)
-  const token = await signJWT(claims, key, { typ: 'at+jwt' })
+  const token = await signerFor(key)(claims)
   ctx.log.info({ jti: claims.jti, client_id: client.clientId }, 'access token issued')
   return { token, claims, expiresIn: claims.exp - iat }
 }
