@@ -51,6 +51,27 @@ export function keyStoreContract(harness: StoreHarness): void {
       }
     })
 
+    it('signs without loading the list again while it is unchanged; version checks asked at once share one read; a replica\'s revocation is seen by the next token', async () => {
+      const { store, database } = await freshStore(harness)
+      const counts = { load: 0, version: 0 }
+      const counted: Store = { ...store, loadKeys: (alg) => (counts.load++, store.loadKeys(alg)), keysVersion: (alg) => (counts.version++, store.keysVersion(alg)) }
+      const keyStore = createEncryptedKeyStore(counted, encryptionKey)
+      const keys = manager(keyStore)
+      const kid = await kidOf(keys)
+      counts.load = 0
+      counts.version = 0
+      assert.deepEqual(new Set(await Promise.all(Array.from({ length: 20 }, () => kidOf(keys)))), new Set([kid]))
+      assert.equal(counts.load, 0, 'no load while the version is unchanged')
+      counts.version = 0
+      const versions = await Promise.all([keyStore.version!(), keyStore.version!(), keyStore.version!()])
+      assert.equal(new Set(versions).size, 1)
+      assert.equal(counts.version, 1, 'one read for three checks asked at once')
+      const other = manager(createEncryptedKeyStore(database.open(), encryptionKey))
+      await other.revoke(kid!)
+      assert.notEqual(await kidOf(keys), kid, 'the next token is signed by the successor')
+      assert.equal(counts.load, 1)
+    })
+
     it('a lost compare-and-swap is the library’s KeyStoreConflict', async () => {
       const { store } = await freshStore(harness)
       const keyStore = createEncryptedKeyStore(store, encryptionKey)

@@ -32,6 +32,9 @@ const purposeOf = (alg: string | undefined): string => (alg === undefined ? 'jot
 export function createEncryptedKeyStore(store: Store, encryptionKey: Uint8Array, alg?: string): KeyStore {
   encryptionKeyId(encryptionKey) // a key of the wrong size fails here, at startup
   const PURPOSE = purposeOf(alg)
+  // Version checks asked for in one turn of the event loop (a burst of requests) share one read,
+  // started after all of them asked: each still sees every save made before it asked.
+  let pendingVersion: Promise<string> | undefined
   return {
     async load() {
       const { data, version } = await store.loadKeys(alg)
@@ -50,7 +53,13 @@ export function createEncryptedKeyStore(store: Store, encryptionKey: Uint8Array,
       return { keys: JSON.parse(text) as StoredKey[], version }
     },
     // One small read instead of the list and its decryption: the manager reuses its list while this is unchanged.
-    version: () => store.keysVersion(alg),
+    version: () =>
+      (pendingVersion ??= new Promise<string>((resolve, reject) =>
+        setImmediate(() => {
+          pendingVersion = undefined
+          store.keysVersion(alg).then(resolve, reject)
+        }),
+      )),
     async save(keys, expectedVersion) {
       try {
         return await store.saveKeys(seal(JSON.stringify(keys), encryptionKey, PURPOSE), expectedVersion, alg)
