@@ -174,10 +174,11 @@ export function createSecretVerifier(options: SecretVerifierOptions = {}): Secre
 
   return {
     async verify(clientId, storedHash, secret) {
-      const parsed = storedHash === undefined ? undefined : parseSecretHash(storedHash)
       const cached = verified.get(clientId)
       const mac = macOf(secret)
-      if (parsed && cached && cached.storedHash === storedHash && timingSafeEqual(cached.mac, mac)) return true
+      // A cached entry's hash was parsed and matched once: the same hash needs no parsing again.
+      if (storedHash !== undefined && cached?.storedHash === storedHash && timingSafeEqual(cached.mac, mac)) return true
+      const parsed = storedHash === undefined ? undefined : parseSecretHash(storedHash)
       if (!parsed) return check(clientId, undefined, undefined, secret, mac)
       const key = `${clientId.length}:${clientId}${storedHash}\u0000${mac.toString('base64url')}`
       let pending = inFlight.get(key)
