@@ -61,8 +61,10 @@ const SECURITY_HEADERS = Object.entries({
  */
 export function buildApp(ctx: ServiceContext, options: AppOptions): FastifyInstance {
   const { bodyLimit, trustProxy } = ctx.config.http
+  const childLoggerFactory = options.logger && requestLoggerFactory(options.logger)
   const app = fastify({
-    ...(options.logger ? { loggerInstance: options.logger, childLoggerFactory: requestLoggerFactory(options.logger) } : {}),
+    ...(options.logger ? { loggerInstance: options.logger } : {}),
+    ...(childLoggerFactory ? { childLoggerFactory } : {}),
     ...(options.https ? { https: options.https } : {}),
     // Fastify's own request lines would log the URL with its query; ours (onResponse) logs the route.
     logController: new LogController({ disableRequestLogging: true }),

@@ -79,13 +79,14 @@ const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const
  * Fastify's `childLoggerFactory`: the logger each request carries (`request.log`, bound to its
  * request id). A pino child costs a bindings serialization and the redaction set-up on every
  * request, paid whether or not anything is logged; so it is made only when it can be used:
- * - at `info` and below (the default), every request logs its line: a child per request;
+ * - at `info` and below (the default), every request logs its line: a child per request, made by
+ *   Fastify's own factory (undefined here);
  * - at `warn`, `error` or `fatal`, most requests log nothing: the request gets a stand-in that
  *   makes the child on its first enabled log call (an error still carries the request id);
  * - `silent`: the logger itself (it logs nothing, and the bindings would be thrown away).
  */
-export function requestLoggerFactory(logger: ServiceLogger): NonNullable<FastifyServerOptions['childLoggerFactory']> {
-  if (logger.isLevelEnabled('info')) return (parent, bindings, options) => parent.child(bindings, options)
+export function requestLoggerFactory(logger: ServiceLogger): FastifyServerOptions['childLoggerFactory'] {
+  if (logger.isLevelEnabled('info')) return undefined
   const enabled = LEVELS.filter((level) => logger.isLevelEnabled(level))
   if (enabled.length === 0) return (parent) => parent
   return (parent, bindings, options) => {
