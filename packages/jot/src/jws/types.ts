@@ -66,7 +66,9 @@ export interface VerifyJWSOptions {
    * thread pool (`crypto.verify` with a callback). For servers under concurrent load: the event
    * loop stays free for requests while other cores verify, at the cost of a thread hop per token
    * (a little more latency when idle). HMAC stays on the calling thread (it is cheap); WebCrypto is
-   * asynchronous anyway. Default false.
+   * asynchronous anyway. A process that may use only one CPU (`os.availableParallelism()` is 1, e.g.
+   * under `taskset -c 0`) verifies inline on node:crypto: a pool thread could only take turns with
+   * the event loop on that CPU. Default false.
    */
   offload?: boolean
 }

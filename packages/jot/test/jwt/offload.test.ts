@@ -49,3 +49,24 @@ test('offload must be a boolean', async () => {
   const { publicKey } = await generateKeyPair('ES256')
   assert.throws(() => createVerifier({ key: publicKey, offload: 'yes' as unknown as boolean }), { code: 'ERR_INVALID_ARGUMENT' })
 })
+
+// A process limited to one CPU checks inline even with offload: the pool thread could only take
+// turns with the event loop. Seen from a child started under taskset (Linux, util-linux); the child
+// imports jotjwt without conditions, so it runs on node:crypto in either pass of this suite.
+test('offload on a process that may use one CPU verifies inline (node:crypto); with more CPUs it waits for the pool', async () => {
+  const { execFileSync } = await import('node:child_process')
+  const { availableParallelism } = await import('node:os')
+  const script = `
+    import { createSigner, createVerifier, generateKeyPair } from 'jotjwt'
+    import { availableParallelism } from 'node:os'
+    const { privateKey, publicKey } = await generateKeyPair('ES256')
+    const token = await createSigner({ key: privateKey, expiresIn: '5m' })({ sub: 'a' })
+    let state = 'pending'
+    createVerifier({ key: publicKey, offload: true })(token).then(() => (state = 'fulfilled'), () => (state = 'rejected'))
+    await Promise.resolve()
+    console.log(JSON.stringify({ cpus: availableParallelism(), state }))`
+  const run = (command: string, args: string[]) => JSON.parse(execFileSync(command, [...args, '--input-type=module', '-e', script], { cwd: import.meta.dirname, encoding: 'utf8' })) as { cpus: number; state: string }
+  assert.deepEqual(run('taskset', ['-c', '0', process.execPath]), { cpus: 1, state: 'fulfilled' })
+  const free = run(process.execPath, [])
+  assert.deepEqual(free, { cpus: availableParallelism(), state: availableParallelism() > 1 ? 'pending' : 'fulfilled' })
+})

@@ -28,6 +28,7 @@ import {
   type SignKeyObjectInput,
   type VerifyKeyObjectInput,
 } from 'node:crypto'
+import { availableParallelism } from 'node:os'
 import { promisify } from 'node:util'
 import { deflateRaw, inflateRaw } from 'node:zlib'
 import { KeyAlgorithmMismatch, KeyInvalid, NotSupported } from '../../errors.js'
@@ -227,9 +228,18 @@ export const verify: CryptoRuntime['verify'] = (alg, key, data, signature, offlo
     const expected = createHmac(HASH[alg.hash], keyObject).update(data).digest()
     return expected.length === signature.length && timingSafeEqual(expected, signature)
   }
-  if (offload) return verifyInThreadPool(digestName(alg), data, signInput(alg, keyObject), signature)
+  if (offload && threadPoolHelps()) return verifyInThreadPool(digestName(alg), data, signInput(alg, keyObject), signature)
   return nodeVerify(digestName(alg), data, signInput(alg, keyObject), signature)
 }
+
+/**
+ * Offloading pays only where a pool thread can run beside the event loop. A process limited to one
+ * CPU (affinity or cpuset: `taskset -c 0`, a pinned container; os.availableParallelism() counts
+ * what the process may use) would only switch between the two threads on that CPU, which costs
+ * more than the check itself saves, so there it verifies inline. Read once, at the first offload.
+ */
+let parallel: boolean | undefined
+const threadPoolHelps = () => (parallel ??= availableParallelism() > 1)
 
 /**
  * crypto.verify's callback form runs in libuv's thread pool: a server under concurrent load keeps
