@@ -335,6 +335,12 @@ export const configSchema = z.strictObject({
         connectionTimeout: duration.default('5s'),
         /** How long one statement may run before answering 503. */
         statementTimeout: duration.default('5s'),
+        /**
+         * Without Redis: change notifications over PostgreSQL's LISTEN/NOTIFY (a connection of its own
+         * per replica), so replicas keep their copy of the signing keys until another changes them;
+         * off: every token reads the key list's version. With Redis, Redis carries them.
+         */
+        notifications: z.boolean().default(true),
       }),
     ])
     .prefault({ type: 'sqlite' }),

@@ -1,13 +1,16 @@
 /**
  * A replica's copy of its key list, so that signing a token and serving the JWKS do not read and
- * decrypt the list from the store every time: used with Redis, whose change notifications tell the
- * replica when another one changed the list (`redis/notifications.ts`).
+ * decrypt the list from the store every time: used with change notifications, which tell the
+ * replica when another one changed the list (`store/change-notifications.ts`: Redis pub/sub, or
+ * PostgreSQL's LISTEN/NOTIFY).
  *
  * The copy is always safe to decide on, because the store's compare-and-swap has the last word: a
  * save made from an outdated copy loses the swap, the copy is dropped, and the key manager reloads
  * from the store and decides again. What an outdated copy can do is serve keys a little late: a key
  * another replica created or revoked is seen when the notification arrives, or at the latest after
- * `maxAge` (the poll interval) when it was lost.
+ * `maxAge` (the poll interval) when it was lost. While the carrier says it could miss one
+ * (`live()` false: PostgreSQL's listener is down), the copy is not used at all: every check asks the
+ * store for the list's version, as without notifications, so the next token sees a revocation.
  * @module
  */
 import type { KeyStore, StoredKey } from 'jotjwt'
@@ -19,6 +22,8 @@ export interface KeyChanges {
   publish(): Promise<void>
   /** Runs `listener` when another replica saved a new list (or may have). */
   subscribe(listener: () => void): void
+  /** False while a change could go unnoticed: the copy is then not used. Absent: always true. */
+  live?(): boolean
 }
 
 /**
@@ -40,10 +45,11 @@ export function createCachedKeyStore(inner: KeyStore, changes: KeyChanges, clock
   })
   // The key manager changes the lists it loads while it plans: it gets its own copy each time.
   const snapshot = (keys: readonly StoredKey[]) => ({ keys: structuredClone(keys) as StoredKey[] })
+  const current = (held: { at: number }): boolean => (changes.live?.() ?? true) && clock() - held.at < changes.maxAge
 
   return {
     async load() {
-      if (copy !== undefined && clock() - copy.at < changes.maxAge) return { ...snapshot(copy.keys), version: copy.version }
+      if (copy !== undefined && current(copy)) return { ...snapshot(copy.keys), version: copy.version }
       const started = generation
       const loaded = await inner.load()
       if (started === generation && changes.maxAge > 0) copy = { ...snapshot(loaded.keys), version: loaded.version, at: clock() }
@@ -55,7 +61,7 @@ export function createCachedKeyStore(inner: KeyStore, changes: KeyChanges, clock
       ? {}
       : {
           async version() {
-            if (copy !== undefined && clock() - copy.at < changes.maxAge) return copy.version
+            if (copy !== undefined && current(copy)) return copy.version
             const started = generation
             const version = await inner.version!()
             if (copy !== undefined && started === generation && copy.version === version) copy.at = clock()

@@ -1,5 +1,5 @@
 /**
- * Change notifications between replicas over Redis pub/sub (`<prefix>changes`): a replica that
+ * Change notifications (`store/change-notifications.ts`) between replicas over Redis pub/sub (`<prefix>changes`): a replica that
  * changed something other replicas keep a copy of (the signing keys, client records) publishes the
  * topic, and the others drop their copy, so they read the store again at their next use.
  *
@@ -12,23 +12,11 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { Logger } from '../service/context.js'
+import { CHANGE_TOPICS, isChangeTopic, type ChangeNotifications, type ChangeTopic } from '../store/change-notifications.js'
 import type { RedisConnection } from './connection.js'
 
-/**
- * What can change: the signing keys (rotation, emergency revocation, a replica planning a
- * successor), and client records (admin API, registration).
- */
-export type ChangeTopic = 'keys' | 'clients'
-
-const TOPICS: ReadonlySet<string> = new Set<ChangeTopic>(['keys', 'clients'])
-
-export interface ChangeNotifications {
-  /** Tells the other replicas; a failure is logged, never thrown (they converge by polling). */
-  publish(topic: ChangeTopic): Promise<void>
-  /** Runs `listener` when another replica changed `topic`, or may have. */
-  subscribe(topic: ChangeTopic, listener: () => void): void
-  close(): Promise<void>
-}
+// The interface is shared with PostgreSQL's LISTEN/NOTIFY (`store/change-notifications.ts`).
+export type { ChangeNotifications, ChangeTopic }
 
 export interface ChangeNotificationOptions {
   channel: string
@@ -66,7 +54,7 @@ export function createChangeNotifications(connection: RedisConnection, options: 
       } catch {
         return
       }
-      if (parsed.origin !== origin && typeof parsed.topic === 'string' && TOPICS.has(parsed.topic)) notify(parsed.topic as ChangeTopic)
+      if (parsed.origin !== origin && isChangeTopic(parsed.topic)) notify(parsed.topic)
     }
     let subscribed = false
     live.onReady(() => {
@@ -77,7 +65,7 @@ export function createChangeNotifications(connection: RedisConnection, options: 
           .then(() => void (subscribed = true))
           .catch((error: unknown) => log.warn({ reason: (error as Error).message }, 'Redis: subscribing to change notifications failed'))
       }
-      for (const topic of TOPICS) notify(topic as ChangeTopic)
+      for (const topic of CHANGE_TOPICS) notify(topic)
     })
   }
 

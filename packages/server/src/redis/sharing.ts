@@ -17,6 +17,7 @@
 import { durationSeconds } from '../config/duration.js'
 import type { ServiceConfig } from '../config/schema.js'
 import type { KeyChanges } from '../keys/cached-key-store.js'
+import { clientChangesOf, keyChangesOf } from '../store/change-notifications.js'
 import type { ClientChanges } from '../store/client-cache.js'
 import type { SharedWindowCounter } from '../oauth/rate-limit.js'
 import type { Logger } from '../service/context.js'
@@ -74,8 +75,8 @@ export async function startRedisSharing(config: RedisConfig, store: Store, optio
   }
   return {
     store: withRedis(store, connection.client, { prefix, denylist }),
-    keyChanges: { maxAge: pollSeconds, publish: () => notifications.publish('keys'), subscribe: (listener) => notifications.subscribe('keys', listener) },
-    clientChanges: { publish: () => notifications.publish('clients'), subscribe: (listener) => notifications.subscribe('clients', listener) },
+    keyChanges: keyChangesOf(notifications, pollSeconds),
+    clientChanges: clientChangesOf(notifications),
     rateLimitCounter: createRedisWindowCounter(connection.client, prefix),
     denylist,
     connection,

@@ -29,7 +29,9 @@ import { buildApp } from '../http/app.js'
 import type { CoreHandlers } from '../http/core.js'
 import { serviceKeyManagers } from '../keys/manager.js'
 import { startRedisSharing, type RedisSharing } from '../redis/sharing.js'
+import { clientChangesOf, keyChangesOf } from '../store/change-notifications.js'
 import { withClientCache } from '../store/client-cache.js'
+import type { PostgresChangeNotifications } from '../store/postgres-notifications.js'
 import { openStore } from '../store/index.js'
 import type { Store } from '../store/store.js'
 import type { ServiceContext } from './context.js'
@@ -38,6 +40,9 @@ import { createLogger, type ServiceLogger } from './logger.js'
 
 /** How often expired revocations and single-use entries are deleted (they are ignored once expired anyway). */
 const PURGE_INTERVAL_SECONDS = 600
+
+/** How long the start waits for PostgreSQL's change notification listener before it goes on with the fallback. */
+const LISTENER_STARTUP_WAIT_MS = 2000
 
 /** setInterval's longest delay (about 24.8 days); longer check intervals are clamped to it. */
 const MAX_TIMER_MS = 2 ** 31 - 1
@@ -298,6 +303,7 @@ export async function startService(input: ServiceConfigInput, options: StartOpti
   const store = options.store ?? (await openStore(config.store, config.dataDir))
   const ownsStore = options.store === undefined
   let redis: RedisSharing | undefined
+  let pgChanges: PostgresChangeNotifications | undefined
   try {
     await store.migrate()
     await syncClients(store, config.clients, Math.floor(now()), log)
@@ -306,13 +312,19 @@ export async function startService(input: ServiceConfigInput, options: StartOpti
     // With Redis, the OAuth core sees the store through it (`redis/sharing.ts`): single use in Redis,
     // revocations copied to its denylist, key lists cached and renewed on change notifications.
     if (config.redis) redis = await startRedisSharing(config.redis, store, { log, now })
+    // Without Redis, PostgreSQL's LISTEN/NOTIFY carries the same notifications (`store/postgres-notifications.ts`):
+    // the key copies are used only while its listener is up, else every token reads the keys' version.
+    else if ((pgChanges = store.listenForChanges?.(log)) && !(await pgChanges.waitReady(LISTENER_STARTUP_WAIT_MS))) {
+      log.warn({}, 'PostgreSQL: not listening for change notifications yet; every token reads the signing keys\' version until it is')
+    }
+    const changes = redis ?? (pgChanges && { keyChanges: keyChangesOf(pgChanges, Infinity), clientChanges: clientChangesOf(pgChanges) })
     // Client records: a copy per replica for at most cache.clientMaxAge, dropped on a change.
     const shared = withClientCache(redis?.store ?? store, {
       maxAge: durationSeconds(config.cache.clientMaxAge),
       maxEntries: config.cache.maxClients,
-      ...(redis ? { changes: redis.clientChanges } : {}),
+      ...(changes ? { changes: changes.clientChanges } : {}),
     })
-    const { keys, keysByAlg } = serviceKeyManagers(config, shared, { now, ...(redis ? { changes: redis.keyChanges } : {}) })
+    const { keys, keysByAlg } = serviceKeyManagers(config, shared, { now, ...(changes ? { changes: changes.keyChanges } : {}) })
     const oauth = createOAuthRuntime(config, redis ? { rateLimitCounter: redis.rateLimitCounter } : {})
     const builtIn = createStoreLoginProvider(shared, oauth.passwords, config.upstreams)
     const ctx: ServiceContext = { config, store: shared, keys, keysByAlg, now, log, oauth, login: options.login?.(builtIn) ?? builtIn }
@@ -362,6 +374,7 @@ export async function startService(input: ServiceConfigInput, options: StartOpti
           clearTimeout(deadline)
         }
         await redis?.close()
+        await pgChanges?.close()
         if (ownsStore) await store.close()
         log.info({}, 'jotjwt-server stopped')
       })())
@@ -369,6 +382,7 @@ export async function startService(input: ServiceConfigInput, options: StartOpti
     return { url, issuer, ctx, metadata, ...(demo ? { demo } : {}), ...(page ? { debuggerUrl: page.url } : {}), close }
   } catch (error) {
     await redis?.close()
+    await pgChanges?.close()
     if (ownsStore) await store.close()
     throw error
   }

@@ -32,6 +32,7 @@ export async function openStore(settings: ServiceConfigInput['store'], dataDir: 
           maxWaiting: config.maxWaiting,
           connectionTimeout: durationSeconds(config.connectionTimeout) * 1000,
           statementTimeout: durationSeconds(config.statementTimeout) * 1000,
+          notifications: config.notifications,
         })
   try {
     await store.migrate()

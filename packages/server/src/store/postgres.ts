@@ -11,8 +11,11 @@
  * serialization failure or deadlock is run again, a bounded number of times, before it counts as one.
  * @module
  */
+import { randomBytes } from 'node:crypto'
 import pg from 'pg'
+import type { ChangeTopic } from './change-notifications.js'
 import { migrationsTable, pendingMigrations } from './migrations.js'
+import { CHANGE_CHANNEL, changePayload, createPostgresChangeNotifications } from './postgres-notifications.js'
 import { checkStorableKey, isStorableKey, parseKeysVersion } from './storable.js'
 import { codeFromRow, grantFromRow, refreshFamilyFromRow, refreshTokenFromRow, revokedFromRow, upstreamAccountFromRow, UPSTREAM_ACCOUNT_COLUMNS, withoutColumns, type CodeRow, type GrantRow, type RefreshFamilyRow, type RefreshTokenRow, type RevokedRow, type UpstreamAccountRow } from './rows.js'
 import { StoreConflict, StoreUnavailable, type AuditEvent, type ClientRecord, type SessionRecord, type Store, type TrustEntryRecord, type UserRecord } from './store.js'
@@ -33,6 +36,11 @@ export interface PostgresStoreOptions {
    * StoreUnavailable (backpressure: HTTP 503 instead of a queue that grows with the load). Default 1000.
    */
   maxWaiting?: number
+  /**
+   * Writes of key lists and client records notify the other replicas in their own transaction
+   * (`pg_notify`), and `listenForChanges` hears the others' (`postgres-notifications.ts`). Default true.
+   */
+  notifications?: boolean
 }
 
 const SCHEMA_NAME = /^(?!pg_)[a-z_][a-z0-9_]{0,62}$/
@@ -90,6 +98,9 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   pool.on('error', () => undefined)
   let ended: Promise<void> | undefined
   const maxWaiting = options.maxWaiting ?? 1000
+  const notifications = options.notifications ?? true
+  // Tells this store's own notifications apart from the other replicas'.
+  const origin = randomBytes(12).toString('base64url')
 
   /** Refuses a caller once the store is closed, or one that would wait behind `maxWaiting` others for a connection. */
   const admit = (): void => {
@@ -123,6 +134,20 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
         client.release(failure)
       }
     })
+
+  /**
+   * Runs `text`, a data-modifying statement with a RETURNING clause, and (notifications on) tells
+   * the other replicas `topic` changed, in the same statement, once per row changed: PostgreSQL
+   * delivers it when the statement commits, never when it fails or changed nothing.
+   */
+  const changing = <Row extends pg.QueryResultRow>(topic: ChangeTopic, text: string, values: unknown[]): Promise<pg.QueryResult<Row>> =>
+    notifications
+      ? query<Row>(`WITH changed AS (${text}) SELECT changed.*, pg_notify($${values.length + 1}, $${values.length + 2})::text AS notified FROM changed`, [
+          ...values,
+          CHANGE_CHANNEL,
+          changePayload(options.schema, topic, origin),
+        ])
+      : query<Row>(text, values)
 
   /** Inserts the user, `onConflict` deciding what an existing subject means; true when a row was written. */
   const writeUser = async (user: UserRecord, onConflict: string): Promise<boolean> => {
@@ -181,6 +206,18 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
 
     close: () => (ended ??= pool.end()),
 
+    ...(notifications
+      ? {
+          listenForChanges: (log: Parameters<NonNullable<Store['listenForChanges']>>[0]) =>
+            createPostgresChangeNotifications({
+              connect: () => new pg.Client({ ...connection, application_name: `jotjwt-server listener ${options.schema}`.slice(0, 63), query_timeout: statementTimeout + 1000 }),
+              schema: options.schema,
+              origin,
+              log,
+            }),
+        }
+      : {}),
+
     async getClient(clientId) {
       if (!isStorableKey(clientId)) return undefined
       const { rows } = await query<{ data: ClientRecord }>(`SELECT data FROM ${schema}.clients WHERE client_id = $1`, [clientId])
@@ -189,7 +226,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
 
     async putClient(client) {
       checkStorableKey(client.clientId, 'clientId')
-      await query(`INSERT INTO ${schema}.clients (client_id, data) VALUES ($1, $2) ON CONFLICT (client_id) DO UPDATE SET data = EXCLUDED.data`, [
+      await changing('clients', `INSERT INTO ${schema}.clients (client_id, data) VALUES ($1, $2) ON CONFLICT (client_id) DO UPDATE SET data = EXCLUDED.data RETURNING client_id`, [
         client.clientId,
         JSON.stringify(client),
       ])
@@ -197,7 +234,10 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
 
     async createClient(client) {
       checkStorableKey(client.clientId, 'clientId')
-      const { rowCount } = await query(`INSERT INTO ${schema}.clients (client_id, data) VALUES ($1, $2) ON CONFLICT (client_id) DO NOTHING`, [client.clientId, JSON.stringify(client)])
+      const { rowCount } = await changing('clients', `INSERT INTO ${schema}.clients (client_id, data) VALUES ($1, $2) ON CONFLICT (client_id) DO NOTHING RETURNING client_id`, [
+        client.clientId,
+        JSON.stringify(client),
+      ])
       return rowCount === 1
     },
 
@@ -206,7 +246,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     },
 
     async deleteClient(clientId) {
-      return isStorableKey(clientId) && (await query(`DELETE FROM ${schema}.clients WHERE client_id = $1`, [clientId])).rowCount === 1
+      return isStorableKey(clientId) && (await changing('clients', `DELETE FROM ${schema}.clients WHERE client_id = $1 RETURNING client_id`, [clientId])).rowCount === 1
     },
 
     async loadKeys(alg) {
@@ -234,9 +274,9 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       // (a concurrent UPDATE waits for the row lock, then re-checks the version and matches nothing).
       const { rows } =
         expected === 0
-          ? await query<{ version: string }>(`INSERT INTO ${schema}.${table} (${column}, data, version) VALUES ($1, $2, 1) ON CONFLICT (${column}) DO NOTHING RETURNING version`, [key, data])
+          ? await changing<{ version: string }>('keys', `INSERT INTO ${schema}.${table} (${column}, data, version) VALUES ($1, $2, 1) ON CONFLICT (${column}) DO NOTHING RETURNING version`, [key, data])
           : expected !== undefined
-            ? await query<{ version: string }>(`UPDATE ${schema}.${table} SET data = $2, version = version + 1 WHERE ${column} = $1 AND version = $3 RETURNING version`, [key, data, expected])
+            ? await changing<{ version: string }>('keys', `UPDATE ${schema}.${table} SET data = $2, version = version + 1 WHERE ${column} = $1 AND version = $3 RETURNING version`, [key, data, expected])
             : { rows: [] }
       if (!rows[0]) throw new StoreConflict('the signing keys changed since they were loaded')
       return rows[0].version

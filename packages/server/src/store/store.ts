@@ -21,6 +21,8 @@
  *   "on or after" its `exp`).
  * @module
  */
+import type { Logger } from '../service/context.js'
+import type { PostgresChangeNotifications } from './postgres-notifications.js'
 
 /**
  * Where a client, user or trust entry comes from: the configuration (written at every start,
@@ -289,6 +291,12 @@ export interface Store {
   /** Cheap round trip to the database, for `/ready`. Throws {@link StoreUnavailable}. */
   health(): Promise<StoreHealth>
   close(): Promise<void>
+  /**
+   * PostgreSQL with `store.notifications` on: the change notifications its own writes of key lists
+   * and client records send (in their transaction), heard on a connection of its own
+   * (`postgres-notifications.ts`); the caller closes it before the store. Absent otherwise.
+   */
+  listenForChanges?(log: Logger): PostgresChangeNotifications
 
   // Clients
   getClient(clientId: string): Promise<ClientRecord | undefined>
