@@ -172,9 +172,17 @@ describe('environment and command-line overrides', () => {
       maxWaiting: 1000,
       connectionTimeout: '5s',
       statementTimeout: '5s',
+      notifications: true,
     })
     const [issue] = await issues(loadConfig({ env: { JOTJWT_DEV: '1', JOTJWT_DATABASE_URL: 'mysql://db/jot' } }))
     assert.match(issue!, /^JOTJWT_DATABASE_URL: a postgres:\/\/ URL/)
+  })
+
+  test('store.notifications (PostgreSQL): true by default, a boolean or refused', async () => {
+    const yaml = (value: string) => file(`dev: true\nstore: { type: postgres, url: "postgres://jot@db.internal/jot", notifications: ${value} }\n`)
+    assert.deepEqual((await loadConfig({ file: yaml('false') })).store, { type: 'postgres', url: 'postgres://jot@db.internal/jot', schema: 'jotjwt', maxConnections: 10, maxWaiting: 1000, connectionTimeout: '5s', statementTimeout: '5s', notifications: false })
+    const [issue] = await issues(loadConfig({ file: yaml('"yes"') }))
+    assert.match(issue!, /store\.notifications/)
   })
 
   test('redis: none by default; JOTJWT_REDIS_URL sets it with the defaults; bad values are named', async () => {

@@ -20,8 +20,9 @@ export interface KeyManagerOptions {
   /** The clock in seconds since the epoch (tests). */
   now?: () => number
   /**
-   * With Redis: each replica keeps a copy of its key lists, renewed on change notifications and
-   * after `maxAge`, and tells the others when it saved (`keys/cached-key-store.ts`). Without, every
+   * With change notifications (Redis, or PostgreSQL's LISTEN/NOTIFY while its listener is up):
+   * each replica keeps a copy of its key lists, renewed on change notifications and after `maxAge`,
+   * and tells the others when it saved (`keys/cached-key-store.ts`). Without, every
    * batch of signing-key and JWKS reads asks the store for the list's version (one small read) and
    * loads and decrypts the list only when it changed, so another replica's save (a revocation) is
    * seen by the next token as before.

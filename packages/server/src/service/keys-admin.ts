@@ -5,7 +5,9 @@
  * service, {@link openKeyAdministration} opens the deployment's own store with its own
  * configuration, so it works while the service runs: every replica's key manager reads the store on
  * each operation (with Redis: renews its copy on the change notification each change publishes, or
- * after `redis.pollInterval`), so a change takes effect at once everywhere. A revoked key leaves `/jwks.json`
+ * after `redis.pollInterval`; on PostgreSQL without Redis, on the notification each save sends in
+ * its own statement, or at the next token while its listener is down), so a change takes effect at
+ * once everywhere. A revoked key leaves `/jwks.json`
  * and, if it was signing, its successor signs from then on (the one case, with first boot, where a
  * key signs before its publish-ahead window has passed); a rotation publishes a fresh key that
  * signs only after `keys.publishAhead`, as the scheduled ones do.

@@ -7,9 +7,10 @@
  * deleted), which is the revocation latency of a client credential:
  * - made through this replica (admin API, registration): seen at once, the copy is dropped as soon
  *   as the store has the change;
- * - made through another replica, with Redis and its notifications on: seen when the notification
- *   arrives (typically well under a second), at the latest after `maxAge`;
- * - otherwise (no Redis, or a lost notification): seen after at most `maxAge`.
+ * - made through another replica, with change notifications (Redis, or PostgreSQL's LISTEN/NOTIFY
+ *   while its listener is up): seen when the notification arrives (typically well under a second),
+ *   at the latest after `maxAge`;
+ * - otherwise (no notifications, or a lost one): seen after at most `maxAge`.
  *
  * Only records that exist are kept: an unknown client id is always looked up (a client created
  * anywhere is usable at once), and ids that do not exist cannot fill the cache. The copies are frozen,
@@ -31,7 +32,7 @@ export interface ClientCacheOptions {
   maxAge: number
   /** Client records kept at most (the least recently used is dropped). */
   maxEntries: number
-  /** With Redis: change notifications between replicas. */
+  /** Change notifications between replicas (Redis, or PostgreSQL's LISTEN/NOTIFY). */
   changes?: ClientChanges
   /** A monotonic clock in seconds (tests). */
   clock?: () => number
