@@ -197,8 +197,9 @@ describe('two replicas, one PostgreSQL, no Redis (LISTEN/NOTIFY on)', () => {
     assert.ok(!(await publishedKids(b)).includes(old))
     // Reconnected (with a new backend), B keeps a copy again, and notifications reach it again.
     await back.seen
+    // A's listener was killed too and reconnects on its own backoff: wait for both, not just B's.
+    await eventually(5000, 'both replicas listen again', async () => (await listenerPids(schema)).length === 2)
     const now = await listenerPids(schema)
-    assert.equal(now.length, 2)
     assert.ok(now.every((pid) => !pids.includes(pid)))
     const signing = await kidOfNextToken(b)
     assert.equal(await revokeSigningKey(config), signing)
