@@ -12,6 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { canPin, cpuSeconds, median, pinned as pinnedTo } from '../../../scripts/bench/harness.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..', '..', '..')
@@ -32,8 +33,8 @@ const bench = {
   password: 'a long enough password',
   postgresUrl: process.env.JOTJWT_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
 }
-const taskset = spawnSync('taskset', ['--version']).status === 0
-const pinned = (cpu, args) => (taskset ? ['taskset', ['-c', String(cpu), process.execPath, ...args]] : [process.execPath, args])
+const taskset = canPin(true)
+const pinned = (cpu, args) => pinnedTo(taskset, cpu, args)
 const versionOf = (name) => JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version
 const basic = (id, secret) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`
 const form = { 'content-type': 'application/x-www-form-urlencoded' }
@@ -102,10 +103,11 @@ const PROFILE_NOTES = [
   '  token at a time; batching those loads took client_credentials on SQLite from about 570 to 340 CPU µs',
   '  per token. Since then (issue 20): the key managers keep their decrypted list while the store\'s version',
   '  of it is unchanged (one small version read per event-loop turn, shared by the requests of that turn, so',
-  '  a revocation saved by another replica is still seen by the next token; with Redis, the copy answers',
-  '  until a notification or `redis.pollInterval`), and the schedule\'s next change is applied on time; each',
-  '  replica keeps a client record for at most `cache.clientMaxAge` (2 s; dropped at once on a change made',
-  '  through it, and on a Redis notification from another); no per-request child logger or request-line',
+  '  a revocation saved by another replica is still seen by the next token), or, while a change-notification',
+  '  channel is up (Redis pub/sub; without Redis, PostgreSQL\'s LISTEN/NOTIFY, sent in the writing statement),',
+  '  a copy that answers until a notification; the schedule\'s next change is applied on time; each replica',
+  '  keeps a client record for at most `cache.clientMaxAge` (2 s; dropped at once on a change made through',
+  '  it, and on a notification from another); no per-request child logger or request-line',
   '  hook when logging is silent; one compiled signer per signing key (the header encoded once); `jti`s',
   '  from a pool of random bytes; concurrent checks of one secret share a KDF (the first burst after a',
   '  start cost one scrypt per connection); the JWKS and discovery document are serialized once per',
@@ -119,13 +121,6 @@ const PROFILE_NOTES = [
   '  under 3 %). The signature and the socket write are the floor both issuers share.',
 ]
 
-const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100
-function cpuSeconds(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS
-}
-
 function load(scenario, seconds) {
   const file = join(work, 'scenario.json')
   writeFileSync(file, JSON.stringify(scenario))
@@ -136,7 +131,6 @@ function load(scenario, seconds) {
 }
 
 const decode = (token) => token.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()))
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 
 const apps = []
 try {
@@ -193,7 +187,9 @@ function report(runs, samples) {
         const ok = rps >= 2 * theirs && p99 <= 10
         verdicts.push(`- client_credentials, ${jot}: ${fmt(rps)}/s = ${(rps / theirs).toFixed(2)}× node-oidc-provider's ${fmt(theirs)}/s (target ≥ 2×), p99 ${p99} ms (target ≤ 10) → ${ok ? 'met' : `**not met** (${rps >= 2 * theirs ? '' : `throughput short by ${fmt(2 * theirs - rps)}/s`}${p99 > 10 ? ` p99 over by ${p99 - 10} ms` : ''})`}`)
       } else if (theirs) {
-        verdicts.push(`- ${scenarioName}, ${jot}: ${fmt(rps)}/s vs ${fmt(theirs)}/s → ${rps > theirs ? 'ahead' : `**behind** by ${fmt(theirs - rps)}/s (${((1 - rps / theirs) * 100).toFixed(0)} %)`}`)
+        // Behind: how busy jot's own core was (req/s × CPU per request) tells CPU in jot from waiting on its store.
+        const busy = (rps * median(mine.map((r) => r.cpu))) / 1e6
+        verdicts.push(`- ${scenarioName}, ${jot}: ${fmt(rps)}/s vs ${fmt(theirs)}/s → ${rps > theirs ? 'ahead' : `**behind** by ${fmt(theirs - rps)}/s (${((1 - rps / theirs) * 100).toFixed(0)} %); jot's process was busy ${(busy * 100).toFixed(0)} % of its core, the rest of the time its requests waited for the store`}`)
       } else {
         verdicts.push(`- ${scenarioName}, ${jot}: ${fmt(rps)}/s (node-oidc-provider cannot introspect JWT access tokens)`)
       }
