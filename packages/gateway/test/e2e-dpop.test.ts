@@ -7,26 +7,19 @@
 // use_dpop_nonce succeeds, and replicas given the same secret accept each other's nonces (§8, §9).
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { createDPoPProof, decodeJWTUnverified, generateKeyPair, importJWK, jwkThumbprint, type JWK, type JotKey } from 'jotjwt'
+import { createDPoPProof, generateKeyPair, type JotKey } from 'jotjwt'
 import type { RunningGateway, RunningProxy } from 'jotjwt-gateway'
 import { DPOP_KEY_PREFIX } from 'jotjwt-guard/redis'
-import { startService } from 'jotjwt-server'
 import * as oidc from 'openid-client'
+import { API, CLIENT_ID, CLIENT_SECRET, dpopChallenge, startDPoPService, type DPoPService } from '../../guard/test/helpers/dpop-service.js'
 import { connectRedis, REDIS_URL } from '../../guard/test/helpers/redis.js'
 import { ask, bearer, send, start } from './helpers/gateway.js'
 import { freePort, startNginx, type Running } from './helpers/proxies.js'
 import { startTestProxy, startUpstream, type TestUpstream } from './helpers/proxy.js'
 
-const API = 'https://api.example/orders'
 const PUBLIC_ORIGIN = 'https://api.example'
-const CLIENT_SECRET = 'client-secret-0123456789-abcdef'
 const NONCE_SECRET = 'gateway-dpop-nonce-secret-0123456789'
-const ALGS = 'ES256 EdDSA RS256 PS256'
-const dpopChallenge = (error: string, description: string) => `DPoP realm="api", error="${error}", error_description="${description}", algs="${ALGS}"`
 const BAD_PROOF = dpopChallenge('invalid_dpop_proof', 'the DPoP proof is invalid')
 const NOT_BOUND = dpopChallenge('invalid_token', 'the access token is invalid')
 const NO_PROOF = dpopChallenge('invalid_dpop_proof', 'the DPoP proof is missing')
@@ -64,8 +57,8 @@ function viaPublicOrigin(to: () => string, seen: { status: number; challenge: st
 }
 
 describe('openid-client, jotjwt serve and the gateway with DPoP', () => {
-  let service: Awaited<ReturnType<typeof startService>>
-  let dataDir: string
+  let running: DPoPService
+  let service: DPoPService['service']
   let config: oidc.Configuration
   let keyPair: oidc.CryptoKeyPair
   let key: JotKey
@@ -73,30 +66,13 @@ describe('openid-client, jotjwt serve and the gateway with DPoP', () => {
   let upstream: TestUpstream
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'jotjwt-gateway-dpop-'))
-    service = await startService({
-      dev: true,
-      dataDir,
-      listen: { host: '127.0.0.1', port: 0 },
-      log: { level: 'silent' },
-      dpop: { requireNonce: true },
-      clients: [{ clientId: 'orders-client', clientSecret: CLIENT_SECRET, scopes: ['orders:read'], resources: [API] }],
-    })
-    config = await oidc.discovery(new URL(service.issuer), 'orders-client', undefined, oidc.ClientSecretBasic(CLIENT_SECRET), { execute: [oidc.allowInsecureRequests] })
-    keyPair = await oidc.randomDPoPKeyPair('ES256', { extractable: true })
-    key = await importJWK((await crypto.subtle.exportKey('jwk', keyPair.privateKey)) as JWK, { alg: 'ES256' })
-    // openid-client answers the service's use_dpop_nonce by retrying with the DPoP-Nonce it got.
-    const tokens = await oidc.clientCredentialsGrant(config, { scope: 'orders:read', resource: API }, { DPoP: oidc.getDPoPHandle(config, keyPair) })
-    assert.equal(tokens.token_type, 'dpop')
-    accessToken = tokens.access_token
-    const publicJwk = await crypto.subtle.exportKey('jwk', keyPair.publicKey)
-    assert.deepEqual(decodeJWTUnverified(accessToken).payload.cnf, { jkt: await jwkThumbprint(await importJWK(publicJwk as JWK, { alg: 'ES256' })) })
+    running = await startDPoPService()
+    ;({ service, config, keyPair, key, accessToken } = running)
     upstream = await startUpstream('app')
   })
   after(async () => {
     await upstream?.close()
-    await service?.close()
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+    await running?.close()
   })
 
   /** A fresh DPoP handle (its own nonce cache) on the token's key. */
@@ -162,7 +138,7 @@ describe('openid-client, jotjwt serve and the gateway with DPoP', () => {
         const response = await oidc.fetchProtectedResource(config, accessToken, new URL(`${origin}${path}`), 'GET', undefined, undefined, { DPoP: handle() })
         assert.equal(response.status, 200, path)
         const seen = (await response.json()) as { headers: Record<string, string> }
-        assert.equal(seen.headers['x-client-id'], 'orders-client')
+        assert.equal(seen.headers['x-client-id'], CLIENT_ID)
         assert.equal(seen.headers.authorization, undefined, 'the token is not passed on')
         assert.equal(seen.headers.dpop, undefined, 'nor the proof')
         assert.equal(response.headers.get('dpop-nonce'), null, 'no nonces configured, no DPoP-Nonce')
@@ -191,13 +167,13 @@ describe('openid-client, jotjwt serve and the gateway with DPoP', () => {
     })
 
     test('openid-client calls https://api.example (nginx) with its DPoP handle; the proof names the public origin', async () => {
-      const behind = new oidc.Configuration(config.serverMetadata(), 'orders-client', undefined, oidc.ClientSecretBasic(CLIENT_SECRET))
+      const behind = new oidc.Configuration(config.serverMetadata(), CLIENT_ID, undefined, oidc.ClientSecretBasic(CLIENT_SECRET))
       oidc.allowInsecureRequests(behind)
       behind[oidc.customFetch] = viaPublicOrigin(() => nginxUrl)
       for (const path of ['/orders', '/either']) {
         const response = await oidc.fetchProtectedResource(behind, accessToken, new URL(`${PUBLIC_ORIGIN}${path}`), 'GET', undefined, undefined, { DPoP: oidc.getDPoPHandle(behind, keyPair) })
         assert.equal(response.status, 200, path)
-        assert.equal(((await response.json()) as { headers: Record<string, string> }).headers['x-client-id'], 'orders-client')
+        assert.equal(((await response.json()) as { headers: Record<string, string> }).headers['x-client-id'], CLIENT_ID)
       }
       // A proof for the address nginx listens on is not one for the public origin.
       const internal = await send(`${nginxUrl}/orders`, { headers: { authorization: `DPoP ${accessToken}`, dpop: await proof(`${nginxUrl}/orders`) } })
@@ -259,7 +235,7 @@ describe('openid-client, jotjwt serve and the gateway with DPoP', () => {
     test("openid-client retries on use_dpop_nonce; the retry goes to the other replica, which accepts the first one's nonce", async () => {
       const seen: { status: number; challenge: string | null; nonce: string | null }[] = []
       let turn = 0
-      const behind = new oidc.Configuration(config.serverMetadata(), 'orders-client', undefined, oidc.ClientSecretBasic(CLIENT_SECRET))
+      const behind = new oidc.Configuration(config.serverMetadata(), CLIENT_ID, undefined, oidc.ClientSecretBasic(CLIENT_SECRET))
       oidc.allowInsecureRequests(behind)
       // A load balancer taking turns: the first request goes to A, its retry to B.
       behind[oidc.customFetch] = viaPublicOrigin(() => replicas[turn++ % 2]!.url, seen)
@@ -312,7 +288,7 @@ describe('openid-client, jotjwt serve and the gateway with DPoP', () => {
       assert.deepEqual([allowed.status, allowed.headers['dpop-nonce']], [200, nonce])
 
       const seen: { status: number; challenge: string | null; nonce: string | null }[] = []
-      const behind = new oidc.Configuration(config.serverMetadata(), 'orders-client', undefined, oidc.ClientSecretBasic(CLIENT_SECRET))
+      const behind = new oidc.Configuration(config.serverMetadata(), CLIENT_ID, undefined, oidc.ClientSecretBasic(CLIENT_SECRET))
       oidc.allowInsecureRequests(behind)
       behind[oidc.customFetch] = viaPublicOrigin(() => `http://127.0.0.1:${nginx.port}`, seen)
       const response = await oidc.fetchProtectedResource(behind, accessToken, new URL(API), 'GET', undefined, undefined, { DPoP: oidc.getDPoPHandle(behind, keyPair) })
