@@ -11,10 +11,10 @@ import { decodeJWTUnverified } from 'jotjwt'
 import pg from 'pg'
 import type { ServiceConfigInput } from '../src/config/schema.js'
 import { hashSecret } from '../src/crypto/secret-hash.js'
-import { openKeyAdministration } from '../src/service/keys-admin.js'
 import { startService, type RunningService } from '../src/service/service.js'
 import { BACKENDS, POSTGRES_URL } from './backends.js'
 import { eventually } from './redis-helpers.js'
+import { publishedKids, revokeSigningKey } from './replica-helpers.js'
 
 const API = 'https://api.example/orders'
 const SECRET = 'replica-client-secret-0123456789'
@@ -89,20 +89,6 @@ const kidOfNextToken = async (service: RunningService) => {
   const answer = await post(service, { grant_type: 'client_credentials', resource: API })
   assert.equal(answer.status, 200, JSON.stringify(answer.body))
   return decodeJWTUnverified(answer.body.access_token as string).header.kid as string
-}
-const publishedKids = async (service: RunningService) => ((await (await fetch(`${service.url}/jwks.json`)).json()) as { keys: { kid: string }[] }).keys.map((key) => key.kid)
-
-/** Revokes the signing key of the default algorithm through key administration (its own store, as `jotjwt keys revoke` does). */
-async function revokeSigningKey(config: ServiceConfigInput): Promise<string> {
-  const admin = await openKeyAdministration(config)
-  try {
-    const active = (await admin.list()).find((key) => key.alg === 'ES256' && key.state === 'active')
-    assert.ok(active)
-    await admin.revoke(active.kid)
-    return active.kid
-  } finally {
-    await admin.close()
-  }
 }
 
 /** Backends of the deployment's change listeners (both replicas'). */

@@ -12,11 +12,11 @@ import { createGuard, InvalidTokenError } from 'jotjwt-guard'
 import { createRedisDenylist } from 'jotjwt-guard/redis'
 import type { ServiceConfigInput } from '../src/config/schema.js'
 import { hashSecret } from '../src/crypto/secret-hash.js'
-import { openKeyAdministration } from '../src/service/keys-admin.js'
 import { startService, type RunningService } from '../src/service/service.js'
 import { BACKENDS } from './backends.js'
 import { Browser, logIn } from './browser.js'
 import { connectRedis, dropPrefix, eventually, freePort, REDIS_URL, uniquePrefix } from './redis-helpers.js'
+import { publishedKids, revokeSigningKey } from './replica-helpers.js'
 
 const API = 'https://api.example/orders'
 const SECRET = 'replica-client-secret-0123456789'
@@ -112,20 +112,6 @@ async function assertClientChangeSeen(deployment: Deployment, withinMs: number):
 }
 
 const kidOf = (token: string) => decodeJWTUnverified(token).header.kid as string
-const publishedKids = async (service: RunningService) => ((await (await fetch(`${service.url}/jwks.json`)).json()) as { keys: { kid: string }[] }).keys.map((key) => key.kid)
-
-/** Revokes the signing key of the default algorithm through key administration (the successor signs at once). */
-async function revokeSigningKey(deployment: Deployment): Promise<string> {
-  const admin = await openKeyAdministration(deployment.config)
-  try {
-    const active = (await admin.list()).find((key) => key.alg === 'ES256' && key.state === 'active')
-    assert.ok(active)
-    await admin.revoke(active.kid)
-    return active.kid
-  } finally {
-    await admin.close()
-  }
-}
 
 /** After a rotation: B no longer publishes `revoked`, and signs with a key it publishes. */
 async function assertRotatedOn(service: RunningService, revoked: string): Promise<void> {
@@ -156,7 +142,7 @@ describe('two replicas, one PostgreSQL, one Redis (pub/sub on)', () => {
     // B has loaded its keys (and keeps a copy): the old key signs its tokens.
     const old = kidOf(await accessToken(b))
     assert.ok((await publishedKids(b)).includes(old))
-    assert.equal(await revokeSigningKey(deployment), old)
+    assert.equal(await revokeSigningKey(deployment.config), old)
     const ms = await eventually(1000, "the revoked key leaves B's JWKS", async () => !(await publishedKids(b)).includes(old))
     await assertRotatedOn(b, old)
     await assertRotatedOn(a, old)
@@ -275,7 +261,7 @@ describe('two replicas, one PostgreSQL, one Redis (notifications off: polling on
   test('a key rotated on A is in B\'s JWKS and signs B\'s tokens within the poll interval', async () => {
     const { a, b } = deployment
     const old = kidOf(await accessToken(b))
-    assert.equal(await revokeSigningKey(deployment), old)
+    assert.equal(await revokeSigningKey(deployment.config), old)
     // The interval, and the time one request takes on a busy machine.
     const ms = await eventually(POLL_SECONDS * 1000 + 250, "the revoked key leaves B's JWKS", async () => !(await publishedKids(b)).includes(old))
     await assertRotatedOn(b, old)
